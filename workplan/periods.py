@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import islice
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 MAX_OCCURRENCES = 400
 RRULE_SECONDS = 0.5
@@ -112,9 +112,7 @@ class RecurrenceError(ValueError):
     """A recurrence that cannot be expanded: unparseable, unbounded or too dense."""
 
 
-def shortcut(
-    every: str, start: date, until: date, day: int | str | None
-) -> list[Occurrence]:
+def shortcut(every: str, start: date, until: date, day: int | str | None) -> list[Occurrence]:
     """Expand ``every: month`` (week, quarter, half-year, year) between two dates."""
     if every == "week":
         items = list(islice(_weeks(start, until, weekday_index(day)), MAX_OCCURRENCES + 1))
@@ -146,27 +144,52 @@ def expand_rrule(rule: str, start: date, until: date | None, horizon: date) -> l
     if freq is None:
         raise RecurrenceError("not a valid RRULE: FREQ= is missing")
     if freq.group(1) not in ("DAILY", "WEEKLY", "MONTHLY", "YEARLY"):
-        raise RecurrenceError(f"FREQ={freq.group(1)}: duties fall on days (DAILY or longer)")
+        fine = freq.group(1) in ("HOURLY", "MINUTELY", "SECONDLY")
+        raise RecurrenceError(
+            f"FREQ={freq.group(1)} is {'finer than a day' if fine else 'not a frequency'}:"
+            " use DAILY, WEEKLY, MONTHLY or YEARLY"
+        )
     if "UNTIL=" not in upper and "COUNT=" not in upper and until is None:
         raise RecurrenceError("the rule never ends: add UNTIL=, COUNT= or 'until:'")
     count_match = _COUNT.search(upper)
     count = int(count_match.group(1)) if count_match else None
     if count_match:
-        text = text[: count_match.start()] + text[count_match.end() :]
+        text = (text[: count_match.start()] + text[count_match.end() :]).strip(";")
     end = min(until or horizon, horizon)
     try:
         parsed = rrulestr(text, dtstart=datetime.combine(start, datetime.min.time()))
+        if not isinstance(parsed, rrule):  # a set (RDATE, EXDATE…): not one rule
+            raise ValueError("one RRULE only")
         if "UNTIL=" not in upper:
-            parsed = parsed.replace(until=datetime.combine(end, datetime.max.time()))
+            # without 'until:', look a year past the horizon so that a COUNT= running past it
+            # is reported rather than silently cut
+            stop = end if until is not None else horizon + timedelta(days=366)
+            parsed = parsed.replace(until=datetime.combine(stop, datetime.max.time()))
     except (ValueError, TypeError) as exc:
         raise RecurrenceError(f"not a valid RRULE ({exc})") from None
     limit = MAX_OCCURRENCES + 1 if count is None else min(count, MAX_OCCURRENCES + 1)
-    moments = _bounded(parsed, limit)
+    nothing = (
+        f"the rule has no occurrence between {start.isoformat()} and {end.isoformat()} "
+        "(are its filters possible?)"
+    )
+    try:
+        moments = _bounded(parsed, limit)
+    except RecurrenceError:
+        raise RecurrenceError(nothing) from None
+    if len(moments) > MAX_OCCURRENCES:
+        raise RecurrenceError(
+            f"the rule gives more than {MAX_OCCURRENCES} occurrences, the limit for one duty; "
+            "end it sooner with UNTIL=, COUNT= or 'until:'"
+        )
+    beyond = [m.date() for m in moments if m.date() > end]
+    if beyond and until is None:
+        raise RecurrenceError(
+            f"the rule runs past {horizon.isoformat()} (to {beyond[-1].isoformat()}), the end of "
+            "the plan's period; end it earlier with UNTIL= or COUNT=, or widen 'period:'"
+        )
     out = [Occurrence(m.date().isoformat(), m.date(), m.date()) for m in moments if m.date() <= end]
-    if len(out) > MAX_OCCURRENCES:
-        raise RecurrenceError(f"more than {MAX_OCCURRENCES} occurrences")
     if not out:
-        raise RecurrenceError("the rule has no occurrence in its span")
+        raise RecurrenceError(nothing)
     return out
 
 

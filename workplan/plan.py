@@ -21,13 +21,11 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from workplan.periods import DUE_PATTERN, is_due_text
+
 _BREAKS = re.compile("[\r\n\x00\u2028\u2029\x85]")
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
-_DUE = re.compile(
-    r"^(?:(?P<y>\d{4})-)?(?:(?P<q>Q[1-4])|(?P<h>H[12])|(?P<m>(?:0?[1-9]|1[0-2]))|(?P<end>year-end|year))$"
-)
-
 Role = Literal["owners", "lead", "heads", "office", "leadership"]
 Cadence = Literal["week", "month", "quarter", "half-year", "year"]
 Every = Literal["week", "month", "quarter", "half-year", "year", "term"]
@@ -72,11 +70,11 @@ def _zone(value: str) -> str:
 def _due(value: Any) -> date | str:
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and _DUE.match(value.strip()):
+    if isinstance(value, str) and is_due_text(value.strip()):
         return value.strip()
     raise ValueError(
-        "a due date is a date (2023-06-30) or a period: Q1-Q4, H1, H2, a month number "
-        "(6 for the end of June), or year-end"
+        f"{value!r} is not a due date: write a date (2023-06-30) or a period: Q1-Q4, H1, H2, "
+        "a month (2023-06 for the end of June), or year-end"
     )
 
 
@@ -102,9 +100,9 @@ Due = Annotated[
         {
             "anyOf": [
                 {"type": "string", "format": "date"},
-                {"type": "string", "pattern": _DUE.pattern},
+                {"type": "string", "pattern": DUE_PATTERN},
             ],
-            "description": "a date, or a period: Q1-Q4, H1, H2, a month (1-12), year-end",
+            "description": "a date, or a period: Q1-Q4, H1, H2, a month (2023-06), year-end",
         }
     ),
 ]
@@ -220,7 +218,9 @@ class Recurring(_Obligation):
         default=None,
         description="due day: of the period's last month (1-31, -1 = last), or a weekday (mon-sun)",
     )
-    start: date | None = Field(default=None, alias="from", description="first period; default 1 Jan")
+    start: date | None = Field(
+        default=None, alias="from", description="first period; default 1 Jan"
+    )
     until: date | None = Field(default=None, description="last period; default 31 Dec")
 
 

@@ -6,6 +6,7 @@ import difflib
 import types
 import typing
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar, Union
 
@@ -53,12 +54,12 @@ def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseMo
             ]
             current = candidates[0] if candidates else None
         else:
-            models = [t for t in _unwrap(current) if isinstance(t, type) and issubclass(t, BaseModel)]
+            models = [
+                t for t in _unwrap(current) if isinstance(t, type) and issubclass(t, BaseModel)
+            ]
             if not models:
                 return None
-            fields = {
-                (f.alias or name): f for name, f in models[0].model_fields.items()
-            }
+            fields = {(f.alias or name): f for name, f in models[0].model_fields.items()}
             if part not in fields:
                 return None
             current = fields[part].annotation
@@ -99,14 +100,20 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> tuple[str, bool]:
     if kind == "missing":
         return f"missing required key '{loc[-1]}'", True
     if kind == "string_type":
-        return f"expected text, got {_type_name(value)}; put it in quotes", False
+        quote = "; put it in quotes" if isinstance(value, int | float | date) else ""
+        return f"expected text, got {_type_name(value)}{quote}", False
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"expected a whole number, got {value!r}", False
     if kind in ("float_type", "float_parsing"):
         return f"expected a number, got {value!r}", False
     if kind in ("bool_type", "bool_parsing"):
         return f"expected true or false, got {value!r}", False
-    if kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+    if kind in (
+        "date_type",
+        "date_parsing",
+        "date_from_datetime_parsing",
+        "date_from_datetime_inexact",
+    ):
         return f"expected a date like 2023-06-30, got {value!r}", False
     if kind == "literal_error":
         expected = error.get("ctx", {}).get("expected", "")
@@ -122,10 +129,14 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> tuple[str, bool]:
 
 def _clean_loc(loc: PathKey) -> PathKey:
     """Drop the type names pydantic adds to the location of a union member."""
-    return tuple(p for p in loc if not (isinstance(p, str) and p in ("date", "str", "float", "int")))
+    return tuple(
+        p for p in loc if not (isinstance(p, str) and p in ("date", "str", "float", "int"))
+    )
 
 
-def _pydantic_problems(source: Source, exc: ValidationError, model: type[BaseModel]) -> list[Problem]:
+def _pydantic_problems(
+    source: Source, exc: ValidationError, model: type[BaseModel]
+) -> list[Problem]:
     written = {p.field for p in source.problems}
     problems = []
     seen: set[tuple[PathKey, str]] = set()
@@ -133,14 +144,20 @@ def _pydantic_problems(source: Source, exc: ValidationError, model: type[BaseMod
         loc = _clean_loc(tuple(error["loc"]))
         message, at_key = _message(error, model)
         path_text = yamlsource.format_path(loc)
-        if any(path_text == w or path_text.startswith(w + ".") or path_text.startswith(w + "[") for w in written if w):
+        if any(
+            path_text == w or path_text.startswith(w + ".") or path_text.startswith(w + "[")
+            for w in written
+            if w
+        ):
             continue
         if (loc, message) in seen:
             continue
         seen.add((loc, message))
         if error["type"] == "missing":
             problems.append(source.problem(loc[:-1], message))
-            problems[-1] = Problem(problems[-1].file, problems[-1].line, problems[-1].column, path_text, message)
+            problems[-1] = Problem(
+                problems[-1].file, problems[-1].line, problems[-1].column, path_text, message
+            )
         else:
             problems.append(source.problem(loc, message, key=at_key))
     return problems
@@ -165,16 +182,34 @@ def _covered(problem: Problem, earlier: list[Problem]) -> bool:
     """Return True when an earlier problem already speaks for this field or one enclosing it."""
     for other in earlier:
         field = other.field
-        if other.file == problem.file and field and (
-            problem.field == field or problem.field.startswith((field + ".", field + "["))
+        if (
+            other.file == problem.file
+            and field
+            and (problem.field == field or problem.field.startswith((field + ".", field + "[")))
         ):
             return True
     return False
 
 
+# Top-level keys that other checks read (dates against the period, names against the
+# departments); a wrong value under them stops the checks that follow rather than mislead them.
+_CROSS_CHECKED = ("period", "directory", "departments", "calendar", "chapters")
+
+
+def _droppable(model: type[BaseModel], loc: PathKey) -> bool:
+    """Return True for an optional plan-wide setting that no other check reads (timezone, …)."""
+    if not loc or not isinstance(loc[-1], str) or loc[0] in _CROSS_CHECKED:
+        return False
+    holder = _model_at(model, loc[:-1])
+    if holder is None:
+        return False
+    fields = {(f.alias or name): f for name, f in holder.model_fields.items()}
+    return loc[-1] in fields and not fields[loc[-1]].is_required()
+
+
 def _validated(source: Source, model: type[Model], problems: list[Problem]) -> Model | None:
     """Validate ``source`` against ``model``; on errors, record them and retry without unknown
-    keys so that the rest of the file is still checked."""
+    keys (and wrong optional settings) so that the rest of the file is still checked."""
     try:
         return model.model_validate(source.data)
     except ValidationError as exc:
@@ -184,8 +219,10 @@ def _validated(source: Source, model: type[Model], problems: list[Problem]) -> M
         for error in exc.errors():
             loc = _clean_loc(tuple(error["loc"]))
             field = yamlsource.format_path(loc)
-            said = error["type"] == "extra_forbidden" or any(
-                p.field == field for p in source.problems
+            said = (
+                error["type"] == "extra_forbidden"
+                or any(p.field == field for p in source.problems)
+                or _droppable(model, loc)
             )
             if not (said and loc and isinstance(loc[-1], str)):
                 return None
@@ -203,20 +240,23 @@ def read_plan(path: Path) -> LoadedPlan:
     source = yamlsource.parse(str(path), text)
     problems.extend(source.problems)
     if not isinstance(source.data, dict):
-        raise InvalidInput([*problems, source.problem((), "a plan is a mapping of keys (id, title, …)")])
+        raise InvalidInput(
+            [*problems, source.problem((), "a plan is a mapping of keys (id, title, …)")]
+        )
     plan = _validated(source, Plan, problems)
     directories: list[tuple[Source, Directory]] = []
     directory_files: list[Path] = []
     complete = plan is not None
     for i, name in enumerate(plan.directory if plan else []):
-        file = (path.parent / name).resolve()
+        shown = path.parent / name  # as the user would write it in problems
+        file = shown.resolve()
         directory_files.append(file)
         if not file.is_file():
-            problems.append(source.problem(("directory", i), f"no such directory file: {file}"))
+            problems.append(source.problem(("directory", i), f"no such directory file: {shown}"))
             complete = False
             continue
         try:
-            dsource = yamlsource.load(file)
+            dsource = yamlsource.load(shown)
         except InvalidInput as exc:
             problems.extend(exc.problems)
             complete = False

@@ -7,6 +7,7 @@ those becomes a positioned :class:`~workplan.errors.Problem`.
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +130,14 @@ class _Reader:
         return out
 
     def scalar(self, node: ScalarNode, path: PathKey) -> Any:
+        try:
+            return self.typed(node, path)
+        except Exception:  # an unknown tag (!foo, !!python/…), or !!int on text that is none
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.at(node, path, f"cannot read {node.value!r} as {tag}; remove the tag")
+            return node.value
+
+    def typed(self, node: ScalarNode, path: PathKey) -> Any:
         text = node.value
         plain = node.style is None
         if plain and node.tag in (_INT, _FLOAT) and ":" in text:
@@ -180,7 +189,7 @@ def read_text(path: Path) -> str:
         raise InvalidInput([Problem(name, 0, 0, "", f"cannot read: {exc.strerror}")]) from None
     if size > MAX_FILE_BYTES:
         raise InvalidInput(
-            [Problem(name, 0, 0, "", f"file is {size} bytes; plans are limited to {MAX_FILE_BYTES}")]
+            [Problem(name, 0, 0, "", f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes")]
         )
     try:
         raw = path.read_bytes()
@@ -191,12 +200,15 @@ def read_text(path: Path) -> str:
 
 def decode(name: str, raw: bytes) -> str:
     """Decode UTF-8 (with or without BOM), naming the line and column of the first bad byte."""
+    # without the BOM: utf-8-sig would count the error's position after it
+    body = raw[len(codecs.BOM_UTF8) :] if raw.startswith(codecs.BOM_UTF8) else raw
     try:
-        return raw.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
+        before = body[: exc.start]
         line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        # the column in characters, as an editor shows it: what precedes is valid UTF-8
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8")) + 1
         raise InvalidInput(
             [
                 Problem(
@@ -204,7 +216,7 @@ def decode(name: str, raw: bytes) -> str:
                     line,
                     column,
                     "",
-                    f"not UTF-8 (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+                    f"not UTF-8 (byte 0x{body[exc.start]:02x}); save the file as UTF-8",
                 )
             ]
         ) from None
@@ -221,10 +233,30 @@ def parse(name: str, text: str) -> Source:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        what = " ".join(p for p in (exc.context, exc.problem) if p)
+        context = exc.context
+        begun = exc.context_mark
+        if context and begun and mark and begun.line != mark.line:
+            context += f" (begun at line {begun.line + 1}, column {begun.column + 1})"
+        what = " ".join(p for p in (context, exc.problem) if p)
         raise InvalidInput([Problem(name, line, column, "", f"not valid YAML: {what}")]) from None
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        raise InvalidInput(
+            [
+                Problem(
+                    name,
+                    line,
+                    column,
+                    "",
+                    f"not valid YAML: the control character #x{exc.character:04x} is not allowed;"
+                    " remove it",
+                )
+            ]
+        ) from None
     except yaml.YAMLError as exc:
-        raise InvalidInput([Problem(name, 0, 0, "", f"not valid YAML: {exc}")]) from None
+        what = " ".join(str(exc).split())
+        raise InvalidInput([Problem(name, 0, 0, "", f"not valid YAML: {what}")]) from None
     if node is None:
         raise InvalidInput([Problem(name, 1, 1, "", "the file is empty")])
     reader = _Reader(name)
