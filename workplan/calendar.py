@@ -6,6 +6,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import cached_property
+from typing import Any
 
 import holidays
 
@@ -46,6 +47,8 @@ class WorkCalendar:
             current += timedelta(days=1)
         self._days = days
         self.__dict__.pop("_day_set", None)
+        # the rules ask the same few questions for thousands of obligations
+        self._memo: dict[tuple[str, date, date | int], Any] = {}
 
     def _working(self, day: date) -> bool:
         if day in self.extra_working_days:
@@ -89,11 +92,14 @@ class WorkCalendar:
 
     def before(self, day: date, n: int = 1) -> date:
         """Return the ``n``-th working day strictly before ``day``."""
-        if n < 1:
-            raise ValueError("n must be at least 1")
-        self._cover(day - timedelta(days=n * 3 + 30))
-        index = bisect_left(self._days, day.toordinal()) - n
-        return date.fromordinal(self._days[index])
+        found: date | None = self._memo.get(("before", day, n))
+        if found is None:
+            if n < 1:
+                raise ValueError("n must be at least 1")
+            self._cover(day - timedelta(days=n * 3 + 30))
+            index = bisect_left(self._days, day.toordinal()) - n
+            found = self._memo[("before", day, n)] = date.fromordinal(self._days[index])
+        return found
 
     def on_or_after(self, day: date) -> date:
         """Return ``day`` if it is a working day, else the next one."""
@@ -101,6 +107,12 @@ class WorkCalendar:
 
     def count(self, start: date, end: date) -> int:
         """Return the number of working days in (start, end]; negative when end < start."""
+        found: int | None = self._memo.get(("count", start, end))
+        if found is None:
+            found = self._memo[("count", start, end)] = self._count(start, end)
+        return found
+
+    def _count(self, start: date, end: date) -> int:
         self._cover(start)
         self._cover(end)
         a, b = start.toordinal(), end.toordinal()

@@ -13,11 +13,15 @@ import click
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
-from workplan import records, refs, render, store
+from workplan import ledger, outbox, records, refs, render, store
+from workplan.demo import steps as demo_steps
 from workplan.errors import InvalidInput, WorkplanError
+from workplan.facts import read_facts
 from workplan.load import load
 from workplan.plan import plan_json_schema
-from workplan.snapshot import read_snapshot
+from workplan.rules import evaluate
+from workplan.simulate import simulate as simulate_plan
+from workplan.snapshot import read_tasks
 from workplan.status import task_statuses
 from workplan.validate import read_plan, validate_files
 
@@ -64,7 +68,10 @@ def db_option(func: F) -> F:
 
 def plan_option(func: F) -> F:
     return click.option(
-        "--plan", "plan_key", metavar="ID", help="plan id; needed only when the database holds several"
+        "--plan",
+        "plan_key",
+        metavar="ID",
+        help="plan id; needed only when the database holds several",
     )(func)
 
 
@@ -79,7 +86,7 @@ def format_option(func: F) -> F:
     )(func)
 
 
-class _Day(click.ParamType):
+class _Day(click.ParamType):  # type: ignore[type-arg]
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
@@ -158,8 +165,7 @@ def load_command(file: Path, dry_run: bool, db: str | None) -> None:
     database, keeps every progress report and the previous version, and lists the changes.
     """
     loaded = read_plan(file)
-    engine = store.open_store(store.database_url(db), create=True)
-    with engine.begin() as conn:
+    with store.connected(db, create=True) as engine, engine.begin() as conn:
         result = load(
             conn,
             loaded.compiled,
@@ -210,8 +216,7 @@ def progress_record(
 
     Example: workplan progress record 16 central-disbursement --value 25 --as-of 2023-04-20 --by 区财政局
     """
-    engine = store.open_store(store.database_url(db))
-    with engine.begin() as conn:
+    with store.connected(db) as engine, engine.begin() as conn:
         day = as_of or today_in(refs.find_plan(conn, plan_key).timezone)
         done = records.record_progress(
             conn,
@@ -224,8 +229,12 @@ def progress_record(
             note=note,
             now=now_utc(),
         )
-    value_text = f" = {render.number(done.value)}{done.unit or ''}" if done.value is not None else ""
-    click.echo(f"recorded {done.plan} item {done.task} {done.what}{value_text} as of {done.as_of} by {done.department}")
+    value_text = (
+        f" = {render.number(done.value)}{done.unit or ''}" if done.value is not None else ""
+    )
+    click.echo(
+        f"recorded {done.plan} item {done.task} {done.what}{value_text} as of {done.as_of} by {done.department}"
+    )
 
 
 @cli.command()
@@ -236,18 +245,26 @@ def progress_record(
 @plan_option
 @db_option
 def done(
-    ref: str, department: str, on: date | None, note: str | None, plan_key: str | None, db: str | None
+    ref: str,
+    department: str,
+    on: date | None,
+    note: str | None,
+    plan_key: str | None,
+    db: str | None,
 ) -> None:
     """Mark a deliverable or an occurrence of a duty done.
 
     TASK alone works when the item has one open obligation.  A duty's id alone
     (23/dispatch) means its earliest open occurrence; name one exactly with 23/dispatch@2023-06.
     """
-    engine = store.open_store(store.database_url(db))
-    with engine.begin() as conn:
+    with store.connected(db) as engine, engine.begin() as conn:
         day = on or today_in(refs.find_plan(conn, plan_key).timezone)
-        result = records.mark_done(conn, plan_key=plan_key, ref=ref, department=department, on=day, note=note)
-    click.echo(f"done: {result.plan} item {result.task} {result.what} on {result.as_of} by {result.department}")
+        result = records.mark_done(
+            conn, plan_key=plan_key, ref=ref, department=department, on=day, note=note
+        )
+    click.echo(
+        f"done: {result.plan} item {result.task} {result.what} on {result.as_of} by {result.department}"
+    )
 
 
 @cli.command()
@@ -263,13 +280,15 @@ def status(
 
     Working days (wd) follow the plan's calendar: statutory holidays and swapped working days.
     """
-    engine = store.open_store(store.database_url(db))
-    with store.reading(engine) as conn:
+    with store.connected(db) as engine, store.reading(engine) as conn:
         plan = refs.find_plan(conn, plan_key)
         day = as_of or today_in(plan.timezone)
         who = refs.find_department(conn, plan, department) if department else None
-        snap = read_snapshot(conn, plan)
-    rows = task_statuses(snap, day, who)
+        tasks = read_tasks(conn, plan)
+        everything, calendars = read_facts(conn, day, plan_ids=[plan.id], everything=True)
+        owed, _ = read_facts(conn, day, plan_ids=[plan.id])
+    intents = evaluate(owed[plan.id], day, calendars[plan.id])
+    rows = task_statuses(tasks, everything[plan.id], intents, calendars[plan.id], day, who)
     if fmt == "json":
         click.echo(render.dump_json({"plan": plan.key, "as_of": day, "items": rows}))
     elif fmt == "csv":
@@ -277,6 +296,227 @@ def status(
     else:
         title = f"{plan.title} — as of {day}" + (f" — {who}" if who else "")
         render.status_table(rows, title, Console(soft_wrap=False))
+
+
+@progress.command("import")
+@click.argument("file", type=click.Path(path_type=Path))
+@plan_option
+@db_option
+def progress_import(file: Path, plan_key: str | None, db: str | None) -> None:
+    """Import a ledger (台账) of reports: a .csv or .xlsx file, one row per report.
+
+    Columns, in English or Chinese: item (事项), metric (指标), obligation (任务),
+    value (数值), as_of (日期), department (报送单位), note (备注).  A row with a metric and
+    a value records the value; a row with an obligation marks it done on that date.
+    Every row is checked first; one bad row and nothing is recorded.
+    """
+    with store.connected(db) as engine, engine.begin() as conn:
+        result = ledger.import_ledger(conn, file, plan_key=plan_key, now=now_utc())
+    click.echo(
+        f"imported {file}: {result.values} values, {result.done} obligations done, "
+        f"{result.notes} notes"
+    )
+
+
+@cli.command()
+@click.option("--as-of", type=DAY, help="the day to evaluate [default: today in each plan's zone]")
+@format_option
+@plan_option
+@db_option
+def tick(as_of: date | None, fmt: str, plan_key: str | None, db: str | None) -> None:
+    """Evaluate the rules for a day and store the notices owed (the outbox).
+
+    Idempotent: running it twice for the same day adds nothing.  A notice still waiting to
+    be sent that is no longer owed (the work was done, or it escalated) is superseded.
+    `workplan run` does this every working morning; run it by hand to catch up or to check.
+    """
+    with store.connected(db) as engine:
+        with store.reading(engine) as conn:
+            plans = refs.all_plans(conn, plan_key)
+        groups: dict[date, list[int]] = {}
+        for plan in plans:
+            groups.setdefault(as_of or today_in(plan.timezone), []).append(plan.id)
+        results = []
+        for day, ids in sorted(groups.items()):
+            with engine.begin() as conn:
+                results.append(outbox.tick(conn, day, now_utc(), plan_ids=ids))
+    pairs = [(r.as_of, i) for r in results for i in r.added]
+    rows = render.notice_rows(pairs)
+    if fmt == "json":
+        click.echo(render.notice_json(rows))
+        return
+    if fmt == "csv":
+        click.echo(render.dump_csv(render.NOTICE_HEADER, rows), nl=False)
+        return
+    if rows:
+        render.notice_table(rows, "Notices added", Console(soft_wrap=False))
+    for r in results:
+        click.echo(
+            f"{r.as_of}: {r.owed} notices owed, {len(r.added)} added, "
+            f"{r.owed - len(r.added)} already stored, {r.superseded} superseded"
+        )
+
+
+@cli.command()
+@click.argument("plan_file", metavar="PLAN.yaml", type=click.Path(path_type=Path))
+@click.option("--from", "start", type=DAY, help="first day [default: 1 January of the plan's year]")
+@click.option("--to", "end", type=DAY, help="last day [default: 31 December]")
+@click.option(
+    "--progress",
+    "progress_file",
+    type=click.Path(path_type=Path),
+    help="a ledger to replay (.csv/.xlsx)",
+)
+@click.option("--summary", is_flag=True, help="only the counts by month, department and level")
+@format_option
+def simulate(
+    plan_file: Path,
+    start: date | None,
+    end: date | None,
+    progress_file: Path | None,
+    summary: bool,
+    fmt: str,
+) -> None:
+    """Preview every notice a plan would produce over a period, before loading it.
+
+    Replays each working day against a scratch database (your database is not touched),
+    optionally with a ledger of progress that becomes visible on the day it is dated.
+    """
+    loaded = read_plan(plan_file)
+    first = start or date(loaded.compiled.year, 1, 1)
+    last = end or date(loaded.compiled.year, 12, 31)
+    if last < first:
+        raise click.UsageError("--to comes before --from")
+    days = (last - first).days + 1
+    with click.progressbar(length=days, label="replaying", file=sys.stderr) as bar:
+        produced = simulate_plan(
+            loaded, first, last, progress=progress_file, on_day=lambda _d: bar.update(1)
+        )
+    rows = render.notice_rows([(s.day, s.intent) for s in produced])
+    if fmt == "json":
+        click.echo(render.notice_json(rows))
+    elif fmt == "csv":
+        click.echo(render.dump_csv(render.NOTICE_HEADER, rows), nl=False)
+    else:
+        console = Console(soft_wrap=False)
+        if not summary:
+            render.notice_table(rows, f"{loaded.compiled.title}: notices {first} – {last}", console)
+        render.simulation_summary(rows, console)
+
+
+@cli.command()
+@click.argument("ref", metavar="TASK/OBLIGATION")
+@click.option("--to", "to", type=DAY, required=True, help="the new deadline")
+@click.option("--by", "department", required=True, help="the coordination office granting it")
+@click.option("--reason", required=True, help="why the extension is granted")
+@plan_option
+@db_option
+def extend(
+    ref: str, to: date, department: str, reason: str, plan_key: str | None, db: str | None
+) -> None:
+    """Grant an extension: move an obligation's deadline; its escalation ladder restarts.
+
+    Only the coordination office may extend.  Example:
+    workplan extend 16/project-library-2024 --to 2024-01-15 --by 区委农办 --reason "市级审核延期"
+    """
+    with store.connected(db) as engine, engine.begin() as conn:
+        result = records.extend(
+            conn, plan_key=plan_key, ref=ref, to=to, by=department, reason=reason, now=now_utc()
+        )
+    click.echo(
+        f"extended: {result.plan} item {result.task} {result.what} now due {result.as_of} ({result.department})"
+    )
+
+
+@cli.command()
+@click.argument("task")
+@click.option("--by", "department", required=True, help="the coordination office")
+@click.option("--note", help="what was verified")
+@click.option("--force", is_flag=True, help="sign off even with obligations still open")
+@plan_option
+@db_option
+def signoff(
+    task: str, department: str, note: str | None, force: bool, plan_key: str | None, db: str | None
+) -> None:
+    """Sign an item off (销号): the office has verified it; no notice is owed for it afterwards.
+
+    Only the coordination office may sign off.  An item with obligations still open needs --force.
+    """
+    with store.connected(db) as engine, engine.begin() as conn:
+        plan = refs.find_plan(conn, plan_key)
+        result = records.signoff(
+            conn,
+            plan_key=plan_key,
+            task_ref=task,
+            by=department,
+            note=note,
+            force=force,
+            as_of=today_in(plan.timezone),
+            now=now_utc(),
+        )
+    click.echo(f"signed off: {result.plan} item {result.task} by {result.department}")
+
+
+@cli.command()
+@click.option(
+    "--plan-file",
+    type=click.Path(path_type=Path),
+    default=Path("plans/banan-2023.yaml"),
+    show_default=True,
+    help="the plan to walk through",
+)
+@click.option(
+    "--ledger",
+    type=click.Path(path_type=Path),
+    default=Path("plans/banan-2023-ledger.csv"),
+    show_default=True,
+    help="the progress reports to import",
+)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(path_type=Path),
+    default=Path("demo"),
+    show_default=True,
+    help="where the demo's own database goes (recreated on each run)",
+)
+@click.pass_context
+def demo(ctx: click.Context, plan_file: Path, ledger: Path, directory: Path) -> None:
+    """Walk through workplan on the Banan District 2023 plan, in a scratch database.
+
+    Prints each command as you would type it, then its output: validate, load, import a
+    year's ledger of reports, evaluate two mornings, ask where the items stand, grant an
+    extension and preview the year.
+    """
+    if not plan_file.is_file() or not ledger.is_file():
+        raise click.UsageError(
+            f"no plan file at {plan_file} or no ledger at {ledger}: run the demo from a clone "
+            "of workplan, or give --plan-file and --ledger"
+        )
+    directory.mkdir(parents=True, exist_ok=True)
+    db = directory / "workplan.db"
+    for leftover in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        leftover.unlink(missing_ok=True)
+    for step in demo_steps(str(plan_file), str(ledger), str(db)):
+        if step.why:
+            click.secho(f"\n# {step.why}", fg="cyan")
+        click.secho("$ workplan " + " ".join(_quote(a) for a in step.args), bold=True)
+        try:
+            cli.main(list(step.args), prog_name="workplan", standalone_mode=False)
+        except SystemExit as exc:
+            if exc.code:
+                raise
+    click.secho(
+        f"\nThe demo database is {db}; try: workplan status --db {db} --as-of 2023-10-23", fg="cyan"
+    )
+
+
+def _quote(arg: str) -> str:
+    return (
+        arg
+        if arg and all(c.isalnum() or c in "-_./@#:%（）" or ord(c) > 127 for c in arg)
+        else repr(arg)
+    )
 
 
 def main() -> None:

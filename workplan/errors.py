@@ -26,6 +26,10 @@ class WorkplanError(Exception):
 
     exit_code = 1
 
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
 
 class InvalidInput(WorkplanError):
     """One or more problems in files the user gave us."""

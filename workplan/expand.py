@@ -11,10 +11,12 @@ import difflib
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
+from itertools import pairwise
 from typing import Any, Literal
 
+from workplan import __version__
 from workplan.errors import Problem
 from workplan.periods import (
     Occurrence,
@@ -142,11 +144,8 @@ class CompiledPlan:
     tasks: tuple[TaskInfo, ...]
     metrics: tuple[MetricInfo, ...]
     obligations: tuple[ObligationInfo, ...] = field(repr=False)
-
-    def fingerprint(self) -> str:
-        """Return a digest of the content: equal for plans that load identically."""
-        blob = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
-        return hashlib.sha256(blob.encode()).hexdigest()
+    fingerprint: str = ""
+    """A digest of what was written (not how): equal for plans that load identically."""
 
     def settings(self) -> dict[str, Any]:
         """Return the plan-level settings kept with the plan row."""
@@ -158,6 +157,36 @@ class CompiledPlan:
             "notices": self.notices,
             "issuer": self.issuer,
         }
+
+
+def _canonical(value: Any, memo: dict[int, Any]) -> Any:
+    """Return plain JSON-ready data for a tree of frozen dataclasses, sharing repeated parts.
+
+    ``dataclasses.asdict`` deep-copies every leaf; a plan shares one policy object among
+    hundreds of obligations, so this walks each shared object once.
+    """
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, date):
+        return value.isoformat()
+    found = memo.get(id(value))
+    if found is not None:
+        return found
+    if isinstance(value, tuple | list):
+        out: Any = [_canonical(v, memo) for v in value]
+    elif isinstance(value, dict):
+        out = {str(k): _canonical(v, memo) for k, v in sorted(value.items())}
+    else:
+        names = value.__dataclass_fields__
+        out = {name: _canonical(getattr(value, name), memo) for name in names}
+    memo[id(value)] = out
+    return out
+
+
+def digest(value: Any) -> str:
+    """Return a SHA-256 digest of a tree of frozen dataclasses, independent of object identity."""
+    blob = json.dumps(_canonical(value, {}), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(blob.encode()).hexdigest()
 
 
 class _Collector:
@@ -207,13 +236,20 @@ class _Compiler:
                 places.append((source, ("departments", i), dept))
         for i, dept in enumerate(self.plan.departments):
             places.append((self.source, ("departments", i), dept))
+        first: dict[str, tuple[Source, PathKey]] = {}
         for source, path, dept in places:
             for j, name in enumerate((dept.name, *dept.aliases)):
                 where = (*path, "name") if j == 0 else (*path, "aliases", j - 1)
                 if name in self.names:
-                    self.out.add(source, where, f"department '{name}' is named twice")
+                    there, at = first[name]
+                    line = there.position(at)[0]
+                    place = f"line {line}" if there is source else f"{there.file}:{line}"
+                    self.out.add(
+                        source, where, f"department '{name}' is named twice (first at {place})"
+                    )
                 else:
                     self.names[name] = dept.name
+                    first[name] = (source, where)
             self.departments.append(
                 DeptInfo(
                     dept.name,
@@ -238,7 +274,7 @@ class _Compiler:
         return tuple(dict.fromkeys(resolved))
 
     # dates -------------------------------------------------------------------------------
-    def in_period(self, day: date, path: PathKey, what: str = "date") -> None:
+    def in_period(self, day: date, path: PathKey, what: str = "date") -> bool:
         if not self.start <= day <= self.end:
             self.out.add(
                 self.source,
@@ -247,6 +283,8 @@ class _Compiler:
                 f"{self.start.isoformat()} – {self.end.isoformat()}; "
                 "widen 'period:' if this is intended",
             )
+            return False
+        return True
 
     # tasks -------------------------------------------------------------------------------
     def compile(self) -> CompiledPlan | None:
@@ -263,7 +301,12 @@ class _Compiler:
             for t, task in enumerate(chapter.tasks):
                 path: PathKey = ("chapters", c, "tasks", t)
                 if task.number in seen_tasks:
-                    self.out.add(self.source, (*path, "number"), f"item {task.number} is repeated")
+                    line = self.source.position((*seen_tasks[task.number], "number"))[0]
+                    self.out.add(
+                        self.source,
+                        (*path, "number"),
+                        f"item {task.number} is repeated (first at line {line})",
+                    )
                 seen_tasks[task.number] = path
                 info = TaskInfo(
                     task.number,
@@ -276,7 +319,8 @@ class _Compiler:
                 )
                 tasks.append(info)
                 task_rules = _merge(rules, task.policy)
-                self.check_rules(task_rules, (*path, "policy"))
+                if task.policy is not None and task.policy.escalate is not None:
+                    self.check_rules(task_rules, (*path, "policy"))
                 self.compile_task(task, info, task_rules, path, metrics, obligations)
         for i, day in enumerate(plan.calendar.extra_holidays):
             if day in plan.calendar.extra_working_days:
@@ -310,13 +354,20 @@ class _Compiler:
     def check_rules(self, rules: Rules, path: PathKey) -> None:
         levels = [s.level for s in rules.escalate]
         if levels != sorted(set(levels)):
-            self.out.add(self.source, (*path, "escalate"), "levels must be distinct and ascending")
-        afters = [s.after for s in rules.escalate]
-        if afters != sorted(set(afters)):
+            written = ", ".join(str(n) for n in levels)
             self.out.add(
                 self.source,
                 (*path, "escalate"),
-                "each level must come more working days after the due date than the one before",
+                f"escalation levels must be distinct and ascending (1, 2, 3 …), not {written}",
+            )
+        afters = [s.after for s in rules.escalate]
+        if afters != sorted(set(afters)):
+            written = ", ".join(str(n) for n in afters)
+            self.out.add(
+                self.source,
+                (*path, "escalate"),
+                "each level must come more working days after the due date than the one before,"
+                f" not after: {written}",
             )
 
     def compile_task(
@@ -339,6 +390,10 @@ class _Compiler:
                 )
             ids.add(obligation_id)
 
+        def ladder(policy: Policy | None, where: PathKey) -> None:
+            if policy is not None and policy.escalate is not None:
+                self.check_rules(_merge(rules, policy), (*where, "policy"))
+
         def owners(names: list[str] | None, where: PathKey) -> tuple[str, ...]:
             if names is None:
                 return info.owners
@@ -347,6 +402,7 @@ class _Compiler:
         for i, d in enumerate(task.deliverables):
             where = (*path, "deliverables", i)
             unique(d.id, where)
+            ladder(d.policy, where)
             window = resolve_due(d.due, self.plan.year)
             self.in_period(window.due, (*where, "due"), "due date")
             obligations.append(
@@ -367,6 +423,7 @@ class _Compiler:
         for i, r in enumerate(task.recurring):
             where = (*path, "recurring", i)
             unique(r.id, where)
+            ladder(r.policy, where)
             who = owners(r.owners, where)
             merged = _merge(rules, r.policy)
             for occ in self.occurrences(r, where):
@@ -388,7 +445,10 @@ class _Compiler:
         for i, m in enumerate(task.metrics):
             where = (*path, "metrics", i)
             unique(m.id, where)
-            self.compile_metric(m, task.number, rules, where, owners(m.owners, where), metrics, obligations)
+            ladder(m.policy, where)
+            self.compile_metric(
+                m, task.number, rules, where, owners(m.owners, where), metrics, obligations
+            )
 
     def occurrences(self, r: Recurring, where: PathKey) -> list[Occurrence]:
         start = r.start or self.year_start
@@ -396,10 +456,11 @@ class _Compiler:
         if (r.every is None) == (r.rrule is None):
             self.out.add(self.source, where, "give exactly one of 'every' and 'rrule'")
             return []
+        bounds_ok = True  # else the occurrences outside would only repeat the problem
         if r.start:
-            self.in_period(r.start, (*where, "from"))
+            bounds_ok = self.in_period(r.start, (*where, "from"))
         if r.until:
-            self.in_period(r.until, (*where, "until"))
+            bounds_ok = self.in_period(r.until, (*where, "until")) and bounds_ok
         if r.day is not None and not self.day_ok(r, (*where, "day")):
             return []
         try:
@@ -413,20 +474,25 @@ class _Compiler:
         except RecurrenceError as exc:
             self.out.add(self.source, (*where, "rrule" if r.rrule else "every"), str(exc))
             return []
-        for occ in items:
+        for occ in items if bounds_ok else []:
             self.in_period(occ.due, (*where, "rrule" if r.rrule else "every"), "occurrence")
         if not items:
-            self.out.add(self.source, where, "the duty has no occurrence between 'from' and 'until'")
+            self.out.add(
+                self.source, where, "the duty has no occurrence between 'from' and 'until'"
+            )
         return items
 
     def day_ok(self, r: Recurring, path: PathKey) -> bool:
         day = r.day
         if r.rrule is not None or r.every == "term":
-            self.out.add(self.source, path, "'day' goes with every: week/month/quarter/half-year/year")
+            self.out.add(
+                self.source, path, "'day' goes with every: week/month/quarter/half-year/year"
+            )
             return False
         if r.every == "week":
             ok = (isinstance(day, int) and 1 <= day <= 7) or (
-                isinstance(day, str) and day.lower()[:3] in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+                isinstance(day, str)
+                and day.lower()[:3] in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
             )
             if not ok:
                 self.out.add(self.source, path, "for a weekly duty, day is mon … sun (or 1 … 7)")
@@ -439,16 +505,13 @@ class _Compiler:
     def terms(self, start: date, until: date, where: PathKey) -> list[Occurrence]:
         terms = self.plan.calendar.terms
         if not terms:
-            self.out.add(
-                self.source,
-                (*where, "every"),
-                "every: term needs the school terms under calendar.terms",
-            )
-            return []
+            raise RecurrenceError("every: term needs the school terms under calendar.terms")
         out = []
         for i, term in enumerate(terms):
             if term.end < term.start:
-                self.out.add(self.source, ("calendar", "terms", i, "end"), "a term ends before it starts")
+                self.out.add(
+                    self.source, ("calendar", "terms", i, "end"), "a term ends before it starts"
+                )
             if term.end >= start and term.start <= until:
                 out.append(Occurrence(term.name, term.start, term.end))
         return out
@@ -472,7 +535,9 @@ class _Compiler:
         if m.every and m.checkpoints:
             self.out.add(self.source, (*where, "every"), "give either 'every' or 'checkpoints'")
         if m.pace and m.target is None:
-            self.out.add(self.source, (*where, "pace"), "pace (序时进度) needs a target")
+            self.out.add(
+                self.source, (*where, "pace"), "pace (序时进度) needs the metric's 'target:'"
+            )
         if m.by is not None:
             self.in_period(by, (*where, "by"), "target date")
         pace_start = pace_until = None
@@ -493,7 +558,7 @@ class _Compiler:
             by if m.target is not None else None,
             pace_start,
             pace_until,
-            m.pace.tolerance if m.pace else None,
+            m.pace.tolerance if m.pace and m.pace.track else None,
             m.report,
             who,
             merged,
@@ -518,15 +583,22 @@ class _Compiler:
             self.in_period(day, (*cp_where, "by"), "checkpoint")
             if cp.value == "pace":
                 if info.target is None or pace_start is None or pace_until is None:
+                    lacking = " and ".join(
+                        f"'{k}:'"
+                        for k, v in (("target", info.target), ("pace", m.pace))
+                        if v is None
+                    )
                     self.out.add(
-                        self.source, (*cp_where, "value"), "'pace' needs the metric's target and pace"
+                        self.source,
+                        (*cp_where, "value"),
+                        f"value 'pace' (序时进度) needs the metric's {lacking}",
                     )
                     continue
                 value = pace_value(info, day)
             else:
                 value = float(cp.value)
             points.append((day, value, cp_where))
-        for (d1, _, _), (d2, _, w2) in zip(points, points[1:], strict=False):
+        for (d1, _, _), (d2, _, w2) in pairwise(points):
             if d2 <= d1:
                 self.out.add(self.source, (*w2, "by"), "checkpoints must be in date order")
         if m.target is not None:
@@ -538,19 +610,22 @@ class _Compiler:
                     f"the checkpoint on the target date says {same_day[0][1]:g}, the target {m.target:g}",
                 )
             if any(p[0] > by for p in points):
-                self.out.add(self.source, (*where, "by"), "a checkpoint falls after the target date")
+                self.out.add(
+                    self.source, (*where, "by"), "a checkpoint falls after the target date"
+                )
         series = [(v, w) for _, v, w in points]
         if m.target is not None and not any(p[0] == by for p in points):
             series.append((m.target, (*where, "target")))
         if m.cumulative:
             sign = 1 if m.direction == "at_least" else -1
-            for (v1, _), (v2, w2) in zip(series, series[1:], strict=False):
+            for (v1, _), (v2, w2) in pairwise(series):
                 if sign * (v2 - v1) < 0:
                     word = "goes down" if sign == 1 else "goes up"
                     self.out.add(
                         self.source,
                         w2 if w2[-1] == "target" else (*w2, "value"),
-                        f"cumulative {word}: {v2:g} after {v1:g}",
+                        f"a cumulative value {word}: {v2:g} after {v1:g}; "
+                        "correct it, or write 'cumulative: false'",
                     )
         for n, (day, value, _) in enumerate(points, start=1):
             checkpoint(f"{m.id}#{n}", day, value)
@@ -558,14 +633,19 @@ class _Compiler:
             checkpoint(f"{m.id}#target", by, m.target)
 
 
+def expected_on(baseline: float, target: float, start: date, until: date, day: date) -> float:
+    """Return 序时进度 on ``day``: the value expected if work were spread evenly over
+    [start, until] (both days counted), from ``baseline`` to ``target``."""
+    span = (until - start).days + 1
+    elapsed = min(max((day - start).days + 1, 0), span)
+    return round(baseline + (target - baseline) * elapsed / span, 2)
+
+
 def pace_value(metric: MetricInfo, day: date) -> float:
-    """Return the value expected on ``day`` if work were spread evenly (序时进度)."""
+    """Return the value a metric is expected to have on ``day`` (序时进度)."""
     if metric.target is None or metric.pace_start is None or metric.pace_until is None:
         raise ValueError("metric has no pace")
-    span = (metric.pace_until - metric.pace_start).days + 1
-    elapsed = min(max((day - metric.pace_start).days + 1, 0), span)
-    share = elapsed / span
-    return round(metric.baseline + (metric.target - metric.baseline) * share, 2)
+    return expected_on(metric.baseline, metric.target, metric.pace_start, metric.pace_until, day)
 
 
 def compile_plan(
@@ -574,6 +654,12 @@ def compile_plan(
     """Resolve and expand a plan; return it, or None and the problems found."""
     compiler = _Compiler(plan, source, directories)
     compiled = compiler.compile()
+    if compiled is not None:
+        # the compiled plan is a function of the validated models and of this code's version
+        blob = "\n".join(
+            [__version__, plan.model_dump_json(), *(d.model_dump_json() for _, d in directories)]
+        )
+        compiled = replace(compiled, fingerprint=hashlib.sha256(blob.encode()).hexdigest())
     return compiled, compiler.out.problems
 
 

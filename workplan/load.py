@@ -6,35 +6,35 @@ compiled plan (pure), apply the difference (bulk writes) in the caller's transac
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from workplan.expand import CompiledPlan, MetricInfo, ObligationInfo, Rules, TaskInfo, item_label
+from workplan.expand import (
+    CompiledPlan,
+    MetricInfo,
+    ObligationInfo,
+    Rules,
+    TaskInfo,
+    digest,
+    item_label,
+)
 from workplan.store import (
-    DepartmentRow,
-    MetricRow,
-    ObligationRow,
-    PlanRow,
-    PlanVersion,
-    RulesRow,
-    TaskOwner,
-    TaskRow,
+    T_DEPT,
+    T_METRIC,
+    T_OBL,
+    T_OWNER,
+    T_PLAN,
+    T_RULES,
+    T_TASK,
+    T_VERSION,
+    bulk_insert,
     dumps,
 )
-
-T_PLAN = PlanRow.__table__  # type: ignore[attr-defined]
-T_VERSION = PlanVersion.__table__  # type: ignore[attr-defined]
-T_DEPT = DepartmentRow.__table__  # type: ignore[attr-defined]
-T_TASK = TaskRow.__table__  # type: ignore[attr-defined]
-T_OWNER = TaskOwner.__table__  # type: ignore[attr-defined]
-T_RULES = RulesRow.__table__  # type: ignore[attr-defined]
-T_METRIC = MetricRow.__table__  # type: ignore[attr-defined]
-T_OBL = ObligationRow.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -67,8 +67,17 @@ class LoadResult:
     departments: int = 0
 
 
+def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """Insert rows given as dicts with the same keys, in bulk."""
+    if rows:
+        columns = list(rows[0])
+        bulk_insert(conn, table, columns, [tuple(r[c] for c in columns) for r in rows])
+
+
+@lru_cache(maxsize=1024)
 def rules_fingerprint(rules: Rules) -> str:
-    return hashlib.sha256(dumps(asdict(rules)).encode()).hexdigest()
+    """Return the digest that identifies a resolved policy (obligations share a few)."""
+    return digest(rules)
 
 
 def _owners(owners: tuple[str, ...], task: TaskInfo) -> str | None:
@@ -86,8 +95,15 @@ class _Stored:
 
 def _read(conn: Connection, plan_id: int, plan: dict[str, Any]) -> _Stored:
     def rows(table: Any) -> list[dict[str, Any]]:
-        result = conn.execute(select(table).where(table.c.plan_id == plan_id))
-        return [dict(r._mapping) for r in result]
+        if table in (T_OBL, T_METRIC):
+            # through the task: obligations and metrics are indexed by (task_id, key)
+            query = select(table).join(T_TASK, T_TASK.c.id == table.c.task_id)
+            return [
+                dict(r._mapping) for r in conn.execute(query.where(T_TASK.c.plan_id == plan_id))
+            ]
+        return [
+            dict(r._mapping) for r in conn.execute(select(table).where(table.c.plan_id == plan_id))
+        ]
 
     tasks = {r["number"]: r for r in rows(T_TASK)}
     by_id = {r["id"]: n for n, r in tasks.items()}
@@ -125,7 +141,11 @@ def diff(stored: _Stored, plan: CompiledPlan) -> list[Change]:
         if old is None or not old["active"]:
             out.append(Change("task added", t.number, detail=t.title))
             continue
-        for name, new in (("title", t.title), ("lead", dumps(list(t.lead))), ("co", dumps(list(t.co)))):
+        for name, new in (
+            ("title", t.title),
+            ("lead", dumps(list(t.lead))),
+            ("co", dumps(list(t.co))),
+        ):
             if old[name] != new:
                 out.append(Change(f"task {name} changed", t.number, detail=f"{old[name]} → {new}"))
         if old["text"] != t.text:
@@ -135,6 +155,16 @@ def diff(stored: _Stored, plan: CompiledPlan) -> list[Change]:
         for n, r in stored.tasks.items()
         if n not in numbers and r["active"]
     ]
+    # a metric's new target is said once, not again for each checkpoint that carries it
+    moved: set[tuple[int, str | None, float | None, float | None]] = set()
+    metric_keys = {(m.task, m.key) for m in plan.metrics}
+    for m in plan.metrics:
+        old = stored.metrics.get((m.task, m.key))
+        if old is not None and old["active"] and old["target"] != m.target:
+            moved.add((m.task, m.key, old["target"], m.target))
+            out.append(
+                Change("target changed", m.task, m.key, f"{_fmt(old['target'])} → {_fmt(m.target)}")
+            )
     keys = {(o.task, o.key) for o in plan.obligations}
     for o in plan.obligations:
         old = stored.obligations.get((o.task, o.key))
@@ -144,7 +174,7 @@ def diff(stored: _Stored, plan: CompiledPlan) -> list[Change]:
             continue
         if old["due"] != o.due:
             out.append(Change("date moved", o.task, o.key, f"{old['due']} → {o.due}"))
-        if old["target"] != o.target:
+        if old["target"] != o.target and (o.task, o.metric, old["target"], o.target) not in moved:
             out.append(
                 Change("target changed", o.task, o.key, f"{_fmt(old['target'])} → {_fmt(o.target)}")
             )
@@ -153,13 +183,6 @@ def diff(stored: _Stored, plan: CompiledPlan) -> list[Change]:
         for (task, key), r in stored.obligations.items()
         if (task, key) not in keys and r["active"] and task in numbers
     ]
-    metric_keys = {(m.task, m.key) for m in plan.metrics}
-    for m in plan.metrics:
-        old = stored.metrics.get((m.task, m.key))
-        if old is not None and old["active"] and old["target"] != m.target:
-            out.append(
-                Change("target changed", m.task, m.key, f"{_fmt(old['target'])} → {_fmt(m.target)}")
-            )
     out += [
         Change("metric dropped", task, key)
         for (task, key), r in stored.metrics.items()
@@ -178,7 +201,7 @@ def _plan_values(plan: CompiledPlan, now: datetime) -> dict[str, Any]:
         "locale": plan.locale,
         "office": plan.office,
         "settings": dumps(plan.settings()),
-        "fingerprint": plan.fingerprint(),
+        "fingerprint": plan.fingerprint,
         "loaded_at": now,
     }
 
@@ -240,6 +263,14 @@ class _Apply:
         self.plan_id = plan_id
         self.stored = stored
         self.tasks = {t.number: t for t in plan.tasks}
+        self._fingerprints: dict[int, str] = {}
+
+    def fingerprint(self, rules: Rules) -> str:
+        """Return a policy's digest; a plan's obligations share a few policy objects."""
+        found = self._fingerprints.get(id(rules))
+        if found is None:
+            found = self._fingerprints[id(rules)] = rules_fingerprint(rules)
+        return found
 
     def run(self) -> None:
         self.departments()
@@ -253,7 +284,9 @@ class _Apply:
         new = {d.name: d for d in self.plan.departments}
         for name in self.stored.departments:
             if name not in new:
-                conn.execute(table.delete().where(table.c.plan_id == self.plan_id, table.c.name == name))
+                conn.execute(
+                    table.delete().where(table.c.plan_id == self.plan_id, table.c.name == name)
+                )
         inserts, updates = [], []
         for d in self.plan.departments:
             values = {
@@ -269,8 +302,7 @@ class _Apply:
                 inserts.append(values)
             elif any(old[k] != v for k, v in values.items()):
                 updates.append((old["id"], values))
-        if inserts:
-            conn.execute(insert(table), inserts)
+        _insert(conn, table, inserts)
         for row_id, values in updates:
             conn.execute(update(table).where(table.c.id == row_id).values(**values))
 
@@ -287,8 +319,7 @@ class _Apply:
         for number, old in self.stored.tasks.items():
             if number not in self.tasks and old["active"]:
                 conn.execute(update(T_TASK).where(T_TASK.c.id == old["id"]).values(active=False))
-        if inserts:
-            conn.execute(insert(T_TASK), inserts)
+        _insert(conn, T_TASK, inserts)
         ids = {
             r.number: r.id
             for r in conn.execute(
@@ -296,17 +327,19 @@ class _Apply:
             )
         }
         changed = [n for n in self.tasks if n not in self.stored.tasks or self._owners_moved(n)]
-        if changed:
-            conn.execute(T_OWNER.delete().where(T_OWNER.c.task_id.in_([ids[n] for n in changed])))
-            conn.execute(
-                insert(T_OWNER),
-                [
-                    {"task_id": ids[n], "department": name, "role": role}
-                    for n in changed
-                    for role, names in (("lead", self.tasks[n].lead), ("co", self.tasks[n].co))
-                    for name in names
-                ],
-            )
+        moved = [ids[n] for n in changed if n in self.stored.tasks]
+        if moved:
+            conn.execute(T_OWNER.delete().where(T_OWNER.c.task_id.in_(moved)))
+        _insert(
+            conn,
+            T_OWNER,
+            [
+                {"task_id": ids[n], "department": name, "role": role}
+                for n in changed
+                for role, names in (("lead", self.tasks[n].lead), ("co", self.tasks[n].co))
+                for name in names
+            ],
+        )
         return ids
 
     def _owners_moved(self, number: int) -> bool:
@@ -316,27 +349,31 @@ class _Apply:
     def write_rules(self) -> dict[str, int]:
         conn = self.conn
         wanted: dict[str, Rules] = {}
-        for item in (*self.plan.metrics, *self.plan.obligations):
-            wanted.setdefault(rules_fingerprint(item.rules), item.rules)
+        for rules in [m.rules for m in self.plan.metrics] + [
+            o.rules for o in self.plan.obligations
+        ]:
+            wanted.setdefault(self.fingerprint(rules), rules)
         query = select(T_RULES.c.fingerprint, T_RULES.c.id).where(T_RULES.c.plan_id == self.plan_id)
-        have = {r.fingerprint: r.id for r in conn.execute(query)}
+        have = {r.fingerprint: r.id for r in conn.execute(query)} if self.stored.tasks else {}
         missing = [
             {"plan_id": self.plan_id, "fingerprint": f, "body": dumps(asdict(r))}
             for f, r in wanted.items()
             if f not in have
         ]
         if missing:
-            conn.execute(insert(T_RULES), missing)
+            _insert(conn, T_RULES, missing)
             have = {r.fingerprint: r.id for r in conn.execute(query)}
         return have
 
-    def write_metrics(self, task_ids: dict[int, int], rules_ids: dict[str, int]) -> dict[tuple[int, str], int]:
+    def write_metrics(
+        self, task_ids: dict[int, int], rules_ids: dict[str, int]
+    ) -> dict[tuple[int, str], int]:
         conn = self.conn
         inserts = []
         keys = set()
         for m in self.plan.metrics:
             keys.add((m.task, m.key))
-            values = _metric_values(m, self.tasks[m.task], rules_ids[rules_fingerprint(m.rules)])
+            values = _metric_values(m, self.tasks[m.task], rules_ids[self.fingerprint(m.rules)])
             old = self.stored.metrics.get((m.task, m.key))
             if old is None:
                 inserts.append({"plan_id": self.plan_id, "task_id": task_ids[m.task], **values})
@@ -344,9 +381,10 @@ class _Apply:
                 conn.execute(update(T_METRIC).where(T_METRIC.c.id == old["id"]).values(**values))
         for key, old in self.stored.metrics.items():
             if key not in keys and old["active"]:
-                conn.execute(update(T_METRIC).where(T_METRIC.c.id == old["id"]).values(active=False))
-        if inserts:
-            conn.execute(insert(T_METRIC), inserts)
+                conn.execute(
+                    update(T_METRIC).where(T_METRIC.c.id == old["id"]).values(active=False)
+                )
+        _insert(conn, T_METRIC, inserts)
         by_task = {v: k for k, v in task_ids.items()}
         query = select(T_METRIC.c.id, T_METRIC.c.task_id, T_METRIC.c.key).where(
             T_METRIC.c.plan_id == self.plan_id
@@ -360,28 +398,66 @@ class _Apply:
         metric_ids: dict[tuple[int, str], int],
     ) -> None:
         conn = self.conn
-        inserts = []
+        inserts: list[tuple[Any, ...]] = []
         keys = set()
         for o in self.plan.obligations:
             keys.add((o.task, o.key))
-            values = _obligation_values(o, self.tasks[o.task], rules_ids[rules_fingerprint(o.rules)])
-            values["metric_id"] = metric_ids[(o.task, o.metric)] if o.metric else None
+            task = self.tasks[o.task]
+            rules_id = rules_ids[self.fingerprint(o.rules)]
+            metric_id = metric_ids[(o.task, o.metric)] if o.metric else None
             old = self.stored.obligations.get((o.task, o.key))
             if old is None:
-                values["deadline"] = o.due
-                inserts.append({"plan_id": self.plan_id, "task_id": task_ids[o.task], **values})
+                inserts.append(
+                    (
+                        self.plan_id,
+                        task_ids[o.task],
+                        o.key,
+                        o.kind,
+                        o.source,
+                        o.title,
+                        o.opens,
+                        o.due,
+                        o.due,
+                        metric_id,
+                        o.target,
+                        _owners(o.owners, task),
+                        rules_id,
+                        True,
+                    )
+                )
                 continue
+            values = _obligation_values(o, task, rules_id)
+            values["metric_id"] = metric_id
             extended = old["deadline"] != old["due"]
             values["deadline"] = max(old["deadline"], o.due) if extended else o.due
             if any(old[k] != v for k, v in values.items()):
                 conn.execute(update(T_OBL).where(T_OBL.c.id == old["id"]).values(**values))
         dropped = [
-            old["id"] for key, old in self.stored.obligations.items() if key not in keys and old["active"]
+            old["id"]
+            for key, old in self.stored.obligations.items()
+            if key not in keys and old["active"]
         ]
         if dropped:
             conn.execute(update(T_OBL).where(T_OBL.c.id.in_(dropped)).values(active=False))
-        if inserts:
-            conn.execute(insert(T_OBL), inserts)
+        bulk_insert(conn, T_OBL, OBLIGATION_COLUMNS, inserts)
+
+
+OBLIGATION_COLUMNS = [
+    "plan_id",
+    "task_id",
+    "key",
+    "kind",
+    "source",
+    "title",
+    "opens",
+    "due",
+    "deadline",
+    "metric_id",
+    "target",
+    "owners",
+    "rules_id",
+    "active",
+]
 
 
 def load(
@@ -401,16 +477,20 @@ def load(
         "departments": len(plan.departments),
     }
     if row is None:
-        result = LoadResult(plan.id, 1, True, False, [Change("new plan", detail=plan.title)], **counts)
+        result = LoadResult(
+            plan.id, 1, True, False, [Change("new plan", detail=plan.title)], **counts
+        )
         if dry_run:
             return result
-        plan_id = conn.execute(insert(T_PLAN).values(version=1, **_plan_values(plan, now))).inserted_primary_key[0]  # type: ignore[index]
+        plan_id = conn.execute(
+            insert(T_PLAN).values(version=1, **_plan_values(plan, now))
+        ).inserted_primary_key[0]  # type: ignore[index]
         stored = _Stored(dict(), {}, {}, {}, {})
         _Apply(conn, plan, plan_id, stored).run()
         _version(conn, plan_id, 1, plan, source_path, source_text, result.changes, now)
         return result
     plan_row = dict(row)
-    if plan_row["fingerprint"] == plan.fingerprint():
+    if plan_row["fingerprint"] == plan.fingerprint:
         return LoadResult(plan.id, plan_row["version"], False, True, [], **counts)
     stored = _read(conn, plan_row["id"], plan_row)
     changes = diff(stored, plan)
@@ -422,7 +502,9 @@ def load(
         return result
     _Apply(conn, plan, plan_row["id"], stored).run()
     conn.execute(
-        update(T_PLAN).where(T_PLAN.c.id == plan_row["id"]).values(version=version, **_plan_values(plan, now))
+        update(T_PLAN)
+        .where(T_PLAN.c.id == plan_row["id"])
+        .values(version=version, **_plan_values(plan, now))
     )
     _version(conn, plan_row["id"], version, plan, source_path, source_text, changes, now)
     return result
@@ -442,7 +524,7 @@ def _version(
         insert(T_VERSION).values(
             plan_id=plan_id,
             version=version,
-            fingerprint=plan.fingerprint(),
+            fingerprint=plan.fingerprint,
             source_path=source_path,
             source_text=source_text,
             changes=dumps([asdict(c) for c in changes]),

@@ -237,6 +237,11 @@ class Pace(_Model):
     start: date | None = Field(default=None, alias="from", description="default: 1 Jan")
     until: date | None = Field(default=None, description="default: the target date")
     tolerance: float = Field(default=0.0, ge=0, description="points behind before a notice")
+    track: bool = Field(
+        default=True,
+        description="notify when behind between checkpoints; false: pace only sets the "
+        "'value: pace' checkpoints (序时进度 required on given dates only)",
+    )
 
 
 class Metric(_Obligation):

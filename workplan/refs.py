@@ -12,13 +12,13 @@ from sqlalchemy import Connection, select
 
 from workplan.errors import NotFound
 from workplan.expand import CHINESE_DIGITS, item_label
-from workplan.store import DepartmentRow, MetricRow, ObligationRow, PlanRow, TaskRow
-
-T_PLAN = PlanRow.__table__  # type: ignore[attr-defined]
-T_TASK = TaskRow.__table__  # type: ignore[attr-defined]
-T_OBL = ObligationRow.__table__  # type: ignore[attr-defined]
-T_METRIC = MetricRow.__table__  # type: ignore[attr-defined]
-T_DEPT = DepartmentRow.__table__  # type: ignore[attr-defined]
+from workplan.store import (
+    T_DEPT,
+    T_METRIC,
+    T_OBL,
+    T_PLAN,
+    T_TASK,
+)
 
 
 def parse_number(text: str) -> int | None:
@@ -49,6 +49,28 @@ class PlanRef:
     settings: dict[str, Any]
 
 
+def _ref(row: Any) -> PlanRef:
+    return PlanRef(
+        row["id"],
+        row["key"],
+        row["title"],
+        row["timezone"],
+        row["office"],
+        row["year"],
+        json.loads(row["settings"]),
+    )
+
+
+def all_plans(conn: Connection, key: str | None) -> list[PlanRef]:
+    """Return the plan named ``key``, or every plan when none is named."""
+    if key is not None:
+        return [find_plan(conn, key)]
+    rows = conn.execute(select(T_PLAN).order_by(T_PLAN.c.key)).mappings().all()
+    if not rows:
+        raise NotFound("the database holds no plan: load one with `workplan load PLAN.yaml`")
+    return [_ref(r) for r in rows]
+
+
 def find_plan(conn: Connection, key: str | None) -> PlanRef:
     """Return the plan named ``key``, or the only plan when none is named."""
     rows = conn.execute(select(T_PLAN)).mappings().all()
@@ -66,36 +88,30 @@ def find_plan(conn: Connection, key: str | None) -> PlanRef:
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise NotFound(f"no plan '{key}'{hint}")
         row = matches[0]
-    return PlanRef(
-        row["id"],
-        row["key"],
-        row["title"],
-        row["timezone"],
-        row["office"],
-        row["year"],
-        json.loads(row["settings"]),
-    )
+    return _ref(row)
 
 
 def find_task(conn: Connection, plan: PlanRef, text: str) -> dict[str, Any]:
     """Return the active task row for an item number typed as 16 or 十六."""
     number = parse_number(text)
     if number is None:
-        raise NotFound(f"'{text}' is not an item number (write 16, 十六 or （十六）)")
+        raise NotFound(f"'{text}' is not an item number (write 16, 十六 or （十六）)", field="item")
     row = (
         conn.execute(select(T_TASK).where(T_TASK.c.plan_id == plan.id, T_TASK.c.number == number))
         .mappings()
         .first()
     )
     if row is None or not row["active"]:
-        raise NotFound(f"plan {plan.key} has no item {item_label(number)} ({number})")
+        raise NotFound(f"plan {plan.key} has no item {item_label(number)} ({number})", field="item")
     return dict(row)
 
 
 def department_names(conn: Connection, plan: PlanRef) -> dict[str, str]:
     """Return every name and alias of the plan's departments, mapped to the canonical name."""
     out: dict[str, str] = {}
-    for row in conn.execute(select(T_DEPT.c.name, T_DEPT.c.aliases).where(T_DEPT.c.plan_id == plan.id)):
+    for row in conn.execute(
+        select(T_DEPT.c.name, T_DEPT.c.aliases).where(T_DEPT.c.plan_id == plan.id)
+    ):
         out[row.name] = row.name
         for alias in json.loads(row.aliases):
             out[alias] = row.name
@@ -109,7 +125,7 @@ def find_department(conn: Connection, plan: PlanRef, name: str) -> str:
         return names[name]
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.5)
     hint = f"; did you mean '{names[close[0]]}'?" if close else ""
-    raise NotFound(f"plan {plan.key} has no department '{name}'{hint}")
+    raise NotFound(f"plan {plan.key} has no department '{name}'{hint}", field="department")
 
 
 def find_metric(conn: Connection, task: dict[str, Any], key: str | None) -> dict[str, Any]:
@@ -121,18 +137,24 @@ def find_metric(conn: Connection, task: dict[str, Any], key: str | None) -> dict
     )
     label = item_label(task["number"])
     if not rows:
-        raise NotFound(f"item {label} has no metric; record a note with --note instead")
+        raise NotFound(
+            f"item {label} has no metric; record a note with --note instead", field="metric"
+        )
     if key is None:
         if len(rows) > 1:
             keys = ", ".join(r["key"] for r in rows)
-            raise NotFound(f"item {label} has several metrics ({keys}): name one")
+            raise NotFound(f"item {label} has several metrics ({keys}): name one", field="metric")
         return dict(rows[0])
     for r in rows:
         if r["key"] == key:
             return dict(r)
     close = difflib.get_close_matches(key, [r["key"] for r in rows], n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else f" (its metrics: {', '.join(r['key'] for r in rows)})"
-    raise NotFound(f"item {label} has no metric '{key}'{hint}")
+    hint = (
+        f"; did you mean '{close[0]}'?"
+        if close
+        else f" (its metrics: {', '.join(r['key'] for r in rows)})"
+    )
+    raise NotFound(f"item {label} has no metric '{key}'{hint}", field="metric")
 
 
 def find_obligation(
@@ -155,20 +177,32 @@ def find_obligation(
             return exact[0]
         rows = [r for r in rows if r["source"] == key]
         if not rows:
-            keys = sorted({r["source"] for r in _all(conn, task)})
-            close = difflib.get_close_matches(key, keys, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f" (its obligations: {', '.join(keys)})"
-            raise NotFound(f"item {label} has no obligation '{key}'{hint}")
+            sources = sorted({r.source for r in _all(conn, task)})
+            close = difflib.get_close_matches(key, sources, n=1)
+            hint = (
+                f"; did you mean '{close[0]}'?"
+                if close
+                else f" (its obligations: {', '.join(sources)})"
+            )
+            raise NotFound(f"item {label} has no obligation '{key}'{hint}", field="obligation")
     open_rows = [r for r in rows if r["done_on"] is None and r["kind"] != "checkpoint"]
     begun = [r for r in open_rows if r["opens"] is None or r["opens"] <= as_of]
     candidates = begun or open_rows
     if not candidates:
-        raise NotFound(f"item {label}: nothing open{f' for {key}' if key else ''} to mark done")
+        raise NotFound(
+            f"item {label}: nothing open{f' for {key}' if key else ''} to mark done",
+            field="obligation",
+        )
     if key is None and len({r["source"] for r in candidates}) > 1:
         keys = ", ".join(sorted({r["source"] for r in candidates}))
-        raise NotFound(f"item {label} has several open obligations ({keys}): write {task['number']}/ID")
+        raise NotFound(
+            f"item {label} has several open obligations ({keys}): write {task['number']}/ID",
+            field="obligation",
+        )
     return candidates[0]
 
 
 def _all(conn: Connection, task: dict[str, Any]) -> list[Any]:
-    return list(conn.execute(select(T_OBL.c.source).where(T_OBL.c.task_id == task["id"], T_OBL.c.active)))
+    return list(
+        conn.execute(select(T_OBL.c.source).where(T_OBL.c.task_id == task["id"], T_OBL.c.active))
+    )

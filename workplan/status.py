@@ -1,12 +1,22 @@
-"""Where every item stands on a given day: pure functions over a snapshot."""
+"""Where every item stands on a given day: pure functions over the facts and the notices owed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
 
+from workplan.calendar import WorkCalendar
 from workplan.expand import item_label
-from workplan.snapshot import Metric, Obligation, Series, Snapshot
+from workplan.rules import (
+    STAGE_OVERDUE,
+    Intent,
+    MetricFacts,
+    ObligationFacts,
+    PlanFacts,
+    checkpoint_met,
+    pace_of,
+)
+from workplan.snapshot import Task
 
 
 @dataclass(frozen=True)
@@ -20,6 +30,9 @@ class ObligationStatus:
     """Working days left until the deadline; negative when overdue."""
     target: float | None = None
     value: float | None = None
+    level: int | None = None
+    level_name: str | None = None
+    """The escalation reached (催办, 督办, 通报 …) for an overdue obligation."""
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,9 @@ class MetricStatus:
     final_target: float | None
     state: str
     """met, on track, behind, missed, no report"""
+    expected: float | None = None
+    """序时进度: the value expected today if work were spread evenly."""
+    pace_gap: float | None = None
 
 
 @dataclass
@@ -54,98 +70,99 @@ class TaskStatus:
     total: int = 0
 
 
-def met_on(ob: Obligation, metric: Metric, series: Series) -> date | None:
-    """Return when a checkpoint was met: on time if the value at its date reaches the target,
-    else the first later report that does; None while it is not met."""
-    target = ob.target
-    if target is None:
-        return None
-    latest = series.at(ob.deadline)
-    if latest is not None and metric.meets(latest[1], target):
-        return latest[0]
-    for day, value in zip(series.days, series.values, strict=True):
-        if day > ob.deadline and metric.meets(value, target):
-            return day
-    return None
-
-
-def done_on(ob: Obligation, snap: Snapshot, as_of: date) -> date | None:
-    """Return the day an obligation was done or met, if on or before ``as_of``."""
+def is_done(ob: ObligationFacts, as_of: date) -> bool:
+    """Return True when an obligation was done (or a checkpoint met) by ``as_of``."""
     if ob.kind == "checkpoint":
-        if ob.metric_id is None or ob.metric_id not in snap.metrics:
-            return None
-        series = snap.series.get(ob.metric_id, Series()).upto(as_of)
-        return met_on(ob, snap.metrics[ob.metric_id], series)
-    if ob.done_on is not None and ob.done_on <= as_of:
-        return ob.done_on
-    return None
+        return checkpoint_met(ob)
+    return ob.done_on is not None and ob.done_on <= as_of
 
 
-def _working_days(snap: Snapshot, as_of: date, deadline: date) -> int:
-    return snap.calendar.count(as_of, deadline)
-
-
-def _metric_status(snap: Snapshot, metric: Metric, obligations: list[Obligation], as_of: date) -> MetricStatus:
-    series = snap.series.get(metric.id, Series()).upto(as_of)
-    latest = series.at(as_of)
-    value, reported = (latest[1], latest[0]) if latest else (None, None)
-    points = sorted((o for o in obligations if o.metric_id == metric.id), key=lambda o: o.deadline)
+def _metric_status(m: MetricFacts, points: list[ObligationFacts], as_of: date) -> MetricStatus:
+    points = sorted(points, key=lambda o: o.deadline)
     upcoming = [o for o in points if o.deadline >= as_of]
-    missed = [o for o in points if o.deadline < as_of and met_on(o, metric, series) is None]
+    missed = [o for o in points if o.deadline < as_of and not checkpoint_met(o)]
     nxt = upcoming[0] if upcoming else None
     if missed:
         state = "missed"
     elif nxt is None:
         state = "met" if points else "no checkpoint"
-    elif value is None:
+    elif m.latest is None:
         state = "no report"
-    elif nxt.target is not None and metric.meets(value, nxt.target):
+    elif checkpoint_met(nxt):
         state = "met" if len(upcoming) == 1 else "on track"
     else:
         state = "behind"
+    pace = pace_of(m, as_of)
+    expected, gap = (pace[0], pace[1]) if pace else (None, None)
     return MetricStatus(
-        metric.key,
-        metric.title,
-        metric.unit,
-        metric.direction,
-        value,
-        reported,
+        m.key,
+        m.title,
+        m.unit,
+        m.direction,
+        m.latest,
+        m.latest_on,
         nxt.deadline if nxt else None,
         nxt.target if nxt else None,
-        metric.target,
+        m.target,
         state,
+        expected,
+        gap,
     )
 
 
-def task_statuses(snap: Snapshot, as_of: date, department: str | None = None) -> list[TaskStatus]:
+def task_statuses(
+    tasks: dict[int, Task],
+    facts: PlanFacts,
+    intents: list[Intent],
+    calendar: WorkCalendar,
+    as_of: date,
+    department: str | None = None,
+) -> list[TaskStatus]:
     """Return every task's standing on ``as_of``, optionally only a department's."""
-    by_task: dict[int, list[Obligation]] = {}
-    for ob in snap.obligations:
+    levels: dict[int, Intent] = {}
+    for intent in intents:
+        if intent.obligation_id is not None and intent.stage > STAGE_OVERDUE:
+            held = levels.get(intent.obligation_id)
+            if held is None or intent.stage > held.stage:
+                levels[intent.obligation_id] = intent
+    by_task: dict[int, list[ObligationFacts]] = {}
+    for ob in facts.obligations:
         by_task.setdefault(ob.task_id, []).append(ob)
-    metrics_by_task: dict[int, list[Metric]] = {}
-    for m in snap.metrics.values():
+    metrics_by_task: dict[int, list[MetricFacts]] = {}
+    for m in facts.metrics:
         metrics_by_task.setdefault(m.task_id, []).append(m)
+
+    def status_of(ob: ObligationFacts) -> ObligationStatus:
+        level = levels.get(ob.id)
+        value = ob.at_deadline if ob.deadline < as_of else ob.latest
+        return ObligationStatus(
+            ob.key,
+            ob.title,
+            ob.kind,
+            ob.due,
+            ob.deadline,
+            calendar.count(as_of, ob.deadline),
+            ob.target,
+            value,
+            level.level if level else None,
+            level.level_name if level else None,
+        )
+
     out = []
-    for task in sorted(snap.tasks.values(), key=lambda t: t.number):
-        obligations = by_task.get(task.id, [])
-        if department is not None and department not in task.owners and not any(
-            department in o.owners for o in obligations
+    for task in sorted(tasks.values(), key=lambda t: t.number):
+        obligations = sorted(by_task.get(task.id, []), key=lambda o: (o.deadline, o.id))
+        if (
+            department is not None
+            and department not in task.owners
+            and not any(department in o.owners for o in obligations)
         ):
             continue
-        open_obs: list[Obligation] = []
-        done = 0
-        for ob in obligations:
-            if done_on(ob, snap, as_of) is None:
-                open_obs.append(ob)
-            else:
-                done += 1
-        overdue = [
-            _ob_status(snap, ob, as_of) for ob in open_obs if ob.deadline < as_of
-        ]
+        open_obs = [ob for ob in obligations if not is_done(ob, as_of)]
+        overdue = [status_of(ob) for ob in open_obs if ob.deadline < as_of]
         upcoming = [ob for ob in open_obs if ob.deadline >= as_of]
-        next_due = _ob_status(snap, upcoming[0], as_of) if upcoming else None
+        next_due = status_of(upcoming[0]) if upcoming else None
         metrics = [
-            _metric_status(snap, m, obligations, as_of)
+            _metric_status(m, [o for o in obligations if o.metric_id == m.id], as_of)
             for m in sorted(metrics_by_task.get(task.id, []), key=lambda m: m.id)
         ]
         if task.signed_off_at is not None:
@@ -173,25 +190,8 @@ def task_statuses(snap: Snapshot, as_of: date, department: str | None = None) ->
                 next_due,
                 overdue,
                 metrics,
-                done,
+                len(obligations) - len(open_obs),
                 len(obligations),
             )
         )
     return out
-
-
-def _ob_status(snap: Snapshot, ob: Obligation, as_of: date) -> ObligationStatus:
-    value = None
-    if ob.metric_id is not None:
-        latest = snap.series.get(ob.metric_id, Series()).at(min(as_of, ob.deadline) if ob.deadline < as_of else as_of)
-        value = latest[1] if latest else None
-    return ObligationStatus(
-        ob.key,
-        ob.title,
-        ob.kind,
-        ob.due,
-        ob.deadline,
-        _working_days(snap, as_of, ob.deadline),
-        ob.target,
-        value,
-    )

@@ -1,0 +1,286 @@
+"""National scale: 2,800 county plans x 30 tasks (about 1.2 million dated obligations).
+
+Run:  python benchmarks/national.py                 (SQLite file in a temporary folder)
+      python benchmarks/national.py --db postgresql+psycopg://postgres@127.0.0.1:5432/test
+      python benchmarks/national.py --counties 280     (a tenth, for a quick look)
+
+Each phase runs in a process of its own, so that the peak memory reported is that phase's:
+  load   compile each county's plan and load it through workplan's own loader
+  setup  a year of monthly reports for every metric, most duties marked done (bulk SQL)
+  bare   a bare SELECT of the obligation rows the tick reads, fetched into Python
+  tick   one evaluation of every plan on the tick date, notices stored in the outbox
+  again  the same tick again: nothing new (idempotence), for its cost
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, text, update
+
+from workplan import store
+from workplan.expand import compile_plan
+from workplan.facts import T_OBL
+from workplan.load import load
+from workplan.outbox import tick
+from workplan.plan import Checkpoint, Deliverable, Department, Metric, Pace, Plan, Recurring
+from workplan.yamlsource import Source
+
+YEAR = 2023
+TASKS = 30
+DEPARTMENTS = 8
+TICK_DAY = date(YEAR, 11, 15)
+
+
+def county_plan(county: int) -> Plan:
+    """A county's plan: 30 tasks, each a monthly duty and a metric; 8 year-end deliverables."""
+    names = [f"第{county}县{d}局" for d in range(DEPARTMENTS)]
+    chapters = []
+    tasks = []
+    for t in range(TASKS):
+        tasks.append(
+            {
+                "number": t + 1,
+                "title": f"重点任务{t + 1}",
+                "text": f"第{county}县重点任务{t + 1}：每月调度，6月底完成50%，年底完成。",
+                "lead": [names[t % DEPARTMENTS]],
+                "co": [names[(t + 1) % DEPARTMENTS]],
+                "recurring": [Recurring(id="dispatch", title="每月调度", every="month")],
+                "metrics": [
+                    Metric(
+                        id="progress",
+                        title="完成进度",
+                        unit="%",
+                        checkpoints=[Checkpoint(by=date(YEAR, 6, 30), value=50)],
+                        target=100,
+                        pace=Pace(tolerance=5) if t % 3 == 0 else None,
+                        report="month",
+                    )
+                ],
+                "deliverables": [Deliverable(id="summary", title="年度总结", due="year-end")]
+                if t < 8
+                else [],
+            }
+        )
+    chapters.append({"number": 1, "title": "重点任务", "tasks": tasks})
+    return Plan.model_validate(
+        {
+            "id": f"county-{county:04d}",
+            "title": f"第{county}县{YEAR}年工作要点",
+            "year": YEAR,
+            "office": names[0],
+            "departments": [
+                Department(name=n, email=f"c{county}-d{d}@example.org") for d, n in enumerate(names)
+            ],
+            "chapters": chapters,
+        }
+    )
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+PROVINCE = 200  # counties loaded in one transaction, as one `workplan load` of a province
+
+
+def phase_load(url: str, counties: int) -> dict[str, Any]:
+    engine = store.open_store(url, create=True)
+    now = datetime(YEAR, 1, 1, tzinfo=UTC)
+    compile_seconds = load_seconds = 0.0
+    obligations = 0
+    source = Source("<generated>", {})
+    for first in range(0, counties, PROVINCE):
+        started = time.perf_counter()
+        batch = []
+        for county in range(first, min(first + PROVINCE, counties)):
+            compiled, problems = compile_plan(county_plan(county), source, [])
+            assert compiled is not None and not problems, problems
+            batch.append(compiled)
+        compile_seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            for compiled in batch:
+                load(conn, compiled, source_path="<generated>", source_text="", now=now)
+        load_seconds += time.perf_counter() - started
+        obligations += sum(len(c.obligations) for c in batch)
+    engine.dispose()
+    return {
+        "counties": counties,
+        "obligations": obligations,
+        "compile_s": round(compile_seconds, 2),
+        "load_s": round(load_seconds, 2),
+        "load_per_s": round(obligations / load_seconds),
+        "peak_mb": round(peak_mb()),
+    }
+
+
+def phase_setup(url: str) -> dict[str, Any]:
+    """A year of monthly reports (one in ten metrics lagging); 19 in 20 past duties done."""
+    engine = store.open_store(url)
+    started = time.perf_counter()
+    reports = 0
+    with engine.begin() as conn:
+        metrics = conn.execute(text("SELECT id, plan_id, task_id FROM metric ORDER BY id")).all()
+        rows: list[dict[str, Any]] = []
+        recorded = datetime(YEAR, 11, 1, tzinfo=UTC)
+        for m in metrics:
+            lagging = m.id % 10 == 0
+            for month in range(1, TICK_DAY.month):
+                as_of = date(YEAR, month + 1, 1) - timedelta(days=3)
+                value = round(100 * month / 12 * (0.8 if lagging else 1.02), 2)
+                rows.append(
+                    {
+                        "plan_id": m.plan_id,
+                        "task_id": m.task_id,
+                        "metric_id": m.id,
+                        "value": value,
+                        "as_of": as_of,
+                        "department": "benchmark",
+                        "recorded_at": recorded,
+                    }
+                )
+            if len(rows) >= 50_000:
+                conn.execute(insert(store.ProgressRow.__table__), rows)  # type: ignore[attr-defined]
+                reports += len(rows)
+                rows = []
+        if rows:
+            conn.execute(insert(store.ProgressRow.__table__), rows)  # type: ignore[attr-defined]
+            reports += len(rows)
+        done = conn.execute(
+            update(T_OBL)
+            .where(
+                T_OBL.c.kind == "occurrence",
+                T_OBL.c.deadline < TICK_DAY,
+                T_OBL.c.id % 20 != 0,
+            )
+            .values(done_on=T_OBL.c.due, done_by="benchmark")
+        ).rowcount
+    engine.dispose()
+    return {"reports": reports, "done": done, "setup_s": round(time.perf_counter() - started, 2)}
+
+
+def phase_bare(url: str) -> dict[str, Any]:
+    """A bare SELECT through the driver, no SQLAlchemy row processing: every obligation row
+    with the columns the tick reads, then only ids, deadline and done (narrow rows)."""
+    engine = store.open_store(url)
+    columns = (
+        "id, plan_id, task_id, key, kind, title, due, deadline, owners, rules_id, metric_id, "
+        "target, done_on"
+    )
+    with engine.connect() as conn:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        started = time.perf_counter()
+        cursor.execute(f"SELECT {columns} FROM obligation WHERE active")
+        count = len(cursor.fetchall())
+        same_s = time.perf_counter() - started
+        started = time.perf_counter()
+        cursor.execute("SELECT id, plan_id, deadline, done_on FROM obligation")
+        cursor.fetchall()
+        narrow_s = time.perf_counter() - started
+    engine.dispose()
+    return {
+        "rows": count,
+        "bare_same_s": round(same_s, 3),
+        "bare_narrow_s": round(narrow_s, 3),
+        "peak_mb": round(peak_mb()),
+    }
+
+
+def phase_tick(url: str) -> dict[str, Any]:
+    engine = store.open_store(url)
+    started = time.perf_counter()
+    with engine.begin() as conn:
+        result = tick(conn, TICK_DAY, datetime(YEAR, 11, 15, 0, 30, tzinfo=UTC))
+    seconds = time.perf_counter() - started
+    engine.dispose()
+    by_rule: dict[str, int] = {}
+    for intent in result.added:
+        by_rule[intent.rule] = by_rule.get(intent.rule, 0) + 1
+    return {
+        "tick_s": round(seconds, 3),
+        "owed": result.owed,
+        "added": len(result.added),
+        "by_rule": by_rule,
+        "plans": result.plans,
+        "peak_mb": round(peak_mb()),
+    }
+
+
+PHASES = {
+    "load": phase_load,
+    "setup": phase_setup,
+    "bare": phase_bare,
+    "tick": phase_tick,
+    "again": phase_tick,
+}
+
+
+def run_phase(name: str, url: str, counties: int) -> dict[str, Any]:
+    """Run one phase in a fresh interpreter and return its figures."""
+    command = [sys.executable, __file__, "--phase", name, "--db", url, "--counties", str(counties)]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    return dict(json.loads(output.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--counties", type=int, default=2800)
+    parser.add_argument("--db", help="SQLAlchemy URL; default: a SQLite file in a temporary folder")
+    parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    if args.phase:
+        function = PHASES[args.phase]
+        figures = function(args.db, args.counties) if args.phase == "load" else function(args.db)
+        print(json.dumps(figures))
+        return
+    with tempfile.TemporaryDirectory(prefix="workplan-bench-") as scratch:
+        url = args.db or f"sqlite:///{Path(scratch) / 'national.db'}"
+        if url.startswith("postgresql"):
+            engine = store.make_engine(url)
+            with engine.begin() as conn:
+                store.SQLModel.metadata.drop_all(conn)
+            engine.dispose()
+        figures = {name: run_phase(name, url, args.counties) for name in PHASES}
+        if url.startswith("sqlite"):
+            figures["size_mb"] = round(os.path.getsize(url.removeprefix("sqlite:///")) / 2**20)
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return
+    load_, bare, tick_, again = figures["load"], figures["bare"], figures["tick"], figures["again"]
+    print(f"database      {url.split('://')[0]} ({args.counties} counties x {TASKS} tasks)")
+    print(
+        f"obligations   {load_['obligations']:,}; reports {figures['setup']['reports']:,}; "
+        f"duties done {figures['setup']['done']:,}"
+    )
+    print(
+        f"load          {load_['load_s']} s = {load_['load_per_s']:,} obligations/s "
+        f"(compiling the plans: {load_['compile_s']} s more); peak {load_['peak_mb']} MB"
+    )
+    print(
+        f"bare SELECT   {bare['bare_same_s']} s for all {bare['rows']:,} rows with the tick's "
+        f"columns; {bare['bare_narrow_s']} s narrow (id, plan, deadline, done)"
+    )
+    print(
+        f"tick          {tick_['tick_s']} s = {tick_['tick_s'] / bare['bare_same_s']:.2f}x the "
+        f"same-column read ({tick_['tick_s'] / bare['bare_narrow_s']:.1f}x the narrow one); "
+        f"{tick_['added']:,} notices {tick_['by_rule']}; peak {tick_['peak_mb']} MB"
+    )
+    print(f"tick again    {again['tick_s']} s; {again['added']} added")
+
+
+if __name__ == "__main__":
+    main()
