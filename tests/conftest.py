@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from tests.smtp import SmtpServer
+
 ROOT = Path(__file__).resolve().parent.parent
 PLANS = ROOT / "plans"
 POSTGRES = os.environ.get("WORKPLAN_TEST_POSTGRES_URL")
@@ -38,6 +40,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1, programmable per test."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

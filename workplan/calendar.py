@@ -48,7 +48,7 @@ class WorkCalendar:
         self._days = days
         self.__dict__.pop("_day_set", None)
         # the rules ask the same few questions for thousands of obligations
-        self._memo: dict[tuple[str, date, date | int], Any] = {}
+        self._memo: dict[tuple[Any, ...], Any] = {}
 
     def _working(self, day: date) -> bool:
         if day in self.extra_working_days:
@@ -74,12 +74,23 @@ class WorkCalendar:
         self._cover(day)
         return day.toordinal() in self._day_set
 
-    def holiday_name(self, day: date) -> str | None:
-        """Return the name of the holiday on ``day``, if any."""
+    def holiday_name(self, day: date, language: str | None = None) -> str | None:
+        """Return the name of the holiday on ``day``, if any (``language``: e.g. zh_CN, en_US)."""
         self._cover(day)
         if day in self.extra_holidays:
-            return "plan holiday"
-        name = self._holidays.get(day)
+            return "计划休息日" if language == "zh_CN" else "plan holiday"
+        names: Any = self._holidays
+        if language is not None:
+            key = ("names", language, self.first_year)
+            names = self._memo.get(key)
+            if names is None:
+                years = range(self.first_year, self.last_year + 1)
+                try:
+                    names = holidays.country_holidays(self.country, years=years, language=language)
+                except (NotImplementedError, ValueError):
+                    names = self._holidays
+                self._memo[key] = names
+        name = names.get(day)
         return str(name) if name else None
 
     def after(self, day: date, n: int = 1) -> date:

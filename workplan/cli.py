@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -13,13 +14,16 @@ import click
 from rich.console import Console
 from sqlalchemy.exc import OperationalError
 
-from workplan import ledger, outbox, records, refs, render, store
+from workplan import ledger, outbox, outbox_log, records, refs, render, store
+from workplan.delivery import close_all, load_settings, open_channels
 from workplan.demo import steps as demo_steps
+from workplan.dispatch import DispatchSettings, dispatch, preview
 from workplan.errors import InvalidInput, WorkplanError
 from workplan.facts import read_facts
 from workplan.load import load
 from workplan.plan import plan_json_schema
 from workplan.rules import evaluate
+from workplan.scheduler import Service, SingleService
 from workplan.simulate import simulate as simulate_plan
 from workplan.snapshot import read_tasks
 from workplan.status import task_statuses
@@ -287,15 +291,23 @@ def status(
         tasks = read_tasks(conn, plan)
         everything, calendars = read_facts(conn, day, plan_ids=[plan.id], everything=True)
         owed, _ = read_facts(conn, day, plan_ids=[plan.id])
+        delivery = outbox_log.counts(conn, plan)
     intents = evaluate(owed[plan.id], day, calendars[plan.id])
     rows = task_statuses(tasks, everything[plan.id], intents, calendars[plan.id], day, who)
     if fmt == "json":
-        click.echo(render.dump_json({"plan": plan.key, "as_of": day, "items": rows}))
+        click.echo(
+            render.dump_json({"plan": plan.key, "as_of": day, "items": rows, "notices": delivery})
+        )
     elif fmt == "csv":
         click.echo(render.status_csv(rows), nl=False)
     else:
         title = f"{plan.title} — as of {day}" + (f" — {who}" if who else "")
         render.status_table(rows, title, Console(soft_wrap=False))
+        if delivery.get("failed") or delivery.get("retrying"):
+            click.echo(
+                f"notices: {delivery.get('failed', 0)} failed, {delivery.get('retrying', 0)} to retry "
+                "— see `workplan notices --status failed`"
+            )
 
 
 @progress.command("import")
@@ -457,6 +469,268 @@ def signoff(
     click.echo(f"signed off: {result.plan} item {result.task} by {result.department}")
 
 
+def config_option(func: F) -> F:
+    return click.option(
+        "--config",
+        type=click.Path(path_type=Path),
+        envvar="WORKPLAN_CONFIG",
+        help="delivery settings (TOML: [smtp] host, port, security, user, password) "
+        "[env WORKPLAN_CONFIG; WORKPLAN_SMTP_* override it]",
+    )(func)
+
+
+def outbox_option(func: F) -> F:
+    return click.option(
+        "--outbox",
+        "outbox_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="write .eml files here when no SMTP server is configured [env WORKPLAN_OUTBOX; default ./outbox]",
+    )(func)
+
+
+def _delivery(config: Path | None, outbox: Path | None) -> Any:
+    settings = load_settings(config)
+    return replace(settings, outbox=outbox) if outbox else settings
+
+
+def templates_option(func: F) -> F:
+    return click.option(
+        "--templates",
+        "templates_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        envvar="WORKPLAN_TEMPLATES",
+        help="the office's own template folder; missing templates fall back to the shipped ones",
+    )(func)
+
+
+def _renderer(folder: Path | None) -> Any:
+    from workplan.templates import Templates
+
+    return Templates(folder)
+
+
+@cli.command("dispatch")
+@click.option(
+    "--dry-run", is_flag=True, help="print what would be sent now; send and change nothing"
+)
+@click.option("--ignore-hours", is_flag=True, help="send outside the plans' sending hours")
+@config_option
+@outbox_option
+@templates_option
+@db_option
+def dispatch_command(
+    dry_run: bool,
+    ignore_hours: bool,
+    config: Path | None,
+    outbox_dir: Path | None,
+    templates_dir: Path | None,
+    db: str | None,
+) -> None:
+    """Send the notices that are due: by SMTP if configured, else as .eml files in ./outbox.
+
+    Reminders to a department are sent as one daily digest; escalations on their own.
+    Temporary failures (4xx, server unreachable) are retried with backoff; permanent ones
+    (5xx) and those that fail too often are marked failed: see `workplan notices --status failed`.
+    `workplan run` does this every minute.
+    """
+    delivery = _delivery(config, outbox_dir)
+    settings = DispatchSettings(ignore_hours=ignore_hours, sender=delivery.sender)
+    renderer = _renderer(templates_dir)
+    with store.connected(db) as engine:
+        if dry_run:
+            composed = preview(engine, renderer, now=now_utc(), settings=settings)
+            for item in composed:
+                click.echo(
+                    f"--- {item.outgoing.message_id} to {', '.join(item.outgoing.recipients)}"
+                )
+                click.echo(f"Subject: {item.subject}\n")
+                click.echo(item.text)
+            click.echo(f"{len(composed)} message(s) would be sent; nothing was sent or changed")
+            return
+        channels = open_channels(delivery)
+        try:
+            result = dispatch(
+                engine, channels, renderer, now=now_utc, owner=owner_name(), settings=settings
+            )
+        finally:
+            close_all(channels)
+    if not result.messages and not settings.ignore_hours and result.reaped == 0:
+        click.echo(
+            "nothing to send now (outside sending hours, the queue is empty, or retries wait)"
+        )
+        return
+    click.echo(
+        f"{result.messages} message(s) for {result.notices} notice(s) via {channels[0].name}: "
+        f"{result.sent} sent, {result.retrying} to retry, {result.failed} failed"
+        + (f", {result.unknown} possibly duplicated" if result.unknown else "")
+        + (
+            f", {result.refused_recipients} recipient(s) refused"
+            if result.refused_recipients
+            else ""
+        )
+    )
+
+
+def owner_name() -> str:
+    """Name this process for claims: host and pid."""
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@cli.command()
+@click.option(
+    "--once", is_flag=True, help="catch up, send what is due, and exit (for cron or a backfill)"
+)
+@click.option(
+    "--now",
+    "pinned",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+    help="with --once: act as if it were this local time in the plans' zone (replays, tests)",
+)
+@click.option(
+    "--lease",
+    type=click.FloatRange(min=0.1),
+    default=300.0,
+    show_default=True,
+    help="seconds a claim holds before another dispatcher may take the notice over",
+)
+@config_option
+@outbox_option
+@templates_option
+@db_option
+def run(
+    once: bool,
+    pinned: datetime | None,
+    lease: float,
+    config: Path | None,
+    outbox_dir: Path | None,
+    templates_dir: Path | None,
+    db: str | None,
+) -> None:
+    """Run the service: evaluate each working morning, send every minute.
+
+    On start it evaluates every local date since the last recorded evaluation, so days the
+    service was down are caught up (the notices owed today, not a flood of stale ones).
+    SIGTERM or Ctrl-C stops it after the current step.  On SQLite one service runs per
+    database file; on PostgreSQL several may run at once and share the work.
+    """
+    import logging
+    import signal
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if pinned is not None and not once:
+        raise click.UsageError("--now goes with --once")
+    delivery = _delivery(config, outbox_dir)
+    url = store.database_url(db)
+    clock = now_utc
+    if pinned is not None:
+        with store.connected(db) as engine, store.reading(engine) as conn:
+            zone = ZoneInfo(refs.all_plans(conn, None)[0].timezone)
+        fixed = pinned.replace(tzinfo=zone)
+
+        def clock() -> datetime:
+            return fixed
+
+    with SingleService(url), store.connected(db) as engine:
+        service = Service(
+            engine,
+            delivery,
+            _renderer(templates_dir),
+            owner=owner_name(),
+            now=clock,
+            wall=now_utc,
+            settings=DispatchSettings(sender=delivery.sender, lease=timedelta(seconds=lease)),
+        )
+        signal.signal(signal.SIGTERM, service.stop)
+        signal.signal(signal.SIGINT, service.stop)
+        if once:
+            service.once()
+            t = service.totals
+            click.echo(
+                f"{t.messages} message(s): {t.sent} sent, {t.retrying} to retry, {t.failed} failed"
+            )
+        else:
+            service.run()
+
+
+@cli.command()
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "claimed", "sent", "retrying", "failed", "superseded"]),
+)
+@click.option("--department", help="only this department's notices")
+@click.option(
+    "--kind", type=click.Choice(["reminder", "warning", "overdue", "escalation", "bulletin"])
+)
+@click.option("--date", "day", type=DAY, help="only notices owed by the evaluation of this day")
+@click.option(
+    "--show", "show", type=int, metavar="ID", help="the full text of one notice's message"
+)
+@click.option(
+    "--limit", type=int, default=200, show_default=True, help="at most this many, newest first"
+)
+@format_option
+@plan_option
+@db_option
+def notices(
+    status: str | None,
+    department: str | None,
+    kind: str | None,
+    day: date | None,
+    show: int | None,
+    limit: int,
+    fmt: str,
+    plan_key: str | None,
+    db: str | None,
+) -> None:
+    """List the notices owed and what became of them: who was told what, and when.
+
+    Failures stay here until someone acts: `workplan notices --status failed`.
+    `--show ID` prints the message as it was sent (headers and text).
+    """
+    with store.connected(db) as engine, store.reading(engine) as conn:
+        plan = refs.find_plan(conn, plan_key)
+        if show is not None:
+            record = outbox_log.show(conn, plan, show)
+            click.echo(render.notice_record(record))
+            return
+        who = refs.find_department(conn, plan, department) if department else None
+        rows = outbox_log.listing(
+            conn, plan, status=status, department=who, kind=kind, day=day, limit=limit
+        )
+    if fmt == "json":
+        click.echo(render.dump_json(rows))
+    elif fmt == "csv":
+        click.echo(render.dump_csv(outbox_log.COLUMNS, [tuple(r.values()) for r in rows]), nl=False)
+    else:
+        render.notices_table(rows, f"Notices of {plan.key}", Console(soft_wrap=False))
+
+
+@cli.group()
+def templates() -> None:
+    """The notice templates (notifications/, or the office's own folder)."""
+
+
+@templates.command("check")
+@templates_option
+def templates_check(templates_dir: Path | None) -> None:
+    """Render every template against sample data; report every problem, one line each.
+
+    Undefined variables are errors, so a broken template is found now, not during a morning
+    run.  With --templates, the office's folder is checked (falling back to the shipped ones).
+    """
+    from workplan.templates import check
+
+    problems = check(templates_dir)
+    if problems:
+        raise InvalidInput(problems)
+    click.echo(f"templates ok: {templates_dir or 'the shipped templates'}")
+
+
 @cli.command()
 @click.option(
     "--plan-file",
@@ -495,20 +769,35 @@ def demo(ctx: click.Context, plan_file: Path, ledger: Path, directory: Path) -> 
         )
     directory.mkdir(parents=True, exist_ok=True)
     db = directory / "workplan.db"
+    outbox = directory / "outbox"
     for leftover in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
         leftover.unlink(missing_ok=True)
-    for step in demo_steps(str(plan_file), str(ledger), str(db)):
+    if outbox.is_dir():
+        for old in outbox.glob("*.eml"):
+            old.unlink()
+    for step in demo_steps(str(plan_file), str(ledger), str(db), str(outbox)):
+        args = [_first_sent(db, a) if a.startswith("FIRST_SENT_TO_") else a for a in step.args]
         if step.why:
             click.secho(f"\n# {step.why}", fg="cyan")
-        click.secho("$ workplan " + " ".join(_quote(a) for a in step.args), bold=True)
+        click.secho("$ workplan " + " ".join(_quote(a) for a in args), bold=True)
         try:
-            cli.main(list(step.args), prog_name="workplan", standalone_mode=False)
+            cli.main(args, prog_name="workplan", standalone_mode=False)
         except SystemExit as exc:
             if exc.code:
                 raise
     click.secho(
         f"\nThe demo database is {db}; try: workplan status --db {db} --as-of 2023-10-23", fg="cyan"
     )
+
+
+def _first_sent(db: Path, placeholder: str) -> str:
+    """The id of the first notice sent to a department, for the demo's --show step."""
+    department = placeholder.removeprefix("FIRST_SENT_TO_")
+    with store.connected(str(db)) as engine, store.reading(engine) as conn:
+        rows = outbox_log.listing(
+            conn, refs.find_plan(conn, None), status="sent", department=department
+        )
+    return str(min(r["id"] for r in rows)) if rows else "0"
 
 
 def _quote(arg: str) -> str:

@@ -13,8 +13,8 @@ class Step:
     args: tuple[str, ...]
 
 
-def steps(plan_file: str, ledger: str, db: str) -> list[Step]:
-    """Return the walk-through for a plan file, a ledger and a scratch database."""
+def steps(plan_file: str, ledger: str, db: str, outbox: str) -> list[Step]:
+    """Return the walk-through for a plan file, a ledger, a scratch database and outbox."""
     on = ("--db", db)
     return [
         Step(
@@ -41,6 +41,20 @@ def steps(plan_file: str, ledger: str, db: str) -> list[Step]:
             "holiday): the checkpoint was missed (催办, with the shortfall), and April's 排查 "
             "was not reported.",
             ("tick", "--as-of", "2023-05-04", *on),
+        ),
+        Step(
+            "Send them, as the service would at 09:00 that morning. With no SMTP server "
+            "configured, each message is written as an .eml file: one digest per department "
+            "for its reminders, each escalation on its own.",
+            ("run", "--once", "--now", "2023-05-04T09:00", "--outbox", outbox, *on),
+        ),
+        Step(
+            "The office's record of who was told what, and when:",
+            ("notices", "--status", "sent", "--department", "区财政局", "--db", db),
+        ),
+        Step(
+            "And the full text of one of them, as it was sent:",
+            ("notices", "--show", "FIRST_SENT_TO_区财政局", "--db", db),
         ),
         Step(
             "Before the July meeting: where do 区财政局's items stand on 3 July? (52% on 26 June "

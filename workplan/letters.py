@@ -112,13 +112,20 @@ class Message:
         return self.letters[0]
 
 
-def days_off_between(calendar: WorkCalendar, start: date, end: date) -> tuple[DayOff, ...]:
-    """Return the non-working days strictly between two days (in either order)."""
+LANGUAGES = {"zh-CN": "zh_CN", "en": "en_US"}
+
+
+def days_off_between(
+    calendar: WorkCalendar, start: date, end: date, locale: str = "zh-CN"
+) -> tuple[DayOff, ...]:
+    """Return the non-working days between two days (in either order, the later included),
+    named in the locale's language."""
     low, high = (start, end) if start <= end else (end, start)
     if (high - low).days > 62:
         return ()
-    inner = [d for d in calendar.days_off(low, high) if low < d < high]
-    return tuple(DayOff(d, calendar.holiday_name(d)) for d in inner)
+    inner = [d for d in calendar.days_off(low, high) if low < d]
+    language = LANGUAGES.get(locale)
+    return tuple(DayOff(d, calendar.holiday_name(d, language)) for d in inner)
 
 
 def letter(
@@ -134,6 +141,7 @@ def letter(
     calendar: WorkCalendar,
     remind_days: tuple[int, ...] = (),
     ladder: tuple[tuple[int, str, int], ...] = (),
+    locale: str = "zh-CN",
 ) -> Letter:
     """Build a letter from a stored notice's fields."""
     planned = facts.get("planned")
@@ -150,7 +158,7 @@ def letter(
         due=due,
         planned=date.fromisoformat(planned) if isinstance(planned, str) else planned,
         working_days=calendar.count(today, due),
-        days_off=days_off_between(calendar, today, due),
+        days_off=days_off_between(calendar, today, due, locale),
         facts=dict(facts),
         remind_days=remind_days,
         ladder=ladder,

@@ -282,3 +282,52 @@ def simulation_summary(rows: list[tuple[Any, ...]], console: Console) -> None:
     for department, count in busiest:
         table.add_row(department, str(count))
     console.print(table)
+
+
+def notices_table(rows: list[dict[str, Any]], title: str, console: Console) -> None:
+    """Print the outbox, one notice a line."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for name in ("ID", "Owed on", "Item", "Department", "Notice", "About", "Status", "Sent (UTC)"):
+        table.add_column(name, no_wrap=True, overflow="ellipsis")
+    table.add_column("Error", overflow="fold", max_width=40)
+    for r in rows:
+        sent = r["sent_at"].strftime("%m-%d %H:%M") if r["sent_at"] else "–"
+        status = r["status"] + (" (dup?)" if r["possible_duplicate"] else "")
+        table.add_row(
+            str(r["id"]),
+            f"{r['evaluated_on']:%m-%d}",
+            item_label(r["item"]),
+            r["department"],
+            r["notice"],
+            _short(str(r["about"]), 28),
+            status,
+            sent,
+            r["error"] or "",
+        )
+    console.print(table)
+
+
+def notice_record(record: Any) -> str:
+    """Render one notice with its message, as the office's record shows it."""
+    n = record.notice
+    lines = [
+        f"notice {n['id']}: {n['item']} {n['about']} — {n['notice']} to {n['department']}",
+        f"status {n['status']} after {n['attempts']} attempt(s)"
+        + (f", sent {n['sent_at']:%Y-%m-%d %H:%M} UTC" if n["sent_at"] else "")
+        + (" (possibly a duplicate)" if n["possible_duplicate"] else ""),
+    ]
+    if n["error"]:
+        lines.append(f"last error: {n['error']}")
+    if record.text is None:
+        lines.append("(no message composed yet)")
+        return "\n".join(lines)
+    lines += [
+        "",
+        f"Message-ID: {n['message_id']}",
+        f"From: {record.sender}",
+        f"To: {', '.join(record.recipients)}",
+        f"Subject: {record.subject}",
+        "",
+        record.text,
+    ]
+    return "\n".join(lines)

@@ -245,6 +245,8 @@ class NoticeRow(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("key"),
         Index("ix_notice_status", "status", "next_attempt_at"),
+        Index("ix_notice_thread", "subject", "department"),
+        Index("ix_notice_message", "message_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id")
@@ -276,6 +278,22 @@ class NoticeRow(SQLModel, table=True):
     closed_on: date | None = day_column()
     batch: str | None = Field(default=None, max_length=32)
     """The evaluation that inserted it, so that a tick can tell what it added."""
+
+
+class MessageRow(SQLModel, table=True):
+    """An e-mail as it was sent: the office's record of who was told what, and when."""
+
+    __tablename__ = "message"
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(unique=True, max_length=200)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    department: str
+    kind: str = Field(max_length=12)
+    subject: str
+    sender: str
+    recipients: str
+    text: str = text_column()
+    composed_at: datetime
 
 
 class EvaluationRow(SQLModel, table=True):
@@ -316,6 +334,7 @@ T_OBL = ObligationRow.__table__  # type: ignore[attr-defined]
 T_PROGRESS = ProgressRow.__table__  # type: ignore[attr-defined]
 T_NOTICE = NoticeRow.__table__  # type: ignore[attr-defined]
 T_EVAL = EvaluationRow.__table__  # type: ignore[attr-defined]
+T_MESSAGE = MessageRow.__table__  # type: ignore[attr-defined]
 T_EVENT = EventRow.__table__  # type: ignore[attr-defined]
 T_META = Meta.__table__  # type: ignore[attr-defined]
 

@@ -1,0 +1,139 @@
+"""The service as a process: killed at any point it loses nothing; two on PostgreSQL send once."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import PLANS, POSTGRES
+from tests.smtp import SmtpServer
+from workplan.calendar import WorkCalendar
+from workplan.store import T_NOTICE, open_store
+
+BANAN = str(PLANS / "banan-2023.yaml")
+
+
+def workplan(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "workplan", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def start(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "workplan", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+@pytest.fixture
+def env(smtp_server: SmtpServer) -> Iterator[dict[str, str]]:
+    environ = {**os.environ, **smtp_server.env()}
+    environ.pop("WORKPLAN_DATABASE_URL", None)
+    yield environ
+
+
+def test_second_service_on_a_sqlite_file_refuses(tmp_path: Path, env: dict[str, str]) -> None:
+    db = str(tmp_path / "workplan.db")
+    assert workplan("load", BANAN, "--db", db, env=env).returncode == 0
+    first = start("run", "--db", db, env=env)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not Path(db + ".service.lock").exists():
+            time.sleep(0.1)
+        time.sleep(1.0)
+        second = workplan("run", "--db", db, env=env)
+        assert second.returncode == 1
+        assert (
+            "another workplan service" in second.stderr
+            and "one service runs per file" in second.stderr
+        )
+        assert "Traceback" not in second.stderr
+    finally:
+        first.send_signal(signal.SIGTERM)
+        _, err = first.communicate(timeout=60)
+    assert first.returncode == 0, err
+    assert "stopping after the current step" in err and "stopped" in err
+
+
+def test_killed_anywhere_nothing_is_lost(
+    tmp_path: Path, env: dict[str, str], smtp_server: SmtpServer
+) -> None:
+    db = str(tmp_path / "workplan.db")
+    assert workplan("load", BANAN, "--db", db, env=env).returncode == 0
+    smtp_server.handler.delay = 0.01  # a dispatch takes a couple of seconds: room to kill it
+    pinned = ("--now", "2023-05-04T09:00", "--lease", "1")
+    rng = random.Random(20230504)
+    kills = 0
+    for _ in range(12):
+        process = start("run", "--once", *pinned, "--db", db, env=env)
+        time.sleep(rng.uniform(0.3, 2.5))
+        if process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            kills += 1
+        process.communicate(timeout=60)
+        time.sleep(1.1)  # the killed claims' lease runs out
+    final = workplan("run", "--once", *pinned, "--db", db, env=env)
+    assert final.returncode == 0, final.stderr
+    engine = open_store(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(T_NOTICE.c.status, T_NOTICE.c.message_id, T_NOTICE.c.possible_duplicate)
+        ).all()
+    engine.dispose()
+    assert kills >= 6, "the dispatch ended before most kills: slow the server down"
+    assert {r.status for r in rows} == {"sent"}, Counter(r.status for r in rows)
+    expected = {r.message_id for r in rows}
+    arrived = Counter(r.message["Message-ID"] for r in smtp_server.received)
+    assert set(arrived) == expected  # every message arrived
+    duplicates = {mid: n for mid, n in arrived.items() if n > 1}
+    flagged = {r.message_id for r in rows if r.possible_duplicate}
+    assert set(duplicates) <= flagged  # a second copy only where the service could not know
+    print(
+        f"\n{kills} kills, {len(expected)} messages, {sum(duplicates.values()) - len(duplicates)} duplicates"
+    )
+
+
+@pytest.mark.skipif(POSTGRES is None, reason="set WORKPLAN_TEST_POSTGRES_URL to run on PostgreSQL")
+def test_two_services_on_postgresql_send_once(
+    db_url: str, env: dict[str, str], smtp_server: SmtpServer
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("two services share a database on PostgreSQL only")
+    assert workplan("load", BANAN, "--db", db_url, env=env).returncode == 0
+    calendar = WorkCalendar("CN", years=[2023])
+    day = date(2023, 5, 1)
+    while day <= date(2023, 5, 31):
+        if calendar.is_working_day(day):
+            pinned = ("--now", f"{day}T09:00")
+            pair = [start("run", "--once", *pinned, "--db", db_url, env=env) for _ in range(2)]
+            for process in pair:
+                _, err = process.communicate(timeout=120)
+                assert process.returncode == 0, err
+        day += timedelta(days=1)
+    engine = open_store(db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(select(T_NOTICE.c.status, T_NOTICE.c.message_id)).all()
+    engine.dispose()
+    sent = {r.message_id for r in rows if r.status == "sent"}
+    arrived = Counter(r.message["Message-ID"] for r in smtp_server.received)
+    assert sent and set(arrived) == sent
+    assert max(arrived.values()) == 1, "a message went out twice"

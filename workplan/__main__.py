@@ -1,0 +1,5 @@
+"""Run the command line as `python -m workplan`."""
+
+from workplan.cli import main
+
+main()
