@@ -177,3 +177,22 @@ def test_errors_are_plain(tmp_path: Path) -> None:
     out = run("load", str(tmp_path / "nope.yaml"), "--db", str(missing), code=2).stderr
     assert "nope.yaml: cannot read: No such file or directory" in out
     assert not missing.exists()
+
+
+def test_validate_takes_directory_files_too() -> None:
+    out = run(
+        "validate", str(PLANS / "banan-2023.yaml"), str(PLANS / "banan-departments.yaml")
+    ).stdout
+    assert f"{PLANS / 'banan-departments.yaml'}: ok: a department directory, 35 departments" in out
+
+
+def test_templates_check_through_the_command_line(tmp_path: Path) -> None:
+    assert run("templates", "check").stdout == "templates ok: the shipped templates\n"
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "digest.txt.j2").write_text("{{ m.department.nmae }}\n", encoding="utf-8")
+    err = run("templates", "check", "--templates", str(tmp_path), code=2).stderr.splitlines()
+    assert err[0].startswith(
+        f"{tmp_path / 'en' / 'digest.txt.j2'}:1:0: en/digest.txt.j2: UndefinedError"
+    )
+    assert "nmae" in err[0]
+    assert err[-1] == "1 problem found"

@@ -119,7 +119,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def validate(files: tuple[Path, ...]) -> None:
-    """Check plan files and print every problem, one line each.
+    """Check plan files (and department directory files) and print every problem, one line each.
 
     Each line names the file, line, column and field, e.g.
 
@@ -127,11 +127,17 @@ def validate(files: tuple[Path, ...]) -> None:
 
     Exit status 0 when every file is valid, 2 otherwise.
     """
-    plans, problems = validate_files(list(files))
-    for lp in plans:
-        c = lp.compiled
+    valid, problems = validate_files(list(files))
+    for item in valid:
+        if isinstance(item, tuple):
+            path, directory = item
+            click.echo(
+                f"{path}: ok: a department directory, {len(directory.departments)} departments"
+            )
+            continue
+        c = item.compiled
         click.echo(
-            f"{lp.path}: ok: {c.id}, {len(c.tasks)} items, {len(c.obligations)} dated obligations, "
+            f"{item.path}: ok: {c.id}, {len(c.tasks)} items, {len(c.obligations)} dated obligations, "
             f"{len(c.metrics)} metrics, {len(c.departments)} departments"
         )
     if problems:

@@ -275,13 +275,50 @@ def read_plan(path: Path) -> LoadedPlan:
     raise InvalidInput(problems)
 
 
-def validate_files(paths: list[Path]) -> tuple[list[LoadedPlan], list[Problem]]:
-    """Validate several files; return the valid plans and every problem of the others."""
-    plans: list[LoadedPlan] = []
+def read_directory(path: Path) -> Directory:
+    """Read and validate a department directory file on its own; raise InvalidInput."""
+    problems: list[Problem] = []
+    source = yamlsource.load(path)
+    problems.extend(source.problems)
+    directory = _validated(source, Directory, problems)
+    if directory is not None:
+        seen: dict[str, int] = {}
+        for i, dept in enumerate(directory.departments):
+            for name in (dept.name, *dept.aliases):
+                if name in seen:
+                    problems.append(
+                        source.problem(
+                            ("departments", i, "name"), f"department '{name}' is named twice"
+                        )
+                    )
+                seen[name] = i
+    if directory is None or problems:
+        raise InvalidInput(problems)
+    return directory
+
+
+def is_directory_file(path: Path) -> bool:
+    """Return True for a file that holds only a department directory (top-level departments)."""
+    try:
+        source = yamlsource.load(path)
+    except InvalidInput:
+        return False
+    return isinstance(source.data, dict) and set(source.data) == {"departments"}
+
+
+def validate_files(
+    paths: list[Path],
+) -> tuple[list[LoadedPlan | tuple[Path, Directory]], list[Problem]]:
+    """Validate plan files (and directory files given on their own); return what is valid and
+    every problem of the rest."""
+    valid: list[LoadedPlan | tuple[Path, Directory]] = []
     problems: list[Problem] = []
     for path in paths:
         try:
-            plans.append(read_plan(path))
+            if path.is_file() and is_directory_file(path):
+                valid.append((path, read_directory(path)))
+            else:
+                valid.append(read_plan(path))
         except InvalidInput as exc:
             problems.extend(exc.problems)
-    return plans, problems
+    return valid, problems
