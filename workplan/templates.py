@@ -246,16 +246,27 @@ _DATA = {cls: frozenset(cls.__dataclass_fields__) for cls in (Letter, Message, P
 def sample_messages(locale: str) -> list[Message]:
     """Realistic messages of every kind, for `templates check` and the tests."""
     calendar = WorkCalendar("CN", years=[2023])
-    today = date(2023, 4, 26)
-    office = Party("区委农办", ("qwnb@example.org",))
-    department = Party("区财政局", ("czj@example.org",))
-    ladder = ((1, "催办", 1), (2, "督办", 5), (3, "通报", 10))
-    common: dict[str, Any] = {
-        "calendar": calendar,
-        "remind_days": (3, 1),
-        "ladder": ladder,
-        "locale": locale,
-    }
+    today, late, due = date(2023, 4, 26), date(2023, 5, 10), date(2023, 4, 30)
+    funds, farming = (16, "强化衔接资金和项目管理"), (7, "大力发展“双高”农业")
+
+    def make(
+        rule: str, level: int, name: str, item: tuple[int, str], on: date, facts: dict[str, Any]
+    ) -> Letter:
+        return letter(
+            rule=rule,
+            level=level,
+            level_name=name,
+            item=item[0],
+            item_title=item[1],
+            due=due,
+            today=on,
+            facts=facts,
+            calendar=calendar,
+            remind_days=(3, 1),
+            ladder=((1, "催办", 1), (2, "督办", 5), (3, "通报", 10)),
+            locale=locale,
+        )
+
     checkpoint = {
         "title": "中央衔接资金支出进度",
         "key": "central-disbursement#1",
@@ -266,148 +277,91 @@ def sample_messages(locale: str) -> list[Message]:
         "direction": "at_least",
         "value": 25.0,
         "shortfall": 5.0,
-        "deadline": date(2023, 4, 30),
+        "deadline": due,
+    }
+    report = {
+        "title": "全年消费帮扶金额",
+        "metric": "consumption-support",
+        "unit": "亿元",
+        "cadence": "month",
+        "period": "2023-04",
+        "deadline": due,
+    }
+    deliverable = {
+        "title": "完成2024年项目库建设",
+        "key": "project-library-2024",
+        "kind": "deliverable",
+        "deadline": due,
         "working_days": 2,
-        "projected": 27.27,
+        "planned": date(2023, 3, 31),
     }
-    letters = {
-        "reminder": letter(
-            rule="remind",
-            level=3,
-            level_name="提醒",
-            item=16,
-            item_title="强化衔接资金和项目管理",
-            due=date(2023, 4, 30),
-            today=today,
-            facts={
-                "title": "完成2024年项目库建设",
-                "key": "project-library-2024",
-                "kind": "deliverable",
-                "deadline": date(2023, 4, 30),
-                "working_days": 2,
-                "planned": date(2023, 3, 31),
-            },
-            **common,
-        ),
-        "report": letter(
-            rule="report",
-            level=1,
-            level_name="报送提醒",
-            item=7,
-            item_title="大力发展“双高”农业",
-            due=date(2023, 4, 30),
-            today=today,
-            facts={
-                "title": "全年消费帮扶金额",
-                "metric": "consumption-support",
-                "unit": "亿元",
-                "cadence": "month",
-                "period": "2023-04",
-                "deadline": date(2023, 4, 30),
-                "working_days": 2,
-                "reported_on": date(2023, 3, 20),
-                "value": 0.33,
-            },
-            **common,
-        ),
-        "warning": letter(
-            rule="warn",
-            level=3,
-            level_name="提示函",
-            item=16,
-            item_title="强化衔接资金和项目管理",
-            due=date(2023, 4, 30),
-            today=today,
-            facts=checkpoint,
-            **common,
-        ),
-        "pace": letter(
-            rule="pace",
-            level=0,
-            level_name="序时进度提示",
-            item=16,
-            item_title="强化衔接资金和项目管理",
-            due=date(2023, 4, 30),
-            today=today,
-            facts={
-                "title": "区级衔接资金支出进度",
-                "metric": "district-disbursement",
-                "unit": "%",
-                "expected": 31.78,
-                "value": 28.0,
-                "reported_on": date(2023, 4, 20),
-                "gap": 3.78,
-                "tolerance": 0.0,
-                "elapsed_days": 116,
-                "span_days": 365,
-                "target": 100.0,
-            },
-            **common,
-        ),
+    pace = {
+        "title": "区级衔接资金支出进度",
+        "metric": "district-disbursement",
+        "unit": "%",
+        "expected": 31.78,
+        "value": 28.0,
+        "reported_on": date(2023, 4, 20),
+        "gap": 3.78,
+        "tolerance": 0.0,
+        "elapsed_days": 116,
+        "span_days": 365,
+        "target": 100.0,
     }
-    late = date(2023, 5, 10)
-    overdue_facts = {**checkpoint, "working_days_late": 5}
-    del overdue_facts["working_days"]
-    escalations = {
-        kind: letter(
-            rule="overdue",
-            level=level,
-            level_name=name,
-            item=16,
-            item_title="强化衔接资金和项目管理",
-            due=date(2023, 4, 30),
-            today=late,
-            facts=overdue_facts,
-            **common,
-        )
-        for kind, level, name in (
-            ("overdue", 1, "催办"),
-            ("escalation", 2, "督办"),
-            ("bulletin", 3, "通报"),
-        )
-    }
-    escalations["overdue-report"] = letter(
-        rule="report-overdue",
-        level=1,
-        level_name="催办",
-        item=7,
-        item_title="大力发展“双高”农业",
-        due=date(2023, 4, 30),
-        today=late,
-        facts={
-            "title": "全年消费帮扶金额",
-            "metric": "consumption-support",
-            "unit": "亿元",
-            "cadence": "month",
-            "period": "2023-04",
-            "deadline": date(2023, 4, 30),
-            "working_days_late": 5,
-            "reported_on": None,
-            "value": None,
-        },
-        **common,
+    reminder = make("remind", 3, "提醒", funds, today, deliverable)
+    report_due = make(
+        "report",
+        1,
+        "报送提醒",
+        farming,
+        today,
+        {**report, "working_days": 2, "reported_on": date(2023, 3, 20), "value": 0.33},
     )
+    warning = make(
+        "warn", 3, "提示函", funds, today, {**checkpoint, "working_days": 2, "projected": 27.27}
+    )
+    behind = make("pace", 0, "序时进度提示", funds, today, pace)
+    overdue_facts = {**checkpoint, "working_days_late": 5}
+    office = Party("区委农办", ("qwnb@example.org",))
+    head = Party("局长", ("czj-head@example.org",))
     base: dict[str, Any] = {
         "locale": locale,
         "plan_title": "巴南区2023年巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作要点",
         "plan_year": 2023,
         "issuer": "中共重庆市巴南区委农村工作暨实施乡村振兴战略领导小组办公室",
         "office": office,
-        "department": department,
+        "department": Party("区财政局", ("czj@example.org",)),
     }
-    head = Party("局长", ("czj-head@example.org",))
-    leaders = (Party("区领导小组", ("leaders@example.org",)),)
-    out = [
-        Message(kind="reminder", today=today, letters=(letters["reminder"],), **base),
-        Message(kind="reminder", today=today, letters=(letters["report"],), **base),
-        Message(kind="warning", today=today, letters=(letters["warning"],), **base),
-        Message(kind="warning", today=today, letters=(letters["pace"],), **base),
-        Message(kind="overdue", today=late, letters=(escalations["overdue"],), **base),
-        Message(kind="overdue", today=late, letters=(escalations["overdue-report"],), **base),
+    return [
+        Message(kind="reminder", today=today, letters=(reminder,), **base),
+        Message(kind="reminder", today=today, letters=(report_due,), **base),
+        Message(kind="warning", today=today, letters=(warning,), **base),
+        Message(kind="warning", today=today, letters=(behind,), **base),
+        Message(
+            kind="overdue",
+            today=late,
+            letters=(make("overdue", 1, "催办", funds, late, overdue_facts),),
+            **base,
+        ),
+        Message(
+            kind="overdue",
+            today=late,
+            letters=(
+                make(
+                    "report-overdue",
+                    1,
+                    "催办",
+                    farming,
+                    late,
+                    {**report, "working_days_late": 5, "reported_on": None, "value": None},
+                ),
+            ),
+            **base,
+        ),
         Message(
             kind="escalation",
             today=late,
-            letters=(escalations["escalation"],),
+            letters=(make("overdue", 2, "督办", funds, late, overdue_facts),),
             head=head,
             copied=(office,),
             **base,
@@ -415,19 +369,15 @@ def sample_messages(locale: str) -> list[Message]:
         Message(
             kind="bulletin",
             today=late,
-            letters=(escalations["bulletin"],),
+            letters=(make("overdue", 3, "通报", funds, late, overdue_facts),),
             head=head,
-            copied=(office, *leaders),
+            copied=(office, Party("区领导小组", ("leaders@example.org",))),
             **base,
         ),
         Message(
-            kind="digest",
-            today=today,
-            letters=(letters["warning"], letters["pace"], letters["reminder"], letters["report"]),
-            **base,
+            kind="digest", today=today, letters=(warning, behind, reminder, report_due), **base
         ),
     ]
-    return out
 
 
 def _where(exc: BaseException, folder: Path | None) -> tuple[str, int]:
