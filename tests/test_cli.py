@@ -196,3 +196,10 @@ def test_templates_check_through_the_command_line(tmp_path: Path) -> None:
     )
     assert "nmae" in err[0]
     assert err[-1] == "1 problem found"
+
+
+def test_the_schema_copy_beside_the_plans_is_current() -> None:
+    shipped = (PLANS / "workplan-plan.schema.json").read_text(encoding="utf-8")
+    assert run("schema").stdout == shipped, (
+        "regenerate: workplan schema -o plans/workplan-plan.schema.json"
+    )
