@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from national import phase_load, phase_setup
 
-from workplan import store
-from workplan.delivery import SmtpChannel, SmtpSettings
-from workplan.dispatch import DispatchSettings, dispatch
-from workplan.outbox import tick
-from workplan.templates import Templates
+from workplan.channels.smtp import SmtpChannel, SmtpSettings
+from workplan.notices.dispatch import DispatchSettings, dispatch
+from workplan.notices.outbox import tick
+from workplan.notices.templates import Templates
+from workplan.store import db as store
 
 SERVER = """
 import asyncio, sys

@@ -28,13 +28,14 @@ from typing import Any
 
 from sqlalchemy import insert, text, update
 
-from workplan import store
-from workplan.expand import compile_plan
-from workplan.facts import T_OBL
-from workplan.load import load
-from workplan.outbox import tick
-from workplan.plan import Checkpoint, Deliverable, Department, Metric, Pace, Plan, Recurring
-from workplan.yamlsource import Source
+from workplan.notices.outbox import tick
+from workplan.plan.expand import compile_plan
+from workplan.plan.model import Checkpoint, Deliverable, Department, Metric, Pace, Plan, Recurring
+from workplan.plan.yamlsource import Source
+from workplan.store import db as store
+from workplan.store.facts import T_OBL
+from workplan.store.load import load
+from workplan.store.tables import metadata
 
 YEAR = 2023
 TASKS = 30
@@ -252,7 +253,7 @@ def main() -> None:
         if url.startswith("postgresql"):
             engine = store.make_engine(url)
             with engine.begin() as conn:
-                store.SQLModel.metadata.drop_all(conn)
+                metadata.drop_all(conn)
             engine.dispose()
         figures = {name: run_phase(name, url, args.counties) for name in PHASES}
         if url.startswith("sqlite"):

@@ -16,14 +16,14 @@ import pytest
 from click.testing import CliRunner, Result
 
 from tests.conftest import PLANS
-from workplan.calendar import WorkCalendar
+from workplan.plan.calendar import WorkCalendar
 
 BANAN = str(PLANS / "banan-2023.yaml")
 CN = WorkCalendar("CN", years=[2023])
 
 
 def run(*args: str) -> Result:
-    from workplan.cli import cli
+    from workplan.cli.commands import cli
 
     result = CliRunner().invoke(cli, list(args))
     assert result.exit_code == 0, (result.output, result.exception)

@@ -18,8 +18,9 @@ from sqlalchemy import select
 
 from tests.conftest import PLANS, POSTGRES
 from tests.smtp import SmtpServer
-from workplan.calendar import WorkCalendar
-from workplan.store import T_NOTICE, open_store
+from workplan.plan.calendar import WorkCalendar
+from workplan.store.db import open_store
+from workplan.store.tables import T_NOTICE
 
 BANAN = str(PLANS / "banan-2023.yaml")
 

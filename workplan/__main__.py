@@ -1,5 +1,5 @@
 """Run the command line as `python -m workplan`."""
 
-from workplan.cli import main
+from workplan.cli.commands import main
 
 main()

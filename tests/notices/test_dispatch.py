@@ -1,0 +1,208 @@
+"""Dispatch end to end with a real SMTP server: what arrives, threading, retries, failures."""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import Engine, select
+
+from tests.conftest import PLANS
+from tests.smtp import SmtpServer
+from workplan.channels.folder import FolderChannel
+from workplan.channels.smtp import SmtpChannel, SmtpSettings
+from workplan.cli.commands import cli
+from workplan.notices.dispatch import DispatchSettings, dispatch
+from workplan.notices.outbox import tick
+from workplan.notices.templates import Templates
+from workplan.plan.validate import read_plan
+from workplan.store import records
+from workplan.store.db import open_store
+from workplan.store.load import load
+from workplan.store.tables import T_NOTICE
+
+BANAN = PLANS / "banan-2023.yaml"
+SHANGHAI = timedelta(hours=8)
+
+
+def local(day: str, hour: int = 9) -> datetime:
+    """09:00 in Shanghai on a day, as an aware UTC instant."""
+    return datetime.fromisoformat(f"{day}T{hour:02d}:00:00+08:00").astimezone(UTC)
+
+
+@dataclass
+class World:
+    engine: Engine
+    url: str
+    clock: datetime
+
+    def tick(self, day: str) -> int:
+        with self.engine.begin() as conn:
+            return len(tick(conn, date.fromisoformat(day), local(day)).added)
+
+    def statuses(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(T_NOTICE.c.status)).scalars().all()
+        return {s: rows.count(s) for s in sorted(set(rows))}
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[World]:
+    engine = open_store(db_url, create=True)
+    loaded = read_plan(BANAN)
+    with engine.begin() as conn:
+        load(
+            conn,
+            loaded.compiled,
+            source_path=str(BANAN),
+            source_text=loaded.text,
+            now=local("2023-04-01"),
+        )
+        records.record_progress(
+            conn,
+            plan_key=None,
+            task_ref="16",
+            metric_key="central-disbursement",
+            value=25.0,
+            as_of=date(2023, 4, 20),
+            department="区财政局",
+            note=None,
+            now=local("2023-04-20"),
+        )
+    yield World(engine, db_url, local("2023-04-26"))
+    engine.dispose()
+
+
+def send(world: World, channel: object, at: datetime, **settings: object) -> object:
+    return dispatch(
+        world.engine,
+        [channel],  # type: ignore[list-item]
+        Templates(None),
+        now=lambda: at,
+        owner="test",
+        settings=DispatchSettings(**settings),  # type: ignore[arg-type]
+    )
+
+
+def smtp(server: SmtpServer) -> SmtpChannel:
+    return SmtpChannel(SmtpSettings("127.0.0.1", server.port, "none", timeout=5))
+
+
+def test_messages_arrive_whole_and_encoded(world: World, smtp_server: SmtpServer) -> None:
+    world.tick("2023-04-26")
+    result = send(world, smtp(smtp_server), local("2023-04-26"))
+    assert result.sent == result.messages > 0  # type: ignore[attr-defined]
+    assert set(world.statuses()) == {"sent"}
+    by_to = {}
+    for received in smtp_server.received:
+        m = received.message
+        by_to[m["To"].addresses[0].display_name] = m
+        # headers: RFC 2047 encoded on the wire, decoded by any reader
+        assert b"=?utf-8?" in received.data.split(b"\r\n\r\n", 1)[0]
+        assert m["From"].addresses[0].display_name == "区委农办"
+        assert m["Date"] and m["Message-ID"].startswith("<wp.")
+        assert m.get_content_type() == "multipart/alternative"
+        text, html = m.get_body(("plain",)), m.get_body(("html",))
+        assert text is not None and html is not None
+        assert text.get_content_charset() == html.get_content_charset() == "utf-8"
+    finance = by_to["区财政局"]
+    assert finance["Subject"].startswith("【")
+    body = finance.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    # the digest explains itself: the item, the checkpoint, the values, the working days
+    for expected in ("（十六）", "中央衔接资金支出进度", "30%", "25%", "2023年4月30日"):
+        assert expected in body, expected
+    assert finance["To"].addresses[0].addr_spec == "czj@example.org"
+
+
+def test_escalations_thread_under_the_first_notice(world: World, smtp_server: SmtpServer) -> None:
+    for day in ("2023-04-26", "2023-05-04", "2023-05-09"):
+        world.tick(day)
+        send(world, smtp(smtp_server), local(day))
+    messages = [r.message for r in smtp_server.received]
+    about = [m for m in messages if "中央衔接资金支出进度" in m.get_body(("plain",)).get_content()]  # type: ignore[union-attr]
+    lead = [m for m in about if m["To"].addresses[0].display_name == "区乡村振兴局"]
+    first, *later = lead
+    assert later, "the 催办 and the 督办 follow the first warning"
+    for m in later:
+        assert m["In-Reply-To"] == first["Message-ID"]
+        assert first["Message-ID"] in m["References"]
+    # 督办 goes to the lead department and its head, copied to the office
+    escalation = later[-1]
+    assert "督办" in escalation["Subject"]
+    assert [a.addr_spec for a in escalation["To"].addresses] == [
+        "xczxj@example.org",
+        "xczxj-head@example.org",
+    ]
+    assert "qwnb@example.org" in [a.addr_spec for a in escalation["Cc"].addresses]
+
+
+def test_421_then_250_is_delivered_exactly_once(world: World, smtp_server: SmtpServer) -> None:
+    world.tick("2023-05-04")
+    smtp_server.handler.replies = ["421 4.3.2 busy, try later"] * 1000
+    first = send(world, smtp(smtp_server), local("2023-05-04"))
+    assert first.retrying > 0 and first.sent == 0  # type: ignore[attr-defined]
+    assert smtp_server.received == []
+    smtp_server.handler.replies = []
+    # before the backoff has passed nothing is retried
+    assert send(world, smtp(smtp_server), local("2023-05-04")).messages == 0  # type: ignore[attr-defined]
+    later = send(world, smtp(smtp_server), local("2023-05-04", 11))
+    assert later.sent == first.retrying  # type: ignore[attr-defined]
+    ids = [r.message["Message-ID"] for r in smtp_server.received]
+    assert len(ids) == len(set(ids)) == first.messages  # type: ignore[attr-defined]
+    assert set(world.statuses()) == {"sent"}
+
+
+def test_550_fails_and_shows(world: World, smtp_server: SmtpServer) -> None:
+    world.tick("2023-05-04")
+    smtp_server.handler.replies = ["550 5.1.1 mailbox unavailable"] * 1000
+    result = send(world, smtp(smtp_server), local("2023-05-04"))
+    assert result.failed == result.messages > 0  # type: ignore[attr-defined]
+    out = CliRunner().invoke(
+        cli, ["notices", "--status", "failed", "--format", "json", "--db", world.url]
+    )
+    assert out.exit_code == 0, out.output
+    assert '"status": "failed"' in out.stdout and "550 5.1.1 mailbox unavailable" in out.stdout
+    status = CliRunner().invoke(cli, ["status", "--as-of", "2023-05-04", "--db", world.url])
+    assert "failed" in status.stdout and "workplan notices --status failed" in status.stdout
+
+
+def test_server_down_then_back(world: World, smtp_server: SmtpServer) -> None:
+    world.tick("2023-05-04")
+    smtp_server.stop()
+    down = send(world, smtp(smtp_server), local("2023-05-04"))
+    assert down.retrying == down.messages > 0  # type: ignore[attr-defined]
+    smtp_server.start()
+    back = send(world, smtp(smtp_server), local("2023-05-04", 12))
+    assert back.sent == down.messages  # type: ignore[attr-defined]
+    assert len(smtp_server.received) == down.messages  # type: ignore[attr-defined]
+
+
+def test_no_mail_outside_sending_hours(world: World, smtp_server: SmtpServer) -> None:
+    world.tick("2023-05-04")
+    assert send(world, smtp(smtp_server), local("2023-05-04", 20)).messages == 0  # type: ignore[attr-defined]
+    assert send(world, smtp(smtp_server), local("2023-05-06", 10)).messages > 0  # type: ignore[attr-defined]
+    # 6 May 2023 was a Saturday made a working day: mail goes out
+
+
+def test_the_outbox_folder_by_default(world: World, tmp_path: Path) -> None:
+    world.tick("2023-05-04")
+    result = send(world, FolderChannel(tmp_path / "outbox"), local("2023-05-04"))
+    files = sorted((tmp_path / "outbox").glob("*.eml"))
+    assert len(files) == result.sent > 0  # type: ignore[attr-defined]
+    parsed = email.message_from_bytes(files[0].read_bytes())
+    assert parsed["Message-ID"].strip("<>") + ".eml" == files[0].name
+
+
+def test_dry_run_changes_nothing(world: World) -> None:
+    world.tick("2023-05-04")
+    before = world.statuses()
+    out = CliRunner().invoke(cli, ["dispatch", "--dry-run", "--ignore-hours", "--db", world.url])
+    assert out.exit_code == 0, out.output
+    assert "would be sent; nothing was sent or changed" in out.stdout
+    assert "Subject: 【" in out.stdout
+    assert world.statuses() == before

@@ -1,0 +1,171 @@
+"""The notice templates: every kind in both languages, escaping, an office's own folder."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from workplan.notices.letters import DayOff
+from workplan.notices.templates import (
+    LOCALES,
+    TemplateError,
+    Templates,
+    check,
+    cn_days_off,
+    en_days_off,
+    sample_messages,
+)
+
+
+def test_the_shipped_templates_check_clean() -> None:
+    assert check(None) == []
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_kind_renders_and_says_what_matters(locale: str) -> None:
+    templates = Templates(None)
+    kinds = set()
+    for message in sample_messages(locale):
+        rendered = templates.render(message)
+        kinds.add(message.kind)
+        assert "\n" not in rendered.subject and rendered.subject
+        L = message.letters[0]
+        for part in (rendered.text, rendered.html):
+            assert L.item_label in part
+            assert message.department.name in part
+            assert message.office.emails[0] in part
+        assert rendered.html.lstrip().startswith("<!DOCTYPE html>")
+    assert kinds == {"reminder", "warning", "overdue", "escalation", "bulletin", "digest"}
+
+
+def _text(locale: str, kind: str, index: int = 0) -> str:
+    messages = [m for m in sample_messages(locale) if m.kind == kind]
+    return Templates(None).render(messages[index]).text
+
+
+def test_a_warning_explains_itself_in_chinese() -> None:
+    text = _text("zh-CN", "warning")
+    assert "中央衔接资金支出进度应于2023年4月30日（星期日）前达到30%" in text
+    assert "目前为25%，差5个百分点；按目前进度，预计到期时为27.27%" in text
+    assert "距到期还有2个工作日" in text
+    assert "本计划在到期日前3、1个工作日发出提醒" in text
+    assert "4月29日至4月30日为周末" in text
+
+
+def test_an_escalation_names_the_ladder_and_the_holidays() -> None:
+    text = _text("zh-CN", "escalation")
+    assert text.startswith("区财政局（局长）：")
+    assert "已逾期6个工作日" in text
+    assert (
+        "逾期5个工作日督办（本计划：逾期1个工作日催办、逾期5个工作日督办、逾期10个工作日通报）"
+        in text
+    )
+    assert "5月1日至5月3日为节假日（劳动节）" in text
+    assert "现予督办" in text and "抄送：区委农办" in text
+
+
+def test_english_letters() -> None:
+    text = _text("en", "warning")
+    assert "is to reach 30% by Sunday 30 April 2023" in text
+    assert "now 25%, 5 points short; at the pace so far, 27.27% by the deadline" in text
+    assert "29 April – 30 April are a weekend" in text
+    overdue = _text("en", "escalation")
+    assert "1 May – 3 May are holidays (Labor Day); 7 May is a weekend day" in overdue
+    assert "supervision order" in overdue
+
+
+def test_a_digest_lists_every_letter_most_urgent_first() -> None:
+    text = _text("zh-CN", "digest")
+    assert "共4项" not in text  # the count is in the subject
+    assert text.index("1.【提示函】") < text.index("2.【序时进度提示】") < text.index("3.【提醒】")
+    assert "全年消费帮扶金额2023年4月数据应于2023年4月30日（星期日）前报送" in text
+    subject = (
+        Templates(None)
+        .render(next(m for m in sample_messages("zh-CN") if m.kind == "digest"))
+        .subject
+    )
+    assert subject == "【工作提醒】区财政局 2023年4月26日 共4项"
+
+
+def test_plan_text_is_data_never_template_code() -> None:
+    message = sample_messages("zh-CN")[0]
+    hostile = replace(message.letters[0], item_title="{{ 7*7 }}<script>alert(1)</script>")
+    rendered = Templates(None).render(replace(message, letters=(hostile,)))
+    assert "{{ 7*7 }}<script>alert(1)</script>" in rendered.text
+    assert "<script>" not in rendered.html
+    assert "{{ 7*7 }}&lt;script&gt;alert(1)&lt;/script&gt;" in rendered.html
+    assert "49" not in rendered.text
+
+
+def test_an_office_folder_overrides_and_falls_back(tmp_path: Path) -> None:
+    (tmp_path / "zh-CN").mkdir()
+    (tmp_path / "zh-CN" / "reminder.subject.j2").write_text(
+        "【温馨提示】{{ L.item_label }}{{ L.about }}\n", encoding="utf-8"
+    )
+    templates = Templates(tmp_path)
+    rendered = templates.render(sample_messages("zh-CN")[0])
+    assert rendered.subject == "【温馨提示】（十六）完成2024年项目库建设"
+    assert "区财政局：" in rendered.text  # the body falls back to the shipped template
+    assert check(tmp_path) == []
+
+
+def test_check_finds_broken_templates_with_their_line(tmp_path: Path) -> None:
+    (tmp_path / "zh-CN").mkdir()
+    (tmp_path / "zh-CN" / "warning.txt.j2").write_text(
+        "{{ m.department.name }}：\n\n{{ m.departmnet.name }}\n", encoding="utf-8"
+    )
+    (tmp_path / "zh-CN" / "overdue.html.j2").write_text(
+        "<p>{% if L.level %}</p>\n", encoding="utf-8"
+    )
+    problems = check(tmp_path)
+    messages = {(Path(p.file).name, p.line, p.field): p.message for p in problems}
+    assert ("overdue.html.j2", 1, "zh-CN/overdue.html.j2") in messages
+    assert "syntax" in messages[("overdue.html.j2", 1, "zh-CN/overdue.html.j2")]
+    assert ("warning.txt.j2", 3, "zh-CN/warning.txt.j2") in messages
+    assert "departmnet" in messages[("warning.txt.j2", 3, "zh-CN/warning.txt.j2")]
+
+
+def test_a_subject_with_a_line_break_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "zh-CN").mkdir()
+    (tmp_path / "zh-CN" / "reminder.subject.j2").write_text("第一行\n第二行\n", encoding="utf-8")
+    with pytest.raises(TemplateError, match="line break into the subject"):
+        Templates(tmp_path).render(sample_messages("zh-CN")[0])
+    assert any("subject" in p.message for p in check(tmp_path))
+
+
+def test_days_off_read_as_ranges() -> None:
+    days = (
+        DayOff(date(2023, 4, 29), None),
+        DayOff(date(2023, 4, 30), None),
+        DayOff(date(2023, 5, 1), "劳动节"),
+        DayOff(date(2023, 5, 2), "休息日（由 2023-04-23 调休）"),
+        DayOff(date(2023, 5, 3), "休息日（由 2023-05-06 调休）"),
+        DayOff(date(2023, 5, 7), None),
+    )
+    assert cn_days_off(days) == "4月29日至5月3日为节假日（劳动节）；5月7日为周末"
+    english = tuple(
+        replace(
+            d,
+            name="Labor Day"
+            if d.name == "劳动节"
+            else (None if d.name is None else "Day off (substituted from 04/23/2023)"),
+        )
+        for d in days
+    )
+    assert (
+        en_days_off(english) == "29 April – 3 May are holidays (Labor Day); 7 May is a weekend day"
+    )
+
+
+def test_the_sandbox_still_guards_the_data(tmp_path: Path) -> None:
+    (tmp_path / "zh-CN").mkdir()
+    (tmp_path / "zh-CN" / "reminder.txt.j2").write_text(
+        "{{ L.__class__.__mro__ }}\n", encoding="utf-8"
+    )
+    problems = check(tmp_path)
+    assert any(
+        p.field == "zh-CN/reminder.txt.j2" and "unsafe" in p.message.lower() for p in problems
+    ), problems

@@ -1,0 +1,122 @@
+"""The package has the shape of its flow: no import runs back up it, and the CLI starts light.
+
+plan → store → rules → notices (→ channels, a seam below them) ; reports, service, web, cli on
+top.  A lower stage never imports a higher one, not even inside a function.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "workplan"
+
+# Each stage and the stages it may import (besides itself and workplan.errors).
+ALLOWED: dict[str, set[str]] = {
+    "plan": set(),
+    "store": {"plan"},
+    "rules": {"plan", "store"},
+    "channels": {"plan", "store"},
+    "notices": {"plan", "store", "rules", "channels"},
+    "reports": {"plan", "store", "rules", "channels", "notices"},
+    "service": {"plan", "store", "rules", "channels", "notices", "reports"},
+    "web": {"plan", "store", "rules", "channels", "notices", "reports"},
+    "cli": {"plan", "store", "rules", "channels", "notices", "reports", "service", "web"},
+}
+
+
+def _stage(module: str) -> str | None:
+    parts = module.split(".")
+    if parts[0] != "workplan" or len(parts) < 2:
+        return None
+    return parts[1]
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.append((node.lineno, node.module))
+            # `from workplan import store` names a subpackage
+            if node.module == "workplan":
+                found += [(node.lineno, f"workplan.{alias.name}") for alias in node.names]
+    return found
+
+
+def _modules() -> list[Path]:
+    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+
+
+def test_every_module_belongs_to_a_stage() -> None:
+    loose = [
+        p.relative_to(PACKAGE).as_posix()
+        for p in _modules()
+        if p.parent == PACKAGE
+        and p.stem not in ("__init__", "__main__", "errors")
+        and p.stem not in ALLOWED
+    ]
+    assert loose == [], "every module lives in the folder of its stage"
+
+
+def test_no_import_runs_back_up_the_flow() -> None:
+    upward = []
+    for path in _modules():
+        relative = path.relative_to(PACKAGE)
+        stage = relative.parts[0].removesuffix(".py") if relative.parts else ""
+        if stage not in ALLOWED:
+            continue  # workplan/__init__, __main__, errors: the base every stage may use
+        for line, module in _imports(path):
+            target = _stage(module)
+            if target is None or target in ("errors", stage, "__version__"):
+                continue
+            if target not in ALLOWED[stage]:
+                upward.append(f"workplan/{relative.as_posix()}:{line}: {stage} imports {module}")
+    assert upward == []
+
+
+@pytest.mark.parametrize(
+    "heavy", ["sqlalchemy", "pydantic", "jinja2", "rich", "openpyxl", "holidays", "yaml"]
+)
+def test_help_imports_nothing_heavy(heavy: str) -> None:
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from workplan.cli import cli\n"
+        "CliRunner().invoke(cli, ['--help'])\n"
+        "CliRunner().invoke(cli, ['status', '--help'])\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert heavy not in loaded, f"`workplan --help` imports {heavy}: import it inside the command"
+
+
+def test_status_loads_no_plan_models() -> None:
+    """Reading the database needs neither pydantic (the plan file's models) nor Jinja2."""
+    probe = (
+        "import sys\n"
+        "import workplan.cli.tables, workplan.rules.status, workplan.store.facts\n"
+        "import workplan.store.refs, workplan.notices.record, workplan.store.snapshot\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "pydantic" not in loaded
+    assert "jinja2" not in loaded
+
+
+def test_database_constants_agree() -> None:
+    """The CLI's help names the database defaults without importing the store."""
+    from workplan.cli import options
+    from workplan.store import db
+
+    assert (options.ENV_URL, options.DEFAULT_DB) == (db.ENV_URL, db.DEFAULT_DB)

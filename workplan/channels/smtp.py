@@ -1,0 +1,135 @@
+"""SMTP: one reused connection per channel; the reply code decides each message's fate.
+
+smtplib raises the same exception class for 421 and 550; the reply code decides here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from typing import Literal
+
+from workplan.channels.base import Outcome, Outgoing, Status
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How to reach the SMTP server: from the environment or a config file, never the plan."""
+
+    host: str
+    port: int = 25
+    security: Literal["starttls", "tls", "none"] = "none"
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout: float = 30.0
+
+
+def classify(code: int) -> Status:
+    """Turn an SMTP reply code into an outcome: 4xx try again, 5xx give up."""
+    if 400 <= code < 500:
+        return "temporary"
+    if 500 <= code < 600:
+        return "permanent"
+    return "temporary"
+
+
+def _text(reply: bytes | str) -> str:
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+
+
+_PERIODS = re.compile(rb"(?m)^\.")
+
+
+class SmtpChannel:
+    """Send over one reused SMTP connection, reconnecting when it drops."""
+
+    name = "smtp"
+
+    def __init__(self, settings: SmtpSettings) -> None:
+        self.settings = settings
+        self._smtp: smtplib.SMTP | None = None
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        if s.security == "tls":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
+            )
+        else:
+            smtp = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
+        smtp.ehlo_or_helo_if_needed()
+        if s.security == "starttls":
+            smtp.starttls(context=ssl.create_default_context())
+            smtp.ehlo()
+        if s.user:
+            smtp.login(s.user, s.password or "")
+        return smtp
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(OSError):
+                self._smtp.close()
+        self._smtp = None
+
+    def send(self, message: Outgoing) -> Outcome:
+        data_sent = False
+        try:
+            if self._smtp is None:
+                self._smtp = self._connect()
+            smtp = self._smtp
+            code, reply = smtp.mail(message.sender)
+            if code != 250:
+                return self._refused(code, reply)
+            refused: dict[str, str] = {}
+            codes: list[int] = []
+            for recipient in message.recipients:
+                code, reply = smtp.rcpt(recipient)
+                if code not in (250, 251):
+                    refused[recipient] = f"{code} {_text(reply)}"
+                    codes.append(code)
+            if len(refused) == len(message.recipients):
+                # every recipient refused: worth trying again if any refusal was temporary
+                code = min(codes, key=lambda c: (classify(c) != "temporary", c))
+                outcome = self._refused(code, "; ".join(f"{a}: {r}" for a, r in refused.items()))
+                return Outcome(outcome.status, code, outcome.detail, refused)
+            code, reply = smtp.docmd("DATA")
+            if code != 354:
+                return self._refused(code, reply)
+            body = _PERIODS.sub(b"..", message.data)
+            if not body.endswith(b"\r\n"):
+                body += b"\r\n"
+            smtp.send(body + b".\r\n")
+            data_sent = True
+            code, reply = smtp.getreply()
+            if code != 250:
+                outcome = self._refused(code, reply)
+                return Outcome(outcome.status, code, outcome.detail, refused)
+            return Outcome("sent", code, _text(reply), refused)
+        except smtplib.SMTPResponseException as exc:
+            # 421 closes the connection; any reply error leaves it in doubt
+            self._drop()
+            return Outcome(classify(exc.smtp_code), exc.smtp_code, _text(exc.smtp_error))
+        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
+            self._drop()
+            if data_sent:
+                return Outcome("unknown", None, f"no reply after the message was sent: {exc}")
+            return Outcome("temporary", None, f"{type(exc).__name__}: {exc}")
+
+    def _refused(self, code: int, reply: bytes | str) -> Outcome:
+        try:
+            if self._smtp is not None:
+                self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+        if code == 421:
+            self._drop()
+        return Outcome(classify(code), code, _text(reply))
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+        self._drop()

@@ -1,0 +1,48 @@
+"""The `workplan` command group: every command, each in the module of its kind."""
+
+from __future__ import annotations
+
+import click
+
+from workplan.cli.delivery_commands import dispatch_command, notices, run, templates
+from workplan.cli.demo import demo
+from workplan.cli.options import WorkplanGroup
+from workplan.cli.plan_commands import load_command, schema, validate
+from workplan.cli.record_commands import done, extend, progress, signoff
+from workplan.cli.status_commands import simulate, status, tick
+
+
+@click.group(cls=WorkplanGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="workplan")
+def cli() -> None:
+    """Keep an annual work plan on schedule.
+
+    Write the plan as YAML, check it with `validate`, put it in a database with `load`,
+    record what departments report with `progress record` and `done`, and see where every
+    item stands with `status`.  Try `workplan demo` for a walk-through on a real plan.
+    """
+
+
+for command in (
+    validate,
+    schema,
+    load_command,
+    progress,
+    done,
+    status,
+    tick,
+    simulate,
+    extend,
+    signoff,
+    dispatch_command,
+    run,
+    notices,
+    templates,
+    demo,
+):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Run the command line."""
+    cli()

@@ -1,0 +1,254 @@
+"""Commands that send and keep the record: dispatch, run, notices, templates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from workplan.cli.options import (
+    DAY,
+    config_option,
+    db_option,
+    delivery_settings,
+    format_option,
+    now_utc,
+    outbox_option,
+    owner_name,
+    plan_option,
+    renderer,
+    templates_option,
+)
+from workplan.errors import InvalidInput
+
+
+@click.command("dispatch")
+@click.option(
+    "--dry-run", is_flag=True, help="print what would be sent now; send and change nothing"
+)
+@click.option("--ignore-hours", is_flag=True, help="send outside the plans' sending hours")
+@config_option
+@outbox_option
+@templates_option
+@db_option
+def dispatch_command(
+    dry_run: bool,
+    ignore_hours: bool,
+    config: Path | None,
+    outbox_dir: Path | None,
+    templates_dir: Path | None,
+    db: str | None,
+) -> None:
+    """Send the notices that are due: by SMTP if configured, else as .eml files in ./outbox.
+
+    Reminders to a department are sent as one daily digest; escalations on their own.
+    Temporary failures (4xx, server unreachable) are retried with backoff; permanent ones
+    (5xx) and those that fail too often are marked failed: see `workplan notices --status failed`.
+    `workplan run` does this every minute.
+    """
+    from workplan.channels.config import close_all, open_channels
+    from workplan.notices.dispatch import DispatchSettings, dispatch, preview
+    from workplan.store import db as store
+
+    delivery = delivery_settings(config, outbox_dir)
+    settings = DispatchSettings(ignore_hours=ignore_hours, sender=delivery.sender)
+    templates = renderer(templates_dir)
+    with store.connected(db) as engine:
+        if dry_run:
+            composed = preview(engine, templates, now=now_utc(), settings=settings)
+            for item in composed:
+                click.echo(
+                    f"--- {item.outgoing.message_id} to {', '.join(item.outgoing.recipients)}"
+                )
+                click.echo(f"Subject: {item.subject}\n")
+                click.echo(item.text)
+            click.echo(f"{len(composed)} message(s) would be sent; nothing was sent or changed")
+            return
+        channels = open_channels(delivery)
+        try:
+            result = dispatch(
+                engine, channels, templates, now=now_utc, owner=owner_name(), settings=settings
+            )
+        finally:
+            close_all(channels)
+    if not result.messages and not settings.ignore_hours and result.reaped == 0:
+        click.echo(
+            "nothing to send now (outside sending hours, the queue is empty, or retries wait)"
+        )
+        return
+    click.echo(
+        f"{result.messages} message(s) for {result.notices} notice(s) via {channels[0].name}: "
+        f"{result.sent} sent, {result.retrying} to retry, {result.failed} failed"
+        + (f", {result.unknown} possibly duplicated" if result.unknown else "")
+        + (
+            f", {result.refused_recipients} recipient(s) refused"
+            if result.refused_recipients
+            else ""
+        )
+    )
+
+
+@click.command()
+@click.option(
+    "--once", is_flag=True, help="catch up, send what is due, and exit (for cron or a backfill)"
+)
+@click.option(
+    "--now",
+    "pinned",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+    help="with --once: act as if it were this local time in the plans' zone (replays, tests)",
+)
+@click.option(
+    "--lease",
+    type=click.FloatRange(min=0.1),
+    default=300.0,
+    show_default=True,
+    help="seconds a claim holds before another dispatcher may take the notice over",
+)
+@config_option
+@outbox_option
+@templates_option
+@db_option
+def run(
+    once: bool,
+    pinned: datetime | None,
+    lease: float,
+    config: Path | None,
+    outbox_dir: Path | None,
+    templates_dir: Path | None,
+    db: str | None,
+) -> None:
+    """Run the service: evaluate each working morning, send every minute.
+
+    On start it evaluates every local date since the last recorded evaluation, so days the
+    service was down are caught up (the notices owed today, not a flood of stale ones).
+    SIGTERM or Ctrl-C stops it after the current step.  On SQLite one service runs per
+    database file; on PostgreSQL several may run at once and share the work.
+    """
+    import logging
+    import signal
+
+    from workplan.notices.dispatch import DispatchSettings
+    from workplan.service import Service, SingleService
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if pinned is not None and not once:
+        raise click.UsageError("--now goes with --once")
+    delivery = delivery_settings(config, outbox_dir)
+    url = store.database_url(db)
+    clock = now_utc
+    if pinned is not None:
+        with store.connected(db) as engine, store.reading(engine) as conn:
+            zone = ZoneInfo(refs.all_plans(conn, None)[0].timezone)
+        fixed = pinned.replace(tzinfo=zone)
+
+        def clock() -> datetime:
+            return fixed
+
+    with SingleService(url), store.connected(db) as engine:
+        service = Service(
+            engine,
+            delivery,
+            renderer(templates_dir),
+            owner=owner_name(),
+            now=clock,
+            wall=now_utc,
+            settings=DispatchSettings(sender=delivery.sender, lease=timedelta(seconds=lease)),
+        )
+        signal.signal(signal.SIGTERM, service.stop)
+        signal.signal(signal.SIGINT, service.stop)
+        if once:
+            service.once()
+            t = service.totals
+            click.echo(
+                f"{t.messages} message(s): {t.sent} sent, {t.retrying} to retry, {t.failed} failed"
+            )
+        else:
+            service.run()
+
+
+@click.command()
+@click.option(
+    "--status",
+    type=click.Choice(["pending", "claimed", "sent", "retrying", "failed", "superseded"]),
+)
+@click.option("--department", help="only this department's notices")
+@click.option(
+    "--kind", type=click.Choice(["reminder", "warning", "overdue", "escalation", "bulletin"])
+)
+@click.option("--date", "day", type=DAY, help="only notices owed by the evaluation of this day")
+@click.option(
+    "--show", "show", type=int, metavar="ID", help="the full text of one notice's message"
+)
+@click.option(
+    "--limit", type=int, default=200, show_default=True, help="at most this many, newest first"
+)
+@format_option
+@plan_option
+@db_option
+def notices(
+    status: str | None,
+    department: str | None,
+    kind: str | None,
+    day: date | None,
+    show: int | None,
+    limit: int,
+    fmt: str,
+    plan_key: str | None,
+    db: str | None,
+) -> None:
+    """List the notices owed and what became of them: who was told what, and when.
+
+    Failures stay here until someone acts: `workplan notices --status failed`.
+    `--show ID` prints the message as it was sent (headers and text).
+    """
+    from rich.console import Console
+
+    from workplan.cli import tables as render
+    from workplan.notices import record as outbox_log
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    with store.connected(db) as engine, store.reading(engine) as conn:
+        plan = refs.find_plan(conn, plan_key)
+        if show is not None:
+            record = outbox_log.show(conn, plan, show)
+            click.echo(render.notice_record(record))
+            return
+        who = refs.find_department(conn, plan, department) if department else None
+        rows = outbox_log.listing(
+            conn, plan, status=status, department=who, kind=kind, day=day, limit=limit
+        )
+    if fmt == "json":
+        click.echo(render.dump_json(rows))
+    elif fmt == "csv":
+        click.echo(render.dump_csv(outbox_log.COLUMNS, [tuple(r.values()) for r in rows]), nl=False)
+    else:
+        render.notices_table(rows, f"Notices of {plan.key}", Console(soft_wrap=False))
+
+
+@click.group()
+def templates() -> None:
+    """The notice templates (notifications/, or the office's own folder)."""
+
+
+@templates.command("check")
+@templates_option
+def templates_check(templates_dir: Path | None) -> None:
+    """Render every template against sample data; report every problem, one line each.
+
+    Undefined variables are errors, so a broken template is found now, not during a morning
+    run.  With --templates, the office's folder is checked (falling back to the shipped ones).
+    """
+    from workplan.notices.templates import check
+
+    problems = check(templates_dir)
+    if problems:
+        raise InvalidInput(problems)
+    click.echo(f"templates ok: {templates_dir or 'the shipped templates'}")

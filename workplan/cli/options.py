@@ -1,0 +1,151 @@
+"""What every command shares: the clock, the error handling, the common options."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+import click
+
+from workplan.errors import InvalidInput, WorkplanError
+
+ENV_URL = "WORKPLAN_DATABASE_URL"
+DEFAULT_DB = "workplan.db"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def now_utc() -> datetime:
+    """Read the clock: the current instant in UTC."""
+    return datetime.now(UTC)
+
+
+def today_in(zone: str) -> date:
+    """Read the clock: today's date in a plan's time zone."""
+    return datetime.now(ZoneInfo(zone)).date()
+
+
+class WorkplanGroup(click.Group):
+    """Turn the library's typed errors into one-line messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InvalidInput as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            count = len(exc.problems)
+            click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+            sys.exit(exc.exit_code)
+        except WorkplanError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except Exception as exc:
+            if not type(exc).__module__.startswith("sqlalchemy"):
+                raise  # click's own exits and errors, or a bug: not ours to reword
+            from sqlalchemy.exc import OperationalError
+
+            if not isinstance(exc, OperationalError):
+                raise
+            click.echo(f"error: the database refused: {exc.orig}", err=True)
+            sys.exit(1)
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db",
+        metavar="PATH|URL",
+        help=f"SQLite file or SQLAlchemy URL [env {ENV_URL}; default ./{DEFAULT_DB}]",
+    )(func)
+
+
+def plan_option(func: F) -> F:
+    return click.option(
+        "--plan",
+        "plan_key",
+        metavar="ID",
+        help="plan id; needed only when the database holds several",
+    )(func)
+
+
+def format_option(func: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json", "csv"]),
+        default="table",
+        show_default=True,
+        help="table for people, json or csv for scripts",
+    )(func)
+
+
+class _Day(click.ParamType):  # type: ignore[type-arg]
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"'{value}' is not a date like 2023-06-30", param, ctx)
+
+
+DAY = _Day()
+
+
+def config_option(func: F) -> F:
+    return click.option(
+        "--config",
+        type=click.Path(path_type=Path),
+        envvar="WORKPLAN_CONFIG",
+        help="delivery settings (TOML: [smtp] host, port, security, user, password) "
+        "[env WORKPLAN_CONFIG; WORKPLAN_SMTP_* override it]",
+    )(func)
+
+
+def outbox_option(func: F) -> F:
+    return click.option(
+        "--outbox",
+        "outbox_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        help="write .eml files here when no SMTP server is configured [env WORKPLAN_OUTBOX; default ./outbox]",
+    )(func)
+
+
+def delivery_settings(config: Path | None, outbox: Path | None) -> Any:
+    """Read the delivery settings, with --outbox over the configured folder."""
+    from workplan.channels.config import load_settings
+
+    settings = load_settings(config)
+    return replace(settings, outbox=outbox) if outbox else settings
+
+
+def templates_option(func: F) -> F:
+    return click.option(
+        "--templates",
+        "templates_dir",
+        type=click.Path(path_type=Path, file_okay=False),
+        envvar="WORKPLAN_TEMPLATES",
+        help="the office's own template folder; missing templates fall back to the shipped ones",
+    )(func)
+
+
+def renderer(folder: Path | None) -> Any:
+    """Return the templates: the office's folder, then the shipped ones."""
+    from workplan.notices.templates import Templates
+
+    return Templates(folder)
+
+
+def owner_name() -> str:
+    """Name this process for claims: host and pid."""
+    import os
+    import socket
+
+    return f"{socket.gethostname()}:{os.getpid()}"

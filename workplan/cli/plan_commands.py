@@ -1,0 +1,104 @@
+"""Commands on plan files: validate, schema, load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from workplan.cli.options import (
+    db_option,
+    now_utc,
+)
+from workplan.errors import InvalidInput
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Check plan files (and department directory files) and print every problem, one line each.
+
+    Each line names the file, line, column and field, e.g.
+
+      plans/x.yaml:21:16: chapters[0].tasks[0].lead[0]: unknown department '区财政委'; did you mean '区财政局'?
+
+    Exit status 0 when every file is valid, 2 otherwise.
+    """
+    from workplan.plan.validate import validate_files
+
+    valid, problems = validate_files(list(files))
+    for item in valid:
+        if isinstance(item, tuple):
+            path, directory = item
+            click.echo(
+                f"{path}: ok: a department directory, {len(directory.departments)} departments"
+            )
+            continue
+        c = item.compiled
+        click.echo(
+            f"{item.path}: ok: {c.id}, {len(c.tasks)} items, {len(c.obligations)} dated obligations, "
+            f"{len(c.metrics)} metrics, {len(c.departments)} departments"
+        )
+    if problems:
+        raise InvalidInput(problems)
+
+
+@click.command()
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="write to a file instead")
+def schema(output: Path | None) -> None:
+    """Print the JSON Schema of plan files, for editors.
+
+    Save it next to your plans and start a plan with
+
+      # yaml-language-server: $schema=workplan-plan.schema.json
+
+    so that editors with the YAML language server check the plan as you type.
+    """
+    from workplan.cli import tables as render
+    from workplan.plan.model import plan_json_schema
+
+    text = render.dump_json(plan_json_schema()) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@click.command("load")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--dry-run", is_flag=True, help="show what would change and write nothing")
+@db_option
+def load_command(file: Path, dry_run: bool, db: str | None) -> None:
+    """Load a plan file into the database, or amend the plan already there.
+
+    All or nothing: a plan with any problem is not loaded.  Loading the same file again
+    changes nothing.  An amended plan (a date moved, an item added or dropped) updates the
+    database, keeps every progress report and the previous version, and lists the changes.
+    """
+    from workplan.plan.validate import read_plan
+    from workplan.store import db as store
+    from workplan.store.load import load
+
+    loaded = read_plan(file)
+    with store.connected(db, create=True) as engine, engine.begin() as conn:
+        result = load(
+            conn,
+            loaded.compiled,
+            source_path=str(file),
+            source_text=loaded.text,
+            now=now_utc(),
+            dry_run=dry_run,
+        )
+    prefix = "would load" if dry_run else "loaded"
+    if result.unchanged:
+        click.echo(f"{result.plan}: unchanged (version {result.version}); nothing written")
+        return
+    what = "new plan" if result.created else f"version {result.version}"
+    click.echo(
+        f"{prefix} {result.plan} {what}: {result.tasks} items, {result.obligations} dated "
+        f"obligations, {result.departments} departments"
+    )
+    if not result.created:
+        for change in result.changes:
+            click.echo(f"  {change}")

@@ -1,0 +1,167 @@
+"""Commands that evaluate: status, tick, simulate."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from workplan.cli.options import (
+    DAY,
+    db_option,
+    format_option,
+    now_utc,
+    plan_option,
+    today_in,
+)
+
+
+@click.command()
+@click.option("--as-of", type=DAY, help="the day to report on [default: today in the plan's zone]")
+@click.option("--department", help="only the items this department answers for")
+@format_option
+@plan_option
+@db_option
+def status(
+    as_of: date | None, department: str | None, fmt: str, plan_key: str | None, db: str | None
+) -> None:
+    """Show where every item stands: next deadline, what is overdue, each metric's progress.
+
+    Working days (wd) follow the plan's calendar: statutory holidays and swapped working days.
+    """
+    from rich.console import Console
+
+    from workplan.cli import tables as render
+    from workplan.notices import record as outbox_log
+    from workplan.rules.evaluate import evaluate
+    from workplan.rules.status import task_statuses
+    from workplan.store import db as store
+    from workplan.store import refs
+    from workplan.store.facts import read_facts
+    from workplan.store.snapshot import read_tasks
+
+    with store.connected(db) as engine, store.reading(engine) as conn:
+        plan = refs.find_plan(conn, plan_key)
+        day = as_of or today_in(plan.timezone)
+        who = refs.find_department(conn, plan, department) if department else None
+        tasks = read_tasks(conn, plan)
+        everything, calendars = read_facts(conn, day, plan_ids=[plan.id], everything=True)
+        owed, _ = read_facts(conn, day, plan_ids=[plan.id])
+        delivery = outbox_log.counts(conn, plan)
+    intents = evaluate(owed[plan.id], day, calendars[plan.id])
+    rows = task_statuses(tasks, everything[plan.id], intents, calendars[plan.id], day, who)
+    if fmt == "json":
+        click.echo(
+            render.dump_json({"plan": plan.key, "as_of": day, "items": rows, "notices": delivery})
+        )
+    elif fmt == "csv":
+        click.echo(render.status_csv(rows), nl=False)
+    else:
+        title = f"{plan.title} — as of {day}" + (f" — {who}" if who else "")
+        render.status_table(rows, title, Console(soft_wrap=False))
+        if delivery.get("failed") or delivery.get("retrying"):
+            click.echo(
+                f"notices: {delivery.get('failed', 0)} failed, {delivery.get('retrying', 0)} to retry "
+                "— see `workplan notices --status failed`"
+            )
+
+
+@click.command()
+@click.option("--as-of", type=DAY, help="the day to evaluate [default: today in each plan's zone]")
+@format_option
+@plan_option
+@db_option
+def tick(as_of: date | None, fmt: str, plan_key: str | None, db: str | None) -> None:
+    """Evaluate the rules for a day and store the notices owed (the outbox).
+
+    Idempotent: running it twice for the same day adds nothing.  A notice still waiting to
+    be sent that is no longer owed (the work was done, or it escalated) is superseded.
+    `workplan run` does this every working morning; run it by hand to catch up or to check.
+    """
+    from rich.console import Console
+
+    from workplan.cli import tables as render
+    from workplan.notices import outbox
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    with store.connected(db) as engine:
+        with store.reading(engine) as conn:
+            plans = refs.all_plans(conn, plan_key)
+        groups: dict[date, list[int]] = {}
+        for plan in plans:
+            groups.setdefault(as_of or today_in(plan.timezone), []).append(plan.id)
+        results = []
+        for day, ids in sorted(groups.items()):
+            with engine.begin() as conn:
+                results.append(outbox.tick(conn, day, now_utc(), plan_ids=ids))
+    pairs = [(r.as_of, i) for r in results for i in r.added]
+    rows = render.notice_rows(pairs)
+    if fmt == "json":
+        click.echo(render.notice_json(rows))
+        return
+    if fmt == "csv":
+        click.echo(render.dump_csv(render.NOTICE_HEADER, rows), nl=False)
+        return
+    if rows:
+        render.notice_table(rows, "Notices added", Console(soft_wrap=False))
+    for r in results:
+        click.echo(
+            f"{r.as_of}: {r.owed} notices owed, {len(r.added)} added, "
+            f"{r.owed - len(r.added)} already stored, {r.superseded} superseded"
+        )
+
+
+@click.command()
+@click.argument("plan_file", metavar="PLAN.yaml", type=click.Path(path_type=Path))
+@click.option("--from", "start", type=DAY, help="first day [default: 1 January of the plan's year]")
+@click.option("--to", "end", type=DAY, help="last day [default: 31 December]")
+@click.option(
+    "--progress",
+    "progress_file",
+    type=click.Path(path_type=Path),
+    help="a ledger to replay (.csv/.xlsx)",
+)
+@click.option("--summary", is_flag=True, help="only the counts by month, department and level")
+@format_option
+def simulate(
+    plan_file: Path,
+    start: date | None,
+    end: date | None,
+    progress_file: Path | None,
+    summary: bool,
+    fmt: str,
+) -> None:
+    """Preview every notice a plan would produce over a period, before loading it.
+
+    Replays each working day against a scratch database (your database is not touched),
+    optionally with a ledger of progress that becomes visible on the day it is dated.
+    """
+    from rich.console import Console
+
+    from workplan.cli import tables as render
+    from workplan.notices.simulate import simulate as simulate_plan
+    from workplan.plan.validate import read_plan
+
+    loaded = read_plan(plan_file)
+    first = start or date(loaded.compiled.year, 1, 1)
+    last = end or date(loaded.compiled.year, 12, 31)
+    if last < first:
+        raise click.UsageError("--to comes before --from")
+    days = (last - first).days + 1
+    with click.progressbar(length=days, label="replaying", file=sys.stderr) as bar:
+        produced = simulate_plan(
+            loaded, first, last, progress=progress_file, on_day=lambda _d: bar.update(1)
+        )
+    rows = render.notice_rows([(s.day, s.intent) for s in produced])
+    if fmt == "json":
+        click.echo(render.notice_json(rows))
+    elif fmt == "csv":
+        click.echo(render.dump_csv(render.NOTICE_HEADER, rows), nl=False)
+    else:
+        console = Console(soft_wrap=False)
+        if not summary:
+            render.notice_table(rows, f"{loaded.compiled.title}: notices {first} – {last}", console)
+        render.simulation_summary(rows, console)

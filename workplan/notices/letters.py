@@ -1,0 +1,158 @@
+"""What a notice says: the data a template renders, built from stored notices.
+
+A *letter* is one notice as its recipient reads it: which item, what is due or short, by when,
+why it was sent (the rule and the working-day arithmetic) and what to do.  A *message* is one
+e-mail: a single letter (escalations go on their own) or a department's daily digest of
+letters.  Templates receive only these plain values; plan text is data, never template code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from workplan.channels.base import Party
+from workplan.plan.calendar import WorkCalendar
+from workplan.plan.compiled import item_label
+
+KINDS = ("reminder", "warning", "overdue", "escalation", "bulletin")
+"""The kinds of letter, each with its template: 提醒, 提示函, 催办, 督办, 通报."""
+
+
+def kind_of(rule: str, level: int) -> str:
+    """Return the template kind for a notice's rule and level."""
+    if rule in ("remind", "report"):
+        return "reminder"
+    if rule in ("warn", "pace"):
+        return "warning"
+    if level <= 1:
+        return "overdue"
+    if level == 2:
+        return "escalation"
+    return "bulletin"
+
+
+@dataclass(frozen=True)
+class DayOff:
+    """A day that is not a working day, with the holiday's name when it has one."""
+
+    day: date
+    name: str | None
+
+
+@dataclass(frozen=True)
+class Letter:
+    """One notice, as its recipient reads it."""
+
+    kind: str
+    """reminder, warning, overdue, escalation or bulletin"""
+    rule: str
+    """remind, warn, pace, report, overdue or report-overdue: why it was sent"""
+    level: int
+    level_name: str
+    """提醒, 提示函, 序时进度提示, 报送提醒, 催办, 督办, 通报 … as the plan names the level"""
+    item: int
+    item_label: str
+    """（十六）"""
+    item_title: str
+    about: str
+    """the obligation's or metric's title, e.g. 中央衔接资金支出进度"""
+    key: str
+    """the obligation's key (central-disbursement#1) or the metric's (central-disbursement)"""
+    due: date
+    """the deadline concerned (for a missing report, the end of the period without one)"""
+    planned: date | None
+    """the deadline as planned, when an extension moved it"""
+    working_days: int
+    """working days from today to the deadline: positive before it, negative after"""
+    days_off: tuple[DayOff, ...]
+    """the days between today and the deadline that are not working days"""
+    facts: dict[str, Any] = field(default_factory=dict)
+    """the numbers: value, target, unit, shortfall, projected, expected, gap, tolerance,
+    period, cadence, reported_on, working_days_late …"""
+    remind_days: tuple[int, ...] = ()
+    """the plan's reminder policy: working days before a deadline"""
+    ladder: tuple[tuple[int, str, int], ...] = ()
+    """the plan's escalation ladder: (level, name, working days after the deadline)"""
+
+
+@dataclass(frozen=True)
+class Message:
+    """One e-mail: what every template of a message may use."""
+
+    kind: str
+    """a letter kind, or "digest" for a department's daily digest"""
+    locale: str
+    today: date
+    plan_title: str
+    plan_year: int
+    issuer: str
+    """who signs the letter: the plan's issuer, else the office"""
+    office: Party
+    department: Party
+    """the department the message is for"""
+    letters: tuple[Letter, ...]
+    """one letter, or all of a digest's (reminders and warnings, most urgent first)"""
+    head: Party | None = None
+    """the department's head, when the notice goes to heads too"""
+    copied: tuple[Party, ...] = ()
+    """the office and leadership, when copied"""
+
+    @property
+    def letter(self) -> Letter:
+        """The first (for a single notice, the only) letter."""
+        return self.letters[0]
+
+
+LANGUAGES = {"zh-CN": "zh_CN", "en": "en_US"}
+
+
+def days_off_between(
+    calendar: WorkCalendar, start: date, end: date, locale: str = "zh-CN"
+) -> tuple[DayOff, ...]:
+    """Return the non-working days between two days (in either order, the later included),
+    named in the locale's language."""
+    low, high = (start, end) if start <= end else (end, start)
+    if (high - low).days > 62:
+        return ()
+    inner = [d for d in calendar.days_off(low, high) if low < d]
+    language = LANGUAGES.get(locale)
+    return tuple(DayOff(d, calendar.holiday_name(d, language)) for d in inner)
+
+
+def letter(
+    *,
+    rule: str,
+    level: int,
+    level_name: str,
+    item: int,
+    item_title: str,
+    due: date,
+    facts: dict[str, Any],
+    today: date,
+    calendar: WorkCalendar,
+    remind_days: tuple[int, ...] = (),
+    ladder: tuple[tuple[int, str, int], ...] = (),
+    locale: str = "zh-CN",
+) -> Letter:
+    """Build a letter from a stored notice's fields."""
+    planned = facts.get("planned")
+    return Letter(
+        kind=kind_of(rule, level),
+        rule=rule,
+        level=level,
+        level_name=level_name,
+        item=item,
+        item_label=item_label(item),
+        item_title=item_title,
+        about=str(facts.get("title", "")),
+        key=str(facts.get("key") or facts.get("metric") or ""),
+        due=due,
+        planned=date.fromisoformat(planned) if isinstance(planned, str) else planned,
+        working_days=calendar.count(today, due),
+        days_off=days_off_between(calendar, today, due, locale),
+        facts=dict(facts),
+        remind_days=remind_days,
+        ladder=ladder,
+    )

@@ -1,0 +1,197 @@
+"""Store what the evaluator owes: the notices table is the outbox that delivery reads.
+
+``tick`` evaluates a day and inserts its intents; the unique key makes it idempotent, and
+concurrent ticks harmless.  Notices still waiting to go out that are no longer owed (the
+obligation was done, or it moved to a higher level) are closed as superseded, so a catch-up
+after days off delivers today's notices, not a flood of stale ones.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from workplan.rules.evaluate import Intent, evaluate
+from workplan.store.db import bulk_insert, dumps
+from workplan.store.facts import read_facts
+from workplan.store.tables import T_EVAL, T_NOTICE
+
+WAITING = ("pending", "retrying")
+
+
+@dataclass
+class TickResult:
+    """What one evaluation stored."""
+
+    as_of: date
+    owed: int = 0
+    added: list[Intent] = field(default_factory=list)
+    superseded: int = 0
+    plans: int = 0
+
+
+_ROLES: dict[tuple[str, ...], str] = {}
+
+
+def _roles(roles: tuple[str, ...]) -> str:
+    found = _ROLES.get(roles)
+    if found is None:
+        found = _ROLES[roles] = dumps(list(roles))
+    return found
+
+
+NOTICE_COLUMNS = [
+    "plan_id",
+    "key",
+    "task_id",
+    "obligation_id",
+    "metric_id",
+    "subject",
+    "department",
+    "rule",
+    "level",
+    "level_name",
+    "period",
+    "due",
+    "stage",
+    "roles",
+    "facts",
+    "evaluated_on",
+    "created_at",
+    "status",
+    "attempts",
+    "possible_duplicate",
+    "batch",
+]
+
+
+def _row(intent: Intent, as_of: date, now: datetime, batch: str, facts: str) -> tuple[Any, ...]:
+    return (
+        intent.plan_id,
+        intent.key,
+        intent.task_id,
+        intent.obligation_id,
+        intent.metric_id,
+        intent.subject,
+        intent.department,
+        intent.rule,
+        intent.level,
+        intent.level_name,
+        intent.period,
+        intent.due,
+        intent.stage,
+        _roles(intent.roles),
+        facts,
+        as_of,
+        now,
+        "pending",
+        0,
+        False,
+        batch,
+    )
+
+
+def _insert_new(conn: Connection, intents: list[Intent], as_of: date, now: datetime) -> set[str]:
+    """Insert the intents not stored yet; return the keys this call inserted.
+
+    Most of what is owed on a day was owed yesterday too: look the keys up first and build
+    rows only for the new ones.  ``ON CONFLICT DO NOTHING`` keeps a concurrent evaluation
+    harmless, and the batch token tells which rows were ours.
+    """
+    existing: set[str] = set()
+    revived: list[str] = []
+    keys = [i.key for i in intents]
+    query = select(T_NOTICE.c.key, T_NOTICE.c.status).where(
+        T_NOTICE.c.key.in_(bindparam("keys", expanding=True))
+    )
+    for start in range(0, len(keys), 900):
+        for key, status in conn.execute(query, {"keys": keys[start : start + 900]}):
+            existing.add(key)
+            if status == "superseded":
+                revived.append(key)
+    # superseded while it waited, and owed again (a pace gap that reopened): it goes out
+    for start in range(0, len(revived), 900):
+        conn.execute(
+            update(T_NOTICE)
+            .where(
+                T_NOTICE.c.key.in_(revived[start : start + 900]), T_NOTICE.c.status == "superseded"
+            )
+            .values(status="pending", closed_on=None)
+        )
+    batch = uuid.uuid4().hex
+    new = [i for i in intents if i.key not in existing]
+    if not new:
+        return set()
+    facts_json: dict[int, str] = {}  # the departments of one notice share its facts
+    rows = []
+    for intent in new:
+        text = facts_json.get(id(intent.facts))
+        if text is None:
+            text = facts_json[id(intent.facts)] = dumps(intent.facts)
+        rows.append(_row(intent, as_of, now, batch, text))
+    bulk_insert(conn, T_NOTICE, NOTICE_COLUMNS, rows, skip_conflicts_on="key")
+    ours = select(T_NOTICE.c.key).where(
+        T_NOTICE.c.key.in_(bindparam("keys", expanding=True)), T_NOTICE.c.batch == batch
+    )
+    added: set[str] = set()
+    new_keys = [i.key for i in new]
+    for start in range(0, len(new_keys), 900):
+        added.update(conn.execute(ours, {"keys": new_keys[start : start + 900]}).scalars())
+    return added
+
+
+def _record_days(conn: Connection, as_of: date, now: datetime, added: dict[int, int]) -> None:
+    """Remember that ``as_of`` was evaluated for each plan, for the service's catch-up."""
+    if not added:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(T_EVAL)
+    statement = insert.on_conflict_do_update(
+        index_elements=["plan_id", "as_of"],
+        set_={"at": insert.excluded.at, "added": T_EVAL.c.added + insert.excluded.added},
+    )
+    conn.execute(
+        statement,
+        [{"plan_id": pid, "as_of": as_of, "at": now, "added": n} for pid, n in added.items()],
+    )
+
+
+def tick(
+    conn: Connection, as_of: date, now: datetime, *, plan_ids: list[int] | None = None
+) -> TickResult:
+    """Evaluate ``as_of`` for the given plans (all by default) and store the notices owed."""
+    facts, calendars = read_facts(conn, as_of, plan_ids=plan_ids)
+    intents: list[Intent] = []
+    for plan_id, plan_facts in facts.items():
+        intents.extend(evaluate(plan_facts, as_of, calendars[plan_id]))
+    added_keys = _insert_new(conn, intents, as_of, now)
+    owed = {i.key for i in intents}
+    waiting = select(T_NOTICE.c.id, T_NOTICE.c.plan_id, T_NOTICE.c.key).where(
+        T_NOTICE.c.status.in_(WAITING)
+    )
+    if plan_ids is not None:
+        waiting = waiting.where(T_NOTICE.c.plan_id.in_(plan_ids))
+    stale = [r.id for r in conn.execute(waiting) if r.key not in owed and r.plan_id in facts]
+    for start in range(0, len(stale), 5000):
+        conn.execute(
+            update(T_NOTICE)
+            .where(T_NOTICE.c.id.in_(stale[start : start + 5000]), T_NOTICE.c.status.in_(WAITING))
+            .values(status="superseded", closed_on=as_of)
+        )
+    added = [i for i in intents if i.key in added_keys]
+    per_plan: dict[int, int] = {pid: 0 for pid in facts}
+    for intent in added:
+        per_plan[intent.plan_id] += 1
+    _record_days(conn, as_of, now, per_plan)
+    return TickResult(
+        as_of,
+        owed=len(intents),
+        added=added,
+        superseded=len(stale),
+        plans=len(facts),
+    )

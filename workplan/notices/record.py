@@ -1,0 +1,136 @@
+"""Read the outbox back: the office's record of which notice went to whom, and when."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from workplan.errors import NotFound
+from workplan.notices.letters import kind_of
+from workplan.plan.compiled import item_label
+from workplan.store.refs import PlanRef
+from workplan.store.tables import T_MESSAGE, T_NOTICE, T_TASK
+
+COLUMNS = (
+    "id",
+    "evaluated_on",
+    "item",
+    "department",
+    "notice",
+    "kind",
+    "about",
+    "due",
+    "status",
+    "attempts",
+    "sent_at",
+    "possible_duplicate",
+    "message_id",
+    "error",
+)
+
+
+def listing(
+    conn: Connection,
+    plan: PlanRef,
+    *,
+    status: str | None = None,
+    department: str | None = None,
+    kind: str | None = None,
+    day: date | None = None,
+    notice_id: int | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Return notices of a plan, newest first, filtered."""
+    query = (
+        select(T_NOTICE, T_TASK.c.number)
+        .select_from(T_NOTICE.join(T_TASK, T_TASK.c.id == T_NOTICE.c.task_id))
+        .where(T_NOTICE.c.plan_id == plan.id)
+        .order_by(T_NOTICE.c.id.desc())
+    )
+    if status:
+        query = query.where(T_NOTICE.c.status == status)
+    if department:
+        query = query.where(T_NOTICE.c.department == department)
+    if day:
+        query = query.where(T_NOTICE.c.evaluated_on == day)
+    if notice_id is not None:
+        query = query.where(T_NOTICE.c.id == notice_id)
+    out = []
+    for r in conn.execute(query).mappings():
+        notice_kind = kind_of(r["rule"], r["level"])
+        if kind and notice_kind != kind:
+            continue
+        facts = json.loads(r["facts"])
+        out.append(
+            {
+                "id": r["id"],
+                "evaluated_on": r["evaluated_on"],
+                "item": r["number"],
+                "department": r["department"],
+                "notice": r["level_name"],
+                "kind": notice_kind,
+                "about": facts.get("key") or facts.get("metric") or "",
+                "due": r["due"],
+                "status": r["status"],
+                "attempts": r["attempts"],
+                "sent_at": r["sent_at"],
+                "possible_duplicate": bool(r["possible_duplicate"]),
+                "message_id": r["message_id"],
+                "error": r["error"],
+            }
+        )
+        if len(out) >= limit:
+            break
+    return out
+
+
+@dataclass(frozen=True)
+class NoticeRecord:
+    """One notice and the message that carried it, as it was sent."""
+
+    notice: dict[str, Any]
+    subject: str | None
+    sender: str | None
+    recipients: tuple[str, ...]
+    text: str | None
+    composed_at: datetime | None
+
+
+def show(conn: Connection, plan: PlanRef, notice_id: int) -> NoticeRecord:
+    """Return a notice with its message's text."""
+    rows = listing(conn, plan, notice_id=notice_id, limit=1)
+    if not rows:
+        raise NotFound(f"plan {plan.key} has no notice {notice_id} (see `workplan notices`)")
+    notice = rows[0]
+    message = None
+    if notice["message_id"]:
+        message = (
+            conn.execute(select(T_MESSAGE).where(T_MESSAGE.c.message_id == notice["message_id"]))
+            .mappings()
+            .first()
+        )
+    notice["item"] = item_label(notice["item"])
+    if message is None:
+        return NoticeRecord(notice, None, None, (), None, None)
+    return NoticeRecord(
+        notice,
+        message["subject"],
+        message["sender"],
+        tuple(json.loads(message["recipients"])),
+        message["text"],
+        message["composed_at"],
+    )
+
+
+def counts(conn: Connection, plan: PlanRef) -> dict[str, int]:
+    """Return how many of a plan's notices are in each state."""
+    query = (
+        select(T_NOTICE.c.status, func.count())
+        .where(T_NOTICE.c.plan_id == plan.id)
+        .group_by(T_NOTICE.c.status)
+    )
+    return {status: int(n) for status, n in conn.execute(query)}

@@ -1,0 +1,436 @@
+"""Render notices with Jinja2: the shipped templates in ``notifications/``, or an office's own.
+
+Templates run in Jinja2's sandbox with undefined variables as errors and HTML autoescaping;
+they receive a :class:`~workplan.letters.Message` as data.  Plan text is never compiled as a
+template.  ``check`` renders every template against sample data, so that a broken template is
+found before a morning run.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.sandbox import SandboxedEnvironment
+
+import notifications
+from workplan.channels.base import Party
+from workplan.errors import Problem, WorkplanError
+from workplan.notices.letters import KINDS, DayOff, Letter, Message, letter
+from workplan.plan.calendar import WorkCalendar
+
+SHIPPED = Path(notifications.__file__).parent
+LOCALES = ("zh-CN", "en")
+MESSAGE_KINDS = (*KINDS, "digest")
+PARTS = ("subject", "txt", "html")
+_UNSAFE = re.compile("[\r\n\x00\u2028\u2029\x85]")
+_WEEKDAYS_CN = "一二三四五六日"
+
+
+class TemplateError(WorkplanError):
+    """A template that cannot render, or renders a subject that cannot be a header."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered message: a one-line subject, a plain-text part and an HTML part."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def number(value: Any) -> str:
+    """1.0 -> 1, 27.27 -> 27.27, 4927 -> 4,927."""
+    if value is None:
+        return "—"
+    if isinstance(value, int | float):
+        text = f"{value:,.2f}".rstrip("0").rstrip(".")
+        return text
+    return str(value)
+
+
+def cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def cn_md(day: date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
+def cn_weekday(day: date) -> str:
+    return "星期" + _WEEKDAYS_CN[day.weekday()]
+
+
+def en_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def en_md(day: date) -> str:
+    return f"{day.day} {day:%B}"
+
+
+def en_weekday(day: date) -> str:
+    return f"{day:%A}"
+
+
+def _runs(days: list[Any]) -> list[list[Any]]:
+    runs: list[list[Any]] = []
+    for off in days:
+        if runs and off.day - runs[-1][-1].day == timedelta(days=1):
+            runs[-1].append(off)
+        else:
+            runs.append([off])
+    return runs
+
+
+def _main_names(run: list[Any]) -> list[str]:
+    names: list[str] = []
+    for off in run:
+        name = off.name or ""
+        if (
+            not name
+            or "调休" in name
+            or "补假" in name
+            or "substituted" in name
+            or "observed" in name
+        ):
+            continue
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def cn_days_off(days: Any) -> str:
+    """4月29日至5月3日为节假日（劳动节）；6月24日至6月25日为周末."""
+    parts = []
+    for run in _runs(list(days)):
+        span = cn_md(run[0].day) if len(run) == 1 else f"{cn_md(run[0].day)}至{cn_md(run[-1].day)}"
+        names = _main_names(run)
+        any_holiday = any(off.name for off in run)
+        what = "节假日" if any_holiday else "周末"
+        parts.append(f"{span}为{what}" + (f"（{'、'.join(names)}）" if names else ""))
+    return "；".join(parts)
+
+
+def en_days_off(days: Any) -> str:
+    """29 April – 3 May are holidays (Labor Day); 24–25 June is a weekend."""
+    parts = []
+    for run in _runs(list(days)):
+        span = en_md(run[0].day) if len(run) == 1 else f"{en_md(run[0].day)} – {en_md(run[-1].day)}"
+        names = _main_names(run)
+        any_holiday = any(off.name for off in run)
+        if any_holiday:
+            verb = "is a holiday" if len(run) == 1 else "are holidays"
+        else:
+            verb = "is a weekend day" if len(run) == 1 else "are a weekend"
+        parts.append(f"{span} {verb}" + (f" ({', '.join(names)})" if names else ""))
+    return "; ".join(parts)
+
+
+_CN_NUMBERS = "零一二三四"
+
+
+def cn_period(label: Any) -> str:
+    """2023-04 -> 2023年4月; 2023-Q2 -> 2023年第二季度; 2023-H1 -> 2023年上半年; 2023-W17 -> 2023年第17周."""
+    text = str(label or "")
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        return f"{m[1]}年{int(m[2])}月"
+    if m := re.fullmatch(r"(\d{4})-Q([1-4])", text):
+        return f"{m[1]}年第{_CN_NUMBERS[int(m[2])]}季度"
+    if m := re.fullmatch(r"(\d{4})-H([12])", text):
+        return f"{m[1]}年{'上' if m[2] == '1' else '下'}半年"
+    if m := re.fullmatch(r"(\d{4})-W(\d{2})", text):
+        return f"{m[1]}年第{int(m[2])}周"
+    if re.fullmatch(r"\d{4}", text):
+        return f"{text}年"
+    return text
+
+
+def en_period(label: Any) -> str:
+    """2023-04 -> April 2023; 2023-Q2 -> Q2 2023; 2023-W17 -> week 17 of 2023."""
+    text = str(label or "")
+    if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        return f"{date(int(m[1]), int(m[2]), 1):%B %Y}"
+    if m := re.fullmatch(r"(\d{4})-([QH][1-4])", text):
+        return f"{m[2]} {m[1]}"
+    if m := re.fullmatch(r"(\d{4})-W(\d{2})", text):
+        return f"week {int(m[2])} of {m[1]}"
+    return text
+
+
+class Templates:
+    """The notice templates: an office's folder first, then the shipped ones."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder
+        loaders: list[jinja2.BaseLoader] = []
+        if folder is not None:
+            loaders.append(FileSystemLoader(str(folder)))
+        loaders.append(FileSystemLoader(str(SHIPPED)))
+        self.env = _Sandbox(
+            loader=ChoiceLoader(loaders),
+            undefined=StrictUndefined,
+            autoescape=select_autoescape(
+                enabled_extensions=("html.j2",), default_for_string=False, default=False
+            ),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters.update(
+            number=number,
+            cn_date=cn_date,
+            cn_md=cn_md,
+            cn_weekday=cn_weekday,
+            cn_days_off=cn_days_off,
+            en_date=en_date,
+            en_md=en_md,
+            en_weekday=en_weekday,
+            en_days_off=en_days_off,
+            cn_period=cn_period,
+            en_period=en_period,
+        )
+
+    def render(self, message: Message) -> Rendered:
+        """Render a message's subject, text and HTML; raise TemplateError on any failure."""
+        context = context_of(message)
+        parts = []
+        for part in PARTS:
+            name = f"{message.locale}/{message.kind}.{part}.j2"
+            try:
+                parts.append(self.env.get_template(name).render(context))
+            except jinja2.TemplateNotFound:
+                raise TemplateError(f"no template {name}") from None
+            except jinja2.TemplateError as exc:
+                raise TemplateError(f"{name}: {exc}") from None
+        subject = " ".join(parts[0].split())
+        if _UNSAFE.search(parts[0].strip()):
+            raise TemplateError(
+                f"{message.locale}/{message.kind}.subject.j2 rendered a line break into the subject"
+            )
+        if not subject:
+            raise TemplateError(
+                f"{message.locale}/{message.kind}.subject.j2 rendered an empty subject"
+            )
+        return Rendered(subject, parts[1], parts[2])
+
+
+def context_of(message: Message) -> dict[str, Any]:
+    """The template context of a message: m (the message), letters, and L (the first letter)."""
+    return {"m": message, "letters": message.letters, "L": message.letters[0]}
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja2's sandbox, with a fast path for the declared fields of workplan's data classes.
+
+    Letters, messages, parties and days off are frozen data with no methods to reach; their
+    fields need not pass the sandbox's per-attribute safety check, which would otherwise cost
+    as much as the rest of a letter's rendering.  Anything else takes the full check.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) in _DATA and attribute in _DATA[type(obj)]:
+            return getattr(obj, attribute)
+        return super().getattr(obj, attribute)
+
+
+_DATA = {cls: frozenset(cls.__dataclass_fields__) for cls in (Letter, Message, Party, DayOff)}
+
+
+def sample_messages(locale: str) -> list[Message]:
+    """Realistic messages of every kind, for `templates check` and the tests."""
+    calendar = WorkCalendar("CN", years=[2023])
+    today, late, due = date(2023, 4, 26), date(2023, 5, 10), date(2023, 4, 30)
+    funds, farming = (16, "强化衔接资金和项目管理"), (7, "大力发展“双高”农业")
+
+    def make(
+        rule: str, level: int, name: str, item: tuple[int, str], on: date, facts: dict[str, Any]
+    ) -> Letter:
+        return letter(
+            rule=rule,
+            level=level,
+            level_name=name,
+            item=item[0],
+            item_title=item[1],
+            due=due,
+            today=on,
+            facts=facts,
+            calendar=calendar,
+            remind_days=(3, 1),
+            ladder=((1, "催办", 1), (2, "督办", 5), (3, "通报", 10)),
+            locale=locale,
+        )
+
+    checkpoint = {
+        "title": "中央衔接资金支出进度",
+        "key": "central-disbursement#1",
+        "kind": "checkpoint",
+        "metric": "central-disbursement",
+        "target": 30.0,
+        "unit": "%",
+        "direction": "at_least",
+        "value": 25.0,
+        "shortfall": 5.0,
+        "deadline": due,
+    }
+    report = {
+        "title": "全年消费帮扶金额",
+        "metric": "consumption-support",
+        "unit": "亿元",
+        "cadence": "month",
+        "period": "2023-04",
+        "deadline": due,
+    }
+    deliverable = {
+        "title": "完成2024年项目库建设",
+        "key": "project-library-2024",
+        "kind": "deliverable",
+        "deadline": due,
+        "working_days": 2,
+        "planned": date(2023, 3, 31),
+    }
+    pace = {
+        "title": "区级衔接资金支出进度",
+        "metric": "district-disbursement",
+        "unit": "%",
+        "expected": 31.78,
+        "value": 28.0,
+        "reported_on": date(2023, 4, 20),
+        "gap": 3.78,
+        "tolerance": 0.0,
+        "elapsed_days": 116,
+        "span_days": 365,
+        "target": 100.0,
+    }
+    reminder = make("remind", 3, "提醒", funds, today, deliverable)
+    report_due = make(
+        "report",
+        1,
+        "报送提醒",
+        farming,
+        today,
+        {**report, "working_days": 2, "reported_on": date(2023, 3, 20), "value": 0.33},
+    )
+    warning = make(
+        "warn", 3, "提示函", funds, today, {**checkpoint, "working_days": 2, "projected": 27.27}
+    )
+    behind = make("pace", 0, "序时进度提示", funds, today, pace)
+    overdue_facts = {**checkpoint, "working_days_late": 5}
+    office = Party("区委农办", ("qwnb@example.org",))
+    head = Party("局长", ("czj-head@example.org",))
+    base: dict[str, Any] = {
+        "locale": locale,
+        "plan_title": "巴南区2023年巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作要点",
+        "plan_year": 2023,
+        "issuer": "中共重庆市巴南区委农村工作暨实施乡村振兴战略领导小组办公室",
+        "office": office,
+        "department": Party("区财政局", ("czj@example.org",)),
+    }
+    return [
+        Message(kind="reminder", today=today, letters=(reminder,), **base),
+        Message(kind="reminder", today=today, letters=(report_due,), **base),
+        Message(kind="warning", today=today, letters=(warning,), **base),
+        Message(kind="warning", today=today, letters=(behind,), **base),
+        Message(
+            kind="overdue",
+            today=late,
+            letters=(make("overdue", 1, "催办", funds, late, overdue_facts),),
+            **base,
+        ),
+        Message(
+            kind="overdue",
+            today=late,
+            letters=(
+                make(
+                    "report-overdue",
+                    1,
+                    "催办",
+                    farming,
+                    late,
+                    {**report, "working_days_late": 5, "reported_on": None, "value": None},
+                ),
+            ),
+            **base,
+        ),
+        Message(
+            kind="escalation",
+            today=late,
+            letters=(make("overdue", 2, "督办", funds, late, overdue_facts),),
+            head=head,
+            copied=(office,),
+            **base,
+        ),
+        Message(
+            kind="bulletin",
+            today=late,
+            letters=(make("overdue", 3, "通报", funds, late, overdue_facts),),
+            head=head,
+            copied=(office, Party("区领导小组", ("leaders@example.org",))),
+            **base,
+        ),
+        Message(
+            kind="digest", today=today, letters=(warning, behind, reminder, report_due), **base
+        ),
+    ]
+
+
+def _where(exc: BaseException, folder: Path | None) -> tuple[str, int]:
+    """Find the template file and line an exception was raised in."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return exc.filename or exc.name or "", exc.lineno or 0
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(".j2"):
+            return frame.filename, frame.lineno or 0
+    return "", 0
+
+
+def check(folder: Path | None = None) -> list[Problem]:
+    """Render every template of every kind and locale against sample data; return the problems."""
+    problems: list[Problem] = []
+    templates = Templates(folder)
+    for locale in LOCALES:
+        for kind in MESSAGE_KINDS:
+            for part in PARTS:
+                name = f"{locale}/{kind}.{part}.j2"
+                try:
+                    templates.env.get_template(name)
+                except jinja2.TemplateNotFound:
+                    problems.append(Problem(str(folder or SHIPPED), 0, 0, name, "missing template"))
+                except jinja2.TemplateSyntaxError as exc:
+                    file, line = _where(exc, folder)
+                    problems.append(Problem(file or name, line, 0, name, f"syntax: {exc.message}"))
+        for message in sample_messages(locale):
+            for part in PARTS:
+                name = f"{locale}/{message.kind}.{part}.j2"
+                try:
+                    templates.env.get_template(name).render(
+                        {"m": message, "letters": message.letters, "L": message.letters[0]}
+                    )
+                except (jinja2.TemplateNotFound, jinja2.TemplateSyntaxError):
+                    continue  # reported above
+                except Exception as exc:  # any error a template raises is a problem to report
+                    file, line = _where(exc, folder)
+                    problem = Problem(file or name, line, 0, name, f"{type(exc).__name__}: {exc}")
+                    if problem not in problems:
+                        problems.append(problem)
+            try:
+                templates.render(message)
+            except TemplateError as exc:
+                if "subject" in str(exc):
+                    problems.append(
+                        Problem(
+                            str(folder or SHIPPED),
+                            0,
+                            0,
+                            f"{locale}/{message.kind}.subject.j2",
+                            str(exc),
+                        )
+                    )
+    return problems

@@ -1,0 +1,500 @@
+"""Compile a validated plan: resolve departments and policies, expand every dated obligation.
+
+Pure: from pydantic models to plain frozen dataclasses.  Every semantic check that needs the
+whole plan (department names, checkpoints that go down, dates outside the plan's period,
+recurrences that never end) happens here and is reported with the path it came from.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import date
+from itertools import pairwise
+from typing import Any
+
+from workplan import __version__
+from workplan.errors import Problem
+from workplan.plan.compiled import (
+    CompiledPlan,
+    DeptInfo,
+    MetricInfo,
+    ObligationInfo,
+    Rules,
+    Step,
+    TaskInfo,
+    pace_value,
+)
+from workplan.plan.model import DEFAULT_POLICY, Department, Metric, Plan, Policy, Recurring, Task
+from workplan.plan.periods import (
+    Occurrence,
+    RecurrenceError,
+    expand_rrule,
+    resolve_due,
+    shortcut,
+)
+from workplan.plan.yamlsource import PathKey, Source
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, source: Source, path: PathKey, message: str, *, key: bool = False) -> None:
+        self.problems.append(source.problem(path, message, key=key))
+
+
+def _merge(base: Rules, override: Policy | None) -> Rules:
+    if override is None:
+        return base
+    return Rules(
+        remind=tuple(override.remind) if override.remind is not None else base.remind,
+        remind_to=tuple(override.remind_to) if override.remind_to is not None else base.remind_to,
+        escalate=(
+            tuple(Step(s.level, s.name, s.after, tuple(s.to)) for s in override.escalate)
+            if override.escalate is not None
+            else base.escalate
+        ),
+    )
+
+
+BASE_RULES = _merge(Rules((), (), ()), DEFAULT_POLICY)
+
+
+class _Compiler:
+    def __init__(self, plan: Plan, source: Source, directories: list[tuple[Source, Any]]) -> None:
+        self.plan = plan
+        self.source = source
+        self.directories = directories
+        self.out = _Collector()
+        self.names: dict[str, str] = {}
+        self.departments: list[DeptInfo] = []
+        year = plan.year
+        self.start = plan.period.start if plan.period else date(year, 1, 1)
+        self.end = plan.period.end if plan.period else date(year, 12, 31)
+        self.year_start = date(year, 1, 1)
+        self.year_end = date(year, 12, 31)
+
+    # departments -------------------------------------------------------------------------
+    def collect_departments(self) -> None:
+        places: list[tuple[Source, PathKey, Department]] = []
+        for source, directory in self.directories:
+            for i, dept in enumerate(directory.departments):
+                places.append((source, ("departments", i), dept))
+        for i, dept in enumerate(self.plan.departments):
+            places.append((self.source, ("departments", i), dept))
+        first: dict[str, tuple[Source, PathKey]] = {}
+        for source, path, dept in places:
+            for j, name in enumerate((dept.name, *dept.aliases)):
+                where = (*path, "name") if j == 0 else (*path, "aliases", j - 1)
+                if name in self.names:
+                    there, at = first[name]
+                    line = there.position(at)[0]
+                    place = f"line {line}" if there is source else f"{there.file}:{line}"
+                    self.out.add(
+                        source, where, f"department '{name}' is named twice (first at {place})"
+                    )
+                else:
+                    self.names[name] = dept.name
+                    first[name] = (source, where)
+            self.departments.append(
+                DeptInfo(
+                    dept.name,
+                    tuple(dept.email),
+                    dept.head.name if dept.head else None,
+                    dept.head.email if dept.head else None,
+                    tuple(dept.aliases),
+                )
+            )
+
+    def department(self, name: str, path: PathKey) -> str:
+        if name in self.names:
+            return self.names[name]
+        close = difflib.get_close_matches(name, list(self.names), n=1, cutoff=0.5)
+        hint = f"; did you mean '{self.names[close[0]]}'?" if close else ""
+        known = "" if self.names else " (the directory is empty: add departments or a directory)"
+        self.out.add(self.source, path, f"unknown department '{name}'{hint}{known}")
+        return name
+
+    def departments_at(self, names: Iterable[str], path: PathKey) -> tuple[str, ...]:
+        resolved = [self.department(n, (*path, i)) for i, n in enumerate(names)]
+        return tuple(dict.fromkeys(resolved))
+
+    # dates -------------------------------------------------------------------------------
+    def in_period(self, day: date, path: PathKey, what: str = "date") -> bool:
+        if not self.start <= day <= self.end:
+            self.out.add(
+                self.source,
+                path,
+                f"{what} {day.isoformat()} is outside the plan's period "
+                f"{self.start.isoformat()} – {self.end.isoformat()}; "
+                "widen 'period:' if this is intended",
+            )
+            return False
+        return True
+
+    # tasks -------------------------------------------------------------------------------
+    def compile(self) -> CompiledPlan | None:
+        plan = self.plan
+        self.collect_departments()
+        office = self.department(plan.office, ("office",))
+        rules = _merge(BASE_RULES, plan.policy)
+        self.check_rules(rules, ("policy",))
+        tasks: list[TaskInfo] = []
+        metrics: list[MetricInfo] = []
+        obligations: list[ObligationInfo] = []
+        seen_tasks: dict[int, PathKey] = {}
+        for c, chapter in enumerate(plan.chapters):
+            for t, task in enumerate(chapter.tasks):
+                path: PathKey = ("chapters", c, "tasks", t)
+                if task.number in seen_tasks:
+                    line = self.source.position((*seen_tasks[task.number], "number"))[0]
+                    self.out.add(
+                        self.source,
+                        (*path, "number"),
+                        f"item {task.number} is repeated (first at line {line})",
+                    )
+                seen_tasks[task.number] = path
+                info = TaskInfo(
+                    task.number,
+                    chapter.number,
+                    chapter.title,
+                    task.title,
+                    task.text,
+                    self.departments_at(task.lead, (*path, "lead")),
+                    self.departments_at(task.co, (*path, "co")),
+                )
+                tasks.append(info)
+                task_rules = _merge(rules, task.policy)
+                if task.policy is not None and task.policy.escalate is not None:
+                    self.check_rules(task_rules, (*path, "policy"))
+                self.compile_task(task, info, task_rules, path, metrics, obligations)
+        for i, day in enumerate(plan.calendar.extra_holidays):
+            if day in plan.calendar.extra_working_days:
+                self.out.add(
+                    self.source,
+                    ("calendar", "extra_holidays", i),
+                    f"{day} is both an extra holiday and an extra working day",
+                )
+        if self.out.problems:
+            return None
+        return CompiledPlan(
+            id=plan.id,
+            title=plan.title,
+            year=plan.year,
+            issued=plan.issued,
+            issuer=plan.issuer,
+            timezone=plan.timezone,
+            locale=plan.locale,
+            office=office,
+            country=plan.calendar.country,
+            extra_holidays=tuple(plan.calendar.extra_holidays),
+            extra_working_days=tuple(plan.calendar.extra_working_days),
+            leadership=tuple((p.name, p.email) for p in plan.leadership),
+            notices=plan.notices.model_dump(mode="json"),
+            departments=tuple(self.departments),
+            tasks=tuple(sorted(tasks, key=lambda t: t.number)),
+            metrics=tuple(metrics),
+            obligations=tuple(obligations),
+        )
+
+    def check_rules(self, rules: Rules, path: PathKey) -> None:
+        levels = [s.level for s in rules.escalate]
+        if levels != sorted(set(levels)):
+            written = ", ".join(str(n) for n in levels)
+            self.out.add(
+                self.source,
+                (*path, "escalate"),
+                f"escalation levels must be distinct and ascending (1, 2, 3 …), not {written}",
+            )
+        afters = [s.after for s in rules.escalate]
+        if afters != sorted(set(afters)):
+            written = ", ".join(str(n) for n in afters)
+            self.out.add(
+                self.source,
+                (*path, "escalate"),
+                "each level must come more working days after the due date than the one before,"
+                f" not after: {written}",
+            )
+
+    def compile_task(
+        self,
+        task: Task,
+        info: TaskInfo,
+        rules: Rules,
+        path: PathKey,
+        metrics: list[MetricInfo],
+        obligations: list[ObligationInfo],
+    ) -> None:
+        ids: set[str] = set()
+
+        def unique(obligation_id: str, where: PathKey) -> None:
+            if obligation_id in ids:
+                self.out.add(
+                    self.source,
+                    (*where, "id"),
+                    f"id '{obligation_id}' is used twice in item {task.number}",
+                )
+            ids.add(obligation_id)
+
+        def ladder(policy: Policy | None, where: PathKey) -> None:
+            if policy is not None and policy.escalate is not None:
+                self.check_rules(_merge(rules, policy), (*where, "policy"))
+
+        def owners(names: list[str] | None, where: PathKey) -> tuple[str, ...]:
+            if names is None:
+                return info.owners
+            return self.departments_at(names, (*where, "owners"))
+
+        for i, d in enumerate(task.deliverables):
+            where = (*path, "deliverables", i)
+            unique(d.id, where)
+            ladder(d.policy, where)
+            window = resolve_due(d.due, self.plan.year)
+            self.in_period(window.due, (*where, "due"), "due date")
+            obligations.append(
+                ObligationInfo(
+                    task.number,
+                    d.id,
+                    "deliverable",
+                    d.id,
+                    d.title,
+                    window.opens,
+                    window.due,
+                    None,
+                    None,
+                    owners(d.owners, where),
+                    _merge(rules, d.policy),
+                )
+            )
+        for i, r in enumerate(task.recurring):
+            where = (*path, "recurring", i)
+            unique(r.id, where)
+            ladder(r.policy, where)
+            who = owners(r.owners, where)
+            merged = _merge(rules, r.policy)
+            for occ in self.occurrences(r, where):
+                obligations.append(
+                    ObligationInfo(
+                        task.number,
+                        f"{r.id}@{occ.label}",
+                        "occurrence",
+                        r.id,
+                        r.title,
+                        occ.opens,
+                        occ.due,
+                        None,
+                        None,
+                        who,
+                        merged,
+                    )
+                )
+        for i, m in enumerate(task.metrics):
+            where = (*path, "metrics", i)
+            unique(m.id, where)
+            ladder(m.policy, where)
+            self.compile_metric(
+                m, task.number, rules, where, owners(m.owners, where), metrics, obligations
+            )
+
+    def occurrences(self, r: Recurring, where: PathKey) -> list[Occurrence]:
+        start = r.start or self.year_start
+        until = r.until or (None if r.rrule else self.year_end)
+        if (r.every is None) == (r.rrule is None):
+            self.out.add(self.source, where, "give exactly one of 'every' and 'rrule'")
+            return []
+        bounds_ok = True  # else the occurrences outside would only repeat the problem
+        if r.start:
+            bounds_ok = self.in_period(r.start, (*where, "from"))
+        if r.until:
+            bounds_ok = self.in_period(r.until, (*where, "until")) and bounds_ok
+        if r.day is not None and not self.day_ok(r, (*where, "day")):
+            return []
+        try:
+            if r.rrule is not None:
+                items = expand_rrule(r.rrule, start, until, self.end)
+            elif r.every == "term":
+                items = self.terms(start, until or self.year_end, where)
+            else:
+                assert r.every is not None  # for mypy: checked above
+                items = shortcut(r.every, start, until or self.year_end, r.day)
+        except RecurrenceError as exc:
+            self.out.add(self.source, (*where, "rrule" if r.rrule else "every"), str(exc))
+            return []
+        for occ in items if bounds_ok else []:
+            self.in_period(occ.due, (*where, "rrule" if r.rrule else "every"), "occurrence")
+        if not items:
+            self.out.add(
+                self.source, where, "the duty has no occurrence between 'from' and 'until'"
+            )
+        return items
+
+    def day_ok(self, r: Recurring, path: PathKey) -> bool:
+        day = r.day
+        if r.rrule is not None or r.every == "term":
+            self.out.add(
+                self.source, path, "'day' goes with every: week/month/quarter/half-year/year"
+            )
+            return False
+        if r.every == "week":
+            ok = (isinstance(day, int) and 1 <= day <= 7) or (
+                isinstance(day, str)
+                and day.lower()[:3] in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+            )
+            if not ok:
+                self.out.add(self.source, path, "for a weekly duty, day is mon … sun (or 1 … 7)")
+            return ok
+        if not (isinstance(day, int) and (1 <= day <= 31 or day == -1)):
+            self.out.add(self.source, path, "day is a day of the month: 1 … 31, or -1 for the last")
+            return False
+        return True
+
+    def terms(self, start: date, until: date, where: PathKey) -> list[Occurrence]:
+        terms = self.plan.calendar.terms
+        if not terms:
+            raise RecurrenceError("every: term needs the school terms under calendar.terms")
+        out = []
+        for i, term in enumerate(terms):
+            if term.end < term.start:
+                self.out.add(
+                    self.source, ("calendar", "terms", i, "end"), "a term ends before it starts"
+                )
+            if term.end >= start and term.start <= until:
+                out.append(Occurrence(term.name, term.start, term.end))
+        return out
+
+    def compile_metric(
+        self,
+        m: Metric,
+        task: int,
+        rules: Rules,
+        where: PathKey,
+        who: tuple[str, ...],
+        metrics: list[MetricInfo],
+        obligations: list[ObligationInfo],
+    ) -> None:
+        merged = _merge(rules, m.policy)
+        by = resolve_due(m.by, self.plan.year).due if m.by is not None else self.year_end
+        if m.target is None and not m.checkpoints:
+            self.out.add(self.source, where, "a metric needs a target, checkpoints or both")
+        if m.every and m.target is None:
+            self.out.add(self.source, (*where, "every"), "'every' holds the target: give 'target'")
+        if m.every and m.checkpoints:
+            self.out.add(self.source, (*where, "every"), "give either 'every' or 'checkpoints'")
+        if m.pace and m.target is None:
+            self.out.add(
+                self.source, (*where, "pace"), "pace (序时进度) needs the metric's 'target:'"
+            )
+        if m.by is not None:
+            self.in_period(by, (*where, "by"), "target date")
+        pace_start = pace_until = None
+        if m.pace is not None:
+            pace_start = m.pace.start or self.year_start
+            pace_until = m.pace.until or by
+            if pace_until <= pace_start:
+                self.out.add(self.source, (*where, "pace"), "the pace period ends before it starts")
+        info = MetricInfo(
+            task,
+            m.id,
+            m.title,
+            m.unit,
+            m.direction,
+            m.cumulative,
+            m.baseline,
+            m.target,
+            by if m.target is not None else None,
+            pace_start,
+            pace_until,
+            m.pace.tolerance if m.pace and m.pace.track else None,
+            m.report,
+            who,
+            merged,
+        )
+        metrics.append(info)
+
+        def checkpoint(key: str, due: date, value: float, opens: date | None = None) -> None:
+            obligations.append(
+                ObligationInfo(
+                    task, key, "checkpoint", m.id, m.title, opens, due, m.id, value, who, merged
+                )
+            )
+
+        if m.every and m.target is not None:
+            for occ in shortcut(m.every, self.year_start, by, None):
+                checkpoint(f"{m.id}@{occ.label}", occ.due, m.target, occ.opens)
+            return
+        points: list[tuple[date, float, PathKey]] = []
+        for i, cp in enumerate(m.checkpoints):
+            cp_where = (*where, "checkpoints", i)
+            day = resolve_due(cp.by, self.plan.year).due
+            self.in_period(day, (*cp_where, "by"), "checkpoint")
+            if cp.value == "pace":
+                if info.target is None or pace_start is None or pace_until is None:
+                    lacking = " and ".join(
+                        f"'{k}:'"
+                        for k, v in (("target", info.target), ("pace", m.pace))
+                        if v is None
+                    )
+                    self.out.add(
+                        self.source,
+                        (*cp_where, "value"),
+                        f"value 'pace' (序时进度) needs the metric's {lacking}",
+                    )
+                    continue
+                value = pace_value(info, day)
+            else:
+                value = float(cp.value)
+            points.append((day, value, cp_where))
+        for (d1, _, _), (d2, _, w2) in pairwise(points):
+            if d2 <= d1:
+                self.out.add(self.source, (*w2, "by"), "checkpoints must be in date order")
+        if m.target is not None:
+            same_day = [p for p in points if p[0] == by]
+            if same_day and same_day[0][1] != m.target:
+                self.out.add(
+                    self.source,
+                    (*same_day[0][2], "value"),
+                    f"the checkpoint on the target date says {same_day[0][1]:g}, the target {m.target:g}",
+                )
+            if any(p[0] > by for p in points):
+                self.out.add(
+                    self.source, (*where, "by"), "a checkpoint falls after the target date"
+                )
+        series = [(v, w) for _, v, w in points]
+        if m.target is not None and not any(p[0] == by for p in points):
+            series.append((m.target, (*where, "target")))
+        if m.cumulative:
+            sign = 1 if m.direction == "at_least" else -1
+            for (v1, _), (v2, w2) in pairwise(series):
+                if sign * (v2 - v1) < 0:
+                    word = "goes down" if sign == 1 else "goes up"
+                    self.out.add(
+                        self.source,
+                        w2 if w2[-1] == "target" else (*w2, "value"),
+                        f"a cumulative value {word}: {v2:g} after {v1:g}; "
+                        "correct it, or write 'cumulative: false'",
+                    )
+        for n, (day, value, _) in enumerate(points, start=1):
+            checkpoint(f"{m.id}#{n}", day, value)
+        if m.target is not None and not any(p[0] == by for p in points):
+            checkpoint(f"{m.id}#target", by, m.target)
+
+
+def compile_plan(
+    plan: Plan, source: Source, directories: list[tuple[Source, Any]]
+) -> tuple[CompiledPlan | None, list[Problem]]:
+    """Resolve and expand a plan; return it, or None and the problems found."""
+    compiler = _Compiler(plan, source, directories)
+    compiled = compiler.compile()
+    if compiled is not None:
+        # the compiled plan is a function of the validated models and of this code's version
+        blob = "\n".join(
+            [__version__, plan.model_dump_json(), *(d.model_dump_json() for _, d in directories)]
+        )
+        compiled = replace(compiled, fingerprint=hashlib.sha256(blob.encode()).hexdigest())
+    return compiled, compiler.out.problems
+
+
+__all__ = ["compile_plan"]

@@ -1,0 +1,323 @@
+"""The plan file: pydantic models of what a coordination office writes, and its JSON Schema.
+
+These are input models only (STYLE.md 4): they validate what was written.  Dates are resolved
+and obligations expanded by :mod:`workplan.expand`; rows are written by :mod:`workplan.store`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    WithJsonSchema,
+)
+
+from workplan.plan.periods import DUE_PATTERN, is_due_text
+
+_BREAKS = re.compile("[\r\n\x00\u2028\u2029\x85]")
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+Role = Literal["owners", "lead", "heads", "office", "leadership"]
+Cadence = Literal["week", "month", "quarter", "half-year", "year"]
+Every = Literal["week", "month", "quarter", "half-year", "year", "term"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _one_line(value: str) -> str:
+    if _BREAKS.search(value):
+        raise ValueError("must be a single line: it contains a line break or NUL")
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _email(value: str) -> str:
+    _one_line(value)
+    if not _EMAIL.match(value):
+        raise ValueError(f"'{value}' is not an e-mail address")
+    return value
+
+
+def _slug(value: str) -> str:
+    if not _SLUG.match(value):
+        raise ValueError(
+            f"'{value}' is not an id: use lower-case letters, digits and '-', e.g. 'monthly-report'"
+        )
+    return value
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone '{value}' (e.g. Asia/Shanghai)") from None
+    return value
+
+
+def _due(value: Any) -> date | str:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and is_due_text(value.strip()):
+        return value.strip()
+    raise ValueError(
+        f"{value!r} is not a due date: write a date (2023-06-30) or a period: Q1-Q4, H1, H2, "
+        "a month (2023-06 for the end of June), or year-end"
+    )
+
+
+def _checkpoint_value(value: Any) -> float | str:
+    if isinstance(value, bool):
+        raise ValueError("expected a number or 'pace'")
+    if isinstance(value, int | float):
+        return float(value)
+    if value == "pace":
+        return "pace"
+    raise ValueError("expected a number, or 'pace' for the time-elapsed schedule (序时进度)")
+
+
+Line = Annotated[str, AfterValidator(_one_line)]
+Email = Annotated[str, AfterValidator(_email)]
+Slug = Annotated[str, AfterValidator(_slug)]
+Emails = Annotated[list[Email], BeforeValidator(_as_list), Field(min_length=1)]
+Names = Annotated[list[Line], BeforeValidator(_as_list)]
+Due = Annotated[
+    date | str,
+    PlainValidator(_due),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "format": "date"},
+                {"type": "string", "pattern": DUE_PATTERN},
+            ],
+            "description": "a date, or a period: Q1-Q4, H1, H2, a month (2023-06), year-end",
+        }
+    ),
+]
+CheckpointValue = Annotated[
+    float | str,
+    PlainValidator(_checkpoint_value),
+    WithJsonSchema({"anyOf": [{"type": "number"}, {"const": "pace"}]}),
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Person(_Model):
+    """Someone who receives notices: a head of department or a leader."""
+
+    name: Line | None = None
+    email: Email
+
+
+class Department(_Model):
+    """A department as the plan names it, with where its notices go."""
+
+    name: Line = Field(description="the name as written in the plan, e.g. 区乡村振兴局")
+    email: Emails = Field(description="one address or a list")
+    head: Person | None = Field(default=None, description="receives escalations (督办)")
+    aliases: list[Line] = Field(default_factory=list, description="other names for it in plans")
+
+
+class Directory(_Model):
+    """A department directory in a file of its own, shared by several plans."""
+
+    departments: list[Department]
+
+
+class Term(_Model):
+    """A school term, for duties done once per term (每学期)."""
+
+    name: Line
+    start: date
+    end: date
+
+
+class CalendarSpec(_Model):
+    """Which days are working days."""
+
+    country: str = Field(default="CN", description="holiday calendar, ISO 3166 code")
+    extra_holidays: list[date] = Field(default_factory=list)
+    extra_working_days: list[date] = Field(default_factory=list)
+    terms: list[Term] = Field(default_factory=list, description="school terms for 'every: term'")
+
+
+class Period(_Model):
+    """The span the plan's dates may fall in; the plan's year unless widened here."""
+
+    start: date
+    end: date
+
+
+class EscalationStep(_Model):
+    """One rung of the overdue ladder."""
+
+    level: int = Field(ge=1, le=9)
+    name: Line = Field(description="e.g. 催办, 督办, 通报, 约谈")
+    after: int = Field(ge=1, le=250, description="working days after the due date")
+    to: list[Role] = Field(min_length=1)
+
+
+class Policy(_Model):
+    """When to remind and how to escalate; plan-wide, overridable per task or obligation."""
+
+    remind: list[Annotated[int, Field(ge=1, le=60)]] | None = Field(
+        default=None, description="working days before a due date, e.g. [5, 1]"
+    )
+    remind_to: list[Role] | None = None
+    escalate: list[EscalationStep] | None = None
+
+
+DEFAULT_POLICY = Policy(
+    remind=[3, 1],
+    remind_to=["owners"],
+    escalate=[
+        EscalationStep(level=1, name="催办", after=1, to=["owners"]),
+        EscalationStep(level=2, name="督办", after=5, to=["lead", "heads", "office"]),
+        EscalationStep(level=3, name="通报", after=10, to=["owners", "heads", "leadership"]),
+    ],
+)
+
+
+class _Obligation(_Model):
+    id: Slug
+    title: Line
+    owners: Names | None = Field(
+        default=None, description="departments answering for this; default: the task's"
+    )
+    note: str | None = None
+    policy: Policy | None = None
+
+
+class Deliverable(_Obligation):
+    """A one-off result due on a date or by the end of a period."""
+
+    due: Due
+
+
+class Recurring(_Obligation):
+    """A duty that comes back: monthly reports, quarterly meetings, half-yearly inspections."""
+
+    every: Every | None = Field(default=None, description="a shortcut; or give rrule")
+    rrule: str | None = Field(default=None, description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=FR")
+    day: int | str | None = Field(
+        default=None,
+        description="due day: of the period's last month (1-31, -1 = last), or a weekday (mon-sun)",
+    )
+    start: date | None = Field(
+        default=None, alias="from", description="first period; default 1 Jan"
+    )
+    until: date | None = Field(default=None, description="last period; default 31 Dec")
+
+
+class Checkpoint(_Model):
+    """A cumulative milestone: this value by this date."""
+
+    by: Due
+    value: CheckpointValue
+
+
+class Pace(_Model):
+    """序时进度: progress expected in proportion to the time elapsed."""
+
+    start: date | None = Field(default=None, alias="from", description="default: 1 Jan")
+    until: date | None = Field(default=None, description="default: the target date")
+    tolerance: float = Field(default=0.0, ge=0, description="points behind before a notice")
+    track: bool = Field(
+        default=True,
+        description="notify when behind between checkpoints; false: pace only sets the "
+        "'value: pace' checkpoints (序时进度 required on given dates only)",
+    )
+
+
+class Metric(_Obligation):
+    """A named quantity with checkpoints and a final target."""
+
+    title: Line = Field(description="the metric's name, e.g. 中央衔接资金支出进度")
+    unit: Line
+    direction: Literal["at_least", "at_most"] = "at_least"
+    cumulative: bool = Field(default=True, description="checkpoints may not go backwards")
+    baseline: float = 0.0
+    target: float | None = None
+    by: Due | None = Field(default=None, description="when the target is due; default year-end")
+    checkpoints: list[Checkpoint] = Field(default_factory=list)
+    every: Cadence | None = Field(
+        default=None, description="hold the target at the end of every period (e.g. month)"
+    )
+    pace: Pace | None = None
+    report: Cadence | None = Field(default=None, description="how often progress is reported")
+
+
+class Task(_Model):
+    """One numbered item of the plan."""
+
+    number: int = Field(ge=1, le=999, description="the item number: 16 for （十六）")
+    title: Line
+    text: str = Field(description="the item's full original text")
+    lead: Names = Field(min_length=1, description="lead department(s) (牵头)")
+    co: Names = Field(default_factory=list, description="co-responsible departments (配合)")
+    policy: Policy | None = None
+    deliverables: list[Deliverable] = Field(default_factory=list)
+    recurring: list[Recurring] = Field(default_factory=list)
+    metrics: list[Metric] = Field(default_factory=list)
+
+
+class Chapter(_Model):
+    """A chapter (一、二、…) grouping items."""
+
+    number: int = Field(ge=1, le=99)
+    title: Line
+    tasks: list[Task]
+
+
+class Notices(_Model):
+    """How notices are sent: digests and sending hours."""
+
+    digest: bool = Field(default=True, description="one mail per department per day")
+    hours: tuple[Annotated[int, Field(ge=0, le=23)], Annotated[int, Field(ge=1, le=24)]] = Field(
+        default=(8, 18), description="send between these local hours on working days"
+    )
+    run_at: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class Plan(_Model):
+    """An annual work plan (工作要点) as written by the coordination office."""
+
+    id: Slug
+    title: Line
+    year: int = Field(ge=2000, le=2100)
+    issued: date | None = None
+    issuer: Line | None = None
+    timezone: Annotated[str, AfterValidator(_zone)] = "Asia/Shanghai"
+    calendar: CalendarSpec = Field(default_factory=CalendarSpec)
+    period: Period | None = Field(default=None, description="allow dates outside the year")
+    locale: Literal["zh-CN", "en"] = "zh-CN"
+    office: Line = Field(description="the coordination office: a department of the directory")
+    leadership: list[Person] = Field(default_factory=list, description="receive 通报")
+    directory: Names = Field(default_factory=list, description="department directory file(s)")
+    departments: list[Department] = Field(default_factory=list)
+    policy: Policy = Field(default_factory=Policy)
+    notices: Notices = Field(default_factory=Notices)
+    chapters: list[Chapter] = Field(min_length=1)
+
+
+def plan_json_schema() -> dict[str, Any]:
+    """Return the JSON Schema of a plan file, for editors."""
+    schema = Plan.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "workplan plan file"
+    return schema

@@ -1,0 +1,391 @@
+"""The evaluator: which notices are owed on a day.  Pure: no clock, no I/O.
+
+``evaluate(facts, as_of, calendar)`` looks at each open obligation and metric as it stands on
+``as_of`` and returns the notices a careful clerk would send *today*.  It describes the current
+state, not a history: after a week without a run it returns today's notices (the highest level
+reached), never the reminders that were due while no one looked.  Each intent has a stable key
+(subject, rule, level, period, department), so storing the same day twice adds nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, NamedTuple
+
+from workplan.plan.calendar import WorkCalendar
+from workplan.plan.compiled import Rules, Step, expected_on
+from workplan.plan.periods import period_of
+from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts
+
+# How severe each kind of notice is: a higher stage replaces a lower one for the same subject.
+STAGE_REMIND = 10
+STAGE_WARN = 20
+STAGE_PACE = 30
+STAGE_OVERDUE = 100
+
+REMIND_NAME = "提醒"
+WARN_NAME = "提示函"
+PACE_NAME = "序时进度提示"
+REPORT_NAME = "报送提醒"
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    """A notice owed to one department today, with everything its text needs."""
+
+    plan_id: int
+    task_id: int
+    task: int
+    subject: str
+    obligation_id: int | None
+    metric_id: int | None
+    department: str
+    rule: str
+    level: int
+    level_name: str
+    period: str
+    due: date
+    stage: int
+    roles: tuple[str, ...]
+    facts: dict[str, Any] = field(default_factory=dict)
+    key: str = ""
+    """The stable identity of this notice: the same day evaluated twice gives the same key."""
+
+    def __post_init__(self) -> None:
+        if not self.key:
+            key = f"{self.subject}|{self.rule}|{self.level}|{self.period}|{self.department}"
+            object.__setattr__(self, "key", key)
+
+    def fact(self, name: str) -> Any:
+        return self.facts.get(name)
+
+
+def meets(direction: str, value: float, target: float) -> bool:
+    """Return True when ``value`` satisfies ``target`` in the metric's direction."""
+    return value >= target if direction == "at_least" else value <= target
+
+
+def shortfall(direction: str, value: float, target: float) -> float:
+    """Return how far ``value`` is from ``target`` (positive = short)."""
+    return round(target - value if direction == "at_least" else value - target, 4)
+
+
+def checkpoint_met(ob: ObligationFacts) -> bool:
+    """A checkpoint is met when the value at its deadline reaches the target, or a later one does."""
+    if ob.target is None:
+        return False
+    if ob.at_deadline is not None and meets(ob.direction, ob.at_deadline, ob.target):
+        return True
+    return ob.met_late
+
+
+def projected(ob: ObligationFacts) -> float | None:
+    """Project the value at the deadline at the rate seen since the start of the year.
+
+    A cumulative metric starts at its baseline when its period begins (``trend_from``); the
+    latest report then gives a rate per day.  A level metric (not cumulative) projects flat.
+    """
+    if ob.latest is None or ob.latest_on is None:
+        return None
+    if not ob.cumulative or ob.trend_from is None:
+        return ob.latest
+    days = (ob.latest_on - ob.trend_from).days + 1
+    if days <= 0:
+        return ob.latest
+    slope = (ob.latest - ob.baseline) / days
+    return round(ob.latest + slope * (ob.deadline - ob.latest_on).days, 2)
+
+
+def pace_of(m: MetricFacts, as_of: date) -> tuple[float, float, int, int] | None:
+    """Return 序时进度 on ``as_of``: (expected value, gap behind it, days elapsed, days in all).
+
+    None when the metric has no pace or ``as_of`` is outside its pace period.  A metric with
+    nothing reported counts as at its baseline.
+    """
+    if m.pace_start is None or m.pace_until is None or m.target is None:
+        return None
+    if not m.pace_start <= as_of <= m.pace_until:
+        return None
+    span = (m.pace_until - m.pace_start).days + 1
+    elapsed = (as_of - m.pace_start).days + 1
+    expected = expected_on(m.baseline, m.target, m.pace_start, m.pace_until, as_of)
+    actual = m.latest if m.latest is not None else m.baseline
+    return expected, shortfall(m.direction, actual, expected), elapsed, span
+
+
+def _recipients(
+    step_to: tuple[str, ...], owners: tuple[str, ...], lead: tuple[str, ...], office: str
+) -> list[str]:
+    """Return the departments a notice is addressed to, for a set of roles."""
+    if "owners" in step_to:
+        return list(owners)
+    if "lead" in step_to:
+        return [d for d in lead if d in owners] or list(owners[:1])
+    return [office]
+
+
+def _stage_for_reminder(
+    deadline: date, remind: tuple[int, ...], as_of: date, cal: WorkCalendar
+) -> int | None:
+    """Return the reminder stage owed on ``as_of`` (the nearest N reached), if any."""
+    if as_of > deadline:
+        return None
+    reached = [n for n in remind if cal.before(deadline, n) <= as_of]
+    return min(reached) if reached else None
+
+
+def _ladder(
+    rules: Rules, deadline: date, as_of: date, cal: WorkCalendar
+) -> tuple[Step, int] | None:
+    """Return the highest escalation step reached after a missed deadline, and the working days."""
+    if as_of <= deadline:
+        return None
+    late = cal.count(deadline, as_of)
+    reached = [s for s in rules.escalate if s.after <= late]
+    return (reached[-1], late) if reached else None
+
+
+class _About(NamedTuple):
+    """What a notice is about: an obligation, or a metric in a period."""
+
+    task_id: int
+    task: int
+    subject: str
+    obligation_id: int | None
+    metric_id: int | None
+    period: str
+    due: date
+    owners: tuple[str, ...]
+    lead: tuple[str, ...]
+
+
+class _Evaluator:
+    def __init__(self, plan: PlanFacts, as_of: date, cal: WorkCalendar) -> None:
+        self.plan = plan
+        self.as_of = as_of
+        self.cal = cal
+        self.out: list[Intent] = []
+        self._periods: dict[str, tuple[tuple[str, date, date], tuple[str, date, date]]] = {}
+
+    def emit(
+        self,
+        about: _About,
+        *,
+        rule: str,
+        level: int,
+        level_name: str,
+        stage: int,
+        roles: tuple[str, ...],
+        facts: dict[str, Any],
+    ) -> None:
+        for department in _recipients(roles, about.owners, about.lead, self.plan.office):
+            self.out.append(
+                Intent(
+                    self.plan.plan_id,
+                    about.task_id,
+                    about.task,
+                    about.subject,
+                    about.obligation_id,
+                    about.metric_id,
+                    department,
+                    rule,
+                    level,
+                    level_name,
+                    about.period,
+                    about.due,
+                    stage,
+                    roles,
+                    facts,
+                )
+            )
+
+    def obligation(self, ob: ObligationFacts) -> None:
+        if ob.done_on is not None and ob.done_on <= self.as_of:
+            return
+        is_checkpoint = ob.kind == "checkpoint"
+        if is_checkpoint and checkpoint_met(ob):
+            return
+        facts: dict[str, Any] = {
+            "title": ob.title,
+            "key": ob.key,
+            "kind": ob.kind,
+            "deadline": ob.deadline,
+        }
+        if ob.deadline != ob.due:
+            facts["planned"] = ob.due
+        if is_checkpoint and ob.target is not None:
+            value = ob.at_deadline if self.as_of > ob.deadline else ob.latest
+            facts.update(metric=ob.metric, target=ob.target, unit=ob.unit, direction=ob.direction)
+            if value is not None:
+                facts.update(value=value, shortfall=shortfall(ob.direction, value, ob.target))
+        about = _About(
+            ob.task_id,
+            ob.task,
+            f"o{ob.id}",
+            ob.id,
+            ob.metric_id,
+            ob.deadline.isoformat(),
+            ob.deadline,
+            ob.owners,
+            ob.lead,
+        )
+        stage = _stage_for_reminder(ob.deadline, ob.rules.remind, self.as_of, self.cal)
+        if stage is not None:
+            facts["working_days"] = self.cal.count(self.as_of, ob.deadline)
+            facts["remind_from"] = self.cal.before(ob.deadline, stage)
+            warn = False
+            if is_checkpoint and ob.target is not None:
+                forecast = projected(ob)
+                warn = forecast is None or not meets(ob.direction, forecast, ob.target)
+                if forecast is not None:
+                    facts["projected"] = forecast
+            self.emit(
+                about,
+                rule="warn" if warn else "remind",
+                level=stage,
+                level_name=WARN_NAME if warn else REMIND_NAME,
+                stage=STAGE_WARN if warn else STAGE_REMIND,
+                roles=ob.rules.remind_to,
+                facts=facts,
+            )
+            return
+        reached = _ladder(ob.rules, ob.deadline, self.as_of, self.cal)
+        if reached is not None:
+            step, late = reached
+            facts["working_days_late"] = late
+            self.emit(
+                about,
+                rule="overdue",
+                level=step.level,
+                level_name=step.name,
+                stage=STAGE_OVERDUE + step.level,
+                roles=step.to,
+                facts=facts,
+            )
+
+    def metric(self, m: MetricFacts) -> None:
+        complete = (
+            m.cumulative
+            and m.target is not None
+            and m.latest is not None
+            and meets(m.direction, m.latest, m.target)
+        )
+        if complete:
+            return
+        # with nothing reported yet, the report rule chases the report; pace needs a value
+        has_value = m.latest is not None or m.report is None
+        # a pace without tolerance only sets checkpoint values (track: false): no notices
+        tracked = m.pace_tolerance is not None and m.target is not None
+        if tracked and m.pace_start is not None and m.pace_until is not None and has_value:
+            self.pace(m)
+        if m.report is not None:
+            self.report(m)
+
+    def _about(self, m: MetricFacts, period: str, due: date) -> _About:
+        return _About(m.task_id, m.task, f"m{m.id}", None, m.id, period, due, m.owners, m.lead)
+
+    def pace(self, m: MetricFacts) -> None:
+        pace = pace_of(m, self.as_of)
+        if pace is None:
+            return
+        expected, gap, elapsed, span = pace
+        tolerance = m.pace_tolerance if m.pace_tolerance is not None else 0.0
+        if gap <= tolerance:
+            return
+        label, _, end = self.periods(m.report or "month")[0]
+        self.emit(
+            self._about(m, label, end),
+            rule="pace",
+            level=0,
+            level_name=PACE_NAME,
+            stage=STAGE_PACE,
+            roles=m.rules.remind_to,
+            facts={
+                "metric": m.key,
+                "title": m.title,
+                "unit": m.unit,
+                "expected": expected,
+                "value": m.latest,
+                "reported_on": m.latest_on,
+                "gap": gap,
+                "tolerance": tolerance,
+                "elapsed_days": elapsed,
+                "span_days": span,
+                "target": m.target,
+            },
+        )
+
+    def periods(self, cadence: str) -> tuple[tuple[str, date, date], tuple[str, date, date]]:
+        """Return today's reporting period and the one before, for a cadence (computed once)."""
+        found = self._periods.get(cadence)
+        if found is None:
+            current = period_of(cadence, self.as_of)
+            found = self._periods[cadence] = (
+                current,
+                period_of(cadence, current[1] - timedelta(days=1)),
+            )
+        return found
+
+    def report(self, m: MetricFacts) -> None:
+        assert m.report is not None
+        (label, start, end), _previous = self.periods(m.report)
+        reported = m.latest_on
+        if reported is not None and reported >= start:
+            return  # reported in this period: nothing to chase
+        first = date(self.plan.year, 1, 1)
+        last = m.target_by or date(self.plan.year, 12, 31)
+        facts: dict[str, Any] = {
+            "metric": m.key,
+            "title": m.title,
+            "unit": m.unit,
+            "cadence": m.report,
+            "reported_on": reported,
+            "value": m.latest,
+        }
+        # the first period left without a report: the one after the last report's, or the
+        # plan's first; its lateness grows until a report comes, through the whole ladder
+        if reported is None or reported < first:
+            missing = period_of(m.report, first)
+        else:
+            missing = period_of(m.report, period_of(m.report, reported)[2] + timedelta(days=1))
+        missing_label, missing_start, missing_end = missing
+        if missing_end < start and missing_start >= first and missing_end <= last:
+            reached = _ladder(m.rules, missing_end, self.as_of, self.cal)
+            if reached is not None:
+                step, late = reached
+                facts.update(period=missing_label, deadline=missing_end, working_days_late=late)
+                self.emit(
+                    self._about(m, missing_label, missing_end),
+                    rule="report-overdue",
+                    level=step.level,
+                    level_name=step.name,
+                    stage=STAGE_OVERDUE + step.level,
+                    roles=step.to,
+                    facts=facts,
+                )
+                return
+        if end > last or start < first:
+            return  # the period is not the plan's to ask for
+        stage = _stage_for_reminder(end, m.rules.remind, self.as_of, self.cal)
+        if stage is not None:
+            facts.update(period=label, deadline=end, working_days=self.cal.count(self.as_of, end))
+            self.emit(
+                self._about(m, label, end),
+                rule="report",
+                level=stage,
+                level_name=REPORT_NAME,
+                stage=STAGE_REMIND,
+                roles=m.rules.remind_to,
+                facts=facts,
+            )
+
+
+def evaluate(plan: PlanFacts, as_of: date, calendar: WorkCalendar) -> list[Intent]:
+    """Return the notices owed on ``as_of`` for one plan, in a stable order."""
+    evaluator = _Evaluator(plan, as_of, calendar)
+    for ob in plan.obligations:
+        evaluator.obligation(ob)
+    for m in plan.metrics:
+        evaluator.metric(m)
+    return sorted(evaluator.out, key=lambda i: (i.task, i.subject, i.department, i.rule, i.level))

@@ -1,0 +1,195 @@
+"""Where every item stands on a given day: pure functions over the facts and the notices owed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from workplan.plan.calendar import WorkCalendar
+from workplan.plan.compiled import item_label
+from workplan.rules.evaluate import (
+    STAGE_OVERDUE,
+    Intent,
+    checkpoint_met,
+    pace_of,
+)
+from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts
+from workplan.store.snapshot import Task
+
+
+@dataclass(frozen=True)
+class ObligationStatus:
+    key: str
+    title: str
+    kind: str
+    due: date
+    deadline: date
+    working_days: int
+    """Working days left until the deadline; negative when overdue."""
+    target: float | None = None
+    value: float | None = None
+    level: int | None = None
+    level_name: str | None = None
+    """The escalation reached (催办, 督办, 通报 …) for an overdue obligation."""
+
+
+@dataclass(frozen=True)
+class MetricStatus:
+    key: str
+    title: str
+    unit: str
+    direction: str
+    value: float | None
+    reported_on: date | None
+    next_by: date | None
+    next_target: float | None
+    final_target: float | None
+    state: str
+    """met, on track, behind, missed, no report"""
+    expected: float | None = None
+    """序时进度: the value expected today if work were spread evenly."""
+    pace_gap: float | None = None
+
+
+@dataclass
+class TaskStatus:
+    number: int
+    label: str
+    title: str
+    chapter: int
+    lead: tuple[str, ...]
+    co: tuple[str, ...]
+    state: str
+    signed_off_by: str | None
+    next_due: ObligationStatus | None
+    overdue: list[ObligationStatus] = field(default_factory=list)
+    metrics: list[MetricStatus] = field(default_factory=list)
+    done: int = 0
+    total: int = 0
+
+
+def is_done(ob: ObligationFacts, as_of: date) -> bool:
+    """Return True when an obligation was done (or a checkpoint met) by ``as_of``."""
+    if ob.kind == "checkpoint":
+        return checkpoint_met(ob)
+    return ob.done_on is not None and ob.done_on <= as_of
+
+
+def _metric_status(m: MetricFacts, points: list[ObligationFacts], as_of: date) -> MetricStatus:
+    points = sorted(points, key=lambda o: o.deadline)
+    upcoming = [o for o in points if o.deadline >= as_of]
+    missed = [o for o in points if o.deadline < as_of and not checkpoint_met(o)]
+    nxt = upcoming[0] if upcoming else None
+    if missed:
+        state = "missed"
+    elif nxt is None:
+        state = "met" if points else "no checkpoint"
+    elif m.latest is None:
+        state = "no report"
+    elif checkpoint_met(nxt):
+        state = "met" if len(upcoming) == 1 else "on track"
+    else:
+        state = "behind"
+    pace = pace_of(m, as_of)
+    expected, gap = (pace[0], pace[1]) if pace else (None, None)
+    return MetricStatus(
+        m.key,
+        m.title,
+        m.unit,
+        m.direction,
+        m.latest,
+        m.latest_on,
+        nxt.deadline if nxt else None,
+        nxt.target if nxt else None,
+        m.target,
+        state,
+        expected,
+        gap,
+    )
+
+
+def task_statuses(
+    tasks: dict[int, Task],
+    facts: PlanFacts,
+    intents: list[Intent],
+    calendar: WorkCalendar,
+    as_of: date,
+    department: str | None = None,
+) -> list[TaskStatus]:
+    """Return every task's standing on ``as_of``, optionally only a department's."""
+    levels: dict[int, Intent] = {}
+    for intent in intents:
+        if intent.obligation_id is not None and intent.stage > STAGE_OVERDUE:
+            held = levels.get(intent.obligation_id)
+            if held is None or intent.stage > held.stage:
+                levels[intent.obligation_id] = intent
+    by_task: dict[int, list[ObligationFacts]] = {}
+    for ob in facts.obligations:
+        by_task.setdefault(ob.task_id, []).append(ob)
+    metrics_by_task: dict[int, list[MetricFacts]] = {}
+    for m in facts.metrics:
+        metrics_by_task.setdefault(m.task_id, []).append(m)
+
+    def status_of(ob: ObligationFacts) -> ObligationStatus:
+        level = levels.get(ob.id)
+        value = ob.at_deadline if ob.deadline < as_of else ob.latest
+        return ObligationStatus(
+            ob.key,
+            ob.title,
+            ob.kind,
+            ob.due,
+            ob.deadline,
+            calendar.count(as_of, ob.deadline),
+            ob.target,
+            value,
+            level.level if level else None,
+            level.level_name if level else None,
+        )
+
+    out = []
+    for task in sorted(tasks.values(), key=lambda t: t.number):
+        obligations = sorted(by_task.get(task.id, []), key=lambda o: (o.deadline, o.id))
+        if (
+            department is not None
+            and department not in task.owners
+            and not any(department in o.owners for o in obligations)
+        ):
+            continue
+        open_obs = [ob for ob in obligations if not is_done(ob, as_of)]
+        overdue = [status_of(ob) for ob in open_obs if ob.deadline < as_of]
+        upcoming = [ob for ob in open_obs if ob.deadline >= as_of]
+        next_due = status_of(upcoming[0]) if upcoming else None
+        metrics = [
+            _metric_status(m, [o for o in obligations if o.metric_id == m.id], as_of)
+            for m in sorted(metrics_by_task.get(task.id, []), key=lambda m: m.id)
+        ]
+        if task.signed_off_at is not None:
+            state = "signed off"
+        elif overdue:
+            state = "overdue"
+        elif not obligations:
+            state = "no deadline"
+        elif not open_obs:
+            state = "done"
+        elif next_due is not None and next_due.working_days <= 5:
+            state = "due soon"
+        else:
+            state = "on track"
+        out.append(
+            TaskStatus(
+                task.number,
+                item_label(task.number),
+                task.title,
+                task.chapter,
+                task.lead,
+                task.co,
+                state,
+                task.signed_off_by,
+                next_due,
+                overdue,
+                metrics,
+                len(obligations) - len(open_obs),
+                len(obligations),
+            )
+        )
+    return out

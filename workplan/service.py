@@ -1,0 +1,254 @@
+"""The service: evaluate every working morning, dispatch every minute (APScheduler 3).
+
+APScheduler only decides *when* the two steps run.  Jobs are defined here in code and kept in
+the memory job store (its SQLAlchemy store pickles jobs and deletes those it cannot unpickle),
+with ``misfire_grace_time=None`` and coalescing.  What is owed is decided by the rules from the
+data, so a restart, a missed morning or a second service changes nothing: on start the service
+evaluates every local date since the last recorded evaluation, and the notices' unique keys and
+claims keep concurrent services from sending anything twice.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import IO, Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine, func, select
+
+from workplan.channels.config import DeliverySettings, close_all, open_channels
+from workplan.errors import StoreError
+from workplan.notices.dispatch import DispatchResult, DispatchSettings, Renderer, dispatch
+from workplan.notices.outbox import tick
+from workplan.plan.calendar import calendar_for
+from workplan.store import db as store
+from workplan.store.refs import PlanRef, all_plans
+from workplan.store.tables import T_EVAL
+
+log = logging.getLogger("workplan.service")
+
+
+@dataclass(frozen=True)
+class PlanClock:
+    """When a plan is evaluated: its zone and its morning time."""
+
+    plan: PlanRef
+    zone: ZoneInfo
+    run_at: time
+
+    @classmethod
+    def of(cls, plan: PlanRef) -> PlanClock:
+        hour, minute = plan.settings.get("notices", {}).get("run_at", "08:30").split(":")
+        return cls(plan, ZoneInfo(plan.timezone), time(int(hour), int(minute)))
+
+
+class SingleService:
+    """Hold an exclusive lock beside a SQLite file: one service per database file.
+
+    The operating system releases the lock when the process ends, however it ends, so a
+    killed service never leaves a stale lock behind.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.path: Path | None = None
+        self.handle: IO[str] | None = None
+        if url.startswith("sqlite:///") and ":memory:" not in url:
+            self.path = Path(url.removeprefix("sqlite:///") + ".service.lock")
+
+    def __enter__(self) -> SingleService:
+        if self.path is None:
+            return self
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise StoreError(
+                f"another workplan service ({holder}) is running on this database; on SQLite "
+                "one service runs per file (use PostgreSQL to run several)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        self.handle = handle
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self.handle is not None:
+            fcntl.flock(self.handle, fcntl.LOCK_UN)
+            self.handle.close()
+
+
+def last_evaluated(engine: Engine, plan_id: int) -> date | None:
+    """Return the last local date evaluated for a plan."""
+    with store.reading(engine) as conn:
+        found = conn.execute(
+            select(func.max(T_EVAL.c.as_of)).where(T_EVAL.c.plan_id == plan_id)
+        ).scalar()
+    if isinstance(found, str):
+        return date.fromisoformat(found)
+    return found if isinstance(found, date) else None
+
+
+class Service:
+    """The morning evaluation and the minute-by-minute dispatch, for every plan in a database."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        delivery: DeliverySettings,
+        renderer: Renderer,
+        *,
+        owner: str,
+        now: Callable[[], datetime],
+        wall: Callable[[], datetime] | None = None,
+        settings: DispatchSettings | None = None,
+    ) -> None:
+        self.engine = engine
+        self.wall = wall or now
+        self.delivery = delivery
+        self.renderer = renderer
+        self.owner = owner
+        self.now = now
+        self.settings = settings or DispatchSettings()
+        self.stopping = threading.Event()
+        self.lock = threading.Lock()
+        self.totals = DispatchResult()
+
+    # the two steps ----------------------------------------------------------------------
+    def plans(self) -> list[PlanClock]:
+        with store.reading(self.engine) as conn:
+            return [PlanClock.of(p) for p in all_plans(conn, None)]
+
+    def evaluate(self, clock: PlanClock, day: date) -> None:
+        """Evaluate one local date for one plan (a no-op on a day already evaluated)."""
+        calendar = calendar_for(clock.plan.settings, clock.plan.year)
+        if not calendar.is_working_day(day):
+            return
+        with self.lock, self.engine.begin() as conn:
+            result = tick(conn, day, self.now(), plan_ids=[clock.plan.id])
+        log.info(
+            "evaluated %s for %s: %d owed, %d new, %d superseded",
+            day,
+            clock.plan.key,
+            result.owed,
+            len(result.added),
+            result.superseded,
+        )
+
+    def catch_up(self, clock: PlanClock) -> None:
+        """Evaluate every local date since the last recorded evaluation, up to today."""
+        local = self.now().astimezone(clock.zone)
+        today = local.date()
+        until = today if local.time() >= clock.run_at else today - timedelta(days=1)
+        last = last_evaluated(self.engine, clock.plan.id)
+        day = (last + timedelta(days=1)) if last is not None else until
+        if last is None:
+            log.info("%s: never evaluated; starting with %s", clock.plan.key, until)
+        elif day <= until:
+            log.info("%s: catching up %s to %s", clock.plan.key, day, until)
+        while day <= until and not self.stopping.is_set():
+            self.evaluate(clock, day)
+            day += timedelta(days=1)
+
+    def morning(self, plan_key: str) -> None:
+        """The scheduled evaluation of today, for one plan."""
+        for clock in self.plans():
+            if clock.plan.key == plan_key:
+                self.catch_up(clock)
+        self.send()
+
+    def send(self) -> DispatchResult:
+        """Dispatch what is due, with the channel the settings describe."""
+        channels = open_channels(self.delivery)
+        try:
+            with self.lock:
+                result = dispatch(
+                    self.engine,
+                    channels,
+                    self.renderer,
+                    now=self.now,
+                    owner=self.owner,
+                    settings=self.settings,
+                    stop=self.stopping.is_set,
+                    wall=self.wall,
+                )
+        finally:
+            close_all(channels)
+        if result.messages or result.reaped:
+            log.info(
+                "dispatched %d messages (%d notices) by %s: %d sent, %d retrying, %d failed%s",
+                result.messages,
+                result.notices,
+                channels[0].name,
+                result.sent,
+                result.retrying,
+                result.failed,
+                f", {result.reaped} reclaimed after a stop" if result.reaped else "",
+            )
+        for name in ("messages", "notices", "sent", "retrying", "failed", "unknown", "reaped"):
+            setattr(self.totals, name, getattr(self.totals, name) + getattr(result, name))
+        return result
+
+    # running ----------------------------------------------------------------------------
+    def once(self) -> DispatchResult:
+        """Catch up every plan, then dispatch until nothing more is due now."""
+        for clock in self.plans():
+            self.catch_up(clock)
+        return self.send()
+
+    def run(self, *, dispatch_every: timedelta = timedelta(minutes=1)) -> None:
+        """Run until stop() is called: catch up, then the scheduled jobs."""
+        scheduler = BackgroundScheduler(
+            job_defaults={"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+        )
+        clocks = self.plans()
+        for clock in clocks:
+            self.catch_up(clock)
+            scheduler.add_job(
+                self.morning,
+                CronTrigger(
+                    hour=clock.run_at.hour, minute=clock.run_at.minute, timezone=clock.zone
+                ),
+                args=[clock.plan.key],
+                id=f"evaluate:{clock.plan.key}",
+                name=f"evaluate {clock.plan.key} at {clock.run_at:%H:%M} {clock.zone.key}",
+            )
+            log.info(
+                "%s: evaluated each working day at %s (%s)",
+                clock.plan.key,
+                f"{clock.run_at:%H:%M}",
+                clock.zone.key,
+            )
+        scheduler.add_job(
+            self.send,
+            IntervalTrigger(seconds=dispatch_every.total_seconds()),
+            id="dispatch",
+            name="dispatch",
+        )
+        self.send()
+        scheduler.start()
+        log.info("running: %d plan(s); dispatch every %s", len(clocks), dispatch_every)
+        try:
+            self.stopping.wait()
+        finally:
+            log.info("stopping after the current step")
+            scheduler.shutdown(wait=True)
+            log.info("stopped")
+
+    def stop(self, *_: Any) -> None:
+        """Ask the service to stop after the step in progress (a signal handler)."""
+        self.stopping.set()

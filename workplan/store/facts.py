@@ -1,0 +1,442 @@
+"""Read what the rules need from the store in a few bulk queries, for one plan or all of them.
+
+A checkpoint's values (the latest report on or before its deadline, the latest today, whether a
+later report reached the target) come from index lookups inside one query, so a tick over a
+million obligations stays one statement, never one query per task.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, case, exists, literal, null, or_, select
+
+from workplan.plan.calendar import Calendars, WorkCalendar
+from workplan.plan.compiled import Rules
+from workplan.plan.periods import period_of
+from workplan.store.snapshot import rules_from_json
+from workplan.store.tables import T_METRIC, T_OBL, T_PLAN, T_PROGRESS, T_RULES, T_TASK, Day
+
+
+@dataclass(slots=True)
+class ObligationFacts:
+    """An open obligation and, for a checkpoint, what has been reported against it."""
+
+    id: int
+    plan_id: int
+    task_id: int
+    task: int
+    key: str
+    kind: str
+    title: str
+    due: date
+    deadline: date
+    owners: tuple[str, ...]
+    lead: tuple[str, ...]
+    rules: Rules
+    metric_id: int | None = None
+    metric: str | None = None
+    target: float | None = None
+    direction: str = "at_least"
+    cumulative: bool = True
+    unit: str = ""
+    baseline: float = 0.0
+    trend_from: date | None = None
+    """Where a cumulative metric's trend starts from its baseline (the pace start, or 1 January)."""
+    at_deadline: float | None = None
+    """The latest value reported on or before the deadline (or today, if earlier)."""
+    latest: float | None = None
+    latest_on: date | None = None
+    met_late: bool = False
+    """A report after the deadline reached the target."""
+    done_on: date | None = None
+
+
+@dataclass(slots=True)
+class MetricFacts:
+    """A metric with a pace (序时进度) or a reporting cadence, and its latest report."""
+
+    id: int
+    plan_id: int
+    task_id: int
+    task: int
+    key: str
+    title: str
+    unit: str
+    direction: str
+    cumulative: bool
+    baseline: float
+    target: float | None
+    target_by: date | None
+    pace_start: date | None
+    pace_until: date | None
+    pace_tolerance: float | None
+    report: str | None
+    owners: tuple[str, ...]
+    lead: tuple[str, ...]
+    rules: Rules
+    latest: float | None = None
+    latest_on: date | None = None
+
+
+@dataclass(frozen=True)
+class PlanFacts:
+    """What the evaluator needs to know about one plan on one day."""
+
+    plan_id: int
+    office: str
+    year: int
+    obligations: tuple[ObligationFacts, ...] = ()
+    metrics: tuple[MetricFacts, ...] = ()
+
+
+def _owners(value: str | None, lead: tuple[str, ...], co: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(json.loads(value)) if value else lead + co
+
+
+def _json_tuple(value: str, cache: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    found = cache.get(value)
+    if found is None:
+        found = cache[value] = tuple(json.loads(value))
+    return found
+
+
+def _obligation_query(
+    as_of: date, horizon: date | None, plan_ids: list[int] | None, everything: bool
+) -> Any:
+    """Select obligations with the value reported against each checkpoint.
+
+    A checkpoint needs one index lookup: the latest report on or before its deadline (or
+    today, if that comes first) — before the deadline that is also the latest value.  Open
+    obligations come from two index range scans (not done; done only after ``as_of``).  The
+    lookup runs once per row inside a narrow materialised CTE (ids only); checkpoints already
+    met are dropped in SQL, the probe for a report that met the target late runs only for
+    those missed at their deadline, and the wide columns are joined in at the end.
+    """
+    o, t, m = T_OBL, T_TASK, T_METRIC
+    p = T_PROGRESS.alias("p")
+    today = bindparam("as_of", as_of, type_=Day())
+    cutoff = case((o.c.deadline < today, o.c.deadline), else_=today)
+    report = (
+        select(p.c.id)
+        .where(p.c.metric_id == o.c.metric_id, p.c.value.is_not(None), p.c.as_of <= cutoff)
+        .order_by(p.c.as_of.desc(), p.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    narrow = [
+        o.c.id.label("obligation_id"),
+        case((o.c.metric_id.is_(None), null()), else_=report).label("report_id"),
+    ]
+    joined = o.join(t, t.c.id == o.c.task_id)
+    common: list[Any] = [o.c.active, t.c.active]
+    if plan_ids is not None:
+        # through the task: obligations are indexed by (task_id, key), tasks by plan
+        common.append(t.c.plan_id.in_(plan_ids))
+    if everything:
+        picked: Any = select(*narrow).select_from(joined).where(*common)
+    else:
+        common += [
+            t.c.signed_off_at.is_(None),
+            o.c.deadline <= bindparam("horizon", horizon, type_=Day()),
+        ]
+        not_done = select(*narrow).select_from(joined).where(*common, o.c.done_on.is_(None))
+        done_later = select(*narrow).select_from(joined).where(*common, o.c.done_on > today)
+        picked = not_done.union_all(done_later)
+    rows = picked.cte("candidate").prefix_with("MATERIALIZED")
+    at = T_PROGRESS.alias("at")
+    later = T_PROGRESS.alias("later")
+
+    def reaches(value: Any) -> Any:
+        # never NULL: with no report the checkpoint is simply not reached (NOT NULL would
+        # drop the row from the filter below)
+        return and_(
+            value.is_not(None),
+            o.c.target.is_not(None),
+            or_(
+                and_(m.c.direction == "at_least", value >= o.c.target),
+                and_(m.c.direction == "at_most", value <= o.c.target),
+            ),
+        )
+
+    late = exists().where(
+        later.c.metric_id == o.c.metric_id,
+        later.c.as_of > o.c.deadline,
+        later.c.as_of <= today,
+        reaches(later.c.value),
+    )
+    missed_then_met = and_(
+        o.c.metric_id.is_not(None), o.c.deadline < today, ~reaches(at.c.value), late
+    )
+    query = select(
+        o.c.id,
+        o.c.plan_id,
+        o.c.task_id,
+        t.c.number,
+        o.c.key,
+        o.c.kind,
+        o.c.title,
+        o.c.due,
+        o.c.deadline,
+        o.c.owners,
+        t.c.lead,
+        t.c.co,
+        o.c.rules_id,
+        o.c.metric_id,
+        m.c.key.label("metric_key"),
+        o.c.target,
+        m.c.direction,
+        m.c.cumulative,
+        m.c.unit,
+        m.c.baseline,
+        m.c.pace_start,
+        o.c.done_on,
+        at.c.value.label("at_deadline"),
+        at.c.as_of.label("at_deadline_on"),
+        (missed_then_met if everything else literal(False)).label("met_late"),
+    ).select_from(
+        rows.join(o, o.c.id == rows.c.obligation_id)
+        .join(t, t.c.id == o.c.task_id)
+        .outerjoin(m, m.c.id == o.c.metric_id)
+        .outerjoin(at, at.c.id == rows.c.report_id)
+    )
+    if not everything:
+        met = and_(
+            o.c.metric_id.is_not(None), or_(reaches(at.c.value), and_(o.c.deadline < today, late))
+        )
+        query = query.where(~met)
+    return query.order_by(o.c.plan_id, o.c.deadline, o.c.id)
+
+
+def _metric_query(as_of: date, plan_ids: list[int] | None, everything: bool) -> Any:
+    """Select metrics with their latest report on or before ``as_of`` (one index lookup each)."""
+    m, t = T_METRIC, T_TASK
+    p = T_PROGRESS.alias("p")
+    today = bindparam("as_of", as_of, type_=Day())
+    report = (
+        select(p.c.id)
+        .where(p.c.metric_id == m.c.id, p.c.value.is_not(None), p.c.as_of <= today)
+        .order_by(p.c.as_of.desc(), p.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    conditions: list[Any] = [m.c.active, t.c.active]
+    if not everything:
+        conditions += [
+            t.c.signed_off_at.is_(None),
+            or_(m.c.pace_start.is_not(None), m.c.report.is_not(None)),
+        ]
+    if plan_ids is not None:
+        conditions.append(m.c.plan_id.in_(plan_ids))
+    rows = (
+        select(m.c.id.label("metric_id"), report.label("report_id"))
+        .select_from(m.join(t, t.c.id == m.c.task_id))
+        .where(*conditions)
+        .cte("metrics")
+        .prefix_with("MATERIALIZED")
+    )
+    latest = T_PROGRESS.alias("latest")
+    query = select(
+        m.c.id,
+        m.c.plan_id,
+        m.c.task_id,
+        m.c.key,
+        m.c.title,
+        m.c.unit,
+        m.c.direction,
+        m.c.cumulative,
+        m.c.baseline,
+        m.c.target,
+        m.c.target_by,
+        m.c.pace_start,
+        m.c.pace_until,
+        m.c.pace_tolerance,
+        m.c.report,
+        m.c.owners,
+        m.c.rules_id,
+        t.c.number,
+        t.c.lead,
+        t.c.co,
+        latest.c.value.label("latest"),
+        latest.c.as_of.label("latest_on"),
+    ).select_from(
+        rows.join(m, m.c.id == rows.c.metric_id)
+        .join(t, t.c.id == m.c.task_id)
+        .outerjoin(latest, latest.c.id == rows.c.report_id)
+    )
+    if not everything:
+        # a metric without a pace, reported in its current period, owes nothing today
+        starts = [
+            (m.c.report == cadence, bindparam(f"start_{cadence}", first, type_=Day()))
+            for cadence, first in _period_starts(as_of)
+        ]
+        reported = and_(m.c.pace_start.is_(None), latest.c.as_of >= case(*starts, else_=null()))
+        query = query.where(~reported)
+    return query.order_by(m.c.plan_id, m.c.id)
+
+
+def _period_starts(as_of: date) -> list[tuple[str, date]]:
+    """Return the first day of the reporting period containing ``as_of``, for each cadence."""
+    return [(c, period_of(c, as_of)[1]) for c in ("week", "month", "quarter", "half-year", "year")]
+
+
+def read_facts(
+    conn: Connection,
+    as_of: date,
+    *,
+    plan_ids: list[int] | None = None,
+    everything: bool = False,
+) -> tuple[dict[int, PlanFacts], dict[int, WorkCalendar]]:
+    """Return each plan's facts on ``as_of`` and its calendar.
+
+    By default only what can owe a notice: open obligations due up to the reminder horizon,
+    metrics with a pace or a reporting cadence.  ``everything`` adds done and distant
+    obligations and every metric, for status reports.
+    """
+    plan_query = select(T_PLAN.c.id, T_PLAN.c.office, T_PLAN.c.year, T_PLAN.c.settings)
+    if plan_ids is not None:
+        plan_query = plan_query.where(T_PLAN.c.id.in_(plan_ids))
+    calendars = Calendars()
+    plans: dict[int, tuple[str, int, WorkCalendar]] = {}
+    for row in conn.execute(plan_query):
+        plans[row.id] = (row.office, row.year, calendars.get(json.loads(row.settings), row.year))
+    rules_query = select(T_RULES.c.id, T_RULES.c.body)
+    if plan_ids is not None:
+        rules_query = rules_query.where(T_RULES.c.plan_id.in_(plan_ids))
+    rules: dict[int, Rules] = {r.id: rules_from_json(r.body) for r in conn.execute(rules_query)}
+    longest = max((n for r in rules.values() for n in r.remind), default=0)
+    # an obligation can owe a reminder only once the Nth working day before it is reached:
+    # its deadline is at most the Nth working day after today, on the plan's calendar
+    horizon = None
+    if not everything:
+        horizon = max(
+            (cal.after(as_of, longest) if longest else as_of for _, _, cal in plans.values()),
+            default=as_of,
+        )
+    names: dict[str, tuple[str, ...]] = {}
+    obligations: dict[int, list[ObligationFacts]] = {pid: [] for pid in plans}
+    year_starts = {pid: date(year, 1, 1) for pid, (_, year, _) in plans.items()}
+    result = conn.execute(_obligation_query(as_of, horizon, plan_ids, everything))
+    # rows as plain tuples: a SQLAlchemy Row's attribute access costs more than the object built
+    for (
+        id_,
+        plan_id,
+        task_id,
+        number,
+        key,
+        kind,
+        title,
+        due,
+        deadline,
+        owners_json,
+        lead_json,
+        co_json,
+        rules_id,
+        metric_id,
+        metric_key,
+        target,
+        direction,
+        cumulative,
+        unit,
+        baseline,
+        pace_start,
+        done_on,
+        at_deadline,
+        at_deadline_on,
+        met_late,
+    ) in result:
+        lead = _json_tuple(lead_json, names)
+        owners = (
+            _json_tuple(owners_json, names) if owners_json else lead + _json_tuple(co_json, names)
+        )
+        upcoming = deadline >= as_of
+        obligations[plan_id].append(
+            ObligationFacts(
+                id_,
+                plan_id,
+                task_id,
+                number,
+                key,
+                kind,
+                title,
+                due,
+                deadline,
+                owners,
+                lead,
+                rules[rules_id],
+                metric_id,
+                metric_key,
+                target,
+                direction or "at_least",
+                bool(cumulative) if cumulative is not None else True,
+                unit or "",
+                baseline or 0.0,
+                (pace_start or year_starts[plan_id]) if metric_id is not None else None,
+                at_deadline,
+                at_deadline if upcoming else None,
+                at_deadline_on if upcoming else None,
+                bool(met_late),
+                done_on,
+            )
+        )
+    metrics: dict[int, list[MetricFacts]] = {pid: [] for pid in plans}
+    for (
+        id_,
+        plan_id,
+        task_id,
+        key,
+        title,
+        unit,
+        direction,
+        cumulative,
+        baseline,
+        target,
+        target_by,
+        pace_start,
+        pace_until,
+        pace_tolerance,
+        report,
+        owners_json,
+        rules_id,
+        number,
+        lead_json,
+        co_json,
+        latest,
+        latest_on,
+    ) in conn.execute(_metric_query(as_of, plan_ids, everything)):
+        lead = _json_tuple(lead_json, names)
+        metrics[plan_id].append(
+            MetricFacts(
+                id_,
+                plan_id,
+                task_id,
+                number,
+                key,
+                title,
+                unit,
+                direction,
+                bool(cumulative),
+                baseline,
+                target,
+                target_by,
+                pace_start,
+                pace_until,
+                pace_tolerance,
+                report,
+                _json_tuple(owners_json, names)
+                if owners_json
+                else lead + _json_tuple(co_json, names),
+                lead,
+                rules[rules_id],
+                latest,
+                latest_on,
+            )
+        )
+    facts = {
+        pid: PlanFacts(pid, office, year, tuple(obligations[pid]), tuple(metrics[pid]))
+        for pid, (office, year, _) in plans.items()
+    }
+    return facts, {pid: cal for pid, (_, _, cal) in plans.items()}

@@ -1,0 +1,75 @@
+"""Read a plan's tasks and departments: the small tables the reports and notices need."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from workplan.plan.compiled import Rules, Step
+from workplan.store.refs import PlanRef
+from workplan.store.tables import T_DEPT, T_TASK
+
+
+@dataclass(frozen=True)
+class Department:
+    name: str
+    emails: tuple[str, ...]
+    head_name: str | None
+    head_email: str | None
+
+
+@dataclass(frozen=True)
+class Task:
+    id: int
+    number: int
+    chapter: int
+    chapter_title: str
+    title: str
+    lead: tuple[str, ...]
+    co: tuple[str, ...]
+    signed_off_at: datetime | None
+    signed_off_by: str | None
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        return self.lead + self.co
+
+
+def rules_from_json(body: str) -> Rules:
+    """Rebuild a resolved policy from its stored JSON."""
+    raw = json.loads(body)
+    return Rules(
+        tuple(raw["remind"]),
+        tuple(raw["remind_to"]),
+        tuple(Step(s["level"], s["name"], s["after"], tuple(s["to"])) for s in raw["escalate"]),
+    )
+
+
+def read_tasks(conn: Connection, plan: PlanRef) -> dict[int, Task]:
+    """Return the plan's active tasks by id."""
+    query = select(T_TASK).where(T_TASK.c.plan_id == plan.id, T_TASK.c.active)
+    return {
+        r["id"]: Task(
+            r["id"],
+            r["number"],
+            r["chapter"],
+            r["chapter_title"],
+            r["title"],
+            tuple(json.loads(r["lead"])),
+            tuple(json.loads(r["co"])),
+            r["signed_off_at"],
+            r["signed_off_by"],
+        )
+        for r in conn.execute(query).mappings()
+    }
+
+
+def read_departments(conn: Connection, plan_id: int) -> dict[str, Department]:
+    """Return the plan's departments by name."""
+    return {
+        r.name: Department(r.name, tuple(json.loads(r.emails)), r.head_name, r.head_email)
+        for r in conn.execute(select(T_DEPT).where(T_DEPT.c.plan_id == plan_id))
+    }

@@ -1,0 +1,332 @@
+"""The tables, in SQLAlchemy Core: the same schema on SQLite and PostgreSQL.
+
+Days are stored as ISO text on SQLite and DATE on PostgreSQL; instants as aware UTC.  Every
+query in workplan is written in Core against these tables, so no ORM (and no model class
+machinery) is loaded by a command.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import Date, TypeDecorator
+
+metadata = MetaData()
+
+
+class Day(TypeDecorator[date]):
+    """A calendar day: DATE on PostgreSQL, ISO text on SQLite (parsed with fromisoformat)."""
+
+    impl = Date
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(10))
+        return dialect.type_descriptor(Date())
+
+    def process_bind_param(self, value: date | None, dialect: Dialect) -> Any:
+        if value is None or dialect.name != "sqlite":
+            return value
+        return value.isoformat()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> date | None:
+        if value is None or isinstance(value, date):
+            return value
+        return date.fromisoformat(value)
+
+
+class Instant(TypeDecorator[datetime]):
+    """A moment: an aware datetime, stored in UTC and read back aware (SQLite keeps no zone)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            raise ValueError("an instant needs its time zone: use an aware datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.utcoffset() is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _plan_id(*, index: bool = False) -> Column[Any]:
+    return Column("plan_id", Integer(), ForeignKey("plan.id"), nullable=False, index=index)
+
+
+T_META = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", String(), nullable=False),
+)
+
+T_PLAN = Table(
+    "plan",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("title", String(), nullable=False),
+    Column("year", Integer(), nullable=False),
+    Column("issued", Day()),
+    Column("timezone", String(), nullable=False),
+    Column("locale", String(), nullable=False),
+    Column("office", String(), nullable=False),
+    Column("settings", Text(), nullable=False),
+    Column("version", Integer(), nullable=False, default=1),
+    Column("fingerprint", String(64), nullable=False),
+    Column("loaded_at", Instant(), nullable=False),
+)
+
+T_VERSION = Table(
+    "plan_version",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    _plan_id(index=True),
+    Column("version", Integer(), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("source_path", String(), nullable=False),
+    Column("source_text", Text(), nullable=False),
+    Column("changes", Text(), nullable=False),
+    Column("loaded_at", Instant(), nullable=False),
+    UniqueConstraint("plan_id", "version"),
+)
+
+T_DEPT = Table(
+    "department",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    _plan_id(index=True),
+    Column("name", String(), nullable=False),
+    Column("emails", String(), nullable=False),
+    Column("head_name", String()),
+    Column("head_email", String()),
+    Column("aliases", String(), nullable=False, default="[]"),
+    UniqueConstraint("plan_id", "name"),
+)
+
+T_TASK = Table(
+    "task",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    _plan_id(index=True),
+    Column("number", Integer(), nullable=False),
+    Column("chapter", Integer(), nullable=False),
+    Column("chapter_title", String(), nullable=False),
+    Column("title", String(), nullable=False),
+    Column("text", Text(), nullable=False),
+    Column("lead", String(), nullable=False),
+    Column("co", String(), nullable=False),
+    Column("active", Boolean(), nullable=False, default=True),
+    Column("signed_off_at", Instant()),
+    Column("signed_off_by", String()),
+    UniqueConstraint("plan_id", "number"),
+)
+
+# Which departments answer for a task (for filtering in SQL).
+T_OWNER = Table(
+    "task_owner",
+    metadata,
+    Column("task_id", Integer(), ForeignKey("task.id"), primary_key=True),
+    Column("department", String(), primary_key=True),
+    Column("role", String(8), nullable=False),
+)
+
+# A resolved reminder and escalation policy, shared by every obligation that uses it.
+T_RULES = Table(
+    "rules",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    _plan_id(index=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("body", Text(), nullable=False),
+    UniqueConstraint("plan_id", "fingerprint"),
+)
+
+T_METRIC = Table(
+    "metric",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    _plan_id(index=True),
+    Column("task_id", Integer(), ForeignKey("task.id"), nullable=False),
+    Column("key", String(), nullable=False),
+    Column("title", String(), nullable=False),
+    Column("unit", String(), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("cumulative", Boolean(), nullable=False),
+    Column("baseline", Float(), nullable=False),
+    Column("target", Float()),
+    Column("target_by", Day()),
+    Column("pace_start", Day()),
+    Column("pace_until", Day()),
+    Column("pace_tolerance", Float()),
+    Column("report", String()),
+    Column("owners", String()),
+    Column("rules_id", Integer(), ForeignKey("rules.id"), nullable=False),
+    Column("active", Boolean(), nullable=False, default=True),
+    UniqueConstraint("task_id", "key"),
+)
+
+# One dated obligation: a deliverable, one occurrence of a duty, or one checkpoint.
+T_OBL = Table(
+    "obligation",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    _plan_id(),
+    Column("task_id", Integer(), ForeignKey("task.id"), nullable=False),
+    Column("key", String(), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("source", String(), nullable=False),
+    Column("title", String(), nullable=False),
+    Column("opens", Day()),
+    Column("due", Day(), nullable=False),
+    Column("deadline", Day(), nullable=False),
+    Column("metric_id", Integer(), ForeignKey("metric.id")),
+    Column("target", Float()),
+    Column("owners", String()),
+    Column("rules_id", Integer(), ForeignKey("rules.id"), nullable=False),
+    Column("active", Boolean(), nullable=False, default=True),
+    Column("done_on", Day()),
+    Column("done_by", String()),
+    Column("done_note", String()),
+    UniqueConstraint("task_id", "key"),
+    # the open obligations, which is what a tick reads: a small part of a year's rows
+    Index(
+        "ix_obligation_open",
+        "deadline",
+        sqlite_where=text("done_on IS NULL"),
+        postgresql_where=text("done_on IS NULL"),
+    ),
+    Index(
+        "ix_obligation_done",
+        "done_on",
+        sqlite_where=text("done_on IS NOT NULL"),
+        postgresql_where=text("done_on IS NOT NULL"),
+    ),
+)
+
+# A report from a department: a metric's value, or a note against a task.
+T_PROGRESS = Table(
+    "progress",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    _plan_id(index=True),
+    Column("task_id", Integer(), ForeignKey("task.id"), nullable=False),
+    Column("metric_id", Integer(), ForeignKey("metric.id")),
+    Column("value", Float()),
+    Column("as_of", Day(), nullable=False),
+    Column("department", String(), nullable=False),
+    Column("note", String()),
+    Column("recorded_at", Instant(), nullable=False),
+    Index("ix_progress_metric_asof", "metric_id", "as_of"),
+)
+
+# A notice owed to a department: the outbox that delivery reads.  Its key is unique:
+# evaluating a day twice, or two schedulers at once, cannot owe the same notice twice.
+T_NOTICE = Table(
+    "notice",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    _plan_id(),
+    Column("key", String(), nullable=False),
+    Column("task_id", Integer(), ForeignKey("task.id"), nullable=False),
+    Column("obligation_id", Integer(), ForeignKey("obligation.id")),
+    Column("metric_id", Integer(), ForeignKey("metric.id")),
+    Column("subject", String(24), nullable=False),
+    Column("department", String(), nullable=False),
+    Column("rule", String(16), nullable=False),
+    Column("level", Integer(), nullable=False),
+    Column("level_name", String(), nullable=False),
+    Column("period", String(24), nullable=False),
+    Column("due", Day(), nullable=False),
+    Column("stage", Integer(), nullable=False),
+    Column("roles", String(), nullable=False),
+    Column("facts", Text(), nullable=False),
+    Column("evaluated_on", Day(), nullable=False),
+    Column("created_at", Instant(), nullable=False),
+    Column("status", String(12), nullable=False, default="pending"),
+    Column("attempts", Integer(), nullable=False, default=0),
+    Column("next_attempt_at", Instant()),
+    Column("claimed_by", String()),
+    Column("claim_expires", Instant()),
+    Column("sent_at", Instant()),
+    Column("message_id", String()),
+    Column("error", String()),
+    Column("possible_duplicate", Boolean(), nullable=False, default=False),
+    Column("closed_on", Day()),
+    # the evaluation that inserted it, so that a tick can tell what it added
+    Column("batch", String(32)),
+    UniqueConstraint("key"),
+    Index("ix_notice_status", "status", "next_attempt_at"),
+    Index("ix_notice_thread", "subject", "department"),
+    Index("ix_notice_message", "message_id"),
+)
+
+# An e-mail as it was sent: the office's record of who was told what, and when.
+T_MESSAGE = Table(
+    "message",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("message_id", String(200), nullable=False, unique=True),
+    _plan_id(index=True),
+    Column("department", String(), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("subject", String(), nullable=False),
+    Column("sender", String(), nullable=False),
+    Column("recipients", String(), nullable=False),
+    Column("text", Text(), nullable=False),
+    Column("composed_at", Instant(), nullable=False),
+)
+
+# A day that was evaluated, so that a restarted service knows where to catch up from.
+T_EVAL = Table(
+    "evaluation",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    _plan_id(),
+    Column("as_of", Day(), nullable=False),
+    Column("at", Instant(), nullable=False),
+    Column("added", Integer(), nullable=False, default=0),
+    UniqueConstraint("plan_id", "as_of"),
+)
+
+# The office's decisions: extensions granted and items signed off (销号).
+T_EVENT = Table(
+    "event",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    _plan_id(index=True),
+    Column("task_id", Integer(), ForeignKey("task.id"), nullable=False),
+    Column("obligation_id", Integer(), ForeignKey("obligation.id")),
+    Column("kind", String(12), nullable=False),
+    Column("by", String(), nullable=False),
+    Column("detail", Text(), nullable=False),
+    Column("at", Instant(), nullable=False),
+)
