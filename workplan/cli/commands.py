@@ -10,6 +10,7 @@ from workplan.cli.options import WorkplanGroup
 from workplan.cli.plan_commands import load_command, schema, validate
 from workplan.cli.record_commands import done, extend, progress, signoff
 from workplan.cli.status_commands import simulate, status, tick
+from workplan.cli.store_commands import upgrade
 
 
 @click.group(cls=WorkplanGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -38,6 +39,7 @@ for command in (
     run,
     notices,
     templates,
+    upgrade,
     demo,
 ):
     cli.add_command(command)

@@ -15,19 +15,15 @@ from sqlalchemy import (
     create_engine,
     event,
     inspect,
-    select,
 )
 from sqlalchemy.exc import OperationalError
 
 from workplan.errors import StoreError
-from workplan.store.tables import T_META, metadata
+from workplan.store.migrate import SCHEMA, schema_fingerprint, upgrade
+from workplan.store.tables import metadata
 
-SCHEMA_VERSION = "1"
 DEFAULT_DB = "workplan.db"
 ENV_URL = "WORKPLAN_DATABASE_URL"
-
-
-_SCHEMA = select(T_META.c.value).where(T_META.c.key == "schema")
 
 
 def dumps(value: Any) -> str:
@@ -78,7 +74,11 @@ def make_engine(url: str) -> Engine:
 
 
 def open_store(url: str, *, create: bool = False) -> Engine:
-    """Open the database at ``url``; create the tables when asked, check the schema otherwise."""
+    """Open the database at ``url``; create the tables when asked, check the schema otherwise.
+
+    A database made by an earlier workplan is refused with the way forward (`workplan
+    upgrade`), never used half-understood.
+    """
     if url.startswith("sqlite:///") and not create:
         path = Path(url.removeprefix("sqlite:///"))
         if str(path) != ":memory:" and not path.exists():
@@ -88,17 +88,17 @@ def open_store(url: str, *, create: bool = False) -> Engine:
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
-            if create:
+            fresh = not inspect(conn).has_table("meta")
+            if fresh and create:
                 metadata.create_all(conn)
-                if conn.execute(_SCHEMA).scalar() is None:
-                    conn.execute(T_META.insert().values(key="schema", value=SCHEMA_VERSION))
-            elif not inspect(conn).has_table("meta"):
+                upgrade(conn)  # records the schema's fingerprint
+            elif fresh:
                 raise StoreError("the database has no workplan tables: load a plan first")
-            found = conn.execute(_SCHEMA).scalar()
-            if found != SCHEMA_VERSION:
+            found = conn.execute(SCHEMA).scalar()
+            if found != schema_fingerprint():
                 raise StoreError(
-                    f"the database has schema version {found}, this workplan expects "
-                    f"{SCHEMA_VERSION}"
+                    f"the database was made by another version of workplan (schema {found}); "
+                    "back it up, then run `workplan upgrade` to add what this version needs"
                 )
     except OperationalError as exc:
         engine.dispose()
@@ -172,3 +172,27 @@ def reading(engine: Engine) -> Iterator[Connection]:
         conn = conn.execution_options(readonly=True)
         with conn.begin():
             yield conn
+
+
+def upgrade_store(db: str | None, *, dry_run: bool = False) -> list[str]:
+    """Add what this version's tables need to an earlier workplan's database; return what
+    was (or, on a dry run, would be) added."""
+    from workplan.store.migrate import plan_upgrade
+
+    url = database_url(db)
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not path.exists():
+            raise StoreError(f"no database at {path}")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            if not inspect(conn).has_table("meta"):
+                raise StoreError("the database has no workplan tables: nothing to upgrade")
+            if dry_run:
+                return [str(step) for step, _ in plan_upgrade(conn)]
+            return [str(step) for step in upgrade(conn)]
+    except OperationalError as exc:
+        raise StoreError(f"cannot open the database {engine.url!r}: {exc.orig}") from None
+    finally:
+        engine.dispose()

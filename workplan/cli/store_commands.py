@@ -1,0 +1,29 @@
+"""Commands on the database itself: upgrade."""
+
+from __future__ import annotations
+
+import click
+
+from workplan.cli.options import db_option
+
+
+@click.command()
+@click.option("--dry-run", is_flag=True, help="list what would be added; change nothing")
+@db_option
+def upgrade(dry_run: bool, db: str | None) -> None:
+    """Bring a database made by an earlier workplan up to this version.
+
+    Adds the tables, columns and indexes this version needs, in one transaction; nothing is
+    dropped or rewritten.  Back the database up first (see Operations in the README).
+    """
+    from workplan.store import db as store
+
+    added = store.upgrade_store(db, dry_run=dry_run)
+    for step in added:
+        click.echo(f"  {step}")
+    if not added:
+        click.echo("the database is up to date")
+    elif dry_run:
+        click.echo(f"{len(added)} change(s) would be made; nothing was changed")
+    else:
+        click.echo(f"upgraded: {len(added)} change(s)")
