@@ -56,3 +56,17 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "db_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+
+
+def banan_live_from(folder: Path, day: str = "2023-01-01") -> Path:
+    """A copy of the Banan plan that is chased from ``day`` rather than its issue date (9 May):
+    as if the office had put its plan live in January.  The tests of delivery use it to have a
+    busy spring morning; the real plan's own behaviour is tested on the real file."""
+    text = (PLANS / "banan-2023.yaml").read_text(encoding="utf-8")
+    text = text.replace("\nissued: 2023-05-09\n", f"\nissued: 2023-05-09\nchase_from: {day}\n", 1)
+    (folder / "banan-departments.yaml").write_text(
+        (PLANS / "banan-departments.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    path = folder / "banan-2023.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, select
 
-from tests.conftest import PLANS
+from tests.conftest import PLANS, banan_live_from
 from tests.smtp import SmtpServer
 from workplan.channels.folder import FolderChannel
 from workplan.channels.smtp import SmtpChannel, SmtpSettings
@@ -52,9 +52,9 @@ class World:
 
 
 @pytest.fixture
-def world(db_url: str) -> Iterator[World]:
+def world(db_url: str, tmp_path: Path) -> Iterator[World]:
     engine = open_store(db_url, create=True)
-    loaded = read_plan(BANAN)
+    loaded = read_plan(banan_live_from(tmp_path))
     with engine.begin() as conn:
         load(
             conn,
@@ -124,21 +124,32 @@ def test_escalations_thread_under_the_first_notice(world: World, smtp_server: Sm
         world.tick(day)
         send(world, smtp(smtp_server), local(day))
     messages = [r.message for r in smtp_server.received]
-    about = [m for m in messages if "中央衔接资金支出进度" in m.get_body(("plain",)).get_content()]  # type: ignore[union-attr]
-    lead = [m for m in about if m["To"].addresses[0].display_name == "区乡村振兴局"]
-    first, *later = lead
+    lead = [m for m in messages if m["To"].addresses[0].display_name == "区乡村振兴局"]
+    about = [m for m in lead if "中央衔接资金支出进度" in m.get_body(("plain",)).get_content()]  # type: ignore[union-attr]
+    first, *later = about
     assert later, "the 催办 and the 督办 follow the first warning"
+    # each letter threads under the oldest conversation with the department about its items
     for m in later:
-        assert m["In-Reply-To"] == first["Message-ID"]
-        assert first["Message-ID"] in m["References"]
-    # 督办 goes to the lead department and its head, copied to the office
+        earlier = [e["Message-ID"] for e in lead[: lead.index(m)]]
+        assert m["In-Reply-To"] in earlier
+        assert m["In-Reply-To"] in m["References"]
+    # 督办 goes to the lead department and its head; the office gets a letter of its own (a
+    # line for each 督办 of the day), not a copy of each department's
     escalation = later[-1]
     assert "督办" in escalation["Subject"]
     assert [a.addr_spec for a in escalation["To"].addresses] == [
         "xczxj@example.org",
         "xczxj-head@example.org",
     ]
-    assert "qwnb@example.org" in [a.addr_spec for a in escalation["Cc"].addresses]
+    assert escalation["Cc"] is None
+    office = [
+        m
+        for m in messages
+        if m["To"].addresses[0].addr_spec == "qwnb@example.org" and "督办" in m["Subject"]
+    ]
+    assert len(office) == 1, "one 督办 letter to the office that day, whatever the number of items"
+    office_text = office[0].get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "责任单位：区乡村振兴局" in office_text
 
 
 def test_421_then_250_is_delivered_exactly_once(world: World, smtp_server: SmtpServer) -> None:

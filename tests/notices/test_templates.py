@@ -57,14 +57,26 @@ def test_a_warning_explains_itself_in_chinese() -> None:
 
 def test_an_escalation_names_the_ladder_and_the_holidays() -> None:
     text = _text("zh-CN", "escalation")
-    assert text.startswith("区财政局（局长）：")
     assert "已逾期6个工作日" in text
     assert (
         "逾期5个工作日督办（本计划：逾期1个工作日催办、逾期5个工作日督办、逾期10个工作日通报）"
         in text
     )
     assert "5月1日至5月3日为节假日（劳动节）" in text
-    assert "现予督办" in text and "抄送：区委农办" in text
+    assert "现予督办" in text
+    # the document's number, and the history the record shows (never an invented one)
+    assert text.startswith("巴南乡振督〔2023〕7号\n\n区财政局（局长）：")
+    assert "此前：经2023年5月4日催办（巴南乡振督〔2023〕3号），仍未完成" in text
+    assert "抄送" not in text  # the office gets its own letter of the day's 督办
+
+
+def test_the_leadership_gets_a_summary_naming_the_departments() -> None:
+    text = _text("zh-CN", "bulletin", 1)
+    assert text.startswith("领导小组：")
+    assert "以下1项工作逾期未办，已分别通报责任单位，现报告如下" in text
+    assert "责任单位：区乡村振兴局、区财政局" in text
+    assert "经2023年5月4日催办（巴南乡振督〔2023〕3号）、2023年5月10日督办" in text
+    assert "请贵单位" not in text  # a report to leadership, not an order
 
 
 def test_english_letters() -> None:

@@ -173,11 +173,17 @@ RULE_WORDS = {
     "pace": "behind pace",
     "report": "report due",
     "report-overdue": "report missing",
+    "backlog": "before the plan",
 }
 
 
 def notice_detail(rule: str, facts: dict[str, Any]) -> str:
     """Say in a few English words why a notice is owed (the notice itself is in Chinese)."""
+    if rule == "backlog":
+        return (
+            f"{facts.get('count')} occurrence(s) due before the plan took effect on "
+            f"{facts.get('chase_from')}: shown, never chased"
+        )
     unit = facts.get("unit") or ""
     value = facts.get("value")
     target = facts.get("target")

@@ -36,9 +36,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from workplan.channels.base import Channel, Outcome, Outgoing, Party
 from workplan.channels.mail import HeaderInjection, compose, domain_of, message_id
-from workplan.notices.letters import Letter, Message, letter
+from workplan.notices.letters import Earlier, Letter, Message, letter
+from workplan.notices.outbox import DIGEST
 from workplan.plan.calendar import Calendars, WorkCalendar
-from workplan.rules.evaluate import STAGE_OVERDUE
+from workplan.rules.evaluate import LEADERSHIP, STAGE_OVERDUE, STAGE_WARN
 from workplan.store import db as store
 from workplan.store.db import dumps
 from workplan.store.snapshot import rules_from_json
@@ -212,6 +213,11 @@ _COLUMNS = [
     T_NOTICE.c.possible_duplicate,
     T_NOTICE.c.obligation_id,
     T_NOTICE.c.metric_id,
+    T_NOTICE.c.period,
+    T_NOTICE.c.evaluated_on,
+    T_NOTICE.c.as_of,
+    T_NOTICE.c.document,
+    T_NOTICE.c.doc_number,
 ]
 
 
@@ -268,15 +274,11 @@ def claim(
     fresh: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for row in picked:
         if row["message_id"]:
+            # a letter made by tick (its document says which), or one composed before
+            digest = row["document"] == DIGEST if row["document"] else row["stage"] < STAGE_OVERDUE
             groups.setdefault(
                 row["message_id"],
-                _Group(
-                    row["message_id"],
-                    row["plan_id"],
-                    row["department"],
-                    row["stage"] < STAGE_OVERDUE,
-                    [],
-                ),
+                _Group(row["message_id"], row["plan_id"], row["department"], digest, []),
             ).rows.append(row)
         elif row["stage"] < STAGE_OVERDUE and plans[row["plan_id"]].digest:
             fresh.setdefault((row["plan_id"], row["department"]), []).append(row)
@@ -332,6 +334,7 @@ class _Composer:
         self.departments: dict[tuple[int, str], dict[str, Any]] = {}
         self.tasks: dict[int, str] = {}
         self.rules: dict[int, tuple[tuple[int, ...], tuple[tuple[int, str, int], ...]]] = {}
+        self.earlier: dict[tuple[str, str], list[tuple[int, Earlier]]] = {}
 
     def prepare(self, groups: list[_Group]) -> None:
         plan_ids = sorted({g.plan_id for g in groups})
@@ -367,6 +370,7 @@ class _Composer:
                 .where(T_NOTICE.c.id.in_(chunk))
             )
             self.notice_rules.update({r.id: r.rules_id for r in self.conn.execute(query)})
+        self.history(groups)
 
     def party(self, plan_id: int, name: str) -> Party:
         row = self.departments.get((plan_id, name))
@@ -374,11 +378,12 @@ class _Composer:
         return Party(name, emails)
 
     def roots(self, groups: list[_Group]) -> dict[str, str | None]:
-        """For each message, the Message-ID of the first message about the same thing to the
-        same department: escalations thread under it.  One query a few hundred messages."""
+        """For each letter, the Message-ID of the first message to the same recipient about one
+        of its items (the oldest such conversation): its escalations thread under it.  One
+        query a few hundred items."""
         singles = [g for g in groups if not g.digest]
         out: dict[str, str | None] = {g.message_id: None for g in groups}
-        pairs = sorted({(g.rows[0]["subject"], g.rows[0]["department"]) for g in singles})
+        pairs = sorted({(r["subject"], r["department"]) for g in singles for r in g.rows})
         earliest: dict[tuple[str, str], list[tuple[int, str]]] = {}
         for start in range(0, len(pairs), 300):
             query = (
@@ -396,12 +401,52 @@ class _Composer:
             for subject, department, notice_id, mid in self.conn.execute(query):
                 earliest.setdefault((subject, department), []).append((notice_id, mid))
         for g in singles:
-            first = g.rows[0]
-            for notice_id, mid in earliest.get((first["subject"], first["department"]), []):
-                if notice_id < first["id"] and mid != g.message_id:
-                    out[g.message_id] = mid
-                    break
+            first = min(g.rows, key=lambda r: r["id"])
+            candidates = [
+                (notice_id, mid)
+                for r in g.rows
+                for notice_id, mid in earliest.get((r["subject"], r["department"]), [])[:1]
+                if notice_id < first["id"] and mid != g.message_id
+            ]
+            if candidates:
+                out[g.message_id] = min(candidates)[1]
         return out
+
+    def history(self, groups: list[_Group]) -> None:
+        """Read, for every line of these letters, the documents about it sent before."""
+        self.earlier = {}
+        pairs = sorted({(r["subject"], r["period"]) for g in groups for r in g.rows})
+        for start in range(0, len(pairs), 300):
+            query = (
+                select(
+                    T_NOTICE.c.subject,
+                    T_NOTICE.c.period,
+                    T_NOTICE.c.stage,
+                    T_NOTICE.c.level_name,
+                    func.coalesce(T_NOTICE.c.as_of, T_NOTICE.c.evaluated_on),
+                    T_NOTICE.c.doc_number,
+                )
+                .where(
+                    tuple_(T_NOTICE.c.subject, T_NOTICE.c.period).in_(pairs[start : start + 300]),
+                    T_NOTICE.c.status == "sent",
+                    T_NOTICE.c.stage >= STAGE_WARN,
+                    T_NOTICE.c.department != LEADERSHIP,
+                )
+                .distinct()
+            )
+            for subject, period, stage, name, day, number in self.conn.execute(query):
+                self.earlier.setdefault((subject, period), []).append(
+                    (stage, Earlier(name, day, number))
+                )
+
+    def earlier_than(self, row: dict[str, Any]) -> tuple[Earlier, ...]:
+        """The documents about a line's item sent before it, at lower levels, oldest first."""
+        found = self.earlier.get((row["subject"], row["period"]), [])
+        seen: dict[tuple[str, str | None], Earlier] = {}
+        for stage, doc in sorted(found, key=lambda p: (p[1].day, p[0])):
+            if stage < row["stage"]:
+                seen.setdefault((doc.level_name, doc.number), doc)
+        return tuple(seen.values())
 
     def letter(self, row: dict[str, Any], plan: _Plan, today: date) -> Letter:
         facts = json.loads(row["facts"])
@@ -422,28 +467,37 @@ class _Composer:
             remind_days=remind,
             ladder=ladder,
             locale=plan.locale,
+            recipient=row["department"],
+            history=self.earlier_than(row),
         )
 
     def compose(self, group: _Group, now: datetime, root: str | None) -> Composed:
         plan = self.plans[group.plan_id]
         local = now.astimezone(ZoneInfo(plan.timezone))
-        today = local.date()
+        # the letter is dated the day its facts are for (tick brings a waiting letter up to
+        # each new day); a letter of an earlier run without that day takes the business clock
+        days = [r["as_of"] for r in group.rows if r["as_of"] is not None]
+        today = max(days) if days else local.date()
         rows = sorted(group.rows, key=lambda r: (-r["stage"], r["due"], r["id"]))
         letters = tuple(self.letter(r, plan, today) for r in rows)
         roles = {role for r in rows for role in json.loads(r["roles"])}
-        department = self.party(plan.id, group.department)
         office = self.party(plan.id, plan.office)
+        leaders = group.department == LEADERSHIP
+        if leaders:
+            department = Party("领导小组" if plan.locale == "zh-CN" else "Leadership group", ())
+            to = list(plan.leadership) or [office]  # a plan without leadership: the office
+        else:
+            department = self.party(plan.id, group.department)
+            to = [department]
         head_row = self.departments.get((plan.id, group.department))
         head = None
         if "heads" in roles and head_row and head_row["head_email"]:
             head = Party(
                 head_row["head_name"] or f"{group.department}负责同志", (head_row["head_email"],)
             )
-        copied: list[Party] = []
-        if "office" in roles and group.department != plan.office and office.emails:
-            copied.append(office)
-        if "leadership" in roles:
-            copied += list(plan.leadership)
+        if leaders:
+            head = None
+        number = next((r["doc_number"] for r in rows if r["doc_number"]), None)
         message = Message(
             kind="digest" if group.digest else letters[0].kind,
             locale=plan.locale,
@@ -455,7 +509,8 @@ class _Composer:
             department=department,
             letters=letters,
             head=head,
-            copied=tuple(copied),
+            number=number,
+            summary=leaders or all(letter.copy for letter in letters),
         )
         rendered = self.renderer.render(message)
         sender_address = self.settings.sender or (
@@ -466,8 +521,8 @@ class _Composer:
             text=rendered.text,
             html=rendered.html,
             sender=Party(plan.office, (sender_address,)),
-            to=[department, *([head] if head else [])],
-            cc=copied,
+            to=[*to, *([head] if head else [])],
+            cc=[],
             message_id_=group.message_id,
             in_reply_to=root,
             references=[root] if root else [],

@@ -22,7 +22,7 @@ KINDS = ("reminder", "warning", "overdue", "escalation", "bulletin")
 
 def kind_of(rule: str, level: int) -> str:
     """Return the template kind for a notice's rule and level."""
-    if rule in ("remind", "report"):
+    if rule in ("remind", "report", "backlog"):
         return "reminder"
     if rule in ("warn", "pace"):
         return "warning"
@@ -39,6 +39,15 @@ class DayOff:
 
     day: date
     name: str | None
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """A document about the same thing sent before: its name, date and number."""
+
+    level_name: str
+    day: date
+    number: str | None
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,14 @@ class Letter:
     """the plan's reminder policy: working days before a deadline"""
     ladder: tuple[tuple[int, str, int], ...] = ()
     """the plan's escalation ladder: (level, name, working days after the deadline)"""
+    occurrence: str = ""
+    """the period of a recurring duty's occurrence (2023-04, 2023-Q2 …), "" for the rest"""
+    owners: tuple[str, ...] = ()
+    """the departments that answer for it"""
+    copy: bool = False
+    """the recipient does not answer for it: the office's or leadership's line, for supervision"""
+    history: tuple[Earlier, ...] = ()
+    """the documents about it sent before, oldest first, as the record shows them"""
 
 
 @dataclass(frozen=True)
@@ -93,11 +110,15 @@ class Message:
     department: Party
     """the department the message is for"""
     letters: tuple[Letter, ...]
-    """one letter, or all of a digest's (reminders and warnings, most urgent first)"""
+    """the lines of the letter: one per item (a digest's reminders; a 催办单's overdue items)"""
     head: Party | None = None
     """the department's head, when the notice goes to heads too"""
     copied: tuple[Party, ...] = ()
-    """the office and leadership, when copied"""
+    """who is copied (nobody by default: the office and the leadership get letters of their own)"""
+    number: str | None = None
+    """the document number (文号), when the plan numbers this kind of document"""
+    summary: bool = False
+    """a summary for the office or the leadership rather than a department's own letter"""
 
     @property
     def letter(self) -> Letter:
@@ -135,9 +156,13 @@ def letter(
     remind_days: tuple[int, ...] = (),
     ladder: tuple[tuple[int, str, int], ...] = (),
     locale: str = "zh-CN",
+    recipient: str | None = None,
+    history: tuple[Earlier, ...] = (),
 ) -> Letter:
     """Build a letter from a stored notice's fields."""
     planned = facts.get("planned")
+    key = str(facts.get("key") or "")
+    owners = tuple(facts.get("owners") or ())
     return Letter(
         kind=kind_of(rule, level),
         rule=rule,
@@ -155,4 +180,8 @@ def letter(
         facts=dict(facts),
         remind_days=remind_days,
         ladder=ladder,
+        occurrence=key.partition("@")[2] if facts.get("kind") == "occurrence" else "",
+        owners=owners,
+        copy=recipient is not None and bool(owners) and recipient not in owners,
+        history=history,
     )

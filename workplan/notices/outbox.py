@@ -8,6 +8,7 @@ after days off delivers today's notices, not a flood of stale ones.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,10 +17,12 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from workplan.rules.evaluate import Intent, evaluate
+from workplan.channels.mail import domain_of, message_id
+from workplan.notices.numbers import number_format, take
+from workplan.rules.evaluate import STAGE_OVERDUE, STAGE_WARN, WARN_NAME, Intent, evaluate
 from workplan.store.db import bulk_insert, dumps
 from workplan.store.facts import read_facts
-from workplan.store.tables import T_EVAL, T_NOTICE
+from workplan.store.tables import T_DEPT, T_EVAL, T_NOTICE, T_PLAN, Day
 
 WAITING = ("pending", "retrying")
 
@@ -46,6 +49,7 @@ def _roles(roles: tuple[str, ...]) -> str:
 
 
 NOTICE_COLUMNS = [
+    "as_of",
     "plan_id",
     "key",
     "task_id",
@@ -72,6 +76,7 @@ NOTICE_COLUMNS = [
 
 def _row(intent: Intent, as_of: date, now: datetime, batch: str, facts: str) -> tuple[Any, ...]:
     return (
+        as_of,
         intent.plan_id,
         intent.key,
         intent.task_id,
@@ -99,21 +104,39 @@ def _row(intent: Intent, as_of: date, now: datetime, batch: str, facts: str) -> 
 def _insert_new(conn: Connection, intents: list[Intent], as_of: date, now: datetime) -> set[str]:
     """Insert the intents not stored yet; return the keys this call inserted.
 
+    A notice still waiting from an earlier day is brought up to today: its facts (the value,
+    the working days late …) are today's, and so is the date of the letter that carries it.
+
     Most of what is owed on a day was owed yesterday too: look the keys up first and build
     rows only for the new ones.  ``ON CONFLICT DO NOTHING`` keeps a concurrent evaluation
     harmless, and the batch token tells which rows were ours.
     """
     existing: set[str] = set()
     revived: list[str] = []
+    stale_facts: list[str] = []
     keys = [i.key for i in intents]
-    query = select(T_NOTICE.c.key, T_NOTICE.c.status).where(
+    query = select(T_NOTICE.c.key, T_NOTICE.c.status, T_NOTICE.c.as_of).where(
         T_NOTICE.c.key.in_(bindparam("keys", expanding=True))
     )
     for start in range(0, len(keys), 900):
-        for key, status in conn.execute(query, {"keys": keys[start : start + 900]}):
+        for key, status, day in conn.execute(query, {"keys": keys[start : start + 900]}):
             existing.add(key)
             if status == "superseded":
                 revived.append(key)
+            elif status == "pending" and day != as_of:
+                stale_facts.append(key)
+    if stale_facts:
+        by_key = {i.key: i for i in intents}
+        conn.execute(
+            update(T_NOTICE)
+            .where(
+                T_NOTICE.c.key == bindparam("k"),
+                T_NOTICE.c.status == "pending",
+                T_NOTICE.c.claimed_by.is_(None),
+            )
+            .values(facts=bindparam("f"), as_of=bindparam("d")),
+            [{"k": k, "f": dumps(by_key[k].facts), "d": as_of} for k in stale_facts],
+        )
     # superseded while it waited, and owed again (a pace gap that reopened): it goes out
     for start in range(0, len(revived), 900):
         conn.execute(
@@ -121,7 +144,7 @@ def _insert_new(conn: Connection, intents: list[Intent], as_of: date, now: datet
             .where(
                 T_NOTICE.c.key.in_(revived[start : start + 900]), T_NOTICE.c.status == "superseded"
             )
-            .values(status="pending", closed_on=None)
+            .values(status="pending", closed_on=None, message_id=None, doc_number=None)
         )
     batch = uuid.uuid4().hex
     new = [i for i in intents if i.key not in existing]
@@ -183,6 +206,7 @@ def tick(
             .where(T_NOTICE.c.id.in_(stale[start : start + 5000]), T_NOTICE.c.status.in_(WAITING))
             .values(status="superseded", closed_on=as_of)
         )
+    form_letters(conn, list(facts), as_of)
     added = [i for i in intents if i.key in added_keys]
     per_plan: dict[int, int] = {pid: 0 for pid in facts}
     for intent in added:
@@ -195,3 +219,121 @@ def tick(
         superseded=len(stale),
         plans=len(facts),
     )
+
+
+def document_of(rule: str, stage: int, level_name: str) -> str:
+    """Return the kind of letter a notice is a line of: the day's digest of reminders, a
+    提示函, or the document of its level on the ladder (催办, 督办, 通报 …)."""
+    if stage < STAGE_WARN:
+        return DIGEST
+    if stage < STAGE_OVERDUE:
+        return WARN_NAME
+    return level_name
+
+
+def form_letters(conn: Connection, plan_ids: list[int], day: date) -> int:
+    """Group the notices not yet in a letter into letters: one per recipient, kind and day.
+
+    A letter still waiting to go (none of it claimed) takes the day's later notices of its kind;
+    otherwise a new letter is made, with its Message-ID and, where the plan numbers that kind
+    of document, the next number (taken in this transaction).  Return the letters made.
+    """
+    if not plan_ids:
+        return 0
+    loose = conn.execute(
+        select(
+            T_NOTICE.c.id,
+            T_NOTICE.c.plan_id,
+            T_NOTICE.c.department,
+            T_NOTICE.c.rule,
+            T_NOTICE.c.stage,
+            T_NOTICE.c.level_name,
+        )
+        .where(
+            T_NOTICE.c.plan_id.in_(plan_ids),
+            T_NOTICE.c.status == "pending",
+            T_NOTICE.c.message_id.is_(None),
+        )
+        .order_by(T_NOTICE.c.id)
+    ).all()
+    if not loose:
+        return 0
+    plans = _plan_letters(conn, sorted({r.plan_id for r in loose}))
+    groups: dict[tuple[int, str, str], list[int]] = {}
+    for r in loose:
+        document = document_of(r.rule, r.stage, r.level_name)
+        if document == DIGEST and not plans[r.plan_id].digest:
+            document = f"{DIGEST}:{r.id}"  # the plan asked for one letter a reminder
+        groups.setdefault((r.plan_id, r.department, document), []).append(r.id)
+    open_letter = select(T_NOTICE.c.message_id, T_NOTICE.c.doc_number).where(
+        T_NOTICE.c.plan_id == bindparam("plan_id"),
+        T_NOTICE.c.department == bindparam("department"),
+        T_NOTICE.c.document == bindparam("document"),
+        T_NOTICE.c.as_of == bindparam("day", type_=Day()),
+        T_NOTICE.c.message_id.is_not(None),
+        T_NOTICE.c.status == "pending",
+        T_NOTICE.c.attempts == 0,
+    )
+    made = 0
+    params = []
+    for (plan_id, department, document), ids in groups.items():
+        plan = plans[plan_id]
+        kind = document.split(":")[0]
+        found = conn.execute(
+            open_letter.limit(1),
+            {"plan_id": plan_id, "department": department, "document": kind, "day": day},
+        ).first()
+        if found is not None:
+            mid, number = found
+        else:
+            mid = message_id(
+                [plan.key, department, kind, day.isoformat(), str(ids[0])], plan.domain
+            )
+            fmt = number_format(plan.numbering, kind)
+            number = take(conn, plan_id, fmt, day) if fmt else None
+            made += 1
+        params += [{"nid": i, "mid": mid, "doc": kind, "num": number} for i in ids]
+    conn.execute(
+        update(T_NOTICE)
+        .where(T_NOTICE.c.id == bindparam("nid"), T_NOTICE.c.message_id.is_(None))
+        .values(
+            message_id=bindparam("mid"), document=bindparam("doc"), doc_number=bindparam("num")
+        ),
+        params,
+    )
+    return made
+
+
+DIGEST = "digest"
+
+
+@dataclass(frozen=True)
+class _PlanLetters:
+    key: str
+    domain: str
+    digest: bool
+    numbering: dict[str, Any]
+
+
+def _plan_letters(conn: Connection, plan_ids: list[int]) -> dict[int, _PlanLetters]:
+    """What letter-making needs of each plan: its key, mail domain, digest and numbering."""
+    office_email = (
+        select(T_DEPT.c.emails)
+        .where(T_DEPT.c.plan_id == T_PLAN.c.id, T_DEPT.c.name == T_PLAN.c.office)
+        .scalar_subquery()
+    )
+    out = {}
+    for pid, key, settings_json, emails in conn.execute(
+        select(T_PLAN.c.id, T_PLAN.c.key, T_PLAN.c.settings, office_email).where(
+            T_PLAN.c.id.in_(plan_ids)
+        )
+    ):
+        settings = json.loads(settings_json)
+        addresses = json.loads(emails) if emails else []
+        out[pid] = _PlanLetters(
+            key,
+            domain_of(addresses[0] if addresses else "workplan@workplan.invalid"),
+            bool(settings.get("notices", {}).get("digest", True)),
+            settings.get("numbering", {}),
+        )
+    return out

@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import re
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup, escape
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
 import notifications
 from workplan.channels.base import Party
 from workplan.errors import Problem, WorkplanError
-from workplan.notices.letters import KINDS, DayOff, Letter, Message, letter
+from workplan.notices.letters import KINDS, DayOff, Earlier, Letter, Message, letter
 from workplan.plan.calendar import WorkCalendar
+from workplan.plan.compiled import item_label
 
 SHIPPED = Path(notifications.__file__).parent
 LOCALES = ("zh-CN", "en")
@@ -56,7 +58,18 @@ def number(value: Any) -> str:
     return str(value)
 
 
-def cn_date(day: date) -> str:
+def _as_day(day: date | str) -> date:
+    return date.fromisoformat(day) if isinstance(day, str) else day
+
+
+def plain(value: Any) -> Markup:
+    """Escape a macro's output for HTML: macros write plain text (plan text included), and
+    Jinja2 marks what a macro returns as safe, so it must be escaped here, once."""
+    return escape(str(value))
+
+
+def cn_date(day: date | str) -> str:
+    day = _as_day(day)
     return f"{day.year}年{day.month}月{day.day}日"
 
 
@@ -68,7 +81,8 @@ def cn_weekday(day: date) -> str:
     return "星期" + _WEEKDAYS_CN[day.weekday()]
 
 
-def en_date(day: date) -> str:
+def en_date(day: date | str) -> str:
+    day = _as_day(day)
     return f"{day.day} {day:%B %Y}"
 
 
@@ -196,6 +210,8 @@ class Templates:
             en_days_off=en_days_off,
             cn_period=cn_period,
             en_period=en_period,
+            item_label=item_label,
+            plain=plain,
         )
 
     def render(self, message: Message) -> Rendered:
@@ -241,7 +257,9 @@ class _Sandbox(SandboxedEnvironment):
         return super().getattr(obj, attribute)
 
 
-_DATA = {cls: frozenset(cls.__dataclass_fields__) for cls in (Letter, Message, Party, DayOff)}
+_DATA = {
+    cls: frozenset(cls.__dataclass_fields__) for cls in (Letter, Message, Party, DayOff, Earlier)
+}
 
 
 def sample_messages(locale: str) -> list[Message]:
@@ -362,9 +380,14 @@ def sample_messages(locale: str) -> list[Message]:
         Message(
             kind="escalation",
             today=late,
-            letters=(make("overdue", 2, "督办", funds, late, overdue_facts),),
+            letters=(
+                replace(
+                    make("overdue", 2, "督办", funds, late, overdue_facts),
+                    history=(Earlier("催办", date(2023, 5, 4), "巴南乡振督〔2023〕3号"),),
+                ),
+            ),
             head=head,
-            copied=(office,),
+            number="巴南乡振督〔2023〕7号",
             **base,
         ),
         Message(
@@ -372,8 +395,25 @@ def sample_messages(locale: str) -> list[Message]:
             today=late,
             letters=(make("overdue", 3, "通报", funds, late, overdue_facts),),
             head=head,
-            copied=(office, Party("区领导小组", ("leaders@example.org",))),
+            number="巴南乡振通〔2023〕2号",
             **base,
+        ),
+        Message(  # the leadership's one summary of the day's 通报
+            kind="bulletin",
+            today=late,
+            letters=(
+                replace(
+                    make("overdue", 3, "通报", funds, late, overdue_facts),
+                    owners=("区乡村振兴局", "区财政局"),
+                    copy=True,
+                    history=(
+                        Earlier("催办", date(2023, 5, 4), "巴南乡振督〔2023〕3号"),
+                        Earlier("督办", date(2023, 5, 10), "巴南乡振督〔2023〕7号"),
+                    ),
+                ),
+            ),
+            summary=True,
+            **{**base, "department": Party("领导小组", ("leaders@example.org",))},
         ),
         Message(
             kind="digest", today=today, letters=(warning, behind, reminder, report_due), **base

@@ -26,10 +26,13 @@ class WorkCalendar:
         years: Iterable[int] = (),
         extra_holidays: Iterable[date] = (),
         extra_working_days: Iterable[date] = (),
+        schedules: dict[int, tuple[frozenset[date], frozenset[date]]] | None = None,
     ) -> None:
         self.country = country
         self.extra_holidays = frozenset(extra_holidays)
         self.extra_working_days = frozenset(extra_working_days)
+        self.schedules = dict(schedules or {})
+        """official schedules from calendar files: year -> (days off, weekend working days)"""
         span = sorted(set(years)) or [date.today().year]
         self.first_year = span[0] - 1
         self.last_year = span[-1] + 1
@@ -56,6 +59,12 @@ class WorkCalendar:
             return True
         if day in self.extra_holidays:
             return False
+        schedule = self.schedules.get(day.year)
+        if schedule is not None:
+            days_off, working_days = schedule
+            if day in working_days:
+                return True
+            return day.weekday() < 5 and day not in days_off
         return bool(self._holidays.is_working_day(day))
 
     @cached_property
@@ -80,6 +89,11 @@ class WorkCalendar:
         self._cover(day)
         if day in self.extra_holidays:
             return "计划休息日" if language == "zh_CN" else "plan holiday"
+        schedule = self.schedules.get(day.year)
+        if schedule is not None:
+            if day not in schedule[0]:
+                return None
+            return "法定节假日" if language == "zh_CN" else "public holiday"
         names: Any = self._holidays
         if language is not None:
             key = ("names", language, self.first_year)
@@ -143,6 +157,40 @@ class WorkCalendar:
         return out
 
 
+def official_through(country: str) -> int | None:
+    """Return the last year whose official schedule the installed holiday data carries.
+
+    China publishes each year's holidays and swapped working days in November of the year
+    before; the ``holidays`` package computes later years by rule, without the 调休.  None
+    when the country's data does not say (then nothing is claimed either way).
+    """
+    if country.upper() not in ("CN", "CHN"):
+        return None
+    from holidays.countries.china import ChinaStaticHolidays
+
+    return max(ChinaStaticHolidays.special_public_holidays)
+
+
+def unknown_years(settings: dict[str, Any], years: Iterable[int]) -> list[int]:
+    """Return the years a plan's calendar would have to guess: neither the installed holiday
+    data nor the plan's calendar files give their official schedule."""
+    last = official_through(settings.get("country", "CN"))
+    covered = {int(y) for y in settings.get("calendar_schedules", {})}
+    if last is None:
+        return []
+    return sorted({y for y in years if y > last and y not in covered})
+
+
+def _schedules(settings: dict[str, Any]) -> dict[int, tuple[frozenset[date], frozenset[date]]]:
+    return {
+        int(year): (
+            frozenset(date.fromisoformat(d) for d in days["holidays"]),
+            frozenset(date.fromisoformat(d) for d in days["working_days"]),
+        )
+        for year, days in settings.get("calendar_schedules", {}).items()
+    }
+
+
 def calendar_for(settings: dict[str, Any], year: int) -> WorkCalendar:
     """Return the working-day calendar a plan's settings describe."""
     return WorkCalendar(
@@ -150,6 +198,7 @@ def calendar_for(settings: dict[str, Any], year: int) -> WorkCalendar:
         years=range(year, year + 2),
         extra_holidays=[date.fromisoformat(d) for d in settings.get("extra_holidays", [])],
         extra_working_days=[date.fromisoformat(d) for d in settings.get("extra_working_days", [])],
+        schedules=_schedules(settings),
     )
 
 
@@ -159,23 +208,23 @@ class Calendars:
     def get(self, settings: dict[str, Any], year: int) -> WorkCalendar:
         key = json.dumps(
             [
-                settings.get("country", "CN"),
-                settings.get("extra_holidays"),
-                settings.get("extra_working_days"),
+                {
+                    k: settings.get(k)
+                    for k in (
+                        "country",
+                        "extra_holidays",
+                        "extra_working_days",
+                        "calendar_schedules",
+                    )
+                },
                 year,
-            ]
+            ],
+            sort_keys=True,
         )
         return _calendar(key)
 
 
 @lru_cache(maxsize=64)
 def _calendar(key: str) -> WorkCalendar:
-    country, holidays_, working_days, year = json.loads(key)
-    return calendar_for(
-        {
-            "country": country,
-            "extra_holidays": holidays_ or [],
-            "extra_working_days": working_days or [],
-        },
-        year,
-    )
+    chosen, year = json.loads(key)
+    return calendar_for({k: v for k, v in chosen.items() if v is not None}, year)

@@ -114,6 +114,10 @@ class CompiledPlan:
     year: int
     issued: date | None
     issuer: str | None
+    chase_from: date | None
+    """the first day the plan is chased (default: the issue date)"""
+    closes_on: date
+    """the last day anything is owed: the period's end plus the grace in working days"""
     timezone: str
     locale: str
     office: str
@@ -122,6 +126,9 @@ class CompiledPlan:
     extra_working_days: tuple[date, ...]
     leadership: tuple[tuple[str | None, str], ...]
     notices: dict[str, Any]
+    numbering: dict[str, Any]
+    calendar_schedules: dict[str, dict[str, list[str]]]
+    """official schedules from the plan's calendar files: year -> holidays, working_days"""
     departments: tuple[DeptInfo, ...]
     tasks: tuple[TaskInfo, ...]
     metrics: tuple[MetricInfo, ...]
@@ -138,6 +145,10 @@ class CompiledPlan:
             "leadership": [list(p) for p in self.leadership],
             "notices": self.notices,
             "issuer": self.issuer,
+            "chase_from": self.chase_from.isoformat() if self.chase_from else None,
+            "closes_on": self.closes_on.isoformat(),
+            "numbering": self.numbering,
+            "calendar_schedules": self.calendar_schedules,
         }
 
 

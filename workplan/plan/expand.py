@@ -27,7 +27,16 @@ from workplan.plan.compiled import (
     TaskInfo,
     pace_value,
 )
-from workplan.plan.model import DEFAULT_POLICY, Department, Metric, Plan, Policy, Recurring, Task
+from workplan.plan.model import (
+    DEFAULT_POLICY,
+    CalendarFile,
+    Department,
+    Metric,
+    Plan,
+    Policy,
+    Recurring,
+    Task,
+)
 from workplan.plan.periods import (
     Occurrence,
     RecurrenceError,
@@ -64,10 +73,18 @@ BASE_RULES = _merge(Rules((), (), ()), DEFAULT_POLICY)
 
 
 class _Compiler:
-    def __init__(self, plan: Plan, source: Source, directories: list[tuple[Source, Any]]) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        source: Source,
+        directories: list[tuple[Source, Any]],
+        calendars: list[tuple[Source, CalendarFile]] | None = None,
+    ) -> None:
         self.plan = plan
         self.source = source
         self.directories = directories
+        self.calendars = calendars or []
+        self.ladders: set[Step] = set()
         self.out = _Collector()
         self.names: dict[str, str] = {}
         self.departments: list[DeptInfo] = []
@@ -178,6 +195,9 @@ class _Compiler:
                     ("calendar", "extra_holidays", i),
                     f"{day} is both an extra holiday and an extra working day",
                 )
+        schedules = self.schedules()
+        closes_on = self.closes_on(schedules)
+        self.check_numbering(rules, tasks)
         if self.out.problems:
             return None
         return CompiledPlan(
@@ -186,6 +206,8 @@ class _Compiler:
             year=plan.year,
             issued=plan.issued,
             issuer=plan.issuer,
+            chase_from=plan.chase_from or plan.issued,
+            closes_on=closes_on,
             timezone=plan.timezone,
             locale=plan.locale,
             office=office,
@@ -194,13 +216,82 @@ class _Compiler:
             extra_working_days=tuple(plan.calendar.extra_working_days),
             leadership=tuple((p.name, p.email) for p in plan.leadership),
             notices=plan.notices.model_dump(mode="json"),
+            numbering=plan.numbering.model_dump(mode="json", exclude_none=True),
+            calendar_schedules=schedules,
             departments=tuple(self.departments),
             tasks=tuple(sorted(tasks, key=lambda t: t.number)),
             metrics=tuple(metrics),
             obligations=tuple(obligations),
         )
 
+    def schedules(self) -> dict[str, dict[str, list[str]]]:
+        """The official schedules of the plan's calendar files, by year (checked)."""
+        out: dict[str, dict[str, list[str]]] = {}
+        for source, spec in self.calendars:
+            if spec.country.upper() != self.plan.calendar.country.upper():
+                self.out.add(
+                    source,
+                    ("country",),
+                    f"the file is {spec.country}'s schedule; the plan's calendar is "
+                    f"{self.plan.calendar.country}'s",
+                )
+                continue
+            if str(spec.year) in out:
+                self.out.add(source, ("year",), f"{spec.year} is given by two calendar files")
+            for key in ("holidays", "working_days"):
+                for i, day in enumerate(getattr(spec, key)):
+                    if day.year != spec.year:
+                        self.out.add(
+                            source, (key, i), f"{day} is not in {spec.year}, the file's year"
+                        )
+            for i, day in enumerate(spec.working_days):
+                if day in spec.holidays:
+                    self.out.add(
+                        source, ("working_days", i), f"{day} is both a holiday and a working day"
+                    )
+            out[str(spec.year)] = {
+                "holidays": sorted(d.isoformat() for d in spec.holidays),
+                "working_days": sorted(d.isoformat() for d in spec.working_days),
+            }
+        return out
+
+    def closes_on(self, schedules: dict[str, dict[str, list[str]]]) -> date:
+        """The last day the plan is chased: its period's end plus the grace, in working days."""
+        from workplan.plan.calendar import calendar_for
+
+        calendar = calendar_for(
+            {
+                "country": self.plan.calendar.country,
+                "extra_holidays": [d.isoformat() for d in self.plan.calendar.extra_holidays],
+                "extra_working_days": [
+                    d.isoformat() for d in self.plan.calendar.extra_working_days
+                ],
+                "calendar_schedules": schedules,
+            },
+            self.end.year,
+        )
+        if self.plan.grace == 0:
+            return self.end
+        return calendar.after(self.end, self.plan.grace)
+
+    def check_numbering(self, rules: Rules, tasks: list[TaskInfo]) -> None:
+        """Every numbered document must be a kind the plan sends."""
+        known = {"提示函", *(step.name for step in rules.escalate)}
+        known |= {step.name for step in self.ladders}
+        for name in self.plan.numbering.documents:
+            if name not in known:
+                close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.3)
+                hint = f"; did you mean '{close[0]}'?" if close else ""
+                self.out.add(
+                    self.source,
+                    ("numbering", "documents", name),
+                    f"the plan sends no document called '{name}'{hint} "
+                    f"(it sends: {'、'.join(sorted(known))})",
+                    key=True,
+                )
+
     def check_rules(self, rules: Rules, path: PathKey) -> None:
+        self.ladders.update(rules.escalate)
         levels = [s.level for s in rules.escalate]
         if levels != sorted(set(levels)):
             written = ", ".join(str(n) for n in levels)
@@ -483,15 +574,23 @@ class _Compiler:
 
 
 def compile_plan(
-    plan: Plan, source: Source, directories: list[tuple[Source, Any]]
+    plan: Plan,
+    source: Source,
+    directories: list[tuple[Source, Any]],
+    calendars: list[tuple[Source, CalendarFile]] | None = None,
 ) -> tuple[CompiledPlan | None, list[Problem]]:
     """Resolve and expand a plan; return it, or None and the problems found."""
-    compiler = _Compiler(plan, source, directories)
+    compiler = _Compiler(plan, source, directories, calendars)
     compiled = compiler.compile()
     if compiled is not None:
         # the compiled plan is a function of the validated models and of this code's version
         blob = "\n".join(
-            [__version__, plan.model_dump_json(), *(d.model_dump_json() for _, d in directories)]
+            [
+                __version__,
+                plan.model_dump_json(),
+                *(d.model_dump_json() for _, d in directories),
+                *(c.model_dump_json() for _, c in calendars or []),
+            ]
         )
         compiled = replace(compiled, fingerprint=hashlib.sha256(blob.encode()).hexdigest())
     return compiled, compiler.out.problems

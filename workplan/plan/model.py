@@ -78,6 +78,19 @@ def _due(value: Any) -> date | str:
     )
 
 
+_NUMBER_FORMAT = re.compile(r"^[^{}]*(\{(year|n)\}[^{}]*)*$")
+
+
+def _number_format(value: str) -> str:
+    _one_line(value)
+    if not _NUMBER_FORMAT.match(value) or "{n}" not in value:
+        raise ValueError(
+            f"'{value}' is not a document number format: write the text with {{n}} for the "
+            "sequence and optionally {year}, e.g. 巴南乡振督〔{year}〕{n}号"
+        )
+    return value
+
+
 def _checkpoint_value(value: Any) -> float | str:
     if isinstance(value, bool):
         raise ValueError("expected a number or 'pace'")
@@ -89,6 +102,7 @@ def _checkpoint_value(value: Any) -> float | str:
 
 
 Line = Annotated[str, AfterValidator(_one_line)]
+NumberFormat = Annotated[str, AfterValidator(_number_format)]
 Email = Annotated[str, AfterValidator(_email)]
 Slug = Annotated[str, AfterValidator(_slug)]
 Emails = Annotated[list[Email], BeforeValidator(_as_list), Field(min_length=1)]
@@ -139,6 +153,22 @@ class Directory(_Model):
     departments: list[Department]
 
 
+class CalendarFile(_Model):
+    """A year's official schedule of holidays and swapped working days, in a file of its own.
+
+    For a year the installed holiday data does not know yet (China's schedule for the next
+    year is published each November): several plans may point at the same file.
+    """
+
+    country: str = Field(default="CN", description="ISO 3166 code of the schedule")
+    year: int = Field(ge=2000, le=2100)
+    source: Line | None = Field(default=None, description="where the schedule was published")
+    holidays: list[date] = Field(description="the days off, including days moved by 调休")
+    working_days: list[date] = Field(
+        default_factory=list, description="weekend days that are working days (调休上班)"
+    )
+
+
 class Term(_Model):
     """A school term, for duties done once per term (每学期)."""
 
@@ -151,6 +181,11 @@ class CalendarSpec(_Model):
     """Which days are working days."""
 
     country: str = Field(default="CN", description="holiday calendar, ISO 3166 code")
+    files: Names = Field(
+        default_factory=list,
+        description="calendar files (relative to the plan) giving a year's official holidays "
+        "and swapped working days, for years the installed holiday data does not know",
+    )
     extra_holidays: list[date] = Field(default_factory=list)
     extra_working_days: list[date] = Field(default_factory=list)
     terms: list[Term] = Field(default_factory=list, description="school terms for 'every: term'")
@@ -294,6 +329,20 @@ class Notices(_Model):
     run_at: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
+class Numbering(_Model):
+    """How formal documents are numbered (文号): a format per kind of document."""
+
+    documents: dict[Line, NumberFormat] = Field(
+        default_factory=dict,
+        description="a format per document, keyed by its name as the plan calls it (提示函, "
+        "催办, 督办, 通报 …), e.g. 巴南乡振督〔{year}〕{n}号; kinds with the same format share "
+        "one sequence",
+    )
+    bulletin: NumberFormat | None = Field(
+        default=None, description="the monthly bulletin's issue number, e.g. 第{n}期"
+    )
+
+
 class Plan(_Model):
     """An annual work plan (工作要点) as written by the coordination office."""
 
@@ -302,6 +351,18 @@ class Plan(_Model):
     year: int = Field(ge=2000, le=2100)
     issued: date | None = None
     issuer: Line | None = None
+    chase_from: date | None = Field(
+        default=None,
+        description="the first day the plan is chased: occurrences due before it are shown but "
+        "never reminded or escalated; default: the issue date",
+    )
+    grace: int = Field(
+        default=20,
+        ge=0,
+        le=250,
+        description="working days after the plan's period ends during which it is still chased",
+    )
+    numbering: Numbering = Field(default_factory=Numbering)
     timezone: Annotated[str, AfterValidator(_zone)] = "Asia/Shanghai"
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)
     period: Period | None = Field(default=None, description="allow dates outside the year")

@@ -17,7 +17,7 @@ from workplan.errors import InvalidInput, Problem
 from workplan.plan import yamlsource
 from workplan.plan.compiled import CompiledPlan
 from workplan.plan.expand import compile_plan
-from workplan.plan.model import Directory, Plan
+from workplan.plan.model import CalendarFile, Directory, Plan
 from workplan.plan.yamlsource import PathKey, Source
 
 Model = TypeVar("Model", bound=BaseModel)
@@ -268,8 +268,30 @@ def read_plan(path: Path) -> LoadedPlan:
             complete = False
         else:
             directories.append((dsource, directory))
+    calendars: list[tuple[Source, CalendarFile]] = []
+    for i, name in enumerate(plan.calendar.files if plan else []):
+        shown = path.parent / name
+        if not shown.is_file():
+            problems.append(
+                source.problem(("calendar", "files", i), f"no such calendar file: {shown}")
+            )
+            complete = False
+            continue
+        try:
+            csource = yamlsource.load(shown)
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+            complete = False
+            continue
+        problems.extend(csource.problems)
+        spec = _validated(csource, CalendarFile, problems)
+        if spec is None:
+            complete = False
+        else:
+            calendars.append((csource, spec))
+            directory_files.append(shown.resolve())
     if plan is not None and complete:
-        compiled, more = compile_plan(plan, source, list(directories))
+        compiled, more = compile_plan(plan, source, list(directories), calendars)
         problems.extend(p for p in more if not _covered(p, problems))
         if compiled is not None and not problems:
             return LoadedPlan(compiled, path, text, tuple(directory_files))

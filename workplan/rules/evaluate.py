@@ -24,10 +24,14 @@ STAGE_WARN = 20
 STAGE_PACE = 30
 STAGE_OVERDUE = 100
 
+LEADERSHIP = "@leadership"
+"""The recipient that stands for the plan's leadership: one summary a day, never a copy each."""
+
 REMIND_NAME = "提醒"
 WARN_NAME = "提示函"
 PACE_NAME = "序时进度提示"
 REPORT_NAME = "报送提醒"
+BACKLOG_NAME = "计划生效前事项"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,12 +121,21 @@ def pace_of(m: MetricFacts, as_of: date) -> tuple[float, float, int, int] | None
 def _recipients(
     step_to: tuple[str, ...], owners: tuple[str, ...], lead: tuple[str, ...], office: str
 ) -> list[str]:
-    """Return the departments a notice is addressed to, for a set of roles."""
+    """Return who a notice is addressed to, for a set of roles.
+
+    Each recipient gets the notice as a line of its own letter: the departments that answer
+    for it, the office (a copy, for supervision) and the leadership (one summary a day).
+    """
+    out: list[str] = []
     if "owners" in step_to:
-        return list(owners)
-    if "lead" in step_to:
-        return [d for d in lead if d in owners] or list(owners[:1])
-    return [office]
+        out = list(owners)
+    elif "lead" in step_to:
+        out = [d for d in lead if d in owners] or list(owners[:1])
+    if "office" in step_to and office not in out:
+        out.append(office)
+    if "leadership" in step_to:
+        out.append(LEADERSHIP)
+    return out or [office]
 
 
 def _stage_for_reminder(
@@ -166,6 +179,7 @@ class _Evaluator:
         self.as_of = as_of
         self.cal = cal
         self.out: list[Intent] = []
+        self.before_plan: list[ObligationFacts] = []
         self._periods: dict[str, tuple[tuple[str, date, date], tuple[str, date, date]]] = {}
 
     def emit(
@@ -206,11 +220,16 @@ class _Evaluator:
         is_checkpoint = ob.kind == "checkpoint"
         if is_checkpoint and checkpoint_met(ob):
             return
+        chase_from = self.plan.chase_from
+        if chase_from is not None and ob.deadline < chase_from:
+            self.before_plan.append(ob)  # due before the plan took effect: never chased
+            return
         facts: dict[str, Any] = {
             "title": ob.title,
             "key": ob.key,
             "kind": ob.kind,
             "deadline": ob.deadline,
+            "owners": list(ob.owners),
         }
         if ob.deadline != ob.due:
             facts["planned"] = ob.due
@@ -286,6 +305,8 @@ class _Evaluator:
         return _About(m.task_id, m.task, f"m{m.id}", None, m.id, period, due, m.owners, m.lead)
 
     def pace(self, m: MetricFacts) -> None:
+        if self.plan.chase_from is not None and self.as_of < self.plan.chase_from:
+            return
         pace = pace_of(m, self.as_of)
         if pace is None:
             return
@@ -313,7 +334,45 @@ class _Evaluator:
                 "elapsed_days": elapsed,
                 "span_days": span,
                 "target": m.target,
+                "owners": list(m.owners),
             },
+        )
+
+    def backlog(self, obligations: list[ObligationFacts]) -> None:
+        """One summary to the office of what fell due before the plan took effect."""
+        assert self.plan.chase_from is not None
+        first = min(obligations, key=lambda o: (o.task, o.deadline))
+        rows = [
+            {
+                "task": o.task,
+                "key": o.key,
+                "title": o.title,
+                "deadline": o.deadline,
+                "owners": list(o.owners),
+                "value": o.latest if o.kind == "checkpoint" else None,
+                "target": o.target,
+                "unit": o.unit,
+            }
+            for o in sorted(obligations, key=lambda o: (o.task, o.deadline, o.key))
+        ]
+        self.out.append(
+            Intent(
+                self.plan.plan_id,
+                first.task_id,
+                first.task,
+                f"p{self.plan.plan_id}",
+                None,
+                None,
+                self.plan.office,
+                "backlog",
+                0,
+                BACKLOG_NAME,
+                self.plan.chase_from.isoformat(),
+                self.plan.chase_from,
+                STAGE_REMIND,
+                ("office",),
+                {"chase_from": self.plan.chase_from, "items": rows, "count": len(rows)},
+            )
         )
 
     def periods(self, cadence: str) -> tuple[tuple[str, date, date], tuple[str, date, date]]:
@@ -342,13 +401,19 @@ class _Evaluator:
             "cadence": m.report,
             "reported_on": reported,
             "value": m.latest,
+            "owners": list(m.owners),
         }
+        chase_from = self.plan.chase_from
+        # the first period the plan chases: the one its first chased day falls in
+        chased = period_of(m.report, chase_from) if chase_from and chase_from > first else None
         # the first period left without a report: the one after the last report's, or the
         # plan's first; its lateness grows until a report comes, through the whole ladder
         if reported is None or reported < first:
             missing = period_of(m.report, first)
         else:
             missing = period_of(m.report, period_of(m.report, reported)[2] + timedelta(days=1))
+        if chased is not None and missing[1] < chased[1]:
+            missing = chased
         missing_label, missing_start, missing_end = missing
         if missing_end < start and missing_start >= first and missing_end <= last:
             reached = _ladder(m.rules, missing_end, self.as_of, self.cal)
@@ -365,7 +430,7 @@ class _Evaluator:
                     facts=facts,
                 )
                 return
-        if end > last or start < first:
+        if end > last or start < first or (chased is not None and start < chased[1]):
             return  # the period is not the plan's to ask for
         stage = _stage_for_reminder(end, m.rules.remind, self.as_of, self.cal)
         if stage is not None:
@@ -382,10 +447,22 @@ class _Evaluator:
 
 
 def evaluate(plan: PlanFacts, as_of: date, calendar: WorkCalendar) -> list[Intent]:
-    """Return the notices owed on ``as_of`` for one plan, in a stable order."""
+    """Return the notices owed on ``as_of`` for one plan, in a stable order.
+
+    Nothing is owed before the plan takes effect (``chase_from``) or once it has closed (its
+    period's end plus the grace).  Occurrences
+    due before the plan took effect (``chase_from``) are never chased; while any of them is
+    open, the office is owed one summary of them, once (its key does not change).
+    """
+    if plan.closes_on is not None and as_of > plan.closes_on:
+        return []
+    if plan.chase_from is not None and as_of < plan.chase_from:
+        return []  # the departments have not received the plan yet
     evaluator = _Evaluator(plan, as_of, calendar)
     for ob in plan.obligations:
         evaluator.obligation(ob)
     for m in plan.metrics:
         evaluator.metric(m)
+    if evaluator.before_plan and plan.chase_from is not None and as_of >= plan.chase_from:
+        evaluator.backlog(evaluator.before_plan)
     return sorted(evaluator.out, key=lambda i: (i.task, i.subject, i.department, i.rule, i.level))

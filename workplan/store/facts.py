@@ -91,6 +91,14 @@ class PlanFacts:
     year: int
     obligations: tuple[ObligationFacts, ...] = ()
     metrics: tuple[MetricFacts, ...] = ()
+    chase_from: date | None = None
+    """the first day the plan is chased: earlier occurrences are shown, never chased"""
+    closes_on: date | None = None
+    """the last day anything is owed (the plan's period end plus its grace)"""
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 def _owners(value: str | None, lead: tuple[str, ...], co: tuple[str, ...]) -> tuple[str, ...]:
@@ -273,7 +281,12 @@ def _metric_query(as_of: date, plan_ids: list[int] | None, everything: bool) -> 
             (m.c.report == cadence, bindparam(f"start_{cadence}", first, type_=Day()))
             for cadence, first in _period_starts(as_of)
         ]
-        reported = and_(m.c.pace_start.is_(None), latest.c.as_of >= case(*starts, else_=null()))
+        # (NOT on a NULL drops the row: a metric never reported must stay, it owes the most)
+        reported = and_(
+            m.c.pace_start.is_(None),
+            latest.c.as_of.is_not(None),
+            latest.c.as_of >= case(*starts, else_=null()),
+        )
         query = query.where(~reported)
     return query.order_by(m.c.plan_id, m.c.id)
 
@@ -301,8 +314,11 @@ def read_facts(
         plan_query = plan_query.where(T_PLAN.c.id.in_(plan_ids))
     calendars = Calendars()
     plans: dict[int, tuple[str, int, WorkCalendar]] = {}
+    spans: dict[int, tuple[date | None, date | None]] = {}
     for row in conn.execute(plan_query):
-        plans[row.id] = (row.office, row.year, calendars.get(json.loads(row.settings), row.year))
+        settings = json.loads(row.settings)
+        plans[row.id] = (row.office, row.year, calendars.get(settings, row.year))
+        spans[row.id] = (_day(settings.get("chase_from")), _day(settings.get("closes_on")))
     rules_query = select(T_RULES.c.id, T_RULES.c.body)
     if plan_ids is not None:
         rules_query = rules_query.where(T_RULES.c.plan_id.in_(plan_ids))
@@ -436,7 +452,7 @@ def read_facts(
             )
         )
     facts = {
-        pid: PlanFacts(pid, office, year, tuple(obligations[pid]), tuple(metrics[pid]))
+        pid: PlanFacts(pid, office, year, tuple(obligations[pid]), tuple(metrics[pid]), *spans[pid])
         for pid, (office, year, _) in plans.items()
     }
     return facts, {pid: cal for pid, (_, _, cal) in plans.items()}

@@ -283,10 +283,28 @@ T_NOTICE = Table(
     Column("closed_on", Day()),
     # the evaluation that inserted it, so that a tick can tell what it added
     Column("batch", String(32)),
+    # the day its facts are for: the date of the letter that carries it (refreshed each morning
+    # while it waits to be sent)
+    Column("as_of", Day()),
+    # the letter it is a line of: one per recipient, kind of document and day (digest, 提示函,
+    # 催办, 督办, 通报 …); its lines share the Message-ID and the document number (文号)
+    Column("document", String(16)),
+    Column("doc_number", String()),
     UniqueConstraint("key"),
     Index("ix_notice_status", "status", "next_attempt_at"),
     Index("ix_notice_thread", "subject", "department"),
     Index("ix_notice_message", "message_id"),
+)
+
+# The document numbers (文号) given so far: one sequence per plan and series (the number
+# format with its year filled in, e.g. 巴南乡振督〔2023〕{n}号); taken in the transaction that
+# stores the document, so a retry, a crash or a second instance never reuses or skips one.
+T_SEQUENCE = Table(
+    "doc_sequence",
+    metadata,
+    Column("plan_id", Integer(), ForeignKey("plan.id"), primary_key=True),
+    Column("series", String(), primary_key=True),
+    Column("last", Integer(), nullable=False),
 )
 
 # An e-mail as it was sent: the office's record of who was told what, and when.
