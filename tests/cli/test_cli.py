@@ -54,7 +54,11 @@ def test_schema_is_json_schema() -> None:
 def test_load_status_and_reports(db_url: str) -> None:
     db = ("--db", db_url)
     out = run("load", EXAMPLE, *db).stdout
-    assert out == "loaded example-2023 new plan: 1 items, 17 dated obligations, 2 departments\n"
+    assert out == (
+        "loaded example-2023 new plan: 1 items, 17 dated obligations, 2 departments\n"
+        "  2 obligation(s) fall due before the plan takes effect on 2023-03-01: shown in "
+        "status, never chased\n"
+    )
     assert (
         run("load", EXAMPLE, *db).stdout == "example-2023: unchanged (version 1); nothing written\n"
     )

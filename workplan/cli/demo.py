@@ -34,22 +34,31 @@ def steps(plan_file: str, ledger: str, db: str, outbox: str) -> list[Step]:
             ("progress", "import", ledger, *on),
         ),
         Step(
-            "Wednesday 26 April, the morning evaluation. 区财政局 reported central-fund "
-            "disbursement at 25% on 20 April; at that pace since January it will not reach the "
-            "30% checkpoint on 30 April: a warning (提示函), not a plain reminder.",
-            ("tick", "--as-of", "2023-04-26", *on),
-        ),
-        Step(
-            "Thursday 4 May, the first working day after 30 April (1-3 May are the May Day "
-            "holiday): the checkpoint was missed (催办, with the shortfall), and April's 排查 "
-            "was not reported.",
-            ("tick", "--as-of", "2023-05-04", *on),
+            "Tuesday 9 May, the day the plan was issued: its first morning. Nothing that fell "
+            "due before it is chased (the office gets one list of what is still open), and each "
+            "department gets its reminders in one digest.",
+            ("tick", "--as-of", "2023-05-09", *on),
         ),
         Step(
             "Send them, as the service would at 09:00 that morning. With no SMTP server "
-            "configured, each message is written as an .eml file: one digest per department "
-            "for its reminders, each escalation on its own.",
-            ("run", "--once", "--now", "2023-05-04T09:00", "--outbox", outbox, *on),
+            "configured, each message is written as an .eml file: one letter per recipient, "
+            "kind and day.",
+            ("run", "--once", "--now", "2023-05-09T09:00", "--outbox", outbox, *on),
+        ),
+        Step(
+            "Monday 17 July. District-fund disbursement stands at 44% (reported 26 June); the "
+            "plan wants it at 序时进度 by 20 July (中旬), 55.07%: a warning (提示函).",
+            ("tick", "--as-of", "2023-07-17", *on),
+        ),
+        Step(
+            "Friday 21 July, the first working day after the checkpoint: 50% reported on 18 July "
+            "is short of it: 催办, numbered. The 提示函 of the 17th was never sent (no run that "
+            "week), so no letter claims it was.",
+            ("tick", "--as-of", "2023-07-21", *on),
+        ),
+        Step(
+            "Send them at 09:00.",
+            ("run", "--once", "--now", "2023-07-21T09:00", "--outbox", outbox, *on),
         ),
         Step(
             "The office's record of who was told what, and when:",
@@ -57,16 +66,15 @@ def steps(plan_file: str, ledger: str, db: str, outbox: str) -> list[Step]:
         ),
         Step(
             "And the full text of one of them, as it was sent:",
-            ("notices", "--show", "FIRST_SENT_TO_区财政局", "--db", db),
+            ("notices", "--show", "LAST_SENT_TO_区财政局", "--db", db),
         ),
         Step(
-            "Before the July meeting: where do 区财政局's items stand on 3 July? (52% on 26 June "
-            "met the June checkpoint and, late, April's.)",
-            ("status", "--as-of", "2023-07-03", "--department", "区财政局", *on),
+            "Before the July meeting: where do 区财政局's items stand on 21 July?",
+            ("status", "--as-of", "2023-07-21", "--department", "区财政局", *on),
         ),
         Step(
             "The same for scripts: --format csv (or json).",
-            ("status", "--as-of", "2023-07-03", "--department", "区财政局", "--format", "csv", *on),
+            ("status", "--as-of", "2023-07-21", "--department", "区财政局", "--format", "csv", *on),
         ),
         Step(
             "The office grants an extension for the 2025 project library; its clock restarts.",
@@ -137,7 +145,7 @@ def demo(ctx: click.Context, plan_file: Path, ledger: Path, directory: Path) -> 
         for old in outbox.glob("*.eml"):
             old.unlink()
     for step in steps(str(plan_file), str(ledger), str(db), str(outbox)):
-        args = [_first_sent(db, a) if a.startswith("FIRST_SENT_TO_") else a for a in step.args]
+        args = [_last_sent(db, a) if a.startswith("LAST_SENT_TO_") else a for a in step.args]
         if step.why:
             click.secho(f"\n# {step.why}", fg="cyan")
         click.secho("$ workplan " + " ".join(_quote(a) for a in args), bold=True)
@@ -151,18 +159,18 @@ def demo(ctx: click.Context, plan_file: Path, ledger: Path, directory: Path) -> 
     )
 
 
-def _first_sent(db: Path, placeholder: str) -> str:
-    """The id of the first notice sent to a department, for the demo's --show step."""
+def _last_sent(db: Path, placeholder: str) -> str:
+    """The id of the last notice sent to a department, for the demo's --show step."""
     from workplan.notices import record as outbox_log
     from workplan.store import db as store
     from workplan.store import refs
 
-    department = placeholder.removeprefix("FIRST_SENT_TO_")
+    department = placeholder.removeprefix("LAST_SENT_TO_")
     with store.connected(str(db)) as engine, store.reading(engine) as conn:
         rows = outbox_log.listing(
             conn, refs.find_plan(conn, None), status="sent", department=department
         )
-    return str(min(r["id"] for r in rows)) if rows else "0"
+    return str(max(r["id"] for r in rows)) if rows else "0"
 
 
 def _quote(arg: str) -> str:

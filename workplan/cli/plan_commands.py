@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -39,6 +40,8 @@ def validate(files: tuple[Path, ...]) -> None:
             f"{item.path}: ok: {c.id}, {len(c.tasks)} items, {len(c.obligations)} dated obligations, "
             f"{len(c.metrics)} metrics, {len(c.departments)} departments"
         )
+        for warning in plan_warnings(c):
+            click.echo(f"{item.path}: warning: {warning}", err=True)
     if problems:
         raise InvalidInput(problems)
 
@@ -90,6 +93,8 @@ def load_command(file: Path, dry_run: bool, db: str | None) -> None:
             now=now_utc(),
             dry_run=dry_run,
         )
+    for warning in plan_warnings(loaded.compiled):
+        click.echo(f"{file}: warning: {warning}", err=True)
     prefix = "would load" if dry_run else "loaded"
     if result.unchanged:
         click.echo(f"{result.plan}: unchanged (version {result.version}); nothing written")
@@ -102,3 +107,30 @@ def load_command(file: Path, dry_run: bool, db: str | None) -> None:
     if not result.created:
         for change in result.changes:
             click.echo(f"  {change}")
+    before = before_start(loaded.compiled)
+    if before:
+        click.echo(
+            f"  {before} obligation(s) fall due before the plan takes effect on "
+            f"{loaded.compiled.chase_from}: shown in status, never chased"
+        )
+
+
+def before_start(compiled: Any) -> int:
+    """Count the obligations due before a plan takes effect (its chase_from)."""
+    start = compiled.chase_from
+    return sum(1 for o in compiled.obligations if start is not None and o.due < start)
+
+
+def plan_warnings(compiled: Any) -> list[str]:
+    """Say what a plan's calendar would have to guess: years without an official schedule."""
+    from workplan.plan.calendar import unknown_years
+
+    first = min([compiled.year, *(o.due.year for o in compiled.obligations)])
+    years = range(first, compiled.closes_on.year + 1)
+    return [
+        f"the installed holidays data has no official schedule for {year}: its swapped working "
+        f"days (调休) are unknown and would be guessed wrong; upgrade the holidays package "
+        f"(pip install -U holidays) or give {year}'s holidays and working days in a calendar "
+        "file (calendar: {files: [...]})"
+        for year in unknown_years(compiled.settings(), years)
+    ]

@@ -48,19 +48,43 @@ def status(
         who = refs.find_department(conn, plan, department) if department else None
         tasks = read_tasks(conn, plan)
         everything, calendars = read_facts(conn, day, plan_ids=[plan.id], everything=True)
-        owed, _ = read_facts(conn, day, plan_ids=[plan.id])
         delivery = outbox_log.counts(conn, plan)
-    intents = evaluate(owed[plan.id], day, calendars[plan.id])
-    rows = task_statuses(tasks, everything[plan.id], intents, calendars[plan.id], day, who)
+    # the same facts, the same rules as the morning evaluation: status never says "behind"
+    # about a metric the evaluator owes nothing
+    facts = everything[plan.id]
+    intents = evaluate(facts, day, calendars[plan.id])
+    rows = task_statuses(tasks, facts, intents, calendars[plan.id], day, who)
+    closed = facts.closes_on is not None and day > facts.closes_on
     if fmt == "json":
         click.echo(
-            render.dump_json({"plan": plan.key, "as_of": day, "items": rows, "notices": delivery})
+            render.dump_json(
+                {
+                    "plan": plan.key,
+                    "as_of": day,
+                    "closed": closed,
+                    "chase_from": facts.chase_from,
+                    "closes_on": facts.closes_on,
+                    "items": rows,
+                    "notices": delivery,
+                }
+            )
         )
     elif fmt == "csv":
         click.echo(render.status_csv(rows), nl=False)
     else:
         title = f"{plan.title} — as of {day}" + (f" — {who}" if who else "")
         render.status_table(rows, title, Console(soft_wrap=False))
+        early = sum(len(r.before_plan) for r in rows)
+        if early:
+            click.echo(
+                f"{early} obligation(s) due before the plan took effect on {facts.chase_from} "
+                "are still open: shown here, never chased (see --format json, before_plan)"
+            )
+        if closed:
+            click.echo(
+                f"the plan closed on {facts.closes_on} (its period's end and its grace): "
+                "nothing more is owed for it"
+            )
         if delivery.get("failed") or delivery.get("retrying"):
             click.echo(
                 f"notices: {delivery.get('failed', 0)} failed, {delivery.get('retrying', 0)} to retry "
@@ -155,7 +179,7 @@ def simulate(
         produced = simulate_plan(
             loaded, first, last, progress=progress_file, on_day=lambda _d: bar.update(1)
         )
-    rows = render.notice_rows([(s.day, s.intent) for s in produced])
+    rows = render.notice_rows([(s.day, s.intent) for s in produced.notices])
     if fmt == "json":
         click.echo(render.notice_json(rows))
     elif fmt == "csv":
@@ -165,3 +189,4 @@ def simulate(
         if not summary:
             render.notice_table(rows, f"{loaded.compiled.title}: notices {first} – {last}", console)
         render.simulation_summary(rows, console)
+        click.echo(render.letters_summary(produced.letters))

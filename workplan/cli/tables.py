@@ -290,6 +290,21 @@ def simulation_summary(rows: list[tuple[Any, ...]], console: Console) -> None:
     console.print(table)
 
 
+def letters_summary(letters: list[Any]) -> str:
+    """Say how many messages a replay sends, and the most any one recipient gets in a day."""
+    if not letters:
+        return "0 messages"
+    per_day: dict[tuple[Any, str], int] = {}
+    for letter in letters:
+        per_day[(letter.day, letter.recipient)] = per_day.get((letter.day, letter.recipient), 0) + 1
+    (day, recipient), most = max(per_day.items(), key=lambda kv: (kv[1], kv[0][0]))
+    days = len({d for d, _ in per_day})
+    return (
+        f"{len(letters)} messages on {days} days; at most {most} to one recipient on one day "
+        f"({recipient}, {day})"
+    )
+
+
 def notices_table(rows: list[dict[str, Any]], title: str, console: Console) -> None:
     """Print the outbox, one notice a line."""
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from workplan.notices.outbox import tick
 from workplan.plan.calendar import calendar_for
@@ -33,6 +33,24 @@ class Simulated:
     intent: Intent
 
 
+@dataclass(frozen=True)
+class Mailed:
+    """A letter the replay would send: to whom, on which day, of which kind."""
+
+    day: date
+    recipient: str
+    document: str
+    lines: int
+
+
+@dataclass
+class Replay:
+    """What a replay produced: the notices owed and the letters that carry them."""
+
+    notices: list[Simulated]
+    letters: list[Mailed]
+
+
 def simulate(
     plan: LoadedPlan,
     start: date,
@@ -40,7 +58,7 @@ def simulate(
     *,
     progress: Path | None = None,
     on_day: Callable[[date], None] | None = None,
-) -> list[Simulated]:
+) -> Replay:
     """Return every notice the plan would produce from ``start`` to ``end``, day by day.
 
     Each working day is evaluated as the service would at its morning run; the notices owed
@@ -50,6 +68,7 @@ def simulate(
     zone = ZoneInfo(compiled.timezone)
     calendar = calendar_for(compiled.settings(), compiled.year)
     out: list[Simulated] = []
+    letters: list[Mailed] = []
     with tempfile.TemporaryDirectory(prefix="workplan-simulate-") as scratch:
         engine = store.open_store(f"sqlite:///{Path(scratch) / 'simulate.db'}", create=True)
         try:
@@ -64,6 +83,14 @@ def simulate(
                     morning = datetime.combine(day, time(8, 30), zone)
                     with engine.begin() as conn:
                         result = tick(conn, day, morning)
+                        for recipient, document, lines in conn.execute(
+                            select(T_NOTICE.c.department, T_NOTICE.c.document, func.count())
+                            .where(T_NOTICE.c.status == "pending")
+                            .group_by(
+                                T_NOTICE.c.message_id, T_NOTICE.c.department, T_NOTICE.c.document
+                            )
+                        ):
+                            letters.append(Mailed(day, recipient, document, lines))
                         conn.execute(
                             update(T_NOTICE)
                             .where(T_NOTICE.c.status == "pending")
@@ -75,4 +102,4 @@ def simulate(
                 day += timedelta(days=1)
         finally:
             engine.dispose()
-    return out
+    return Replay(out, letters)

@@ -11,6 +11,7 @@ from workplan.rules.evaluate import (
     STAGE_OVERDUE,
     Intent,
     checkpoint_met,
+    meets,
     pace_of,
 )
 from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts
@@ -66,6 +67,8 @@ class TaskStatus:
     metrics: list[MetricStatus] = field(default_factory=list)
     done: int = 0
     total: int = 0
+    before_plan: list[ObligationStatus] = field(default_factory=list)
+    """open obligations due before the plan took effect: shown, never chased"""
 
 
 def is_done(ob: ObligationFacts, as_of: date) -> bool:
@@ -75,21 +78,39 @@ def is_done(ob: ObligationFacts, as_of: date) -> bool:
     return ob.done_on is not None and ob.done_on <= as_of
 
 
-def _metric_status(m: MetricFacts, points: list[ObligationFacts], as_of: date) -> MetricStatus:
+def metric_state(
+    m: MetricFacts, points: list[ObligationFacts], owed: list[Intent], as_of: date
+) -> str:
+    """Return a metric's state from the notices the evaluator owes for it today.
+
+    One state, one rule: "missed" when a checkpoint's ladder is running, "no report" when a
+    report is overdue, "behind" when a warning or a pace notice is owed; otherwise what the
+    values say: "met", "on track", or "no report" while nothing has been reported yet.
+    """
+    rules = {i.rule for i in owed}
+    if "overdue" in rules:
+        return "missed"
+    if "report-overdue" in rules:
+        return "no report"
+    if rules & {"warn", "pace"}:
+        return "behind"
+    upcoming = [o for o in points if o.deadline >= as_of]
+    reached = (
+        m.target is not None and m.latest is not None and meets(m.direction, m.latest, m.target)
+    )
+    if reached or (points and not upcoming and all(checkpoint_met(o) for o in points)):
+        return "met"
+    if m.latest is None:
+        return "no report"
+    return "on track"
+
+
+def _metric_status(
+    m: MetricFacts, points: list[ObligationFacts], owed: list[Intent], as_of: date
+) -> MetricStatus:
     points = sorted(points, key=lambda o: o.deadline)
     upcoming = [o for o in points if o.deadline >= as_of]
-    missed = [o for o in points if o.deadline < as_of and not checkpoint_met(o)]
     nxt = upcoming[0] if upcoming else None
-    if missed:
-        state = "missed"
-    elif nxt is None:
-        state = "met" if points else "no checkpoint"
-    elif m.latest is None:
-        state = "no report"
-    elif checkpoint_met(nxt):
-        state = "met" if len(upcoming) == 1 else "on track"
-    else:
-        state = "behind"
     pace = pace_of(m, as_of)
     expected, gap = (pace[0], pace[1]) if pace else (None, None)
     return MetricStatus(
@@ -102,7 +123,7 @@ def _metric_status(m: MetricFacts, points: list[ObligationFacts], as_of: date) -
         nxt.deadline if nxt else None,
         nxt.target if nxt else None,
         m.target,
-        state,
+        metric_state(m, points, owed, as_of),
         expected,
         gap,
     )
@@ -156,11 +177,18 @@ def task_statuses(
         ):
             continue
         open_obs = [ob for ob in obligations if not is_done(ob, as_of)]
-        overdue = [status_of(ob) for ob in open_obs if ob.deadline < as_of]
+        start = facts.chase_from
+        early = [ob for ob in open_obs if start is not None and ob.deadline < start]
+        overdue = [status_of(ob) for ob in open_obs if ob.deadline < as_of and ob not in early]
         upcoming = [ob for ob in open_obs if ob.deadline >= as_of]
         next_due = status_of(upcoming[0]) if upcoming else None
         metrics = [
-            _metric_status(m, [o for o in obligations if o.metric_id == m.id], as_of)
+            _metric_status(
+                m,
+                [o for o in obligations if o.metric_id == m.id],
+                [i for i in intents if i.metric_id == m.id],
+                as_of,
+            )
             for m in sorted(metrics_by_task.get(task.id, []), key=lambda m: m.id)
         ]
         if task.signed_off_at is not None:
@@ -190,6 +218,7 @@ def task_statuses(
                 metrics,
                 len(obligations) - len(open_obs),
                 len(obligations),
+                [status_of(ob) for ob in early],
             )
         )
     return out
