@@ -125,11 +125,13 @@ def test_load_status_and_reports(db_url: str) -> None:
     [item] = data["items"]
     assert item["state"] == "overdue"
     assert [o["key"] for o in item["overdue"]] == [
-        "dispatch@2023-02",
         "dispatch@2023-03",
         "dispatch@2023-04",
         "central-disbursement#1",
     ]
+    # February's fell due before the plan took effect (issued 1 March): shown, not overdue
+    assert [o["key"] for o in item["before_plan"]] == ["dispatch@2023-02"]
+    assert data["chase_from"] == "2023-03-01"
     assert item["overdue"][-1]["value"] == 25
     assert item["next_due"]["key"] == "dispatch@2023-05"
     assert item["next_due"]["working_days"] == 16
@@ -142,7 +144,7 @@ def test_load_status_and_reports(db_url: str) -> None:
         )
     )
     assert rows[0]["next_due_key"] == "dispatch@2023-05"
-    assert rows[0]["overdue_count"] == "4"
+    assert rows[0]["overdue_count"] == "3"
 
 
 def test_status_table_aligns_wide_characters(db_url: str) -> None:
