@@ -30,7 +30,7 @@ from workplan.channels.config import DeliverySettings, close_all, open_channels
 from workplan.errors import StoreError
 from workplan.notices.dispatch import DispatchResult, DispatchSettings, Renderer, dispatch
 from workplan.notices.outbox import tick
-from workplan.plan.calendar import calendar_for
+from workplan.plan.calendar import calendar_for, unknown_years
 from workplan.store import db as store
 from workplan.store.refs import PlanRef, all_plans
 from workplan.store.tables import T_EVAL
@@ -136,6 +136,13 @@ class Service:
     def evaluate(self, clock: PlanClock, day: date) -> None:
         """Evaluate one local date for one plan (a no-op on a day already evaluated)."""
         calendar = calendar_for(clock.plan.settings, clock.plan.year)
+        for year in unknown_years(clock.plan.settings, [day.year]):
+            log.warning(
+                "%s: the calendar has no official schedule for %d (its 调休 are unknown): "
+                "upgrade the holidays package or give the year in a calendar file",
+                clock.plan.key,
+                year,
+            )
         if not calendar.is_working_day(day):
             return
         with self.lock, self.engine.begin() as conn:

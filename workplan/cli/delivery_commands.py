@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
 from workplan.cli.options import (
     DAY,
+    business_clock,
     config_option,
     db_option,
     delivery_settings,
     format_option,
+    now_option,
     now_utc,
     outbox_option,
     owner_name,
@@ -29,6 +30,7 @@ from workplan.errors import InvalidInput
     "--dry-run", is_flag=True, help="print what would be sent now; send and change nothing"
 )
 @click.option("--ignore-hours", is_flag=True, help="send outside the plans' sending hours")
+@now_option
 @config_option
 @outbox_option
 @templates_option
@@ -36,6 +38,7 @@ from workplan.errors import InvalidInput
 def dispatch_command(
     dry_run: bool,
     ignore_hours: bool,
+    pinned: datetime | None,
     config: Path | None,
     outbox_dir: Path | None,
     templates_dir: Path | None,
@@ -55,9 +58,10 @@ def dispatch_command(
     delivery = delivery_settings(config, outbox_dir)
     settings = DispatchSettings(ignore_hours=ignore_hours, sender=delivery.sender)
     templates = renderer(templates_dir)
+    clock = business_clock(pinned, db)
     with store.connected(db) as engine:
         if dry_run:
-            composed = preview(engine, templates, now=now_utc(), settings=settings)
+            composed = preview(engine, templates, now=clock(), settings=settings)
             for item in composed:
                 click.echo(
                     f"--- {item.outgoing.message_id} to {', '.join(item.outgoing.recipients)}"
@@ -69,7 +73,13 @@ def dispatch_command(
         channels = open_channels(delivery)
         try:
             result = dispatch(
-                engine, channels, templates, now=now_utc, owner=owner_name(), settings=settings
+                engine,
+                channels,
+                templates,
+                now=clock,
+                owner=owner_name(),
+                settings=settings,
+                wall=now_utc,
             )
         finally:
             close_all(channels)
@@ -94,12 +104,7 @@ def dispatch_command(
 @click.option(
     "--once", is_flag=True, help="catch up, send what is due, and exit (for cron or a backfill)"
 )
-@click.option(
-    "--now",
-    "pinned",
-    type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
-    help="with --once: act as if it were this local time in the plans' zone (replays, tests)",
-)
+@now_option
 @click.option(
     "--lease",
     type=click.FloatRange(min=0.1),
@@ -133,7 +138,6 @@ def run(
     from workplan.notices.dispatch import DispatchSettings
     from workplan.service import Service, SingleService
     from workplan.store import db as store
-    from workplan.store import refs
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -142,14 +146,7 @@ def run(
         raise click.UsageError("--now goes with --once")
     delivery = delivery_settings(config, outbox_dir)
     url = store.database_url(db)
-    clock = now_utc
-    if pinned is not None:
-        with store.connected(db) as engine, store.reading(engine) as conn:
-            zone = ZoneInfo(refs.all_plans(conn, None)[0].timezone)
-        fixed = pinned.replace(tzinfo=zone)
-
-        def clock() -> datetime:
-            return fixed
+    clock = business_clock(pinned, db)
 
     with SingleService(url), store.connected(db) as engine:
         service = Service(

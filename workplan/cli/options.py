@@ -149,3 +149,26 @@ def owner_name() -> str:
     import socket
 
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def now_option(func: F) -> F:
+    return click.option(
+        "--now",
+        "pinned",
+        type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+        help="act as if it were this local time in the plans' zone (a replay, a backfill); "
+        "real time still times claims and is kept as the send time",
+    )(func)
+
+
+def business_clock(pinned: datetime | None, db: str | None) -> Callable[[], datetime]:
+    """Return the business clock: real time, or the --now pinned in the plans' zone."""
+    if pinned is None:
+        return now_utc
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    with store.connected(db) as engine, store.reading(engine) as conn:
+        zone = ZoneInfo(refs.all_plans(conn, None)[0].timezone)
+    fixed = pinned.replace(tzinfo=zone)
+    return lambda: fixed

@@ -108,6 +108,7 @@ def tick(as_of: date | None, fmt: str, plan_key: str | None, db: str | None) -> 
 
     from workplan.cli import tables as render
     from workplan.notices import outbox
+    from workplan.plan.calendar import unknown_years
     from workplan.store import db as store
     from workplan.store import refs
 
@@ -116,7 +117,15 @@ def tick(as_of: date | None, fmt: str, plan_key: str | None, db: str | None) -> 
             plans = refs.all_plans(conn, plan_key)
         groups: dict[date, list[int]] = {}
         for plan in plans:
-            groups.setdefault(as_of or today_in(plan.timezone), []).append(plan.id)
+            day = as_of or today_in(plan.timezone)
+            groups.setdefault(day, []).append(plan.id)
+            for year in unknown_years(plan.settings, [day.year]):
+                click.echo(
+                    f"warning: {plan.key}: the calendar has no official schedule for {year} "
+                    "(its swapped working days are unknown); upgrade the holidays package or "
+                    "give the year in a calendar file",
+                    err=True,
+                )
         results = []
         for day, ids in sorted(groups.items()):
             with engine.begin() as conn:

@@ -306,21 +306,24 @@ def letters_summary(letters: list[Any]) -> str:
 
 
 def notices_table(rows: list[dict[str, Any]], title: str, console: Console) -> None:
-    """Print the outbox, one notice a line."""
+    """Print the outbox, one notice a line: the letter's date and number (business time) and
+    when it was actually sent (real time, UTC), which differ in a replay or a backfill."""
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("ID", "Owed on", "Item", "Department", "Notice", "About", "Status", "Sent (UTC)"):
+    for name in ("ID", "Item", "Department", "Notice", "About", "No.", "Dated", "Status"):
         table.add_column(name, no_wrap=True, overflow="ellipsis")
+    table.add_column("Sent (real, UTC)", no_wrap=True)
     table.add_column("Error", overflow="fold", max_width=40)
     for r in rows:
-        sent = r["sent_at"].strftime("%m-%d %H:%M") if r["sent_at"] else "–"
+        sent = r["sent_at"].strftime("%Y-%m-%d %H:%M") if r["sent_at"] else "–"
         status = r["status"] + (" (dup?)" if r["possible_duplicate"] else "")
         table.add_row(
             str(r["id"]),
-            f"{r['evaluated_on']:%m-%d}",
             item_label(r["item"]),
             r["department"],
             r["notice"],
             _short(str(r["about"]), 28),
+            r["number"] or "–",
+            f"{r['dated']:%Y-%m-%d}",
             status,
             sent,
             r["error"] or "",
@@ -333,8 +336,9 @@ def notice_record(record: Any) -> str:
     n = record.notice
     lines = [
         f"notice {n['id']}: {n['item']} {n['about']} — {n['notice']} to {n['department']}",
-        f"status {n['status']} after {n['attempts']} attempt(s)"
-        + (f", sent {n['sent_at']:%Y-%m-%d %H:%M} UTC" if n["sent_at"] else "")
+        (f"document {n['number']}, " if n["number"] else "")
+        + f"dated {n['dated']:%Y-%m-%d}; status {n['status']} after {n['attempts']} attempt(s)"
+        + (f", sent {n['sent_at']:%Y-%m-%d %H:%M} UTC (real time)" if n["sent_at"] else "")
         + (" (possibly a duplicate)" if n["possible_duplicate"] else ""),
     ]
     if n["error"]:
