@@ -126,7 +126,7 @@ def test_escalations_thread_under_the_first_notice(world: World, smtp_server: Sm
     messages = [r.message for r in smtp_server.received]
     lead = [m for m in messages if m["To"].addresses[0].display_name == "区乡村振兴局"]
     about = [m for m in lead if "中央衔接资金支出进度" in m.get_body(("plain",)).get_content()]  # type: ignore[union-attr]
-    first, *later = about
+    _first, *later = about
     assert later, "the 催办 and the 督办 follow the first warning"
     # each letter threads under the oldest conversation with the department about its items
     for m in later:

@@ -83,17 +83,17 @@ def metric_state(
 ) -> str:
     """Return a metric's state from the notices the evaluator owes for it today.
 
-    One state, one rule: "missed" when a checkpoint's ladder is running, "no report" when a
-    report is overdue, "behind" when a warning or a pace notice is owed; otherwise what the
+    One state, one rule: "missed" when a checkpoint's ladder is running, "behind" when a
+    warning or a pace notice is owed, "no report" when a report is overdue; otherwise what the
     values say: "met", "on track", or "no report" while nothing has been reported yet.
     """
     rules = {i.rule for i in owed}
     if "overdue" in rules:
         return "missed"
-    if "report-overdue" in rules:
-        return "no report"
     if rules & {"warn", "pace"}:
         return "behind"
+    if "report-overdue" in rules:
+        return "no report"
     upcoming = [o for o in points if o.deadline >= as_of]
     reached = (
         m.target is not None and m.latest is not None and meets(m.direction, m.latest, m.target)
