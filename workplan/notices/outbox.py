@@ -22,7 +22,7 @@ from workplan.notices.numbers import number_format, take
 from workplan.rules.evaluate import STAGE_OVERDUE, STAGE_WARN, WARN_NAME, Intent, evaluate
 from workplan.store.db import bulk_insert, dumps
 from workplan.store.facts import read_facts
-from workplan.store.tables import T_DEPT, T_EVAL, T_NOTICE, T_PLAN, Day
+from workplan.store.tables import T_DEPT, T_EVAL, T_NOTICE, T_PLAN
 
 WAITING = ("pending", "retrying")
 
@@ -265,24 +265,32 @@ def form_letters(conn: Connection, plan_ids: list[int], day: date) -> int:
         if document == DIGEST and not plans[r.plan_id].digest:
             document = f"{DIGEST}:{r.id}"  # the plan asked for one letter a reminder
         groups.setdefault((r.plan_id, r.department, document), []).append(r.id)
-    open_letter = select(T_NOTICE.c.message_id, T_NOTICE.c.doc_number).where(
-        T_NOTICE.c.plan_id == bindparam("plan_id"),
-        T_NOTICE.c.department == bindparam("department"),
-        T_NOTICE.c.document == bindparam("document"),
-        T_NOTICE.c.as_of == bindparam("day", type_=Day()),
-        T_NOTICE.c.message_id.is_not(None),
-        T_NOTICE.c.status == "pending",
-        T_NOTICE.c.attempts == 0,
-    )
+    # the day's letters still waiting, none of them claimed yet: they take later notices
+    waiting: dict[tuple[int, str, str], tuple[str, str | None]] = {}
+    for plan_id, department, document, mid, number in conn.execute(
+        select(
+            T_NOTICE.c.plan_id,
+            T_NOTICE.c.department,
+            T_NOTICE.c.document,
+            T_NOTICE.c.message_id,
+            T_NOTICE.c.doc_number,
+        )
+        .where(
+            T_NOTICE.c.plan_id.in_(sorted(plans)),
+            T_NOTICE.c.as_of == day,
+            T_NOTICE.c.message_id.is_not(None),
+            T_NOTICE.c.status == "pending",
+            T_NOTICE.c.attempts == 0,
+        )
+        .distinct()
+    ):
+        waiting[(plan_id, department, document)] = (mid, number)
     made = 0
     params = []
     for (plan_id, department, document), ids in groups.items():
         plan = plans[plan_id]
         kind = document.split(":")[0]
-        found = conn.execute(
-            open_letter.limit(1),
-            {"plan_id": plan_id, "department": department, "document": kind, "day": day},
-        ).first()
+        found = waiting.get((plan_id, department, document))
         if found is not None:
             mid, number = found
         else:
