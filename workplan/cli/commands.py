@@ -11,6 +11,7 @@ from workplan.cli.plan_commands import load_command, schema, validate
 from workplan.cli.record_commands import done, extend, progress, signoff
 from workplan.cli.status_commands import simulate, status, tick
 from workplan.cli.store_commands import upgrade
+from workplan.cli.web_commands import links, password_hash, serve
 
 
 @click.group(cls=WorkplanGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -40,6 +41,9 @@ for command in (
     notices,
     templates,
     upgrade,
+    serve,
+    links,
+    password_hash,
     demo,
 ):
     cli.add_command(command)

@@ -348,3 +348,47 @@ T_EVENT = Table(
     Column("detail", Text(), nullable=False),
     Column("at", Instant(), nullable=False),
 )
+
+# Links in letters (a department's report page): revoked by the office.  A token issued at or
+# before ``revoked_before`` for this plan and department (or with this nonce) is refused.
+T_LINK_REVOKED = Table(
+    "link_revocation",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("plan_key", String(64), nullable=False),
+    Column("department", String()),
+    Column("nonce", String(32)),
+    Column("revoked_before", Instant(), nullable=False),
+    Column("by", String(), nullable=False),
+    Column("at", Instant(), nullable=False),
+    Index("ix_link_revocation_who", "plan_key", "department"),
+)
+
+# What was reported through the web pages: who (department, via which link or office login),
+# when and from where, and the evidence file (佐证) when one was attached.
+T_WEB_REPORT = Table(
+    "web_report",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    _plan_id(index=True),
+    Column("task_id", Integer(), ForeignKey("task.id"), nullable=False),
+    Column("department", String(), nullable=False),
+    Column("via", String(), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("progress_id", Integer(), ForeignKey("progress.id")),
+    Column("obligation_id", Integer(), ForeignKey("obligation.id")),
+    Column("address", String()),
+    Column("at", Instant(), nullable=False),
+    Column("evidence_name", String()),
+    Column("evidence_path", String()),
+    Column("evidence_type", String()),
+    Column("evidence_size", Integer()),
+)
+
+# Forms already submitted (a one-time nonce per form): a replayed form records nothing.
+T_FORM_USED = Table(
+    "form_used",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("at", Instant(), nullable=False),
+)

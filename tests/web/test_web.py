@@ -1,0 +1,521 @@
+"""The web pages against the real app on a real database, through httpx (Starlette's client).
+
+Each attack the issue names is tried: a tampered, expired or revoked link, another
+department's item, a replayed or forged form, script in a note and in plan text, an oversized
+or disguised upload.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+from starlette.testclient import TestClient
+
+from tests.conftest import PLANS
+from workplan.cli.commands import cli
+from workplan.store import links
+from workplan.store.db import open_store
+from workplan.store.tables import T_NOTICE, T_OBL, T_PROGRESS, T_WEB_REPORT
+from workplan.web.app import WebSettings, create_app
+from workplan.web.auth import check_password, hash_password
+
+SECRET = "test-secret-0123456789abcdef"
+PASSWORD = "办公室-pass"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def run(*args: str, code: int = 0, env: dict[str, str] | None = None) -> str:
+    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "160", **(env or {})})
+    assert "Traceback" not in result.output, result.output
+    assert result.exit_code == code, (result.output, result.exception)
+    return result.output
+
+
+@dataclass
+class Site:
+    db: str
+    client: TestClient
+    files: Path
+
+    def link(self, department: str, *, days: float = 30, now: datetime | None = None) -> str:
+        start = now or datetime.now(UTC)
+        return links.issue(SECRET, "banan-2023", department, start, timedelta(days=days))
+
+    def enter(self, department: str) -> None:
+        response = self.client.get(f"/r/{self.link(department)}", follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/d"
+
+    def form(self, path: str = "/d", index: int = 0) -> str:
+        page = self.client.get(path)
+        assert page.status_code == 200, page.text
+        return re.findall(r'name="form" value="([^"]+)"', page.text)[index]
+
+    def count(self, table: object) -> int:
+        engine = open_store(self.db)
+        with engine.connect() as conn:
+            found = conn.execute(select(func.count()).select_from(table)).scalar()  # type: ignore[arg-type]
+        engine.dispose()
+        return int(found or 0)
+
+    def login(self) -> None:
+        token = self.form("/office/login")
+        response = self.client.post(
+            "/office/login", data={"form": token, "password": PASSWORD}, follow_redirects=False
+        )
+        assert response.status_code == 303, response.text
+
+
+def make_site(db_url: str, tmp_path: Path, plan: Path, as_of: date, **extra: object) -> Site:
+    run("load", str(plan), "--db", db_url)
+    values: dict[str, object] = {
+        "office_password_hash": hash_password(PASSWORD, iterations=1000),
+        "as_of": as_of,
+        **extra,
+    }
+    settings = WebSettings(db_url=db_url, secret=SECRET, files=tmp_path / "evidence", **values)  # type: ignore[arg-type]
+    return Site(db_url, TestClient(create_app(settings)), tmp_path / "evidence")
+
+
+@pytest.fixture
+def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
+    made = make_site(db_url, tmp_path, PLANS / "banan-2023.yaml", date(2023, 5, 4))
+    with made.client:
+        yield made
+
+
+def report_35(site: Site) -> None:
+    site.enter("区财政局")
+    page = site.client.get("/d").text
+    forms = re.findall(r'<form method="post" action="/d/report">(.*?)</form>', page, re.S)
+    central = next(f for f in forms if 'value="central-disbursement"' in f)
+    token = re.search(r'name="form" value="([^"]+)"', central)
+    assert token is not None
+    response = site.client.post(
+        "/d/report",
+        data={"form": token[1], "task": "16", "metric": "central-disbursement", "value": "35"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def escalations(db: str, key: str) -> list[tuple[str, int]]:
+    engine = open_store(db)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(T_NOTICE.c.level_name, T_NOTICE.c.level)
+            .select_from(T_NOTICE.join(T_OBL, T_OBL.c.id == T_NOTICE.c.obligation_id))
+            .where(T_OBL.c.key == key, T_NOTICE.c.department == "区财政局")
+            .order_by(T_NOTICE.c.id)
+        ).all()
+    engine.dispose()
+    return [(r[0], r[1]) for r in rows]
+
+
+def test_the_link_opens_the_department_page_and_leaves_no_token_in_the_address(
+    site: Site,
+) -> None:
+    token = site.link("区财政局")
+    response = site.client.get(f"/r/{token}", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/d"
+    page = site.client.get("/d")
+    assert page.status_code == 200
+    assert "区财政局：报送" in page.text
+    assert "中央衔接资金支出进度" in page.text
+    assert token not in page.text
+    # the 序时进度 the metric is measured against on 4 May: 30% by 30 April, pro rata
+    assert "序时进度" in page.text
+    for name in ("content-security-policy", "x-frame-options", "referrer-policy"):
+        assert name in page.headers
+    assert page.headers["referrer-policy"] == "no-referrer"
+
+
+def test_a_report_on_the_page_stops_the_ladder_as_a_cli_report_would(site: Site) -> None:
+    run("tick", "--as-of", "2023-05-04", "--db", site.db)
+    assert escalations(site.db, "central-disbursement#1") == [("催办", 1)]
+    report_35(site)
+    for day in range(5, 20):
+        run("tick", "--as-of", f"2023-05-{day:02d}", "--db", site.db)
+    assert escalations(site.db, "central-disbursement#1") == [("催办", 1)]
+    engine = open_store(site.db)
+    with engine.connect() as conn:
+        row = conn.execute(select(T_WEB_REPORT)).mappings().one()
+    engine.dispose()
+    assert row["department"] == "区财政局" and row["via"].startswith("link ")
+    assert row["address"] == "testclient" and row["progress_id"] is not None
+
+
+def test_without_the_report_the_ladder_goes_on(site: Site) -> None:
+    for day in range(4, 20):
+        run("tick", "--as-of", f"2023-05-{day:02d}", "--db", site.db)
+    # 督办 goes to the lead (区乡村振兴局); 区财政局 is told again at 通报
+    assert [level for _, level in escalations(site.db, "central-disbursement#1")] == [1, 3]
+
+
+def test_a_tampered_token_is_refused(site: Site) -> None:
+    token = site.link("区财政局")
+    payload, _, signature = token.partition(".")
+    other = links.issue(SECRET, "banan-2023", "区乡村振兴局", datetime.now(UTC), timedelta(days=3))
+    for forged in (
+        f"{other.partition('.')[0]}.{signature}",  # another department's payload, this signature
+        f"{payload}.{signature[:-2]}AA",
+        payload,
+        links.issue(
+            "another-secret-0123456789",
+            "banan-2023",
+            "区财政局",
+            datetime.now(UTC),
+            timedelta(days=3),
+        ),
+    ):
+        response = site.client.get(f"/r/{forged}", follow_redirects=False)
+        assert response.status_code == 403, forged
+        assert "set-cookie" not in response.headers
+    site.client.cookies.set("wp_link", f"{other.partition('.')[0]}.{signature}")
+    assert site.client.get("/d").status_code == 403
+
+
+def test_an_expired_token_is_refused(site: Site) -> None:
+    old = site.link("区财政局", days=1, now=datetime.now(UTC) - timedelta(days=2))
+    response = site.client.get(f"/r/{old}")
+    assert response.status_code == 403
+    assert "expired" in response.text
+
+
+def test_a_revoked_token_is_refused_even_after_it_was_used(site: Site) -> None:
+    site.enter("区财政局")
+    assert site.client.get("/d").status_code == 200
+    output = run("links", "revoke", "--department", "区财政局", "--db", site.db)
+    assert output.startswith("revoked: every link of 区财政局")
+    assert site.client.get("/d").status_code == 403
+    site.client.cookies.clear()
+    response = site.client.get(
+        f"/r/{site.link('区财政局', now=datetime.now(UTC) - timedelta(seconds=5))}"
+    )
+    assert response.status_code == 403 and "withdrawn" in response.text
+    # another department's links still work; a new link issued after the revocation too
+    site.enter("区乡村振兴局")
+    assert site.client.get("/d").status_code == 200
+
+
+def test_one_link_is_revoked_by_its_token(site: Site) -> None:
+    first, second = site.link("区财政局"), site.link("区财政局")
+    run("links", "revoke", "--token", first, "--secret", SECRET, "--db", site.db)
+    assert site.client.get(f"/r/{first}", follow_redirects=False).status_code == 403
+    assert site.client.get(f"/r/{second}", follow_redirects=False).status_code == 303
+
+
+def test_links_new_prints_a_link_that_opens_the_page(site: Site) -> None:
+    output = run(
+        "links",
+        "new",
+        "--department",
+        "区财政局",
+        "--base-url",
+        "https://wp.example.org",
+        "--db",
+        site.db,
+        env={"WORKPLAN_LINK_SECRET": SECRET},
+    )
+    assert output.startswith("https://wp.example.org/r/")
+    token = output.strip().rsplit("/", 1)[1]
+    assert site.client.get(f"/r/{token}", follow_redirects=False).status_code == 303
+
+
+def test_another_departments_item_is_refused(site: Site) -> None:
+    site.enter("区财政局")
+    # item （一） belongs to 区乡村振兴局 and others, not to 区财政局
+    assert 'id="item-1"' not in site.client.get("/d").text
+    response = site.client.post(
+        "/d/done", data={"form": site.form(), "ref": "1/look-back-review", "note": "x"}
+    )
+    assert response.status_code == 403
+    assert "区财政局 does not answer for item （一）" in response.text
+    response = site.client.post(
+        "/d/report", data={"form": site.form(), "task": "1", "metric": "", "value": "", "note": "x"}
+    )
+    assert response.status_code == 403
+    assert site.count(T_PROGRESS) == 0 and site.count(T_WEB_REPORT) == 0
+
+
+def test_a_replayed_form_records_once(site: Site) -> None:
+    site.enter("区财政局")
+    data = {"form": site.form(), "task": "16", "metric": "central-disbursement", "value": "35"}
+    first = site.client.post("/d/report", data=data, follow_redirects=False)
+    second = site.client.post("/d/report", data=data, follow_redirects=False)
+    assert first.status_code == 303
+    assert second.status_code == 409
+    assert site.count(T_PROGRESS) == 1
+
+
+def test_a_form_without_its_token_or_with_another_sessions_is_refused(site: Site) -> None:
+    site.enter("区乡村振兴局")
+    theirs = site.form()
+    site.enter("区财政局")
+    data = {"task": "16", "metric": "central-disbursement", "value": "35"}
+    assert site.client.post("/d/report", data=data).status_code == 403
+    assert site.client.post("/d/report", data={**data, "form": theirs}).status_code == 403
+    assert site.count(T_PROGRESS) == 0
+
+
+def test_a_refused_value_uses_the_clis_checks_and_leaves_the_form_usable(site: Site) -> None:
+    site.enter("区财政局")
+    data = {"form": site.form(), "task": "16", "metric": "central-disbursement", "value": "inf"}
+    response = site.client.post("/d/report", data=data)
+    assert response.status_code == 403 and "is not a number a metric can take" in response.text
+    ok = site.client.post("/d/report", data={**data, "value": "35%"}, follow_redirects=False)
+    assert ok.status_code == 303  # the refused try used nothing up
+    assert site.count(T_PROGRESS) == 1
+
+
+def test_no_change_this_month_repeats_the_last_value(site: Site) -> None:
+    site.enter("区财政局")
+    data = {"form": site.form(), "task": "16", "metric": "central-disbursement"}
+    refused = site.client.post("/d/nochange", data=data)
+    assert refused.status_code == 404 and "no value reported yet" in refused.text
+    report_35(site)
+    response = site.client.post(
+        "/d/nochange", data={**data, "form": site.form()}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    engine = open_store(site.db)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(T_PROGRESS.c.value, T_PROGRESS.c.note).order_by(T_PROGRESS.c.id)
+        ).all()
+    engine.dispose()
+    assert [(r[0], r[1]) for r in rows] == [(35.0, None), (35.0, "本月无变化")]
+
+
+def test_done_with_evidence_is_stored_outside_the_web_root_and_shown_to_the_office(
+    site: Site,
+) -> None:
+    site.enter("区财政局")
+    page = site.client.get("/d").text
+    ref = re.search(r'name="ref" value="(25/progress-bulletin@2023-05)"', page)
+    assert ref is not None
+    response = site.client.post(
+        "/d/done",
+        data={"form": site.form(), "ref": ref[1], "note": "已通报"},
+        files={"evidence": ("通报.pdf", PDF, "application/pdf")},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    stored = list(site.files.rglob("*.pdf"))
+    assert len(stored) == 1 and stored[0].read_bytes() == PDF
+    assert "通报" not in stored[0].name  # the stored name is random, not the user's
+    assert site.client.get(f"/evidence/{stored[0].name}").status_code == 404
+    site.client.cookies.clear()
+    site.login()
+    item = site.client.get("/office/item/25").text
+    assert "已通报" in item and "网页 link " in item and "通报.pdf" in item
+    href = re.search(r'href="(/office/evidence/\d+)"', item)
+    assert href is not None
+    download = site.client.get(href[1])
+    assert download.content == PDF and "attachment" in download.headers["content-disposition"]
+
+
+def test_an_oversized_upload_is_refused_and_nothing_is_kept(db_url: str, tmp_path: Path) -> None:
+    site = make_site(
+        db_url, tmp_path, PLANS / "banan-2023.yaml", date(2023, 5, 4), max_upload=64 * 1024
+    )
+    with site.client:
+        site.enter("区财政局")
+        data = {"form": site.form(), "ref": "25/progress-bulletin@2023-05", "note": "x"}
+        big = PDF + b"0" * (512 * 1024)
+        response = site.client.post(
+            "/d/done", data=data, files={"evidence": ("big.pdf", big, "application/pdf")}
+        )
+        assert response.status_code == 413
+        just_over = PDF + b"0" * (70 * 1024)  # over the file limit, under the body limit
+        response = site.client.post(
+            "/d/done", data=data, files={"evidence": ("big.pdf", just_over, "application/pdf")}
+        )
+        assert response.status_code == 403 and "附件过大" in response.text
+        disguised = site.client.post(
+            "/d/done",
+            data=data,
+            files={"evidence": ("a.pdf", b"<html><script>x</script>", "application/pdf")},
+        )
+        assert disguised.status_code == 403 and "不符" in disguised.text
+        exe = site.client.post(
+            "/d/done", data=data, files={"evidence": ("a.exe", b"MZ..", "application/x-msdownload")}
+        )
+        assert exe.status_code == 403
+        assert not site.files.exists() or not any(site.files.rglob("*.*"))
+        assert site.count(T_WEB_REPORT) == 0
+
+
+def test_script_in_a_note_is_shown_as_text(site: Site) -> None:
+    site.enter("区财政局")
+    note = '<script>alert("note")</script><img src=x onerror=alert(1)>'
+    response = site.client.post(
+        "/d/report",
+        data={
+            "form": site.form(),
+            "task": "16",
+            "metric": "central-disbursement",
+            "value": "35",
+            "note": note,
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    for page in (site.client.get("/d").text, _office(site, "/office/item/16")):
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;alert(&#34;note&#34;)&lt;/script&gt;" in page
+
+
+def _office(site: Site, path: str) -> str:
+    saved = dict(site.client.cookies)
+    site.client.cookies.clear()
+    site.login()
+    text = site.client.get(path).text
+    site.client.cookies.clear()
+    for name, value in saved.items():
+        site.client.cookies.set(name, value)
+    return text
+
+
+def test_script_in_plan_text_is_shown_as_text(db_url: str, tmp_path: Path) -> None:
+    source = (PLANS / "banan-2023.yaml").read_text(encoding="utf-8")
+    evil = "<script>alert('plan')</script>"
+    source = source.replace(
+        "title: 强化衔接资金和项目管理\n", f"title: 强化衔接资金和项目管理{evil}\n"
+    ).replace("title: 中央衔接资金支出进度\n", f"title: 中央衔接资金支出进度{evil}\n")
+    assert source.count(evil) >= 2
+    plan = tmp_path / "banan-2023.yaml"
+    plan.write_text(source, encoding="utf-8")
+    (tmp_path / "banan-departments.yaml").write_text(
+        (PLANS / "banan-departments.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    site = make_site(db_url, tmp_path, plan, date(2023, 5, 4))
+    with site.client:
+        site.enter("区财政局")
+        pages = [
+            site.client.get("/d").text,
+            _office(site, "/office"),
+            _office(site, "/office/item/16"),
+        ]
+    for page in pages:
+        assert "<script>alert" not in page
+        assert "&lt;script&gt;alert(&#39;plan&#39;)&lt;/script&gt;" in page
+
+
+def test_office_pages_need_a_login(site: Site) -> None:
+    for path in ("/office", "/office/item/16", "/office/notices"):
+        response = site.client.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/office/login"
+    # a department's link is not an office login
+    site.enter("区乡村振兴局")
+    assert site.client.get("/office", follow_redirects=False).status_code == 303
+    token = site.form("/office/login")
+    wrong = site.client.post("/office/login", data={"form": token, "password": "guess"})
+    assert wrong.status_code == 401
+    forged = site.client.post("/office/login", data={"form": "x.y", "password": PASSWORD})
+    assert forged.status_code == 403
+    site.client.cookies.set("wp_office", "office|99999999999~forged")
+    assert site.client.get("/office", follow_redirects=False).status_code == 303
+    site.client.cookies.clear()
+    site.login()
+    assert "巴南区2023年" in site.client.get("/office").text
+
+
+def test_the_office_signs_off_extends_and_records_with_the_clis_functions(site: Site) -> None:
+    site.login()
+    page = "/office/item/16"
+    response = site.client.post(
+        f"{page}/extend",
+        data={
+            "form": site.form(page, 1),
+            "obligation": "project-library-2024",
+            "to": "2024-01-20",
+            "reason": "市级审核时间调整",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    response = site.client.post(
+        f"{page}/progress",
+        data={
+            "form": site.form(page, 0),
+            "metric": "central-disbursement",
+            "value": "35",
+            "as_of": "2023-05-04",
+            "department": "区财政局",
+            "note": "",
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    refused = site.client.post(f"{page}/signoff", data={"form": site.form(page, 2), "note": "核验"})
+    assert refused.status_code == 403 and "sign off anyway with --force" in refused.text
+    response = site.client.post(
+        f"{page}/signoff",
+        data={"form": site.form(page, 2), "note": "核验", "force": "on"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    history = site.client.get(page).text
+    assert (
+        'id="signed-off"' in history and "市级审核时间调整" in history and "2024-01-20" in history
+    )
+    assert "网页 office office" in history
+    status = run("status", "--as-of", "2023-05-04", "--format", "csv", "--db", site.db)
+    assert "\n16,强化衔接资金和项目管理,区乡村振兴局,区财政局,signed off," in status
+
+
+def test_the_notices_record_filters(site: Site) -> None:
+    run("tick", "--as-of", "2023-05-04", "--db", site.db)
+    site.login()
+    every = site.client.get("/office/notices").text
+    mine = site.client.get(
+        "/office/notices", params={"department": "区财政局", "item": "十六"}
+    ).text
+    assert every.count("<tr>") > mine.count("<tr>") > 1
+    assert "central-disbursement#1" in mine and "区乡村振兴局</td>" not in mine
+
+
+def test_a_proxy_identity_header_logs_the_office_in(db_url: str, tmp_path: Path) -> None:
+    site = make_site(
+        db_url,
+        tmp_path,
+        PLANS / "banan-2023.yaml",
+        date(2023, 5, 4),
+        office_header="X-Remote-User",
+        office_password_hash=None,
+    )
+    with site.client:
+        assert site.client.get("/office", follow_redirects=False).status_code == 303
+        page = site.client.get("/office", headers={"X-Remote-User": "zhang"})
+        assert page.status_code == 200 and "巴南区2023年" in page.text
+
+
+def test_no_token_reaches_the_access_log(site: Site, caplog: pytest.LogCaptureFixture) -> None:
+    token = site.link("区财政局")
+    with caplog.at_level(logging.INFO, logger="workplan.web"):
+        site.client.get(f"/r/{token}")
+    assert '"GET /r/…" 303' in caplog.text
+    assert token not in caplog.text and token[:20] not in caplog.text
+
+
+def test_the_password_hash_round_trips() -> None:
+    hashed = hash_password("秘密")
+    assert hashed.startswith("pbkdf2_sha256$") and check_password("秘密", hashed)
+    assert not check_password("secret", hashed) and not check_password("秘密", "garbage")
+    output = run("password-hash", "--password", "秘密")
+    assert check_password("秘密", output.strip())
+
+
+def test_serve_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
+    output = CliRunner().invoke(
+        cli, ["serve", "--db", str(tmp_path / "x.db")], env={"WORKPLAN_LINK_SECRET": ""}
+    )
+    assert output.exit_code == 2 and "WORKPLAN_LINK_SECRET" in output.output

@@ -1,0 +1,176 @@
+"""Signed links to a department's report page: issue, check, revoke.
+
+A token names a plan and a department, when it was issued and until when it is valid, and a
+random nonce that identifies the link in the record.  It is signed with HMAC-SHA256 under the
+office's secret and compared in constant time; it is never valid for another department
+(the department is inside what is signed).  The office revokes links in the database: every
+link of a department issued up to a moment, or one link by its nonce.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Connection, and_, insert, or_, select
+
+from workplan.errors import Refused
+from workplan.store.tables import T_LINK_REVOKED
+
+SECRET_ENV = "WORKPLAN_LINK_SECRET"
+BASE_URL_ENV = "WORKPLAN_BASE_URL"
+DAYS_ENV = "WORKPLAN_LINK_DAYS"
+DEFAULT_DAYS = 45
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """What letters need to carry a link: the page's address and the signing secret."""
+
+    base_url: str
+    secret: str
+    days: int = DEFAULT_DAYS
+    """how long a link in a letter stays valid"""
+
+    def url_for(self, plan_key: str, department: str, now: datetime) -> str:
+        """Return a fresh link to the department's page, valid for ``days`` from ``now``."""
+        token = issue(self.secret, plan_key, department, now, timedelta(days=self.days))
+        return f"{self.base_url.rstrip('/')}/r/{token}"
+
+
+def link_settings(env: dict[str, str] | None = None) -> LinkSettings | None:
+    """Read the link settings from the environment; None when either part is missing."""
+    environ = dict(os.environ if env is None else env)
+    secret = environ.get(SECRET_ENV, "")
+    base = environ.get(BASE_URL_ENV, "")
+    if not secret or not base:
+        return None
+    days = int(environ.get(DAYS_ENV) or DEFAULT_DAYS)
+    return LinkSettings(base, secret, days)
+
+
+@dataclass(frozen=True)
+class Grant:
+    """What a valid token allows: one department's page of one plan, until it expires."""
+
+    plan_key: str
+    department: str
+    nonce: str
+    issued: datetime
+    expires: datetime
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def mac(secret: str, message: str) -> str:
+    """Return the HMAC-SHA256 of ``message`` under ``secret``, base64url."""
+    return _b64(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest())
+
+
+def issue(
+    secret: str,
+    plan_key: str,
+    department: str,
+    now: datetime,
+    valid: timedelta,
+    nonce: str | None = None,
+) -> str:
+    """Return a signed token for a department's page of a plan."""
+    if not secret:
+        raise Refused(f"no link secret: set {SECRET_ENV}")
+    body = {
+        "p": plan_key,
+        "d": department,
+        "i": int(now.timestamp()),
+        "e": int((now + valid).timestamp()),
+        "n": nonce or secrets.token_hex(8),
+    }
+    payload = _b64(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+    return f"{payload}.{mac(secret, payload)}"
+
+
+def read(secret: str, token: str, now: datetime) -> Grant:
+    """Check a token's signature (in constant time) and expiry; return what it grants."""
+    payload, _, signature = token.partition(".")
+    if not payload or not signature or not hmac.compare_digest(signature, mac(secret, payload)):
+        raise Refused(
+            "this link is not valid (it was changed or cut short): ask the office for a new one"
+        )
+    try:
+        body = json.loads(_unb64(payload))
+        grant = Grant(
+            str(body["p"]),
+            str(body["d"]),
+            str(body["n"]),
+            datetime.fromtimestamp(int(body["i"]), UTC),
+            datetime.fromtimestamp(int(body["e"]), UTC),
+        )
+    except (ValueError, KeyError, TypeError):
+        raise Refused("this link is not valid: ask the office for a new one") from None
+    if now >= grant.expires:
+        raise Refused(
+            f"this link expired on {grant.expires:%Y-%m-%d}: the next letter carries a new one, "
+            "or ask the office"
+        )
+    return grant
+
+
+def verify(conn: Connection, secret: str, token: str, now: datetime) -> Grant:
+    """Check a token, then that the office has not revoked it."""
+    grant = read(secret, token, now)
+    revoked = conn.execute(
+        select(T_LINK_REVOKED.c.id)
+        .where(
+            T_LINK_REVOKED.c.plan_key == grant.plan_key,
+            or_(
+                T_LINK_REVOKED.c.nonce == grant.nonce,
+                and_(
+                    T_LINK_REVOKED.c.nonce.is_(None),
+                    or_(
+                        T_LINK_REVOKED.c.department.is_(None),
+                        T_LINK_REVOKED.c.department == grant.department,
+                    ),
+                    T_LINK_REVOKED.c.revoked_before >= grant.issued,
+                ),
+            ),
+        )
+        .limit(1)
+    ).first()
+    if revoked is not None:
+        raise Refused("the office has withdrawn this link: ask it for a new one")
+    return grant
+
+
+def revoke(
+    conn: Connection,
+    *,
+    plan_key: str,
+    department: str | None,
+    nonce: str | None,
+    by: str,
+    now: datetime,
+) -> None:
+    """Withdraw links: one by its nonce, or every link of a department (or of the plan)
+    issued up to ``now``."""
+    conn.execute(
+        insert(T_LINK_REVOKED).values(
+            plan_key=plan_key,
+            department=department,
+            nonce=nonce,
+            revoked_before=now,
+            by=by,
+            at=now,
+        )
+    )

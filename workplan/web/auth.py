@@ -1,0 +1,61 @@
+"""Passwords, sessions and one-time form tokens for the web pages (standard library only)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from workplan.store.links import mac
+
+ITERATIONS = 390_000
+
+
+def hash_password(password: str, *, salt: str | None = None, iterations: int = ITERATIONS) -> str:
+    """Return ``pbkdf2_sha256$iterations$salt$hash`` for the office's password."""
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt.encode(), iterations)
+    return f"pbkdf2_sha256${iterations}${salt}${base64.b64encode(digest).decode()}"
+
+
+def check_password(password: str, hashed: str) -> bool:
+    """Return True when ``password`` matches the stored hash (compared in constant time)."""
+    try:
+        scheme, iterations, salt, _ = hashed.split("$", 3)
+        rounds = int(iterations)
+    except ValueError:
+        return False
+    if scheme != "pbkdf2_sha256":
+        return False
+    expected = hash_password(password, salt=salt, iterations=rounds)
+    return hmac.compare_digest(expected.encode(), hashed.encode())
+
+
+def sign_value(secret: str, value: str) -> str:
+    """Return ``value`` with its signature, for a cookie."""
+    return f"{value}~{mac(secret, 'cookie|' + value)}"
+
+
+def unsign_value(secret: str, signed: str) -> str | None:
+    """Return the value of a signed cookie, or None when the signature does not match."""
+    value, sep, signature = signed.rpartition("~")
+    if not sep or not hmac.compare_digest(signature, mac(secret, "cookie|" + value)):
+        return None
+    return value
+
+
+def form_token(secret: str, session: str) -> str:
+    """Return a one-time token for a form: a nonce, signed for this session (CSRF)."""
+    nonce = secrets.token_hex(12)
+    return f"{nonce}.{mac(secret, f'form|{session}|{nonce}')}"
+
+
+def check_form_token(secret: str, session: str, token: str) -> str | None:
+    """Return the token's nonce when it was made for this session, else None."""
+    nonce, _, signature = token.partition(".")
+    if not nonce or not signature:
+        return None
+    if not hmac.compare_digest(signature, mac(secret, f"form|{session}|{nonce}")):
+        return None
+    return nonce

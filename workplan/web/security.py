@@ -1,0 +1,140 @@
+"""The web pages' guards: security headers, a body-size limit, an access log without secrets,
+and the checks on evidence files (佐证)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import PurePath
+from typing import Any
+
+from workplan.errors import Refused
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+log = logging.getLogger("workplan.web")
+
+HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        b"frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+TOKEN_IN_PATH = re.compile(r"^/r/[^/]+")
+
+
+def redact(path: str) -> str:
+    """Return a request path fit for a log: a link's token is replaced."""
+    return TOKEN_IN_PATH.sub("/r/…", path)
+
+
+class TooLarge(Exception):
+    """The request body passed the limit."""
+
+
+class Guard:
+    """Add the security headers, refuse bodies over ``limit`` bytes (413), and log each
+    request with its path redacted (uvicorn's own access log is off: it would log tokens)."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = {"code": 0}
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+                message["headers"] = [*message.get("headers", []), *HEADERS]
+            await send(message)
+
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await _too_large(send_with_headers)
+            self._log(scope, status["code"])
+            return
+        seen = {"bytes": 0}
+
+        async def counted() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                seen["bytes"] += len(message.get("body", b""))
+                if seen["bytes"] > self.limit:
+                    raise TooLarge
+            return message
+
+        try:
+            await self.app(scope, counted, send_with_headers)
+        except TooLarge:
+            if not status["code"]:
+                await _too_large(send_with_headers)
+        self._log(scope, status["code"])
+
+    @staticmethod
+    def _log(scope: Scope, code: int) -> None:
+        client = scope.get("client") or ("-", 0)
+        log.info('%s "%s %s" %s', client[0], scope["method"], redact(scope["path"]), code)
+
+
+async def _too_large(send: Send) -> None:
+    body = "请求过大：附件不能超过规定大小。".encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+# extension: (content types a browser may declare, the file's first bytes)
+EVIDENCE_TYPES: dict[str, tuple[frozenset[str], bytes]] = {
+    ".pdf": (frozenset({"application/pdf"}), b"%PDF-"),
+    ".png": (frozenset({"image/png"}), b"\x89PNG\r\n\x1a\n"),
+    ".jpg": (frozenset({"image/jpeg"}), b"\xff\xd8\xff"),
+    ".jpeg": (frozenset({"image/jpeg"}), b"\xff\xd8\xff"),
+    ".docx": (
+        frozenset({"application/vnd.openxmlformats-officedocument.wordprocessingml.document"}),
+        b"PK\x03\x04",
+    ),
+    ".xlsx": (
+        frozenset({"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+        b"PK\x03\x04",
+    ),
+}
+GENERIC = frozenset({"application/octet-stream", ""})
+
+
+def check_evidence(name: str, declared: str, data: bytes, limit: int) -> str:
+    """Return the file's extension when it is an allowed evidence file; refuse it otherwise."""
+    if len(data) > limit:
+        raise Refused(f"附件过大：{len(data) // 1024} KB，上限 {limit // 1024} KB")
+    if not data:
+        raise Refused("附件是空文件")
+    ext = PurePath(name).suffix.lower()
+    allowed = EVIDENCE_TYPES.get(ext)
+    if allowed is None:
+        kinds = "、".join(sorted(EVIDENCE_TYPES))
+        raise Refused(f"附件类型不允许：只收 {kinds} 文件")
+    types, magic = allowed
+    declared = declared.split(";")[0].strip().lower()
+    if (declared not in types and declared not in GENERIC) or not data.startswith(magic):
+        raise Refused(f"附件内容与类型（{ext}）不符")
+    return ext
