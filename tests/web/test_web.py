@@ -7,6 +7,8 @@ or disguised upload.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import logging
 import re
 from collections.abc import Iterator
@@ -519,3 +521,48 @@ def test_serve_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
         cli, ["serve", "--db", str(tmp_path / "x.db")], env={"WORKPLAN_LINK_SECRET": ""}
     )
     assert output.exit_code == 2 and "WORKPLAN_LINK_SECRET" in output.output
+
+
+def delivered_link(
+    db: str, outbox: Path, address: str, base_url: str = "http://127.0.0.1:8000"
+) -> str:
+    """Tick 4 May, send as the service would at 09:00, and return the link in the 催办 to
+    ``address`` (the department's own e-mail)."""
+    env = {"WORKPLAN_LINK_SECRET": SECRET, "WORKPLAN_BASE_URL": base_url}
+    run("tick", "--as-of", "2023-05-04", "--db", db)
+    run("run", "--once", "--now", "2023-05-04T09:00", "--outbox", str(outbox), "--db", db, env=env)
+    for eml in sorted(outbox.glob("*.eml")):
+        message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        if address in str(message["To"]) and "中央衔接资金" in str(message["Subject"]):
+            body = message.get_body(preferencelist=("plain",))
+            assert body is not None
+            text = body.get_content()
+            html = message.get_body(preferencelist=("html",))
+            assert html is not None
+            found = re.search(r"在线报送（本单位专用链接，请勿转发）：(http://\S+)", text)
+            assert found is not None, text
+            assert f'<a href="{found[1]}">' in html.get_content()
+            return found[1]
+    raise AssertionError(f"no letter to {address} in {outbox}")
+
+
+def test_the_letter_carries_the_departments_link(site: Site, tmp_path: Path) -> None:
+    link = delivered_link(site.db, tmp_path / "outbox", "czj@example.org")
+    path = link.removeprefix("http://127.0.0.1:8000")
+    assert site.client.get(path, follow_redirects=False).status_code == 303
+    page = site.client.get("/d").text
+    assert "区财政局：报送" in page and "中央衔接资金支出进度" in page
+
+
+def test_without_link_settings_letters_carry_no_link(site: Site, tmp_path: Path) -> None:
+    run("tick", "--as-of", "2023-05-04", "--db", site.db)
+    outbox = tmp_path / "outbox"
+    run("run", "--once", "--now", "2023-05-04T09:00", "--outbox", str(outbox), "--db", site.db)
+    texts = []
+    for eml in outbox.glob("*.eml"):
+        message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
+        texts += [
+            part.get_content() for part in message.walk() if part.get_content_maintype() == "text"
+        ]
+    assert any("联系：" in t for t in texts)
+    assert not any("在线报送" in t or "/r/" in t for t in texts)

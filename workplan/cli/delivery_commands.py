@@ -56,7 +56,14 @@ def dispatch_command(
     from workplan.store import db as store
 
     delivery = delivery_settings(config, outbox_dir)
-    settings = DispatchSettings(ignore_hours=ignore_hours, sender=delivery.sender)
+    from workplan.store.links import link_settings
+
+    settings = DispatchSettings(
+        ignore_hours=ignore_hours,
+        sender=delivery.sender,
+        # letters dated by --now still carry links valid from the real moment
+        links=link_settings(issued_at=now_utc() if pinned else None),
+    )
     templates = renderer(templates_dir)
     clock = business_clock(pinned, db)
     with store.connected(db) as engine:
@@ -138,6 +145,7 @@ def run(
     from workplan.notices.dispatch import DispatchSettings
     from workplan.service import Service, SingleService
     from workplan.store import db as store
+    from workplan.store.links import link_settings
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -156,7 +164,12 @@ def run(
             owner=owner_name(),
             now=clock,
             wall=now_utc,
-            settings=DispatchSettings(sender=delivery.sender, lease=timedelta(seconds=lease)),
+            settings=DispatchSettings(
+                sender=delivery.sender,
+                lease=timedelta(seconds=lease),
+                # letters dated by --now still carry links valid from the real moment
+                links=link_settings(issued_at=now_utc() if pinned else None),
+            ),
         )
         signal.signal(signal.SIGTERM, service.stop)
         signal.signal(signal.SIGINT, service.stop)

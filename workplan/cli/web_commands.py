@@ -115,6 +115,8 @@ def serve(
     WORKPLAN_OFFICE_PASSWORD_HASH (from `workplan password-hash`) and/or
     WORKPLAN_OFFICE_HEADER (a reverse proxy's identity header), WORKPLAN_BASE_URL.
     """
+    import logging
+
     import uvicorn
 
     from workplan.store import db as store
@@ -127,6 +129,10 @@ def serve(
         as_of=as_of,
     )
     app = create_app(settings)
+    # our own access log (workplan.web) redacts link tokens; uvicorn's would not
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     uvicorn.run(app, host=host, port=port, access_log=False, log_level="info")
 
 

@@ -42,6 +42,7 @@ from workplan.plan.calendar import Calendars, WorkCalendar
 from workplan.rules.evaluate import LEADERSHIP, STAGE_OVERDUE, STAGE_WARN
 from workplan.store import db as store
 from workplan.store.db import dumps
+from workplan.store.links import LinkSettings
 from workplan.store.snapshot import rules_from_json
 from workplan.store.tables import (
     T_DEPT,
@@ -81,6 +82,8 @@ class DispatchSettings:
     ignore_hours: bool = False
     """send outside the plans' sending hours (by hand, not by the service)"""
     sender: str | None = None
+    links: LinkSettings | None = None
+    """when set, each letter carries the department's signed link to its report page"""
 
 
 @dataclass
@@ -498,6 +501,7 @@ class _Composer:
         if leaders:
             head = None
         number = next((r["doc_number"] for r in rows if r["doc_number"]), None)
+        summary = leaders or all(letter.copy for letter in letters)
         message = Message(
             kind="digest" if group.digest else letters[0].kind,
             locale=plan.locale,
@@ -510,7 +514,10 @@ class _Composer:
             letters=letters,
             head=head,
             number=number,
-            summary=leaders or all(letter.copy for letter in letters),
+            summary=summary,
+            report_url=self.settings.links.url_for(plan.key, group.department, now)
+            if self.settings.links and not summary
+            else None,
         )
         rendered = self.renderer.render(message)
         sender_address = self.settings.sender or (

@@ -37,14 +37,19 @@ class LinkSettings:
     secret: str
     days: int = DEFAULT_DAYS
     """how long a link in a letter stays valid"""
+    issued_at: datetime | None = None
+    """the real moment links are issued at, when letters are dated otherwise (`run --now`)"""
 
     def url_for(self, plan_key: str, department: str, now: datetime) -> str:
         """Return a fresh link to the department's page, valid for ``days`` from ``now``."""
-        token = issue(self.secret, plan_key, department, now, timedelta(days=self.days))
+        start = self.issued_at or now
+        token = issue(self.secret, plan_key, department, start, timedelta(days=self.days))
         return f"{self.base_url.rstrip('/')}/r/{token}"
 
 
-def link_settings(env: dict[str, str] | None = None) -> LinkSettings | None:
+def link_settings(
+    env: dict[str, str] | None = None, issued_at: datetime | None = None
+) -> LinkSettings | None:
     """Read the link settings from the environment; None when either part is missing."""
     environ = dict(os.environ if env is None else env)
     secret = environ.get(SECRET_ENV, "")
@@ -52,7 +57,7 @@ def link_settings(env: dict[str, str] | None = None) -> LinkSettings | None:
     if not secret or not base:
         return None
     days = int(environ.get(DAYS_ENV) or DEFAULT_DAYS)
-    return LinkSettings(base, secret, days)
+    return LinkSettings(base, secret, days, issued_at)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,171 @@
+"""End to end in a real browser: Debian's Chromium, driven by Playwright, against
+`workplan serve` running as a process of its own on a real SQLite file.
+
+A delivered letter's link is followed, 35% is reported for 中央衔接资金支出进度, and the next
+days' evaluations owe no further escalation; the office logs in and signs an item off.
+Set WORKPLAN_SCREENSHOTS=docs to refresh the README's screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import PLANS
+from tests.web.test_web import SECRET, delivered_link, escalations, run
+from workplan.web.auth import hash_password
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "巴南-office-2023"
+
+
+@dataclass
+class Server:
+    url: str
+    db: str
+    log: Path
+    outbox: Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    db = f"sqlite:///{tmp_path / 'workplan.db'}"
+    run("load", str(PLANS / "banan-2023.yaml"), "--db", db)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "WORKPLAN_LINK_SECRET": SECRET,
+        "WORKPLAN_BASE_URL": url,
+        "WORKPLAN_OFFICE_PASSWORD_HASH": hash_password(PASSWORD, iterations=1000),
+    }
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "workplan", "serve", "--port", str(port), "--db", db),
+                *("--as-of", "2023-05-04", "--files", str(tmp_path / "evidence")),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/", timeout=1) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(log.read_text(errors="replace")) from None
+                time.sleep(0.2)
+        yield Server(url, db, log, tmp_path / "outbox")
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
+        pytest.skip("Debian's chromium is not installed: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _shoot(page: Any, name: str) -> None:
+    folder = os.environ.get("WORKPLAN_SCREENSHOTS")
+    if folder:
+        page.set_viewport_size({"width": 1100, "height": 800})
+        page.screenshot(path=str(Path(folder) / name), full_page=False)
+
+
+def test_a_department_answers_from_the_letter_and_the_ladder_stops(
+    server: Server, browser: Any
+) -> None:
+    link = delivered_link(server.db, server.outbox, "czj@example.org", server.url)
+    assert link.startswith(f"{server.url}/r/")
+    page = browser.new_page()
+    page.goto(link)
+    assert page.url == f"{server.url}/d"  # the token is exchanged for a cookie at once
+    assert page.locator("h1").inner_text() == "区财政局：报送"
+    item = page.locator("#item-16")
+    overdue = item.locator("p.overdue").inner_text()
+    assert "中央衔接资金支出进度" in overdue and "已催办" in overdue
+    _shoot(page, "department.png")
+    row = item.locator("tr", has_text="中央衔接资金支出进度").first
+    row.get_by_label("数值 central-disbursement").fill("35")
+    row.get_by_role("button", name="报送").click()
+    page.wait_for_url(f"{server.url}/d#recent")
+    recent = page.locator("#recent + table").inner_text()
+    assert "中央衔接资金支出进度" in recent and "35%" in recent
+    # the April checkpoint is met now (late): nothing of item 16 is overdue any more
+    assert page.locator("#item-16 p.overdue").count() == 0
+    # the next mornings: no further escalation of the April checkpoint for 区财政局
+    for day in range(5, 20):
+        run("tick", "--as-of", f"2023-05-{day:02d}", "--db", server.db)
+    assert escalations(server.db, "central-disbursement#1") == [("催办", 1)]
+    log = server.log.read_text(errors="replace")
+    token = link.rsplit("/", 1)[1]
+    assert '"GET /r/…" 303' in log and token[:16] not in log
+
+
+def test_the_office_logs_in_and_signs_an_item_off(server: Server, browser: Any) -> None:
+    run("tick", "--as-of", "2023-05-04", "--db", server.db)
+    page = browser.new_page()
+    page.goto(f"{server.url}/office")
+    assert page.url == f"{server.url}/office/login"
+    page.get_by_label("密码").fill("wrong")
+    page.get_by_role("button", name="登录").click()
+    assert "密码不对" in page.content()
+    page.goto(f"{server.url}/office/login")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{server.url}/office")
+    assert "巴南区2023年" in page.locator("h1").inner_text()
+    _shoot(page, "office.png")
+    page.get_by_role("link", name="（十六）").first.click()
+    page.wait_for_url(f"{server.url}/office/item/16")
+    assert "催办" in page.locator("table", has_text="评估日").inner_text()
+    page.get_by_label("核验说明").fill("资金支出已核验")
+    page.get_by_label("仍有未办结事项也销号").check()
+    page.get_by_role("button", name="销号").click()
+    page.wait_for_url(f"{server.url}/office/item/16")
+    assert "已销号（区委农办" in page.locator("#signed-off").inner_text()
+    assert "资金支出已核验" in page.content()
+    status = run("status", "--as-of", "2023-05-04", "--format", "csv", "--db", server.db)
+    assert ",signed off," in next(line for line in status.splitlines() if line.startswith("16,"))
