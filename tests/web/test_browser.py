@@ -3,7 +3,6 @@
 
 A delivered letter's link is followed, 35% is reported for 中央衔接资金支出进度, and the next
 days' evaluations owe no further escalation; the office logs in and signs an item off.
-Set WORKPLAN_SCREENSHOTS=docs to refresh the README's screenshots.
 """
 
 from __future__ import annotations
@@ -107,13 +106,6 @@ def browser() -> Iterator[Any]:
             launched.close()
 
 
-def _shoot(page: Any, name: str) -> None:
-    folder = os.environ.get("WORKPLAN_SCREENSHOTS")
-    if folder:
-        page.set_viewport_size({"width": 1100, "height": 800})
-        page.screenshot(path=str(Path(folder) / name), full_page=False)
-
-
 def test_a_department_answers_from_the_letter_and_the_ladder_stops(
     server: Server, browser: Any
 ) -> None:
@@ -126,7 +118,6 @@ def test_a_department_answers_from_the_letter_and_the_ladder_stops(
     item = page.locator("#item-16")
     overdue = item.locator("p.overdue").inner_text()
     assert "中央衔接资金支出进度" in overdue and "已催办" in overdue
-    _shoot(page, "department.png")
     row = item.locator("tr", has_text="中央衔接资金支出进度").first
     row.get_by_label("数值 central-disbursement").fill("35")
     row.get_by_role("button", name="报送").click()
@@ -157,7 +148,6 @@ def test_the_office_logs_in_and_signs_an_item_off(server: Server, browser: Any) 
     page.get_by_role("button", name="登录").click()
     page.wait_for_url(f"{server.url}/office")
     assert "巴南区2023年" in page.locator("h1").inner_text()
-    _shoot(page, "office.png")
     page.get_by_role("link", name="（十六）").first.click()
     page.wait_for_url(f"{server.url}/office/item/16")
     assert "催办" in page.locator("table", has_text="评估日").inner_text()
