@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PLANS
-from tests.web.test_web import SECRET, delivered_link, escalations, run
+from tests.web.test_web import AFTER, MORNINGS, SECRET, delivered_link, escalations, mornings, run
 from workplan.web.auth import hash_password
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -67,7 +67,7 @@ def server(tmp_path: Path) -> Iterator[Server]:
         process = subprocess.Popen(
             [
                 *(sys.executable, "-m", "workplan", "serve", "--port", str(port), "--db", db),
-                *("--as-of", "2023-05-04", "--files", str(tmp_path / "evidence")),
+                *("--as-of", "2023-06-01", "--files", str(tmp_path / "evidence")),
             ],
             env=env,
             stdout=out,
@@ -116,27 +116,28 @@ def test_a_department_answers_from_the_letter_and_the_ladder_stops(
     assert page.url == f"{server.url}/d"  # the token is exchanged for a cookie at once
     assert page.locator("h1").inner_text() == "区财政局：报送"
     item = page.locator("#item-16")
-    overdue = item.locator("p.overdue").inner_text()
-    assert "中央衔接资金支出进度" in overdue and "已催办" in overdue
+    owed = item.locator("p.overdue", has_text="中央衔接资金支出进度")
+    assert "2023-05 数据（应于2023-05-31前，逾期未报：催办）" in owed.inner_text()
     row = item.locator("tr", has_text="中央衔接资金支出进度").first
     row.get_by_label("数值 central-disbursement").fill("35")
     row.get_by_role("button", name="报送").click()
     page.wait_for_url(f"{server.url}/d#recent")
     recent = page.locator("#recent + table").inner_text()
     assert "中央衔接资金支出进度" in recent and "35%" in recent
-    # the April checkpoint is met now (late): nothing of item 16 is overdue any more
-    assert page.locator("#item-16 p.overdue").count() == 0
-    # the next mornings: no further escalation of the April checkpoint for 区财政局
-    for day in range(5, 20):
-        run("tick", "--as-of", f"2023-05-{day:02d}", "--db", server.db)
-    assert escalations(server.db, "central-disbursement#1") == [("催办", 1)]
+    # the central funds' report is in; the city's and the district's are still owed
+    assert page.locator("#item-16 p.overdue", has_text="中央衔接资金支出进度").count() == 0
+    assert page.locator("#item-16 p.overdue", has_text="市级衔接资金支出进度").count() == 1
+    # the next mornings: no 通报 on 14 June for the central funds' report
+    mornings(server.db, AFTER)
+    assert escalations(server.db) == [("催办", 1)]
+    assert ("通报", 3) in escalations(server.db, "municipal-disbursement")
     log = server.log.read_text(errors="replace")
     token = link.rsplit("/", 1)[1]
     assert '"GET /r/…" 303' in log and token[:16] not in log
 
 
 def test_the_office_logs_in_and_signs_an_item_off(server: Server, browser: Any) -> None:
-    run("tick", "--as-of", "2023-05-04", "--db", server.db)
+    mornings(server.db, MORNINGS)
     page = browser.new_page()
     page.goto(f"{server.url}/office")
     assert page.url == f"{server.url}/office/login"
@@ -157,5 +158,5 @@ def test_the_office_logs_in_and_signs_an_item_off(server: Server, browser: Any) 
     page.wait_for_url(f"{server.url}/office/item/16")
     assert "已销号（区委农办" in page.locator("#signed-off").inner_text()
     assert "资金支出已核验" in page.content()
-    status = run("status", "--as-of", "2023-05-04", "--format", "csv", "--db", server.db)
+    status = run("status", "--as-of", "2023-06-01", "--format", "csv", "--db", server.db)
     assert ",signed off," in next(line for line in status.splitlines() if line.startswith("16,"))

@@ -114,17 +114,13 @@ class Message:
     head: Party | None = None
     """the department's head, when the notice goes to heads too"""
     copied: tuple[Party, ...] = ()
-<<<<<<< HEAD
     """who is copied (nobody by default: the office and the leadership get letters of their own)"""
     number: str | None = None
     """the document number (文号), when the plan numbers this kind of document"""
     summary: bool = False
     """a summary for the office or the leadership rather than a department's own letter"""
-=======
-    """the office and leadership, when copied"""
     report_url: str | None = None
     """the department's own signed link to its report page, when the web pages are set up"""
->>>>>>> aa5159c (Letters carry the department's signed link to its report page; browser tests in Debian's Chromium)
 
     @property
     def letter(self) -> Letter:

@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 from workplan.errors import NotFound
 from workplan.notices import record as notices_record
 from workplan.plan.compiled import item_label
-from workplan.rules.evaluate import evaluate
+from workplan.rules.evaluate import Intent, evaluate
 from workplan.rules.status import TaskStatus, is_done, task_statuses
 from workplan.store.facts import ObligationFacts, read_facts
 from workplan.store.refs import PlanRef, find_task
@@ -31,6 +31,8 @@ class Standing:
     items: list[TaskStatus]
     owed: dict[int, list[ObligationFacts]] = field(default_factory=dict)
     """by item number: open duties and deliverables due by ``today + SOON`` (or overdue)"""
+    reports: dict[int, list[Intent]] = field(default_factory=dict)
+    """by item number: the metric reports owed today (a period's figure not yet sent)"""
 
 
 def standing(conn: Connection, plan: PlanRef, today: date, department: str | None) -> Standing:
@@ -51,7 +53,15 @@ def standing(conn: Connection, plan: PlanRef, today: date, department: str | Non
             continue
         if ob.deadline <= today + SOON:
             owed.setdefault(ob.task, []).append(ob)
-    return Standing(today, items, owed)
+    reports: dict[int, list[Intent]] = {}
+    for intent in intents:
+        if (
+            intent.rule in ("report", "report-overdue")
+            and intent.task in shown
+            and (department is None or intent.department == department)
+        ):
+            reports.setdefault(intent.task, []).append(intent)
+    return Standing(today, items, owed, reports)
 
 
 def item_history(conn: Connection, plan: PlanRef, number: int) -> dict[str, Any]:
