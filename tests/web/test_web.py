@@ -18,14 +18,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from starlette.testclient import TestClient
 
 from tests.conftest import PLANS
 from workplan.cli.commands import cli
 from workplan.store import links
-from workplan.store.db import open_store
-from workplan.store.tables import T_METRIC, T_NOTICE, T_PROGRESS, T_WEB_REPORT
+from workplan.store.db import make_engine, open_store
+from workplan.store.tables import T_META, T_METRIC, T_NOTICE, T_PROGRESS, T_WEB_REPORT
 from workplan.web.app import WebSettings, create_app
 from workplan.web.auth import check_password, hash_password
 
@@ -579,3 +579,26 @@ def test_without_link_settings_letters_carry_no_link(site: Site, tmp_path: Path)
         ]
     assert any("联系：" in t for t in texts)
     assert not any("在线报送" in t or "/r/" in t for t in texts)
+
+
+def test_revoke_all_withdraws_every_departments_links(site: Site) -> None:
+    before = [site.link("区财政局"), site.link("区乡村振兴局")]
+    output = run("links", "revoke", "--all", "--db", site.db)
+    assert output.startswith("revoked: every link of every department (banan-2023)")
+    for token in before:
+        assert site.client.get(f"/r/{token}", follow_redirects=False).status_code == 403
+    run("links", "revoke", "--db", site.db, code=2)  # one of --department, --token, --all
+
+
+def test_upgrade_adds_the_web_tables_to_an_earlier_database(db_url: str) -> None:
+    run("load", str(PLANS / "example.yaml"), "--db", db_url)
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        for table in ("web_report", "form_used", "link_revocation"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        conn.execute(T_META.update().where(T_META.c.key == "schema").values(value="1"))
+    engine.dispose()
+    output = run("upgrade", "--db", db_url)
+    for table in ("web_report", "form_used", "link_revocation"):
+        assert f"table {table} added" in output
+    run("links", "revoke", "--department", "区财政局", "--db", db_url)
