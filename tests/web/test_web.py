@@ -602,3 +602,24 @@ def test_upgrade_adds_the_web_tables_to_an_earlier_database(db_url: str) -> None
     for table in ("web_report", "form_used", "link_revocation"):
         assert f"table {table} added" in output
     run("links", "revoke", "--department", "区财政局", "--db", db_url)
+
+
+def test_an_oversized_upload_without_a_declared_length_is_refused(
+    db_url: str, tmp_path: Path
+) -> None:
+    site = make_site(db_url, tmp_path, PLANS / "banan-2023.yaml", TODAY, max_upload=64 * 1024)
+    with site.client:
+        site.enter("区财政局")
+
+        def chunks() -> Iterator[bytes]:
+            for _ in range(64):
+                yield b"0" * 16 * 1024
+
+        response = site.client.post(
+            "/d/done",
+            content=chunks(),
+            headers={"content-type": "multipart/form-data; boundary=x"},
+        )
+        assert "content-length" not in {k.lower() for k in response.request.headers}
+        assert response.status_code == 413
+        assert site.count(T_WEB_REPORT) == 0

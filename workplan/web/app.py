@@ -298,8 +298,10 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
     def arrive(request: Request) -> Response:
         token = request.path_params["token"]
         try:
-            with store.connect() as conn, conn.begin():
-                links.verify(conn, settings.secret, token, now())
+            with store.connect() as conn:
+                reader = conn.execution_options(readonly=True)
+                with reader.begin():
+                    links.verify(reader, settings.secret, token, now())
         except WorkplanError as exc:
             return failure(exc)
         response = RedirectResponse("/d", status_code=303)

@@ -40,10 +40,6 @@ def redact(path: str) -> str:
     return TOKEN_IN_PATH.sub("/r/…", path)
 
 
-class TooLarge(Exception):
-    """The request body passed the limit."""
-
-
 class Guard:
     """Add the security headers, refuse bodies over ``limit`` bytes (413), and log each
     request with its path redacted (uvicorn's own access log is off: it would log tokens)."""
@@ -69,21 +65,33 @@ class Guard:
             await _too_large(send_with_headers)
             self._log(scope, status["code"])
             return
-        seen = {"bytes": 0}
-
-        async def counted() -> Message:
+        # read the whole body first (at most ``limit`` bytes, with or without a declared
+        # length), so that a request over the limit is answered 413 before the app sees it
+        chunks: list[bytes] = []
+        size = 0
+        more = scope["method"] not in ("GET", "HEAD")
+        while more:
             message = await receive()
-            if message["type"] == "http.request":
-                seen["bytes"] += len(message.get("body", b""))
-                if seen["bytes"] > self.limit:
-                    raise TooLarge
-            return message
-
-        try:
-            await self.app(scope, counted, send_with_headers)
-        except TooLarge:
-            if not status["code"]:
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.limit:
                 await _too_large(send_with_headers)
+                self._log(scope, status["code"])
+                return
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send_with_headers)
         self._log(scope, status["code"])
 
     @staticmethod
