@@ -1,0 +1,358 @@
+"""Group robots end to end against local servers that implement each robot's contract
+(tests/robots.py): limits kept on a busy morning, signatures, retries, failures, splitting."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from tests.conftest import PLANS
+from tests.robots import RobotServer
+from workplan.channels.dingtalk import DingTalkRobot
+from workplan.channels.feishu import FeishuRobot
+from workplan.channels.folder import FolderChannel
+from workplan.channels.robot import RobotSettings, open_robot
+from workplan.channels.wecom import WeComRobot
+from workplan.notices.dispatch import DispatchSettings, dispatch
+from workplan.notices.outbox import tick
+from workplan.notices.robots import deliver_robots, render_robot_text
+from workplan.notices.templates import Templates, sample_messages
+from workplan.plan.validate import read_plan
+from workplan.store.db import open_store
+from workplan.store.load import load
+from workplan.store.tables import T_DELIVERY
+
+GROUP = "全区群"
+SECRETS = {"dingtalk": "SECright0123456789", "wecom": None, "feishu": "feishu-secret"}
+
+
+class Clock:
+    """A clock the test moves: the sender's and the contract server's time."""
+
+    def __init__(self, start: datetime) -> None:
+        self.at = start
+        self.lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self.lock:
+            return self.at
+
+    def advance(self, seconds: float) -> None:
+        with self.lock:
+            self.at += timedelta(seconds=seconds)
+
+
+def local(day: str, hour: int = 9, minute: int = 5) -> datetime:
+    return datetime.fromisoformat(f"{day}T{hour:02d}:{minute:02d}:00+08:00").astimezone(UTC)
+
+
+def write_plan(folder: Path, *, digest: bool) -> Path:
+    """The Banan plan, every department's notices also to one group robot."""
+    directory = (PLANS / "banan-departments.yaml").read_text(encoding="utf-8")
+    directory = re.sub(
+        r"^(\s+)email: (.*)$", rf"\1email: \2\n\1robots: [{GROUP}]", directory, flags=re.M
+    )
+    (folder / "banan-departments.yaml").write_text(directory, encoding="utf-8")
+    plan = (PLANS / "banan-2023.yaml").read_text(encoding="utf-8")
+    if not digest:
+        plan = plan.replace("locale: zh-CN\n", "locale: zh-CN\nnotices: {digest: false}\n", 1)
+    path = folder / "banan-2023.yaml"
+    path.write_text(plan, encoding="utf-8")
+    return path
+
+
+@dataclass
+class World:
+    engine: Engine
+    clock: Clock
+    server: RobotServer
+    robots: dict[str, RobotSettings]
+    templates: Templates
+
+    def deliver(self, owner: str = "test", engine: Engine | None = None) -> object:
+        return deliver_robots(
+            engine or self.engine,
+            self.robots,
+            self.templates,
+            now=self.clock,
+            owner=owner,
+            sleep=self.clock.advance,
+        )
+
+    def deliveries(self) -> list[dict[str, object]]:
+        with self.engine.connect() as conn:
+            return [
+                dict(r)
+                for r in conn.execute(select(T_DELIVERY).order_by(T_DELIVERY.c.id)).mappings()
+            ]
+
+    def statuses(self) -> dict[str, int]:
+        rows = [str(d["status"]) for d in self.deliveries()]
+        return {s: rows.count(s) for s in sorted(set(rows))}
+
+
+def make_world(
+    db_url: str,
+    tmp_path: Path,
+    kind: str,
+    days: tuple[str, ...],
+    *,
+    digest: bool,
+    secret: str | None = None,
+    keyword: str | None = None,
+) -> World:
+    path = write_plan(tmp_path, digest=digest)
+    engine = open_store(db_url, create=True)
+    loaded = read_plan(path)
+    clock = Clock(local(days[-1]))
+    with engine.begin() as conn:
+        load(
+            conn,
+            loaded.compiled,
+            source_path=str(path),
+            source_text=loaded.text,
+            now=local("2023-04-01"),
+        )
+        for day in days:
+            tick(conn, date.fromisoformat(day), local(day))
+    templates = Templates()
+    dispatch(
+        engine,
+        [FolderChannel(tmp_path / "outbox")],
+        templates,
+        now=clock,
+        owner="mail",
+        settings=DispatchSettings(ignore_hours=True),
+    )
+    server = RobotServer(kind, SECRETS[kind], keyword, clock).start()
+    robots = {
+        GROUP: RobotSettings(
+            GROUP,
+            kind,
+            server.url,
+            secret or SECRETS[kind],  # type: ignore[arg-type]
+            keyword,
+        )
+    }
+    return World(engine, clock, server, robots, templates)
+
+
+@pytest.fixture
+def worlds(db_url: str, tmp_path: Path) -> Iterator[list[World]]:
+    made: list[World] = []
+    yield made
+    for world in made:
+        world.server.stop()
+        world.engine.dispose()
+
+
+def busiest(times: list[datetime], seconds: float) -> int:
+    """The most messages in any window of so many seconds."""
+    times = sorted(times)
+    most, start = 0, 0
+    for end, at in enumerate(times):
+        while times[start] <= at - timedelta(seconds=seconds):
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+@pytest.mark.parametrize("kind", ["dingtalk", "wecom", "feishu"])
+def test_a_busy_morning_is_spread_under_the_limit_and_all_delivered(
+    kind: str, db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(
+        db_url, tmp_path, kind, ("2023-04-26", "2023-06-26", "2023-09-25"), digest=False
+    )
+    worlds.append(world)
+    for _ in range(2000):
+        world.deliver()
+        if world.statuses() == {"sent": len(world.deliveries())}:
+            break
+        world.clock.advance(20)
+    deliveries = world.deliveries()
+    assert len(deliveries) >= 300
+    assert world.statuses() == {"sent": len(deliveries)}
+    assert world.server.breaches == [] and world.server.refused == []
+    times = [a.at for a in world.server.accepted]
+    assert len(times) == sum(int(str(d["parts"])) for d in deliveries)
+    # every message posted once: its e-mail subject heads it
+    assert busiest(times, 60) <= (100 if kind == "feishu" else 20)
+    if kind == "feishu":
+        assert busiest(times, 1) <= 5
+        assert not [t for t in times if t.minute in (0, 30)]
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_a_digest_too_long_for_wecom_is_split_between_items(locale: str) -> None:
+    sample = next(m for m in sample_messages(locale) if m.kind == "digest")
+    message = replace(sample, letters=sample.letters * 30)
+    clock = Clock(local("2023-04-26"))
+    server = RobotServer("wecom", None, None, clock).start()
+    try:
+        robot = open_robot(RobotSettings("群", "wecom", server.url))
+        text = render_robot_text(Templates(), message, "【工作提醒】", robot)
+        assert len(text.parts) > 1
+        for part in text.parts:
+            assert robot.send(text.title, part, clock()).status == "sent"
+    finally:
+        server.stop()
+    assert [a.text for a in server.accepted] == list(text.parts)
+    assert all(len(part.encode()) <= 4096 for part in text.parts)
+    numbers = [int(n) for part in text.parts for n in re.findall(r"^(\d+)\. \*\*", part, re.M)]
+    assert numbers == list(range(1, len(message.letters) + 1)), "an item was cut or lost"
+    last = "以邮件为准。" if locale == "zh-CN" else "the e-mail is the record."
+    assert all(part.rstrip().endswith(last) for part in text.parts)
+    assert "(1/" in text.parts[0] or "（1/" in text.parts[0]
+
+
+def test_a_message_names_the_item_the_deadline_and_the_email_record() -> None:
+    message = next(m for m in sample_messages("zh-CN") if m.kind == "overdue")
+    robot = open_robot(
+        RobotSettings(
+            "群", "dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=x", "SECx"
+        )
+    )
+    text = render_robot_text(Templates(), message, "催办：（十六）", robot)
+    (part,) = text.parts
+    letter = message.letter
+    assert letter.item_label in part and f"{letter.due.month}月{letter.due.day}日" in part
+    assert "催办：（十六）" in part and text.title == "催办：（十六）"
+    assert "完整函件" in part
+
+
+@pytest.mark.parametrize(("kind", "code"), [("dingtalk", 310000), ("feishu", 19021)])
+def test_a_wrong_secret_fails_at_once_and_visibly(
+    kind: str, code: int, db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(db_url, tmp_path, kind, ("2023-05-10",), digest=True, secret="SECwrong")
+    worlds.append(world)
+    result = world.deliver()
+    deliveries = world.deliveries()
+    assert deliveries and world.statuses() == {"failed": len(deliveries)}
+    assert all(
+        "permanent: " in str(d["error"]) and f"({code} " in str(d["error"]) for d in deliveries
+    )
+    assert "signature" in str(deliveries[0]["error"])
+    assert all("not sent: the robot refused" in str(d["error"]) for d in deliveries[1:])
+    assert len(world.server.refused) == 1, "one refusal is enough to know"
+    assert result.failed == len(deliveries)  # type: ignore[attr-defined]
+    assert world.server.accepted == []
+
+
+def test_a_keyword_is_added_when_the_robot_has_one(
+    db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(db_url, tmp_path, "dingtalk", ("2023-05-10",), digest=True, keyword="督办")
+    worlds.append(world)
+    world.deliver()
+    assert world.server.refused == []
+    assert world.server.accepted and all("督办" in a.text for a in world.server.accepted)
+
+
+@pytest.mark.parametrize(
+    ("kind", "answer"), [("wecom", (200, 45009)), ("dingtalk", (429, 0)), ("feishu", (200, 11232))]
+)
+def test_a_retry_later_answer_is_retried_with_backoff(
+    kind: str, answer: tuple[int, int], db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(db_url, tmp_path, kind, ("2023-05-10",), digest=True)
+    worlds.append(world)
+    world.server.fail_next = [answer]
+    world.deliver()
+    first = world.deliveries()
+    assert [d["status"] for d in first].count("retrying") == 1
+    retrying = next(d for d in first if d["status"] == "retrying")
+    assert retrying["attempts"] == 1
+    world.clock.advance(30)
+    world.deliver()  # not yet: the backoff is a minute
+    assert world.statuses()["retrying"] == 1
+    world.clock.advance(31)
+    for _ in range(200):
+        world.deliver()
+        if world.statuses() == {"sent": len(first)}:
+            break
+        world.clock.advance(20)
+    assert world.statuses() == {"sent": len(first)}
+    assert len(world.server.accepted) == len(first), "each message posted once"
+    again = next(d for d in world.deliveries() if d["id"] == retrying["id"])
+    assert again["attempts"] == 1 and again["status"] == "sent"
+
+
+def test_two_services_share_one_robots_limit(
+    db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(db_url, tmp_path, "dingtalk", ("2023-04-26",), digest=False)
+    worlds.append(world)
+    second = open_store(db_url)
+    try:
+        for _ in range(400):
+            threads = [
+                threading.Thread(target=world.deliver, args=("service-a",)),
+                threading.Thread(target=world.deliver, args=("service-b", second)),
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if world.statuses() == {"sent": len(world.deliveries())}:
+                break
+            world.clock.advance(10)
+    finally:
+        second.dispose()
+    deliveries = world.deliveries()
+    assert len(deliveries) > 100
+    assert world.statuses() == {"sent": len(deliveries)}
+    assert world.server.breaches == []
+    assert busiest([a.at for a in world.server.accepted], 60) <= 20
+    texts = [a.text for a in world.server.accepted]
+    assert len(texts) == len(set(texts)) == len(deliveries), "a message was posted twice"
+
+
+ROBOTS = {"dingtalk": DingTalkRobot, "wecom": WeComRobot, "feishu": FeishuRobot}
+CODES = [
+    (kind, code, "temporary" if retry else "permanent")
+    for kind, module in (
+        ("dingtalk", "workplan.channels.dingtalk"),
+        ("wecom", "workplan.channels.wecom"),
+        ("feishu", "workplan.channels.feishu"),
+    )
+    for retry in (True, False)
+    for code in getattr(__import__(module, fromlist=["x"]), "RETRY_LATER" if retry else "WRONG")
+]
+
+
+@pytest.mark.parametrize(("kind", "code", "status"), CODES)
+def test_each_documented_code_is_mapped(kind: str, code: int, status: str) -> None:
+    clock = Clock(local("2023-05-10"))
+    server = RobotServer(kind, SECRETS[kind], None, clock).start()
+    try:
+        robot = open_robot(RobotSettings("群", kind, server.url, SECRETS[kind]))  # type: ignore[arg-type]
+        server.fail_next = [(200, code)]
+        outcome = robot.send("标题", "内容", clock())
+        assert (outcome.status, outcome.code) == (status, code)
+        assert robot.send("标题", "内容", clock()).status == "sent"
+        server.fail_next = [(503, 0)]
+        assert robot.send("标题", "内容", clock()).status == "temporary"
+    finally:
+        server.stop()
+    assert robot.send("标题", "内容", clock()).status == "temporary"  # the server is gone
+
+
+def test_a_robot_missing_from_the_config_fails_visibly(
+    db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(db_url, tmp_path, "wecom", ("2023-05-10",), digest=True)
+    worlds.append(world)
+    world.robots = {}
+    world.deliver()
+    deliveries = world.deliveries()
+    assert deliveries and {d["status"] for d in deliveries} == {"failed"}
+    assert f"robot {GROUP} is not in the delivery config" in str(deliveries[0]["error"])
