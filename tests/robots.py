@@ -25,15 +25,19 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 TOKEN = "test-token-0123"
+GROUP = "全区群"
+PLANS = Path(__file__).resolve().parent.parent / "plans"
 
 
 @dataclass
@@ -205,3 +209,18 @@ class RobotServer:
         if self.over(now, 100, 60) or self.over(now, 5, 1):
             return 11232, "frequency limited psm[lark.oapi.app_platform_runtime]appID[1]"
         return 0, ""
+
+
+def write_plan(folder: Path, *, digest: bool) -> Path:
+    """The Banan plan, every department's notices also to one group robot."""
+    directory = (PLANS / "banan-departments.yaml").read_text(encoding="utf-8")
+    directory = re.sub(
+        r"^(\s+)email: (.*)$", rf"\1email: \2\n\1robots: [{GROUP}]", directory, flags=re.M
+    )
+    (folder / "banan-departments.yaml").write_text(directory, encoding="utf-8")
+    plan = (PLANS / "banan-2023.yaml").read_text(encoding="utf-8")
+    if not digest:
+        plan = plan.replace("locale: zh-CN\n", "locale: zh-CN\nnotices: {digest: false}\n", 1)
+    path = folder / "banan-2023.yaml"
+    path.write_text(plan, encoding="utf-8")
+    return path

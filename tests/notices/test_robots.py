@@ -13,13 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from tests.conftest import PLANS
-from tests.robots import RobotServer
-from workplan.channels.dingtalk import DingTalkRobot
-from workplan.channels.feishu import FeishuRobot
+from tests.robots import GROUP, RobotServer, write_plan
 from workplan.channels.folder import FolderChannel
 from workplan.channels.robot import RobotSettings, open_robot
-from workplan.channels.wecom import WeComRobot
 from workplan.notices.dispatch import DispatchSettings, dispatch
 from workplan.notices.outbox import tick
 from workplan.notices.robots import deliver_robots, render_robot_text
@@ -29,7 +25,6 @@ from workplan.store.db import open_store
 from workplan.store.load import load
 from workplan.store.tables import T_DELIVERY
 
-GROUP = "全区群"
 SECRETS = {"dingtalk": "SECright0123456789", "wecom": None, "feishu": "feishu-secret"}
 
 
@@ -51,21 +46,6 @@ class Clock:
 
 def local(day: str, hour: int = 9, minute: int = 5) -> datetime:
     return datetime.fromisoformat(f"{day}T{hour:02d}:{minute:02d}:00+08:00").astimezone(UTC)
-
-
-def write_plan(folder: Path, *, digest: bool) -> Path:
-    """The Banan plan, every department's notices also to one group robot."""
-    directory = (PLANS / "banan-departments.yaml").read_text(encoding="utf-8")
-    directory = re.sub(
-        r"^(\s+)email: (.*)$", rf"\1email: \2\n\1robots: [{GROUP}]", directory, flags=re.M
-    )
-    (folder / "banan-departments.yaml").write_text(directory, encoding="utf-8")
-    plan = (PLANS / "banan-2023.yaml").read_text(encoding="utf-8")
-    if not digest:
-        plan = plan.replace("locale: zh-CN\n", "locale: zh-CN\nnotices: {digest: false}\n", 1)
-    path = folder / "banan-2023.yaml"
-    path.write_text(plan, encoding="utf-8")
-    return path
 
 
 @dataclass
@@ -316,7 +296,6 @@ def test_two_services_share_one_robots_limit(
     assert len(texts) == len(set(texts)) == len(deliveries), "a message was posted twice"
 
 
-ROBOTS = {"dingtalk": DingTalkRobot, "wecom": WeComRobot, "feishu": FeishuRobot}
 CODES = [
     (kind, code, "temporary" if retry else "permanent")
     for kind, module in (

@@ -286,3 +286,31 @@ def open_robot(settings: RobotSettings) -> Robot:
         "feishu": FeishuRobot,
     }
     return kinds[settings.kind](settings)
+
+
+def check_robot(settings: RobotSettings, now: datetime) -> list[str]:
+    """Return what is wrong with a robot's settings, sending nothing: the URL's shape, the
+    secret, and that a request can be signed with it."""
+    robot = open_robot(settings)
+    problems = robot.problems()
+    if settings.secret:
+        try:
+            sign_now(settings, now)
+        except (ValueError, UnicodeError) as exc:
+            problems.append(f"cannot sign with the secret: {exc}")
+    return problems
+
+
+def sign_now(settings: RobotSettings, now: datetime) -> str:
+    """Return the signature a request would carry at ``now`` (empty without a secret)."""
+    if not settings.secret:
+        return ""
+    if settings.kind == "dingtalk":
+        from workplan.channels.dingtalk import sign as dingtalk_sign
+
+        return dingtalk_sign(settings.secret, int(now.timestamp() * 1000))
+    if settings.kind == "feishu":
+        from workplan.channels.feishu import sign as feishu_sign
+
+        return feishu_sign(settings.secret, int(now.timestamp()))
+    return ""

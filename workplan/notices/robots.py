@@ -39,7 +39,7 @@ from workplan.notices.letters import Message
 from workplan.notices.templates import TemplateError, Templates
 from workplan.rules.evaluate import STAGE_OVERDUE
 from workplan.store import db as store
-from workplan.store.tables import T_DELIVERY, T_DEPT, T_MESSAGE, T_NOTICE
+from workplan.store.tables import T_DELIVERY, T_DEPT, T_MESSAGE, T_NOTICE, T_PLAN
 
 WAITING = ("pending", "retrying")
 
@@ -421,3 +421,26 @@ def _fenced(owner: str) -> Any:
     return update(T_DELIVERY).where(
         T_DELIVERY.c.status == "claimed", T_DELIVERY.c.claimed_by == owner
     )
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a department's notices go: its mailboxes and its group robots."""
+
+    plan: str
+    department: str
+    emails: tuple[str, ...]
+    robots: tuple[str, ...]
+
+
+def routes(conn: Connection, plan_key: str | None = None) -> list[Route]:
+    """Return every department's channels, plan by plan, as loaded."""
+    query = select(T_PLAN.c.key, T_DEPT.c.name, T_DEPT.c.emails, T_DEPT.c.robots).join(
+        T_PLAN, T_PLAN.c.id == T_DEPT.c.plan_id
+    )
+    if plan_key:
+        query = query.where(T_PLAN.c.key == plan_key)
+    return [
+        Route(r.key, r.name, tuple(json.loads(r.emails)), tuple(json.loads(r.robots)))
+        for r in conn.execute(query.order_by(T_PLAN.c.key, T_DEPT.c.id))
+    ]
