@@ -22,6 +22,7 @@ accepted message and every breach of a limit (the sender must never cause one).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -73,6 +74,7 @@ class RobotServer:
     fail_next: list[tuple[int, int]] = field(default_factory=list)
     """(HTTP status, code) answers to give to the next requests, whatever they are"""
     blocked_until: datetime | None = None
+    on_accept: Callable[[Accepted], None] | None = None
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -128,6 +130,8 @@ class RobotServer:
             self.refused.append((code, why))
             return 200, self.reply(code, why)
         self.accepted.append(Accepted(now, body))
+        if self.on_accept:
+            self.on_accept(self.accepted[-1])
         return 200, self.reply(0, "ok")
 
     def reply(self, code: int, message: str) -> dict[str, Any]:
@@ -214,6 +218,7 @@ class RobotServer:
 def write_plan(folder: Path, *, digest: bool) -> Path:
     """The Banan plan, every department's notices also to one group robot."""
     directory = (PLANS / "banan-departments.yaml").read_text(encoding="utf-8")
+    directory = re.sub(r"^\s+robots: .*\n", "", directory, flags=re.M)
     directory = re.sub(
         r"^(\s+)email: (.*)$", rf"\1email: \2\n\1robots: [{GROUP}]", directory, flags=re.M
     )
@@ -224,3 +229,51 @@ def write_plan(folder: Path, *, digest: bool) -> Path:
     path = folder / "banan-2023.yaml"
     path.write_text(plan, encoding="utf-8")
     return path
+
+
+DEMO = {"乡村振兴局工作群": "dingtalk", "财政局企微群": "wecom", "教委飞书群": "feishu"}
+DEMO_SECRETS = {
+    "dingtalk": "SECdemo-dingtalk-secret",
+    "wecom": None,
+    "feishu": "demo-feishu-secret",
+}
+
+
+def main() -> None:
+    """Serve one contract server of each kind for `workplan demo --config`, write the config
+    naming them, and print each message as it arrives (Ctrl-C or SIGTERM to stop)."""
+    import signal
+    import sys
+
+    config = Path(sys.argv[1] if len(sys.argv) > 1 else "demo/robots.toml")
+    config.parent.mkdir(parents=True, exist_ok=True)
+    servers, lines = [], []
+    for name, kind in DEMO.items():
+        server = RobotServer(kind, DEMO_SECRETS[kind])
+        lines += [f'[robots."{name}"]', f'kind = "{kind}"', f'url = "{server.url}"']
+        if DEMO_SECRETS[kind]:
+            lines.append(f'secret = "{DEMO_SECRETS[kind]}"')
+        lines.append("")
+        servers.append((name, server))
+
+    def show(name: str, server: RobotServer) -> Callable[[Accepted], None]:
+        def printed(accepted: Accepted) -> None:
+            print(f"--- {server.kind} robot {name} received: {accepted.title}", flush=True)
+            print(accepted.text, flush=True)
+
+        return printed
+
+    for name, server in servers:
+        server.on_accept = show(name, server)
+        server.start()
+    config.write_text("\n".join(lines), encoding="utf-8")
+    print(f"contract servers for {', '.join(DEMO)}; config written to {config}", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        signal.pause()
+    for _, server in servers:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()
