@@ -215,23 +215,22 @@ class RobotServer:
         return 0, ""
 
 
-def write_plan(folder: Path, *, digest: bool) -> Path:
-    """The Banan plan, every department's notices also to one group robot."""
+def write_plan(folder: Path, robots: list[str]) -> Path:
+    """The Banan plan, every department's notices also to these group robots."""
     directory = (PLANS / "banan-departments.yaml").read_text(encoding="utf-8")
     directory = re.sub(r"^\s+robots: .*\n", "", directory, flags=re.M)
+    named = ", ".join(robots)
     directory = re.sub(
-        r"^(\s+)email: (.*)$", rf"\1email: \2\n\1robots: [{GROUP}]", directory, flags=re.M
+        r"^(\s+)email: (.*)$", rf"\1email: \2\n\1robots: [{named}]", directory, flags=re.M
     )
     (folder / "banan-departments.yaml").write_text(directory, encoding="utf-8")
     plan = (PLANS / "banan-2023.yaml").read_text(encoding="utf-8")
-    if not digest:
-        plan = plan.replace("locale: zh-CN\n", "locale: zh-CN\nnotices: {digest: false}\n", 1)
     path = folder / "banan-2023.yaml"
     path.write_text(plan, encoding="utf-8")
     return path
 
 
-DEMO = {"乡村振兴局工作群": "dingtalk", "财政局企微群": "wecom", "教委飞书群": "feishu"}
+DEMO = {"乡村振兴局工作群": "dingtalk", "财政局企微群": "wecom", "农业农村委飞书群": "feishu"}
 DEMO_SECRETS = {
     "dingtalk": "SECdemo-dingtalk-secret",
     "wecom": None,

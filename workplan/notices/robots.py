@@ -194,7 +194,9 @@ class RobotComposer:
         out = {}
         for group in groups:
             plan = self.plans[group.plan_id]
-            today = now.astimezone(ZoneInfo(plan.timezone)).date()
+            # dated like the e-mail: the day its facts are for, else the business clock
+            days = [r["as_of"] for r in group.rows if r["as_of"] is not None]
+            today = max(days) if days else now.astimezone(ZoneInfo(plan.timezone)).date()
             ordered = sorted(group.rows, key=lambda r: (-r["stage"], r["due"], r["id"]))
             letters = tuple(composer.letter(r, plan, today) for r in ordered)
             message = Message(
@@ -207,6 +209,8 @@ class RobotComposer:
                 office=composer.party(plan.id, plan.office),
                 department=composer.party(plan.id, group.department),
                 letters=letters,
+                number=next((r["doc_number"] for r in ordered if r["doc_number"]), None),
+                summary=all(letter.copy for letter in letters),
             )
             record = kept.get(group.message_id)
             out[group.message_id] = (message, record.subject if record else "")
