@@ -18,14 +18,7 @@ from datetime import datetime
 from urllib.parse import quote_plus
 
 from workplan.channels.base import Outcome
-from workplan.channels.robot import (
-    RobotSettings,
-    answer,
-    hide,
-    post_json,
-    unreachable,
-    url_problems,
-)
+from workplan.channels.robot import RobotSettings, deliver, url_problems
 
 # errcode -> meaning, as the documentation lists them
 RETRY_LATER = {
@@ -85,13 +78,9 @@ class DingTalkRobot:
 
     def send(self, title: str, text: str, now: datetime) -> Outcome:
         body = {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
-        try:
-            status, reply = post_json(self.url(now), body)
-        except OSError as exc:
-            return unreachable(exc)
-        code = reply.get("errcode")
-        detail = f"{code} {reply.get('errmsg', '')} at {hide(self.settings.url)}"
-        return answer(status, code if isinstance(code, int) else None, detail, RETRY_LATER, WRONG)
+        return deliver(
+            self.url(now), body, self.settings.url, ("errcode", "errmsg"), RETRY_LATER, WRONG
+        )
 
     def not_before(self, now: datetime) -> datetime:
         return now

@@ -17,14 +17,7 @@ import hmac
 from datetime import datetime, timedelta
 
 from workplan.channels.base import Outcome
-from workplan.channels.robot import (
-    RobotSettings,
-    answer,
-    hide,
-    post_json,
-    unreachable,
-    url_problems,
-)
+from workplan.channels.robot import RobotSettings, deliver, url_problems
 
 RETRY_LATER = {
     11232: "throttled (frequency limited)",
@@ -80,13 +73,10 @@ class FeishuRobot:
         if self.settings.secret:
             timestamp = int(now.timestamp())
             body |= {"timestamp": str(timestamp), "sign": sign(self.settings.secret, timestamp)}
-        try:
-            status, reply = post_json(self.settings.url, body)
-        except OSError as exc:
-            return unreachable(exc)
-        code = reply.get("code", reply.get("StatusCode"))
-        detail = f"{code} {reply.get('msg', reply.get('StatusMessage', ''))} at {hide(self.settings.url)}"
-        return answer(status, code if isinstance(code, int) else None, detail, RETRY_LATER, WRONG)
+        # the answer is {"code": 0, "msg": "success", …}
+        return deliver(
+            self.settings.url, body, self.settings.url, ("code", "msg"), RETRY_LATER, WRONG
+        )
 
     def not_before(self, now: datetime) -> datetime:
         """Not in the minute of the hour or the half hour (the documented busy moments)."""

@@ -173,6 +173,25 @@ def answer(
     return Outcome("permanent", code if code is not None else status, detail or f"HTTP {status}")
 
 
+def deliver(
+    url: str,
+    body: dict[str, Any],
+    shown: str,
+    keys: tuple[str, str],
+    retry_later: dict[int, str],
+    wrong: dict[int, str],
+) -> Outcome:
+    """POST a robot's message and map its answer (``keys``: the code's and the message's
+    names in the answer) to an outcome; ``shown`` is the URL as messages may name it."""
+    try:
+        status, reply = post_json(url, body)
+    except OSError as exc:
+        return unreachable(exc)
+    code = reply.get(keys[0])
+    detail = f"{code} {reply.get(keys[1], '')} at {hide(shown)}"
+    return answer(status, code if isinstance(code, int) else None, detail, retry_later, wrong)
+
+
 def unreachable(exc: OSError) -> Outcome:
     """A robot that could not be reached, or did not answer: try again later."""
     return Outcome("temporary", None, f"cannot reach the robot: {exc}")

@@ -13,14 +13,7 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 from workplan.channels.base import Outcome
-from workplan.channels.robot import (
-    RobotSettings,
-    answer,
-    hide,
-    post_json,
-    unreachable,
-    url_problems,
-)
+from workplan.channels.robot import RobotSettings, deliver, url_problems
 
 RETRY_LATER = {
     -1: "WeCom is busy",
@@ -60,13 +53,9 @@ class WeComRobot:
 
     def send(self, title: str, text: str, now: datetime) -> Outcome:
         body = {"msgtype": "markdown", "markdown": {"content": text}}
-        try:
-            status, reply = post_json(self.settings.url, body)
-        except OSError as exc:
-            return unreachable(exc)
-        code = reply.get("errcode")
-        detail = f"{code} {reply.get('errmsg', '')} at {hide(self.settings.url)}"
-        return answer(status, code if isinstance(code, int) else None, detail, RETRY_LATER, WRONG)
+        return deliver(
+            self.settings.url, body, self.settings.url, ("errcode", "errmsg"), RETRY_LATER, WRONG
+        )
 
     def not_before(self, now: datetime) -> datetime:
         return now
