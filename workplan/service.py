@@ -27,9 +27,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, func, select
 
 from workplan.channels.config import DeliverySettings, close_all, open_channels
+from workplan.channels.robot import RobotSettings
 from workplan.errors import StoreError
 from workplan.notices.dispatch import DispatchResult, DispatchSettings, Renderer, dispatch
 from workplan.notices.outbox import tick
+from workplan.notices.robots import RobotResult, deliver_robots
+from workplan.notices.templates import Templates
 from workplan.plan.calendar import calendar_for, unknown_years
 from workplan.store import db as store
 from workplan.store.refs import PlanRef, all_plans
@@ -116,8 +119,10 @@ class Service:
         now: Callable[[], datetime],
         wall: Callable[[], datetime] | None = None,
         settings: DispatchSettings | None = None,
+        robots: dict[str, RobotSettings] | None = None,
     ) -> None:
         self.engine = engine
+        self.robots = robots or {}
         self.wall = wall or now
         self.delivery = delivery
         self.renderer = renderer
@@ -127,6 +132,7 @@ class Service:
         self.stopping = threading.Event()
         self.lock = threading.Lock()
         self.totals = DispatchResult()
+        self.robot_totals = RobotResult()
 
     # the two steps ----------------------------------------------------------------------
     def plans(self) -> list[PlanClock]:
@@ -208,6 +214,33 @@ class Service:
             )
         for name in ("messages", "notices", "sent", "retrying", "failed", "unknown", "reaped"):
             setattr(self.totals, name, getattr(self.totals, name) + getattr(result, name))
+        self.robot_totals = self.post()
+        return result
+
+    def post(self) -> RobotResult:
+        """After the e-mail, post each message's digest to the departments' group robots."""
+        if not self.robots:
+            return RobotResult()
+        templates = self.renderer if isinstance(self.renderer, Templates) else Templates()
+        with self.lock:
+            result = deliver_robots(
+                self.engine,
+                self.robots,
+                templates,
+                now=self.now,
+                owner=self.owner,
+                wall=self.wall,
+                stop=self.stopping.is_set,
+            )
+        if result.parts or result.failed or result.retrying:
+            log.info(
+                "robots: %d delivered (%d posts), %d to retry, %d failed%s",
+                result.sent,
+                result.parts,
+                result.retrying,
+                result.failed,
+                "".join(f"; {e}" for e in result.errors[:3]),
+            )
         return result
 
     # running ----------------------------------------------------------------------------

@@ -22,6 +22,9 @@ class DeliverySettings:
     """overrides the From address (default: the coordination office's first address)"""
 
 
+OTHER_SECTIONS = ("robots",)
+"""config sections that other modules read: a strict check of this file must let them be"""
+
 ENV = {
     "host": "WORKPLAN_SMTP_HOST",
     "port": "WORKPLAN_SMTP_PORT",
@@ -40,7 +43,8 @@ def load_settings(
     """Read delivery settings from a TOML config file, overridden by the environment.
 
     The file has a ``[smtp]`` table (host, port, security, user, password, timeout), and
-    optionally ``[mail] from`` and ``[outbox] dir``.
+    optionally ``[mail] from`` and ``[outbox] dir``.  The ``[robots.NAME]`` sections are
+    read by :func:`workplan.channels.robot.load_robots` (see ``OTHER_SECTIONS``).
     """
     environ = dict(os.environ if env is None else env)
     values: dict[str, object] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from workplan.cli.channel_commands import channels
 from workplan.cli.delivery_commands import dispatch_command, notices, run, templates
 from workplan.cli.demo import demo
 from workplan.cli.options import WorkplanGroup
@@ -40,6 +41,7 @@ for command in (
     run,
     notices,
     templates,
+    channels,
     upgrade,
     serve,
     links,

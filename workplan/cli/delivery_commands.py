@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -52,12 +53,15 @@ def dispatch_command(
     `workplan run` does this every minute.
     """
     from workplan.channels.config import close_all, open_channels
+    from workplan.channels.robot import load_robots
     from workplan.notices.dispatch import DispatchSettings, dispatch, preview
+    from workplan.notices.robots import deliver_robots
     from workplan.store import db as store
 
     delivery = delivery_settings(config, outbox_dir)
     from workplan.store.links import link_settings
 
+    robots = load_robots(config)
     settings = DispatchSettings(
         ignore_hours=ignore_hours,
         sender=delivery.sender,
@@ -90,10 +94,16 @@ def dispatch_command(
             )
         finally:
             close_all(channels)
+        posted = (
+            deliver_robots(engine, robots, templates, now=clock, owner=owner_name(), wall=now_utc)
+            if robots
+            else None
+        )
     if not result.messages and not settings.ignore_hours and result.reaped == 0:
         click.echo(
             "nothing to send now (outside sending hours, the queue is empty, or retries wait)"
         )
+        robot_line(posted)
         return
     click.echo(
         f"{result.messages} message(s) for {result.notices} notice(s) via {channels[0].name}: "
@@ -104,6 +114,18 @@ def dispatch_command(
             if result.refused_recipients
             else ""
         )
+    )
+    robot_line(posted)
+
+
+def robot_line(result: Any) -> None:
+    """Say what the group robots did, when any is configured."""
+    if result is None:
+        return
+    click.echo(
+        f"robots: {result.sent} message(s) delivered in {result.parts} post(s), "
+        f"{result.retrying} to retry, {result.failed} failed, {result.held} held for the limit"
+        + "".join(f"\n  {e}" for e in result.errors[:5])
     )
 
 
@@ -142,6 +164,7 @@ def run(
     import logging
     import signal
 
+    from workplan.channels.robot import load_robots
     from workplan.notices.dispatch import DispatchSettings
     from workplan.service import Service, SingleService
     from workplan.store import db as store
@@ -170,6 +193,7 @@ def run(
                 # letters dated by --now still carry links valid from the real moment
                 links=link_settings(issued_at=now_utc() if pinned else None),
             ),
+            robots=load_robots(config),
         )
         signal.signal(signal.SIGTERM, service.stop)
         signal.signal(signal.SIGINT, service.stop)
@@ -179,6 +203,7 @@ def run(
             click.echo(
                 f"{t.messages} message(s): {t.sent} sent, {t.retrying} to retry, {t.failed} failed"
             )
+            robot_line(service.robot_totals if service.robots else None)
         else:
             service.run()
 

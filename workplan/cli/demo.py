@@ -16,9 +16,20 @@ class Step:
     args: tuple[str, ...]
 
 
-def steps(plan_file: str, ledger: str, db: str, outbox: str) -> list[Step]:
-    """Return the walk-through for a plan file, a ledger, a scratch database and outbox."""
+def steps(
+    plan_file: str, ledger: str, db: str, outbox: str, config: str | None = None
+) -> list[Step]:
+    """Return the walk-through for a plan file, a ledger, a scratch database and outbox (and
+    a delivery config naming group robots, when given)."""
     on = ("--db", db)
+    configured = ("--config", config) if config else ()
+    robots = [
+        Step(
+            "The group robots in the config, checked without sending anything, and where "
+            "each department's notices go.",
+            ("channels", "check", *configured, *on),
+        )
+    ]
     return [
         Step(
             "Check the plan file: every problem would be listed, one line each.",
@@ -39,11 +50,12 @@ def steps(plan_file: str, ledger: str, db: str, outbox: str) -> list[Step]:
             "department gets its reminders in one digest.",
             ("tick", "--as-of", "2023-05-09", *on),
         ),
+        *(robots if config else []),
         Step(
             "Send them, as the service would at 09:00 that morning. With no SMTP server "
             "configured, each message is written as an .eml file: one letter per recipient, "
             "kind and day.",
-            ("run", "--once", "--now", "2023-05-09T09:00", "--outbox", outbox, *on),
+            ("run", "--once", "--now", "2023-05-09T09:00", "--outbox", outbox, *configured, *on),
         ),
         Step(
             "Monday 17 July. District-fund disbursement stands at 44% (reported 26 June); the "
@@ -58,7 +70,7 @@ def steps(plan_file: str, ledger: str, db: str, outbox: str) -> list[Step]:
         ),
         Step(
             "Send them at 09:00.",
-            ("run", "--once", "--now", "2023-07-21T09:00", "--outbox", outbox, *on),
+            ("run", "--once", "--now", "2023-07-21T09:00", "--outbox", outbox, *configured, *on),
         ),
         Step(
             "The office's record of who was told what, and when:",
@@ -121,8 +133,16 @@ def steps(plan_file: str, ledger: str, db: str, outbox: str) -> list[Step]:
     show_default=True,
     help="where the demo's own database goes (recreated on each run)",
 )
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help='a delivery config with [robots."NAME"] sections: the morning\'s messages also go '
+    "to the departments' group robots (see the README for local contract servers)",
+)
 @click.pass_context
-def demo(ctx: click.Context, plan_file: Path, ledger: Path, directory: Path) -> None:
+def demo(
+    ctx: click.Context, plan_file: Path, ledger: Path, directory: Path, config: Path | None
+) -> None:
     """Walk through workplan on the Banan District 2023 plan, in a scratch database.
 
     Prints each command as you would type it, then its output: validate, load, import a
@@ -144,7 +164,8 @@ def demo(ctx: click.Context, plan_file: Path, ledger: Path, directory: Path) -> 
     if outbox.is_dir():
         for old in outbox.glob("*.eml"):
             old.unlink()
-    for step in steps(str(plan_file), str(ledger), str(db), str(outbox)):
+    chosen = str(config) if config else None
+    for step in steps(str(plan_file), str(ledger), str(db), str(outbox), chosen):
         args = [_last_sent(db, a) if a.startswith("LAST_SENT_TO_") else a for a in step.args]
         if step.why:
             click.secho(f"\n# {step.why}", fg="cyan")

@@ -54,6 +54,7 @@ class DeptInfo:
     head_name: str | None
     head_email: str | None
     aliases: tuple[str, ...]
+    robots: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ class _Compiler:
                     dept.head.name if dept.head else None,
                     dept.head.email if dept.head else None,
                     tuple(dept.aliases),
+                    tuple(dept.robots),
                 )
             )
 

@@ -145,6 +145,11 @@ class Department(_Model):
     email: Emails = Field(description="one address or a list")
     head: Person | None = Field(default=None, description="receives escalations (督办)")
     aliases: list[Line] = Field(default_factory=list, description="other names for it in plans")
+    robots: list[Line] = Field(
+        default_factory=list,
+        description="group robots (DingTalk, WeCom, Feishu) that also get its notices, by the "
+        "name of a [robots.NAME] section in the delivery config; never a URL or a secret",
+    )
 
 
 class Directory(_Model):

@@ -295,6 +295,7 @@ class _Apply:
                 "head_name": d.head_name,
                 "head_email": d.head_email,
                 "aliases": dumps(list(d.aliases)),
+                "robots": dumps(list(d.robots)),
             }
             old = self.stored.departments.get(d.name)
             if old is None:

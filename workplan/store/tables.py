@@ -129,6 +129,8 @@ T_DEPT = Table(
     Column("head_name", String()),
     Column("head_email", String()),
     Column("aliases", String(), nullable=False, default="[]"),
+    # the group robots (names of [robots.NAME] config sections) that also get its notices
+    Column("robots", String(), nullable=False, default="[]"),
     UniqueConstraint("plan_id", "name"),
 )
 
@@ -391,4 +393,47 @@ T_FORM_USED = Table(
     metadata,
     Column("nonce", String(64), primary_key=True),
     Column("at", Instant(), nullable=False),
+)
+
+# A message's delivery to a group robot (DingTalk, WeCom, Feishu): an extra delivery beside
+# the e-mail, which stays the record.  One row per message and robot, with its own claim,
+# retries and outcome; a long message goes in parts, and ``parts_sent`` resumes a retry.
+T_DELIVERY = Table(
+    "delivery",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("message_id", String(200), nullable=False),
+    _plan_id(),
+    Column("department", String(), nullable=False),
+    Column("channel", String(12), nullable=False),
+    Column("robot", String(), nullable=False),
+    Column("status", String(12), nullable=False, default="pending"),
+    Column("attempts", Integer(), nullable=False, default=0),
+    Column("parts", Integer(), nullable=False, default=0),
+    Column("parts_sent", Integer(), nullable=False, default=0),
+    Column("next_attempt_at", Instant()),
+    Column("claimed_by", String()),
+    Column("claim_expires", Instant()),
+    Column("created_at", Instant(), nullable=False),
+    Column("sent_at", Instant()),
+    Column("error", String()),
+    UniqueConstraint("message_id", "robot"),
+    Index("ix_delivery_status", "status", "next_attempt_at"),
+)
+
+# The sends to each robot in the last minutes: the rate limiter every process shares.  The
+# ``robot_gate`` row is locked while a send is admitted, so two services count together.
+T_ROBOT_GATE = Table(
+    "robot_gate",
+    metadata,
+    Column("robot", String(), primary_key=True),
+)
+
+T_ROBOT_SEND = Table(
+    "robot_send",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("robot", String(), nullable=False),
+    Column("at", Instant(), nullable=False),
+    Index("ix_robot_send", "robot", "at"),
 )

@@ -1,0 +1,369 @@
+"""Group robots end to end against local servers that implement each robot's contract
+(tests/robots.py): limits kept on a busy morning, signatures, retries, failures, splitting."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select
+
+from tests.robots import RobotServer, write_plan
+from workplan.channels.folder import FolderChannel
+from workplan.channels.robot import RobotSettings, open_robot
+from workplan.notices.dispatch import DispatchSettings, dispatch
+from workplan.notices.outbox import tick
+from workplan.notices.robots import (
+    RobotDeliverySettings,
+    RobotResult,
+    deliver_robots,
+    render_robot_text,
+)
+from workplan.notices.templates import Templates, sample_messages
+from workplan.plan.validate import read_plan
+from workplan.store.db import open_store
+from workplan.store.load import load
+from workplan.store.tables import T_DELIVERY
+
+SECRETS = {"dingtalk": "SECright0123456789", "wecom": None, "feishu": "feishu-secret"}
+
+
+class Clock:
+    """A clock the test moves: the sender's and the contract server's time."""
+
+    def __init__(self, start: datetime) -> None:
+        self.at = start
+        self.lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self.lock:
+            return self.at
+
+    def advance(self, seconds: float) -> None:
+        with self.lock:
+            self.at += timedelta(seconds=seconds)
+
+
+def local(day: str, hour: int = 9, minute: int = 5) -> datetime:
+    return datetime.fromisoformat(f"{day}T{hour:02d}:{minute:02d}:00+08:00").astimezone(UTC)
+
+
+GROUPS = {"dingtalk": "钉钉群", "wecom": "企微群", "feishu": "飞书群"}
+BACKLOG = RobotDeliverySettings(fresh=timedelta(days=400))
+"""post every message however old: the tests' mornings are months of e-mail"""
+SEVERAL_MONTHS = tuple((date(2023, 5, 9) + timedelta(days=d)).isoformat() for d in range(0, 155, 4))
+"""May to October, every fourth day: over 300 messages, for a morning's backlog"""
+
+
+@dataclass
+class World:
+    engine: Engine
+    clock: Clock
+    servers: dict[str, RobotServer]
+    robots: dict[str, RobotSettings]
+    templates: Templates
+
+    @property
+    def server(self) -> RobotServer:
+        (server,) = self.servers.values()
+        return server
+
+    def deliver(self, owner: str = "test", engine: Engine | None = None) -> RobotResult:
+        return deliver_robots(
+            engine or self.engine,
+            self.robots,
+            self.templates,
+            now=self.clock,
+            owner=owner,
+            sleep=self.clock.advance,
+            settings=BACKLOG,
+        )
+
+    def deliveries(self, robot: str | None = None) -> list[dict[str, object]]:
+        query = select(T_DELIVERY).order_by(T_DELIVERY.c.id)
+        if robot:
+            query = query.where(T_DELIVERY.c.robot == robot)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query).mappings()]
+
+    def statuses(self) -> dict[str, int]:
+        rows = [str(d["status"]) for d in self.deliveries()]
+        return {s: rows.count(s) for s in sorted(set(rows))}
+
+    def all_sent(self) -> bool:
+        return self.statuses() == {"sent": len(self.deliveries())}
+
+
+def make_world(
+    db_url: str,
+    tmp_path: Path,
+    kinds: tuple[str, ...],
+    days: tuple[str, ...],
+    *,
+    secret: str | None = None,
+    keyword: str | None = None,
+) -> World:
+    """The Banan plan with every department in the robots' groups, its e-mail sent on each
+    of the days, and a contract server per robot."""
+    path = write_plan(tmp_path, [GROUPS[k] for k in kinds])
+    engine = open_store(db_url, create=True)
+    loaded = read_plan(path)
+    clock = Clock(local(days[0]))
+    templates = Templates()
+    with engine.begin() as conn:
+        load(
+            conn,
+            loaded.compiled,
+            source_path=str(path),
+            source_text=loaded.text,
+            now=local("2023-04-01"),
+        )
+    for day in days:
+        clock.at = local(day)
+        with engine.begin() as conn:
+            tick(conn, date.fromisoformat(day), clock())
+        dispatch(
+            engine,
+            [FolderChannel(tmp_path / "outbox")],
+            templates,
+            now=clock,
+            owner="mail",
+            settings=DispatchSettings(ignore_hours=True),
+        )
+    servers = {GROUPS[k]: RobotServer(k, SECRETS[k], keyword, clock).start() for k in kinds}
+    robots = {
+        GROUPS[k]: RobotSettings(
+            GROUPS[k],
+            k,
+            servers[GROUPS[k]].url,
+            secret or SECRETS[k],
+            keyword,  # type: ignore[arg-type]
+        )
+        for k in kinds
+    }
+    return World(engine, clock, servers, robots, templates)
+
+
+@pytest.fixture
+def worlds(db_url: str, tmp_path: Path) -> Iterator[list[World]]:
+    made: list[World] = []
+    yield made
+    for world in made:
+        for server in world.servers.values():
+            server.stop()
+        world.engine.dispose()
+
+
+def busiest(times: list[datetime], seconds: float) -> int:
+    """The most messages in any window of so many seconds."""
+    times = sorted(times)
+    most, start = 0, 0
+    for end, at in enumerate(times):
+        while times[start] <= at - timedelta(seconds=seconds):
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def test_a_busy_morning_is_spread_under_each_robots_limit_and_all_delivered(
+    db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(db_url, tmp_path, ("dingtalk", "wecom", "feishu"), SEVERAL_MONTHS)
+    worlds.append(world)
+    start = world.clock()
+    for _ in range(200):
+        world.deliver()
+        if world.all_sent():
+            break
+        world.clock.advance(20)
+    for kind, name in GROUPS.items():
+        deliveries = world.deliveries(name)
+        server = world.servers[name]
+        assert len(deliveries) >= 300
+        assert {d["status"] for d in deliveries} == {"sent"}
+        assert server.breaches == [] and server.refused == []
+        times = [a.at for a in server.accepted]
+        assert len(times) == sum(int(str(d["parts"])) for d in deliveries)
+        texts = [a.text for a in server.accepted]
+        assert len(set(texts)) == len(texts), "a message was posted twice"
+        if kind == "feishu":
+            assert busiest(times, 60) <= 100 and busiest(times, 1) <= 5
+            assert not [t for t in times if t.minute in (0, 30)]
+        else:
+            assert busiest(times, 60) <= 20
+            # spread, not refused: about 19 a minute
+            assert max(times) - start >= timedelta(minutes=len(times) // 20)
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_a_digest_too_long_for_wecom_is_split_between_items(locale: str) -> None:
+    sample = next(m for m in sample_messages(locale) if m.kind == "digest")
+    message = replace(sample, letters=sample.letters * 30)
+    clock = Clock(local("2023-04-26"))
+    server = RobotServer("wecom", None, None, clock).start()
+    try:
+        robot = open_robot(RobotSettings("群", "wecom", server.url))
+        text = render_robot_text(Templates(), message, "【工作提醒】", robot)
+        assert len(text.parts) > 1
+        for part in text.parts:
+            assert robot.send(text.title, part, clock()).status == "sent"
+    finally:
+        server.stop()
+    assert [a.text for a in server.accepted] == list(text.parts)
+    assert all(len(part.encode()) <= 4096 for part in text.parts)
+    numbers = [int(n) for part in text.parts for n in re.findall(r"^(\d+)\. \*\*", part, re.M)]
+    assert numbers == list(range(1, len(message.letters) + 1)), "an item was cut or lost"
+    last = "以邮件为准。" if locale == "zh-CN" else "the e-mail is the record."
+    assert all(part.rstrip().endswith(last) for part in text.parts)
+    assert "(1/" in text.parts[0] or "（1/" in text.parts[0]
+
+
+def test_a_message_names_the_item_the_deadline_and_the_email_record() -> None:
+    message = next(m for m in sample_messages("zh-CN") if m.kind == "overdue")
+    robot = open_robot(
+        RobotSettings(
+            "群", "dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=x", "SECx"
+        )
+    )
+    text = render_robot_text(Templates(), message, "催办：（十六）", robot)
+    (part,) = text.parts
+    letter = message.letter
+    assert letter.item_label in part and f"{letter.due.month}月{letter.due.day}日" in part
+    assert "催办：（十六）" in part and text.title == "催办：（十六）"
+    assert "完整函件" in part
+
+
+@pytest.mark.parametrize(("kind", "code"), [("dingtalk", 310000), ("feishu", 19021)])
+def test_a_wrong_secret_fails_at_once_and_visibly(
+    kind: str, code: int, db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(db_url, tmp_path, (kind,), SEVERAL_MONTHS[:8], secret="SECwrong")
+    worlds.append(world)
+    result = world.deliver()
+    deliveries = world.deliveries()
+    assert deliveries and world.statuses() == {"failed": len(deliveries)}
+    assert all(
+        "permanent: " in str(d["error"]) and f"({code} " in str(d["error"]) for d in deliveries
+    )
+    assert "signature" in str(deliveries[0]["error"])
+    assert all("not sent: the robot refused" in str(d["error"]) for d in deliveries[1:])
+    assert len(world.server.refused) == 1, "one refusal is enough to know"
+    assert result.failed == len(deliveries)
+    assert world.server.accepted == []
+
+
+def test_a_keyword_is_added_when_the_robot_has_one(
+    db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(db_url, tmp_path, ("dingtalk",), SEVERAL_MONTHS[:8], keyword="督办")
+    worlds.append(world)
+    world.deliver()
+    assert world.server.refused == []
+    assert world.server.accepted and all("督办" in a.text for a in world.server.accepted)
+
+
+@pytest.mark.parametrize(
+    ("kind", "answer"), [("wecom", (200, 45009)), ("dingtalk", (429, 0)), ("feishu", (200, 11232))]
+)
+def test_a_retry_later_answer_is_retried_with_backoff(
+    kind: str, answer: tuple[int, int], db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(db_url, tmp_path, (kind,), SEVERAL_MONTHS[:8])
+    worlds.append(world)
+    world.server.fail_next = [answer]
+    world.deliver()
+    first = world.deliveries()
+    assert [d["status"] for d in first].count("retrying") == 1
+    retrying = next(d for d in first if d["status"] == "retrying")
+    assert retrying["attempts"] == 1
+    world.clock.advance(30)
+    world.deliver()  # not yet: the backoff is a minute
+    assert world.statuses()["retrying"] == 1
+    world.clock.advance(31)
+    for _ in range(200):
+        world.deliver()
+        if world.statuses() == {"sent": len(first)}:
+            break
+        world.clock.advance(20)
+    assert world.statuses() == {"sent": len(first)}
+    parts = sum(int(str(d["parts"])) for d in world.deliveries())
+    assert len(world.server.accepted) == parts, "each message posted once"
+    again = next(d for d in world.deliveries() if d["id"] == retrying["id"])
+    assert again["attempts"] == 1 and again["status"] == "sent"
+
+
+def test_two_services_share_one_robots_limit(
+    db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(db_url, tmp_path, ("dingtalk",), SEVERAL_MONTHS[:16])
+    worlds.append(world)
+    second = open_store(db_url)
+    try:
+        for _ in range(400):
+            threads = [
+                threading.Thread(target=world.deliver, args=("service-a",)),
+                threading.Thread(target=world.deliver, args=("service-b", second)),
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            if world.all_sent():
+                break
+            world.clock.advance(10)
+    finally:
+        second.dispose()
+    deliveries = world.deliveries()
+    assert len(deliveries) > 100
+    assert world.statuses() == {"sent": len(deliveries)}
+    assert world.server.breaches == []
+    assert busiest([a.at for a in world.server.accepted], 60) <= 20
+    texts = [a.text for a in world.server.accepted]
+    parts = sum(int(str(d["parts"])) for d in deliveries)
+    assert len(texts) == len(set(texts)) == parts, "a message was posted twice"
+
+
+CODES = [
+    (kind, code, "temporary" if retry else "permanent")
+    for kind, module in (
+        ("dingtalk", "workplan.channels.dingtalk"),
+        ("wecom", "workplan.channels.wecom"),
+        ("feishu", "workplan.channels.feishu"),
+    )
+    for retry in (True, False)
+    for code in getattr(__import__(module, fromlist=["x"]), "RETRY_LATER" if retry else "WRONG")
+]
+
+
+@pytest.mark.parametrize(("kind", "code", "status"), CODES)
+def test_each_documented_code_is_mapped(kind: str, code: int, status: str) -> None:
+    clock = Clock(local("2023-05-10"))
+    server = RobotServer(kind, SECRETS[kind], None, clock).start()
+    try:
+        robot = open_robot(RobotSettings("群", kind, server.url, SECRETS[kind]))  # type: ignore[arg-type]
+        server.fail_next = [(200, code)]
+        outcome = robot.send("标题", "内容", clock())
+        assert (outcome.status, outcome.code) == (status, code)
+        assert robot.send("标题", "内容", clock()).status == "sent"
+        server.fail_next = [(503, 0)]
+        assert robot.send("标题", "内容", clock()).status == "temporary"
+    finally:
+        server.stop()
+    assert robot.send("标题", "内容", clock()).status == "temporary"  # the server is gone
+
+
+def test_a_robot_missing_from_the_config_fails_visibly(
+    db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(db_url, tmp_path, ("wecom",), SEVERAL_MONTHS[:8])
+    worlds.append(world)
+    world.robots = {}
+    world.deliver()
+    deliveries = world.deliveries()
+    assert deliveries and {d["status"] for d in deliveries} == {"failed"}
+    assert f"robot {GROUPS['wecom']} is not in the delivery config" in str(deliveries[0]["error"])

@@ -1,0 +1,278 @@
+"""Small local servers that implement the group robots' documented contracts, for the tests.
+
+Each checks what the real service checks and answers with the real error codes:
+
+* DingTalk custom robot — https://open.dingtalk.com/document/orgapp/custom-robots-send-group-messages
+  and https://open.dingtalk.com/document/orgapp/customize-robot-security-settings : the
+  access_token; 加签 (``timestamp`` in ms within an hour, ``sign`` = urlencode(base64(
+  HmacSHA256(secret, timestamp + "\\n" + secret)))) -> 310000; a keyword missing -> 310000;
+  more than 20 messages in a minute -> 130101, and the robot then throttled for 10 minutes
+  (410100).
+* WeCom group robot — https://developer.work.weixin.qq.com/document/path/91770 : the key
+  (93000 if wrong); markdown content over 4,096 bytes -> 40058; more than 20 a minute -> 45009.
+* Feishu custom robot — https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot :
+  the hook token (19001); ``timestamp`` (s) within an hour and ``sign`` = base64(HmacSHA256(
+  key=timestamp + "\\n" + secret, msg="")) -> 19021; keyword -> 19024; over 100 a minute or 5
+  a second -> 11232; a body over 20 KB -> 9499.
+
+The server's clock is a parameter, so a test can run a busy morning in a moment; it keeps every
+accepted message and every breach of a limit (the sender must never cause one).
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import json
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+TOKEN = "test-token-0123"
+GROUP = "全区群"
+PLANS = Path(__file__).resolve().parent.parent / "plans"
+
+
+@dataclass
+class Accepted:
+    at: datetime
+    body: dict[str, Any]
+
+    @property
+    def text(self) -> str:
+        if "markdown" in self.body:
+            md = self.body["markdown"]
+            return str(md.get("text", md.get("content", "")))
+        return str(self.body["card"]["elements"][0]["content"])
+
+    @property
+    def title(self) -> str:
+        if "markdown" in self.body:
+            return str(self.body["markdown"].get("title", ""))
+        return str(self.body["card"]["header"]["title"]["content"])
+
+
+@dataclass
+class RobotServer:
+    """One robot's endpoint: kind is dingtalk, wecom or feishu."""
+
+    kind: str
+    secret: str | None = None
+    keyword: str | None = None
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    accepted: list[Accepted] = field(default_factory=list)
+    refused: list[tuple[int, str]] = field(default_factory=list)
+    breaches: list[str] = field(default_factory=list)
+    fail_next: list[tuple[int, int]] = field(default_factory=list)
+    """(HTTP status, code) answers to give to the next requests, whatever they are"""
+    blocked_until: datetime | None = None
+    on_accept: Callable[[Accepted], None] | None = None
+
+    def __post_init__(self) -> None:
+        self.lock = threading.Lock()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                raw = self.rfile.read(length)
+                with server.lock:
+                    status, answer = server.handle(self.path, raw)
+                data = json.dumps(answer).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        port = self.http.server_address[1]
+        path = {
+            "dingtalk": f"/robot/send?access_token={TOKEN}",
+            "wecom": f"/cgi-bin/webhook/send?key={TOKEN}",
+            "feishu": f"/open-apis/bot/v2/hook/{TOKEN}",
+        }[self.kind]
+        return f"http://127.0.0.1:{port}{path}"
+
+    def start(self) -> RobotServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+
+    # the contract ---------------------------------------------------------------------------
+    def handle(self, path: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+        now = self.clock()
+        if self.fail_next:
+            status, code = self.fail_next.pop(0)
+            return status, self.reply(code, "told to fail")
+        body = json.loads(raw)
+        check = {"dingtalk": self.dingtalk, "wecom": self.wecom, "feishu": self.feishu}[self.kind]
+        code, why = check(path, body, raw, now)
+        if code:
+            self.refused.append((code, why))
+            return 200, self.reply(code, why)
+        self.accepted.append(Accepted(now, body))
+        if self.on_accept:
+            self.on_accept(self.accepted[-1])
+        return 200, self.reply(0, "ok")
+
+    def reply(self, code: int, message: str) -> dict[str, Any]:
+        if self.kind == "feishu":
+            return {"code": code, "msg": message, "data": {}}
+        return {"errcode": code, "errmsg": message}
+
+    def sent_within(self, now: datetime, seconds: float) -> int:
+        since = now - timedelta(seconds=seconds)
+        return sum(1 for a in self.accepted if a.at > since)
+
+    def over(self, now: datetime, count: int, seconds: float) -> bool:
+        if self.sent_within(now, seconds) >= count:
+            self.breaches.append(f"{now}: over {count} in {seconds}s")
+            return True
+        return False
+
+    def dingtalk(
+        self, path: str, body: dict[str, Any], raw: bytes, now: datetime
+    ) -> tuple[int, str]:
+        query = parse_qs(urlsplit(path).query)
+        if query.get("access_token") != [TOKEN]:
+            return 300001, "token is not exist"
+        if self.blocked_until and now < self.blocked_until:
+            self.breaches.append(f"{now}: sent while throttled")
+            return 410100, "send too fast, the robot is throttled for 10 minutes"
+        if self.secret:
+            timestamp = query.get("timestamp", ["0"])[0]
+            if abs(now.timestamp() * 1000 - int(timestamp)) > 3600_000:
+                return 310000, "invalid timestamp"
+            to_sign = f"{timestamp}\n{self.secret}".encode()
+            digest = hmac.new(self.secret.encode(), to_sign, hashlib.sha256).digest()
+            # parse_qs has already URL-decoded the sign
+            if query.get("sign") != [base64.b64encode(digest).decode()]:
+                return 310000, "sign not match"
+        markdown = body.get("markdown", {})
+        if self.keyword and self.keyword not in markdown.get("text", "") + markdown.get(
+            "title", ""
+        ):
+            return 310000, "keywords not in content"
+        if self.over(now, 20, 60):
+            self.blocked_until = now + timedelta(minutes=10)
+            return 130101, "send too fast, exceed 20 times per minute"
+        return 0, ""
+
+    def wecom(self, path: str, body: dict[str, Any], raw: bytes, now: datetime) -> tuple[int, str]:
+        if parse_qs(urlsplit(path).query).get("key") != [TOKEN]:
+            return 93000, "invalid webhook url"
+        content = body.get("markdown", {}).get("content", "")
+        if not content:
+            return 44004, "empty content"
+        if len(content.encode("utf-8")) > 4096:
+            return 40058, "markdown.content exceed max length 4096"
+        if self.over(now, 20, 60):
+            return 45009, "api freq out of limit"
+        return 0, ""
+
+    def feishu(self, path: str, body: dict[str, Any], raw: bytes, now: datetime) -> tuple[int, str]:
+        if not urlsplit(path).path.endswith(f"/{TOKEN}"):
+            return 19001, "param invalid: incoming webhook access token invalid"
+        if len(raw) > 20 * 1024:
+            return 9499, "Bad Request: the body is over 20 KB"
+        if self.secret:
+            timestamp = str(body.get("timestamp", "0"))
+            if abs(now.timestamp() - int(timestamp)) > 3600:
+                return (
+                    19021,
+                    "sign match fail or timestamp is not within one hour from current time",
+                )
+            key = f"{timestamp}\n{self.secret}".encode()
+            expected = base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+            if body.get("sign") != expected:
+                return (
+                    19021,
+                    "sign match fail or timestamp is not within one hour from current time",
+                )
+        if self.keyword and self.keyword not in json.dumps(body, ensure_ascii=False):
+            return 19024, "Key Words Not Found"
+        if self.over(now, 100, 60) or self.over(now, 5, 1):
+            return 11232, "frequency limited psm[lark.oapi.app_platform_runtime]appID[1]"
+        return 0, ""
+
+
+def write_plan(folder: Path, robots: list[str]) -> Path:
+    """The Banan plan, every department's notices also to these group robots."""
+    directory = (PLANS / "banan-departments.yaml").read_text(encoding="utf-8")
+    directory = re.sub(r"^\s+robots: .*\n", "", directory, flags=re.M)
+    named = ", ".join(robots)
+    directory = re.sub(
+        r"^(\s+)email: (.*)$", rf"\1email: \2\n\1robots: [{named}]", directory, flags=re.M
+    )
+    (folder / "banan-departments.yaml").write_text(directory, encoding="utf-8")
+    plan = (PLANS / "banan-2023.yaml").read_text(encoding="utf-8")
+    path = folder / "banan-2023.yaml"
+    path.write_text(plan, encoding="utf-8")
+    return path
+
+
+DEMO = {"乡村振兴局工作群": "dingtalk", "财政局企微群": "wecom", "农业农村委飞书群": "feishu"}
+DEMO_SECRETS = {
+    "dingtalk": "SECdemo-dingtalk-secret",
+    "wecom": None,
+    "feishu": "demo-feishu-secret",
+}
+
+
+def main() -> None:
+    """Serve one contract server of each kind for `workplan demo --config`, write the config
+    naming them, and print each message as it arrives (Ctrl-C or SIGTERM to stop)."""
+    import signal
+    import sys
+
+    config = Path(sys.argv[1] if len(sys.argv) > 1 else "demo/robots.toml")
+    config.parent.mkdir(parents=True, exist_ok=True)
+    servers, lines = [], []
+    for name, kind in DEMO.items():
+        server = RobotServer(kind, DEMO_SECRETS[kind])
+        lines += [f'[robots."{name}"]', f'kind = "{kind}"', f'url = "{server.url}"']
+        if DEMO_SECRETS[kind]:
+            lines.append(f'secret = "{DEMO_SECRETS[kind]}"')
+        lines.append("")
+        servers.append((name, server))
+
+    def show(name: str, server: RobotServer) -> Callable[[Accepted], None]:
+        def printed(accepted: Accepted) -> None:
+            print(f"--- {server.kind} robot {name} received: {accepted.title}", flush=True)
+            print(accepted.text, flush=True)
+
+        return printed
+
+    for name, server in servers:
+        server.on_accept = show(name, server)
+        server.start()
+    config.write_text("\n".join(lines), encoding="utf-8")
+    print(f"contract servers for {', '.join(DEMO)}; config written to {config}", flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        signal.pause()
+    for _, server in servers:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

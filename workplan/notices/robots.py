@@ -1,0 +1,450 @@
+"""Group robots: after the e-mail, a short digest of the same message to each department's
+group chat (DingTalk, WeCom, Feishu).
+
+The e-mail stays the record; a robot delivery is an extra delivery of a message, one row per
+message and robot in the ``delivery`` table, with its own claim, retries and outcome:
+
+1. *Queue*: a message whose e-mail went out (one of its notices is ``sent``) to a department
+   whose directory entry names robots gets one delivery per robot.  Only messages composed
+   within ``fresh`` are queued, so turning a robot on does not post last month's letters.
+2. *Claim*: due deliveries are claimed with an owner and a lease (``FOR UPDATE SKIP LOCKED``
+   on PostgreSQL; SQLite serialises writers), and expired claims are freed.
+3. *Send*: the message is rendered from the same letter data as the e-mail with
+   ``robot.md.j2``, split into parts that fit the robot's size limit (never inside an item),
+   and each part is sent when the robot's shared limiter admits it.  A part that was accepted
+   is recorded at once (``parts_sent``), so a retry resumes after it.
+4. *Record*: sent; retrying with backoff (a "retry later" code, or the robot unreachable);
+   failed at once (a code that says the request is wrong: a bad signature, a missing keyword)
+   or after ``max_attempts``.  A delivery held back by the limiter is not a failure: it waits.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from sqlalchemy import Connection, Engine, and_, bindparam, exists, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from workplan.channels.base import Outcome
+from workplan.channels.robot import Robot, RobotSettings, admit, limits_of, open_robot, split
+from workplan.notices.dispatch import DispatchSettings, _Composer, _Group, _notices, _plans
+from workplan.notices.letters import Message
+from workplan.notices.templates import TemplateError, Templates
+from workplan.rules.evaluate import STAGE_OVERDUE
+from workplan.store import db as store
+from workplan.store.tables import T_DELIVERY, T_DEPT, T_MESSAGE, T_NOTICE, T_PLAN
+
+WAITING = ("pending", "retrying")
+
+
+@dataclass(frozen=True)
+class RobotDeliverySettings:
+    """How hard to try, how long a claim holds, and how old a message may be to be posted."""
+
+    lease: timedelta = timedelta(minutes=5)
+    batch: int = 100
+    max_attempts: int = 6
+    backoff: timedelta = timedelta(minutes=1)
+    backoff_max: timedelta = timedelta(hours=1)
+    fresh: timedelta = timedelta(days=1)
+    max_wait: float = 2.0
+    """seconds worth waiting for a robot's limit within a run (Feishu's 5 a second); a longer
+    wait leaves the delivery for a later run"""
+
+
+@dataclass
+class RobotResult:
+    """What one robot delivery run did."""
+
+    queued: int = 0
+    parts: int = 0
+    """message parts accepted by the robots"""
+    sent: int = 0
+    """deliveries completed (every part accepted)"""
+    retrying: int = 0
+    failed: int = 0
+    held: int = 0
+    """times a delivery was held back by a robot's limit (it goes on its next turn)"""
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RobotText:
+    """A message as a robot posts it: a title and one or more parts."""
+
+    title: str
+    parts: tuple[str, ...]
+
+
+def _dialect(conn: Connection) -> Any:
+    return postgresql if conn.dialect.name == "postgresql" else sqlite
+
+
+def queue(
+    conn: Connection,
+    robots: dict[str, RobotSettings],
+    wall: datetime,
+    settings: RobotDeliverySettings = RobotDeliverySettings(),
+) -> int:
+    """Add a delivery per robot for every recent message whose e-mail went out to a department
+    that names robots; a robot missing from the config is a delivery failed at once."""
+    sent = exists(
+        select(T_NOTICE.c.id).where(
+            T_NOTICE.c.message_id == T_MESSAGE.c.message_id, T_NOTICE.c.status == "sent"
+        )
+    )
+    query = (
+        select(T_MESSAGE.c.message_id, T_MESSAGE.c.plan_id, T_MESSAGE.c.department, T_DEPT.c.robots)
+        .join(
+            T_DEPT,
+            and_(T_DEPT.c.plan_id == T_MESSAGE.c.plan_id, T_DEPT.c.name == T_MESSAGE.c.department),
+        )
+        .where(T_DEPT.c.robots != "[]", T_MESSAGE.c.composed_at >= wall - settings.fresh, sent)
+    )
+    rows = []
+    for r in conn.execute(query):
+        for name in json.loads(r.robots):
+            robot = robots.get(name)
+            rows.append(
+                {
+                    "message_id": r.message_id,
+                    "plan_id": r.plan_id,
+                    "department": r.department,
+                    "channel": robot.kind if robot else "?",
+                    "robot": name,
+                    "status": "pending" if robot else "failed",
+                    "error": None if robot else f"robot {name} is not in the delivery config",
+                    "created_at": wall,
+                }
+            )
+    if not rows:
+        return 0
+    result = conn.execute(
+        _dialect(conn)
+        .insert(T_DELIVERY)
+        .on_conflict_do_nothing(index_elements=["message_id", "robot"]),
+        rows,
+    )
+    return max(int(result.rowcount or 0), 0)
+
+
+def claim(
+    conn: Connection, wall: datetime, owner: str, settings: RobotDeliverySettings
+) -> list[dict[str, Any]]:
+    """Free expired claims, then claim due deliveries (in the caller's transaction)."""
+    conn.execute(
+        update(T_DELIVERY)
+        .where(T_DELIVERY.c.status == "claimed", T_DELIVERY.c.claim_expires < wall)
+        .values(status="retrying", claimed_by=None, claim_expires=None, next_attempt_at=wall)
+    )
+    query = (
+        select(T_DELIVERY)
+        .where(
+            T_DELIVERY.c.status.in_(WAITING),
+            or_(T_DELIVERY.c.next_attempt_at.is_(None), T_DELIVERY.c.next_attempt_at <= wall),
+        )
+        .order_by(T_DELIVERY.c.id)
+        .limit(settings.batch)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    picked = [dict(r) for r in conn.execute(query).mappings()]
+    if picked:
+        conn.execute(
+            update(T_DELIVERY)
+            .where(T_DELIVERY.c.id.in_([r["id"] for r in picked]))
+            .values(status="claimed", claimed_by=owner, claim_expires=wall + settings.lease)
+        )
+    return picked
+
+
+class RobotComposer:
+    """Render messages for robots from the letter data the e-mail was made of."""
+
+    def __init__(self, conn: Connection, templates: Templates) -> None:
+        self.conn = conn
+        self.templates = templates
+        self.plans = _plans(conn)
+
+    def texts(self, message_ids: list[str], now: datetime) -> dict[str, tuple[Message, str]]:
+        """Return each message's letter data and its e-mail's recipients, read from the store."""
+        rows: dict[str, list[dict[str, Any]]] = {}
+        query = _notices().where(T_NOTICE.c.message_id.in_(message_ids))
+        for r in self.conn.execute(query).mappings():
+            rows.setdefault(r["message_id"], []).append(dict(r))
+        kept = {
+            r.message_id: r
+            for r in self.conn.execute(
+                select(T_MESSAGE).where(T_MESSAGE.c.message_id.in_(message_ids))
+            )
+        }
+        groups = [
+            _Group(mid, g[0]["plan_id"], g[0]["department"], g[0]["stage"] < STAGE_OVERDUE, g)
+            for mid, g in rows.items()
+        ]
+        composer = _Composer(self.conn, self.plans, _NoRenderer(), DispatchSettings())
+        composer.prepare(groups)
+        out = {}
+        for group in groups:
+            plan = self.plans[group.plan_id]
+            # dated like the e-mail: the day its facts are for, else the business clock
+            days = [r["as_of"] for r in group.rows if r["as_of"] is not None]
+            today = max(days) if days else now.astimezone(ZoneInfo(plan.timezone)).date()
+            ordered = sorted(group.rows, key=lambda r: (-r["stage"], r["due"], r["id"]))
+            letters = tuple(composer.letter(r, plan, today) for r in ordered)
+            message = Message(
+                kind="digest" if group.digest else letters[0].kind,
+                locale=plan.locale,
+                today=today,
+                plan_title=plan.title,
+                plan_year=plan.year,
+                issuer=plan.issuer or plan.office,
+                office=composer.party(plan.id, plan.office),
+                department=composer.party(plan.id, group.department),
+                letters=letters,
+                number=next((r["doc_number"] for r in ordered if r["doc_number"]), None),
+                summary=all(letter.copy for letter in letters),
+            )
+            record = kept.get(group.message_id)
+            out[group.message_id] = (message, record.subject if record else "")
+        return out
+
+
+def render_robot_text(
+    templates: Templates, message: Message, subject: str, robot: Robot, link: str | None = None
+) -> RobotText:
+    """Render a message for a robot in the message's language (``robot.md.j2``), split into
+    parts that fit the robot, never inside an item; raise TemplateError if it cannot."""
+    name = f"{message.locale}/robot.md.j2"
+    keyword = robot.settings.keyword
+    try:
+        module: Any = templates.env.get_template(name).make_module({})
+        items = [
+            str(module.item(message, letter, n)) for n, letter in enumerate(message.letters, 1)
+        ]
+        footer = str(module.footer(message, link))
+        if keyword and keyword not in footer:
+            footer += f"\n\n{keyword}"
+
+        def header(part: int, parts: int) -> str:
+            return str(module.header(message, subject, part, parts))
+
+        title = str(module.title(message, subject)).strip()
+        parts = split(header, items, footer, robot.max_bytes)
+    except (jinja2.TemplateError, ValueError) as exc:
+        raise TemplateError(f"{name}: {exc}") from None
+    if keyword and keyword not in title:
+        title = f"{title} {keyword}"
+    return RobotText(title, tuple(parts))
+
+
+class _NoRenderer:
+    """Robots render their own text: the e-mail renderer is never called."""
+
+    def render(self, message: Message) -> Any:
+        raise NotImplementedError
+
+
+def _backoff(attempts: int, settings: RobotDeliverySettings) -> timedelta:
+    wait: timedelta = settings.backoff * (2 ** max(attempts - 1, 0))
+    return min(wait, settings.backoff_max)
+
+
+def deliver_robots(
+    engine: Engine,
+    robots: dict[str, RobotSettings],
+    templates: Templates,
+    *,
+    now: Callable[[], datetime],
+    owner: str,
+    wall: Callable[[], datetime] | None = None,
+    settings: RobotDeliverySettings = RobotDeliverySettings(),
+    stop: Callable[[], bool] = lambda: False,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RobotResult:
+    """Queue and send every robot delivery that is due; return what happened.
+
+    ``now`` dates the letters (the business clock); ``wall`` is real time: it signs requests,
+    times claims and counts the robots' limits.  A wait for a robot's limit longer than
+    ``settings.max_wait`` holds the delivery for a later run rather than waiting here.
+    """
+    run = _Run(engine, robots, templates, owner, wall or now, settings, sleep)
+    with engine.begin() as conn:
+        run.result.queued = queue(conn, robots, run.real(), settings)
+    while not stop():
+        with engine.begin() as conn:
+            picked = claim(conn, run.real(), owner, settings)
+        if not picked:
+            break
+        with store.reading(engine) as conn:
+            messages = RobotComposer(conn, templates).texts(
+                sorted({d["message_id"] for d in picked}), now()
+            )
+        for delivery in picked:
+            if stop():
+                run.record(delivery["id"], status="retrying", claimed_by=None)
+            else:
+                run.deliver(delivery, messages.get(delivery["message_id"]))
+        run.release()
+    return run.result
+
+
+class _Run:
+    """One robot delivery run: the robots, what is held back, and the tally."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        robots: dict[str, RobotSettings],
+        templates: Templates,
+        owner: str,
+        real: Callable[[], datetime],
+        settings: RobotDeliverySettings,
+        sleep: Callable[[float], None],
+    ) -> None:
+        self.engine = engine
+        self.opened = {name: open_robot(s) for name, s in robots.items()}
+        self.templates = templates
+        self.owner = owner
+        self.real = real
+        self.settings = settings
+        self.sleep = sleep
+        self.result = RobotResult()
+        self.blocked: dict[str, datetime] = {}
+        self.broken: dict[str, str] = {}
+        self.held: list[dict[str, Any]] = []
+
+    def record(self, delivery_id: int, **values: Any) -> None:
+        """Update a delivery this run holds the claim of (fenced on the claim)."""
+        with self.engine.begin() as conn:
+            conn.execute(_fenced(self.owner).where(T_DELIVERY.c.id == delivery_id).values(**values))
+
+    def hold(self, delivery_id: int, until: datetime) -> None:
+        self.held.append({"did": delivery_id, "until": until})
+        self.result.held += 1
+
+    def release(self) -> None:
+        """Give back, in one transaction, the deliveries a robot's limit held back."""
+        if self.held:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    _fenced(self.owner)
+                    .where(T_DELIVERY.c.id == bindparam("did"))
+                    .values(status="pending", next_attempt_at=bindparam("until"), claimed_by=None),
+                    self.held,
+                )
+            self.held = []
+
+    def wait_for(self, name: str, robot: Robot) -> datetime | None:
+        """Take a send from the robot's limit now (pausing briefly if that is enough);
+        return None when taken, else when to try again."""
+        while True:
+            at = self.real()
+            wait = robot.not_before(at)
+            if wait <= at:
+                wait = admit(self.engine, name, limits_of(robot), at) or at
+            pause = (wait - at).total_seconds()
+            if pause <= 0:
+                return None
+            if pause > self.settings.max_wait:
+                return wait
+            self.sleep(pause)
+
+    def deliver(self, delivery: dict[str, Any], found: tuple[Message, str] | None) -> None:
+        """Send what is left of one delivery, part by part, as the robot's limit admits."""
+        did, name = delivery["id"], delivery["robot"]
+        robot = self.opened.get(name)
+        if robot is None or found is None:
+            why = "the robot is no longer configured" if robot is None else "the message is gone"
+            self.record(did, status="failed", error=why, claimed_by=None)
+            self.result.failed += 1
+            return
+        if name in self.broken:
+            error = f"not sent: the robot refused this run's first message: {self.broken[name]}"
+            self.record(did, status="failed", error=error[:1000], claimed_by=None)
+            self.result.failed += 1
+            return
+        if name in self.blocked:
+            self.hold(did, self.blocked[name])
+            return
+        try:
+            text = render_robot_text(self.templates, *found, robot)
+        except TemplateError as exc:
+            self.record(did, status="failed", error=str(exc)[:1000], claimed_by=None)
+            self.result.failed += 1
+            self.result.errors.append(str(exc))
+            return
+        parts = len(text.parts)
+        for index in range(delivery["parts_sent"], parts):
+            later = self.wait_for(name, robot)
+            if later is not None:
+                self.blocked[name] = later
+                self.hold(did, later)
+                return
+            at = self.real()
+            outcome = robot.send(text.title, text.parts[index], at)
+            if outcome.status != "sent":
+                self.failed(delivery, outcome, at, parts)
+                return
+            self.result.parts += 1
+            values: dict[str, Any] = {"parts": parts, "parts_sent": index + 1}
+            if index + 1 == parts:
+                values |= {"status": "sent", "sent_at": at, "claimed_by": None, "error": None}
+                self.result.sent += 1
+            self.record(did, **values)
+
+    def failed(self, delivery: dict[str, Any], outcome: Outcome, at: datetime, parts: int) -> None:
+        """Retry later with backoff, or fail for good (a wrong request, or too many tries)."""
+        attempts = delivery["attempts"] + 1
+        error = f"attempt {attempts}: {outcome.status}: {outcome.detail}"[:1000]
+        if outcome.code in self.opened[delivery["robot"]].broken:
+            self.broken[delivery["robot"]] = error
+        values: dict[str, Any] = {"status": "failed"}
+        if outcome.status == "permanent" or attempts >= self.settings.max_attempts:
+            self.result.failed += 1
+            self.result.errors.append(f"{delivery['robot']}: {error}")
+        else:
+            values = {
+                "status": "retrying",
+                "next_attempt_at": at + _backoff(attempts, self.settings),
+            }
+            self.result.retrying += 1
+        self.record(
+            delivery["id"], attempts=attempts, error=error, parts=parts, claimed_by=None, **values
+        )
+
+
+def _fenced(owner: str) -> Any:
+    return update(T_DELIVERY).where(
+        T_DELIVERY.c.status == "claimed", T_DELIVERY.c.claimed_by == owner
+    )
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a department's notices go: its mailboxes and its group robots."""
+
+    plan: str
+    department: str
+    emails: tuple[str, ...]
+    robots: tuple[str, ...]
+
+
+def routes(conn: Connection, plan_key: str | None = None) -> list[Route]:
+    """Return every department's channels, plan by plan, as loaded."""
+    query = select(T_PLAN.c.key, T_DEPT.c.name, T_DEPT.c.emails, T_DEPT.c.robots).join(
+        T_PLAN, T_PLAN.c.id == T_DEPT.c.plan_id
+    )
+    if plan_key:
+        query = query.where(T_PLAN.c.key == plan_key)
+    return [
+        Route(r.key, r.name, tuple(json.loads(r.emails)), tuple(json.loads(r.robots)))
+        for r in conn.execute(query.order_by(T_PLAN.c.key, T_DEPT.c.id))
+    ]
