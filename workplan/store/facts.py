@@ -380,8 +380,9 @@ def read_facts(
     names: dict[str, tuple[str, ...]] = {}
     obligations: dict[int, list[ObligationFacts]] = {pid: [] for pid in plans}
     year_starts = {pid: date(year, 1, 1) for pid, (_, year, _) in plans.items()}
-    result = conn.execute(_obligation_query(as_of, horizon, plan_ids, everything))
-    # rows as plain tuples: a SQLAlchemy Row's attribute access costs more than the object built
+    # all rows at once (fetchall: row by row, psycopg costs a call per row), as plain tuples:
+    # a SQLAlchemy Row's attribute access costs more than the object built
+    result = conn.execute(_obligation_query(as_of, horizon, plan_ids, everything)).all()
     for (
         id_,
         plan_id,
@@ -467,7 +468,7 @@ def read_facts(
         co_json,
         latest,
         latest_on,
-    ) in conn.execute(_metric_query(as_of, plan_ids, everything)):
+    ) in conn.execute(_metric_query(as_of, plan_ids, everything)).all():
         lead = _json_tuple(lead_json, names)
         metrics[plan_id].append(
             MetricFacts(
