@@ -3,6 +3,8 @@
 Run:  python benchmarks/national.py                 (SQLite file in a temporary folder)
       python benchmarks/national.py --db postgresql+psycopg://postgres@127.0.0.1:5432/test
       python benchmarks/national.py --counties 280     (a tenth, for a quick look)
+      python benchmarks/national.py --url postgresql+psycopg://...   (SQLite and PostgreSQL,
+                                                       side by side, with the ratios)
 
 Each phase runs in a process of its own, so that the peak memory reported is that phase's:
   load   compile each county's plan and load it through workplan's own loader
@@ -18,24 +20,25 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, text, update
+from sqlalchemy import delete, insert, text, update
 
 from workplan.notices.outbox import tick
 from workplan.plan.expand import compile_plan
 from workplan.plan.model import Checkpoint, Deliverable, Department, Metric, Pace, Plan, Recurring
 from workplan.plan.yamlsource import Source
 from workplan.store import db as store
-from workplan.store.facts import T_OBL
-from workplan.store.load import load
-from workplan.store.tables import metadata
+from workplan.store.load import load, refresh_statistics
+from workplan.store.tables import T_EVAL, T_NOTICE, T_OBL, T_PROGRESS, metadata
 
 YEAR = 2023
 TASKS = 30
@@ -112,7 +115,15 @@ def phase_load(url: str, counties: int) -> dict[str, Any]:
         started = time.perf_counter()
         with engine.begin() as conn:
             for compiled in batch:
-                load(conn, compiled, source_path="<generated>", source_text="", now=now)
+                load(
+                    conn,
+                    compiled,
+                    source_path="<generated>",
+                    source_text="",
+                    now=now,
+                    analyze=False,
+                )
+            refresh_statistics(conn)
         load_seconds += time.perf_counter() - started
         obligations += sum(len(c.obligations) for c in batch)
     engine.dispose()
@@ -152,11 +163,11 @@ def phase_setup(url: str) -> dict[str, Any]:
                     }
                 )
             if len(rows) >= 50_000:
-                conn.execute(insert(store.ProgressRow.__table__), rows)  # type: ignore[attr-defined]
+                conn.execute(insert(T_PROGRESS), rows)
                 reports += len(rows)
                 rows = []
         if rows:
-            conn.execute(insert(store.ProgressRow.__table__), rows)  # type: ignore[attr-defined]
+            conn.execute(insert(T_PROGRESS), rows)
             reports += len(rows)
         done = conn.execute(
             update(T_OBL)
@@ -167,6 +178,10 @@ def phase_setup(url: str) -> dict[str, Any]:
             )
             .values(done_on=T_OBL.c.due, done_by="benchmark")
         ).rowcount
+        # a year of reports and done marks arrives over months, and PostgreSQL's autovacuum
+        # analyses the tables as it goes; written in one go here, analyse them as it would
+        if url.startswith("postgresql"):
+            conn.exec_driver_sql("ANALYZE progress, obligation")
     engine.dispose()
     return {"reports": reports, "done": done, "setup_s": round(time.perf_counter() - started, 2)}
 
@@ -198,8 +213,12 @@ def phase_bare(url: str) -> dict[str, Any]:
     }
 
 
-def phase_tick(url: str) -> dict[str, Any]:
+def phase_tick(url: str, fresh: bool = False) -> dict[str, Any]:
     engine = store.open_store(url)
+    if fresh:  # the first tick of the day, again: forget what an earlier run stored
+        with engine.begin() as conn:
+            conn.execute(delete(T_NOTICE))
+            conn.execute(delete(T_EVAL))
     started = time.perf_counter()
     with engine.begin() as conn:
         result = tick(conn, TICK_DAY, datetime(YEAR, 11, 15, 0, 30, tzinfo=UTC))
@@ -222,7 +241,7 @@ PHASES = {
     "load": phase_load,
     "setup": phase_setup,
     "bare": phase_bare,
-    "tick": phase_tick,
+    "tick": partial(phase_tick, fresh=True),
     "again": phase_tick,
 }
 
@@ -240,6 +259,10 @@ def main() -> None:
     )
     parser.add_argument("--counties", type=int, default=2800)
     parser.add_argument("--db", help="SQLAlchemy URL; default: a SQLite file in a temporary folder")
+    parser.add_argument(
+        "--url",
+        help="a PostgreSQL URL: run on SQLite and on this database, and print both with ratios",
+    )
     parser.add_argument("--phase", choices=sorted(PHASES), help=argparse.SUPPRESS)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
@@ -249,20 +272,73 @@ def main() -> None:
         print(json.dumps(figures))
         return
     with tempfile.TemporaryDirectory(prefix="workplan-bench-") as scratch:
-        url = args.db or f"sqlite:///{Path(scratch) / 'national.db'}"
-        if url.startswith("postgresql"):
-            engine = store.make_engine(url)
-            with engine.begin() as conn:
-                metadata.drop_all(conn)
-            engine.dispose()
-        figures = {name: run_phase(name, url, args.counties) for name in PHASES}
-        if url.startswith("sqlite"):
-            figures["size_mb"] = round(os.path.getsize(url.removeprefix("sqlite:///")) / 2**20)
+        sqlite_url = f"sqlite:///{Path(scratch) / 'national.db'}"
+        if args.url:
+            both = {"SQLite": measure(sqlite_url, args.counties)}
+            both["PostgreSQL"] = measure(args.url, args.counties)
+            # the machine's speed drifts: time the ticks again, alternating the backends,
+            # and keep each backend's median
+            for name, url in 2 * [("SQLite", sqlite_url), ("PostgreSQL", args.url)]:
+                for phase in ("tick", "again"):
+                    both[name].setdefault(f"{phase}_runs", [both[name][phase]["tick_s"]])
+                    both[name][f"{phase}_runs"].append(
+                        run_phase(phase, url, args.counties)["tick_s"]
+                    )
+            for figures in both.values():
+                for phase in ("tick", "again"):
+                    figures[phase]["tick_s"] = statistics.median(figures[f"{phase}_runs"])
+        else:
+            url = args.db or sqlite_url
+            figures = measure(url, args.counties)
+    if args.url:
+        if args.json:
+            print(json.dumps(both, indent=2))
+        else:
+            compare(both, args.counties)
+        return
     if args.json:
         print(json.dumps(figures, indent=2))
         return
+    report(figures, url, args.counties)
+
+
+def measure(url: str, counties: int) -> dict[str, Any]:
+    """Run every phase on ``url`` (a PostgreSQL database is emptied first)."""
+    if url.startswith("postgresql"):
+        engine = store.make_engine(url)
+        with engine.begin() as conn:
+            metadata.drop_all(conn)
+        engine.dispose()
+    figures = {name: run_phase(name, url, counties) for name in PHASES}
+    if url.startswith("sqlite"):
+        figures["size_mb"] = round(os.path.getsize(url.removeprefix("sqlite:///")) / 2**20)
+    return figures
+
+
+def compare(both: dict[str, dict[str, Any]], counties: int) -> None:
+    """Print the two backends side by side, PostgreSQL's figures as a ratio to SQLite's."""
+    lite, pg = both["SQLite"], both["PostgreSQL"]
+    rows = [
+        ("load, obligations/s", "load", "load_per_s", True),
+        ("bare SELECT, s", "bare", "bare_same_s", False),
+        ("tick, s (median of 3)", "tick", "tick_s", False),
+        ("tick again, s (of 3)", "again", "tick_s", False),
+    ]
+    print(
+        f"{counties} counties x {TASKS} tasks: {lite['load']['obligations']:,} obligations, "
+        f"{lite['tick']['added']:,} notices on the tick"
+    )
+    print(f"{'figure':<22}{'SQLite':>12}{'PostgreSQL':>12}  PostgreSQL/SQLite")
+    for label, phase, key, higher_is_better in rows:
+        a, b = lite[phase][key], pg[phase][key]
+        ratio = b / a if a else float("nan")
+        note = "(higher is better)" if higher_is_better else "(time: lower is better)"
+        print(f"{label:<22}{a:>12,}{b:>12,}  {ratio:.2f}x {note}")
+
+
+def report(figures: dict[str, Any], url: str, counties: int) -> None:
     load_, bare, tick_, again = figures["load"], figures["bare"], figures["tick"], figures["again"]
-    print(f"database      {url.split('://')[0]} ({args.counties} counties x {TASKS} tasks)")
+    print(f"database      {url.split('://')[0]} ({counties} counties x {TASKS} tasks)")
     print(
         f"obligations   {load_['obligations']:,}; reports {figures['setup']['reports']:,}; "
         f"duties done {figures['setup']['done']:,}"

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, String, any_, bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import JSONB
 
 from workplan.channels.mail import domain_of, message_id
 from workplan.notices.numbers import number_format, take
@@ -109,22 +110,20 @@ def _insert_new(conn: Connection, intents: list[Intent], as_of: date, now: datet
 
     Most of what is owed on a day was owed yesterday too: look the keys up first and build
     rows only for the new ones.  ``ON CONFLICT DO NOTHING`` keeps a concurrent evaluation
-    harmless, and the batch token tells which rows were ours.
+    harmless; what was ours comes back by ``RETURNING`` on PostgreSQL, by the batch token on
+    SQLite (whose executemany returns no rows).
     """
     existing: set[str] = set()
     revived: list[str] = []
     stale_facts: list[str] = []
     keys = [i.key for i in intents]
-    query = select(T_NOTICE.c.key, T_NOTICE.c.status, T_NOTICE.c.as_of).where(
-        T_NOTICE.c.key.in_(bindparam("keys", expanding=True))
-    )
-    for start in range(0, len(keys), 900):
-        for key, status, day in conn.execute(query, {"keys": keys[start : start + 900]}):
-            existing.add(key)
-            if status == "superseded":
-                revived.append(key)
-            elif status == "pending" and day != as_of:
-                stale_facts.append(key)
+    query = select(T_NOTICE.c.key, T_NOTICE.c.status, T_NOTICE.c.as_of)
+    for key, status, day in _lookup(conn, query, keys):
+        existing.add(key)
+        if status == "superseded":
+            revived.append(key)
+        elif status == "pending" and day != as_of:
+            stale_facts.append(key)
     if stale_facts:
         by_key = {i.key: i for i in intents}
         conn.execute(
@@ -138,13 +137,12 @@ def _insert_new(conn: Connection, intents: list[Intent], as_of: date, now: datet
             [{"k": k, "f": dumps(by_key[k].facts), "d": as_of} for k in stale_facts],
         )
     # superseded while it waited, and owed again (a pace gap that reopened): it goes out
-    for start in range(0, len(revived), 900):
+    if revived:
         conn.execute(
             update(T_NOTICE)
-            .where(
-                T_NOTICE.c.key.in_(revived[start : start + 900]), T_NOTICE.c.status == "superseded"
-            )
-            .values(status="pending", closed_on=None, message_id=None, doc_number=None)
+            .where(_among(conn, T_NOTICE.c.key), T_NOTICE.c.status == "superseded")
+            .values(status="pending", closed_on=None, message_id=None, doc_number=None),
+            [{"keys": chunk} for chunk in _chunks(conn, revived)],
         )
     batch = uuid.uuid4().hex
     new = [i for i in intents if i.key not in existing]
@@ -157,15 +155,40 @@ def _insert_new(conn: Connection, intents: list[Intent], as_of: date, now: datet
         if text is None:
             text = facts_json[id(intent.facts)] = dumps(intent.facts)
         rows.append(_row(intent, as_of, now, batch, text))
+    if conn.dialect.name == "postgresql":
+        inserted = bulk_insert(
+            conn, T_NOTICE, NOTICE_COLUMNS, rows, skip_conflicts_on="key", returning="key"
+        )
+        return set(inserted)
     bulk_insert(conn, T_NOTICE, NOTICE_COLUMNS, rows, skip_conflicts_on="key")
-    ours = select(T_NOTICE.c.key).where(
-        T_NOTICE.c.key.in_(bindparam("keys", expanding=True)), T_NOTICE.c.batch == batch
-    )
-    added: set[str] = set()
-    new_keys = [i.key for i in new]
-    for start in range(0, len(new_keys), 900):
-        added.update(conn.execute(ours, {"keys": new_keys[start : start + 900]}).scalars())
-    return added
+    ours = select(T_NOTICE.c.key).where(T_NOTICE.c.batch == batch)
+    return {key for (key,) in _lookup(conn, ours, [i.key for i in new])}
+
+
+def _chunks(conn: Connection, keys: list[str]) -> list[list[str]]:
+    """One chunk on PostgreSQL (an array parameter); 900 at a time on SQLite (its limit on
+    parameters in one statement)."""
+    if conn.dialect.name == "postgresql":
+        return [keys]
+    return [keys[start : start + 900] for start in range(0, len(keys), 900)]
+
+
+def _among(conn: Connection, column: Any) -> Any:
+    """``column`` is one of the ``keys`` parameter: ``= ANY(array)`` on PostgreSQL, one
+    statement whatever the number of keys; an expanding ``IN`` on SQLite."""
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam("keys", type_=postgresql.ARRAY(String())))
+    return column.in_(bindparam("keys", expanding=True))
+
+
+def _lookup(conn: Connection, query: Any, keys: list[str]) -> list[Any]:
+    """Run ``query`` for the notices whose key is in ``keys``."""
+    found: list[Any] = []
+    query = query.where(_among(conn, T_NOTICE.c.key))
+    for chunk in _chunks(conn, keys):
+        if chunk:
+            found.extend(conn.execute(query, {"keys": chunk}).all())
+    return found
 
 
 def _record_days(conn: Connection, as_of: date, now: datetime, added: dict[int, int]) -> None:
@@ -184,6 +207,32 @@ def _record_days(conn: Connection, as_of: date, now: datetime, added: dict[int, 
     )
 
 
+def _supersede(
+    conn: Connection, owed: set[str], plans: set[int], as_of: date, plan_ids: list[int] | None
+) -> int:
+    """Close the waiting notices of the evaluated plans that are no longer owed; return how
+    many.  One UPDATE on PostgreSQL (the owed keys as an array parameter)."""
+    waiting = [T_NOTICE.c.status.in_(WAITING)]
+    if plan_ids is not None:
+        waiting.append(T_NOTICE.c.plan_id.in_(plan_ids))
+    close = update(T_NOTICE).values(status="superseded", closed_on=as_of)
+    if conn.dialect.name == "postgresql":
+        # the owed keys as one JSON text (an array parameter is quoted key by key in Python),
+        # and NOT IN a subquery: hashed once, where "<> ALL(array)" compares every pair
+        owed_keys = select(
+            func.jsonb_array_elements_text(
+                cast(bindparam("owed", dumps(sorted(owed)), String()), JSONB)
+            )
+        )
+        stale = close.where(*waiting, T_NOTICE.c.key.not_in(owed_keys))
+        return int(conn.execute(stale).rowcount)
+    query = select(T_NOTICE.c.id, T_NOTICE.c.plan_id, T_NOTICE.c.key).where(*waiting)
+    ids = [r.id for r in conn.execute(query) if r.key not in owed and r.plan_id in plans]
+    for start in range(0, len(ids), 5000):
+        conn.execute(close.where(T_NOTICE.c.id.in_(ids[start : start + 5000]), *waiting))
+    return len(ids)
+
+
 def tick(
     conn: Connection, as_of: date, now: datetime, *, plan_ids: list[int] | None = None
 ) -> TickResult:
@@ -193,19 +242,7 @@ def tick(
     for plan_id, plan_facts in facts.items():
         intents.extend(evaluate(plan_facts, as_of, calendars[plan_id]))
     added_keys = _insert_new(conn, intents, as_of, now)
-    owed = {i.key for i in intents}
-    waiting = select(T_NOTICE.c.id, T_NOTICE.c.plan_id, T_NOTICE.c.key).where(
-        T_NOTICE.c.status.in_(WAITING)
-    )
-    if plan_ids is not None:
-        waiting = waiting.where(T_NOTICE.c.plan_id.in_(plan_ids))
-    stale = [r.id for r in conn.execute(waiting) if r.key not in owed and r.plan_id in facts]
-    for start in range(0, len(stale), 5000):
-        conn.execute(
-            update(T_NOTICE)
-            .where(T_NOTICE.c.id.in_(stale[start : start + 5000]), T_NOTICE.c.status.in_(WAITING))
-            .values(status="superseded", closed_on=as_of)
-        )
+    superseded = _supersede(conn, {i.key for i in intents}, set(facts), as_of, plan_ids)
     form_letters(conn, list(facts), as_of)
     added = [i for i in intents if i.key in added_keys]
     per_plan: dict[int, int] = {pid: 0 for pid in facts}
@@ -216,7 +253,7 @@ def tick(
         as_of,
         owed=len(intents),
         added=added,
-        superseded=len(stale),
+        superseded=superseded,
         plans=len(facts),
     )
 
@@ -301,6 +338,22 @@ def form_letters(conn: Connection, plan_ids: list[int], day: date) -> int:
             number = take(conn, plan_id, fmt, day) if fmt else None
             made += 1
         params += [{"nid": i, "mid": mid, "doc": kind, "num": number} for i in ids]
+    _put_in_letters(conn, params)
+    return made
+
+
+def _put_in_letters(conn: Connection, params: list[dict[str, Any]]) -> None:
+    """Write each notice's letter (Message-ID, document, number): one UPDATE from arrays on
+    PostgreSQL, where an executemany costs a round trip per notice."""
+    if conn.dialect.name == "postgresql" and params:
+        conn.exec_driver_sql(
+            "UPDATE notice SET message_id = v.mid, document = v.doc, doc_number = v.num "
+            "FROM unnest(CAST(%(nid)b AS integer[]), CAST(%(mid)b AS text[]), "
+            "CAST(%(doc)b AS text[]), CAST(%(num)b AS text[])) AS v(nid, mid, doc, num) "
+            "WHERE notice.id = v.nid AND notice.message_id IS NULL",
+            {name: [p[name] for p in params] for name in ("nid", "mid", "doc", "num")},
+        )
+        return
     conn.execute(
         update(T_NOTICE)
         .where(T_NOTICE.c.id == bindparam("nid"), T_NOTICE.c.message_id.is_(None))
@@ -309,7 +362,6 @@ def form_letters(conn: Connection, plan_ids: list[int], day: date) -> int:
         ),
         params,
     )
-    return made
 
 
 DIGEST = "digest"

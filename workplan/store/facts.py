@@ -12,7 +12,18 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, exists, literal, null, or_, select
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+)
 
 from workplan.plan.calendar import Calendars, WorkCalendar
 from workplan.plan.compiled import Rules
@@ -112,6 +123,23 @@ def _json_tuple(value: str, cache: dict[str, tuple[str, ...]]) -> tuple[str, ...
     return found
 
 
+OBLIGATION_COLUMNS = (
+    "id",
+    "plan_id",
+    "task_id",
+    "key",
+    "kind",
+    "title",
+    "due",
+    "deadline",
+    "owners",
+    "rules_id",
+    "metric_id",
+    "target",
+    "done_on",
+)
+
+
 def _obligation_query(
     as_of: date, horizon: date | None, plan_ids: list[int] | None, everything: bool
 ) -> Any:
@@ -119,10 +147,11 @@ def _obligation_query(
 
     A checkpoint needs one index lookup: the latest report on or before its deadline (or
     today, if that comes first) — before the deadline that is also the latest value.  Open
-    obligations come from two index range scans (not done; done only after ``as_of``).  The
-    lookup runs once per row inside a narrow materialised CTE (ids only); checkpoints already
-    met are dropped in SQL, the probe for a report that met the target late runs only for
-    those missed at their deadline, and the wide columns are joined in at the end.
+    obligations of every plan come from two index range scans (not done; done only after
+    ``as_of``), those of a few plans from their tasks.  The lookup runs once per row inside a
+    materialised CTE of the obligation's columns; checkpoints already met are dropped in SQL,
+    the probe for a report that met the target late runs only for those missed at their
+    deadline, and the task and metric are joined in at the end by primary key.
     """
     o, t, m = T_OBL, T_TASK, T_METRIC
     p = T_PROGRESS.alias("p")
@@ -135,26 +164,41 @@ def _obligation_query(
         .limit(1)
         .scalar_subquery()
     )
+    # the obligation's own columns travel in the CTE: joining the table back would read
+    # all of it (a hash join over every obligation) where only the open ones are wanted
     narrow = [
-        o.c.id.label("obligation_id"),
+        *(o.c[name] for name in OBLIGATION_COLUMNS),
         case((o.c.metric_id.is_(None), null()), else_=report).label("report_id"),
     ]
-    joined = o.join(t, t.c.id == o.c.task_id)
-    common: list[Any] = [o.c.active, t.c.active]
     if plan_ids is not None:
-        # through the task: obligations are indexed by (task_id, key), tasks by plan
-        common.append(t.c.plan_id.in_(plan_ids))
-    if everything:
-        picked: Any = select(*narrow).select_from(joined).where(*common)
+        # a few plans (the service evaluates one at a time): their tasks through the plan
+        # index, then each task's obligations through (task_id, key).  The open and done
+        # conditions are written as one COALESCE so that no planner, with or without table
+        # statistics, intersects every open obligation with each task (quadratic)
+        tasks = select(t.c.id).where(t.c.plan_id.in_(plan_ids), t.c.active)
+        if not everything:
+            tasks = tasks.where(t.c.signed_off_at.is_(None))
+        ids = tasks.cte("plan_task").prefix_with("MATERIALIZED")
+        conditions: list[Any] = [o.c.active]
+        if not everything:
+            conditions += [
+                o.c.deadline <= bindparam("horizon", horizon, type_=Day()),
+                func.coalesce(o.c.done_on, bindparam("never", date.max, type_=Day())) > today,
+            ]
+        picked: Any = (
+            select(*narrow).select_from(ids.join(o, o.c.task_id == ids.c.id)).where(*conditions)
+        )
+    elif everything:
+        picked = select(*narrow).where(o.c.active)
     else:
-        common += [
-            t.c.signed_off_at.is_(None),
-            o.c.deadline <= bindparam("horizon", horizon, type_=Day()),
-        ]
-        not_done = select(*narrow).select_from(joined).where(*common, o.c.done_on.is_(None))
-        done_later = select(*narrow).select_from(joined).where(*common, o.c.done_on > today)
+        # every plan: two range scans of the partial indexes (not done; done only after
+        # today), once each; the tasks are joined afterwards, never driving the scan
+        until = o.c.deadline <= bindparam("horizon", horizon, type_=Day())
+        not_done = select(*narrow).where(o.c.active, until, o.c.done_on.is_(None))
+        done_later = select(*narrow).where(o.c.active, until, o.c.done_on > today)
         picked = not_done.union_all(done_later)
     rows = picked.cte("candidate").prefix_with("MATERIALIZED")
+    c = rows.c
     at = T_PROGRESS.alias("at")
     later = T_PROGRESS.alias("later")
 
@@ -163,60 +207,61 @@ def _obligation_query(
         # drop the row from the filter below)
         return and_(
             value.is_not(None),
-            o.c.target.is_not(None),
+            c.target.is_not(None),
             or_(
-                and_(m.c.direction == "at_least", value >= o.c.target),
-                and_(m.c.direction == "at_most", value <= o.c.target),
+                and_(m.c.direction == "at_least", value >= c.target),
+                and_(m.c.direction == "at_most", value <= c.target),
             ),
         )
 
     late = exists().where(
-        later.c.metric_id == o.c.metric_id,
-        later.c.as_of > o.c.deadline,
+        later.c.metric_id == c.metric_id,
+        later.c.as_of > c.deadline,
         later.c.as_of <= today,
         reaches(later.c.value),
     )
-    missed_then_met = and_(
-        o.c.metric_id.is_not(None), o.c.deadline < today, ~reaches(at.c.value), late
-    )
+    missed_then_met = and_(c.metric_id.is_not(None), c.deadline < today, ~reaches(at.c.value), late)
     query = select(
-        o.c.id,
-        o.c.plan_id,
-        o.c.task_id,
+        c.id,
+        c.plan_id,
+        c.task_id,
         t.c.number,
-        o.c.key,
-        o.c.kind,
-        o.c.title,
-        o.c.due,
-        o.c.deadline,
-        o.c.owners,
+        c.key,
+        c.kind,
+        c.title,
+        c.due,
+        c.deadline,
+        c.owners,
         t.c.lead,
         t.c.co,
-        o.c.rules_id,
-        o.c.metric_id,
+        c.rules_id,
+        c.metric_id,
         m.c.key.label("metric_key"),
-        o.c.target,
+        c.target,
         m.c.direction,
         m.c.cumulative,
         m.c.unit,
         m.c.baseline,
         m.c.pace_start,
-        o.c.done_on,
+        c.done_on,
         at.c.value.label("at_deadline"),
         at.c.as_of.label("at_deadline_on"),
         (missed_then_met if everything else literal(False)).label("met_late"),
     ).select_from(
-        rows.join(o, o.c.id == rows.c.obligation_id)
-        .join(t, t.c.id == o.c.task_id)
-        .outerjoin(m, m.c.id == o.c.metric_id)
+        rows.join(t, t.c.id == c.task_id)
+        .outerjoin(m, m.c.id == c.metric_id)
         .outerjoin(at, at.c.id == rows.c.report_id)
     )
+    if plan_ids is None and not everything:
+        query = query.where(t.c.active, t.c.signed_off_at.is_(None))
+    elif plan_ids is None:
+        query = query.where(t.c.active)
     if not everything:
         met = and_(
-            o.c.metric_id.is_not(None), or_(reaches(at.c.value), and_(o.c.deadline < today, late))
+            c.metric_id.is_not(None), or_(reaches(at.c.value), and_(c.deadline < today, late))
         )
         query = query.where(~met)
-    return query.order_by(o.c.plan_id, o.c.deadline, o.c.id)
+    return query.order_by(c.plan_id, c.deadline, c.id)
 
 
 def _metric_query(as_of: date, plan_ids: list[int] | None, everything: bool) -> Any:
@@ -335,8 +380,9 @@ def read_facts(
     names: dict[str, tuple[str, ...]] = {}
     obligations: dict[int, list[ObligationFacts]] = {pid: [] for pid in plans}
     year_starts = {pid: date(year, 1, 1) for pid, (_, year, _) in plans.items()}
-    result = conn.execute(_obligation_query(as_of, horizon, plan_ids, everything))
-    # rows as plain tuples: a SQLAlchemy Row's attribute access costs more than the object built
+    # all rows at once (fetchall: row by row, psycopg costs a call per row), as plain tuples:
+    # a SQLAlchemy Row's attribute access costs more than the object built
+    result = conn.execute(_obligation_query(as_of, horizon, plan_ids, everything)).all()
     for (
         id_,
         plan_id,
@@ -422,7 +468,7 @@ def read_facts(
         co_json,
         latest,
         latest_on,
-    ) in conn.execute(_metric_query(as_of, plan_ids, everything)):
+    ) in conn.execute(_metric_query(as_of, plan_ids, everything)).all():
         lead = _json_tuple(lead_json, names)
         metrics[plan_id].append(
             MetricFacts(

@@ -468,8 +468,14 @@ def load(
     source_text: str,
     now: datetime,
     dry_run: bool = False,
+    analyze: bool = True,
 ) -> LoadResult:
-    """Load ``plan`` inside the caller's transaction; on a dry run, only report the changes."""
+    """Load ``plan`` inside the caller's transaction; on a dry run, only report the changes.
+
+    On PostgreSQL the tables written are analysed afterwards (``analyze``), so that the very
+    next evaluation is planned on real statistics; a caller loading many plans in one
+    transaction passes ``analyze=False`` and calls :func:`refresh_statistics` once at the end.
+    """
     row = conn.execute(select(T_PLAN).where(T_PLAN.c.key == plan.id)).mappings().first()
     counts = {
         "tasks": len(plan.tasks),
@@ -488,6 +494,8 @@ def load(
         stored = _Stored(dict(), {}, {}, {}, {})
         _Apply(conn, plan, plan_id, stored).run()
         _version(conn, plan_id, 1, plan, source_path, source_text, result.changes, now)
+        if analyze:
+            refresh_statistics(conn)
         return result
     plan_row = dict(row)
     if plan_row["fingerprint"] == plan.fingerprint:
@@ -507,7 +515,25 @@ def load(
         .values(version=version, **_plan_values(plan, now))
     )
     _version(conn, plan_row["id"], version, plan, source_path, source_text, changes, now)
+    if analyze:
+        refresh_statistics(conn)
     return result
+
+
+LOADED_TABLES = (T_PLAN, T_VERSION, T_DEPT, T_TASK, T_OWNER, T_RULES, T_METRIC, T_OBL)
+
+
+def refresh_statistics(conn: Connection) -> None:
+    """Update the planner's statistics of the tables a load writes (PostgreSQL; a no-op on
+    SQLite, whose planner reads the indexes themselves).
+
+    Right after a bulk load a table has none, and PostgreSQL plans as if it were small.  ANALYZE
+    runs inside the load's transaction and commits with it.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    conn.exec_driver_sql("ANALYZE " + ", ".join(quote(t.name) for t in LOADED_TABLES))
 
 
 def _version(
