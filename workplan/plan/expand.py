@@ -150,8 +150,9 @@ class _Compiler:
     def department(self, name: str, path: PathKey) -> str:
         if name in self.names:
             return self.names[name]
-        close = difflib.get_close_matches(name, list(self.names), n=1, cutoff=0.5)
-        hint = f"; did you mean '{self.names[close[0]]}'?" if close else ""
+        candidates = {**self.names, **{group: group for group in self.groups}}
+        close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
+        hint = f"; did you mean '{candidates[close[0]]}'?" if close else ""
         known = "" if self.names else " (the directory is empty: add departments or a directory)"
         self.out.add(self.source, path, f"unknown department '{name}'{hint}{known}")
         return name
