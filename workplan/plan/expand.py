@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date
 from itertools import pairwise
@@ -35,6 +35,7 @@ from workplan.plan.model import (
     Plan,
     Policy,
     Recurring,
+    Standing,
     Task,
 )
 from workplan.plan.periods import (
@@ -43,6 +44,7 @@ from workplan.plan.periods import (
     expand_rrule,
     resolve_due,
     shortcut,
+    working_days,
 )
 from workplan.plan.yamlsource import PathKey, Source
 
@@ -87,6 +89,8 @@ class _Compiler:
         self.ladders: set[Step] = set()
         self.out = _Collector()
         self.names: dict[str, str] = {}
+        self.groups: dict[str, tuple[str, ...]] = {}
+        self.is_working: Callable[[date], bool] | None = None
         self.departments: list[DeptInfo] = []
         year = plan.year
         self.start = plan.period.start if plan.period else date(year, 1, 1)
@@ -100,6 +104,9 @@ class _Compiler:
         for source, directory in self.directories:
             for i, dept in enumerate(directory.departments):
                 places.append((source, ("departments", i), dept))
+            for g, group in enumerate(getattr(directory, "groups", ())):
+                for i, dept in enumerate(group.members):
+                    places.append((source, ("groups", g, "members", i), dept))
         for i, dept in enumerate(self.plan.departments):
             places.append((self.source, ("departments", i), dept))
         first: dict[str, tuple[Source, PathKey]] = {}
@@ -126,18 +133,38 @@ class _Compiler:
                     tuple(dept.robots),
                 )
             )
+        self.collect_groups()
+
+    def collect_groups(self) -> None:
+        """Named unit groups of the directories (镇街): a plan cites one like a department."""
+        for source, directory in self.directories:
+            for g, group in enumerate(getattr(directory, "groups", ())):
+                if group.name in self.names or group.name in self.groups:
+                    self.out.add(
+                        source,
+                        ("groups", g, "name"),
+                        f"'{group.name}' names both a group and a department, or two groups",
+                    )
+                    continue
+                self.groups[group.name] = tuple(m.name for m in group.members)
 
     def department(self, name: str, path: PathKey) -> str:
         if name in self.names:
             return self.names[name]
-        close = difflib.get_close_matches(name, list(self.names), n=1, cutoff=0.5)
-        hint = f"; did you mean '{self.names[close[0]]}'?" if close else ""
+        candidates = {**self.names, **{group: group for group in self.groups}}
+        close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.5)
+        hint = f"; did you mean '{candidates[close[0]]}'?" if close else ""
         known = "" if self.names else " (the directory is empty: add departments or a directory)"
         self.out.add(self.source, path, f"unknown department '{name}'{hint}{known}")
         return name
 
     def departments_at(self, names: Iterable[str], path: PathKey) -> tuple[str, ...]:
-        resolved = [self.department(n, (*path, i)) for i, n in enumerate(names)]
+        resolved: list[str] = []
+        for i, n in enumerate(names):
+            if n in self.groups:
+                resolved.extend(self.groups[n])
+            else:
+                resolved.append(self.department(n, (*path, i)))
         return tuple(dict.fromkeys(resolved))
 
     # dates -------------------------------------------------------------------------------
@@ -256,6 +283,30 @@ class _Compiler:
             }
         return out
 
+    def work_calendar(self) -> Callable[[date], bool]:
+        """Which days are working days on the plan's calendar (for every: working-day)."""
+        from workplan.plan.calendar import calendar_for
+
+        if self.is_working is not None:
+            return self.is_working
+        seen = len(self.out.problems)
+        schedules = self.schedules()
+        del self.out.problems[seen:]  # compile() checks the calendar files and reports once
+
+        calendar = calendar_for(
+            {
+                "country": self.plan.calendar.country,
+                "extra_holidays": [d.isoformat() for d in self.plan.calendar.extra_holidays],
+                "extra_working_days": [
+                    d.isoformat() for d in self.plan.calendar.extra_working_days
+                ],
+                "calendar_schedules": schedules,
+            },
+            self.start.year,
+        )
+        self.is_working = calendar.is_working_day
+        return calendar.is_working_day
+
     def closes_on(self, schedules: dict[str, dict[str, list[str]]]) -> date:
         """The last day the plan is chased: its period's end plus the grace, in working days."""
         from workplan.plan.calendar import calendar_for
@@ -344,52 +395,101 @@ class _Compiler:
             where = (*path, "deliverables", i)
             unique(d.id, where)
             ladder(d.policy, where)
-            window = resolve_due(d.due, self.plan.year)
+            due_text, title = d.due, d.title
+            if due_text is None:
+                if self.plan.default_due is None:
+                    self.out.add(
+                        self.source,
+                        where,
+                        "the deliverable has no 'due': give one, or set the plan's "
+                        "'default_due' (the office's default, marked as such)",
+                    )
+                    continue
+                due_text, title = self.plan.default_due, self.default_title(d.title)
+            window = resolve_due(due_text, self.plan.year)
             self.in_period(window.due, (*where, "due"), "due date")
-            obligations.append(
-                ObligationInfo(
-                    task.number,
-                    d.id,
-                    "deliverable",
-                    d.id,
-                    d.title,
-                    window.opens,
-                    window.due,
-                    None,
-                    None,
-                    owners(d.owners, where),
-                    _merge(rules, d.policy),
-                )
-            )
-        for i, r in enumerate(task.recurring):
-            where = (*path, "recurring", i)
-            unique(r.id, where)
-            ladder(r.policy, where)
-            who = owners(r.owners, where)
-            merged = _merge(rules, r.policy)
-            for occ in self.occurrences(r, where):
+            for key, unit_title, who in self.units(d.id, title, d.each, owners(d.owners, where)):
                 obligations.append(
                     ObligationInfo(
                         task.number,
-                        f"{r.id}@{occ.label}",
-                        "occurrence",
-                        r.id,
-                        r.title,
-                        occ.opens,
-                        occ.due,
+                        key,
+                        "deliverable",
+                        key,
+                        unit_title,
+                        window.opens,
+                        window.due,
                         None,
                         None,
                         who,
-                        merged,
+                        _merge(rules, d.policy),
                     )
                 )
+        duties: list[tuple[Recurring | Standing, str, PathKey]] = [
+            (r, r.title, (*path, "recurring", i)) for i, r in enumerate(task.recurring)
+        ]
+        duties += [
+            (s, self.standing_title(s), (*path, "standing", i)) for i, s in enumerate(task.standing)
+        ]
+        for r, title, where in duties:
+            unique(r.id, where)
+            ladder(r.policy, where)
+            merged = _merge(rules, r.policy)
+            items = (
+                self.occurrences(r, where)
+                if isinstance(r, Recurring)
+                else shortcut(r.review, r.start or self.year_start, r.until or self.year_end, None)
+            )
+            for source, unit_title, who in self.units(r.id, title, r.each, owners(r.owners, where)):
+                for occ in items:
+                    obligations.append(
+                        ObligationInfo(
+                            task.number,
+                            f"{source}@{occ.label}",
+                            "occurrence",
+                            source,
+                            unit_title,
+                            occ.opens,
+                            occ.due,
+                            None,
+                            None,
+                            who,
+                            merged,
+                        )
+                    )
         for i, m in enumerate(task.metrics):
             where = (*path, "metrics", i)
             unique(m.id, where)
             ladder(m.policy, where)
-            self.compile_metric(
-                m, task.number, rules, where, owners(m.owners, where), metrics, obligations
-            )
+            who = owners(m.owners, where)
+            seen = len(self.out.problems)
+            for n, (key, unit_title, unit) in enumerate(self.units(m.id, m.title, m.each, who)):
+                one = m if key == m.id else m.model_copy(update={"id": key, "title": unit_title})
+                self.compile_metric(one, task.number, rules, where, unit, metrics, obligations)
+                if n == 0:
+                    seen = len(self.out.problems)
+                else:  # the same problem again for every owner says nothing new
+                    del self.out.problems[seen:]
+
+    def units(
+        self, key: str, title: str, each: bool, who: tuple[str, ...]
+    ) -> list[tuple[str, str, tuple[str, ...]]]:
+        """Split an obligation with ``each: true`` into one per owner: key, title, owners."""
+        if not each:
+            return [(key, title, who)]
+        return [(f"{key}:{dept}", f"{title}（{dept}）", (dept,)) for dept in who]
+
+    def default_title(self, title: str) -> str:
+        """Mark a deliverable whose date is the plan's default, not the plan text's."""
+        if self.plan.locale == "en":
+            return f"{title} [default date set by the office]"
+        return f"{title}（办公室默认时限）"
+
+    def standing_title(self, s: Standing) -> str:
+        """Name a standing duty's review: the account of the period's work it asks for."""
+        if self.plan.locale == "en":
+            return f"{s.title}: account for the {s.review} (standing duty)"
+        word = {"week": "本周", "month": "本月", "quarter": "本季度", "half-year": "本半年"}
+        return f"{s.title}：报送{word.get(s.review, '本年度')}开展情况（常态化工作）"
 
     def occurrences(self, r: Recurring, where: PathKey) -> list[Occurrence]:
         start = r.start or self.year_start
@@ -409,6 +509,8 @@ class _Compiler:
                 items = expand_rrule(r.rrule, start, until, self.end)
             elif r.every == "term":
                 items = self.terms(start, until or self.year_end, where)
+            elif r.every == "working-day":
+                items = working_days(start, until or self.year_end, self.work_calendar())
             else:
                 assert r.every is not None  # for mypy: checked above
                 items = shortcut(r.every, start, until or self.year_end, r.day)
@@ -425,9 +527,11 @@ class _Compiler:
 
     def day_ok(self, r: Recurring, path: PathKey) -> bool:
         day = r.day
-        if r.rrule is not None or r.every == "term":
+        if r.rrule is not None or r.every in ("term", "working-day"):
             self.out.add(
-                self.source, path, "'day' goes with every: week/month/quarter/half-year/year"
+                self.source,
+                path,
+                "'day' goes with every: week/month/2 months/quarter/half-year/year",
             )
             return False
         if r.every == "week":

@@ -28,7 +28,7 @@ _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 Role = Literal["owners", "lead", "heads", "office", "leadership"]
 Cadence = Literal["week", "month", "quarter", "half-year", "year"]
-Every = Literal["week", "month", "quarter", "half-year", "year", "term"]
+Every = Literal["working-day", "week", "month", "2 months", "quarter", "half-year", "year", "term"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -152,10 +152,21 @@ class Department(_Model):
     )
 
 
+class Group(_Model):
+    """A named group of units (e.g. 镇街: the 21 towns), cited in a plan like a department."""
+
+    name: Line = Field(description="the group's name as plans write it, e.g. 镇街")
+    members: list[Department] = Field(min_length=1, description="the units, with addresses")
+
+
 class Directory(_Model):
     """A department directory in a file of its own, shared by several plans."""
 
     departments: list[Department]
+    groups: list[Group] = Field(
+        default_factory=list,
+        description="named groups of units; a plan citing a group means every member",
+    )
 
 
 class CalendarFile(_Model):
@@ -241,23 +252,46 @@ class _Obligation(_Model):
     )
     note: str | None = None
     policy: Policy | None = None
+    each: bool = Field(
+        default=False,
+        description="one obligation per owner, chased and done by that department alone "
+        "(各部门/各镇街分别报送)",
+    )
 
 
 class Deliverable(_Obligation):
     """A one-off result due on a date or by the end of a period."""
 
-    due: Due
+    due: Due | None = Field(
+        default=None,
+        description="default: the plan's default_due, marked as a default in status and letters",
+    )
 
 
 class Recurring(_Obligation):
     """A duty that comes back: monthly reports, quarterly meetings, half-yearly inspections."""
 
-    every: Every | None = Field(default=None, description="a shortcut; or give rrule")
+    every: Every | None = Field(
+        default=None,
+        description="a shortcut ('working-day' on the plan's calendar; '2 months' from the "
+        "month of 'from'); or give rrule",
+    )
     rrule: str | None = Field(default=None, description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=FR")
     day: int | str | None = Field(
         default=None,
         description="due day: of the period's last month (1-31, -1 = last), or a weekday (mon-sun)",
     )
+    start: date | None = Field(
+        default=None, alias="from", description="first period; default 1 Jan"
+    )
+    until: date | None = Field(default=None, description="last period; default 31 Dec")
+
+
+class Standing(_Obligation):
+    """A standing duty with no date (常态化开展, 定期研究), reviewed at a cadence the office
+    chooses: each review period the owners give a one-line account."""
+
+    review: Cadence = Field(description="how often the office asks for an account")
     start: date | None = Field(
         default=None, alias="from", description="first period; default 1 Jan"
     )
@@ -313,6 +347,9 @@ class Task(_Model):
     policy: Policy | None = None
     deliverables: list[Deliverable] = Field(default_factory=list)
     recurring: list[Recurring] = Field(default_factory=list)
+    standing: list[Standing] = Field(
+        default_factory=list, description="standing duties reviewed at a cadence (常态化)"
+    )
     metrics: list[Metric] = Field(default_factory=list)
 
 
@@ -368,6 +405,11 @@ class Plan(_Model):
         description="working days after the plan's period ends during which it is still chased",
     )
     numbering: Numbering = Field(default_factory=Numbering)
+    default_due: Due | None = Field(
+        default=None,
+        description="the due date of a deliverable the plan gives no date, set by the office "
+        "and marked as a default",
+    )
     timezone: Annotated[str, AfterValidator(_zone)] = "Asia/Shanghai"
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)
     period: Period | None = Field(default=None, description="allow dates outside the year")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar as _cal
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -100,6 +100,33 @@ def _weeks(start: date, until: date, weekday: int) -> Iterator[Occurrence]:
         monday += timedelta(days=7)
 
 
+def _two_months(start: date, until: date, day: int | None) -> Iterator[Occurrence]:
+    """Two-month periods (双月) from the month of ``start``: 2023-01~02, 2023-03~04 …; a
+    period that ends after ``until`` is left out."""
+    year, month = start.year, start.month
+    while True:
+        end_year, end_month = (year, month + 1) if month < 12 else (year + 1, 1)
+        opens = date(year, month, 1)
+        due = _clamp_day(end_year, end_month, day)
+        if due > until:  # a period running past the duty's end is left out
+            return
+        yield Occurrence(f"{year}-{month:02d}~{end_month:02d}", opens, due)
+        year, month = (end_year, end_month + 1) if end_month < 12 else (end_year + 1, 1)
+
+
+def working_days(start: date, until: date, is_working: Callable[[date], bool]) -> list[Occurrence]:
+    """Expand ``every: working-day``: one occurrence on each working day, labelled by its date."""
+    out: list[Occurrence] = []
+    day = start
+    while day <= until:
+        if is_working(day):
+            out.append(Occurrence(day.isoformat(), day, day))
+            if len(out) > MAX_OCCURRENCES:
+                raise RecurrenceError(f"more than {MAX_OCCURRENCES} occurrences")
+        day += timedelta(days=1)
+    return out
+
+
 def weekday_index(day: int | str | None) -> int:
     """Return 0 (Monday) .. 6 (Sunday) from 'fri' or 1..7; Friday when not given."""
     if day is None:
@@ -117,6 +144,9 @@ def shortcut(every: str, start: date, until: date, day: int | str | None) -> lis
     """Expand ``every: month`` (week, quarter, half-year, year) between two dates."""
     if every == "week":
         items = list(islice(_weeks(start, until, weekday_index(day)), MAX_OCCURRENCES + 1))
+    elif every == "2 months":
+        month_day = day if isinstance(day, int) else None
+        items = list(islice(_two_months(start, until, month_day), MAX_OCCURRENCES + 1))
     else:
         step = {"month": 1, "quarter": 3, "half-year": 6, "year": 12}[every]
         month_day = day if isinstance(day, int) else None

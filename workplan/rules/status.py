@@ -129,6 +129,12 @@ def _metric_status(
     )
 
 
+def _anothers_share(fact: ObligationFacts | MetricFacts, department: str) -> bool:
+    """Whether this is another department's own share of an 'each' obligation (key 'id:部门')."""
+    split = ":" in fact.key.split("@")[0].split("#")[0]
+    return split and department not in fact.owners
+
+
 def task_statuses(
     tasks: dict[int, Task],
     facts: PlanFacts,
@@ -170,6 +176,11 @@ def task_statuses(
     out = []
     for task in sorted(tasks.values(), key=lambda t: t.number):
         obligations = sorted(by_task.get(task.id, []), key=lambda o: (o.deadline, o.id))
+        if department is not None:
+            obligations = [o for o in obligations if not _anothers_share(o, department)]
+            metrics_by_task[task.id] = [
+                m for m in metrics_by_task.get(task.id, []) if not _anothers_share(m, department)
+            ]
         if (
             department is not None
             and department not in task.owners

@@ -1,0 +1,185 @@
+"""The plan forms of issue 11: each owner its own duty, unit groups, working-day and two-month
+cadences, standing duties, undated deliverables with the plan's default date."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from workplan.cli.commands import cli
+from workplan.plan.compiled import CompiledPlan, ObligationInfo
+from workplan.plan.validate import read_plan, validate_files
+
+VALID = Path(__file__).resolve().parents[1] / "plans" / "valid"
+FORMS = VALID / "forms.yaml"
+TOWNS = ("南泉街道", "一品街道", "姜家镇")
+D = date
+
+
+def plan() -> CompiledPlan:
+    return read_plan(FORMS).compiled
+
+
+def of(source_prefix: str) -> list[ObligationInfo]:
+    return [o for o in plan().obligations if o.source.startswith(source_prefix)]
+
+
+def test_each_owner_has_its_own_occurrences() -> None:
+    push = of("push")
+    assert {o.source for o in push} == {"push:区卫生健康委", "push:区医保局"}
+    assert len(push) == 24
+    june = [o for o in push if o.key.endswith("@2023-06")]
+    assert [(o.key, o.owners, o.due) for o in june] == [
+        ("push:区卫生健康委@2023-06", ("区卫生健康委",), D(2023, 6, 10)),
+        ("push:区医保局@2023-06", ("区医保局",), D(2023, 6, 10)),
+    ]
+    assert june[0].title == "推送预警信息（区卫生健康委）"
+
+
+def test_a_unit_group_is_cited_like_a_department() -> None:
+    p = plan()
+    [task] = p.tasks
+    assert task.co == ("区卫生健康委", "区医保局", *TOWNS)
+    assert {d.name for d in p.departments} >= set(TOWNS)
+    assert {o.owners for o in of("screening")} == {(town,) for town in TOWNS}
+
+
+def test_every_working_day_follows_the_plans_calendar() -> None:
+    days = sorted({o.due for o in of("daily-tracking")})
+    # 29 September - 6 October 2023 are the Mid-Autumn and National Day holidays; Saturday 7
+    # and Sunday 8 October are swapped working days (调休)
+    assert days == [
+        D(2023, 9, 25),
+        D(2023, 9, 26),
+        D(2023, 9, 27),
+        D(2023, 9, 28),
+        D(2023, 10, 7),
+        D(2023, 10, 8),
+        D(2023, 10, 9),
+        D(2023, 10, 10),
+    ]
+    assert len(of("daily-tracking")) == 8 * len(TOWNS)
+
+
+def test_every_two_months_from_the_anchor_month() -> None:
+    assert [(o.key, o.opens, o.due) for o in of("dispatch")] == [
+        ("dispatch@2023-02~03", D(2023, 2, 1), D(2023, 3, 31)),
+        ("dispatch@2023-04~05", D(2023, 4, 1), D(2023, 5, 31)),
+        ("dispatch@2023-06~07", D(2023, 6, 1), D(2023, 7, 31)),
+        ("dispatch@2023-08~09", D(2023, 8, 1), D(2023, 9, 30)),
+        ("dispatch@2023-10~11", D(2023, 10, 1), D(2023, 11, 30)),
+    ]
+
+
+def test_a_standing_duty_is_reviewed_at_its_cadence() -> None:
+    nanquan = [o for o in of("screening:南泉街道")]
+    assert [(o.key, o.due) for o in nanquan] == [
+        ("screening:南泉街道@2023-Q1", D(2023, 3, 31)),
+        ("screening:南泉街道@2023-Q2", D(2023, 6, 30)),
+        ("screening:南泉街道@2023-Q3", D(2023, 9, 30)),
+        ("screening:南泉街道@2023-Q4", D(2023, 12, 31)),
+    ]
+    assert nanquan[0].title == "常态化开展监测排查：报送本季度开展情况（常态化工作）（南泉街道）"
+
+
+def test_an_undated_deliverable_takes_the_default_and_says_so() -> None:
+    [work_plan] = of("work-plan")
+    assert work_plan.due == D(2023, 6, 30)
+    assert work_plan.title == "制定监测工作方案（办公室默认时限）"
+
+
+def test_each_metric_is_one_metric_per_owner() -> None:
+    metrics = {m.key: m for m in plan().metrics}
+    assert set(metrics) == {f"coverage:{t}" for t in TOWNS}
+    assert metrics["coverage:姜家镇"].owners == ("姜家镇",)
+    keys = {o.key for o in plan().obligations if o.kind == "checkpoint"}
+    assert keys == {f"coverage:{t}#target" for t in TOWNS}
+
+
+def _variant(tmp_path: Path, *edits: tuple[str, str]) -> list[str]:
+    text = FORMS.read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new, 1)
+    (tmp_path / "forms-directory.yaml").write_text(
+        (VALID / "forms-directory.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    path = tmp_path / "forms.yaml"
+    path.write_text(text, encoding="utf-8")
+    _, problems = validate_files([path])
+    return [str(p).replace(str(tmp_path) + "/", "") for p in problems]
+
+
+def test_new_keys_are_validated_with_positions(tmp_path: Path) -> None:
+    T = "chapters[0].tasks[0]"
+    assert _variant(tmp_path, ("default_due: Q2", "default_due: Q5")) == [
+        "forms.yaml:9:14: default_due: 'Q5' is not a due date: write a date (2023-06-30) or a "
+        "period: Q1-Q4, H1, H2, a month (2023-06 for the end of June), or year-end",
+        f"forms.yaml:44:13: {T}.deliverables[0]: the deliverable has no 'due': give one, or set "
+        "the plan's 'default_due' (the office's default, marked as such)",
+    ]
+    assert _variant(tmp_path, ("default_due: Q2", "")) == [
+        f"forms.yaml:44:13: {T}.deliverables[0]: the deliverable has no 'due': give one, or set "
+        "the plan's 'default_due' (the office's default, marked as such)"
+    ]
+    assert _variant(tmp_path, ("every: working-day", "every: working-day\n            day: 5")) == [
+        f"forms.yaml:29:18: {T}.recurring[1].day: 'day' goes with every: "
+        "week/month/2 months/quarter/half-year/year"
+    ]
+    assert _variant(tmp_path, ("review: quarter", "review: quartr")) == [
+        f"forms.yaml:40:21: {T}.standing[0].review: 'quartr' is not allowed; expected 'week', "
+        "'month', 'quarter', 'half-year' or 'year'"
+    ]
+    assert _variant(tmp_path, ("each: true", "eech: true")) == [
+        f"forms.yaml:25:13: {T}.recurring[0].eech: unknown key 'eech'; did you mean 'each'?"
+    ]
+    assert _variant(tmp_path, ("owners: [镇街]", "owners: [镇街道]")) == [
+        f"forms.yaml:31:22: {T}.recurring[1].owners[0]: unknown department '镇街道'; "
+        "did you mean '镇街'?"
+    ]
+
+
+def run(*args: str) -> Result:
+    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "160"})
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+def test_each_form_goes_through_tick_and_status(db_url: str) -> None:
+    db = ("--db", db_url)
+    run("load", str(FORMS), *db)
+    # a duty's id alone marks its earliest open occurrence: 25 September's
+    run("done", "1/daily-tracking:南泉街道", "--by", "南泉街道", "--on", "2023-09-25", *db)
+    run("done", "1/push:区卫生健康委", "--by", "区卫生健康委", "--on", "2023-01-10", *db)
+    owed = json.loads(run("tick", "--as-of", "2023-01-11", "--format", "json", *db).stdout)
+    late = {(n["about"], n["department"]) for n in owed if n["rule"] == "overdue"}
+    # only 区医保局's push is late: 区卫生健康委 did its own
+    assert late == {("push:区医保局@2023-01", "区医保局")}
+
+    owed = json.loads(run("tick", "--as-of", "2023-09-27", "--format", "json", *db).stdout)
+    tracking = {
+        (n["about"], n["department"])
+        for n in owed
+        if n["about"].startswith("daily-tracking") and n["rule"] == "overdue"
+    }
+    # 25 September was done by 南泉街道 only; 26 September by none
+    assert tracking == {
+        ("daily-tracking:南泉街道@2023-09-26", "南泉街道"),
+        ("daily-tracking:一品街道@2023-09-25", "一品街道"),
+        ("daily-tracking:姜家镇@2023-09-25", "姜家镇"),
+        ("daily-tracking:一品街道@2023-09-26", "一品街道"),
+        ("daily-tracking:姜家镇@2023-09-26", "姜家镇"),
+    }
+    status = json.loads(
+        run(
+            "status", "--as-of", "2023-06-28", "--department", "姜家镇", "--format", "json", *db
+        ).stdout
+    )
+    [item] = status["items"]
+    assert item["next_due"]["key"] == "work-plan"
+    overdue = [o["key"] for o in item["overdue"]]
+    assert "screening:姜家镇@2023-Q1" in overdue
+    assert not [k for k in overdue if "南泉街道" in k or "push" in k]
