@@ -1,0 +1,94 @@
+"""What departments report is recorded as they meant it (issue 10): the six cases seen, each
+through the command line on real plan files, real workbooks and a real database."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+from openpyxl import Workbook
+
+from tests.conftest import PLANS, banan_live_from
+from workplan.cli.commands import cli
+
+BANAN = str(PLANS / "banan-2023.yaml")
+EXAMPLE = str(PLANS / "example.yaml")
+LEDGER = str(PLANS / "banan-2023-ledger.csv")
+NO_SMTP = {"WORKPLAN_SMTP_HOST": None, "WORKPLAN_CONFIG": None, "WORKPLAN_OUTBOX": None}
+
+
+def run(*args: str, code: int = 0) -> Result:
+    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "160", **NO_SMTP})
+    assert "Traceback" not in result.output, result.output
+    assert result.exit_code == code, (result.output, result.exception)
+    return result
+
+
+def metrics(db_url: str, day: str) -> dict[str, float | None]:
+    """Each metric's latest value on a day, as `status` shows it."""
+    data = json.loads(run("status", "--as-of", day, "--format", "json", "--db", db_url).stdout)
+    return {m["key"]: m["value"] for item in data["items"] for m in item["metrics"]}
+
+
+def workbook(path: Path, rows: list[list[object]], formats: dict[str, str] | None = None) -> Path:
+    """Save rows as an .xlsx file, with number formats by cell (e.g. {"C2": "0%"})."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    for cell, number_format in (formats or {}).items():
+        sheet[cell].number_format = number_format
+    book.save(path)
+    return path
+
+
+# 6 -------------------------------------------------------------------------------------------
+
+
+def test_case6_clear_errors_at_the_edges(tmp_path: Path) -> None:
+    plan_bytes = Path(BANAN).read_bytes()
+    for args in (("status",), ("load", EXAMPLE), ("upgrade",)):
+        err = run(*args, "--db", BANAN, code=1).stderr
+        assert err == (
+            f"error: {BANAN} is not a database (SQLite cannot read it: file is not a database)\n"
+        )
+    assert Path(BANAN).read_bytes() == plan_bytes
+
+    other = tmp_path / "crm.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
+    for args in (("status",), ("load", EXAMPLE)):
+        err = run(*args, "--db", str(other), code=1).stderr
+        assert err == (
+            f"error: {other} is another program's database (tables: customers), not workplan's: "
+            "give workplan a database of its own with --db\n"
+        )
+    with sqlite3.connect(other) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    assert tables == ["customers"]
+
+    err = run("status", "--db", "postgresql+psycopg://workplan:secret@127.0.0.1:1/x", code=1)
+    assert err.stderr.startswith(
+        "error: cannot reach the database postgresql+psycopg://workplan:***@127.0.0.1:1/x: "
+    )
+    assert err.stderr.count("\n") == 1 and "secret" not in err.stderr
+
+
+def test_without_smtp_every_sender_says_where_messages_went(tmp_path: Path) -> None:
+    db = ("--db", str(tmp_path / "w.db"))
+    outbox = tmp_path / "outbox"
+    run("load", str(banan_live_from(tmp_path)), *db)
+    run("tick", "--as-of", "2023-05-04", *db)
+    out = run(
+        "dispatch", "--now", "2023-05-04T09:00", "--outbox", str(outbox), *db
+    ).stdout.splitlines()
+    assert out[-1] == (
+        f"written to {outbox}, no SMTP configured (set WORKPLAN_SMTP_HOST, or [smtp] host in "
+        "--config, to send by e-mail)"
+    )
+    run("tick", "--as-of", "2023-05-09", *db)
+    out = run("run", "--once", "--now", "2023-05-09T09:00", "--outbox", str(outbox), *db).stdout
+    assert out.splitlines()[-1].startswith(f"written to {outbox}, no SMTP configured")
