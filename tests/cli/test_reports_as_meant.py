@@ -45,6 +45,50 @@ def workbook(path: Path, rows: list[list[object]], formats: dict[str, str] | Non
     return path
 
 
+# 4 -------------------------------------------------------------------------------------------
+
+
+def with_aliases(folder: Path, duty: str, metric: str) -> Path:
+    """The example plan with a line of aliases under its monthly duty and under its metric."""
+    plan = folder / "example.yaml"
+    text = Path(EXAMPLE).read_text(encoding="utf-8")
+    for title, line in (("专班调度", duty), ("中央衔接资金支出进度", metric)):
+        text = text.replace(f"title: {title}\n", f"title: {title}\n            {line}\n")
+    plan.write_text(text, encoding="utf-8")
+    return plan
+
+
+def test_aliases_are_checked_like_the_rest_of_the_plan(tmp_path: Path) -> None:
+    plan = with_aliases(tmp_path, "alias: [月调度]", "aliases: [完成2024年项目库建设]")
+    err = run("validate", str(plan), code=2).stderr.splitlines()
+    t = "chapters[0].tasks[0]"
+    assert err == [
+        f"{plan}:41:13: {t}.recurring[0].alias: unknown key 'alias'; did you mean 'aliases'?",
+        f"{plan}:47:23: {t}.metrics[0].aliases[0]: alias '完成2024年项目库建设' already names "
+        "'project-library-2024' of item 1 (line 35); an alias must name one thing",
+        "2 problems found",
+    ]
+
+
+# 5 -------------------------------------------------------------------------------------------
+
+
+def test_plans_refuse_negative_counts(tmp_path: Path) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        Path(BANAN).read_text(encoding="utf-8").replace("target: 1                # 力争", "target: -5  # 力争"),
+        encoding="utf-8",
+    )  # fmt: skip
+    (tmp_path / "banan-departments.yaml").write_text(
+        (PLANS / "banan-departments.yaml").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    err = run("validate", str(plan), code=2).stderr.splitlines()
+    assert len(err) == 2 and err[1] == "1 problem found"
+    assert err[0].endswith(
+        ".metrics[1].target: 新增帮扶车间 is a count (家) and cannot be negative: -5"
+    )
+
+
 # 6 -------------------------------------------------------------------------------------------
 
 

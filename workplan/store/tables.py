@@ -191,6 +191,8 @@ T_METRIC = Table(
     Column("owners", String()),
     Column("rules_id", Integer(), ForeignKey("rules.id"), nullable=False),
     Column("active", Boolean(), nullable=False, default=True),
+    # other names departments use for it (a JSON list), beside its id and title
+    Column("aliases", String()),
     UniqueConstraint("task_id", "key"),
 )
 
@@ -216,6 +218,8 @@ T_OBL = Table(
     Column("done_on", Day()),
     Column("done_by", String()),
     Column("done_note", String()),
+    # other names departments use for its deliverable or duty (a JSON list)
+    Column("aliases", String()),
     UniqueConstraint("task_id", "key"),
     # the open obligations, which is what a tick reads: a small part of a year's rows
     Index(
