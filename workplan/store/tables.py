@@ -249,6 +249,9 @@ T_PROGRESS = Table(
     Column("department", String(), nullable=False),
     Column("note", String()),
     Column("recorded_at", Instant(), nullable=False),
+    # the report that corrected this one (same metric and day): kept as history, never read
+    # as the value
+    Column("replaced_by", Integer()),
     Index("ix_progress_metric_asof", "metric_id", "as_of"),
 )
 
