@@ -66,6 +66,8 @@ HEADERS = {
     "说明": "note",
     "情况说明": "note",
 }
+# the return form's columns for the reader's eyes only (see returnform.py): known, not reported
+INFORMATION = frozenset({"计量单位", "本月要求", "上次数值", "上次日期"})
 REQUIRED = ("item", "as_of", "department")
 HEADER_SEARCH = 20
 """rows searched for the header row, below a title block"""
@@ -162,7 +164,8 @@ def _header_row(raw: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, st
         key = header_key(text)
         canonical = HEADERS.get(key)
         if canonical is None:
-            ignored.append(text)
+            if key not in INFORMATION:
+                ignored.append(text)
         elif canonical not in columns:
             columns[canonical] = i
             headers[canonical] = text
