@@ -80,10 +80,11 @@ def test_a_bad_row_refuses_the_whole_file(db_url: str, tmp_path: Path) -> None:
     err = run("progress", "import", str(ledger), "--db", db_url, code=2).stderr.splitlines()
     assert err == [
         f"{ledger}:3:4: value: '二十五' is not a number",
-        f"{ledger}:4:5: as_of: '2023-04-31' is not a date like 2023-06-30",
+        f"{ledger}:4:5: as_of: '2023-04-31' is not a real date (day is out of range for month)",
         f"{ledger}:5:2: metric: item （一） has no metric 'central-disbursment'; did you mean 'central-disbursement'?",
         f"{ledger}:6:6: department: plan example-2023 has no department '区财政委'; did you mean '区财政局'?",
-        f"{ledger}:7:3: obligation: item （一） has no obligation 'dispatch@2023-13'; did you mean 'dispatch'?",
+        f"{ledger}:7:3: obligation: item （一） has no occurrence dispatch@2023-13 (they run from "
+        "dispatch@2023-01 to dispatch@2023-12)",
         f"{ledger}:8:1: item: plan example-2023 has no item （九） (9)",
         "6 problems found",
     ]
@@ -94,14 +95,26 @@ def test_a_bad_row_refuses_the_whole_file(db_url: str, tmp_path: Path) -> None:
 def test_ledger_header_problems(db_url: str, tmp_path: Path) -> None:
     run("load", EXAMPLE, "--db", db_url)
     ledger = tmp_path / "ledger.csv"
-    ledger.write_text("item,value,amount\n1,3\n", encoding="utf-8")
+    ledger.write_text("item,value,amount,deparment\n1,3\n", encoding="utf-8")
     err = run("progress", "import", str(ledger), "--db", db_url, code=2).stderr.splitlines()
-    assert err[:2] == [
-        f"{ledger}:1:1: as_of: missing column 'as_of'",
-        f"{ledger}:1:1: department: missing column 'department'",
+    # a column the import does not use is no problem; a misspelt one is suggested
+    assert err == [
+        f"{ledger}:1:1: as_of: missing column 'as_of' (or '日期')",
+        f"{ledger}:1:1: department: missing column 'department' (or '报送单位'); "
+        "is 'deparment' meant?",
+        "2 problems found",
     ]
-    assert err[2].startswith(f"{ledger}:1:3: amount: unknown column 'amount' (columns: as_of, date")
-    assert err[3] == "3 problems found"
+    chinese = tmp_path / "台账.csv"
+    chinese.write_text("填报说明\n事项,数值\n1,3\n", encoding="utf-8")
+    err = run("progress", "import", str(chinese), "--db", db_url, code=2).stderr.splitlines()
+    assert sorted(err[:2]) == [
+        f"{chinese}:2:1: 报送单位: missing column '报送单位' (or 'department')",
+        f"{chinese}:2:1: 日期: missing column '日期' (or 'as_of')",
+    ]
+    nothing = tmp_path / "nothing.csv"
+    nothing.write_text("巴南区台账\n,,\n", encoding="utf-8")
+    err = run("progress", "import", str(nothing), "--db", db_url, code=2).stderr.splitlines()
+    assert err[0].startswith(f"{nothing}:1:1: no header row in the first 20 rows: write one")
 
 
 def test_extension_restarts_the_ladder_and_only_the_office_grants_it(db_url: str) -> None:

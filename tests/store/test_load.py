@@ -87,6 +87,25 @@ def test_dry_run_writes_nothing(engine: Engine, tmp_path: Path) -> None:
     assert due == date(2023, 6, 30)
 
 
+def test_new_names_and_settings_are_said(engine: Engine, tmp_path: Path) -> None:
+    _load(engine, PLANS / "example.yaml")
+    named = EXAMPLE.replace("title: 专班调度\n", "title: 专班调度\n            aliases: [月调度]\n")
+    named = named.replace(
+        "title: 中央衔接资金支出进度\n",
+        "title: 中央衔接资金支出进度\n            aliases: [中央资金支出, 中央资金]\n",
+    )
+    result = _load(engine, _write(tmp_path, named))
+    assert [str(c) for c in result.changes] == [
+        "aliases changed （一） central-disbursement: 中央资金支出、中央资金",
+        "aliases changed （一） dispatch: 月调度",
+    ]
+    with engine.connect() as conn:
+        stored = conn.execute(select(T_OBL.c.aliases).where(T_OBL.c.key == "dispatch@2023-07"))
+        assert stored.scalar_one() == '["月调度"]'
+    later = _load(engine, _write(tmp_path, named + "grace: 10\n"))
+    assert [str(c) for c in later.changes] == ["settings changed: closes_on"]
+
+
 def test_amendment_keeps_progress_and_the_old_version(engine: Engine, tmp_path: Path) -> None:
     _load(engine, PLANS / "example.yaml")
     with engine.begin() as conn:

@@ -7,6 +7,7 @@ import click
 from workplan.cli.channel_commands import channels
 from workplan.cli.delivery_commands import dispatch_command, notices, run, templates
 from workplan.cli.demo import demo
+from workplan.cli.ledger_commands import ledger
 from workplan.cli.options import WorkplanGroup
 from workplan.cli.plan_commands import load_command, schema, validate
 from workplan.cli.record_commands import done, extend, progress, signoff
@@ -31,6 +32,7 @@ for command in (
     schema,
     load_command,
     progress,
+    ledger,
     done,
     status,
     tick,

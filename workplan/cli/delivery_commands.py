@@ -115,6 +115,7 @@ def dispatch_command(
             else ""
         )
     )
+    _where_it_went(delivery)
     robot_line(posted)
 
 
@@ -203,9 +204,25 @@ def run(
             click.echo(
                 f"{t.messages} message(s): {t.sent} sent, {t.retrying} to retry, {t.failed} failed"
             )
+            if t.messages:
+                _where_it_went(delivery)
             robot_line(service.robot_totals if service.robots else None)
         else:
+            _where_it_went(delivery, ahead=True)
             service.run()
+
+
+def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
+    """Say where messages go when no SMTP server is configured: a folder, not anyone's inbox."""
+    if delivery.smtp is not None:
+        return
+    folder = Path(delivery.outbox)
+    shown = str(folder) if folder.is_absolute() or str(folder).startswith(".") else f"./{folder}"
+    verb = "messages will be written to" if ahead else "written to"
+    click.echo(
+        f"{verb} {shown}, no SMTP configured (set WORKPLAN_SMTP_HOST, or [smtp] host in "
+        "--config, to send by e-mail)"
+    )
 
 
 @click.command()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 
 from workplan.cli.options import (
     DAY,
+    F,
     db_option,
     now_utc,
     plan_option,
@@ -21,51 +23,95 @@ def progress() -> None:
     """Record what departments report (a metric's value, or a note)."""
 
 
+def _force_option(func: F) -> F:
+    return click.option(
+        "--force",
+        is_flag=True,
+        help="record a value the checks refuse (a cumulative value going down, a negative "
+        "count, far beyond the plan's figures), with the reasons as a note",
+    )(func)
+
+
+def _correct_option(func: F) -> F:
+    return click.option(
+        "--correct",
+        is_flag=True,
+        help="replace what was recorded for the same day (the earlier stays in the history)",
+    )(func)
+
+
+def _said(done: Any) -> str:
+    """The end of an echo line: what a correction replaced, what a forced value overrode."""
+    from workplan.cli import tables as render
+
+    text = ""
+    if done.outcome == "corrected":
+        before = done.previous
+        shown = render.number(before) if isinstance(before, float) else str(before)
+        text += f" (corrected; was {shown})"
+    if done.forced:
+        text += f" (forced: {'; '.join(done.forced)})"
+    return text
+
+
 @progress.command("record")
 @click.argument("task")
 @click.argument("metric", required=False)
-@click.option("--value", type=float, help="the metric's value (cumulative where the metric is)")
+@click.option(
+    "--value",
+    help="the metric's value as written: 35, 35%, 1.2亿, 4,927 (cumulative where the metric is)",
+)
 @click.option("--as-of", type=DAY, help="the day the value stands for [default: today]")
 @click.option("--by", "department", required=True, help="the reporting department, e.g. 区财政局")
 @click.option("--note", help="what was done, in words")
+@_force_option
+@_correct_option
 @plan_option
 @db_option
 def progress_record(
     task: str,
     metric: str | None,
-    value: float | None,
+    value: str | None,
     as_of: date | None,
     department: str,
     note: str | None,
+    force: bool,
+    correct: bool,
     plan_key: str | None,
     db: str | None,
 ) -> None:
-    """Record progress on item TASK (16 or 十六), for METRIC when the item has several.
+    """Record progress on item TASK (16 or 十六), for METRIC (its id, title or an alias)
+    when the item has several.
 
-    Example: workplan progress record 16 central-disbursement --value 25 --as-of 2023-04-20 --by 区财政局
+    Example: workplan progress record 16 中央衔接资金支出进度 --value 25% --as-of 2023-04-20 --by 区财政局
     """
     from workplan.cli import tables as render
     from workplan.store import db as store
     from workplan.store import records, refs
 
     with store.connected(db) as engine, engine.begin() as conn:
-        day = as_of or today_in(refs.find_plan(conn, plan_key).timezone)
+        today = today_in(refs.find_plan(conn, plan_key).timezone)
         done = records.record_progress(
             conn,
             plan_key=plan_key,
             task_ref=task,
             metric_key=metric,
             value=value,
-            as_of=day,
+            as_of=as_of or today,
             department=department,
             note=note,
             now=now_utc(),
+            today=today,
+            force=force,
+            correct=correct,
         )
     value_text = (
         f" = {render.number(done.value)}{done.unit or ''}" if done.value is not None else ""
     )
+    verb = "already recorded:" if done.outcome == "already" else "recorded"
     click.echo(
-        f"recorded {done.plan} item {done.task} {done.what}{value_text} as of {done.as_of} by {done.department}"
+        f"{verb} {done.plan} item {done.task} {done.what}{value_text} as of {done.as_of} "
+        f"by {done.department}{_said(done)}"
     )
 
 
@@ -73,55 +119,96 @@ def progress_record(
 @click.argument("ref", metavar="TASK[/OBLIGATION]")
 @click.option("--by", "department", required=True, help="the department that did it")
 @click.option("--on", "on", type=DAY, help="the day it was done [default: today]")
+@click.option(
+    "--period",
+    help="which occurrence of a duty: 2023-04, 2023-Q2, 2023-H1 (as in dispatch@2023-04)",
+)
 @click.option("--note", help="what was delivered")
+@_correct_option
 @plan_option
 @db_option
 def done(
     ref: str,
     department: str,
     on: date | None,
+    period: str | None,
     note: str | None,
+    correct: bool,
     plan_key: str | None,
     db: str | None,
 ) -> None:
     """Mark a deliverable or an occurrence of a duty done.
 
-    TASK alone works when the item has one open obligation.  A duty's id alone
-    (23/dispatch) means its earliest open occurrence; name one exactly with 23/dispatch@2023-06.
+    OBLIGATION is an id, a title or an alias; TASK alone works when the item has one open
+    deliverable or duty.  For a duty, name the occurrence (2/monthly-inspection@2023-04, or
+    --period 2023-04); without one, it is the occurrence whose period contains the day done
+    (--on), if that one is open.  workplan never guesses: otherwise it lists the open ones.
     """
     from workplan.store import db as store
     from workplan.store import records, refs
 
     with store.connected(db) as engine, engine.begin() as conn:
-        day = on or today_in(refs.find_plan(conn, plan_key).timezone)
+        today = today_in(refs.find_plan(conn, plan_key).timezone)
         result = records.mark_done(
-            conn, plan_key=plan_key, ref=ref, department=department, on=day, note=note
+            conn,
+            plan_key=plan_key,
+            ref=ref,
+            department=department,
+            on=on or today,
+            note=note,
+            today=today,
+            period=period,
+            correct=correct,
+            now=now_utc(),
         )
+    verb = "already recorded:" if result.outcome == "already" else "done:"
     click.echo(
-        f"done: {result.plan} item {result.task} {result.what} on {result.as_of} by {result.department}"
+        f"{verb} {result.plan} item {result.task} {result.what} on {result.as_of} "
+        f"by {result.department}{_said(result)}"
     )
 
 
 @progress.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
+@_force_option
+@_correct_option
 @plan_option
 @db_option
-def progress_import(file: Path, plan_key: str | None, db: str | None) -> None:
+def progress_import(
+    file: Path, force: bool, correct: bool, plan_key: str | None, db: str | None
+) -> None:
     """Import a ledger (台账) of reports: a .csv or .xlsx file, one row per report.
 
     Columns, in English or Chinese: item (事项), metric (指标), obligation (任务),
-    value (数值), as_of (日期), department (报送单位), note (备注).  A row with a metric and
-    a value records the value; a row with an obligation marks it done on that date.
-    Every row is checked first; one bad row and nothing is recorded.
+    period (期次), value (数值), as_of (日期), department (报送单位), note (备注); a title block
+    above the header row and other columns are fine (they are ignored).  A row with a metric
+    and a value records the value; a row with an obligation marks it done on that date.
+    Rows already recorded are counted, not recorded twice, so a running ledger can be sent
+    again.  Every row is checked first; one bad row and nothing is recorded.
     """
     from workplan.store import db as store
-    from workplan.store import ledger
+    from workplan.store import ledger, refs
 
     with store.connected(db) as engine, engine.begin() as conn:
-        result = ledger.import_ledger(conn, file, plan_key=plan_key, now=now_utc())
+        result = ledger.import_ledger(
+            conn,
+            file,
+            plan_key=plan_key,
+            now=now_utc(),
+            today=today_in(refs.find_plan(conn, plan_key).timezone),
+            force=force,
+            correct=correct,
+        )
+    extra = [
+        f"{result.already} already recorded" if result.already else "",
+        f"{result.corrected} corrected" if result.corrected else "",
+        f"{result.forced} forced" if result.forced else "",
+        f"{result.blank} row{'s' if result.blank != 1 else ''} left blank" if result.blank else "",
+        f"columns ignored: {', '.join(result.ignored)}" if result.ignored else "",
+    ]
     click.echo(
         f"imported {file}: {result.values} values, {result.done} obligations done, "
-        f"{result.notes} notes"
+        f"{result.notes} notes" + "".join(f"; {e}" for e in extra if e)
     )
 
 

@@ -89,6 +89,7 @@ class MetricInfo:
     report: str | None
     owners: tuple[str, ...]
     rules: Rules
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ class ObligationInfo:
     target: float | None
     owners: tuple[str, ...]
     rules: Rules
+    aliases: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -136,6 +138,8 @@ class CompiledPlan:
     obligations: tuple[ObligationInfo, ...] = field(repr=False)
     fingerprint: str = ""
     """A digest of what was written (not how): equal for plans that load identically."""
+    period: tuple[date, date] | None = None
+    """the span the plan's dates fall in: its year, unless the plan widens it"""
 
     def settings(self) -> dict[str, Any]:
         """Return the plan-level settings kept with the plan row."""
@@ -148,6 +152,7 @@ class CompiledPlan:
             "issuer": self.issuer,
             "chase_from": self.chase_from.isoformat() if self.chase_from else None,
             "closes_on": self.closes_on.isoformat(),
+            "period": [d.isoformat() for d in self.period] if self.period else None,
             "numbering": self.numbering,
             "calendar_schedules": self.calendar_schedules,
         }

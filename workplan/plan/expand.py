@@ -30,6 +30,7 @@ from workplan.plan.compiled import (
 from workplan.plan.model import (
     DEFAULT_POLICY,
     CalendarFile,
+    Deliverable,
     Department,
     Metric,
     Plan,
@@ -46,6 +47,7 @@ from workplan.plan.periods import (
     shortcut,
     working_days,
 )
+from workplan.plan.units import is_count
 from workplan.plan.yamlsource import PathKey, Source
 
 
@@ -246,6 +248,7 @@ class _Compiler:
             notices=plan.notices.model_dump(mode="json"),
             numbering=plan.numbering.model_dump(mode="json", exclude_none=True),
             calendar_schedules=schedules,
+            period=(self.start, self.end),
             departments=tuple(self.departments),
             tasks=tuple(sorted(tasks, key=lambda t: t.number)),
             metrics=tuple(metrics),
@@ -382,6 +385,8 @@ class _Compiler:
                 )
             ids.add(obligation_id)
 
+        self.check_aliases(task, path)
+
         def ladder(policy: Policy | None, where: PathKey) -> None:
             if policy is not None and policy.escalate is not None:
                 self.check_rules(_merge(rules, policy), (*where, "policy"))
@@ -422,6 +427,7 @@ class _Compiler:
                         None,
                         who,
                         _merge(rules, d.policy),
+                        tuple(d.aliases),
                     )
                 )
         duties: list[tuple[Recurring | Standing, str, PathKey]] = [
@@ -454,6 +460,7 @@ class _Compiler:
                             None,
                             who,
                             merged,
+                            tuple(r.aliases),
                         )
                     )
         for i, m in enumerate(task.metrics):
@@ -490,6 +497,48 @@ class _Compiler:
             return f"{s.title}: account for the {s.review} (standing duty)"
         word = {"week": "本周", "month": "本月", "quarter": "本季度", "half-year": "本半年"}
         return f"{s.title}：报送{word.get(s.review, '本年度')}开展情况（常态化工作）"
+
+    def check_aliases(self, task: Task, path: PathKey) -> None:
+        """An alias names one thing of its item: no other id, title or alias of the item."""
+        entries: list[tuple[PathKey, Deliverable | Recurring | Metric]] = [
+            *(((*path, "deliverables", i), d) for i, d in enumerate(task.deliverables)),
+            *(((*path, "recurring", i), r) for i, r in enumerate(task.recurring)),
+            *(((*path, "metrics", i), m) for i, m in enumerate(task.metrics)),
+        ]
+        names: dict[str, tuple[str, PathKey]] = {}
+        for where, entry in entries:
+            for name in (entry.id, entry.title):
+                names.setdefault(name, (entry.id, where))
+        for where, entry in entries:
+            for j, alias in enumerate(entry.aliases):
+                owner, at = names.get(alias, (entry.id, where))
+                if owner != entry.id:
+                    line = self.source.position(at)[0]
+                    self.out.add(
+                        self.source,
+                        (*where, "aliases", j),
+                        f"alias '{alias}' already names '{owner}' of item {task.number} "
+                        f"(line {line}); an alias must name one thing",
+                    )
+                else:
+                    names[alias] = (entry.id, where)
+
+    def check_count(self, m: Metric, where: PathKey) -> None:
+        """A count (人, 个, 家 …) is never negative: not its baseline, target or checkpoints."""
+        if not is_count(m.unit):
+            return
+        values: list[tuple[PathKey, float | str]] = [
+            ((*where, "baseline"), m.baseline),
+            *([((*where, "target"), m.target)] if m.target is not None else []),
+            *(((*where, "checkpoints", i, "value"), c.value) for i, c in enumerate(m.checkpoints)),
+        ]
+        for at, value in values:
+            if isinstance(value, float | int) and value < 0:
+                self.out.add(
+                    self.source,
+                    at,
+                    f"{m.title} is a count ({m.unit}) and cannot be negative: {value:g}",
+                )
 
     def occurrences(self, r: Recurring, where: PathKey) -> list[Occurrence]:
         start = r.start or self.year_start
@@ -607,8 +656,10 @@ class _Compiler:
             m.report,
             who,
             merged,
+            tuple(m.aliases),
         )
         metrics.append(info)
+        self.check_count(m, where)
 
         def checkpoint(key: str, due: date, value: float, opens: date | None = None) -> None:
             obligations.append(

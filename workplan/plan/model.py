@@ -247,6 +247,10 @@ DEFAULT_POLICY = Policy(
 class _Obligation(_Model):
     id: Slug
     title: Line
+    aliases: list[Line] = Field(
+        default_factory=list,
+        description="other names departments use for it (in ledgers and on the command line)",
+    )
     owners: Names | None = Field(
         default=None, description="departments answering for this; default: the task's"
     )

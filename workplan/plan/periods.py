@@ -258,3 +258,28 @@ def period_of(cadence: str, day: date) -> tuple[str, date, date]:
         12: f"{day.year}",
     }[months]
     return label, start, end
+
+
+_LABEL = re.compile(r"^(\d{4})(?:-(\d{2})|-Q([1-4])|-H([12])|-W(\d{2}))?$")
+
+
+def label_span(label: str) -> tuple[date, date] | None:
+    """Return the first and last day of the period an occurrence label names (2023-04, 2023-Q2,
+    2023-H1, 2023, 2023-W05), or None for a label that is not a period (a term, a date)."""
+    found = _LABEL.match(label)
+    if not found:
+        return None
+    year, month, quarter, half, week = found.groups()
+    y = int(year)
+    if month:
+        return date(y, int(month), 1), month_end(y, int(month))
+    if quarter:
+        q = int(quarter)
+        return date(y, 3 * q - 2, 1), month_end(y, 3 * q)
+    if half:
+        h = int(half)
+        return date(y, 6 * h - 5, 1), month_end(y, 6 * h)
+    if week:
+        monday = date.fromisocalendar(y, int(week), 1)
+        return monday, monday + timedelta(days=6)
+    return date(y, 1, 1), date(y, 12, 31)

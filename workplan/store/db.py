@@ -15,8 +15,9 @@ from sqlalchemy import (
     create_engine,
     event,
     inspect,
+    make_url,
 )
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from workplan.errors import StoreError
 from workplan.store.migrate import SCHEMA, schema_fingerprint, upgrade
@@ -65,34 +66,77 @@ def _sqlite_setup(engine: Engine) -> None:
 
 def make_engine(url: str) -> Engine:
     """Create an engine; on SQLite set WAL, full sync, foreign keys and immediate transactions."""
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 10})
-        _sqlite_setup(engine)
-    else:
-        engine = create_engine(url, pool_pre_ping=True)
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": 10})
+            _sqlite_setup(engine)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except ArgumentError as exc:
+        raise StoreError(f"'{_shown(url)}' is not a database URL ({exc})") from None
+    except (NoSuchModuleError, ImportError) as exc:
+        hint = " (pip install 'workplan[postgres]')" if url.startswith("postgres") else ""
+        raise StoreError(
+            f"cannot use {_shown(url)}: its driver is not installed{hint} ({exc})"
+        ) from None
     return engine
+
+
+def _shown(url: str) -> str:
+    """Return a database as a message names it: a file's path, or the URL without password."""
+    if url.startswith("sqlite:///"):
+        return url.removeprefix("sqlite:///")
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _failure(url: str, exc: DBAPIError) -> StoreError:
+    """Say in one line why a database could not be opened."""
+    reason = " ".join(str(exc.orig).split())
+    shown = _shown(url)
+    if url.startswith("sqlite") and "not a database" in reason:
+        return StoreError(f"{shown} is not a database (SQLite cannot read it: {reason})")
+    if url.startswith("sqlite"):
+        return StoreError(f"cannot open the database {shown}: {reason}")
+    return StoreError(f"cannot reach the database {shown}: {reason}")
+
+
+def _foreign(tables: list[str]) -> str:
+    shown = ", ".join(sorted(tables)[:5]) + (" …" if len(tables) > 5 else "")
+    return f"tables: {shown}"
 
 
 def open_store(url: str, *, create: bool = False) -> Engine:
     """Open the database at ``url``; create the tables when asked, check the schema otherwise.
 
     A database made by an earlier workplan is refused with the way forward (`workplan
-    upgrade`), never used half-understood.
+    upgrade`), never used half-understood; a file that is not a database, another program's
+    database and a server that cannot be reached are refused in one line each.
     """
-    if url.startswith("sqlite:///") and not create:
+    if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
-        if str(path) != ":memory:" and not path.exists():
+        if str(path) != ":memory:" and not path.exists() and not create:
             raise StoreError(
                 f"no database at {path}: load a plan first (workplan load PLAN.yaml --db {path})"
             )
+        if path.is_dir():
+            raise StoreError(f"{path} is a folder, not a database: give a file with --db")
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
-            fresh = not inspect(conn).has_table("meta")
-            if fresh and create:
+            tables = inspect(conn).get_table_names()
+            ours = "meta" in tables and "plan" in tables
+            if tables and not ours:
+                raise StoreError(
+                    f"{_shown(url)} is another program's database ({_foreign(tables)}), not "
+                    "workplan's: give workplan a database of its own with --db"
+                )
+            if not tables and create:
                 metadata.create_all(conn)
                 upgrade(conn)  # records the schema's fingerprint
-            elif fresh:
+            elif not tables:
                 raise StoreError("the database has no workplan tables: load a plan first")
             found = conn.execute(SCHEMA).scalar()
             if found != schema_fingerprint():
@@ -100,9 +144,12 @@ def open_store(url: str, *, create: bool = False) -> Engine:
                     f"the database was made by another version of workplan (schema {found}); "
                     "back it up, then run `workplan upgrade` to add what this version needs"
                 )
-    except OperationalError as exc:
+    except DBAPIError as exc:
         engine.dispose()
-        raise StoreError(f"cannot open the database {engine.url!r}: {exc.orig}") from None
+        raise _failure(url, exc) from None
+    except StoreError:
+        engine.dispose()
+        raise
     return engine
 
 
@@ -244,12 +291,18 @@ def upgrade_store(db: str | None, *, dry_run: bool = False) -> list[str]:
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
-            if not inspect(conn).has_table("meta"):
+            tables = inspect(conn).get_table_names()
+            if "meta" not in tables or "plan" not in tables:
+                if tables:
+                    raise StoreError(
+                        f"{_shown(url)} is another program's database ({_foreign(tables)}), "
+                        "not workplan's: nothing to upgrade"
+                    )
                 raise StoreError("the database has no workplan tables: nothing to upgrade")
             if dry_run:
                 return [str(step) for step, _ in plan_upgrade(conn)]
             return [str(step) for step in upgrade(conn)]
-    except OperationalError as exc:
-        raise StoreError(f"cannot open the database {engine.url!r}: {exc.orig}") from None
+    except DBAPIError as exc:
+        raise _failure(url, exc) from None
     finally:
         engine.dispose()

@@ -159,7 +159,12 @@ def _obligation_query(
     cutoff = case((o.c.deadline < today, o.c.deadline), else_=today)
     report = (
         select(p.c.id)
-        .where(p.c.metric_id == o.c.metric_id, p.c.value.is_not(None), p.c.as_of <= cutoff)
+        .where(
+            p.c.metric_id == o.c.metric_id,
+            p.c.value.is_not(None),
+            p.c.replaced_by.is_(None),
+            p.c.as_of <= cutoff,
+        )
         .order_by(p.c.as_of.desc(), p.c.id.desc())
         .limit(1)
         .scalar_subquery()
@@ -218,6 +223,7 @@ def _obligation_query(
         later.c.metric_id == c.metric_id,
         later.c.as_of > c.deadline,
         later.c.as_of <= today,
+        later.c.replaced_by.is_(None),
         reaches(later.c.value),
     )
     missed_then_met = and_(c.metric_id.is_not(None), c.deadline < today, ~reaches(at.c.value), late)
@@ -271,7 +277,12 @@ def _metric_query(as_of: date, plan_ids: list[int] | None, everything: bool) -> 
     today = bindparam("as_of", as_of, type_=Day())
     report = (
         select(p.c.id)
-        .where(p.c.metric_id == m.c.id, p.c.value.is_not(None), p.c.as_of <= today)
+        .where(
+            p.c.metric_id == m.c.id,
+            p.c.value.is_not(None),
+            p.c.replaced_by.is_(None),
+            p.c.as_of <= today,
+        )
         .order_by(p.c.as_of.desc(), p.c.id.desc())
         .limit(1)
         .scalar_subquery()

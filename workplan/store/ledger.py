@@ -1,22 +1,30 @@
 """Import the monthly ledger (台账) departments send back: CSV or XLSX, one row per report.
 
-Every row is checked before anything is written; a file with any bad row is refused whole,
-with one message per problem naming the file, the row and the column.
+A ledger is read as the office's spreadsheet shows it: a title block may stand above the
+header row, headers may be Chinese or English, columns the import does not use are ignored
+(and named once in the summary), a percent-formatted cell is the percentage it shows.
 
-Columns (English or Chinese headers, any order):
+Columns (any order):
 
-  item (事项)  metric (指标)  obligation (任务)  value (数值)  as_of (日期)  department (报送单位)  note (备注)
+  事项 item · 指标 metric · 任务 obligation · 期次 period · 数值 value · 日期 as_of ·
+  报送单位 department · 备注 note
 
-A row with ``metric`` and ``value`` records a value; a row with ``obligation`` marks it done on
-``as_of``; a row with only ``note`` records a report in words.
+A row with a metric and a value records the value; a row with an obligation marks it done on
+its date; a row with only a note records a report in words; a row with neither value, date
+nor note was left blank (a return form's row nobody filled) and is skipped.
+
+Importing is idempotent: a report already recorded is counted, not refused.  Every row is
+checked before anything is kept; a file with any bad row is refused whole, with one message per
+problem naming the file, the row and the column as the file names it.
 """
 
 from __future__ import annotations
 
 import csv
+import difflib
 import io
-import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,30 +33,44 @@ from sqlalchemy import Connection
 
 from workplan.errors import InvalidInput, NotFound, Problem, Refused
 from workplan.plan import yamlsource
-from workplan.store import records
+from workplan.store import records, refs
+from workplan.store.cells import normalise, read_day, text_of
 
-HEADERS = {
-    "item": "item",
-    "事项": "item",
-    "序号": "item",
-    "metric": "metric",
-    "指标": "metric",
-    "obligation": "obligation",
-    "任务": "obligation",
-    "value": "value",
-    "数值": "value",
-    "完成值": "value",
-    "as_of": "as_of",
-    "date": "as_of",
-    "日期": "as_of",
-    "截至日期": "as_of",
-    "department": "department",
-    "报送单位": "department",
-    "单位": "department",
-    "note": "note",
-    "备注": "note",
+# canonical column -> (English, Chinese) names, as a message names a column the file lacks
+COLUMNS = {
+    "item": ("item", "事项"),
+    "metric": ("metric", "指标"),
+    "obligation": ("obligation", "任务"),
+    "period": ("period", "期次"),
+    "value": ("value", "数值"),
+    "as_of": ("as_of", "日期"),
+    "department": ("department", "报送单位"),
+    "note": ("note", "备注"),
 }
+HEADERS = {
+    **{name: canonical for canonical, names in COLUMNS.items() for name in names},
+    "date": "as_of",
+    "序号": "item",
+    "事项序号": "item",
+    "事项编号": "item",
+    "指标名称": "metric",
+    "任务名称": "obligation",
+    "所属期": "period",
+    "完成值": "value",
+    "完成数": "value",
+    "实际完成": "value",
+    "截至日期": "as_of",
+    "完成日期": "as_of",
+    "填报单位": "department",
+    "单位": "department",
+    "说明": "note",
+    "情况说明": "note",
+}
+# the return form's columns for the reader's eyes only (see returnform.py): known, not reported
+INFORMATION = frozenset({"计量单位", "本月要求", "上次数值", "上次日期"})
 REQUIRED = ("item", "as_of", "department")
+HEADER_SEARCH = 20
+"""rows searched for the header row, below a title block"""
 
 
 @dataclass(frozen=True)
@@ -58,6 +80,8 @@ class LedgerRow:
     row: int
     cells: dict[str, Any]
     columns: dict[str, int]
+    headers: dict[str, str]
+    """each column as the file names it"""
 
 
 @dataclass
@@ -65,6 +89,20 @@ class ImportResult:
     values: int = 0
     done: int = 0
     notes: int = 0
+    corrected: int = 0
+    already: int = 0
+    """rows recorded before (the same subject, day and value): a ledger sent again"""
+    blank: int = 0
+    """rows with neither value, date nor note"""
+    forced: int = 0
+    ignored: tuple[str, ...] = field(default=())
+    """columns the import does not use, as the file names them"""
+
+
+def header_key(text: str) -> str:
+    """Return a header as looked up: plain width, no spaces, no "*" mark or "(unit)" suffix."""
+    plain = re.sub(r"\s+", "", normalise(text)).lstrip("*")
+    return re.sub(r"\([^()]*\)$", "", plain).lower()
 
 
 def _xlsx_rows(path: Path) -> list[list[Any]]:
@@ -77,126 +115,161 @@ def _xlsx_rows(path: Path) -> list[list[Any]]:
             [Problem(str(path), 0, 0, "", f"not a readable XLSX workbook ({exc})")]
         ) from None
     sheet = book.worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    rows = []
+    for cells in sheet.iter_rows():
+        row = []
+        for cell in cells:
+            value = getattr(cell, "value", None)
+            number_format = getattr(cell, "number_format", None) or ""
+            shows_percent = "%" in number_format and not isinstance(value, bool)
+            if shows_percent and isinstance(value, int | float):
+                # what the sheet shows: 0.35 formatted as a percentage is 35%
+                value = f"{value * 100:.10g}%"
+            row.append(value)
+        rows.append(row)
     book.close()
     return rows
 
 
-def read_rows(path: Path) -> list[LedgerRow]:
-    """Read a ledger file into rows keyed by canonical column names."""
+def _csv_rows(path: Path) -> list[list[Any]]:
+    try:
+        text = yamlsource.read_text(path)
+    except InvalidInput:
+        # Excel on a Chinese Windows saves CSV in GB18030 (GBK), not UTF-8
+        try:
+            text = path.read_bytes().decode("gb18030")
+        except (OSError, UnicodeDecodeError):
+            raise  # the UTF-8 problem, positioned, is the better message
+    return [list(r) for r in csv.reader(io.StringIO(text))]
+
+
+def _header_row(raw: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, str], list[str]]:
+    """Find the header row below any title block; return its index, the columns it maps,
+    their names as written, and the columns it does not use."""
+    best: tuple[int, int] = (-1, 0)
+    for index, values in enumerate(raw[:HEADER_SEARCH]):
+        known = {HEADERS.get(header_key(str(v))) for v in values if text_of(v)} - {None}
+        if len(known) > best[1]:
+            best = (index, len(known))
+        if len(known) >= 2:
+            break
+    index = max(best[0], 0)
+    columns: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    ignored: list[str] = []
+    for i, value in enumerate(raw[index] if raw else []):
+        text = text_of(value)
+        if text is None:
+            continue
+        key = header_key(text)
+        canonical = HEADERS.get(key)
+        if canonical is None:
+            if key not in INFORMATION:
+                ignored.append(text)
+        elif canonical not in columns:
+            columns[canonical] = i
+            headers[canonical] = text
+        else:
+            ignored.append(text)
+    return index, columns, headers, ignored
+
+
+def read_rows(path: Path) -> tuple[list[LedgerRow], list[str]]:
+    """Read a ledger file into rows keyed by canonical column names, and the columns ignored."""
     name = str(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raw = _xlsx_rows(path)
     elif path.suffix.lower() in (".csv", ".txt"):
-        text = yamlsource.read_text(path)
-        raw = [list(r) for r in csv.reader(io.StringIO(text))]
+        raw = _csv_rows(path)
     else:
         raise InvalidInput([Problem(name, 0, 0, "", "a ledger is a .csv or .xlsx file")])
-    if not raw:
+    if not any(text_of(v) for values in raw for v in values):
         raise InvalidInput([Problem(name, 1, 1, "", "the ledger is empty")])
-    columns: dict[str, int] = {}
+    index, columns, headers, ignored = _header_row(raw)
+    chinese = any(not h.isascii() for h in headers.values())
+    if not columns:
+        raise InvalidInput(
+            [
+                Problem(
+                    name,
+                    1,
+                    1,
+                    "",
+                    f"no header row in the first {HEADER_SEARCH} rows: write one with 事项, 指标,"
+                    " 数值, 日期, 报送单位 (or item, metric, value, as_of, department)",
+                )
+            ]
+        )
     problems = []
-    for i, header in enumerate(raw[0]):
-        text = str(header or "").strip()
-        if not text:
-            continue
-        canonical = HEADERS.get(text.lower()) or HEADERS.get(text)
-        if canonical is None:
-            known = ", ".join(sorted({k for k in HEADERS if k.isascii()}))
-            problems.append(
-                Problem(name, 1, i + 1, text, f"unknown column '{text}' (columns: {known})")
-            )
-        elif canonical in columns:
-            problems.append(Problem(name, 1, i + 1, text, f"column '{canonical}' appears twice"))
-        else:
-            columns[canonical] = i
-    problems += [
-        Problem(name, 1, 1, c, f"missing column '{c}'") for c in REQUIRED if c not in columns
-    ]
+    for column in (c for c in REQUIRED if c not in columns):
+        english, zh = COLUMNS[column]
+        close = [h for h in ignored if _near(h, english, zh)]
+        hint = f"; is '{close[0]}' meant?" if close else ""
+        shown, other = (zh, english) if chinese else (english, zh)
+        message = f"missing column '{shown}' (or '{other}'){hint}"
+        problems.append(Problem(name, index + 1, 1, shown, message))
     if problems:
         raise InvalidInput(problems)
     out = []
-    for number, values in enumerate(raw[1:], start=2):
-        if all(v is None or str(v).strip() == "" for v in values):
+    for number, values in enumerate(raw[index + 1 :], start=index + 2):
+        if all(text_of(v) is None for v in values):
             continue
         cells = {c: (values[i] if i < len(values) else None) for c, i in columns.items()}
-        out.append(LedgerRow(number, cells, columns))
-    return out
+        out.append(LedgerRow(number, cells, columns, headers))
+    return out, ignored
 
 
-def _text(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value).strip()
-    return text or None
-
-
-def _day(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    text = _text(value)
-    if text is None:
-        raise ValueError("the date is missing")
-    try:
-        return date.fromisoformat(text.replace("/", "-"))
-    except ValueError:
-        raise ValueError(f"'{text}' is not a date like 2023-06-30") from None
-
-
-def _number(value: Any) -> float | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
-    else:
-        text = str(value).strip().rstrip("%").replace(",", "")
-        try:
-            number = float(text)
-        except ValueError:
-            raise ValueError(f"'{value}' is not a number") from None
-    if not math.isfinite(number):
-        raise ValueError(f"'{value}' is not a number")
-    return number
+def _near(header: str, *names: str) -> bool:
+    key = header_key(header)
+    return any(difflib.SequenceMatcher(None, key, n.lower()).ratio() >= 0.75 for n in names)
 
 
 def import_ledger(
-    conn: Connection, path: Path, *, plan_key: str | None, now: datetime
+    conn: Connection,
+    path: Path,
+    *,
+    plan_key: str | None,
+    now: datetime,
+    today: date | None = None,
+    force: bool = False,
+    correct: bool = False,
 ) -> ImportResult:
     """Check every row, then record them all in the caller's transaction; raise if any is bad.
 
     Rows are applied in order inside a savepoint each, so a row refused by the rules (a
     department that does not answer for the item) is reported with its row number, and the
-    caller's transaction, not committed, leaves nothing behind.
+    caller's transaction, not committed, leaves nothing behind.  ``today`` (when given) is the
+    last day a report may be dated; ``force`` and ``correct`` are those of
+    :func:`records.record_progress`.
     """
     name = str(path)
-    rows = read_rows(path)
+    rows, ignored = read_rows(path)
+    plan = refs.find_plan(conn, plan_key)
     problems: list[Problem] = []
-    result = ImportResult()
+    result = ImportResult(ignored=tuple(ignored))
     for row in rows:
 
         def problem(column: str, message: str, row: LedgerRow = row) -> None:
             col = row.columns.get(column, -1) + 1
-            problems.append(Problem(name, row.row, col, column, message))
+            shown = row.headers.get(column) or COLUMNS.get(column, (column,))[0]
+            problems.append(Problem(name, row.row, col, shown, message))
 
+        raw_value = row.cells.get("value")
+        value = raw_value if text_of(raw_value) is not None else None
+        note = text_of(row.cells.get("note"))
+        if value is None and note is None and text_of(row.cells.get("as_of")) is None:
+            result.blank += 1
+            continue
         try:
-            as_of = _day(row.cells.get("as_of"))
+            as_of = read_day(row.cells.get("as_of"))
         except ValueError as exc:
             problem("as_of", str(exc))
             continue
-        try:
-            value = _number(row.cells.get("value"))
-        except ValueError as exc:
-            problem("value", str(exc))
-            continue
-        item = _text(row.cells.get("item"))
-        department = _text(row.cells.get("department"))
-        metric = _text(row.cells.get("metric"))
-        obligation = _text(row.cells.get("obligation"))
-        note = _text(row.cells.get("note"))
+        item = text_of(row.cells.get("item"))
+        department = text_of(row.cells.get("department"))
+        metric = text_of(row.cells.get("metric"))
+        obligation = text_of(row.cells.get("obligation"))
+        period = text_of(row.cells.get("period"))
         if item is None:
             problem("item", "the item number is missing")
             continue
@@ -209,19 +282,23 @@ def import_ledger(
         try:
             with conn.begin_nested():
                 if obligation is not None:
-                    records.mark_done(
+                    done = records.mark_done(
                         conn,
-                        plan_key=plan_key,
+                        plan_key=plan.key,
                         ref=f"{item}/{obligation}",
                         department=department,
                         on=as_of,
                         note=note,
+                        today=today,
+                        period=period,
+                        correct=correct,
+                        now=now,
                     )
-                    result.done += 1
+                    _count(result, done, "done")
                 if value is not None or (obligation is None and note is not None):
-                    records.record_progress(
+                    recorded = records.record_progress(
                         conn,
-                        plan_key=plan_key,
+                        plan_key=plan.key,
                         task_ref=item,
                         metric_key=metric,
                         value=value,
@@ -229,13 +306,24 @@ def import_ledger(
                         department=department,
                         note=note if obligation is None else None,
                         now=now,
+                        today=today,
+                        force=force,
+                        correct=correct,
                     )
-                    if value is not None:
-                        result.values += 1
-                    else:
-                        result.notes += 1
+                    _count(result, recorded, "values" if value is not None else "notes")
         except (NotFound, Refused) as exc:
             problem(exc.field or "item", str(exc))
     if problems:
         raise InvalidInput(problems)
     return result
+
+
+def _count(result: ImportResult, recorded: records.Recorded, kind: str) -> None:
+    if recorded.outcome == "already":
+        result.already += 1
+        return
+    if recorded.outcome == "corrected":
+        result.corrected += 1
+    setattr(result, kind, getattr(result, kind) + 1)
+    if recorded.forced:
+        result.forced += 1

@@ -46,10 +46,10 @@ class Change:
     detail: str = ""
 
     def __str__(self) -> str:
-        where = item_label(self.task) if self.task is not None else ""
+        where = f" {item_label(self.task)}" if self.task is not None else ""
         key = f" {self.key}" if self.key else ""
         detail = f": {self.detail}" if self.detail else ""
-        return f"{self.what} {where}{key}{detail}".replace("  ", " ")
+        return f"{self.what}{where}{key}{detail}"
 
 
 @dataclass
@@ -81,6 +81,10 @@ def rules_fingerprint(rules: Rules) -> str:
 
 def _owners(owners: tuple[str, ...], task: TaskInfo) -> str | None:
     return None if owners == task.owners else dumps(list(owners))
+
+
+def _aliases(aliases: tuple[str, ...]) -> str | None:
+    return dumps(list(aliases)) if aliases else None
 
 
 @dataclass
@@ -164,13 +168,19 @@ def diff(stored: _Stored, plan: CompiledPlan) -> list[Change]:
             out.append(
                 Change("target changed", m.task, m.key, f"{_fmt(old['target'])} → {_fmt(m.target)}")
             )
+        if old is not None and old["active"] and old["aliases"] != _aliases(m.aliases):
+            out.append(Change("aliases changed", m.task, m.key, "、".join(m.aliases) or "none"))
     keys = {(o.task, o.key) for o in plan.obligations}
+    renamed: set[tuple[int, str]] = set()
     for o in plan.obligations:
         old = stored.obligations.get((o.task, o.key))
         if old is None or not old["active"]:
             if o.task in stored.tasks and stored.tasks[o.task]["active"]:
                 out.append(Change("obligation added", o.task, o.key, f"due {o.due}"))
             continue
+        if old["aliases"] != _aliases(o.aliases) and (o.task, o.source) not in renamed:
+            renamed.add((o.task, o.source))
+            out.append(Change("aliases changed", o.task, o.source, "、".join(o.aliases) or "none"))
         if old["due"] != o.due:
             out.append(Change("date moved", o.task, o.key, f"{old['due']} → {o.due}"))
         if old["target"] != o.target and (o.task, o.metric, old["target"], o.target) not in moved:
@@ -235,6 +245,7 @@ def _metric_values(m: MetricInfo, task: TaskInfo, rules_id: int) -> dict[str, An
         "owners": _owners(m.owners, task),
         "rules_id": rules_id,
         "active": True,
+        "aliases": _aliases(m.aliases),
     }
 
 
@@ -250,6 +261,7 @@ def _obligation_values(o: ObligationInfo, task: TaskInfo, rules_id: int) -> dict
         "owners": _owners(o.owners, task),
         "rules_id": rules_id,
         "active": True,
+        "aliases": _aliases(o.aliases),
     }
 
 
@@ -423,6 +435,7 @@ class _Apply:
                         _owners(o.owners, task),
                         rules_id,
                         True,
+                        _aliases(o.aliases),
                     )
                 )
                 continue
@@ -457,6 +470,7 @@ OBLIGATION_COLUMNS = [
     "owners",
     "rules_id",
     "active",
+    "aliases",
 ]
 
 
@@ -503,7 +517,10 @@ def load(
     stored = _read(conn, plan_row["id"], plan_row)
     changes = diff(stored, plan)
     if not changes:
-        changes = [Change("settings changed", detail="reminder, calendar or notice settings")]
+        before, after = json.loads(plan_row["settings"]), plan.settings()
+        keys = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
+        said = ", ".join(keys) if keys else "how this version of workplan records the plan"
+        changes = [Change("settings changed", detail=said)]
     version = plan_row["version"] + 1
     result = LoadResult(plan.id, version, False, False, changes, **counts)
     if dry_run:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +13,8 @@ from sqlalchemy import Connection, insert, or_, select, update
 from workplan.errors import Refused
 from workplan.plan.compiled import item_label
 from workplan.store import refs
+from workplan.store.cells import read_number
+from workplan.store.checks import check_day, current_report, value_reasons
 from workplan.store.db import dumps
 from workplan.store.tables import T_EVENT, T_OBL, T_PROGRESS, T_TASK
 
@@ -28,6 +30,12 @@ class Recorded:
     as_of: date
     value: float | None = None
     unit: str | None = None
+    outcome: str = "recorded"
+    """recorded, already (the same report was recorded before) or corrected"""
+    previous: float | date | None = None
+    """what a correction replaced: the earlier value, or the earlier day done"""
+    forced: tuple[str, ...] = ()
+    """the checks a report was recorded against (--force)"""
 
 
 def _owners(task: dict[str, Any], override: str | None = None) -> list[str]:
@@ -49,51 +57,145 @@ def check_owner(
         )
 
 
+def _event(
+    conn: Connection,
+    plan: refs.PlanRef,
+    task: dict[str, Any],
+    obligation_id: int | None,
+    kind: str,
+    by: str,
+    detail: dict[str, Any],
+    at: datetime | None,
+) -> None:
+    """Keep one of the office's records: an extension, a sign-off, a correction."""
+    conn.execute(
+        insert(T_EVENT).values(
+            plan_id=plan.id,
+            task_id=task["id"],
+            obligation_id=obligation_id,
+            kind=kind,
+            by=by,
+            detail=dumps(detail),
+            at=at,
+        )
+    )
+
+
+def _g(value: float) -> str:
+    return f"{value:g}"
+
+
+def _with(note: str | None, more: str) -> str:
+    return f"{note}；{more}" if note else more
+
+
 def record_progress(
     conn: Connection,
     *,
     plan_key: str | None,
     task_ref: str,
     metric_key: str | None,
-    value: float | None,
+    value: float | str | None,
     as_of: date,
     department: str,
     note: str | None,
     now: datetime,
+    today: date | None = None,
+    force: bool = False,
+    correct: bool = False,
 ) -> Recorded:
-    """Record a metric's value (or a note) as of a day, by a department."""
+    """Record a metric's value (or a note) as of a day, by a department.
+
+    The value is read as people write it (35%, 1.2亿, 4,927人) in the metric's unit.  A value
+    already recorded for that day is not recorded twice; a different one is refused unless
+    ``correct`` (the earlier stays in the history); a value the metric cannot take (a
+    cumulative metric going down, a negative count, far beyond the plan's figures) is refused
+    unless ``force``, which records it with the reasons as a note.  Days outside the plan's
+    period, or after ``today``, are refused.
+    """
     plan = refs.find_plan(conn, plan_key)
     task = refs.find_task(conn, plan, task_ref)
     who = refs.find_department(conn, plan, department)
     if value is None and not note:
         raise Refused("give --value (for a metric) or --note (a report in words)", field="value")
-    if value is not None and not math.isfinite(value):
-        raise Refused(f"{value} is not a number a metric can take", field="value")
     metric: dict[str, Any] | None = None
     if value is not None or metric_key is not None:
         metric = refs.find_metric(conn, task, metric_key)
     check_owner(plan, task, who, _owners(task, metric["owners"] if metric else None))
-    conn.execute(
-        insert(T_PROGRESS).values(
-            plan_id=plan.id,
-            task_id=task["id"],
-            metric_id=metric["id"] if metric else None,
-            value=value,
-            as_of=as_of,
-            department=who,
-            note=note,
-            recorded_at=now,
-        )
-    )
-    return Recorded(
+    check_day(plan, as_of, today)
+    echo = Recorded(
         plan.key,
         task["number"],
         metric["key"] if metric else "note",
         who,
         as_of,
-        value,
+        None,
         metric["unit"] if metric else None,
     )
+    number: float | None = None
+    current: dict[str, Any] | None = None
+    forced: list[str] = []
+    if value is not None:
+        assert metric is not None  # for mypy: found above whenever a value is given
+        try:
+            reading = read_number(value, metric["unit"], metric["title"])
+        except ValueError as exc:
+            raise Refused(str(exc), field="value") from None
+        number = reading.value
+        echo = replace(echo, value=number)
+        current = current_report(conn, metric["id"], as_of)
+        if current is not None and math.isclose(current["value"], number, abs_tol=1e-9):
+            return replace(echo, outcome="already")
+        if current is not None and not correct:
+            raise Refused(
+                f"{metric['title']} was reported as {_g(current['value'])} for {as_of} "
+                f"(by {current['department']}); this says {_g(number)}: to replace the earlier "
+                "value, record the correction with --correct",
+                field="value",
+            )
+        forced = value_reasons(conn, metric, reading, as_of)
+        if forced and not force:
+            raise Refused("; ".join(forced) + "; to record it anyway, use --force", field="value")
+        if forced:
+            note = _with(note, "recorded with --force: " + "; ".join(forced))
+    elif _same_note(conn, task["id"], metric, as_of, note):
+        return replace(echo, outcome="already")
+    new_id = conn.execute(
+        insert(T_PROGRESS).values(
+            plan_id=plan.id,
+            task_id=task["id"],
+            metric_id=metric["id"] if metric else None,
+            value=number,
+            as_of=as_of,
+            department=who,
+            note=note,
+            recorded_at=now,
+        )
+    ).inserted_primary_key[0]  # type: ignore[index]
+    if current is None:
+        return replace(echo, forced=tuple(forced))
+    conn.execute(
+        update(T_PROGRESS).where(T_PROGRESS.c.id == current["id"]).values(replaced_by=new_id)
+    )
+    detail = {"metric": echo.what, "as_of": as_of, "from": current["value"], "to": number}
+    _event(conn, plan, task, None, "correct", who, detail, now)
+    return replace(echo, outcome="corrected", previous=current["value"], forced=tuple(forced))
+
+
+def _same_note(
+    conn: Connection, task_id: int, metric: dict[str, Any] | None, day: date, note: str | None
+) -> bool:
+    p = T_PROGRESS
+    found = conn.execute(
+        select(p.c.id).where(
+            p.c.task_id == task_id,
+            p.c.metric_id == metric["id"] if metric else p.c.metric_id.is_(None),
+            p.c.as_of == day,
+            p.c.value.is_(None),
+            p.c.note == note,
+        )
+    ).first()
+    return found is not None
 
 
 def mark_done(
@@ -104,12 +206,33 @@ def mark_done(
     department: str,
     on: date,
     note: str | None,
+    today: date | None = None,
+    period: str | None = None,
+    correct: bool = False,
+    now: datetime | None = None,
 ) -> Recorded:
-    """Mark a deliverable or an occurrence of a duty done (TASK or TASK/OBLIGATION)."""
+    """Mark a deliverable or an occurrence of a duty done (TASK or TASK/OBLIGATION).
+
+    A duty's occurrence is the one named (dispatch@2023-04, or ``period``), or else the one
+    whose period contains ``on``, if open: never a guess (see :func:`refs.find_obligation`).
+    Done again on the same day is already recorded; on another day it is refused unless
+    ``correct``, which moves the day and keeps the earlier one in the office's record (at
+    ``now``, which a correction needs).
+    """
     plan = refs.find_plan(conn, plan_key)
     task_ref, _, key = ref.partition("/")
     task = refs.find_task(conn, plan, task_ref)
-    obligation = refs.find_obligation(conn, task, key or None, on)
+    try:
+        check_day(plan, on, today)
+    except Refused as wrong_day:
+        # the day is wrong; a name that finds nothing, or a checkpoint, is said first
+        try:
+            named = refs.find_obligation(conn, task, key or None, None, period=period)
+        except Refused:
+            raise wrong_day from None
+        if named["kind"] != "checkpoint":
+            raise
+    obligation = refs.find_obligation(conn, task, key or None, on, period=period)
     if obligation["kind"] == "checkpoint":
         raise Refused(
             f"{obligation['key']} is a metric checkpoint: it is met by the values reported "
@@ -118,10 +241,15 @@ def mark_done(
         )
     who = refs.find_department(conn, plan, department)
     check_owner(plan, task, who, _owners(task, obligation["owners"]))
-    if obligation["done_on"] is not None:
+    echo = Recorded(plan.key, task["number"], obligation["key"], who, on)
+    earlier = obligation["done_on"]
+    if earlier == on:
+        return replace(echo, outcome="already")
+    if earlier is not None and (not correct or now is None):
         raise Refused(
             f"{obligation['key']} of item {item_label(task['number'])} was already marked done "
-            f"on {obligation['done_on']} by {obligation['done_by']}",
+            f"on {earlier} by {obligation['done_by']}; this says {on}: to replace the day, "
+            "record the correction with --correct",
             field="obligation",
         )
     conn.execute(
@@ -129,7 +257,11 @@ def mark_done(
         .where(T_OBL.c.id == obligation["id"])
         .values(done_on=on, done_by=who, done_note=note)
     )
-    return Recorded(plan.key, task["number"], obligation["key"], who, on)
+    if earlier is None:
+        return echo
+    detail = {"from": earlier, "to": on, "was_by": obligation["done_by"]}
+    _event(conn, plan, task, obligation["id"], "correct", who, detail, now)
+    return replace(echo, outcome="corrected", previous=earlier)
 
 
 def _office_only(plan: refs.PlanRef, who: str, action: str) -> None:
@@ -166,17 +298,8 @@ def extend(
             f"not to {to}"
         )
     conn.execute(update(T_OBL).where(T_OBL.c.id == obligation["id"]).values(deadline=to))
-    conn.execute(
-        insert(T_EVENT).values(
-            plan_id=plan.id,
-            task_id=task["id"],
-            obligation_id=obligation["id"],
-            kind="extend",
-            by=who,
-            detail=dumps({"from": obligation["deadline"], "to": to, "reason": reason}),
-            at=now,
-        )
-    )
+    detail = {"from": obligation["deadline"], "to": to, "reason": reason}
+    _event(conn, plan, task, obligation["id"], "extend", who, detail, now)
     return Recorded(plan.key, task["number"], obligation["key"], who, to)
 
 
@@ -224,14 +347,5 @@ def signoff(
     conn.execute(
         update(T_TASK).where(T_TASK.c.id == task["id"]).values(signed_off_at=now, signed_off_by=who)
     )
-    conn.execute(
-        insert(T_EVENT).values(
-            plan_id=plan.id,
-            task_id=task["id"],
-            kind="signoff",
-            by=who,
-            detail=dumps({"note": note, "open": list(still_open)}),
-            at=now,
-        )
-    )
+    _event(conn, plan, task, None, "signoff", who, {"note": note, "open": list(still_open)}, now)
     return Recorded(plan.key, task["number"], "signed off", who, as_of)

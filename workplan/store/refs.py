@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
 
-from workplan.errors import NotFound
+from workplan.errors import NotFound, Refused
 from workplan.plan.compiled import CHINESE_DIGITS, item_label
+from workplan.plan.periods import label_span
+from workplan.store.cells import normalise
 from workplan.store.tables import T_DEPT, T_METRIC, T_OBL, T_PLAN, T_TASK
 
 
@@ -122,8 +125,40 @@ def find_department(conn: Connection, plan: PlanRef, name: str) -> str:
     raise NotFound(f"plan {plan.key} has no department '{name}'{hint}", field="department")
 
 
+def plan_span(plan: PlanRef) -> tuple[date, date]:
+    """Return the first and last day a report or a duty done may be dated for the plan: its
+    period, and after it the grace during which it is still chased."""
+    period = plan.settings.get("period")
+    start = date.fromisoformat(period[0]) if period else date(plan.year, 1, 1)
+    end = plan.settings.get("closes_on") or (period[1] if period else f"{plan.year}-12-31")
+    return start, date.fromisoformat(end)
+
+
+def _names(row: Any, key: str) -> tuple[str, ...]:
+    """Every name of a metric or a deliverable/duty: its id, its title, its aliases."""
+    return (row[key], row["title"], *json.loads(row["aliases"] or "[]"))
+
+
+def _by_name(rows: list[Any], key: str, text: str) -> list[Any]:
+    """Return the rows one of whose names (id, title, alias) is ``text``, one per id."""
+    wanted = normalise(text)
+    found: dict[str, Any] = {}
+    for row in rows:
+        if wanted in (normalise(n) for n in _names(row, key)):
+            found.setdefault(row[key], row)
+    return list(found.values())
+
+
+def _unknown(what: str, label: str, text: str, rows: list[Any], key: str) -> NotFound:
+    names = list(dict.fromkeys(n for r in rows for n in _names(r, key)))
+    ids = list(dict.fromkeys(r[key] for r in rows))
+    close = difflib.get_close_matches(text, names, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f" (its {what}s: {', '.join(ids)})"
+    return NotFound(f"item {label} has no {what} '{text}'{hint}", field=what)
+
+
 def find_metric(conn: Connection, task: dict[str, Any], key: str | None) -> dict[str, Any]:
-    """Return the task's metric ``key``, or its only metric when none is named."""
+    """Return the task's metric named ``key`` (its id, title or an alias), or its only metric."""
     rows = (
         conn.execute(select(T_METRIC).where(T_METRIC.c.task_id == task["id"], T_METRIC.c.active))
         .mappings()
@@ -139,23 +174,66 @@ def find_metric(conn: Connection, task: dict[str, Any], key: str | None) -> dict
             keys = ", ".join(r["key"] for r in rows)
             raise NotFound(f"item {label} has several metrics ({keys}): name one", field="metric")
         return dict(rows[0])
-    for r in rows:
-        if r["key"] == key:
-            return dict(r)
-    close = difflib.get_close_matches(key, [r["key"] for r in rows], n=1)
-    hint = (
-        f"; did you mean '{close[0]}'?"
-        if close
-        else f" (its metrics: {', '.join(r['key'] for r in rows)})"
+    found = _by_name(list(rows), "key", key)
+    if len(found) > 1:
+        ids = ", ".join(r["key"] for r in found)
+        raise NotFound(f"item {label}: '{key}' names several metrics ({ids})", field="metric")
+    if not found:
+        raise _unknown("metric", label, key, list(rows), "key")
+    return dict(found[0])
+
+
+def _period(text: str | None) -> str | None:
+    """Return a period as keys write it: 2023-4 and 2023年4月 are 2023-04."""
+    if text is None:
+        return None
+    plain = normalise(text)
+    found = re.fullmatch(r"(\d{4})(?:-|年)(\d{1,2})月?", plain)
+    return f"{found.group(1)}-{int(found.group(2)):02d}" if found else plain
+
+
+def _spans(rows: list[dict[str, Any]]) -> list[tuple[date, date]]:
+    """Return the period each occurrence of one duty stands for (a month, a quarter, a term);
+    an occurrence labelled by its date stands for the days since the one before."""
+    out = []
+    previous: date | None = None
+    for row in rows:
+        label = row["key"].partition("@")[2]
+        span = label_span(label)
+        if span is None and label[:1].isdigit():
+            span = (previous + timedelta(days=1) if previous else date.min, row["due"])
+        out.append(span or (row["opens"] or row["due"], row["due"]))
+        previous = row["due"]
+    return out
+
+
+def _open_list(task: dict[str, Any], source: str, rows: list[dict[str, Any]]) -> str:
+    """Say which occurrences are open and how to name one."""
+    waiting = [r["key"].partition("@")[2] for r in rows if r["done_on"] is None]
+    if not waiting:
+        return f"every occurrence of {source} is done"
+    shown = ", ".join(waiting[:6]) + (" …" if len(waiting) > 6 else "")
+    return (
+        f"open: {shown}; name one: {task['number']}/{source}@{waiting[0]} or --period {waiting[0]}"
     )
-    raise NotFound(f"item {label} has no metric '{key}'{hint}", field="metric")
 
 
 def find_obligation(
-    conn: Connection, task: dict[str, Any], key: str | None, as_of: date
+    conn: Connection,
+    task: dict[str, Any],
+    key: str | None,
+    on: date | None,
+    *,
+    period: str | None = None,
 ) -> dict[str, Any]:
-    """Return an obligation of ``task`` by key; a duty's id alone means its earliest open
-    occurrence that has begun; no key means the task's only open deliverable or occurrence."""
+    """Return the obligation of ``task`` that ``key`` names, never a guess.
+
+    ``key`` is a full key (dispatch@2023-06, project-library-2024), or a deliverable's or
+    duty's id, title or alias; no key means the task's only open deliverable or duty.  For a
+    duty, the occurrence is the one ``period`` names, or else the one whose period contains
+    ``on`` if it is open (or done that very day); anything else is refused with the open
+    occurrences and how to name one.
+    """
     rows = [
         dict(r)
         for r in conn.execute(
@@ -165,38 +243,68 @@ def find_obligation(
         ).mappings()
     ]
     label = item_label(task["number"])
-    if key is not None:
-        exact = [r for r in rows if r["key"] == key]
-        if exact:
+    name = normalise(key) if key else None
+    if name is not None and "@" in name and period is None:
+        name, _, period = name.partition("@")
+    period = _period(period)
+    if name is not None:
+        exact = [r for r in rows if r["key"] == name]
+        if exact and period is None:
             return exact[0]
-        rows = [r for r in rows if r["source"] == key]
-        if not rows:
-            sources = sorted({r.source for r in _all(conn, task)})
-            close = difflib.get_close_matches(key, sources, n=1)
-            hint = (
-                f"; did you mean '{close[0]}'?"
-                if close
-                else f" (its obligations: {', '.join(sources)})"
+        found = _by_name(rows, "source", name)
+        if len(found) > 1:
+            ids = ", ".join(r["source"] for r in found)
+            raise NotFound(
+                f"item {label}: '{key}' names several obligations ({ids})", field="obligation"
             )
-            raise NotFound(f"item {label} has no obligation '{key}'{hint}", field="obligation")
-    open_rows = [r for r in rows if r["done_on"] is None and r["kind"] != "checkpoint"]
-    begun = [r for r in open_rows if r["opens"] is None or r["opens"] <= as_of]
-    candidates = begun or open_rows
-    if not candidates:
+        if not found:
+            raise _unknown("obligation", label, name, rows, "source")
+        source = found[0]["source"]
+    else:
+        open_rows = [r for r in rows if r["done_on"] is None and r["kind"] != "checkpoint"]
+        sources = sorted({r["source"] for r in open_rows})
+        if not sources:
+            raise NotFound(f"item {label}: nothing open to mark done", field="obligation")
+        if len(sources) > 1:
+            raise NotFound(
+                f"item {label} has several open obligations ({', '.join(sources)}): "
+                f"write {task['number']}/ID",
+                field="obligation",
+            )
+        source = sources[0]
+    rows = [r for r in rows if r["source"] == source]
+    if rows[0]["kind"] != "occurrence":
+        if period is not None:
+            raise NotFound(
+                f"item {label}: {source} is not a recurring duty; it has no period {period}",
+                field="obligation",
+            )
+        return rows[0]
+    if period is not None:
+        wanted = f"{source}@{period}"
+        for row in rows:
+            if row["key"] == wanted:
+                return row
+        first, last = rows[0]["key"], rows[-1]["key"]
         raise NotFound(
-            f"item {label}: nothing open{f' for {key}' if key else ''} to mark done",
+            f"item {label} has no occurrence {wanted} (they run from {first} to {last})",
             field="obligation",
         )
-    if key is None and len({r["source"] for r in candidates}) > 1:
-        keys = ", ".join(sorted({r["source"] for r in candidates}))
-        raise NotFound(
-            f"item {label} has several open obligations ({keys}): write {task['number']}/ID",
+    if on is None:
+        raise Refused(
+            f"item {label}: {source} is a recurring duty: say which occurrence; "
+            + _open_list(task, source, rows),
             field="obligation",
         )
-    return candidates[0]
-
-
-def _all(conn: Connection, task: dict[str, Any]) -> list[Any]:
-    return list(
-        conn.execute(select(T_OBL.c.source).where(T_OBL.c.task_id == task["id"], T_OBL.c.active))
-    )
+    for row, (start, end) in zip(rows, _spans(rows), strict=True):
+        if start <= on <= end:
+            if row["done_on"] is None or row["done_on"] == on:
+                return row
+            reason = (
+                f"{row['key']}, the occurrence {on} falls in, was already marked done on "
+                f"{row['done_on']} by {row['done_by']}"
+            )
+            break
+    else:
+        reason = f"no occurrence of {source} stands for {on}"
+    raise Refused(f"item {label}: {reason}; " + _open_list(task, source, rows), field="obligation")

@@ -193,6 +193,8 @@ T_METRIC = Table(
     Column("owners", String()),
     Column("rules_id", Integer(), ForeignKey("rules.id"), nullable=False),
     Column("active", Boolean(), nullable=False, default=True),
+    # other names departments use for it (a JSON list), beside its id and title
+    Column("aliases", String()),
     UniqueConstraint("task_id", "key"),
 )
 
@@ -218,6 +220,8 @@ T_OBL = Table(
     Column("done_on", Day()),
     Column("done_by", String()),
     Column("done_note", String()),
+    # other names departments use for its deliverable or duty (a JSON list)
+    Column("aliases", String()),
     UniqueConstraint("task_id", "key"),
     # the open obligations, which is what a tick reads: a small part of a year's rows
     Index(
@@ -247,6 +251,9 @@ T_PROGRESS = Table(
     Column("department", String(), nullable=False),
     Column("note", String()),
     Column("recorded_at", Instant(), nullable=False),
+    # the report that corrected this one (same metric and day): kept as history, never read
+    # as the value
+    Column("replaced_by", Integer()),
     Index("ix_progress_metric_asof", "metric_id", "as_of"),
 )
 

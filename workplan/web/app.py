@@ -289,7 +289,12 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
                 request,
                 action="nochange" if unchanged else "progress",
                 task_id=task["id"],
-                progress_id=progress_of(conn, visitor, done.department, at),
+                # the same report already recorded that day adds no row (nothing to point at)
+                progress_id=(
+                    None
+                    if done.outcome == "already"
+                    else progress_of(conn, visitor, done.department, at)
+                ),
             )
 
         return action
