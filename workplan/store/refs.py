@@ -41,6 +41,7 @@ class PlanRef:
     office: str
     year: int
     settings: dict[str, Any]
+    locale: str = "zh-CN"
 
 
 def _ref(row: Any) -> PlanRef:
@@ -52,6 +53,7 @@ def _ref(row: Any) -> PlanRef:
         row["office"],
         row["year"],
         json.loads(row["settings"]),
+        row["locale"],
     )
 
 
