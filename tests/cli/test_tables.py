@@ -221,3 +221,32 @@ def test_wrap_breaks_chinese_anywhere_and_words_at_spaces() -> None:
             width,
         )
         check_lines(text, width)
+
+
+@pytest.mark.parametrize("width", [80, None], ids=["80", "piped"])
+def test_agenda_lists_the_months_deadlines(banan: tuple[str, ...], width: int | None) -> None:
+    args = ("agenda", "--from", "2023-07-01", "--to", "2023-07-31", *banan)
+    out = run(*args, columns=width)
+    check_lines(out, width)
+    data = json.loads(run(*args, "--format", "json"))["items"]
+    rows = read_grid(out, ["期限", "剩余", "事项", "应办事项", "目标值", "责任单位"])
+    assert len(rows) == len(data) == 16
+    assert all("2023-07-01" <= d["deadline"] <= "2023-07-31" for d in data)
+    assert [d["deadline"] for d in data] == sorted(d["deadline"] for d in data)
+    first = rows[0]
+    assert (first["期限"], first["剩余"], first["事项"]) == ("07-07", "5个工作日", "（二）")
+    central = next(r for r in rows if r["应办事项"] == "中央衔接资金支出进度")
+    assert (central["目标值"], central["责任单位"]) == ("55.07%", "区乡村振兴局、区财政局")
+    # a checkpoint met before the month began is kept, and marked
+    assert any(r["应办事项"] == "脱贫人口就业规模（已完成）" for r in rows)
+    mine = json.loads(run(*args, "--department", "区财政局", "--format", "json"))["items"]
+    assert mine and all("区财政局" in d["departments"] for d in mine)
+    assert len(mine) < len(data)
+
+
+def test_agenda_refuses_a_period_backwards(banan: tuple[str, ...]) -> None:
+    result = CliRunner().invoke(
+        cli, ["agenda", "--from", "2023-07-31", "--to", "2023-07-01", *banan]
+    )
+    assert result.exit_code == 2
+    assert result.stderr == "error: the period ends (2023-07-01) before it starts (2023-07-31)\n"

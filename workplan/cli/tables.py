@@ -51,6 +51,12 @@ ZH = {
     "All": "合计",
     "Notices": "通知数",
     "Metrics": "指标",
+    "Deadline": "期限",
+    "Left": "剩余",
+    "Due": "应办事项",
+    "Aim": "目标值",
+    "Departments": "责任单位",
+    "(done)": "（已完成）",
     # item states
     "on track": "正常推进",
     "due soon": "临近期限",
@@ -637,6 +643,33 @@ def notices_table(rows: list[dict[str, Any]], title: str, width: int | None, w: 
                 status,
                 sent,
                 r["error"] or "",
+            ]
+        )
+    return grid(title, columns, cells, width)
+
+
+def agenda_table(entries: Sequence[Any], title: str, width: int | None, w: Words = EN) -> str:
+    """Lay out the deadlines of a period, one a line, done ones marked."""
+    columns = [
+        Column(w("Deadline"), keep=True),
+        Column(w("Left"), keep=True),
+        Column(w("Item"), keep=True),
+        Column(w("Due")),
+        Column(w("Aim"), keep=True),
+        Column(w("Departments")),
+    ]
+    cells = []
+    for e in entries:
+        target = f"{number(e.target)}{e.unit}" if e.target is not None else "–"
+        what = e.title + (f" {w('(done)')}" if e.done else "")
+        cells.append(
+            [
+                f"{e.deadline:%m-%d}",
+                w.days(e.working_days),
+                e.label,
+                what,
+                target,
+                "、".join(e.departments),
             ]
         )
     return grid(title, columns, cells, width)
