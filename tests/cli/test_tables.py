@@ -112,8 +112,8 @@ def test_status_shows_every_column_and_value(banan: tuple[str, ...], width: int 
             assert squeeze(item["next_due"]["title"]) in row["下一期限"]
             assert "wd" not in row["下一期限"]
     overdue = {r["事项"]: r["逾期"] for r in items}
-    assert overdue["（五）"] == "1项，最早06-30，已督办"
-    assert overdue["（十）"] == "1项，最早06-30，已督办"
+    assert overdue["（五）"] == "1项，最早06-30，督办"
+    assert overdue["（十）"] == "1项，最早06-30，督办"
     metrics = read_grid(out.split("\n指标\n", 1)[1], METRICS_ZH)
     expected = [(i["label"], m) for i in data["items"] for m in i["metrics"]]
     assert len(metrics) == len(expected) == 18

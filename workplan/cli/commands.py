@@ -9,7 +9,7 @@ from workplan.cli.demo import demo
 from workplan.cli.options import WorkplanGroup
 from workplan.cli.plan_commands import load_command, schema, validate
 from workplan.cli.record_commands import done, extend, progress, signoff
-from workplan.cli.report_commands import agenda
+from workplan.cli.report_commands import agenda, brief
 from workplan.cli.status_commands import simulate, status, tick
 from workplan.cli.store_commands import upgrade
 
@@ -35,6 +35,7 @@ for command in (
     tick,
     simulate,
     agenda,
+    brief,
     extend,
     signoff,
     dispatch_command,

@@ -1,8 +1,10 @@
-"""Commands that report for a meeting: agenda."""
+"""Commands that report for a meeting: agenda, brief."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -97,3 +99,71 @@ def agenda(
     if who:
         title += f" — {who}"
     click.echo(render.agenda_table(entries, title, table_width(), words), nl=False)
+
+
+class _Month(click.ParamType):  # type: ignore[type-arg]
+    name = "YYYY-MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(f"{value}-01")
+        except ValueError:
+            self.fail(f"'{value}' is not a month like 2023-07", param, ctx)
+
+
+@click.command()
+@click.option("--month", type=_Month(), help="the month [default: this month in the plan's zone]")
+@click.option("--department", help="only the items this department answers for")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="brief.html, brief.pdf (printed by headless Chromium) or brief.xlsx",
+)
+@plan_option
+@db_option
+def brief(
+    month: date | None, department: str | None, output: Path, plan_key: str | None, db: str | None
+) -> None:
+    """Write the monthly brief (月调度) for the meeting: HTML, PDF or xlsx.
+
+    Counts by 已完成, 超进度, 达进度, 欠进度 and 逾期 (by level) overall, per chapter and per
+    lead department; every item with its departments, colour, last report, what is overdue
+    and the next deadline; a chart per metric against its checkpoints and 序时进度; the
+    month's notices; next month's deadlines.  As it stood on the month's last day.
+    """
+    from workplan.reports.brief import build_brief
+    from workplan.reports.output import brief_html, brief_xlsx, html_to_pdf
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    suffix = output.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf", ".xlsx"):
+        raise click.BadParameter("write .html, .pdf or .xlsx", param_hint="--output")
+    with store.connected(db) as engine, store.reading(engine) as conn:
+        plan = refs.find_plan(conn, plan_key)
+        first = month or today_in(plan.timezone).replace(day=1)
+        who = refs.find_department(conn, plan, department) if department else None
+        settings = plan.settings.get("brief") or {}
+        made = build_brief(
+            conn,
+            plan,
+            first,
+            department=who,
+            preset=settings.get("colours", "pace"),
+            near=settings.get("near", 5),
+            ranking=bool(settings.get("ranking", False)),
+        )
+    if suffix == ".xlsx":
+        brief_xlsx(made, output)
+    elif suffix == ".pdf":
+        html_to_pdf(brief_html(made), output)
+    else:
+        output.write_text(brief_html(made), encoding="utf-8")
+    click.echo(
+        f"wrote {output}: {made.month_label}, {made.overall.total} items, "
+        f"{len(made.metrics)} metrics, {len(made.agenda)} deadlines next month"
+    )

@@ -287,7 +287,7 @@ def _overdue_cell(r: TaskStatus, w: Words) -> str:
     worst = max(levels, key=lambda o: o.level or 0).level_name if levels else None
     if w.zh:
         text = f"{len(r.overdue)}项，最早{oldest.deadline:%m-%d}"
-        return text + (f"，已{worst}" if worst else "")
+        return text + (f"，{worst}" if worst else "")
     text = f"{len(r.overdue)} since {oldest.deadline:%m-%d}"
     return text + (f", {worst}" if worst else "")
 

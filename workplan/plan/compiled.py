@@ -135,6 +135,8 @@ class CompiledPlan:
     obligations: tuple[ObligationInfo, ...] = field(repr=False)
     fingerprint: str = ""
     """A digest of what was written (not how): equal for plans that load identically."""
+    brief: dict[str, Any] = field(default_factory=dict)
+    """The monthly brief's settings, only those that differ from the defaults."""
 
     def settings(self) -> dict[str, Any]:
         """Return the plan-level settings kept with the plan row."""
@@ -149,7 +151,7 @@ class CompiledPlan:
             "closes_on": self.closes_on.isoformat(),
             "numbering": self.numbering,
             "calendar_schedules": self.calendar_schedules,
-        }
+        } | ({"brief": self.brief} if self.brief else {})
 
 
 def _canonical(value: Any, memo: dict[int, Any]) -> Any:

@@ -218,6 +218,7 @@ class _Compiler:
             notices=plan.notices.model_dump(mode="json"),
             numbering=plan.numbering.model_dump(mode="json", exclude_none=True),
             calendar_schedules=schedules,
+            brief=plan.brief.model_dump(mode="json", exclude_defaults=True),
             departments=tuple(self.departments),
             tasks=tuple(sorted(tasks, key=lambda t: t.number)),
             metrics=tuple(metrics),
