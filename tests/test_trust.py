@@ -114,11 +114,11 @@ def test_the_first_morning_sends_each_recipient_at_most_two_messages(tmp_path: P
     assert per_recipient, "the office is told what fell due before the plan"
     assert max(per_recipient.values()) <= 2, per_recipient
     assert "leaders@example.org" not in per_recipient
-    [summary] = [m for m in mails(outbox) if "计划生效前事项" in body(m)]
-    assert recipients(summary) == ["qwnb@example.org"]
-    assert "此前到期的52项工作尚未报送完成，不予催办" in body(summary)
-    summary_line = run("simulate", BANAN, "--summary").stdout.splitlines()[-1]
-    assert re.search(r"at most [12] to one recipient on one day", summary_line), summary_line
+    [backlog] = [m for m in mails(outbox) if "计划生效前事项" in body(m)]
+    assert recipients(backlog) == ["qwnb@example.org"]
+    assert "此前到期的52项工作尚未报送完成，不予催办" in body(backlog)
+    summary = " ".join(run("simulate", BANAN, "--summary").stdout.split())
+    assert re.search(r"at most [12] to one recipient on one day", summary), summary[-300:]
 
 
 # 3 and 4. letters claim only the history the record shows; leadership gets one message ---------

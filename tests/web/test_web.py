@@ -485,7 +485,7 @@ def test_the_office_signs_off_extends_and_records_with_the_clis_functions(site: 
     )
     assert "网页 office office" in history
     status = run("status", "--as-of", "2023-06-01", "--format", "csv", "--db", site.db)
-    assert "\n16,强化衔接资金和项目管理,区乡村振兴局,区财政局,signed off," in status
+    assert "\n16,item,,强化衔接资金和项目管理,区乡村振兴局,区财政局,signed off," in status
 
 
 def test_the_notices_record_filters(site: Site) -> None:

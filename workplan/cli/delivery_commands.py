@@ -15,12 +15,14 @@ from workplan.cli.options import (
     db_option,
     delivery_settings,
     format_option,
+    lang_option,
     now_option,
     now_utc,
     outbox_option,
     owner_name,
     plan_option,
     renderer,
+    table_width,
     templates_option,
 )
 from workplan.errors import InvalidInput
@@ -242,6 +244,7 @@ def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
     "--limit", type=int, default=200, show_default=True, help="at most this many, newest first"
 )
 @format_option
+@lang_option
 @plan_option
 @db_option
 def notices(
@@ -252,6 +255,7 @@ def notices(
     show: int | None,
     limit: int,
     fmt: str,
+    lang: str | None,
     plan_key: str | None,
     db: str | None,
 ) -> None:
@@ -260,8 +264,6 @@ def notices(
     Failures stay here until someone acts: `workplan notices --status failed`.
     `--show ID` prints the message as it was sent (headers and text).
     """
-    from rich.console import Console
-
     from workplan.cli import tables as render
     from workplan.notices import record as outbox_log
     from workplan.store import db as store
@@ -282,7 +284,9 @@ def notices(
     elif fmt == "csv":
         click.echo(render.dump_csv(outbox_log.COLUMNS, [tuple(r.values()) for r in rows]), nl=False)
     else:
-        render.notices_table(rows, f"Notices of {plan.key}", Console(soft_wrap=False))
+        words = render.Words(lang or plan.locale)
+        title = f"{plan.key} 的通知" if words.zh else f"Notices of {plan.key}"
+        click.echo(render.notices_table(rows, title, table_width(), words), nl=False)
 
 
 @click.group()

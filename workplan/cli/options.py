@@ -84,6 +84,27 @@ def format_option(func: F) -> F:
     )(func)
 
 
+def lang_option(func: F) -> F:
+    return click.option(
+        "--lang",
+        type=click.Choice(["zh-CN", "en"]),
+        help="language of the table's headers and state words [default: the plan's locale]",
+    )(func)
+
+
+def table_width() -> int | None:
+    """Return the width to wrap tables to: $COLUMNS, else the terminal's; None when piped."""
+    import os
+    import shutil
+
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
 class _Day(click.ParamType):  # type: ignore[type-arg]
     name = "DATE"
 

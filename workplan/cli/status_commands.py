@@ -12,8 +12,10 @@ from workplan.cli.options import (
     DAY,
     db_option,
     format_option,
+    lang_option,
     now_utc,
     plan_option,
+    table_width,
     today_in,
 )
 
@@ -22,17 +24,22 @@ from workplan.cli.options import (
 @click.option("--as-of", type=DAY, help="the day to report on [default: today in the plan's zone]")
 @click.option("--department", help="only the items this department answers for")
 @format_option
+@lang_option
 @plan_option
 @db_option
 def status(
-    as_of: date | None, department: str | None, fmt: str, plan_key: str | None, db: str | None
+    as_of: date | None,
+    department: str | None,
+    fmt: str,
+    lang: str | None,
+    plan_key: str | None,
+    db: str | None,
 ) -> None:
     """Show where every item stands: next deadline, what is overdue, each metric's progress.
 
     Working days (wd) follow the plan's calendar: statutory holidays and swapped working days.
+    `--format csv` has one row per item, each followed by its metrics.
     """
-    from rich.console import Console
-
     from workplan.cli import tables as render
     from workplan.notices import record as outbox_log
     from workplan.rules.evaluate import evaluate
@@ -72,8 +79,11 @@ def status(
     elif fmt == "csv":
         click.echo(render.status_csv(rows), nl=False)
     else:
-        title = f"{plan.title} — as of {day}" + (f" — {who}" if who else "")
-        render.status_table(rows, title, Console(soft_wrap=False))
+        words = render.Words(lang or plan.locale)
+        title = f"{plan.title} — {'截至' if words.zh else 'as of '}{day}" + (
+            f" — {who}" if who else ""
+        )
+        click.echo(render.status_table(rows, title, table_width(), words), nl=False)
         early = sum(len(r.before_plan) for r in rows)
         if early:
             click.echo(
@@ -95,17 +105,18 @@ def status(
 @click.command()
 @click.option("--as-of", type=DAY, help="the day to evaluate [default: today in each plan's zone]")
 @format_option
+@lang_option
 @plan_option
 @db_option
-def tick(as_of: date | None, fmt: str, plan_key: str | None, db: str | None) -> None:
+def tick(
+    as_of: date | None, fmt: str, lang: str | None, plan_key: str | None, db: str | None
+) -> None:
     """Evaluate the rules for a day and store the notices owed (the outbox).
 
     Idempotent: running it twice for the same day adds nothing.  A notice still waiting to
     be sent that is no longer owed (the work was done, or it escalated) is superseded.
     `workplan run` does this every working morning; run it by hand to catch up or to check.
     """
-    from rich.console import Console
-
     from workplan.cli import tables as render
     from workplan.notices import outbox
     from workplan.plan.calendar import unknown_years
@@ -131,7 +142,8 @@ def tick(as_of: date | None, fmt: str, plan_key: str | None, db: str | None) -> 
             with engine.begin() as conn:
                 results.append(outbox.tick(conn, day, now_utc(), plan_ids=ids))
     pairs = [(r.as_of, i) for r in results for i in r.added]
-    rows = render.notice_rows(pairs)
+    words = render.Words(lang or (plans[0].locale if len(plans) == 1 else "en"))
+    rows = render.notice_rows(pairs, words if fmt == "table" else render.EN)
     if fmt == "json":
         click.echo(render.notice_json(rows))
         return
@@ -139,7 +151,8 @@ def tick(as_of: date | None, fmt: str, plan_key: str | None, db: str | None) -> 
         click.echo(render.dump_csv(render.NOTICE_HEADER, rows), nl=False)
         return
     if rows:
-        render.notice_table(rows, "Notices added", Console(soft_wrap=False))
+        title = "新增通知" if words.zh else "Notices added"
+        click.echo(render.notice_table(rows, title, table_width(), words))
     for r in results:
         click.echo(
             f"{r.as_of}: {r.owed} notices owed, {len(r.added)} added, "
@@ -159,6 +172,7 @@ def tick(as_of: date | None, fmt: str, plan_key: str | None, db: str | None) -> 
 )
 @click.option("--summary", is_flag=True, help="only the counts by month, department and level")
 @format_option
+@lang_option
 def simulate(
     plan_file: Path,
     start: date | None,
@@ -166,14 +180,14 @@ def simulate(
     progress_file: Path | None,
     summary: bool,
     fmt: str,
+    lang: str | None,
 ) -> None:
     """Preview every notice a plan would produce over a period, before loading it.
 
     Replays each working day against a scratch database (your database is not touched),
     optionally with a ledger of progress that becomes visible on the day it is dated.
+    With --summary, csv and json give one row per month, department and level.
     """
-    from rich.console import Console
-
     from workplan.cli import tables as render
     from workplan.notices.simulate import simulate as simulate_plan
     from workplan.plan.validate import read_plan
@@ -188,14 +202,28 @@ def simulate(
         produced = simulate_plan(
             loaded, first, last, progress=progress_file, on_day=lambda _d: bar.update(1)
         )
-    rows = render.notice_rows([(s.day, s.intent) for s in produced.notices])
-    if fmt == "json":
+    words = render.Words(lang or loaded.compiled.locale)
+    pairs = [(s.day, s.intent) for s in produced.notices]
+    rows = render.notice_rows(pairs, words if fmt == "table" else render.EN)
+    if summary and fmt != "table":
+        counts = render.summary_rows(rows)
+        if fmt == "json":
+            click.echo(
+                render.dump_json([dict(zip(render.SUMMARY_HEADER, c, strict=True)) for c in counts])
+            )
+        else:
+            click.echo(render.dump_csv(render.SUMMARY_HEADER, counts), nl=False)
+    elif fmt == "json":
         click.echo(render.notice_json(rows))
     elif fmt == "csv":
         click.echo(render.dump_csv(render.NOTICE_HEADER, rows), nl=False)
     else:
-        console = Console(soft_wrap=False)
+        width = table_width()
         if not summary:
-            render.notice_table(rows, f"{loaded.compiled.title}: notices {first} – {last}", console)
-        render.simulation_summary(rows, console)
-        click.echo(render.letters_summary(produced.letters))
+            title = loaded.compiled.title + (
+                f"：{first}至{last}的通知" if words.zh else f": notices {first} – {last}"
+            )
+            click.echo(render.notice_table(rows, title, width, words))
+        click.echo(render.simulation_summary(rows, width, words))
+        letters = render.letters_summary(produced.letters)
+        click.echo("\n".join(render.wrap(letters, width)) if width else letters)

@@ -1,4 +1,4 @@
-"""Turn results into terminal tables (aligned with Chinese text), JSON and CSV."""
+"""Turn results into tables for people (wrapped, aligned with Chinese text), JSON and CSV."""
 
 from __future__ import annotations
 
@@ -6,17 +6,210 @@ import csv
 import dataclasses
 import io
 import json
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from rich import box
 from rich.cells import cell_len
-from rich.console import Console
-from rich.table import Table
 
 from workplan.plan.compiled import item_label
 from workplan.rules.status import MetricStatus, TaskStatus
+
+LANGUAGES = ("zh-CN", "en")
+
+# The CLI's words for people, in Chinese; English is the key itself.
+ZH = {
+    # headers
+    "ID": "ID",
+    "Item": "事项",
+    "Title": "内容",
+    "Lead": "牵头单位",
+    "State": "状态",
+    "Done": "完成",
+    "Next due": "下一期限",
+    "Overdue": "逾期",
+    "Metric": "指标",
+    "Latest": "最新报告",
+    "Next checkpoint": "下一节点",
+    "Target": "年度目标",
+    "序时进度": "序时进度",
+    "Date": "日期",
+    "Notice": "通知",
+    "About": "涉及",
+    "To": "发往",
+    "Detail": "说明",
+    "Owed on": "应发日",
+    "Department": "单位",
+    "Status": "发送状态",
+    "Sent (real, UTC)": "实际发送(UTC)",
+    "No.": "文号",
+    "Dated": "成文日期",
+    "Error": "错误",
+    "Month": "月份",
+    "All": "合计",
+    "Notices": "通知数",
+    "Metrics": "指标",
+    "Deadline": "期限",
+    "Left": "剩余",
+    "Due": "应办事项",
+    "Aim": "目标值",
+    "Departments": "责任单位",
+    "(done)": "（已完成）",
+    # item states
+    "on track": "正常推进",
+    "due soon": "临近期限",
+    "overdue": "逾期",
+    "done": "已完成",
+    "signed off": "已销号",
+    "no deadline": "无期限",
+    # metric states
+    "met": "已达标",
+    "behind": "落后",
+    "missed": "未达标",
+    "no report": "未报告",
+    "no checkpoint": "无节点",
+    # notice states
+    "pending": "待发送",
+    "claimed": "发送中",
+    "sent": "已发送",
+    "failed": "发送失败",
+    "retrying": "待重试",
+    "superseded": "已撤销",
+}
+
+
+@dataclass(frozen=True)
+class Words:
+    """The CLI's words for people in one language."""
+
+    lang: str = "en"
+
+    @property
+    def zh(self) -> bool:
+        return self.lang == "zh-CN"
+
+    def __call__(self, word: str) -> str:
+        return ZH.get(word, word) if self.zh else word
+
+    def days(self, n: int) -> str:
+        if n == 0:
+            return "今天" if self.zh else "today"
+        if self.zh:
+            return f"{n}个工作日" if n > 0 else f"逾期{-n}个工作日"
+        return f"{n} wd" if n > 0 else f"{-n} wd late"
+
+
+EN = Words("en")
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    right: bool = False
+    keep: bool = False
+    """Never wrapped while the others can give way: ids, dates, counts."""
+
+
+_TOKEN = re.compile(
+    r"[（“‘《(]*[^\s!-~][）”’》)，、。：；！？]*|[!-~]+[）”’》，、。：；！？]*|\s+|.", re.DOTALL
+)
+"""One Chinese character with the brackets and punctuation that must stay beside it, a run of
+printable ASCII (a word, a date, a number), or a run of spaces."""
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Break text into lines of at most ``width`` terminal cells.
+
+    Chinese text breaks between any two characters, Latin words and numbers at spaces;
+    a word longer than the line is folded.
+    """
+    if width <= 0 or cell_len(text) <= width:
+        return [text]
+    lines: list[str] = []
+    line = ""
+    for token in _TOKEN.findall(text):
+        if cell_len(line) + cell_len(token) <= width:
+            line += token
+            continue
+        if token.isspace():
+            lines.append(line.rstrip())
+            line = ""
+            continue
+        if line.strip():
+            lines.append(line.rstrip())
+        line = ""
+        for char in token:
+            if cell_len(line) + cell_len(char) > width:
+                lines.append(line)
+                line = ""
+            line += char
+    if line.strip() or not lines:
+        lines.append(line.rstrip())
+    return lines
+
+
+def _widths(natural: list[int], keep: list[bool], room: int, least: list[int]) -> list[int]:
+    """Share ``room`` cells among columns: kept ones whole, the rest as evenly as they need.
+
+    No column gets less than ``least`` (its header) nor less than four cells.
+    """
+    if sum(natural) <= room:
+        return natural
+    floor = 4
+    widths = list(natural)
+    flexible = [i for i, k in enumerate(keep) if not k]
+    left = room - sum(natural[i] for i, k in enumerate(keep) if k)
+    if left < floor * len(flexible):
+        flexible = list(range(len(natural)))
+        left = room
+    # water-filling: the narrowest columns get what they need, the widest share the rest
+    for n, i in enumerate(sorted(flexible, key=lambda i: natural[i])):
+        share = max(floor, least[i], left // (len(flexible) - n))
+        widths[i] = min(natural[i], share)
+        left -= widths[i]
+    return widths
+
+
+def grid(
+    title: str, columns: Sequence[Column], rows: Sequence[Sequence[str]], width: int | None
+) -> str:
+    """Lay out a table: full values when ``width`` is None, else wrapped to ``width`` cells.
+
+    No column is dropped or cut short; lines carry no trailing spaces.
+    """
+    gap = 2
+    natural = [
+        max([cell_len(c.header)] + [cell_len(r[i]) for r in rows]) for i, c in enumerate(columns)
+    ]
+    widths = natural
+    if width is not None:
+        widths = _widths(
+            natural,
+            [c.keep for c in columns],
+            width - gap * (len(columns) - 1),
+            [cell_len(c.header) for c in columns],
+        )
+
+    def line(cells: Sequence[str]) -> list[str]:
+        parts = [wrap(cell, w) for cell, w in zip(cells, widths, strict=True)]
+        out = []
+        for n in range(max(len(p) for p in parts)):
+            texts = []
+            for part, w, column in zip(parts, widths, columns, strict=True):
+                text = part[n] if n < len(part) else ""
+                pad = " " * max(0, w - cell_len(text))
+                texts.append(pad + text if column.right else text + pad)
+            out.append((" " * gap).join(texts).rstrip())
+        return out
+
+    lines = wrap(title, width) if width is not None else [title]
+    lines += line([c.header for c in columns])
+    lines.append((" " * gap).join("─" * w for w in widths))
+    for row in rows:
+        lines += line(row)
+    return "\n".join(lines) + "\n"
 
 
 def to_jsonable(value: Any) -> Any:
@@ -38,11 +231,23 @@ def dump_json(value: Any) -> str:
     return json.dumps(to_jsonable(value), ensure_ascii=False, indent=2)
 
 
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return to_jsonable(value)
+
+
 def dump_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Write CSV with a byte-order mark, so Excel reads the Chinese text as UTF-8."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
-    writer.writerows([["" if v is None else to_jsonable(v) for v in row] for row in rows])
+    writer.writerows([[_csv_cell(v) for v in row] for row in rows])
     return out.getvalue()
 
 
@@ -52,83 +257,88 @@ def number(value: float | None) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def _days(n: int) -> str:
-    if n == 0:
-        return "today"
-    return f"{n} wd" if n > 0 else f"{-n} wd late"
-
-
-def _short(text: str, width: int) -> str:
-    """Cut text to a display width, counting a Chinese character as two cells."""
-    if cell_len(text) <= width:
-        return text
-    out = ""
-    for char in text:
-        if cell_len(out + char) > width - 1:
-            break
-        out += char
-    return out + "…"
-
-
-def _metric_row(label: str, m: MetricStatus) -> tuple[str, ...]:
-    latest = (
-        f"{number(m.value)}{m.unit} ({m.reported_on:%m-%d})"
-        if m.value is not None and m.reported_on is not None
-        else "no report"
-    )
-    if m.next_by is not None and m.next_target is not None:
-        goal = f"{number(m.next_target)}{m.unit} by {m.next_by:%m-%d}"
+def _metric_row(label: str, m: MetricStatus, w: Words) -> list[str]:
+    if m.value is not None and m.reported_on is not None:
+        latest = f"{number(m.value)}{m.unit} ({m.reported_on:%m-%d})"
     else:
-        goal = "–"
+        latest = w("no report")
+    goal = "–"
+    if m.next_by is not None and m.next_target is not None:
+        if w.zh:
+            goal = f"{m.next_by:%m-%d}前{number(m.next_target)}{m.unit}"
+        else:
+            goal = f"{number(m.next_target)}{m.unit} by {m.next_by:%m-%d}"
     final = f"{number(m.final_target)}{m.unit}" if m.final_target is not None else "–"
     pace = "–"
     if m.expected is not None and m.pace_gap is not None:
-        behind = f"{number(m.pace_gap)} behind" if m.pace_gap > 0 else "on pace"
+        if m.pace_gap > 0:
+            behind = f"落后{number(m.pace_gap)}" if w.zh else f"{number(m.pace_gap)} behind"
+        else:
+            behind = "达到" if w.zh else "on pace"
         pace = f"{number(m.expected)}{m.unit} ({behind})"
-    return (label, _short(m.title, 22), latest, goal, final, pace, m.state)
+    return [label, m.title, latest, goal, final, pace, w(m.state)]
 
 
-def status_table(rows: list[TaskStatus], title: str, console: Console) -> None:
-    """Print one line per item, then one per metric; rich measures wide characters."""
-    items = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    items.add_column("Item", no_wrap=True, min_width=10)
-    items.add_column("Title", no_wrap=True, overflow="ellipsis")
-    items.add_column("Lead", no_wrap=True, overflow="ellipsis")
-    items.add_column("State", no_wrap=True, min_width=11)
-    items.add_column("Done", no_wrap=True, min_width=5, justify="right")
-    items.add_column("Next due", no_wrap=True, overflow="ellipsis")
-    items.add_column("Overdue", no_wrap=True, min_width=9)
+def _overdue_cell(r: TaskStatus, w: Words) -> str:
+    if not r.overdue:
+        return "–"
+    oldest = r.overdue[0]
+    levels = [o for o in r.overdue if o.level is not None]
+    worst = max(levels, key=lambda o: o.level or 0).level_name if levels else None
+    if w.zh:
+        text = f"{len(r.overdue)}项，最早{oldest.deadline:%m-%d}"
+        return text + (f"，{worst}" if worst else "")
+    text = f"{len(r.overdue)} since {oldest.deadline:%m-%d}"
+    return text + (f", {worst}" if worst else "")
+
+
+def status_table(rows: list[TaskStatus], title: str, width: int | None, w: Words = EN) -> str:
+    """Lay out one line per item, then one per metric."""
+    items = []
     for r in rows:
-        nxt = (
-            f"{r.next_due.deadline:%m-%d} {_short(r.next_due.title, 14)} "
-            f"({_days(r.next_due.working_days)})"
-            if r.next_due
-            else "–"
+        nxt = "–"
+        if r.next_due:
+            nxt = (
+                f"{r.next_due.deadline:%m-%d} {r.next_due.title} "
+                f"({w.days(r.next_due.working_days)})"
+            )
+        items.append(
+            [
+                r.label,
+                r.title,
+                "、".join(r.lead),
+                w(r.state),
+                f"{r.done}/{r.total}",
+                nxt,
+                _overdue_cell(r, w),
+            ]
         )
-        oldest = r.overdue[0] if r.overdue else None
-        levels = [o for o in r.overdue if o.level is not None]
-        worst = max(levels, key=lambda o: o.level or 0).level_name if levels else None
-        overdue = f"{len(r.overdue)} since {oldest.deadline:%m-%d}" if oldest else "–"
-        if worst:
-            overdue += f", {worst}"
-        lead = _short("、".join(r.lead), 12)
-        items.add_row(
-            r.label, _short(r.title, 16), lead, r.state, f"{r.done}/{r.total}", nxt, overdue
-        )
-    console.print(items)
-    metrics = Table(title="Metrics", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    metrics.add_column("Item", no_wrap=True, min_width=10)
-    for name in ("Metric", "Latest", "Next checkpoint", "Target", "序时进度", "State"):
-        metrics.add_column(name, no_wrap=True, overflow="ellipsis")
-    for r in rows:
-        for m in r.metrics:
-            metrics.add_row(*_metric_row(r.label, m))
-    if metrics.row_count:
-        console.print(metrics)
+    columns = [
+        Column(w("Item"), keep=True),
+        Column(w("Title")),
+        Column(w("Lead")),
+        Column(w("State"), keep=True),
+        Column(w("Done"), right=True, keep=True),
+        Column(w("Next due")),
+        Column(w("Overdue")),
+    ]
+    out = grid(title, columns, items, width)
+    metrics = [_metric_row(r.label, m, w) for r in rows for m in r.metrics]
+    if metrics:
+        names = ("Metric", "Latest", "Next checkpoint", "Target", "序时进度")
+        columns = [
+            Column(w("Item"), keep=True),
+            *(Column(w(n)) for n in names),
+            Column(w("State"), keep=True),
+        ]
+        out += "\n" + grid(w("Metrics"), columns, metrics, width)
+    return out
 
 
 STATUS_CSV_HEADER = (
     "item",
+    "kind",
+    "key",
     "title",
     "lead",
     "co",
@@ -138,32 +348,74 @@ STATUS_CSV_HEADER = (
     "working_days_left",
     "overdue_count",
     "overdue_keys",
+    "overdue_level",
     "done",
     "total",
+    "value",
+    "unit",
+    "reported_on",
+    "next_target",
+    "final_target",
+    "expected",
+    "pace_gap",
 )
 
 
 def status_csv(rows: list[TaskStatus]) -> str:
-    return dump_csv(
-        STATUS_CSV_HEADER,
-        [
+    """One CSV row per item, each followed by one per metric of it."""
+    out: list[tuple[Any, ...]] = []
+    for r in rows:
+        levels = [o for o in r.overdue if o.level is not None]
+        worst = max(levels, key=lambda o: o.level or 0).level_name if levels else None
+        lead, co = "、".join(r.lead), "、".join(r.co)
+        out.append(
             (
                 r.number,
+                "item",
+                None,
                 r.title,
-                "、".join(r.lead),
-                "、".join(r.co),
+                lead,
+                co,
                 r.state,
                 r.next_due.key if r.next_due else None,
                 r.next_due.deadline if r.next_due else None,
                 r.next_due.working_days if r.next_due else None,
                 len(r.overdue),
                 " ".join(o.key for o in r.overdue),
+                worst,
                 r.done,
                 r.total,
+                *([None] * 7),
             )
-            for r in rows
-        ],
-    )
+        )
+        for m in r.metrics:
+            out.append(
+                (
+                    r.number,
+                    "metric",
+                    m.key,
+                    m.title,
+                    lead,
+                    co,
+                    m.state,
+                    None,
+                    m.next_by,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    m.value,
+                    m.unit,
+                    m.reported_on,
+                    m.next_target,
+                    m.final_target,
+                    m.expected,
+                    m.pace_gap,
+                )
+            )
+    return dump_csv(STATUS_CSV_HEADER, out)
 
 
 RULE_WORDS = {
@@ -177,47 +429,91 @@ RULE_WORDS = {
 }
 
 
-def notice_detail(rule: str, facts: dict[str, Any]) -> str:
-    """Say in a few English words why a notice is owed (the notice itself is in Chinese)."""
+def _measured(facts: dict[str, Any], w: Words) -> str:
+    unit = facts.get("unit") or ""
+    value, target = facts.get("value"), facts.get("target")
+    if target is None:
+        return ""
+    nothing = "未报告" if w.zh else "nothing reported"
+    got = f"{number(value)}{unit}" if value is not None else nothing
+    text = f"{got}，目标{number(target)}{unit}" if w.zh else f"{got} of {number(target)}{unit}"
+    short = facts.get("shortfall")
+    if value is not None and short is not None and short > 0:
+        text += f"，差{number(short)}" if w.zh else f", {number(short)} short"
+    return text
+
+
+def notice_detail(rule: str, facts: dict[str, Any], w: Words = EN) -> str:
+    """Say in a few words why a notice is owed (the notice itself is in the letter)."""
     if rule == "backlog":
+        if w.zh:
+            return f"{facts.get('count')}次应办期限早于计划生效日{facts.get('chase_from')}：只列出，不催办"
         return (
             f"{facts.get('count')} occurrence(s) due before the plan took effect on "
             f"{facts.get('chase_from')}: shown, never chased"
         )
     unit = facts.get("unit") or ""
-    value = facts.get("value")
-    target = facts.get("target")
-    measured = ""
-    if target is not None:
-        got = f"{number(value)}{unit}" if value is not None else "nothing reported"
-        measured = f"{got} of {number(target)}{unit}"
-        if value is not None and facts.get("shortfall") is not None and facts["shortfall"] > 0:
-            measured += f", {number(facts['shortfall'])} short"
+    measured = _measured(facts, w)
+    colon = "：" if w.zh else ": "
     if rule in ("remind", "warn"):
         left = facts.get("working_days")
-        text = f"due {facts['deadline']} ({left} wd)"
+        if w.zh:
+            text = f"{facts['deadline']}到期（{'今天' if left == 0 else f'还剩{left}个工作日'}）"
+        else:
+            text = f"due {facts['deadline']} ({left} wd)"
         if rule == "warn":
             projected = facts.get("projected")
-            trend = f", trend {number(projected)}{unit}" if projected is not None else ""
-            text += f": {measured}{trend}"
+            trend = ""
+            if projected is not None:
+                trend = f"{'，趋势' if w.zh else ', trend '}{number(projected)}{unit}"
+            text += f"{colon}{measured}{trend}"
         return text
+    late = facts.get("working_days_late")
     if rule == "overdue":
-        text = f"due {facts['deadline']}, {facts.get('working_days_late')} wd late"
-        return f"{text}: {measured}" if measured else text
+        if w.zh:
+            text = f"{facts['deadline']}到期，逾期{late}个工作日"
+        else:
+            text = f"due {facts['deadline']}, {late} wd late"
+        return f"{text}{colon}{measured}" if measured else text
+    value = facts.get("value")
     if rule == "pace":
-        got = f"{number(value)}{unit}" if value is not None else "nothing reported"
-        return f"{got} against 序时进度 {number(facts['expected'])}{unit} ({number(facts['gap'])} behind)"
+        got = (
+            f"{number(value)}{unit}"
+            if value is not None
+            else ("未报告" if w.zh else "nothing reported")
+        )
+        expected, gap = number(facts["expected"]), number(facts["gap"])
+        if w.zh:
+            return f"{got}，序时进度{expected}{unit}（落后{gap}）"
+        return f"{got} against 序时进度 {expected}{unit} ({gap} behind)"
     last = facts.get("reported_on")
+    if w.zh:
+        since = f"上次报告{last}" if last else "从未报告"
+        if rule == "report":
+            left = facts.get("working_days")
+            return f"{facts['period']}报告{facts['deadline']}前报送（剩{left}个工作日）；{since}"
+        return f"{facts['period']}未报告（逾期{late}个工作日）；{since}"
     since = f"last report {last}" if last else "never reported"
     if rule == "report":
         return f"report for {facts['period']} due {facts['deadline']} ({facts.get('working_days')} wd); {since}"
-    return f"no report for {facts['period']} ({facts.get('working_days_late')} wd late); {since}"
+    return f"no report for {facts['period']} ({late} wd late); {since}"
 
 
-NOTICE_HEADER = ("date", "item", "department", "notice", "level", "rule", "about", "due", "detail")
+NOTICE_HEADER = (
+    "date",
+    "item",
+    "department",
+    "notice",
+    "level",
+    "rule",
+    "about",
+    "title",
+    "due",
+    "detail",
+)
 
 
-def notice_rows(items: list[tuple[date, Any]]) -> list[tuple[Any, ...]]:
+def notice_rows(items: list[tuple[date, Any]], w: Words = EN) -> list[tuple[Any, ...]]:
     """Flatten (day, intent) pairs into rows for tables, CSV and JSON."""
     rows = []
     for day, intent in items:
@@ -231,36 +527,52 @@ def notice_rows(items: list[tuple[date, Any]]) -> list[tuple[Any, ...]]:
                 intent.level,
                 intent.rule,
                 facts.get("key") or facts.get("metric") or "",
+                facts.get("title") or "",
                 intent.due,
-                notice_detail(intent.rule, facts),
+                notice_detail(intent.rule, facts, w),
             )
         )
     return rows
 
 
-def notice_table(rows: list[tuple[Any, ...]], title: str, console: Console) -> None:
-    """Print notices one line per obligation and level, with every department it goes to."""
+def notice_table(rows: list[tuple[Any, ...]], title: str, width: int | None, w: Words = EN) -> str:
+    """Lay out notices one line per obligation and level, with every department it goes to."""
     grouped: dict[tuple[Any, ...], list[str]] = {}
-    for day, task, department, name, _level, _rule, about, _due, detail in rows:
+    for day, task, department, name, _level, _rule, _key, about, _due, detail in rows:
         grouped.setdefault((day, task, name, about, detail), []).append(department)
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("Date", no_wrap=True)
-    table.add_column("Item", no_wrap=True, min_width=10)
-    table.add_column("Notice", no_wrap=True)
-    table.add_column("About", no_wrap=True, overflow="ellipsis", max_width=28)
-    table.add_column("To", min_width=14, max_width=30)
-    table.add_column("Detail", min_width=24)
-    for (day, task, name, about, detail), departments in grouped.items():
-        table.add_row(f"{day:%m-%d}", item_label(task), name, about, "、".join(departments), detail)
-    console.print(table)
+    columns = [
+        Column(w("Date"), keep=True),
+        Column(w("Item"), keep=True),
+        Column(w("Notice"), keep=True),
+        Column(w("About")),
+        Column(w("To")),
+        Column(w("Detail")),
+    ]
+    cells = [
+        [f"{day:%m-%d}", item_label(task), name, about, "、".join(departments), detail]
+        for (day, task, name, about, detail), departments in grouped.items()
+    ]
+    return grid(title, columns, cells, width)
 
 
 def notice_json(rows: list[tuple[Any, ...]]) -> str:
     return dump_json([dict(zip(NOTICE_HEADER, row, strict=True)) for row in rows])
 
 
-def simulation_summary(rows: list[tuple[Any, ...]], console: Console) -> None:
-    """Print how many notices a replay produced, by month and level, and by department."""
+SUMMARY_HEADER = ("month", "department", "notice", "count")
+
+
+def summary_rows(rows: list[tuple[Any, ...]]) -> list[tuple[str, str, str, int]]:
+    """Count notices by month, department and level, for CSV and JSON."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for day, _task, department, name, *_ in rows:
+        key = (f"{day:%Y-%m}", department, name)
+        counts[key] = counts.get(key, 0) + 1
+    return [(*key, n) for key, n in sorted(counts.items())]
+
+
+def simulation_summary(rows: list[tuple[Any, ...]], width: int | None, w: Words = EN) -> str:
+    """Lay out how many notices a replay produced, by month and level, and by department."""
     levels: list[str] = []
     by_month: dict[str, dict[str, int]] = {}
     by_department: dict[str, int] = {}
@@ -271,23 +583,23 @@ def simulation_summary(rows: list[tuple[Any, ...]], console: Console) -> None:
         by_month.setdefault(month, {})
         by_month[month][name] = by_month[month].get(name, 0) + 1
         by_department[department] = by_department.get(department, 0) + 1
-    table = Table(
-        title=f"{len(rows)} notices by month and level", title_justify="left", box=box.SIMPLE_HEAD
+    title = (
+        f"按月份和级别：共{len(rows)}条通知" if w.zh else f"{len(rows)} notices by month and level"
     )
-    table.add_column("Month", no_wrap=True)
-    for name in levels:
-        table.add_column(name, justify="right", no_wrap=True)
-    table.add_column("All", justify="right", no_wrap=True)
-    for month, counts in sorted(by_month.items()):
-        table.add_row(month, *(str(counts.get(n, "")) for n in levels), str(sum(counts.values())))
-    console.print(table)
+    columns = [
+        Column(w("Month"), keep=True),
+        *(Column(n, right=True, keep=True) for n in levels),
+        Column(w("All"), right=True, keep=True),
+    ]
+    cells = [
+        [month, *(str(counts.get(n, "")) for n in levels), str(sum(counts.values()))]
+        for month, counts in sorted(by_month.items())
+    ]
+    out = grid(title, columns, cells, width)
     busiest = sorted(by_department.items(), key=lambda kv: (-kv[1], kv[0]))
-    table = Table(title="by department", title_justify="left", box=box.SIMPLE_HEAD)
-    table.add_column("Department", no_wrap=True)
-    table.add_column("Notices", justify="right")
-    for department, count in busiest:
-        table.add_row(department, str(count))
-    console.print(table)
+    columns = [Column(w("Department")), Column(w("Notices"), right=True, keep=True)]
+    cells = [[department, str(count)] for department, count in busiest]
+    return out + "\n" + grid("按单位" if w.zh else "by department", columns, cells, width)
 
 
 def letters_summary(letters: list[Any]) -> str:
@@ -305,30 +617,62 @@ def letters_summary(letters: list[Any]) -> str:
     )
 
 
-def notices_table(rows: list[dict[str, Any]], title: str, console: Console) -> None:
-    """Print the outbox, one notice a line: the letter's date and number (business time) and
-    when it was actually sent (real time, UTC), which differ in a replay or a backfill."""
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name in ("ID", "Item", "Department", "Notice", "About", "No.", "Dated", "Status"):
-        table.add_column(name, no_wrap=True, overflow="ellipsis")
-    table.add_column("Sent (real, UTC)", no_wrap=True)
-    table.add_column("Error", overflow="fold", max_width=40)
+def notices_table(rows: list[dict[str, Any]], title: str, width: int | None, w: Words = EN) -> str:
+    """Lay out the outbox, one notice a line, with the id `notices --show` takes: the letter's
+    date and number (business time) and when it was actually sent (real time, UTC), which
+    differ in a replay or a backfill."""
+    names = ("Item", "Department", "Notice", "About", "No.", "Dated", "Status")
+    columns = [Column("ID", right=True, keep=True)]
+    columns += [Column(w(n), keep=n in ("Item", "Notice", "No.", "Dated")) for n in names]
+    columns += [Column(w("Sent (real, UTC)"), keep=True), Column(w("Error"))]
+    cells = []
     for r in rows:
         sent = r["sent_at"].strftime("%Y-%m-%d %H:%M") if r["sent_at"] else "–"
-        status = r["status"] + (" (dup?)" if r["possible_duplicate"] else "")
-        table.add_row(
-            str(r["id"]),
-            item_label(r["item"]),
-            r["department"],
-            r["notice"],
-            _short(str(r["about"]), 28),
-            r["number"] or "–",
-            f"{r['dated']:%Y-%m-%d}",
-            status,
-            sent,
-            r["error"] or "",
+        status = w(r["status"])
+        if r["possible_duplicate"]:
+            status += "（可能重复）" if w.zh else " (dup?)"
+        cells.append(
+            [
+                str(r["id"]),
+                item_label(r["item"]),
+                r["department"],
+                r["notice"],
+                r.get("title") or str(r["about"]),
+                r["number"] or "–",
+                f"{r['dated']:%Y-%m-%d}",
+                status,
+                sent,
+                r["error"] or "",
+            ]
         )
-    console.print(table)
+    return grid(title, columns, cells, width)
+
+
+def agenda_table(entries: Sequence[Any], title: str, width: int | None, w: Words = EN) -> str:
+    """Lay out the deadlines of a period, one a line, done ones marked."""
+    columns = [
+        Column(w("Deadline"), keep=True),
+        Column(w("Left"), keep=True),
+        Column(w("Item"), keep=True),
+        Column(w("Due")),
+        Column(w("Aim"), keep=True),
+        Column(w("Departments")),
+    ]
+    cells = []
+    for e in entries:
+        target = f"{number(e.target)}{e.unit}" if e.target is not None else "–"
+        what = e.title + (f" {w('(done)')}" if e.done else "")
+        cells.append(
+            [
+                f"{e.deadline:%m-%d}",
+                w.days(e.working_days),
+                e.label,
+                what,
+                target,
+                "、".join(e.departments),
+            ]
+        )
+    return grid(title, columns, cells, width)
 
 
 def notice_record(record: Any) -> str:

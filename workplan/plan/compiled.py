@@ -140,6 +140,8 @@ class CompiledPlan:
     """A digest of what was written (not how): equal for plans that load identically."""
     period: tuple[date, date] | None = None
     """the span the plan's dates fall in: its year, unless the plan widens it"""
+    brief: dict[str, Any] = field(default_factory=dict)
+    """The monthly brief's settings, only those that differ from the defaults."""
 
     def settings(self) -> dict[str, Any]:
         """Return the plan-level settings kept with the plan row."""
@@ -155,7 +157,7 @@ class CompiledPlan:
             "period": [d.isoformat() for d in self.period] if self.period else None,
             "numbering": self.numbering,
             "calendar_schedules": self.calendar_schedules,
-        }
+        } | ({"brief": self.brief} if self.brief else {})
 
 
 def _canonical(value: Any, memo: dict[int, Any]) -> Any:

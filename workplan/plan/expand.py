@@ -249,6 +249,7 @@ class _Compiler:
             numbering=plan.numbering.model_dump(mode="json", exclude_none=True),
             calendar_schedules=schedules,
             period=(self.start, self.end),
+            brief=plan.brief.model_dump(mode="json", exclude_defaults=True),
             departments=tuple(self.departments),
             tasks=tuple(sorted(tasks, key=lambda t: t.number)),
             metrics=tuple(metrics),

@@ -389,6 +389,18 @@ class Numbering(_Model):
     )
 
 
+class BriefSettings(_Model):
+    """How the monthly brief colours items (三色) and whether it ranks departments."""
+
+    colours: Literal["pace", "deadline", "time-left"] = Field(
+        default="pace",
+        description="pace: red overdue, yellow behind 序时进度, blue deadline near; "
+        "deadline: red overdue, blue near; time-left: red overdue, yellow near",
+    )
+    near: int = Field(default=5, ge=0, le=60, description="working days that make a deadline near")
+    ranking: bool = Field(default=False, description="add a league table of lead departments")
+
+
 class Plan(_Model):
     """An annual work plan (工作要点) as written by the coordination office."""
 
@@ -424,6 +436,7 @@ class Plan(_Model):
     departments: list[Department] = Field(default_factory=list)
     policy: Policy = Field(default_factory=Policy)
     notices: Notices = Field(default_factory=Notices)
+    brief: BriefSettings = Field(default_factory=BriefSettings)
     chapters: list[Chapter] = Field(min_length=1)
 
 

@@ -44,6 +44,7 @@ class PlanRef:
     office: str
     year: int
     settings: dict[str, Any]
+    locale: str = "zh-CN"
 
 
 def _ref(row: Any) -> PlanRef:
@@ -55,6 +56,7 @@ def _ref(row: Any) -> PlanRef:
         row["office"],
         row["year"],
         json.loads(row["settings"]),
+        row["locale"],
     )
 
 

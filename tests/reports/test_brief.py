@@ -1,0 +1,214 @@
+"""The monthly brief, read as a reader would: in a real headless Chromium, and as a workbook."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import PLANS
+from workplan.cli.commands import cli
+from workplan.reports.brief import CATEGORIES
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+A4_TEXT_WIDTH_PX = round((210 - 24) / 25.4 * 96)  # A4 less the page's 12 mm margins
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def banan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[dict[str, str]]]]:
+    """The Banan plan with its ledger, ticked through July; the items as status lists them."""
+    import json
+
+    folder = tmp_path_factory.mktemp("brief")
+    db = ("--db", str(folder / "w.db"))
+    run("load", str(PLANS / "banan-2023.yaml"), *db)
+    run("progress", "import", str(PLANS / "banan-2023-ledger.csv"), *db)
+    for day in ("2023-07-10", "2023-07-20", "2023-07-21", "2023-07-27"):
+        run("tick", "--as-of", day, *db)
+    items = json.loads(run("status", "--as-of", "2023-07-31", "--format", "json", *db))["items"]
+    yield folder, items
+
+
+def brief(folder: Path, name: str, *extra: str) -> Path:
+    target = folder / name
+    run("brief", "--month", "2023-07", "-o", str(target), "--db", str(folder / "w.db"), *extra)
+    return target
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("the browser tests need Chromium: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+def test_the_html_brief_reads_whole_on_a4(
+    banan: tuple[Path, list[dict[str, str]]], browser: object
+) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    folder, items = banan
+    page_file = brief(folder, "brief.html")
+    html = page_file.read_text(encoding="utf-8")
+    # self-contained: nothing fetched, nothing run
+    assert "<script" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    page = browser.new_page(viewport={"width": A4_TEXT_WIDTH_PX, "height": 1100})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.emulate_media(media="print")
+    page.goto(page_file.as_uri())
+    assert requests == [page_file.as_uri()]
+    text = page.inner_text("body")
+    for item in items:
+        assert item["label"] in text and item["title"] in text, item["label"]
+        for lead in item["lead"]:
+            assert lead in text
+    for word in CATEGORIES:
+        assert word in text
+    assert "第1章" in text and "逾期事项按升级程度" in text
+    # every metric has its chart, drawn (not empty) and holding its own text
+    assert page.locator(".chart svg").count() == sum(len(i["metrics"]) for i in items) == 18
+    boxes = page.eval_on_selector_all(
+        ".chart svg",
+        "els => els.map(e => [e.getBoundingClientRect().width, e.querySelectorAll('path').length])",
+    )
+    assert all(w > 200 and paths > 5 for w, paths in boxes)
+    # nothing sticks out of the page box, and no cell hides text
+    wide = page.evaluate(
+        """w => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > w + 0.5
+                      || (['TD', 'TH', 'H1', 'H2', 'H3', 'P'].includes(e.tagName)
+                          && e.scrollWidth > e.clientWidth + 1))
+            .map(e => e.tagName + ': ' + e.textContent.slice(0, 40))""",
+        A4_TEXT_WIDTH_PX,
+    )
+    assert wide == []
+    # a new page for each section
+    breaks = page.eval_on_selector_all(
+        "section", "els => els.map(e => getComputedStyle(e).breakBefore)"
+    )
+    assert breaks == ["auto", "page", "page", "page", "page"]
+    page.close()
+
+
+def test_the_pdf_is_printed_from_the_html(banan: tuple[Path, list[dict[str, str]]]) -> None:
+    folder, items = banan
+    pdf = brief(folder, "brief.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF")
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 5 <= pages <= 12, pages
+    if shutil.which("pdftotext"):
+        import subprocess
+
+        text = subprocess.run(
+            ["pdftotext", "-layout", str(folder / "brief.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        squeezed = re.sub(r"\s+", "", text)
+        for item in items:
+            assert item["label"] in squeezed, item["label"]
+        assert text.count("\f") == pages
+
+
+def test_the_workbook_has_a_sheet_per_section_with_real_cells(
+    banan: tuple[Path, list[dict[str, str]]],
+) -> None:
+    from openpyxl import load_workbook
+
+    folder, items = banan
+    book = load_workbook(brief(folder, "brief.xlsx"))
+    assert book.sheetnames == [
+        "总体情况",
+        "按牵头单位",
+        "逐项进展",
+        "指标进度",
+        "本月通知",
+        "下月期限",
+    ]
+    overall = list(book["总体情况"].iter_rows(values_only=True))
+    assert overall[0][:6] == ("范围", *CATEGORIES)
+    assert overall[1][0] == "全部" and overall[1][6] == len(items) == 25
+    rows = list(book["逐项进展"].iter_rows(min_row=2, values_only=True))
+    assert [r[0] for r in rows] == [i["number"] for i in items]
+    assert any(isinstance(r[6], datetime) for r in rows)
+    points = list(book["指标进度"].iter_rows(min_row=2, values_only=True))
+    assert all(isinstance(p[3], datetime) and isinstance(p[5], int | float) for p in points)
+    assert {p[4] for p in points} == {"报告值", "节点目标", "序时进度"}
+    agenda = list(book["下月期限"].iter_rows(min_row=2, values_only=True))
+    assert agenda and all(a[0].date() >= date(2023, 8, 1) for a in agenda)
+
+
+def test_a_departments_brief_holds_only_its_items(banan: tuple[Path, list[dict[str, str]]]) -> None:
+    from openpyxl import load_workbook
+
+    folder, items = banan
+    book = load_workbook(brief(folder, "mine.xlsx", "--department", "区财政局"))
+    rows = list(book["逐项进展"].iter_rows(min_row=2, values_only=True))
+    assert 0 < len(rows) < len(items)
+    assert all("区财政局" in f"{r[2]}、{r[3]}" for r in rows)
+
+
+def test_the_plan_chooses_the_colours_and_the_league_table(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    for name in ("banan-2023.yaml", "banan-departments.yaml"):
+        shutil.copy(PLANS / name, tmp_path / name)
+    plan = tmp_path / "banan-2023.yaml"
+    plain = tmp_path / "plain.xlsx"
+    db = ("--db", str(tmp_path / "w.db"))
+    run("load", str(plan), *db)
+    run("progress", "import", str(PLANS / "banan-2023-ledger.csv"), *db)
+    run("brief", "--month", "2023-06", "-o", str(plain), *db)
+    book = load_workbook(plain)
+    assert "单位排名" not in book.sheetnames  # ranking is opt-in
+    rows = list(book["逐项进展"].iter_rows(min_row=2, values_only=True))
+    # pace, the default: yellow for an item behind 序时进度 at the end of June
+    assert [(r[4], r[5]) for r in rows if r[4] == "黄"] == [("黄", "欠进度")]
+
+    text = plan.read_text(encoding="utf-8")
+    plan.write_text(
+        text.replace(
+            "\nchapters:", "\nbrief: {colours: deadline, near: 3, ranking: true}\nchapters:", 1
+        ),
+        encoding="utf-8",
+    )
+    run("load", str(plan), *db)
+    ranked = tmp_path / "ranked.xlsx"
+    run("brief", "--month", "2023-06", "-o", str(ranked), *db)
+    colours = [
+        r[4] for r in load_workbook(ranked)["逐项进展"].iter_rows(min_row=2, values_only=True)
+    ]
+    assert "黄" not in colours  # the deadline preset has no yellow
+    run("brief", "--month", "2023-07", "-o", str(ranked), *db)
+    book = load_workbook(ranked)
+    league = list(book["单位排名"].iter_rows(min_row=2, values_only=True))
+    assert league[0][0] == 1 and league[0][2] >= 1
+    assert [row[2] for row in league] == sorted((row[2] for row in league), reverse=True)

@@ -1,0 +1,169 @@
+"""Commands that report for a meeting: agenda, brief."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workplan.cli.options import (
+    DAY,
+    db_option,
+    format_option,
+    lang_option,
+    plan_option,
+    table_width,
+    today_in,
+)
+
+AGENDA_HEADER = (
+    "deadline",
+    "working_days",
+    "item",
+    "item_title",
+    "key",
+    "title",
+    "kind",
+    "lead",
+    "departments",
+    "target",
+    "unit",
+    "done",
+)
+
+
+@click.command()
+@click.option("--from", "start", type=DAY, help="first day [default: today in the plan's zone]")
+@click.option("--to", "end", type=DAY, help="last day [default: 30 days after --from]")
+@click.option("--department", help="only the deadlines this department answers for")
+@format_option
+@lang_option
+@plan_option
+@db_option
+def agenda(
+    start: date | None,
+    end: date | None,
+    department: str | None,
+    fmt: str,
+    lang: str | None,
+    plan_key: str | None,
+    db: str | None,
+) -> None:
+    """List the deadlines falling in a period, earliest first: the next meeting's agenda.
+
+    Each with its item, the departments that answer for it, the target of a checkpoint and
+    the working days from --from.  Already done ones are kept and marked.
+    """
+    from workplan.cli import tables as render
+    from workplan.reports.agenda import agenda as read_agenda
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    with store.connected(db) as engine, store.reading(engine) as conn:
+        plan = refs.find_plan(conn, plan_key)
+        first = start or today_in(plan.timezone)
+        last = end or first + timedelta(days=30)
+        who = refs.find_department(conn, plan, department) if department else None
+        entries = read_agenda(conn, plan, first, last, who)
+    if fmt == "json":
+        click.echo(
+            render.dump_json({"plan": plan.key, "from": first, "to": last, "items": entries})
+        )
+        return
+    rows = [
+        (
+            e.deadline,
+            e.working_days,
+            e.item,
+            e.item_title,
+            e.key,
+            e.title,
+            e.kind,
+            "、".join(e.lead),
+            "、".join(e.departments),
+            e.target,
+            e.unit,
+            e.done,
+        )
+        for e in entries
+    ]
+    if fmt == "csv":
+        click.echo(render.dump_csv(AGENDA_HEADER, rows), nl=False)
+        return
+    words = render.Words(lang or plan.locale)
+    title = f"{plan.title} — " + (
+        f"{first}至{last}的期限" if words.zh else f"deadlines {first} – {last}"
+    )
+    if who:
+        title += f" — {who}"
+    click.echo(render.agenda_table(entries, title, table_width(), words), nl=False)
+
+
+class _Month(click.ParamType):  # type: ignore[type-arg]
+    name = "YYYY-MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(f"{value}-01")
+        except ValueError:
+            self.fail(f"'{value}' is not a month like 2023-07", param, ctx)
+
+
+@click.command()
+@click.option("--month", type=_Month(), help="the month [default: this month in the plan's zone]")
+@click.option("--department", help="only the items this department answers for")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="brief.html, brief.pdf (printed by headless Chromium) or brief.xlsx",
+)
+@plan_option
+@db_option
+def brief(
+    month: date | None, department: str | None, output: Path, plan_key: str | None, db: str | None
+) -> None:
+    """Write the monthly brief (月调度) for the meeting: HTML, PDF or xlsx.
+
+    Counts by 已完成, 超进度, 达进度, 欠进度 and 逾期 (by level) overall, per chapter and per
+    lead department; every item with its departments, colour, last report, what is overdue
+    and the next deadline; a chart per metric against its checkpoints and 序时进度; the
+    month's notices; next month's deadlines.  As it stood on the month's last day.
+    """
+    from workplan.reports.brief import build_brief
+    from workplan.reports.output import brief_html, brief_xlsx, html_to_pdf
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    suffix = output.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf", ".xlsx"):
+        raise click.BadParameter("write .html, .pdf or .xlsx", param_hint="--output")
+    with store.connected(db) as engine, store.reading(engine) as conn:
+        plan = refs.find_plan(conn, plan_key)
+        first = month or today_in(plan.timezone).replace(day=1)
+        who = refs.find_department(conn, plan, department) if department else None
+        settings = plan.settings.get("brief") or {}
+        made = build_brief(
+            conn,
+            plan,
+            first,
+            department=who,
+            preset=settings.get("colours", "pace"),
+            near=settings.get("near", 5),
+            ranking=bool(settings.get("ranking", False)),
+        )
+    if suffix == ".xlsx":
+        brief_xlsx(made, output)
+    elif suffix == ".pdf":
+        html_to_pdf(brief_html(made), output)
+    else:
+        output.write_text(brief_html(made), encoding="utf-8")
+    click.echo(
+        f"wrote {output}: {made.month_label}, {made.overall.total} items, "
+        f"{len(made.metrics)} metrics, {len(made.agenda)} deadlines next month"
+    )

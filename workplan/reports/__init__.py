@@ -1,0 +1,1 @@
+"""Reports for people: the agenda of coming deadlines, the monthly brief."""

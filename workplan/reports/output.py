@@ -1,0 +1,188 @@
+"""Write the brief as self-contained HTML, PDF (headless Chromium) or xlsx."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from workplan.errors import WorkplanError
+from workplan.reports.brief import CATEGORIES, COLOUR_NAMES, Brief
+
+LEGENDS = {
+    "pace": [
+        ("red", "逾期"),
+        ("yellow", "欠序时进度或节点"),
+        ("blue", "期限临近"),
+        ("green", "正常"),
+    ],
+    "deadline": [("red", "逾期"), ("blue", "期限临近"), ("green", "正常")],
+    "time-left": [("red", "逾期"), ("yellow", "期限临近"), ("green", "正常")],
+}
+PRESET_TEXT = {"pace": "按序时进度", "deadline": "按期限", "time-left": "按剩余时间"}
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def brief_html(brief: Brief) -> str:
+    """Render the brief as one HTML page: styles and charts inline, no script."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+    from workplan.reports.charts import metric_svg
+
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent),
+        autoescape=select_autoescape(["j2", "html"]),
+        undefined=StrictUndefined,
+        trim_blocks=False,
+    )
+    template = env.get_template("brief.html.j2")
+    charts = [metric_svg(s, brief.month.year) for s in brief.metrics]
+    return template.render(
+        b=brief,
+        categories=CATEGORIES,
+        names=COLOUR_NAMES,
+        legend=LEGENDS[brief.preset],
+        preset_text=PRESET_TEXT[brief.preset],
+        charts=charts,
+        fmt=_number,
+    )
+
+
+def chromium() -> str:
+    """Return the path of a Chromium (or Chrome) to print with."""
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise WorkplanError(
+        "a PDF needs Chromium: install it (Debian: apt-get install chromium), "
+        "or write .html and print it from a browser"
+    )
+
+
+def html_to_pdf(html: str, target: Path) -> None:
+    """Print HTML to an A4 PDF with headless Chromium (the page's own @page rules)."""
+    browser = chromium()
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder) / "brief.html"
+        page.write_text(html, encoding="utf-8")
+        out = Path(folder) / "brief.pdf"
+        command = [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={Path(folder) / 'profile'}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={out}",
+            page.as_uri(),
+        ]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode != 0 or not out.exists():
+            raise WorkplanError(f"Chromium could not print the PDF: {done.stderr.strip()[-300:]}")
+        shutil.copyfile(out, target)
+
+
+def brief_xlsx(brief: Brief, target: Path) -> None:
+    """Write the brief as a workbook: one sheet per section, numbers and dates as real cells."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import Cell
+    from openpyxl.styles import Font, PatternFill
+
+    fills = {
+        "red": PatternFill("solid", fgColor="E53935"),
+        "yellow": PatternFill("solid", fgColor="FDD835"),
+        "blue": PatternFill("solid", fgColor="1E88E5"),
+        "green": PatternFill(),
+    }
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "总体情况"
+    sheet.append(["范围", *CATEGORIES, "合计", "逾期升级"])
+    for row in [brief.overall, *brief.chapters]:
+        levels = "、".join(f"{k}{v}" for k, v in row.levels.items())
+        sheet.append([row.name, *(row.counts[c] for c in CATEGORIES), row.total, levels])
+    sheet = book.create_sheet("按牵头单位")
+    sheet.append(["牵头单位", *CATEGORIES, "合计", "逾期升级"])
+    for row in brief.departments:
+        levels = "、".join(f"{k}{v}" for k, v in row.levels.items())
+        sheet.append([row.name, *(row.counts[c] for c in CATEGORIES), row.total, levels])
+    sheet = book.create_sheet("逐项进展")
+    sheet.append(
+        [
+            "事项",
+            "内容",
+            "牵头单位",
+            "配合单位",
+            "颜色",
+            "状态",
+            "最近报告",
+            "逾期",
+            "逾期级别",
+            "下一期限",
+            "下一事项",
+        ]
+    )
+    for line in brief.items:
+        r = line.row
+        overdue = "；".join(f"{o.title}（{o.deadline:%Y-%m-%d}）" for o in r.overdue)
+        sheet.append(
+            [
+                r.number,
+                r.title,
+                "、".join(r.lead),
+                "、".join(r.co),
+                COLOUR_NAMES[line.colour],
+                line.category,
+                line.last_report,
+                overdue or None,
+                line.level,
+                r.next_due.deadline if r.next_due else None,
+                r.next_due.title if r.next_due else None,
+            ]
+        )
+        sheet.cell(sheet.max_row, 5).fill = fills[line.colour]
+    sheet = book.create_sheet("指标进度")
+    sheet.append(["事项", "指标", "单位", "日期", "类别", "数值"])
+    for s in brief.metrics:
+        for kind, points in (
+            ("报告值", s.reports),
+            ("节点目标", s.checkpoints),
+            ("序时进度", s.pace),
+        ):
+            for day, value in points:
+                sheet.append([s.label, s.metric.title, s.metric.unit, day, kind, value])
+    sheet = book.create_sheet("本月通知")
+    sheet.append(["级别", "单位", "件数", "月底前已办结"])
+    for n in brief.notices:
+        sheet.append([n.level, n.department, n.count, n.answered])
+    if brief.ranking:
+        sheet = book.create_sheet("单位排名")
+        sheet.append(["名次", "牵头单位", "红", "黄", "牵头事项"])
+        for place, (name, red, yellow, total) in enumerate(brief.ranking, 1):
+            sheet.append([place, name, red, yellow, total])
+    sheet = book.create_sheet("下月期限")
+    sheet.append(["期限", "事项", "应办事项", "目标值", "单位", "责任单位", "已完成"])
+    for e in brief.agenda:
+        sheet.append(
+            [e.deadline, e.item, e.title, e.target, e.unit, "、".join(e.departments), e.done]
+        )
+    for ws in book.worksheets:
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for column in ws.iter_cols(min_row=2):
+            for cell in column:
+                if isinstance(cell, Cell) and cell.is_date:
+                    cell.number_format = "yyyy-mm-dd"
+        ws.freeze_panes = "A2"
+    book.save(target)
