@@ -15,6 +15,7 @@ from typing import Any
 from rich.cells import cell_len
 
 from workplan.plan.compiled import item_label
+from workplan.rules.evaluate import LEADERSHIP
 from workplan.rules.status import MetricStatus, TaskStatus
 
 LANGUAGES = ("zh-CN", "en")
@@ -549,10 +550,16 @@ def notice_table(rows: list[tuple[Any, ...]], title: str, width: int | None, w: 
         Column(w("Detail")),
     ]
     cells = [
-        [f"{day:%m-%d}", item_label(task), name, about, "、".join(departments), detail]
+        [f"{day:%m-%d}", item_label(task), name, about, "、".join(to_whom(departments, w)), detail]
         for (day, task, name, about, detail), departments in grouped.items()
     ]
     return grid(title, columns, cells, width)
+
+
+def to_whom(departments: list[str], w: Words) -> list[str]:
+    """Name the recipients as a clerk says them: the leadership's summary as 领导小组."""
+    leaders = "领导小组" if w.zh else "leadership"
+    return [leaders if d == LEADERSHIP else d for d in departments]
 
 
 def notice_json(rows: list[tuple[Any, ...]]) -> str:
