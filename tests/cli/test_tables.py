@@ -172,7 +172,7 @@ def test_tick_details_are_whole(banan: tuple[str, ...], width: int | None) -> No
     details = {r["事项"]: r["说明"] for r in rows}
     assert details["（十）"] == "2023-06-30到期，逾期14个工作日"
     assert details["（十六）"] == "2023-07-20到期（今天）：50%，目标55.07%，差5.07，趋势50.5%"
-    assert {r["发往"] for r in rows} == {"@leadership、区农业农村委", "区乡村振兴局、区财政局"}
+    assert {r["发往"] for r in rows} == {"领导小组、区农业农村委", "区乡村振兴局、区财政局"}
 
 
 def test_simulate_table_fits_and_summary_csv_is_a_summary() -> None:
