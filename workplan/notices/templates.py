@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -188,17 +188,23 @@ class Templates:
         if folder is not None:
             loaders.append(FileSystemLoader(str(folder)))
         loaders.append(FileSystemLoader(str(SHIPPED)))
-        self.env = _Sandbox(
+        # The HTML part autoescapes every template it reaches, the shared macro files it
+        # imports included: a macro compiled without escaping returns its output marked safe
+        # when called from an escaping template, which let plan text through unescaped.
+        self.env = self._environment(loaders, autoescape=False)
+        self.html_env = self._environment(loaders, autoescape=True)
+
+    @staticmethod
+    def _environment(loaders: list[jinja2.BaseLoader], *, autoescape: bool) -> _Sandbox:
+        env = _Sandbox(
             loader=ChoiceLoader(loaders),
             undefined=StrictUndefined,
-            autoescape=select_autoescape(
-                enabled_extensions=("html.j2",), default_for_string=False, default=False
-            ),
+            autoescape=autoescape,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.filters.update(
+        env.filters.update(
             number=number,
             cn_date=cn_date,
             cn_md=cn_md,
@@ -213,6 +219,12 @@ class Templates:
             item_label=item_label,
             plain=plain,
         )
+        return env
+
+    def template(self, name: str) -> jinja2.Template:
+        """Return a template: HTML parts from the escaping environment, the rest plain."""
+        env = self.html_env if name.endswith(".html.j2") else self.env
+        return env.get_template(name)
 
     def render(self, message: Message) -> Rendered:
         """Render a message's subject, text and HTML; raise TemplateError on any failure."""
@@ -221,7 +233,7 @@ class Templates:
         for part in PARTS:
             name = f"{message.locale}/{message.kind}.{part}.j2"
             try:
-                parts.append(self.env.get_template(name).render(context))
+                parts.append(self.template(name).render(context))
             except jinja2.TemplateNotFound:
                 raise TemplateError(f"no template {name}") from None
             except jinja2.TemplateError as exc:
@@ -440,7 +452,7 @@ def check(folder: Path | None = None) -> list[Problem]:
             for part in PARTS:
                 name = f"{locale}/{kind}.{part}.j2"
                 try:
-                    templates.env.get_template(name)
+                    templates.template(name)
                 except jinja2.TemplateNotFound:
                     problems.append(Problem(str(folder or SHIPPED), 0, 0, name, "missing template"))
                 except jinja2.TemplateSyntaxError as exc:
@@ -450,7 +462,7 @@ def check(folder: Path | None = None) -> list[Problem]:
             for part in PARTS:
                 name = f"{locale}/{message.kind}.{part}.j2"
                 try:
-                    templates.env.get_template(name).render(
+                    templates.template(name).render(
                         {"m": message, "letters": message.letters, "L": message.letters[0]}
                     )
                 except (jinja2.TemplateNotFound, jinja2.TemplateSyntaxError):
