@@ -107,6 +107,7 @@ def test_settings_from_file_and_environment(tmp_path: Path) -> None:
         '[smtp]\nhost = "mail.example.org"\nport = 587\nuser = "office"\npassword = "s3cret"\n',
         encoding="utf-8",
     )
+    config.chmod(0o600)
     settings = load_settings(config, env={})
     assert settings.smtp is not None
     assert (settings.smtp.host, settings.smtp.port, settings.smtp.security, settings.smtp.user) == (
