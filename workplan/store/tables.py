@@ -289,6 +289,9 @@ T_NOTICE = Table(
     Column("message_id", String()),
     Column("error", String()),
     Column("possible_duplicate", Boolean(), nullable=False, default=False),
+    # when the message started to go to the server under the current claim: a claim that
+    # expires with this set may have been delivered; one without it was never sent
+    Column("handed_at", Instant()),
     Column("closed_on", Day()),
     # the evaluation that inserted it, so that a tick can tell what it added
     Column("batch", String(32)),
@@ -443,4 +446,12 @@ T_ROBOT_SEND = Table(
     Column("robot", String(), nullable=False),
     Column("at", Instant(), nullable=False),
     Index("ix_robot_send", "robot", "at"),
+
+# A dispatcher alive: renewed while it sends (the heartbeat), so that the claims it holds are
+# not taken over however long a batch takes.
+T_DISPATCHER = Table(
+    "dispatcher",
+    metadata,
+    Column("owner", String(200), primary_key=True),
+    Column("expires", Instant(), nullable=False),
 )
