@@ -72,10 +72,10 @@ def test_a_refused_recipient_is_recorded_not_lost(smtp_server: SmtpServer) -> No
     assert (all_refused.status, all_refused.code) == ("permanent", 550)
 
 
-def test_server_down_is_temporary(smtp_server: SmtpServer) -> None:
+def test_server_down_is_the_channel_not_the_message(smtp_server: SmtpServer) -> None:
     smtp_server.stop()
     ch = channel(smtp_server)
-    assert ch.send(outgoing(1)).status == "temporary"
+    assert ch.send(outgoing(1)).status == "channel"
     smtp_server.start()
     assert ch.send(outgoing(2)).status == "sent"
     ch.close()

@@ -58,6 +58,7 @@ from workplan.store.db import dumps
 from workplan.store.links import LinkSettings
 from workplan.store.snapshot import rules_from_json
 from workplan.store.tables import (
+    T_CHANNEL,
     T_DEPT,
     T_DISPATCHER,
     T_MESSAGE,
@@ -115,6 +116,10 @@ class DispatchResult:
     lost_claims: int = 0
     released: int = 0
     """claims given back unsent when the run stopped"""
+    waiting: int = 0
+    """messages that wait for the channel (not counted as attempts)"""
+    channel_error: str | None = None
+    """why the channel paused this run, if it did"""
     outside_hours: list[str] = field(default_factory=list)
 
 
@@ -233,8 +238,9 @@ def _undo_attempt() -> Any:
     return case((T_NOTICE.c.attempts > 0, T_NOTICE.c.attempts - 1), else_=0)
 
 
-def release(conn: Connection, owner: str, now: datetime) -> int:
-    """Give back this dispatcher's claims on messages it never started to send (a stop)."""
+def release(conn: Connection, owner: str, now: datetime, why: str | None = None) -> int:
+    """Give back this dispatcher's claims on messages it never started to send (a stop, or
+    a channel that failed: ``why``)."""
     result = conn.execute(
         update(T_NOTICE)
         .where(
@@ -248,6 +254,7 @@ def release(conn: Connection, owner: str, now: datetime) -> int:
             claimed_by=None,
             claim_expires=None,
             attempts=_undo_attempt(),
+            **({"error": f"waiting for the channel: {why}"[:1000]} if why else {}),
         )
     )
     return int(result.rowcount or 0)
@@ -696,6 +703,7 @@ _FENCED = (
         sent_at=bindparam("sent_at"),
         next_attempt_at=bindparam("next_at"),
         possible_duplicate=T_NOTICE.c.possible_duplicate | bindparam("duplicate"),
+        attempts=T_NOTICE.c.attempts - bindparam("undo"),
         claimed_by=None,
         claim_expires=None,
         handed_at=None,
@@ -719,8 +727,18 @@ def _outcome_row(
         "sent_at": None,
         "next_at": None,
         "duplicate": outcome.status == "unknown",
+        "undo": 0,
     }
-    if outcome.status == "sent":
+    if outcome.status == "channel":  # not the message's fault: it waits, the try not counted
+        row |= {
+            "status": "retrying",
+            "next_at": now,  # the next run tries the channel again
+            "error": f"waiting for the channel: {outcome.detail}"[:1000],
+            "undo": 1,
+        }
+        result.waiting += 1
+        result.channel_error = outcome.detail
+    elif outcome.status == "sent":
         row |= {"status": "sent", "sent_at": now, "error": _refusals(outcome)}
         result.sent += 1
         result.refused_recipients += len(outcome.refused)
@@ -770,12 +788,12 @@ def _one(
         composed = composer.compose(group, at, root)
     except HeaderInjection as exc:
         return group, Outcome("permanent", None, str(exc)), None
-    except Exception as exc:  # a broken office template: this message fails, not the run
+    except Exception as exc:  # a broken office template: the configuration's fault
         reason = f"cannot compose the message: {type(exc).__name__}: {exc}"
         if reason not in _REPORTED:  # say it once, not once a message
             _REPORTED.add(reason)
             log.error("%s (first seen on %s)", reason, group.message_id, exc_info=exc)
-        return group, Outcome("permanent", None, reason), None
+        return group, Outcome("channel", None, reason), None
     if not handing(group):
         return group, _LOST, None
     return group, channel.send(composed.outgoing), composed
@@ -844,10 +862,24 @@ def dispatch(
     """
     real = wall or now
     result = DispatchResult()
+    name = channels[0].name if channels else "none"
     with engine.begin() as conn:
         result.reaped = reap(conn, real(), settings)
+        paused = conn.execute(select(T_CHANNEL).where(T_CHANNEL.c.channel == name)).first()
+    if paused is not None:
+        log.error(
+            "the %s channel is paused since %s: %s; notices wait, trying again",
+            name,
+            paused.since,
+            paused.reason,
+        )
+    halted = threading.Event()
+
+    def stopping() -> bool:
+        return stop() or halted.is_set()
+
     with _Heartbeat(engine, owner, settings.lease, real):
-        while not stop():
+        while not stopping():
             with engine.begin() as conn:
                 plans = _plans(conn)
                 groups = claim(conn, now(), owner, plans, settings, real())
@@ -864,22 +896,54 @@ def dispatch(
 
             pending: list[tuple[_Group, Outcome, Composed | None]] = []
             last_flush = time.monotonic()
-            for done in _deliver(groups, composer, roots, channels, now, stop, handing):
+            for done in _deliver(groups, composer, roots, channels, now, stopping, handing):
                 result.messages += 1
                 result.notices += len(done[0].rows)
                 pending.append(done)
+                if done[1].status == "channel":
+                    halted.set()
                 if len(pending) >= settings.record_every or time.monotonic() - last_flush > 0.25:
                     _flush(engine, pending, owner, real(), settings, result)
                     pending = []
                     last_flush = time.monotonic()
             _flush(engine, pending, owner, real(), settings, result)
-            if stop():
+            if stopping():
                 break
     with engine.begin() as conn:
-        result.released = release(conn, owner, real())
+        result.released = release(conn, owner, real(), result.channel_error)
+        _pause(conn, name, result, real())
     if result.released:
         log.info("released %d claimed notice(s) not yet sent", result.released)
+    if result.channel_error:
+        log.error(
+            "the %s channel is paused: %s; the notices wait, still owed, and are tried again",
+            name,
+            result.channel_error,
+        )
     return result
+
+
+def _pause(conn: Connection, name: str, result: DispatchResult, at: datetime) -> None:
+    """Record that the channel failed this run, or clear its pause once a message went."""
+    if result.channel_error:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(
+            dialect.insert(T_CHANNEL)
+            .values(channel=name, since=at, last_seen=at, reason=result.channel_error[:1000])
+            .on_conflict_do_update(
+                index_elements=["channel"],
+                set_={"last_seen": at, "reason": result.channel_error[:1000]},
+            )
+        )
+    elif result.sent:
+        conn.execute(delete(T_CHANNEL).where(T_CHANNEL.c.channel == name))
+
+
+def channel_pauses(conn: Connection) -> list[dict[str, Any]]:
+    """Return the paused channels: channel, since, last_seen, reason."""
+    return [
+        dict(r) for r in conn.execute(select(T_CHANNEL).order_by(T_CHANNEL.c.channel)).mappings()
+    ]
 
 
 def _flush(

@@ -446,6 +446,7 @@ T_ROBOT_SEND = Table(
     Column("robot", String(), nullable=False),
     Column("at", Instant(), nullable=False),
     Index("ix_robot_send", "robot", "at"),
+)
 
 # A dispatcher alive: renewed while it sends (the heartbeat), so that the claims it holds are
 # not taken over however long a batch takes.
@@ -454,4 +455,15 @@ T_DISPATCHER = Table(
     metadata,
     Column("owner", String(200), primary_key=True),
     Column("expires", Instant(), nullable=False),
+)
+
+# A channel paused by a failure of the channel or its configuration (no connection, a refused
+# login, TLS, a broken template): shown by `status` until a message goes through again.
+T_CHANNEL = Table(
+    "channel_pause",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("since", Instant(), nullable=False),
+    Column("last_seen", Instant(), nullable=False),
+    Column("reason", String(), nullable=False),
 )
