@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import random
 import signal
@@ -10,16 +11,23 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from tests.conftest import PLANS, POSTGRES
 from tests.smtp import SmtpServer
+from workplan.channels.config import DeliverySettings
+from workplan.notices.outbox import tick
+from workplan.notices.templates import Templates
 from workplan.plan.calendar import WorkCalendar
+from workplan.plan.validate import read_plan
+from workplan.service import Service, last_evaluated
 from workplan.store.db import open_store
+from workplan.store.load import load
 from workplan.store.tables import T_NOTICE
 
 BANAN = str(PLANS / "banan-2023.yaml")
@@ -52,22 +60,40 @@ def env(smtp_server: SmtpServer) -> Iterator[dict[str, str]]:
     yield environ
 
 
+def _held(path: str) -> bool:
+    """Is the database file locked by a service (flock, as SingleService takes it)?"""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
 def test_second_service_on_a_sqlite_file_refuses(tmp_path: Path, env: dict[str, str]) -> None:
     db = str(tmp_path / "workplan.db")
     assert workplan("load", BANAN, "--db", db, env=env).returncode == 0
+    (tmp_path / "elsewhere").mkdir()
+    symlink = tmp_path / "elsewhere" / "link.db"
+    symlink.symlink_to(db)
+    hardlink = tmp_path / "elsewhere" / "hard.db"
+    os.link(db, hardlink)
     first = start("run", "--db", db, env=env)
     try:
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not Path(db + ".service.lock").exists():
+        while not _held(db):
+            assert first.poll() is None and time.monotonic() < deadline
             time.sleep(0.1)
-        time.sleep(1.0)
-        second = workplan("run", "--db", db, env=env)
-        assert second.returncode == 1
-        assert (
-            "another workplan service" in second.stderr
-            and "one service runs per file" in second.stderr
-        )
-        assert "Traceback" not in second.stderr
+        for other in (db, str(symlink), str(hardlink), f"sqlite+pysqlite:///{db}"):
+            second = workplan("run", "--db", other, env=env)
+            assert second.returncode == 1, (other, second.stderr)
+            assert (
+                "another workplan service" in second.stderr
+                and "one service runs per file" in second.stderr
+            )
+            assert "Traceback" not in second.stderr
     finally:
         first.send_signal(signal.SIGTERM)
         _, err = first.communicate(timeout=60)
@@ -228,3 +254,39 @@ def test_two_services_with_a_slow_server_send_once(
     flagged = {r.message_id for r in rows if r.possible_duplicate}
     print(f"\n{len(arrived)} messages, {len(twice)} sent twice, {len(flagged)} flagged")
     assert not twice, f"{len(twice)} messages went out twice"
+
+
+def test_a_restart_before_the_morning_run_evaluates_today_before_sending(
+    tmp_path: Path,
+) -> None:
+    """Restarted at 08:10, inside the sending hours but before the 08:30 evaluation: today's
+    state goes out, not yesterday's followed by today's twenty minutes later."""
+    engine = open_store(f"sqlite:///{tmp_path / 'workplan.db'}", create=True)
+    loaded = read_plan(PLANS / "banan-2023.yaml")
+    at = datetime(2023, 5, 4, 8, 10, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with engine.begin() as conn:
+        load(conn, loaded.compiled, source_path="banan", source_text=loaded.text, now=at)
+        tick(conn, date(2023, 4, 28), at - timedelta(days=6))  # the last run before the holiday
+    service = Service(
+        engine,
+        DeliverySettings(None, tmp_path / "outbox"),
+        Templates(None),
+        owner="test",
+        now=lambda: at,
+    )
+    service.once()
+    plan_id = service.plans()[0].plan.id
+    assert last_evaluated(engine, plan_id) == date(2023, 5, 4)
+    with engine.connect() as conn:
+        sent_days = set(
+            conn.execute(
+                select(T_NOTICE.c.evaluated_on).where(T_NOTICE.c.status == "sent")
+            ).scalars()
+        )
+        stale = conn.execute(
+            select(T_NOTICE.c.id).where(
+                T_NOTICE.c.status == "sent", T_NOTICE.c.closed_on.is_not(None)
+            )
+        ).all()
+    engine.dispose()
+    assert sent_days and not stale, (sent_days, stale)
