@@ -17,7 +17,6 @@ from sqlalchemy import (
     inspect,
     make_url,
 )
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from workplan.errors import StoreError
