@@ -37,7 +37,7 @@ def test_database_outbox_and_messages_are_owner_only(tmp_path: Path, loose_umask
         == 0
     )
     assert (
-        runner.invoke(cli, ["tick", "--as-of", "2023-05-04", "--db", str(db)], env=env).exit_code
+        runner.invoke(cli, ["tick", "--as-of", "2023-11-01", "--db", str(db)], env=env).exit_code
         == 0
     )
     sent = runner.invoke(
@@ -60,7 +60,7 @@ def test_a_folder_the_operator_made_keeps_its_mode(tmp_path: Path, loose_umask: 
     runner = CliRunner()
     env = {"WORKPLAN_SMTP_HOST": "", "WORKPLAN_CONFIG": ""}
     runner.invoke(cli, ["load", str(PLANS / "banan-2023.yaml"), "--db", str(db)], env=env)
-    runner.invoke(cli, ["tick", "--as-of", "2023-05-04", "--db", str(db)], env=env)
+    runner.invoke(cli, ["tick", "--as-of", "2023-11-01", "--db", str(db)], env=env)
     runner.invoke(
         cli, ["dispatch", "--ignore-hours", "--outbox", str(outbox), "--db", str(db)], env=env
     )

@@ -104,9 +104,10 @@ def _as_day(day: date | str) -> date:
 
 
 def plain(value: Any) -> Markup:
-    """Escape a macro's output for HTML: macros write plain text (plan text included), and
-    Jinja2 marks what a macro returns as safe, so it must be escaped here, once."""
-    return escape(str(value))
+    """Escape a macro's output for HTML, once: the HTML environment compiles every template,
+    macro files included, with autoescaping, so a macro's output arrives already escaped
+    (Markup) and passes through; anything else is escaped here."""
+    return escape(value)
 
 
 def cn_date(day: date | str) -> str:
