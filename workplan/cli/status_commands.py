@@ -106,7 +106,7 @@ def status(
                 f" UTC (last tried {pause['last_seen']:%Y-%m-%d %H:%M}): {pause['reason']}"
                 " — the notices wait, still owed; fix it and they go at the next dispatch"
             )
-        if waits or delivery.get("failed"):
+        if delivery.get("failed") or delivery.get("retrying"):
             why = ", ".join(f"{n} {reason}" for reason, n in sorted(waits.items()))
             click.echo(
                 f"notices: {sum(waits.values())} wait ({why or 'none'}),"
