@@ -18,13 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import make_url
 
 from workplan.channels.config import DeliverySettings, close_all, open_channels
 from workplan.channels.robot import RobotSettings
@@ -48,51 +49,55 @@ class PlanClock:
     plan: PlanRef
     zone: ZoneInfo
     run_at: time
+    sends_from: time = time(8)
+    """the start of the plan's sending hours"""
 
     @classmethod
     def of(cls, plan: PlanRef) -> PlanClock:
-        hour, minute = plan.settings.get("notices", {}).get("run_at", "08:30").split(":")
-        return cls(plan, ZoneInfo(plan.timezone), time(int(hour), int(minute)))
+        notices = plan.settings.get("notices", {})
+        hour, minute = notices.get("run_at", "08:30").split(":")
+        start = int(notices.get("hours", (8, 18))[0])
+        return cls(plan, ZoneInfo(plan.timezone), time(int(hour), int(minute)), time(start))
 
 
 class SingleService:
-    """Hold an exclusive lock beside a SQLite file: one service per database file.
+    """Hold an exclusive lock on a SQLite database file: one service per database file.
 
-    The operating system releases the lock when the process ends, however it ends, so a
-    killed service never leaves a stale lock behind.
+    The lock is taken on the file itself (``flock``), so it follows the file's identity, its
+    device and inode, whatever path, symlink, hard link or URL spelling reaches it; SQLite's
+    own locks are POSIX record locks, which ``flock`` does not touch.  The operating system
+    releases the lock when the process ends, however it ends, so a killed service never
+    leaves a stale lock behind.
     """
 
     def __init__(self, url: str) -> None:
         self.path: Path | None = None
-        self.handle: IO[str] | None = None
-        if url.startswith("sqlite:///") and ":memory:" not in url:
-            self.path = Path(url.removeprefix("sqlite:///") + ".service.lock")
+        self.fd: int | None = None
+        parsed = make_url(url)
+        database = parsed.database or ""
+        if parsed.get_backend_name() == "sqlite" and database and ":memory:" not in database:
+            self.path = Path(database.removeprefix("file:").split("?")[0]).expanduser()
 
     def __enter__(self) -> SingleService:
-        if self.path is None:
-            return self
-        handle = self.path.open("a+", encoding="utf-8")
+        if self.path is None or not self.path.exists():
+            return self  # nothing to share yet: opening the store says what is wrong
+        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            handle.close()
+            os.close(fd)
             raise StoreError(
-                f"another workplan service ({holder}) is running on this database; on SQLite "
-                "one service runs per file (use PostgreSQL to run several)"
+                f"another workplan service is running on this database ({self.path}, however"
+                " named); on SQLite one service runs per file (use PostgreSQL to run several)"
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}")
-        handle.flush()
-        self.handle = handle
+        self.fd = fd
         return self
 
     def __exit__(self, *_: object) -> None:
-        if self.handle is not None:
-            fcntl.flock(self.handle, fcntl.LOCK_UN)
-            self.handle.close()
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+            self.fd = None
 
 
 def last_evaluated(engine: Engine, plan_id: int) -> date | None:
@@ -162,11 +167,17 @@ class Service:
             result.superseded,
         )
 
-    def catch_up(self, clock: PlanClock) -> None:
-        """Evaluate every local date since the last recorded evaluation, up to today."""
+    def catch_up(self, clock: PlanClock, *, starting: bool = False) -> None:
+        """Evaluate every local date since the last recorded evaluation, up to today.
+
+        Starting inside the sending hours but before the morning evaluation, today is
+        evaluated at once: what goes out is today's state, never yesterday's followed by
+        today's a few minutes later.
+        """
         local = self.now().astimezone(clock.zone)
         today = local.date()
-        until = today if local.time() >= clock.run_at else today - timedelta(days=1)
+        due = local.time() >= clock.run_at or (starting and local.time() >= clock.sends_from)
+        until = today if due else today - timedelta(days=1)
         last = last_evaluated(self.engine, clock.plan.id)
         day = (last + timedelta(days=1)) if last is not None else until
         if last is None:
@@ -247,7 +258,7 @@ class Service:
     def once(self) -> DispatchResult:
         """Catch up every plan, then dispatch until nothing more is due now."""
         for clock in self.plans():
-            self.catch_up(clock)
+            self.catch_up(clock, starting=True)
         return self.send()
 
     def run(self, *, dispatch_every: timedelta = timedelta(minutes=1)) -> None:
@@ -257,7 +268,7 @@ class Service:
         )
         clocks = self.plans()
         for clock in clocks:
-            self.catch_up(clock)
+            self.catch_up(clock, starting=True)
             scheduler.add_job(
                 self.morning,
                 CronTrigger(

@@ -72,10 +72,10 @@ def test_a_refused_recipient_is_recorded_not_lost(smtp_server: SmtpServer) -> No
     assert (all_refused.status, all_refused.code) == ("permanent", 550)
 
 
-def test_server_down_is_temporary(smtp_server: SmtpServer) -> None:
+def test_server_down_is_the_channel_not_the_message(smtp_server: SmtpServer) -> None:
     smtp_server.stop()
     ch = channel(smtp_server)
-    assert ch.send(outgoing(1)).status == "temporary"
+    assert ch.send(outgoing(1)).status == "channel"
     smtp_server.start()
     assert ch.send(outgoing(2)).status == "sent"
     ch.close()
@@ -107,6 +107,7 @@ def test_settings_from_file_and_environment(tmp_path: Path) -> None:
         '[smtp]\nhost = "mail.example.org"\nport = 587\nuser = "office"\npassword = "s3cret"\n',
         encoding="utf-8",
     )
+    config.chmod(0o600)
     settings = load_settings(config, env={})
     assert settings.smtp is not None
     assert (settings.smtp.host, settings.smtp.port, settings.smtp.security, settings.smtp.user) == (

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import email.utils
+import socket
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,7 +19,7 @@ from tests.smtp import SmtpServer
 from workplan.channels.folder import FolderChannel
 from workplan.channels.smtp import SmtpChannel, SmtpSettings
 from workplan.cli.commands import cli
-from workplan.notices.dispatch import DispatchSettings, dispatch
+from workplan.notices.dispatch import DispatchSettings, channel_pauses, dispatch
 from workplan.notices.outbox import tick
 from workplan.notices.templates import Templates
 from workplan.plan.validate import read_plan
@@ -182,15 +184,85 @@ def test_550_fails_and_shows(world: World, smtp_server: SmtpServer) -> None:
     assert "failed" in status.stdout and "workplan notices --status failed" in status.stdout
 
 
-def test_server_down_then_back(world: World, smtp_server: SmtpServer) -> None:
+def _attempts_and_pause(world: World) -> tuple[set[int], list[dict[str, object]]]:
+    with world.engine.connect() as conn:
+        attempts = set(conn.execute(select(T_NOTICE.c.attempts)).scalars())
+        return attempts, channel_pauses(conn)
+
+
+def test_an_outage_longer_than_the_retries_loses_nothing(
+    world: World, smtp_server: SmtpServer
+) -> None:
     world.tick("2023-05-04")
+    owed = sum(world.statuses().values())
     smtp_server.stop()
-    down = send(world, smtp(smtp_server), local("2023-05-04"))
-    assert down.retrying == down.messages > 0  # type: ignore[attr-defined]
+    for run in range(30):  # far past the 8 attempts of a message's own retries
+        down = send(world, smtp(smtp_server), local("2023-05-04") + timedelta(minutes=2 * run))
+        assert down.waiting == down.messages == 1 and down.failed == 0  # type: ignore[attr-defined]
+        assert "Connection refused" in down.channel_error  # type: ignore[attr-defined]
+    assert "failed" not in world.statuses() and "claimed" not in world.statuses()
+    attempts, pauses = _attempts_and_pause(world)
+    assert attempts == {0}  # waiting for the channel is no attempt of the message
+    assert [p["channel"] for p in pauses] == ["smtp"] and "refused" in str(pauses[0]["reason"])
     smtp_server.start()
-    back = send(world, smtp(smtp_server), local("2023-05-04", 12))
-    assert back.sent == down.messages  # type: ignore[attr-defined]
-    assert len(smtp_server.received) == down.messages  # type: ignore[attr-defined]
+    back = send(world, smtp(smtp_server), local("2023-05-04", 11))
+    assert back.sent == back.messages > 0  # type: ignore[attr-defined]
+    assert world.statuses() == {"sent": owed}
+    assert _attempts_and_pause(world)[1] == []  # the pause is over
+
+
+def test_a_broken_template_pauses_and_loses_nothing(
+    world: World, smtp_server: SmtpServer, tmp_path: Path
+) -> None:
+    world.tick("2023-05-04")
+    (tmp_path / "zh-CN").mkdir()
+    (tmp_path / "zh-CN" / "overdue.txt.j2").write_text("{{ m.no_such_field }}\n", encoding="utf-8")
+    broken = dispatch(
+        world.engine,
+        [smtp(smtp_server)],
+        Templates(tmp_path),
+        now=lambda: local("2023-05-04"),
+        owner="test",
+    )
+    assert broken.failed == 0 and broken.waiting >= 1
+    assert "no_such_field" in str(broken.channel_error)
+    assert "failed" not in world.statuses()
+    fixed = send(world, smtp(smtp_server), local("2023-05-04", 10))
+    assert fixed.failed == 0 and set(world.statuses()) == {"sent"}
+
+
+class _Greeting554:
+    """A server that answers every connection with a 554 greeting and hangs up."""
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            conn.sendall(b"554 5.7.1 no service for you\r\n")
+            conn.close()
+
+
+def test_a_554_greeting_and_a_refused_sender_are_the_channel(
+    world: World, smtp_server: SmtpServer
+) -> None:
+    world.tick("2023-05-04")
+    greeting = _Greeting554()
+    result = send(
+        world, SmtpChannel(SmtpSettings("127.0.0.1", greeting.port, "none")), local("2023-05-04")
+    )
+    greeting.sock.close()
+    assert result.failed == 0 and "554" in str(result.channel_error)  # type: ignore[attr-defined]
+    refused = send(world, smtp(smtp_server), local("2023-05-04", 10), sender="bad@@example.org")
+    assert refused.failed == 0 and refused.waiting == 1  # type: ignore[attr-defined]
+    assert "sender" in str(refused.channel_error)  # type: ignore[attr-defined]
+    assert "failed" not in world.statuses() and not smtp_server.received
 
 
 def test_no_mail_outside_sending_hours(world: World, smtp_server: SmtpServer) -> None:

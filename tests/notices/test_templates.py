@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 
-from workplan.notices.letters import DayOff
+from workplan.channels.base import Party
+from workplan.notices.letters import DayOff, Letter, Message
 from workplan.notices.templates import (
     LOCALES,
     TemplateError,
@@ -181,3 +183,66 @@ def test_the_sandbox_still_guards_the_data(tmp_path: Path) -> None:
     assert any(
         p.field == "zh-CN/reminder.txt.j2" and "unsafe" in p.message.lower() for p in problems
     ), problems
+
+
+_HOSTILE = '<script>alert(1)</script><a href="https://evil.example/login">'
+
+
+class _Elements(HTMLParser):
+    """Collect the start tags of an HTML document."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, attrs))
+
+
+def _hostile(message: Message) -> Message:
+    """Put a script and a link into every text field that comes from the plan."""
+    text_facts = ("title", "unit", "metric", "key", "period", "cadence")
+
+    def letter(L: Letter) -> Letter:
+        facts = {k: _HOSTILE + k if k in text_facts else v for k, v in L.facts.items()}
+        facts |= {"title": _HOSTILE + "title", "unit": _HOSTILE + "unit"}
+        return replace(
+            L,
+            level_name=_HOSTILE + "level",
+            item_title=_HOSTILE + "item",
+            about=_HOSTILE + "about",
+            key=_HOSTILE + "key",
+            facts=facts,
+            ladder=tuple((lv, _HOSTILE + name, after) for lv, name, after in L.ladder),
+            days_off=tuple(replace(d, name=_HOSTILE + "holiday") for d in L.days_off),
+        )
+
+    def party(p: Party | None) -> Party | None:
+        return None if p is None else Party(_HOSTILE + p.name, p.emails)
+
+    return replace(
+        message,
+        plan_title=_HOSTILE + "plan",
+        issuer=_HOSTILE + "issuer",
+        office=Party(_HOSTILE + message.office.name, message.office.emails),
+        department=Party(_HOSTILE + message.department.name, message.department.emails),
+        head=party(message.head),
+        copied=tuple(Party(_HOSTILE + p.name, p.emails) for p in message.copied),
+        letters=tuple(letter(L) for L in message.letters),
+    )
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_plan_text_is_escaped_everywhere_in_the_html_part(locale: str) -> None:
+    templates = Templates(None)
+    for message in sample_messages(locale):
+        rendered = templates.render(_hostile(message))
+        parser = _Elements()
+        parser.feed(rendered.html)
+        tags = {tag for tag, _ in parser.tags}
+        assert "script" not in tags, (message.kind, rendered.html)
+        assert "a" not in tags, (message.kind, rendered.html)
+        assert "evil.example" not in str([attrs for _, attrs in parser.tags])
+        assert "&lt;script&gt;" in rendered.html
+        # the plain-text part carries the text as written
+        assert _HOSTILE in rendered.text

@@ -201,6 +201,24 @@ Change = tuple[str, str]
 
 MUTATIONS: list[tuple[str, list[Change], list[str]]] = [
     (
+        "control-characters-in-names",
+        [
+            ("head: {name: 局长,", 'head: {name: "局\\v长",'),
+            ("title: 强化衔接资金管理", 'title: "强化\\x1c衔接\\x1d资金\\x1e管理"'),
+            ("title: 完成项目库建设", 'title: "完成项目库建设\\f"'),
+            ("title: 资金管理", 'title: "资金\\u2029管理"'),
+        ],
+        [
+            "{f}:9:18: departments[0].head.name: must be a single line: it contains the control"
+            " character U+000B",
+            "{f}:14:12: chapters[0].title: must be a single line: it contains a line break or NUL",
+            f"{{f}}:17:16: {T}.title: must be a single line: it contains the control character"
+            " U+001C",
+            f"{{f}}:23:20: {T}.deliverables[0].title: must be a single line: it contains the"
+            " control character U+000C",
+        ],
+    ),
+    (
         "period-allows-next-year",
         [
             ("year: 2023\n", "year: 2023\nperiod: {start: 2023-01-01, end: 2024-03-31}\n"),
@@ -455,7 +473,7 @@ GENERATED: list[tuple[str, bytes, list[str]]] = [
     (
         "oversized",
         b"# " + b"x" * (3 * 1024 * 1024) + b"\n",
-        ["{f}: file is 3145731 bytes; the limit is 2097152 bytes"],
+        ["{f}: file is larger than the limit of 2097152 bytes"],
     ),
     (
         "alias-bomb",

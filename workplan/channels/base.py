@@ -7,7 +7,10 @@ raises for a delivery problem.  The outcome decides the notice's fate:
 * ``temporary``: try again later (a 4xx reply, connection refused or timed out);
 * ``permanent``: give up (a 5xx reply);
 * ``unknown``: the message data went out but no reply came; retried with the same Message-ID
-  and flagged as a possible duplicate.
+  and flagged as a possible duplicate;
+* ``channel``: the channel or its configuration failed, not the message (no connection, a
+  refused login, a 554 greeting, a refused sender, TLS, a broken template): the channel
+  pauses, the office is told, and the notices wait, still owed, however long it lasts.
 
 Adding a channel is adding a module beside this one and a line in ``config.py``.
 """
@@ -19,7 +22,7 @@ from typing import Literal, Protocol
 
 from workplan.errors import WorkplanError
 
-Status = Literal["sent", "temporary", "permanent", "unknown"]
+Status = Literal["sent", "temporary", "permanent", "unknown", "channel"]
 
 
 @dataclass(frozen=True)

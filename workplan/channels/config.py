@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import difflib
+import math
 import os
 import tomllib
 from dataclasses import dataclass
@@ -32,9 +35,111 @@ ENV = {
     "user": "WORKPLAN_SMTP_USER",
     "password": "WORKPLAN_SMTP_PASSWORD",
     "timeout": "WORKPLAN_SMTP_TIMEOUT",
+    "allow_plaintext_auth": "WORKPLAN_SMTP_ALLOW_PLAINTEXT_AUTH",
     "sender": "WORKPLAN_MAIL_FROM",
     "outbox": "WORKPLAN_OUTBOX",
 }
+
+# every key the config file may hold, table by table
+KEYS: dict[str, tuple[str, ...]] = {
+    "smtp": ("host", "port", "security", "user", "password", "timeout", "allow_plaintext_auth"),
+    "mail": ("from",),
+    "outbox": ("dir",),
+}
+SECURITY = ("starttls", "tls", "none")
+MAX_TIMEOUT = 3600.0
+
+
+def _unknown(key: str, known: tuple[str, ...] | list[str], where: str) -> ConfigError:
+    close = difflib.get_close_matches(key, known, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
+    return ConfigError(f"{where}unknown key '{key}'{hint}")
+
+
+def _read(config: Path) -> dict[str, dict[str, object]]:
+    """Read the config file and check its shape: known tables holding known keys."""
+    try:
+        data = config.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{config}: cannot read: {exc.strerror}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{config}: not UTF-8 (byte {exc.start}); save the file as UTF-8"
+        ) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{config}: not valid TOML: {exc}") from None
+    out: dict[str, dict[str, object]] = {}
+    for table, body in raw.items():
+        if table in OTHER_SECTIONS:
+            continue
+        if table not in KEYS:
+            raise _unknown(table, [*KEYS, *OTHER_SECTIONS], f"{config}: ")
+        if not isinstance(body, dict):
+            example = f"{KEYS[table][0]} = {body!r}" if isinstance(body, str) else "…"
+            raise ConfigError(
+                f"{config}: '{table}' must be a table: write [{table}] and {example} under it"
+            )
+        for key in body:
+            if key not in KEYS[table]:
+                raise _unknown(key, KEYS[table], f"{config}: [{table}] ")
+        out[table] = body
+    if out.get("smtp", {}).get("password") is not None:
+        _private(config)
+    return out
+
+
+def _private(config: Path) -> None:
+    """Refuse a file holding a password that others can read, as ssh does with keys."""
+    try:
+        mode = config.stat().st_mode & 0o777
+    except OSError:
+        return
+    if mode & 0o077:
+        raise ConfigError(
+            f"{config}: holds the SMTP password but others can read it (mode {mode:04o});"
+            f" run: chmod 600 {config}"
+        )
+
+
+def _string(key: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"SMTP {key} must be text, got {value!r}")
+    return value
+
+
+def _port(value: object) -> int:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        raise ConfigError(f"SMTP port must be a whole number from 1 to 65535, got {value!r}")
+    return value
+
+
+def _timeout(value: object) -> float:
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            number = float(value)
+    if number is None or not math.isfinite(number) or not 0 < number <= MAX_TIMEOUT:
+        raise ConfigError(
+            f"SMTP timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:g},"
+            f" got {value!r}"
+        )
+    return number
+
+
+def _flag(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "0", "false", "no", ""):
+        return value.lower() in ("1", "true", "yes")
+    raise ConfigError(f"SMTP allow_plaintext_auth must be true or false, got {value!r}")
 
 
 def load_settings(
@@ -42,48 +147,59 @@ def load_settings(
 ) -> DeliverySettings:
     """Read delivery settings from a TOML config file, overridden by the environment.
 
-    The file has a ``[smtp]`` table (host, port, security, user, password, timeout), and
-    optionally ``[mail] from`` and ``[outbox] dir``.  The ``[robots.NAME]`` sections are
-    read by :func:`workplan.channels.robot.load_robots` (see ``OTHER_SECTIONS``).
+    The file has a ``[smtp]`` table (host, port, security, user, password, timeout,
+    allow_plaintext_auth), and optionally ``[mail] from`` and ``[outbox] dir``.  Everything is
+    checked here, before anything is claimed: types, ranges, unknown keys, and a password
+    that would travel in clear text or sits in a file others can read.  The
+    ``[robots.NAME]`` sections are read by :func:`workplan.channels.robot.load_robots` (see
+    ``OTHER_SECTIONS``).
     """
     environ = dict(os.environ if env is None else env)
     values: dict[str, object] = {}
     if config is not None:
-        try:
-            raw = tomllib.loads(config.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"{config}: cannot read: {exc.strerror}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config}: not valid TOML: {exc}") from None
+        raw = _read(config)
         values.update(raw.get("smtp", {}))
         values["sender"] = raw.get("mail", {}).get("from")
         values["outbox"] = raw.get("outbox", {}).get("dir")
     for key, name in ENV.items():
         if environ.get(name):
             values[key] = environ[name]
+    for key in ("sender", "outbox"):
+        if values.get(key) is not None and not isinstance(values[key], str):
+            what = "[mail] from" if key == "sender" else "[outbox] dir"
+            raise ConfigError(f"{what} must be text, got {values[key]!r}")
     outbox = Path(str(values.get("outbox") or "outbox"))
     sender = str(values["sender"]) if values.get("sender") else None
     host = values.get("host")
     if not host:
         return DeliverySettings(None, outbox, sender)
-    try:
-        port = int(str(values.get("port") or 0))
-        timeout = float(str(values.get("timeout") or 30))
-    except ValueError:
-        raise ConfigError("the SMTP port and timeout must be numbers") from None
-    security = str(values.get("security") or "").lower()
+    host = _string("host", host)
+    port = _port(values["port"]) if values.get("port") not in (None, "") else None
+    timeout = _timeout(values["timeout"]) if values.get("timeout") not in (None, "") else 30.0
+    security = _string("security", values.get("security") or "").lower()
     if not security:
-        security = {465: "tls", 587: "starttls"}.get(port, "none")
-    if security not in ("starttls", "tls", "none"):
-        raise ConfigError(f"SMTP security '{security}': use starttls, tls or none")
-    if not port:
+        security = "tls" if port == 465 else "starttls"
+    if security not in SECURITY:
+        close = difflib.get_close_matches(security, SECURITY, n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        raise ConfigError(f"SMTP security '{security}': {hint}use starttls, tls or none")
+    if port is None:
         port = {"tls": 465, "starttls": 587}.get(security, 25)
+    user = _string("user", values["user"]) if values.get("user") else None
+    password = _string("password", values["password"]) if values.get("password") else None
+    plaintext = _flag(values.get("allow_plaintext_auth", False))
+    if user and security == "none" and not plaintext:
+        raise ConfigError(
+            "SMTP security = none would send the password in clear text: use security ="
+            " starttls or tls, or set allow_plaintext_auth = true"
+            " (WORKPLAN_SMTP_ALLOW_PLAINTEXT_AUTH=1) on a trusted network"
+        )
     smtp = SmtpSettings(
-        host=str(host),
+        host=host,
         port=port,
         security=security,  # type: ignore[arg-type]
-        user=str(values["user"]) if values.get("user") else None,
-        password=str(values["password"]) if values.get("password") else None,
+        user=user,
+        password=password,
         timeout=timeout,
     )
     return DeliverySettings(smtp, outbox, sender)

@@ -17,7 +17,8 @@ class FolderChannel:
     """Write each message as an .eml file: the default when no SMTP server is configured.
 
     The file is named after the Message-ID and written atomically, so sending again after a
-    crash replaces the same file rather than adding a copy.
+    crash replaces the same file rather than adding a copy.  Files are created owner-only
+    (0600) and a new folder 0700; a folder the operator made keeps its mode.
     """
 
     name = "outbox folder"
@@ -27,13 +28,15 @@ class FolderChannel:
 
     def send(self, message: Outgoing) -> Outcome:
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             target = self.folder / _file_name(message.message_id)
             partial = target.with_suffix(".eml.part")
-            partial.write_bytes(message.data)
+            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(message.data)
             os.replace(partial, target)
-        except OSError as exc:
-            return Outcome("temporary", None, f"cannot write to {self.folder}: {exc.strerror}")
+        except OSError as exc:  # the folder is the channel: it waits until it can be written
+            return Outcome("channel", None, f"cannot write to {self.folder}: {exc.strerror}")
         return Outcome("sent", None, str(target))
 
     def close(self) -> None:

@@ -1,8 +1,9 @@
 """Compose e-mail: UTF-8 multipart text + HTML, encoded headers, stable Message-IDs, threads.
 
-Every header-bound value (names, addresses, the subject) is checked for CR, LF, NUL and the
-Unicode line and paragraph separators before a message is built, whatever the email package
-of the running Python would do with them.
+Every header-bound value (names, addresses, the subject) is checked for every C0 and C1
+control character (CR, LF, NUL, VT, FF, FS, GS, RS, NEL …), DEL and the Unicode line and
+paragraph separators before a message is built: a tool that parses and re-serialises the
+message could turn any of them into a line break.
 """
 
 from __future__ import annotations
@@ -19,18 +20,19 @@ from email.utils import format_datetime, formataddr
 from workplan.channels.base import Party
 from workplan.errors import WorkplanError
 
-_UNSAFE = re.compile("[\r\n\x00\u2028\u2029\x85]")
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class HeaderInjection(WorkplanError):
-    """A value bound for a mail header contains a line break or NUL: refused."""
+    """A value bound for a mail header contains a control character or line break: refused."""
 
 
 def header_safe(value: str, what: str) -> str:
     """Return ``value`` if it can go into a header; raise HeaderInjection otherwise."""
-    if _UNSAFE.search(value):
+    if found := _UNSAFE.search(value):
         raise HeaderInjection(
-            f"{what} contains a line break or NUL and cannot go into a mail header: {value!r}"
+            f"{what} contains the control character U+{ord(found[0]):04X} and cannot go into"
+            f" a mail header: {value!r}"
         )
     return value
 

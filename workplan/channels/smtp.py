@@ -43,6 +43,21 @@ def _text(reply: bytes | str) -> str:
 _PERIODS = re.compile(rb"(?m)^\.")
 
 
+def _channel_error(exc: BaseException) -> str:
+    """Say why the server could not be reached or would not let us in."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return f"login refused: {exc.smtp_code} {_text(exc.smtp_error)}"
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
+        return f"the server does not offer STARTTLS: {exc}"
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return f"the server refuses the connection: {exc.smtp_code} {_text(exc.smtp_error)}"
+    if isinstance(exc, ssl.SSLError):
+        return f"TLS failed: {exc}"
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return f"the server closed the connection: {exc}"
+    return f"cannot connect: {type(exc).__name__}: {exc}"
+
+
 class SmtpChannel:
     """Send over one reused SMTP connection, reconnecting when it drops."""
 
@@ -75,12 +90,23 @@ class SmtpChannel:
         self._smtp = None
 
     def send(self, message: Outgoing) -> Outcome:
+        if self._smtp is None:
+            try:
+                self._smtp = self._connect()
+            except (smtplib.SMTPException, OSError, ValueError) as exc:
+                self._drop()
+                return Outcome("channel", getattr(exc, "smtp_code", None), _channel_error(exc))
         data_sent = False
         try:
-            if self._smtp is None:
-                self._smtp = self._connect()
             smtp = self._smtp
             code, reply = smtp.mail(message.sender)
+            if 500 <= code < 600:  # the sender is the configuration's, not the message's
+                self._refused(code, reply)
+                return Outcome(
+                    "channel",
+                    code,
+                    f"the server refuses the sender {message.sender}: {code} {_text(reply)}",
+                )
             if code != 250:
                 return self._refused(code, reply)
             refused: dict[str, str] = {}

@@ -101,6 +101,14 @@ def dispatch_command(
             if robots
             else None
         )
+    if result.channel_error:
+        click.echo(
+            f"the {channels[0].name} channel failed: {result.channel_error}; {result.sent} sent,"
+            " the rest wait, still owed (see `workplan status`)",
+            err=True,
+        )
+        robot_line(posted)
+        raise SystemExit(1)
     if not result.messages and not settings.ignore_hours and result.reaped == 0:
         click.echo(
             "nothing to send now (outside sending hours, the queue is empty, or retries wait)"
@@ -227,7 +235,7 @@ def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
     )
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option(
     "--status",
     type=click.Choice(["pending", "claimed", "sent", "retrying", "failed", "superseded"]),
@@ -261,9 +269,11 @@ def notices(
 ) -> None:
     """List the notices owed and what became of them: who was told what, and when.
 
-    Failures stay here until someone acts: `workplan notices --status failed`.
-    `--show ID` prints the message as it was sent (headers and text).
+    Failures stay here until someone acts: `workplan notices --status failed`, then
+    `workplan notices resend`.  `--show ID` prints the message as it was sent (headers and text).
     """
+    if click.get_current_context().invoked_subcommand:
+        return
     from workplan.cli import tables as render
     from workplan.notices import record as outbox_log
     from workplan.store import db as store
@@ -287,6 +297,40 @@ def notices(
         words = render.Words(lang or plan.locale)
         title = f"{plan.key} 的通知" if words.zh else f"Notices of {plan.key}"
         click.echo(render.notices_table(rows, title, table_width(), words), nl=False)
+
+
+@notices.command("resend")
+@click.option(
+    "--status",
+    type=click.Choice(["failed", "sent"]),
+    default="failed",
+    show_default=True,
+    help="which notices to send again",
+)
+@click.option("--since", type=DAY, help="only notices owed by evaluations from this day on")
+@click.option("--id", "ids", type=int, multiple=True, metavar="N", help="only this notice (repeat)")
+@plan_option
+@db_option
+def resend(
+    status: str, since: date | None, ids: tuple[int, ...], plan_key: str | None, db: str | None
+) -> None:
+    """Queue notices again, each with its Message-ID, so a copy is recognisable.
+
+    After a fault is fixed (a wrong password, a refused sender, a broken template), the failed
+    notices go out at the next dispatch: `workplan notices resend --since 2023-05-04`.
+    """
+    from workplan.notices import record as outbox_log
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    with store.connected(db) as engine, engine.begin() as conn:
+        plan = refs.find_plan(conn, plan_key)
+        count = outbox_log.resend(conn, plan, status=status, since=since, ids=ids)
+    click.echo(
+        f"{count} {status} notice(s) queued again; `workplan dispatch` or the service sends them"
+        if count
+        else f"no {status} notice matches: nothing queued"
+    )
 
 
 @click.group()

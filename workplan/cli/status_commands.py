@@ -42,6 +42,7 @@ def status(
     """
     from workplan.cli import tables as render
     from workplan.notices import record as outbox_log
+    from workplan.notices.dispatch import channel_pauses
     from workplan.rules.evaluate import evaluate
     from workplan.rules.status import task_statuses
     from workplan.store import db as store
@@ -56,6 +57,8 @@ def status(
         tasks = read_tasks(conn, plan)
         everything, calendars = read_facts(conn, day, plan_ids=[plan.id], everything=True)
         delivery = outbox_log.counts(conn, plan)
+        waits = outbox_log.waiting(conn, plan)
+        pauses = channel_pauses(conn)
     # the same facts, the same rules as the morning evaluation: status never says "behind"
     # about a metric the evaluator owes nothing
     facts = everything[plan.id]
@@ -73,6 +76,8 @@ def status(
                     "closes_on": facts.closes_on,
                     "items": rows,
                     "notices": delivery,
+                    "waiting": waits,
+                    "paused_channels": pauses,
                 }
             )
         )
@@ -95,10 +100,22 @@ def status(
                 f"the plan closed on {facts.closes_on} (its period's end and its grace): "
                 "nothing more is owed for it"
             )
-        if delivery.get("failed") or delivery.get("retrying"):
+        for pause in pauses:
             click.echo(
-                f"notices: {delivery.get('failed', 0)} failed, {delivery.get('retrying', 0)} to retry "
-                "— see `workplan notices --status failed`"
+                f"the {pause['channel']} channel is paused since {pause['since']:%Y-%m-%d %H:%M}"
+                f" UTC (last tried {pause['last_seen']:%Y-%m-%d %H:%M}): {pause['reason']}"
+                " — the notices wait, still owed; fix it and they go at the next dispatch"
+            )
+        if delivery.get("failed") or delivery.get("retrying"):
+            why = ", ".join(f"{n} {reason}" for reason, n in sorted(waits.items()))
+            click.echo(
+                f"notices: {sum(waits.values())} wait ({why or 'none'}),"
+                f" {delivery.get('failed', 0)} failed"
+                + (
+                    " — see `workplan notices --status failed`, then `workplan notices resend`"
+                    if delivery.get("failed")
+                    else ""
+                )
             )
 
 

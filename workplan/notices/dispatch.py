@@ -31,8 +31,21 @@ from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, and_, bindparam, func, or_, select, tuple_, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from workplan.channels.base import Channel, Outcome, Outgoing, Party
 from workplan.channels.mail import HeaderInjection, compose, domain_of, message_id
@@ -45,7 +58,9 @@ from workplan.store.db import dumps
 from workplan.store.links import LinkSettings
 from workplan.store.snapshot import rules_from_json
 from workplan.store.tables import (
+    T_CHANNEL,
     T_DEPT,
+    T_DISPATCHER,
     T_MESSAGE,
     T_METRIC,
     T_NOTICE,
@@ -99,6 +114,12 @@ class DispatchResult:
     reaped: int = 0
     refused_recipients: int = 0
     lost_claims: int = 0
+    released: int = 0
+    """claims given back unsent when the run stopped"""
+    waiting: int = 0
+    """messages that wait for the channel (not counted as attempts)"""
+    channel_error: str | None = None
+    """why the channel paused this run, if it did"""
     outside_hours: list[str] = field(default_factory=list)
 
 
@@ -181,20 +202,119 @@ def sending_now(plan: _Plan, now: datetime) -> bool:
 
 
 def reap(conn: Connection, now: datetime, settings: DispatchSettings) -> int:
-    """Free claims whose lease expired; their message may have gone: flag a possible duplicate."""
+    """Free claims whose lease expired (a dispatcher that died).
+
+    A message that had started to go to the server may have been delivered: it is flagged as
+    a possible duplicate.  One that never started goes back unflagged, the attempt undone.
+    """
+    alive = select(T_DISPATCHER.c.owner).where(T_DISPATCHER.c.expires >= now)
+    expired = and_(
+        T_NOTICE.c.status == "claimed",
+        T_NOTICE.c.claim_expires < now,
+        T_NOTICE.c.claimed_by.not_in(alive),
+    )
+    freed = {"status": "retrying", "next_attempt_at": now, "claimed_by": None}
+    handed = conn.execute(
+        update(T_NOTICE)
+        .where(expired, T_NOTICE.c.handed_at.is_not(None))
+        .values(
+            **freed,
+            claim_expires=None,
+            handed_at=None,
+            possible_duplicate=True,
+            error="the claim expired after the message started to go to the server and"
+            " before its outcome was recorded (the dispatcher stopped?)",
+        )
+    )
+    unsent = conn.execute(
+        update(T_NOTICE)
+        .where(expired, T_NOTICE.c.handed_at.is_(None))
+        .values(**freed, claim_expires=None, attempts=_undo_attempt())
+    )
+    return int(handed.rowcount or 0) + int(unsent.rowcount or 0)
+
+
+def _undo_attempt() -> Any:
+    return case((T_NOTICE.c.attempts > 0, T_NOTICE.c.attempts - 1), else_=0)
+
+
+def release(conn: Connection, owner: str, now: datetime, why: str | None = None) -> int:
+    """Give back this dispatcher's claims on messages it never started to send (a stop, or
+    a channel that failed: ``why``)."""
     result = conn.execute(
         update(T_NOTICE)
-        .where(T_NOTICE.c.status == "claimed", T_NOTICE.c.claim_expires < now)
+        .where(
+            T_NOTICE.c.status == "claimed",
+            T_NOTICE.c.claimed_by == owner,
+            T_NOTICE.c.handed_at.is_(None),
+        )
         .values(
             status="retrying",
-            possible_duplicate=True,
             next_attempt_at=now,
             claimed_by=None,
             claim_expires=None,
-            error="the claim expired before the outcome was recorded (the dispatcher stopped?)",
+            attempts=_undo_attempt(),
+            **({"error": f"waiting for the channel: {why}"[:1000]} if why else {}),
         )
     )
     return int(result.rowcount or 0)
+
+
+def hand(conn: Connection, message_id: str, owner: str, now: datetime) -> bool:
+    """Before a message goes to the server: check this dispatcher still holds its claim and
+    mark it as handed over.  Returns False when the claim was lost (reaped and taken by
+    another): do not send."""
+    marked = conn.execute(
+        update(T_NOTICE)
+        .where(
+            T_NOTICE.c.status == "claimed",
+            T_NOTICE.c.claimed_by == owner,
+            T_NOTICE.c.message_id == message_id,
+        )
+        .values(handed_at=now)
+    )
+    return bool(marked.rowcount)
+
+
+def heartbeat(conn: Connection, owner: str, expires: datetime) -> None:
+    """Say this dispatcher is alive until ``expires``: its claims are not reaped meanwhile."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(
+        dialect.insert(T_DISPATCHER)
+        .values(owner=owner, expires=expires)
+        .on_conflict_do_update(index_elements=["owner"], set_={"expires": expires})
+    )
+
+
+class _Heartbeat:
+    """Renew this dispatcher's lease every third of it, in a thread, while a run lasts."""
+
+    def __init__(self, engine: Engine, owner: str, lease: timedelta, real: Callable[[], datetime]):
+        self.engine, self.owner, self.lease, self.real = engine, owner, lease, real
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+
+    def beat(self) -> None:
+        with self.engine.begin() as conn:
+            heartbeat(conn, self.owner, self.real() + self.lease)
+
+    def _run(self) -> None:
+        while not self.done.wait(self.lease.total_seconds() / 3):
+            try:
+                self.beat()
+            except SQLAlchemyError as exc:  # the next beat tries again; sends stay fenced
+                log.warning("cannot renew the dispatcher's lease: %s", exc)
+
+    def __enter__(self) -> _Heartbeat:
+        self.beat()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.done.set()
+        self.thread.join()
+        with self.engine.begin() as conn:
+            conn.execute(delete(T_DISPATCHER).where(T_DISPATCHER.c.owner == self.owner))
 
 
 _COLUMNS = [
@@ -583,8 +703,10 @@ _FENCED = (
         sent_at=bindparam("sent_at"),
         next_attempt_at=bindparam("next_at"),
         possible_duplicate=T_NOTICE.c.possible_duplicate | bindparam("duplicate"),
+        attempts=T_NOTICE.c.attempts - bindparam("undo"),
         claimed_by=None,
         claim_expires=None,
+        handed_at=None,
     )
 )
 
@@ -605,8 +727,18 @@ def _outcome_row(
         "sent_at": None,
         "next_at": None,
         "duplicate": outcome.status == "unknown",
+        "undo": 0,
     }
-    if outcome.status == "sent":
+    if outcome.status == "channel":  # not the message's fault: it waits, the try not counted
+        row |= {
+            "status": "retrying",
+            "next_at": now,  # the next run tries the channel again
+            "error": f"waiting for the channel: {outcome.detail}"[:1000],
+            "undo": 1,
+        }
+        result.waiting += 1
+        result.channel_error = outcome.detail
+    elif outcome.status == "sent":
         row |= {"status": "sent", "sent_at": now, "error": _refusals(outcome)}
         result.sent += 1
         result.refused_recipients += len(outcome.refused)
@@ -639,20 +771,31 @@ def _why(outcome: Outcome, attempts: int) -> str:
 _REPORTED: set[str] = set()
 
 
+_LOST = Outcome("temporary", None, "the claim was lost before sending: not sent")
+
+
 def _one(
-    group: _Group, composer: _Composer, root: str | None, channel: Channel, at: datetime
+    group: _Group,
+    composer: _Composer,
+    root: str | None,
+    channel: Channel,
+    at: datetime,
+    handing: Callable[[_Group], bool],
 ) -> tuple[_Group, Outcome, Composed | None]:
-    """Compose and send one message; a message that cannot be composed fails alone."""
+    """Compose and send one message; a message that cannot be composed fails alone, and one
+    whose claim was lost is not sent."""
     try:
         composed = composer.compose(group, at, root)
     except HeaderInjection as exc:
         return group, Outcome("permanent", None, str(exc)), None
-    except Exception as exc:  # a broken office template: this message fails, not the run
+    except Exception as exc:  # a broken office template: the configuration's fault
         reason = f"cannot compose the message: {type(exc).__name__}: {exc}"
         if reason not in _REPORTED:  # say it once, not once a message
             _REPORTED.add(reason)
             log.error("%s (first seen on %s)", reason, group.message_id, exc_info=exc)
-        return group, Outcome("permanent", None, reason), None
+        return group, Outcome("channel", None, reason), None
+    if not handing(group):
+        return group, _LOST, None
     return group, channel.send(composed.outgoing), composed
 
 
@@ -663,13 +806,14 @@ def _deliver(
     channels: Sequence[Channel],
     now: Callable[[], datetime],
     stop: Callable[[], bool],
+    handing: Callable[[_Group], bool],
 ) -> Iterator[tuple[_Group, Outcome, Composed | None]]:
     """Send the groups over the channels, one thread a connection; yield each outcome."""
     if len(channels) == 1 or len(groups) < 2:
         for group in groups:
             if stop():
                 return
-            yield _one(group, composer, roots[group.message_id], channels[0], now())
+            yield _one(group, composer, roots[group.message_id], channels[0], now(), handing)
         return
     done: queue.Queue[tuple[_Group, Outcome, Composed | None] | None] = queue.Queue()
 
@@ -678,7 +822,7 @@ def _deliver(
             for group in share:
                 if stop():
                     break
-                done.put(_one(group, composer, roots[group.message_id], channel, now()))
+                done.put(_one(group, composer, roots[group.message_id], channel, now(), handing))
         finally:
             done.put(None)
 
@@ -718,32 +862,88 @@ def dispatch(
     """
     real = wall or now
     result = DispatchResult()
+    name = channels[0].name if channels else "none"
     with engine.begin() as conn:
         result.reaped = reap(conn, real(), settings)
-    while not stop():
-        with engine.begin() as conn:
-            plans = _plans(conn)
-            groups = claim(conn, now(), owner, plans, settings, real())
-        if not groups:
-            break
-        with store.reading(engine) as conn:
-            composer = _Composer(conn, plans, renderer, settings)
-            composer.prepare(groups)
-            roots = composer.roots(groups)
-        pending: list[tuple[_Group, Outcome, Composed | None]] = []
-        last_flush = time.monotonic()
-        for done in _deliver(groups, composer, roots, channels, now, stop):
-            result.messages += 1
-            result.notices += len(done[0].rows)
-            pending.append(done)
-            if len(pending) >= settings.record_every or time.monotonic() - last_flush > 0.25:
-                _flush(engine, pending, owner, real(), settings, result)
-                pending = []
-                last_flush = time.monotonic()
-        _flush(engine, pending, owner, real(), settings, result)
-        if stop():
-            break
+        paused = conn.execute(select(T_CHANNEL).where(T_CHANNEL.c.channel == name)).first()
+    if paused is not None:
+        log.error(
+            "the %s channel is paused since %s: %s; notices wait, trying again",
+            name,
+            paused.since,
+            paused.reason,
+        )
+    halted = threading.Event()
+
+    def stopping() -> bool:
+        return stop() or halted.is_set()
+
+    with _Heartbeat(engine, owner, settings.lease, real):
+        while not stopping():
+            with engine.begin() as conn:
+                plans = _plans(conn)
+                groups = claim(conn, now(), owner, plans, settings, real())
+            if not groups:
+                break
+            with store.reading(engine) as conn:
+                composer = _Composer(conn, plans, renderer, settings)
+                composer.prepare(groups)
+                roots = composer.roots(groups)
+
+            def handing(group: _Group) -> bool:
+                with engine.begin() as conn:
+                    return hand(conn, group.message_id, owner, real())
+
+            pending: list[tuple[_Group, Outcome, Composed | None]] = []
+            last_flush = time.monotonic()
+            for done in _deliver(groups, composer, roots, channels, now, stopping, handing):
+                result.messages += 1
+                result.notices += len(done[0].rows)
+                pending.append(done)
+                if done[1].status == "channel":
+                    halted.set()
+                if len(pending) >= settings.record_every or time.monotonic() - last_flush > 0.25:
+                    _flush(engine, pending, owner, real(), settings, result)
+                    pending = []
+                    last_flush = time.monotonic()
+            _flush(engine, pending, owner, real(), settings, result)
+            if stopping():
+                break
+    with engine.begin() as conn:
+        result.released = release(conn, owner, real(), result.channel_error)
+        _pause(conn, name, result, real())
+    if result.released:
+        log.info("released %d claimed notice(s) not yet sent", result.released)
+    if result.channel_error:
+        log.error(
+            "the %s channel is paused: %s; the notices wait, still owed, and are tried again",
+            name,
+            result.channel_error,
+        )
     return result
+
+
+def _pause(conn: Connection, name: str, result: DispatchResult, at: datetime) -> None:
+    """Record that the channel failed this run, or clear its pause once a message went."""
+    if result.channel_error:
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        conn.execute(
+            dialect.insert(T_CHANNEL)
+            .values(channel=name, since=at, last_seen=at, reason=result.channel_error[:1000])
+            .on_conflict_do_update(
+                index_elements=["channel"],
+                set_={"last_seen": at, "reason": result.channel_error[:1000]},
+            )
+        )
+    elif result.sent:
+        conn.execute(delete(T_CHANNEL).where(T_CHANNEL.c.channel == name))
+
+
+def channel_pauses(conn: Connection) -> list[dict[str, Any]]:
+    """Return the paused channels: channel, since, last_seen, reason."""
+    return [
+        dict(r) for r in conn.execute(select(T_CHANNEL).order_by(T_CHANNEL.c.channel)).mappings()
+    ]
 
 
 def _flush(

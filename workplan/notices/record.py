@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, case, func, select, update
 
 from workplan.errors import NotFound
 from workplan.notices.letters import kind_of
@@ -140,3 +141,51 @@ def counts(conn: Connection, plan: PlanRef) -> dict[str, int]:
         .group_by(T_NOTICE.c.status)
     )
     return {status: int(n) for status, n in conn.execute(query)}
+
+
+CHANNEL_WAIT = "waiting for the channel:"
+
+
+def waiting(conn: Connection, plan: PlanRef) -> dict[str, int]:
+    """Count what is still owed and not yet sent, by why it waits."""
+    why = case(
+        (T_NOTICE.c.status == "pending", "new"),
+        (T_NOTICE.c.status == "claimed", "being sent"),
+        (T_NOTICE.c.error.startswith(CHANNEL_WAIT), "for the channel"),
+        else_="to retry",
+    )
+    query = (
+        select(why, func.count())
+        .where(
+            T_NOTICE.c.plan_id == plan.id,
+            T_NOTICE.c.status.in_(("pending", "retrying", "claimed")),
+        )
+        .group_by(why)
+    )
+    return {reason: int(n) for reason, n in conn.execute(query)}
+
+
+def resend(
+    conn: Connection,
+    plan: PlanRef,
+    *,
+    status: str = "failed",
+    since: date | None = None,
+    ids: Sequence[int] = (),
+) -> int:
+    """Queue notices again, each keeping its Message-ID; return how many."""
+    query = (
+        update(T_NOTICE)
+        .where(T_NOTICE.c.plan_id == plan.id, T_NOTICE.c.status == status)
+        .values(
+            status="retrying",
+            attempts=0,
+            next_attempt_at=None,
+            error=func.coalesce("resent by hand after: " + T_NOTICE.c.error, "resent by hand"),
+        )
+    )
+    if since is not None:
+        query = query.where(T_NOTICE.c.evaluated_on >= since)
+    if ids:
+        query = query.where(T_NOTICE.c.id.in_(list(ids)))
+    return int(conn.execute(query).rowcount or 0)

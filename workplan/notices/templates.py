@@ -9,15 +9,18 @@ found before a morning run.
 from __future__ import annotations
 
 import re
+import threading
+import time
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, select_autoescape
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment, safe_range
 from markupsafe import Markup, escape
 
 import notifications
@@ -37,6 +40,44 @@ _WEEKDAYS_CN = "一二三四五六日"
 
 class TemplateError(WorkplanError):
     """A template that cannot render, or renders a subject that cannot be a header."""
+
+
+BUDGET_SECONDS = 2.0
+"""the longest one part of one message may take to render"""
+BUDGET_CHARS = 1_000_000
+"""the most text one part of one message may render"""
+_DEADLINE = threading.local()
+
+
+def _over_time() -> bool:
+    deadline = getattr(_DEADLINE, "at", None)
+    return deadline is not None and time.monotonic() > deadline
+
+
+def _bounded_range(*args: int) -> Iterator[int]:
+    """The sandbox's range, stopping a runaway loop at the render's deadline."""
+    for i, value in enumerate(safe_range(*args)):
+        if i % 1024 == 0 and _over_time():
+            raise TemplateError(f"stopped after {BUDGET_SECONDS:g} s: a runaway loop?")
+        yield value
+
+
+def render_bounded(template: jinja2.Template, context: dict[str, Any]) -> str:
+    """Render within the time and size budget; raise TemplateError past either."""
+    _DEADLINE.at = time.monotonic() + BUDGET_SECONDS
+    try:
+        out: list[str] = []
+        size = 0
+        for chunk in template.generate(context):
+            out.append(chunk)
+            size += len(chunk)
+            if size > BUDGET_CHARS:
+                raise TemplateError(f"stopped at {BUDGET_CHARS:,} characters: a runaway loop?")
+            if _over_time():
+                raise TemplateError(f"stopped after {BUDGET_SECONDS:g} s: a runaway loop?")
+        return "".join(out)
+    finally:
+        _DEADLINE.at = None
 
 
 @dataclass(frozen=True)
@@ -63,9 +104,10 @@ def _as_day(day: date | str) -> date:
 
 
 def plain(value: Any) -> Markup:
-    """Escape a macro's output for HTML: macros write plain text (plan text included), and
-    Jinja2 marks what a macro returns as safe, so it must be escaped here, once."""
-    return escape(str(value))
+    """Escape a macro's output for HTML, once: the HTML environment compiles every template,
+    macro files included, with autoescaping, so a macro's output arrives already escaped
+    (Markup) and passes through; anything else is escaped here."""
+    return escape(value)
 
 
 def cn_date(day: date | str) -> str:
@@ -188,17 +230,24 @@ class Templates:
         if folder is not None:
             loaders.append(FileSystemLoader(str(folder)))
         loaders.append(FileSystemLoader(str(SHIPPED)))
-        self.env = _Sandbox(
+        # The HTML part autoescapes every template it reaches, the shared macro files it
+        # imports included: a macro compiled without escaping returns its output marked safe
+        # when called from an escaping template, which let plan text through unescaped.
+        self.env = self._environment(loaders, autoescape=False)
+        self.html_env = self._environment(loaders, autoescape=True)
+
+    @staticmethod
+    def _environment(loaders: list[jinja2.BaseLoader], *, autoescape: bool) -> _Sandbox:
+        env = _Sandbox(
             loader=ChoiceLoader(loaders),
             undefined=StrictUndefined,
-            autoescape=select_autoescape(
-                enabled_extensions=("html.j2",), default_for_string=False, default=False
-            ),
+            autoescape=autoescape,
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
-        self.env.filters.update(
+        env.globals["range"] = _bounded_range
+        env.filters.update(
             number=number,
             cn_date=cn_date,
             cn_md=cn_md,
@@ -213,6 +262,12 @@ class Templates:
             item_label=item_label,
             plain=plain,
         )
+        return env
+
+    def template(self, name: str) -> jinja2.Template:
+        """Return a template: HTML parts from the escaping environment, the rest plain."""
+        env = self.html_env if name.endswith(".html.j2") else self.env
+        return env.get_template(name)
 
     def render(self, message: Message) -> Rendered:
         """Render a message's subject, text and HTML; raise TemplateError on any failure."""
@@ -221,10 +276,10 @@ class Templates:
         for part in PARTS:
             name = f"{message.locale}/{message.kind}.{part}.j2"
             try:
-                parts.append(self.env.get_template(name).render(context))
+                parts.append(render_bounded(self.template(name), context))
             except jinja2.TemplateNotFound:
                 raise TemplateError(f"no template {name}") from None
-            except jinja2.TemplateError as exc:
+            except (jinja2.TemplateError, TemplateError) as exc:
                 raise TemplateError(f"{name}: {exc}") from None
         subject = " ".join(parts[0].split())
         if _UNSAFE.search(parts[0].strip()):
@@ -440,7 +495,7 @@ def check(folder: Path | None = None) -> list[Problem]:
             for part in PARTS:
                 name = f"{locale}/{kind}.{part}.j2"
                 try:
-                    templates.env.get_template(name)
+                    templates.template(name)
                 except jinja2.TemplateNotFound:
                     problems.append(Problem(str(folder or SHIPPED), 0, 0, name, "missing template"))
                 except jinja2.TemplateSyntaxError as exc:
@@ -450,11 +505,26 @@ def check(folder: Path | None = None) -> list[Problem]:
             for part in PARTS:
                 name = f"{locale}/{message.kind}.{part}.j2"
                 try:
-                    templates.env.get_template(name).render(
-                        {"m": message, "letters": message.letters, "L": message.letters[0]}
-                    )
-                except (jinja2.TemplateNotFound, jinja2.TemplateSyntaxError):
-                    continue  # reported above
+                    render_bounded(templates.template(name), context_of(message))
+                except jinja2.TemplateNotFound as exc:
+                    if exc.name != name:  # the template itself is reported above
+                        problem = Problem(
+                            str(folder or SHIPPED),
+                            0,
+                            0,
+                            name,
+                            f"includes a missing template {exc.name}",
+                        )
+                        if problem not in problems:
+                            problems.append(problem)
+                    continue
+                except jinja2.TemplateSyntaxError as exc:
+                    if exc.name != name:  # an included template with a syntax error
+                        file, line = _where(exc, folder)
+                        problem = Problem(file or name, line, 0, name, f"syntax: {exc.message}")
+                        if problem not in problems:
+                            problems.append(problem)
+                    continue
                 except Exception as exc:  # any error a template raises is a problem to report
                     file, line = _where(exc, folder)
                     problem = Problem(file or name, line, 0, name, f"{type(exc).__name__}: {exc}")

@@ -24,6 +24,7 @@ from pydantic import (
 from workplan.plan.periods import DUE_PATTERN, is_due_text
 
 _BREAKS = re.compile("[\r\n\x00\u2028\u2029\x85]")
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 Role = Literal["owners", "lead", "heads", "office", "leadership"]
@@ -35,6 +36,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 def _one_line(value: str) -> str:
     if _BREAKS.search(value):
         raise ValueError("must be a single line: it contains a line break or NUL")
+    if found := _CONTROLS.search(value):
+        raise ValueError(
+            f"must be a single line: it contains the control character U+{ord(found[0]):04X}"
+        )
     if not value.strip():
         raise ValueError("must not be empty")
     return value

@@ -181,20 +181,21 @@ class _TooBig(Exception):
 
 
 def read_text(path: Path) -> str:
-    """Read a file as UTF-8, refusing oversized or undecodable files with a positioned problem."""
+    """Read a file as UTF-8, refusing oversized or undecodable files with a positioned problem.
+
+    The limit counts the bytes actually read, never the size the file system reports (0 for
+    a device or a pipe such as /dev/zero).
+    """
     name = str(path)
     try:
-        size = path.stat().st_size
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise InvalidInput([Problem(name, 0, 0, "", f"cannot read: {exc.strerror}")]) from None
-    if size > MAX_FILE_BYTES:
+    if len(raw) > MAX_FILE_BYTES:
         raise InvalidInput(
-            [Problem(name, 0, 0, "", f"file is {size} bytes; the limit is {MAX_FILE_BYTES} bytes")]
+            [Problem(name, 0, 0, "", f"file is larger than the limit of {MAX_FILE_BYTES} bytes")]
         )
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput([Problem(name, 0, 0, "", f"cannot read: {exc.strerror}")]) from None
     return decode(name, raw)
 
 

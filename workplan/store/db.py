@@ -64,10 +64,28 @@ def _sqlite_setup(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
+def _private_file(url: str) -> None:
+    """Create a new SQLite file owner-only (0600): it holds names, addresses and letters.
+
+    SQLite gives its -wal and -shm files the database file's mode.  An existing file keeps
+    the mode its operator gave it.
+    """
+    database = make_url(url).database or ""
+    if not database or ":memory:" in database or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(Path(database).expanduser(), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+    except OSError:
+        return  # a folder that does not exist: SQLite's own error says so
+
+
 def make_engine(url: str) -> Engine:
     """Create an engine; on SQLite set WAL, full sync, foreign keys and immediate transactions."""
     try:
         if url.startswith("sqlite"):
+            _private_file(url)
             engine = create_engine(url, connect_args={"timeout": 10})
             _sqlite_setup(engine)
         else:

@@ -140,7 +140,12 @@ def _csv_rows(path: Path) -> list[list[Any]]:
             text = path.read_bytes().decode("gb18030")
         except (OSError, UnicodeDecodeError):
             raise  # the UTF-8 problem, positioned, is the better message
-    return [list(r) for r in csv.reader(io.StringIO(text))]
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text))]
+    except csv.Error as exc:  # a cell over the csv module's field limit, a stray NUL …
+        raise InvalidInput(
+            [Problem(str(path), 0, 0, "", f"not a readable CSV file: {exc}")]
+        ) from None
 
 
 def _header_row(raw: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, str], list[str]]:

@@ -289,6 +289,9 @@ T_NOTICE = Table(
     Column("message_id", String()),
     Column("error", String()),
     Column("possible_duplicate", Boolean(), nullable=False, default=False),
+    # when the message started to go to the server under the current claim: a claim that
+    # expires with this set may have been delivered; one without it was never sent
+    Column("handed_at", Instant()),
     Column("closed_on", Day()),
     # the evaluation that inserted it, so that a tick can tell what it added
     Column("batch", String(32)),
@@ -443,4 +446,24 @@ T_ROBOT_SEND = Table(
     Column("robot", String(), nullable=False),
     Column("at", Instant(), nullable=False),
     Index("ix_robot_send", "robot", "at"),
+)
+
+# A dispatcher alive: renewed while it sends (the heartbeat), so that the claims it holds are
+# not taken over however long a batch takes.
+T_DISPATCHER = Table(
+    "dispatcher",
+    metadata,
+    Column("owner", String(200), primary_key=True),
+    Column("expires", Instant(), nullable=False),
+)
+
+# A channel paused by a failure of the channel or its configuration (no connection, a refused
+# login, TLS, a broken template): shown by `status` until a message goes through again.
+T_CHANNEL = Table(
+    "channel_pause",
+    metadata,
+    Column("channel", String(40), primary_key=True),
+    Column("since", Instant(), nullable=False),
+    Column("last_seen", Instant(), nullable=False),
+    Column("reason", String(), nullable=False),
 )

@@ -1,0 +1,80 @@
+"""A user's mistake is a message and a non-zero exit, never a traceback (issue 9, item 10)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tests.conftest import PLANS
+from workplan.cli.commands import cli
+
+
+def run(*args: str) -> Result:
+    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
+    assert result.exit_code != 0, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    fake = tmp_path / "notes.db"
+    fake.write_text("these are my notes, not a database\n" * 100, encoding="utf-8")
+    result = run("status", "--db", str(fake))
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"error: {fake}") and "not a database" in line
+
+
+@pytest.mark.parametrize("url", ["mysql://user:secret@host/db", "foo://somewhere"])
+def test_a_database_url_workplan_cannot_use(url: str) -> None:
+    result = run("status", "--db", url)
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("error: ") and url.split("://")[0] in line
+    assert "secret" not in line
+
+
+def test_a_csv_cell_over_the_field_limit(tmp_path: Path) -> None:
+    db = str(tmp_path / "workplan.db")
+    assert (
+        CliRunner().invoke(cli, ["load", str(PLANS / "banan-2023.yaml"), "--db", db]).exit_code == 0
+    )
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "事项,指标,任务,数值,日期,报送单位,备注\n"
+        f"16,central-disbursement,,25,2023-04-20,区财政局,{'备' * 140_000}\n",
+        encoding="utf-8",
+    )
+    result = run("progress", "import", str(ledger), "--db", db)
+    assert "not a readable CSV file: field larger than field limit (131072)" in result.output
+
+
+def test_validate_a_device_reads_no_more_than_the_limit() -> None:
+    result = run("validate", "/dev/zero")
+    assert "/dev/zero: file is larger than the limit of 2097152 bytes" in result.output
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{% for i in range(10000) %}{% for j in range(1000) %}x{% endfor %}{% endfor %}",
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    ],
+    ids=["output", "silent"],
+)
+def test_templates_check_stops_a_runaway_template(tmp_path: Path, body: str) -> None:
+    (tmp_path / "zh-CN").mkdir()
+    (tmp_path / "zh-CN" / "digest.txt.j2").write_text(body + "\n", encoding="utf-8")
+    result = run("templates", "check", "--templates", str(tmp_path))
+    assert "a runaway loop?" in result.output
+    assert "zh-CN/digest.txt.j2" in result.output
+
+
+def test_templates_check_finds_a_missing_include(tmp_path: Path) -> None:
+    (tmp_path / "zh-CN").mkdir()
+    (tmp_path / "zh-CN" / "digest.txt.j2").write_text(
+        '{% include "zh-CN/letterhead.j2" %}\n', encoding="utf-8"
+    )
+    result = run("templates", "check", "--templates", str(tmp_path))
+    assert "includes a missing template zh-CN/letterhead.j2" in result.output
