@@ -167,3 +167,51 @@ def brief(
         f"wrote {output}: {made.month_label}, {made.overall.total} items, "
         f"{len(made.metrics)} metrics, {len(made.agenda)} deadlines next month"
     )
+
+
+@click.command()
+@click.option("--month", type=_Month(), help="the month [default: this month in the plan's zone]")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="bulletin.html, bulletin.pdf (printed by headless Chromium) or bulletin.xlsx",
+)
+@plan_option
+@db_option
+def bulletin(month: date | None, output: Path, plan_key: str | None, db: str | None) -> None:
+    """Write the month's numbered 通报 (第N期): what reached 通报 that month, by department.
+
+    The first time a month's bulletin is written it takes the next number of the plan's
+    bulletin series (`numbering: {bulletin: ...}`); written again, it keeps that number.
+    A month with nothing at 通报 takes no number.
+    """
+    from workplan.reports.brief import month_end
+    from workplan.reports.bulletin import Bulletin, bulletin_entries, issue_number
+    from workplan.reports.output import bulletin_html, bulletin_xlsx, html_to_pdf
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    suffix = output.suffix.lower()
+    if suffix not in (".html", ".htm", ".pdf", ".xlsx"):
+        raise click.BadParameter("write .html, .pdf or .xlsx", param_hint="--output")
+    with store.connected(db) as engine:
+        with store.reading(engine) as conn:
+            plan = refs.find_plan(conn, plan_key)
+        first = month or today_in(plan.timezone).replace(day=1)
+        with engine.begin() as conn:
+            entries = bulletin_entries(conn, plan, first)
+            # an empty month issues no bulletin, so it takes no number
+            number = issue_number(conn, plan, first, month_end(first)) if entries else None
+            made = Bulletin(plan, first, number, entries)
+    if suffix == ".xlsx":
+        bulletin_xlsx(made, output)
+    elif suffix == ".pdf":
+        html_to_pdf(bulletin_html(made), output)
+    else:
+        output.write_text(bulletin_html(made), encoding="utf-8")
+    click.echo(
+        f"wrote {output}: {made.number or 'unnumbered'}, {made.month_label}, "
+        f"{len(made.entries)} items reached 通报 in {len(made.by_department())} departments"
+    )

@@ -242,5 +242,4 @@ def simulate(
             )
             click.echo(render.notice_table(rows, title, width, words))
         click.echo(render.simulation_summary(rows, width, words))
-        letters = render.letters_summary(produced.letters)
-        click.echo("\n".join(render.wrap(letters, width)) if width else letters)
+        click.echo(render.letters_summary(produced.letters))

@@ -5,10 +5,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 from workplan.errors import WorkplanError
 from workplan.reports.brief import CATEGORIES, COLOUR_NAMES, Brief
+from workplan.reports.bulletin import Bulletin
 
 LEGENDS = {
     "pace": [
@@ -29,28 +32,71 @@ def _number(value: float | None) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def brief_html(brief: Brief) -> str:
-    """Render the brief as one HTML page: styles and charts inline, no script."""
+def _template(name: str) -> Any:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
-    from workplan.reports.charts import metric_svg
 
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent),
         autoescape=select_autoescape(["j2", "html"]),
         undefined=StrictUndefined,
-        trim_blocks=False,
     )
-    template = env.get_template("brief.html.j2")
+    return env.get_template(name)
+
+
+def bulletin_html(bulletin: Bulletin) -> str:
+    """Render the bulletin as one self-contained HTML page."""
+    return str(_template("bulletin.html.j2").render(b=bulletin, groups=bulletin.by_department()))
+
+
+def bulletin_xlsx(bulletin: Bulletin, target: Path) -> None:
+    """Write the bulletin as a workbook: one row per department and obligation."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "通报"
+    sheet.append(["期号", bulletin.number or ""])
+    sheet.append(["月份", bulletin.month_label])
+    sheet.append(["单位", "事项", "应办事项", "期限", "逾期工作日", "通报日", "通报文号"])
+    for department, entries in bulletin.by_department():
+        for e in entries:
+            sheet.append(
+                [
+                    department,
+                    e.item,
+                    e.title,
+                    date.fromisoformat(e.deadline),
+                    e.days_late,
+                    e.on,
+                    e.document,
+                ]
+            )
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=4):
+        for cell in (row[3], row[5]):
+            cell.number_format = "yyyy-mm-dd"
+    book.save(target)
+
+
+def brief_html(brief: Brief) -> str:
+    """Render the brief as one HTML page: styles and charts inline, no script."""
+    from workplan.reports.charts import metric_svg
+
+    template = _template("brief.html.j2")
     charts = [metric_svg(s, brief.month.year) for s in brief.metrics]
-    return template.render(
-        b=brief,
-        categories=CATEGORIES,
-        names=COLOUR_NAMES,
-        legend=LEGENDS[brief.preset],
-        preset_text=PRESET_TEXT[brief.preset],
-        charts=charts,
-        fmt=_number,
+    return str(
+        template.render(
+            b=brief,
+            categories=CATEGORIES,
+            names=COLOUR_NAMES,
+            legend=LEGENDS[brief.preset],
+            preset_text=PRESET_TEXT[brief.preset],
+            charts=charts,
+            fmt=_number,
+        )
     )
 
 

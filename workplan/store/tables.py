@@ -319,6 +319,16 @@ T_SEQUENCE = Table(
     Column("last", Integer(), nullable=False),
 )
 
+# The number each monthly bulletin (通报) was issued under: printing it again keeps its number.
+T_BULLETIN = Table(
+    "bulletin_issue",
+    metadata,
+    Column("plan_id", Integer(), ForeignKey("plan.id"), primary_key=True),
+    Column("month", String(7), primary_key=True),
+    Column("number", String(), nullable=False),
+    Column("issued_on", Day(), nullable=False),
+)
+
 # An e-mail as it was sent: the office's record of who was told what, and when.
 T_MESSAGE = Table(
     "message",

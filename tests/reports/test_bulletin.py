@@ -1,0 +1,66 @@
+"""The monthly 通报: what reached 通报, by department, under a number that does not change."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import PLANS
+from workplan.cli.commands import cli
+
+
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result.stdout
+
+
+@pytest.fixture
+def banan(db_url: str) -> Iterator[tuple[str, ...]]:
+    db = ("--db", db_url)
+    run("load", str(PLANS / "banan-2023.yaml"), *db)
+    run("progress", "import", str(PLANS / "banan-2023-ledger.csv"), *db)
+    for day in ("2023-07-10", "2023-07-20", "2023-07-21", "2023-07-27"):
+        run("tick", "--as-of", day, *db)
+    yield db
+
+
+def test_the_bulletin_names_what_reached_tongbao_under_a_kept_number(
+    banan: tuple[str, ...], tmp_path: Path
+) -> None:
+    june, july = tmp_path / "june.html", tmp_path / "july.html"
+    out = run("bulletin", "--month", "2023-06", "-o", str(june), *banan)
+    assert out == f"wrote {june}: unnumbered, 2023年6月, 0 items reached 通报 in 0 departments\n"
+    assert "没有逾期达到通报的事项" in june.read_text(encoding="utf-8")
+    # the empty June took no number: July is the year's first issue, and keeps it
+    for _ in range(2):
+        out = run("bulletin", "--month", "2023-07", "-o", str(july), *banan)
+        assert out.startswith(f"wrote {july}: 巴南乡振简报〔2023〕第1期, 2023年7月, 1 items")
+    html = july.read_text(encoding="utf-8")
+    assert "巴南乡振简报〔2023〕第1期" in html and "<script" not in html
+    assert "1. 区农业农村委（1项）" in html
+    assert "调度扶贫项目资产营收和联农带农情况" in html and "（十）" in html
+    assert "@leadership" not in html
+
+    book_path = tmp_path / "july.xlsx"
+    run("bulletin", "--month", "2023-07", "-o", str(book_path), *banan)
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(book_path)["通报"].iter_rows(values_only=True))
+    assert rows[0] == ("期号", "巴南乡振简报〔2023〕第1期", None, None, None, None, None)
+    [entry] = rows[3:]
+    assert entry[:3] == ("区农业农村委", 10, "调度扶贫项目资产营收和联农带农情况")
+    assert isinstance(entry[3], datetime) and isinstance(entry[5], datetime)
+    assert isinstance(entry[4], int) and entry[4] > 10
+
+
+def test_the_bulletin_prints_on_one_a4_page(banan: tuple[str, ...], tmp_path: Path) -> None:
+    pdf = tmp_path / "july.pdf"
+    run("bulletin", "--month", "2023-07", "-o", str(pdf), *banan)
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", data)) == 1

@@ -1,0 +1,114 @@
+"""The monthly bulletin (通报, 第N期): what reached 通报 in a month, by department."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Connection, select
+
+from workplan.notices.letters import kind_of
+from workplan.notices.numbers import BULLETIN, assign
+from workplan.plan.compiled import item_label
+from workplan.reports.brief import month_end
+from workplan.store.refs import PlanRef
+from workplan.store.tables import T_BULLETIN, T_NOTICE, T_TASK
+
+
+@dataclass(frozen=True)
+class BulletinEntry:
+    department: str
+    item: int
+    label: str
+    item_title: str
+    title: str
+    deadline: str
+    days_late: int | None
+    on: date
+    """The day the evaluation first owed the 通报 this month."""
+    document: str | None
+    """The 通报 letter's own number, once it was sent."""
+
+
+@dataclass
+class Bulletin:
+    plan: PlanRef
+    month: date
+    number: str | None
+    entries: list[BulletinEntry] = field(default_factory=list)
+
+    @property
+    def month_label(self) -> str:
+        return f"{self.month.year}年{self.month.month}月"
+
+    def by_department(self) -> list[tuple[str, list[BulletinEntry]]]:
+        grouped: dict[str, list[BulletinEntry]] = {}
+        for e in self.entries:
+            grouped.setdefault(e.department, []).append(e)
+        return sorted(grouped.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+def bulletin_entries(conn: Connection, plan: PlanRef, month: date) -> list[BulletinEntry]:
+    """Return what reached 通报 in the month: one entry per department and obligation."""
+    first = month.replace(day=1)
+    query = (
+        select(T_NOTICE, T_TASK.c.number, T_TASK.c.title.label("task_title"))
+        .select_from(T_NOTICE.join(T_TASK, T_TASK.c.id == T_NOTICE.c.task_id))
+        .where(
+            T_NOTICE.c.plan_id == plan.id,
+            T_NOTICE.c.evaluated_on >= first,
+            T_NOTICE.c.evaluated_on <= month_end(first),
+            T_NOTICE.c.status != "superseded",
+        )
+        .order_by(T_NOTICE.c.evaluated_on, T_NOTICE.c.id)
+    )
+    seen: set[tuple[str, str]] = set()
+    out = []
+    for r in conn.execute(query).mappings():
+        # the letter goes to leadership (@…) and the office as well: the bulletin names
+        # the departments that answer for the work
+        if kind_of(r["rule"], r["level"]) != "bulletin" or r["department"].startswith("@"):
+            continue
+        if r["department"] == plan.office:
+            continue
+        facts = json.loads(r["facts"])
+        about = str(facts.get("key") or facts.get("metric") or r["key"])
+        if (r["department"], about) in seen:
+            continue
+        seen.add((r["department"], about))
+        out.append(
+            BulletinEntry(
+                r["department"],
+                r["number"],
+                item_label(r["number"]),
+                r["task_title"],
+                str(facts.get("title") or about),
+                str(facts.get("deadline") or r["due"]),
+                facts.get("working_days_late"),
+                r["evaluated_on"],
+                r["doc_number"],
+            )
+        )
+    return out
+
+
+def issue_number(conn: Connection, plan: PlanRef, month: date, day: date) -> str | None:
+    """Return the month's bulletin number: the one it was issued under, else the next one.
+
+    Call inside a write transaction; None when the plan does not number its bulletins.
+    """
+    key = f"{month:%Y-%m}"
+    held = conn.execute(
+        select(T_BULLETIN.c.number).where(
+            T_BULLETIN.c.plan_id == plan.id, T_BULLETIN.c.month == key
+        )
+    ).scalar_one_or_none()
+    if held is not None:
+        return str(held)
+    number = assign(conn, plan_id=plan.id, series=BULLETIN, day=day)
+    if number is not None:
+        conn.execute(
+            T_BULLETIN.insert().values(plan_id=plan.id, month=key, number=number, issued_on=day)
+        )
+    return number
