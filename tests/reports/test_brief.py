@@ -14,16 +14,9 @@ from click.testing import CliRunner
 from tests.conftest import PLANS
 from workplan.cli.commands import cli
 from workplan.reports.brief import CATEGORIES
+from workplan.reports.output import CHROMIUM_ARGS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 A4_TEXT_WIDTH_PX = round((210 - 24) / 25.4 * 96)  # A4 less the page's 12 mm margins
 
 
@@ -61,7 +54,7 @@ def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         yield launched
         launched.close()
 

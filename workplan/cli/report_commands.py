@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -17,6 +18,8 @@ from workplan.cli.options import (
     table_width,
     today_in,
 )
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 AGENDA_HEADER = (
     "deadline",
@@ -101,6 +104,24 @@ def agenda(
     click.echo(render.agenda_table(entries, title, table_width(), words), nl=False)
 
 
+def output_option(name: str) -> Callable[[F], F]:
+    """-o FILE: .html, .pdf or .xlsx, chosen by the file's suffix."""
+
+    def check(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+        if value.suffix.lower() not in (".html", ".htm", ".pdf", ".xlsx"):
+            raise click.BadParameter("write .html, .pdf or .xlsx", ctx, param)
+        return value
+
+    return click.option(
+        "-o",
+        "--output",
+        type=click.Path(path_type=Path, dir_okay=False),
+        required=True,
+        callback=check,
+        help=f"{name}.html, {name}.pdf (printed by headless Chromium) or {name}.xlsx",
+    )
+
+
 class _Month(click.ParamType):  # type: ignore[type-arg]
     name = "YYYY-MM"
 
@@ -116,13 +137,7 @@ class _Month(click.ParamType):  # type: ignore[type-arg]
 @click.command()
 @click.option("--month", type=_Month(), help="the month [default: this month in the plan's zone]")
 @click.option("--department", help="only the items this department answers for")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="brief.html, brief.pdf (printed by headless Chromium) or brief.xlsx",
-)
+@output_option("brief")
 @plan_option
 @db_option
 def brief(
@@ -141,8 +156,6 @@ def brief(
     from workplan.store import refs
 
     suffix = output.suffix.lower()
-    if suffix not in (".html", ".htm", ".pdf", ".xlsx"):
-        raise click.BadParameter("write .html, .pdf or .xlsx", param_hint="--output")
     with store.connected(db) as engine, store.reading(engine) as conn:
         plan = refs.find_plan(conn, plan_key)
         first = month or today_in(plan.timezone).replace(day=1)
@@ -171,13 +184,7 @@ def brief(
 
 @click.command()
 @click.option("--month", type=_Month(), help="the month [default: this month in the plan's zone]")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    help="bulletin.html, bulletin.pdf (printed by headless Chromium) or bulletin.xlsx",
-)
+@output_option("bulletin")
 @plan_option
 @db_option
 def bulletin(month: date | None, output: Path, plan_key: str | None, db: str | None) -> None:
@@ -194,8 +201,6 @@ def bulletin(month: date | None, output: Path, plan_key: str | None, db: str | N
     from workplan.store import refs
 
     suffix = output.suffix.lower()
-    if suffix not in (".html", ".htm", ".pdf", ".xlsx"):
-        raise click.BadParameter("write .html, .pdf or .xlsx", param_hint="--output")
     with store.connected(db) as engine:
         with store.reading(engine) as conn:
             plan = refs.find_plan(conn, plan_key)

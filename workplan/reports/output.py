@@ -100,6 +100,17 @@ def brief_html(brief: Brief) -> str:
     )
 
 
+CHROMIUM_ARGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+"""Headless, and quiet: no sandbox (containers), no network of its own, no updates."""
+
+
 def chromium() -> str:
     """Return the path of a Chromium (or Chrome) to print with."""
     for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
@@ -121,12 +132,7 @@ def html_to_pdf(html: str, target: Path) -> None:
         out = Path(folder) / "brief.pdf"
         command = [
             browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
+            *CHROMIUM_ARGS,
             f"--user-data-dir={Path(folder) / 'profile'}",
             "--no-pdf-header-footer",
             f"--print-to-pdf={out}",
