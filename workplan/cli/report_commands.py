@@ -151,11 +151,10 @@ def brief(
     month's notices; next month's deadlines.  As it stood on the month's last day.
     """
     from workplan.reports.brief import build_brief
-    from workplan.reports.output import brief_html, brief_xlsx, html_to_pdf
+    from workplan.reports.output import brief_html, brief_xlsx, write_report
     from workplan.store import db as store
     from workplan.store import refs
 
-    suffix = output.suffix.lower()
     with store.connected(db) as engine, store.reading(engine) as conn:
         plan = refs.find_plan(conn, plan_key)
         first = month or today_in(plan.timezone).replace(day=1)
@@ -170,12 +169,7 @@ def brief(
             near=settings.get("near", 5),
             ranking=bool(settings.get("ranking", False)),
         )
-    if suffix == ".xlsx":
-        brief_xlsx(made, output)
-    elif suffix == ".pdf":
-        html_to_pdf(brief_html(made), output)
-    else:
-        output.write_text(brief_html(made), encoding="utf-8")
+    write_report(output, lambda: brief_html(made), lambda path: brief_xlsx(made, path))
     click.echo(
         f"wrote {output}: {made.month_label}, {made.overall.total} items, "
         f"{len(made.metrics)} metrics, {len(made.agenda)} deadlines next month"
@@ -196,11 +190,10 @@ def bulletin(month: date | None, output: Path, plan_key: str | None, db: str | N
     """
     from workplan.reports.brief import month_end
     from workplan.reports.bulletin import Bulletin, bulletin_entries, issue_number
-    from workplan.reports.output import bulletin_html, bulletin_xlsx, html_to_pdf
+    from workplan.reports.output import bulletin_html, bulletin_xlsx, write_report
     from workplan.store import db as store
     from workplan.store import refs
 
-    suffix = output.suffix.lower()
     with store.connected(db) as engine:
         with store.reading(engine) as conn:
             plan = refs.find_plan(conn, plan_key)
@@ -210,12 +203,7 @@ def bulletin(month: date | None, output: Path, plan_key: str | None, db: str | N
             # an empty month issues no bulletin, so it takes no number
             number = issue_number(conn, plan, first, month_end(first)) if entries else None
             made = Bulletin(plan, first, number, entries)
-    if suffix == ".xlsx":
-        bulletin_xlsx(made, output)
-    elif suffix == ".pdf":
-        html_to_pdf(bulletin_html(made), output)
-    else:
-        output.write_text(bulletin_html(made), encoding="utf-8")
+    write_report(output, lambda: bulletin_html(made), lambda path: bulletin_xlsx(made, path))
     click.echo(
         f"wrote {output}: {made.number or 'unnumbered'}, {made.month_label}, "
         f"{len(made.entries)} items reached 通报 in {len(made.by_department())} departments"

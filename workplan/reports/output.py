@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,17 @@ def html_to_pdf(html: str, target: Path) -> None:
         if done.returncode != 0 or not out.exists():
             raise WorkplanError(f"Chromium could not print the PDF: {done.stderr.strip()[-300:]}")
         shutil.copyfile(out, target)
+
+
+def write_report(target: Path, html: Callable[[], str], xlsx: Callable[[Path], None]) -> None:
+    """Write a report in the format the target's suffix names: .xlsx, .pdf or HTML."""
+    suffix = target.suffix.lower()
+    if suffix == ".xlsx":
+        xlsx(target)
+    elif suffix == ".pdf":
+        html_to_pdf(html(), target)
+    else:
+        target.write_text(html(), encoding="utf-8")
 
 
 def brief_xlsx(brief: Brief, target: Path) -> None:
