@@ -205,3 +205,23 @@ def test_the_plan_chooses_the_colours_and_the_league_table(tmp_path: Path) -> No
     league = list(book["单位排名"].iter_rows(min_row=2, values_only=True))
     assert league[0][0] == 1 and league[0][2] >= 1
     assert [row[2] for row in league] == sorted((row[2] for row in league), reverse=True)
+
+
+def test_a_brief_of_the_running_month_stops_at_today(tmp_path: Path) -> None:
+    from workplan.reports.brief import build_brief
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    db = str(tmp_path / "w.db")
+    run("load", str(PLANS / "banan-2023.yaml"), "--db", db)
+    with store.connected(db) as engine, store.reading(engine) as conn:
+        plan = refs.find_plan(conn, None)
+        mid = build_brief(conn, plan, date(2023, 7, 1), today=date(2023, 7, 10))
+        whole = build_brief(conn, plan, date(2023, 7, 1), today=date(2023, 9, 1))
+    assert (mid.as_of, whole.as_of) == (date(2023, 7, 10), date(2023, 7, 31))
+    # what falls due between the 10th and the 31st is not yet overdue on the 10th
+    late_mid = {o.key for line in mid.items for o in line.row.overdue}
+    late_whole = {o.key for line in whole.items for o in line.row.overdue}
+    assert late_mid < late_whole
+    assert not any(k.endswith("@2023-07") for k in late_mid)
+    assert mid.agenda == whole.agenda  # next month's deadlines either way

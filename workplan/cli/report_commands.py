@@ -148,7 +148,8 @@ def brief(
     Counts by 已完成, 超进度, 达进度, 欠进度 and 逾期 (by level) overall, per chapter and per
     lead department; every item with its departments, colour, last report, what is overdue
     and the next deadline; a chart per metric against its checkpoints and 序时进度; the
-    month's notices; next month's deadlines.  As it stood on the month's last day.
+    month's notices; next month's deadlines.  As it stood on the month's last day (today,
+    for the month still running).
     """
     from workplan.reports.brief import build_brief
     from workplan.reports.output import brief_html, brief_xlsx, write_report
@@ -168,6 +169,7 @@ def brief(
             preset=settings.get("colours", "pace"),
             near=settings.get("near", 5),
             ranking=bool(settings.get("ranking", False)),
+            today=today_in(plan.timezone),
         )
     write_report(output, lambda: brief_html(made), lambda path: brief_xlsx(made, path))
     click.echo(

@@ -171,10 +171,12 @@ def build_brief(
     preset: str = "pace",
     near: int = 5,
     ranking: bool = False,
+    today: date | None = None,
 ) -> Brief:
-    """Gather the brief for the month starting ``month``, as it stood on the month's last day."""
+    """Gather the brief for the month starting ``month``, as it stood on the month's last day,
+    or on ``today`` while the month is still running (nothing later is known yet)."""
     first = month.replace(day=1)
-    as_of = month_end(first)
+    as_of = month_end(first) if today is None else min(month_end(first), today)
     tasks = read_tasks(conn, plan)
     everything, calendars = read_facts(conn, as_of, plan_ids=[plan.id], everything=True)
     calendar: WorkCalendar = calendars[plan.id]
@@ -251,7 +253,7 @@ def build_brief(
         NoticeCount(name, to, n, answered) for (_, name, to), (n, answered) in sorted(tally.items())
     ]
 
-    next_first = as_of + timedelta(days=1)
+    next_first = month_end(first) + timedelta(days=1)
     coming = agenda(conn, plan, next_first, month_end(next_first), department)
 
     league: list[tuple[str, int, int, int]] = []
