@@ -186,6 +186,19 @@ DATED = [
     (16, "project-library-2025", YEAR_END, None),
     # 二十五: 对21个涉农镇街全覆盖开展暗查暗访
     (25, "secret-visits#target", YEAR_END, 21),
+    # issue 11: 一: 有劳动力的至少要落实一项开发式帮扶措施 (every such household: 100%)
+    (1, "development-measures#target", YEAR_END, 100),
+    # 七: the three named villages' 庭院经济示范户 (undated: the plan's default)
+    (7, "courtyard-demo-pingyuan", YEAR_END, None),
+    (7, "courtyard-demo-tanzikou", YEAR_END, None),
+    (7, "courtyard-demo-youfang", YEAR_END, None),
+    # 十六: the four named key projects, each 纳入市级重点项目 or not (undated: the default)
+    (16, "key-project-seedling", YEAR_END, None),
+    (16, "key-project-courtyard", YEAR_END, None),
+    (16, "key-project-yunjian", YEAR_END, None),
+    (16, "key-project-shihei", YEAR_END, None),
+    # 二十: 谋划2023年区对镇考核评估工作 (undated: the default)
+    (20, "assessment-plan", YEAR_END, None),
 ]
 
 
@@ -220,7 +233,28 @@ RECURRING = [
     (23, "household-visits", MONTH_ENDS, None),
     (23, "quarterly-task-list", QUARTER_ENDS, None),
     (25, "progress-bulletin", MONTH_ENDS, None),  # 每月通报
+    # issue 11: standing duties, an account each half-year (十二's 四项专项活动) or quarter
+    (12, "village-cleaning", [D(2023, 6, 30), YEAR_END], None),
+    (12, "five-clean-one-activity", [D(2023, 6, 30), YEAR_END], None),
+    (12, "thousand-villages", [D(2023, 6, 30), YEAR_END], None),
+    (12, "living-environment", [D(2023, 6, 30), YEAR_END], None),
+    (20, "rectification", QUARTER_ENDS[1:], None),  # 一体整改, each quarter from issue
 ]
+
+
+def test_undated_results_are_marked_as_the_offices_default() -> None:
+    assert obligation(16, "key-project-seedling").title == (
+        "争取数字育苗中心项目纳入市级乡村振兴重点项目（办公室默认时限）"
+    )
+    assert obligation(7, "courtyard-demo-pingyuan").owners == ("区农业农村委",)
+    # the results the plan dated before issue 11 keep their titles
+    assert obligation(16, "project-library-2024").title == "完成2024年项目库建设"
+
+
+def test_standing_duties_ask_for_an_account_of_the_period() -> None:
+    [first, _] = occurrences(12, "village-cleaning")
+    assert first.title == "组织开展村庄清洁行动：报送本期开展情况（常态化工作）"
+    assert first.key == "village-cleaning@2023-H1"
 
 
 @pytest.mark.parametrize(("task", "source", "dues", "target"), RECURRING)
@@ -263,6 +297,7 @@ METRICS = [
     (16, "district-disbursement", "%", 100, True, "month"),
     (16, "central-industry-share", "%", 60, False, None),
     (25, "secret-visits", "个镇街", 21, True, None),
+    (1, "development-measures", "%", 100, True, None),
 ]
 
 

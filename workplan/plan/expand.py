@@ -496,7 +496,7 @@ class _Compiler:
         """Name a standing duty's review: the account of the period's work it asks for."""
         if self.plan.locale == "en":
             return f"{s.title}: account for the {s.review} (standing duty)"
-        word = {"week": "本周", "month": "本月", "quarter": "本季度", "half-year": "本半年"}
+        word = {"week": "本周", "month": "本月", "quarter": "本季度", "half-year": "本期"}
         return f"{s.title}：报送{word.get(s.review, '本年度')}开展情况（常态化工作）"
 
     def check_aliases(self, task: Task, path: PathKey) -> None:
