@@ -298,32 +298,27 @@ class _Compiler:
         del self.out.problems[seen:]  # compile() checks the calendar files and reports once
 
         calendar = calendar_for(
-            {
-                "country": self.plan.calendar.country,
-                "extra_holidays": [d.isoformat() for d in self.plan.calendar.extra_holidays],
-                "extra_working_days": [
-                    d.isoformat() for d in self.plan.calendar.extra_working_days
-                ],
-                "calendar_schedules": schedules,
-            },
+            self.calendar_settings(schedules),
             self.start.year,
         )
         self.is_working = calendar.is_working_day
         return calendar.is_working_day
+
+    def calendar_settings(self, schedules: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
+        """The plan's calendar as the settings a WorkCalendar is built from."""
+        return {
+            "country": self.plan.calendar.country,
+            "extra_holidays": [d.isoformat() for d in self.plan.calendar.extra_holidays],
+            "extra_working_days": [d.isoformat() for d in self.plan.calendar.extra_working_days],
+            "calendar_schedules": schedules,
+        }
 
     def closes_on(self, schedules: dict[str, dict[str, list[str]]]) -> date:
         """The last day the plan is chased: its period's end plus the grace, in working days."""
         from workplan.plan.calendar import calendar_for
 
         calendar = calendar_for(
-            {
-                "country": self.plan.calendar.country,
-                "extra_holidays": [d.isoformat() for d in self.plan.calendar.extra_holidays],
-                "extra_working_days": [
-                    d.isoformat() for d in self.plan.calendar.extra_working_days
-                ],
-                "calendar_schedules": schedules,
-            },
+            self.calendar_settings(schedules),
             self.end.year,
         )
         if self.plan.grace == 0:
