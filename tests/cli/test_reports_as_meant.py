@@ -330,9 +330,9 @@ def test_aliases_are_checked_like_the_rest_of_the_plan(tmp_path: Path) -> None:
     err = run("validate", str(plan), code=2).stderr.splitlines()
     t = "chapters[0].tasks[0]"
     assert err == [
-        f"{plan}:41:13: {t}.recurring[0].alias: unknown key 'alias'; did you mean 'aliases'?",
-        f"{plan}:47:23: {t}.metrics[0].aliases[0]: alias '完成2024年项目库建设' already names "
-        "'project-library-2024' of item 1 (line 35); an alias must name one thing",
+        f"{plan}:44:13: {t}.recurring[0].alias: unknown key 'alias'; did you mean 'aliases'?",
+        f"{plan}:50:23: {t}.metrics[0].aliases[0]: alias '完成2024年项目库建设' already names "
+        "'project-library-2024' of item 1 (line 36); an alias must name one thing",
         "2 problems found",
     ]
 

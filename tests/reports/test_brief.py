@@ -86,7 +86,7 @@ def test_the_html_brief_reads_whole_on_a4(
         assert word in text
     assert "第1章" in text and "逾期事项按升级程度" in text
     # every metric has its chart, drawn (not empty) and holding its own text
-    assert page.locator(".chart svg").count() == sum(len(i["metrics"]) for i in items) == 18
+    assert page.locator(".chart svg").count() == sum(len(i["metrics"]) for i in items) == 19
     boxes = page.eval_on_selector_all(
         ".chart svg",
         "els => els.map(e => [e.getBoundingClientRect().width, e.querySelectorAll('path').length])",
