@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr
+from urllib.parse import quote
 
 from workplan.channels.base import Party
 from workplan.errors import WorkplanError
@@ -97,8 +98,10 @@ def compose(
     references: Sequence[str] = (),
     date: datetime,
     notices: Sequence[str] = (),
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> Composed:
-    """Build a multipart/alternative UTF-8 message; raise HeaderInjection on an unsafe value.
+    """Build a multipart/alternative UTF-8 message (inside multipart/mixed when it carries
+    attachments: file name, content type, bytes); raise HeaderInjection on an unsafe value.
 
     Written directly rather than through the email package's folding machinery, which costs
     milliseconds a message; the tests parse every message back with the email package.
@@ -131,11 +134,13 @@ def compose(
     if notices:
         headers.append(("X-Workplan-Notices", header_safe(" ".join(notices), "a notice number")))
     boundary = "=_wp_" + hashlib.sha256(message_id_.encode()).hexdigest()[:24]
-    headers += [
-        ("MIME-Version", "1.0"),
-        ("Content-Type", f'multipart/alternative; boundary="{boundary}"'),
-    ]
+    mixed = "=_wpm_" + hashlib.sha256(message_id_.encode()).hexdigest()[:24]
+    headers.append(("MIME-Version", "1.0"))
     out = [f"{name}: {value}".encode() for name, value in headers]
+    if attachments:
+        out += [f'Content-Type: multipart/mixed; boundary="{mixed}"'.encode(), b""]
+        out.append(f"--{mixed}".encode())
+    out.append(f'Content-Type: multipart/alternative; boundary="{boundary}"'.encode())
     out.append(b"")
     for subtype, body in (("plain", text), ("html", html)):
         out += [
@@ -146,5 +151,20 @@ def compose(
             _base64(body),
         ]
     out += [f"--{boundary}--".encode(), b""]
+    for name, kind, data in attachments:
+        header_safe(name, "an attachment's name")
+        header_safe(kind, "an attachment's type")
+        quoted = quote(name, safe="")
+        encoded = base64.b64encode(data)
+        out += [
+            f"--{mixed}".encode(),
+            f"Content-Type: {kind}".encode(),
+            b"Content-Transfer-Encoding: base64",
+            f"Content-Disposition: attachment; filename*=utf-8''{quoted}".encode(),
+            b"",
+            b"\r\n".join(encoded[i : i + 76] for i in range(0, len(encoded), 76)),
+        ]
+    if attachments:
+        out += [f"--{mixed}--".encode(), b""]
     recipients = tuple(dict.fromkeys(e for _, e in [*tos, *ccs]))
     return Composed(senders[0][1], recipients, b"\r\n".join(out))

@@ -23,11 +23,13 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -138,6 +140,8 @@ class _Plan:
     hours: tuple[int, int]
     calendar: WorkCalendar
     office_email: str | None = None
+    return_form: bool = False
+    """attach the department's return form to its first digest of each month"""
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,7 @@ def _plans(conn: Connection) -> dict[int, _Plan]:
             (int(notices.get("hours", (8, 18))[0]), int(notices.get("hours", (8, 18))[1])),
             Calendars().get(settings, r["year"]),
             (offices.get((r["id"], r["office"])) or [None])[0],
+            bool(notices.get("return_form", False)),
         )
     return out
 
@@ -458,6 +463,7 @@ class _Composer:
         self.tasks: dict[int, str] = {}
         self.rules: dict[int, tuple[tuple[int, ...], tuple[tuple[int, str, int], ...]]] = {}
         self.earlier: dict[tuple[str, str], list[tuple[int, Earlier]]] = {}
+        self.forms: dict[str, list[tuple[str, str, bytes]]] = {}
 
     def prepare(self, groups: list[_Group]) -> None:
         plan_ids = sorted({g.plan_id for g in groups})
@@ -494,6 +500,7 @@ class _Composer:
             )
             self.notice_rules.update({r.id: r.rules_id for r in self.conn.execute(query)})
         self.history(groups)
+        self.return_forms(groups)
 
     def party(self, plan_id: int, name: str) -> Party:
         row = self.departments.get((plan_id, name))
@@ -594,6 +601,48 @@ class _Composer:
             history=self.earlier_than(row),
         )
 
+    def return_forms(self, groups: list[_Group]) -> None:
+        """Make the return forms the plans ask for: a department's first digest of a month
+        carries its form for that month (read now, while the connection is open)."""
+        self.forms = {}
+        for group in groups:
+            plan = self.plans[group.plan_id]
+            if not (plan.return_form and group.digest) or group.department == LEADERSHIP:
+                continue
+            days = [r["as_of"] for r in group.rows if r["as_of"] is not None]
+            if days:
+                self.forms[group.message_id] = self.return_form(plan, group, max(days))
+
+    def return_form(self, plan: _Plan, group: _Group, today: date) -> list[tuple[str, str, bytes]]:
+        """The department's return form for the month, when this is its first digest of it."""
+        first = today.replace(day=1)
+        earlier = self.conn.execute(
+            select(T_NOTICE.c.id)
+            .where(
+                T_NOTICE.c.plan_id == plan.id,
+                T_NOTICE.c.department == group.department,
+                T_NOTICE.c.document == DIGEST,
+                T_NOTICE.c.status == "sent",
+                T_NOTICE.c.as_of >= first,
+                T_NOTICE.c.message_id != group.message_id,
+            )
+            .limit(1)
+        ).first()
+        if earlier is not None:
+            return []
+        from workplan.store import refs, returnform
+
+        form = returnform.owed(
+            self.conn, refs.find_plan(self.conn, plan.key), group.department, first
+        )
+        with tempfile.TemporaryDirectory(prefix="workplan-form-") as scratch:
+            path = Path(scratch) / "form.xlsx"
+            returnform.write(form, path)
+            data = path.read_bytes()
+        name = f"{group.department}-{first:%Y-%m}.xlsx"
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        return [(name, kind, data)]
+
     def compose(self, group: _Group, now: datetime, root: str | None) -> Composed:
         plan = self.plans[group.plan_id]
         local = now.astimezone(ZoneInfo(plan.timezone))
@@ -643,6 +692,7 @@ class _Composer:
         sender_address = self.settings.sender or (
             office.emails[0] if office.emails else "workplan@workplan.invalid"
         )
+        attachments = self.forms.get(group.message_id, [])
         email = compose(
             subject=rendered.subject,
             text=rendered.text,
@@ -655,6 +705,7 @@ class _Composer:
             references=[root] if root else [],
             date=local,
             notices=[str(r["id"]) for r in rows],
+            attachments=attachments,
         )
         return Composed(
             Outgoing(group.message_id, email.sender, email.recipients, email.data),

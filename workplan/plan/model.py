@@ -378,6 +378,11 @@ class Notices(_Model):
         default=(8, 18), description="send between these local hours on working days"
     )
     run_at: str = Field(default="08:30", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    return_form: bool = Field(
+        default=False,
+        description="attach the department's return form (报送表, .xlsx) to its first digest "
+        "of each month",
+    )
 
 
 class Numbering(_Model):
