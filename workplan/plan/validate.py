@@ -245,57 +245,70 @@ def read_plan(path: Path) -> LoadedPlan:
             [*problems, source.problem((), "a plan is a mapping of keys (id, title, …)")]
         )
     plan = _validated(source, Plan, problems)
-    directories: list[tuple[Source, Directory]] = []
-    directory_files: list[Path] = []
     complete = plan is not None
-    for i, name in enumerate(plan.directory if plan else []):
-        shown = path.parent / name  # as the user would write it in problems
-        file = shown.resolve()
-        directory_files.append(file)
-        if not file.is_file():
-            problems.append(source.problem(("directory", i), f"no such directory file: {shown}"))
-            complete = False
-            continue
-        try:
-            dsource = yamlsource.load(shown)
-        except InvalidInput as exc:
-            problems.extend(exc.problems)
-            complete = False
-            continue
-        problems.extend(dsource.problems)
-        directory = _validated(dsource, Directory, problems)
-        if directory is None:
-            complete = False
-        else:
-            directories.append((dsource, directory))
-    calendars: list[tuple[Source, CalendarFile]] = []
-    for i, name in enumerate(plan.calendar.files if plan else []):
-        shown = path.parent / name
-        if not shown.is_file():
-            problems.append(
-                source.problem(("calendar", "files", i), f"no such calendar file: {shown}")
-            )
-            complete = False
-            continue
-        try:
-            csource = yamlsource.load(shown)
-        except InvalidInput as exc:
-            problems.extend(exc.problems)
-            complete = False
-            continue
-        problems.extend(csource.problems)
-        spec = _validated(csource, CalendarFile, problems)
-        if spec is None:
-            complete = False
-        else:
-            calendars.append((csource, spec))
-            directory_files.append(shown.resolve())
+    directories, ok = _side_files(
+        source,
+        path,
+        plan.directory if plan else [],
+        ("directory",),
+        "directory",
+        Directory,
+        problems,
+    )
+    calendars, ok_calendars = _side_files(
+        source,
+        path,
+        plan.calendar.files if plan else [],
+        ("calendar", "files"),
+        "calendar",
+        CalendarFile,
+        problems,
+    )
+    complete = complete and ok and ok_calendars
+    directory_files = [
+        (path.parent / name).resolve()
+        for name in [*(plan.directory if plan else []), *(plan.calendar.files if plan else [])]
+    ]
     if plan is not None and complete:
         compiled, more = compile_plan(plan, source, list(directories), calendars)
         problems.extend(p for p in more if not _covered(p, problems))
         if compiled is not None and not problems:
             return LoadedPlan(compiled, path, text, tuple(directory_files))
     raise InvalidInput(problems)
+
+
+def _side_files(
+    source: Source,
+    path: Path,
+    names: list[str],
+    where: PathKey,
+    what: str,
+    model: type[Model],
+    problems: list[Problem],
+) -> tuple[list[tuple[Source, Model]], bool]:
+    """Read the files a plan points to (department directories, calendar files), relative to
+    the plan; return the valid ones, and whether every one was."""
+    found: list[tuple[Source, Model]] = []
+    complete = True
+    for i, name in enumerate(names):
+        shown = path.parent / name  # as the user would write it in problems
+        if not shown.resolve().is_file():
+            problems.append(source.problem((*where, i), f"no such {what} file: {shown}"))
+            complete = False
+            continue
+        try:
+            side = yamlsource.load(shown)
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+            complete = False
+            continue
+        problems.extend(side.problems)
+        valid = _validated(side, model, problems)
+        if valid is None:
+            complete = False
+        else:
+            found.append((side, valid))
+    return found, complete
 
 
 def read_directory(path: Path) -> Directory:
