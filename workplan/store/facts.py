@@ -140,6 +140,23 @@ OBLIGATION_COLUMNS = (
 )
 
 
+def _latest_report(p: Any, metric_id: Any, upto: Any) -> Any:
+    """The id of a metric's latest value reported on or before ``upto`` (one index lookup);
+    a report a correction replaced does not count."""
+    return (
+        select(p.c.id)
+        .where(
+            p.c.metric_id == metric_id,
+            p.c.value.is_not(None),
+            p.c.replaced_by.is_(None),
+            p.c.as_of <= upto,
+        )
+        .order_by(p.c.as_of.desc(), p.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
 def _obligation_query(
     as_of: date, horizon: date | None, plan_ids: list[int] | None, everything: bool
 ) -> Any:
@@ -157,18 +174,7 @@ def _obligation_query(
     p = T_PROGRESS.alias("p")
     today = bindparam("as_of", as_of, type_=Day())
     cutoff = case((o.c.deadline < today, o.c.deadline), else_=today)
-    report = (
-        select(p.c.id)
-        .where(
-            p.c.metric_id == o.c.metric_id,
-            p.c.value.is_not(None),
-            p.c.replaced_by.is_(None),
-            p.c.as_of <= cutoff,
-        )
-        .order_by(p.c.as_of.desc(), p.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    report = _latest_report(p, o.c.metric_id, cutoff)
     # the obligation's own columns travel in the CTE: joining the table back would read
     # all of it (a hash join over every obligation) where only the open ones are wanted
     narrow = [
@@ -275,18 +281,7 @@ def _metric_query(as_of: date, plan_ids: list[int] | None, everything: bool) -> 
     m, t = T_METRIC, T_TASK
     p = T_PROGRESS.alias("p")
     today = bindparam("as_of", as_of, type_=Day())
-    report = (
-        select(p.c.id)
-        .where(
-            p.c.metric_id == m.c.id,
-            p.c.value.is_not(None),
-            p.c.replaced_by.is_(None),
-            p.c.as_of <= today,
-        )
-        .order_by(p.c.as_of.desc(), p.c.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
+    report = _latest_report(p, m.c.id, today)
     conditions: list[Any] = [m.c.active, t.c.active]
     if not everything:
         conditions += [
