@@ -92,13 +92,6 @@ def make_site(db_url: str, tmp_path: Path, plan: Path, as_of: date, **extra: obj
     return Site(db_url, TestClient(create_app(settings)), tmp_path / "evidence")
 
 
-@pytest.fixture
-def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
-    made = make_site(db_url, tmp_path, PLANS / "banan-2023.yaml", TODAY)
-    with made.client:
-        yield made
-
-
 def report_35(site: Site) -> None:
     site.enter("区财政局")
     page = site.client.get("/d").text

@@ -97,6 +97,9 @@ class ImportResult:
     forced: int = 0
     ignored: tuple[str, ...] = field(default=())
     """columns the import does not use, as the file names them"""
+    recorded: list[tuple[str, records.Recorded]] = field(default_factory=list)
+    """what was written, each as values, done or notes (reports already recorded are not in
+    it)"""
 
 
 def header_key(text: str) -> str:
@@ -105,14 +108,14 @@ def header_key(text: str) -> str:
     return re.sub(r"\([^()]*\)$", "", plain).lower()
 
 
-def _xlsx_rows(path: Path) -> list[list[Any]]:
+def _xlsx_rows(path: Path, name: str) -> list[list[Any]]:
     from openpyxl import load_workbook  # only when an XLSX file is given
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise InvalidInput(
-            [Problem(str(path), 0, 0, "", f"not a readable XLSX workbook ({exc})")]
+            [Problem(name, 0, 0, "", f"not a readable XLSX workbook ({exc})")]
         ) from None
     sheet = book.worksheets[0]
     rows = []
@@ -179,11 +182,12 @@ def _header_row(raw: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, st
     return index, columns, headers, ignored
 
 
-def read_rows(path: Path) -> tuple[list[LedgerRow], list[str]]:
-    """Read a ledger file into rows keyed by canonical column names, and the columns ignored."""
-    name = str(path)
+def read_rows(path: Path, name: str | None = None) -> tuple[list[LedgerRow], list[str]]:
+    """Read a ledger file into rows keyed by canonical column names, and the columns ignored;
+    ``name`` is the file as messages name it (default: its path)."""
+    name = name or str(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raw = _xlsx_rows(path)
+        raw = _xlsx_rows(path, name)
     elif path.suffix.lower() in (".csv", ".txt"):
         raw = _csv_rows(path)
     else:
@@ -238,6 +242,8 @@ def import_ledger(
     today: date | None = None,
     force: bool = False,
     correct: bool = False,
+    sender: str | None = None,
+    name: str | None = None,
 ) -> ImportResult:
     """Check every row, then record them all in the caller's transaction; raise if any is bad.
 
@@ -245,10 +251,12 @@ def import_ledger(
     department that does not answer for the item) is reported with its row number, and the
     caller's transaction, not committed, leaves nothing behind.  ``today`` (when given) is the
     last day a report may be dated; ``force`` and ``correct`` are those of
-    :func:`records.record_progress`.
+    :func:`records.record_progress`.  ``sender`` (when given) is the only department the
+    rows may report for: a department's own return form, sent from its page.  ``name`` is
+    the file as messages name it (default: its path).
     """
-    name = str(path)
-    rows, ignored = read_rows(path)
+    name = name or str(path)
+    rows, ignored = read_rows(path, name)
     plan = refs.find_plan(conn, plan_key)
     problems: list[Problem] = []
     result = ImportResult(ignored=tuple(ignored))
@@ -286,6 +294,8 @@ def import_ledger(
             continue
         try:
             with conn.begin_nested():
+                if sender is not None:
+                    _from_sender(conn, plan, department, sender)
                 if obligation is not None:
                     done = records.mark_done(
                         conn,
@@ -323,10 +333,20 @@ def import_ledger(
     return result
 
 
+def _from_sender(conn: Connection, plan: refs.PlanRef, department: str, sender: str) -> None:
+    """Refuse a row another department reports for, in a file sent from ``sender``'s page."""
+    if refs.find_department(conn, plan, department) != sender:
+        raise Refused(
+            f"本表从{sender}的报送页上传，只能报送{sender}的事项，不能代{department}报送",
+            field="department",
+        )
+
+
 def _count(result: ImportResult, recorded: records.Recorded, kind: str) -> None:
     if recorded.outcome == "already":
         result.already += 1
         return
+    result.recorded.append((kind, recorded))
     if recorded.outcome == "corrected":
         result.corrected += 1
     setattr(result, kind, getattr(result, kind) + 1)

@@ -36,6 +36,8 @@ class Recorded:
     """what a correction replaced: the earlier value, or the earlier day done"""
     forced: tuple[str, ...] = ()
     """the checks a report was recorded against (--force)"""
+    row_id: int | None = None
+    """the progress row written, or the obligation marked done (None: nothing was written)"""
 
 
 def _owners(task: dict[str, Any], override: str | None = None) -> list[str]:
@@ -172,6 +174,7 @@ def record_progress(
             recorded_at=now,
         )
     ).inserted_primary_key[0]  # type: ignore[index]
+    echo = replace(echo, row_id=new_id)
     if current is None:
         return replace(echo, forced=tuple(forced))
     conn.execute(
@@ -257,6 +260,7 @@ def mark_done(
         .where(T_OBL.c.id == obligation["id"])
         .values(done_on=on, done_by=who, done_note=note)
     )
+    echo = replace(echo, row_id=obligation["id"])
     if earlier is None:
         return echo
     detail = {"from": earlier, "to": on, "was_by": obligation["done_by"]}

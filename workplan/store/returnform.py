@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import IO, Any, Literal
 
 from sqlalchemy import Connection, select
 
@@ -272,8 +272,9 @@ INSTRUCTIONS = (
 )
 
 
-def write(form: ReturnForm, path: Path) -> None:
-    """Write the form as an .xlsx workbook: the form itself, then a sheet of instructions."""
+def write(form: ReturnForm, path: Path | IO[bytes]) -> None:
+    """Write the form as an .xlsx workbook (to a file, or a binary stream): the form itself,
+    then a sheet of instructions."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter

@@ -9,17 +9,20 @@ replayed form is refused); every write is one transaction.
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -29,11 +32,11 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from workplan.errors import InvalidInput, NotFound, Refused, WorkplanError
-from workplan.store import links, records, refs
+from workplan.store import ledger, links, records, refs, returnform
 from workplan.store.db import open_store
 from workplan.store.tables import T_FORM_USED, T_METRIC, T_PROGRESS, T_WEB_REPORT
 from workplan.web import auth, pages
-from workplan.web.security import Guard, check_evidence
+from workplan.web.security import RETURN_FORM_TYPES, Guard, check_evidence
 
 DEPT_COOKIE = "wp_link"
 OFFICE_COOKIE = "wp_office"
@@ -244,18 +247,6 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
             )
         )
 
-    def progress_of(conn: Connection, visitor: Visitor, department: str, at: datetime) -> int:
-        found = conn.execute(
-            select(func.max(T_PROGRESS.c.id)).where(
-                T_PROGRESS.c.plan_id == visitor.plan.id,
-                T_PROGRESS.c.department == department,
-                T_PROGRESS.c.recorded_at == at,
-            )
-        ).scalar()
-        if found is None:
-            raise RuntimeError("the report just recorded is not in the progress table")
-        return int(found)
-
     def report_value(
         request: Request, form: dict[str, Any], *, unchanged: bool = False
     ) -> Callable[[Connection, Visitor], str | None]:
@@ -290,11 +281,7 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
                 action="nochange" if unchanged else "progress",
                 task_id=task["id"],
                 # the same report already recorded that day adds no row (nothing to point at)
-                progress_id=(
-                    None
-                    if done.outcome == "already"
-                    else progress_of(conn, visitor, done.department, at)
-                ),
+                progress_id=done.row_id,
             )
 
         return action
@@ -349,18 +336,48 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
             form=lambda: auth.form_token(settings.secret, visitor.session),
         )
 
+    def return_form(request: Request) -> Response:
+        """The department's own return form (报送表) for a month (?month=2023-06), as .xlsx."""
+        try:
+            conn, visitor = reading(department_of, request)
+        except (WorkplanError, Denied) as exc:
+            return failure(exc)
+        with conn:
+            try:
+                first = _month(request.query_params.get("month")) or today(visitor.plan)
+                form = returnform.owed(conn, visitor.plan, visitor.department, first.replace(day=1))
+            except WorkplanError as exc:
+                return failure(exc)
+        buffer = io.BytesIO()
+        returnform.write(form, buffer)
+        name = f"{visitor.department}-{form.first:%Y-%m}.xlsx"
+        return Response(
+            buffer.getvalue(),
+            media_type=RETURN_FORM_TYPE,
+            headers={
+                "content-disposition": (
+                    f'attachment; filename="return-form-{form.first:%Y-%m}.xlsx"; '
+                    f"filename*=UTF-8''{quote(name)}"
+                )
+            },
+        )
+
     async def department_post(request: Request) -> Response:
         kind = request.path_params["kind"]
         async with request.form(max_files=1, max_fields=20, max_part_size=64 * 1024) as data:
             form = {k: v for k, v in data.items() if not isinstance(v, UploadFile)}
-            upload = data.get("evidence")
+            upload = data.get("ledger" if kind == "import" else "evidence")
             file = None
             if isinstance(upload, UploadFile) and upload.filename:
                 file = (upload.filename, upload.content_type or "", await upload.read())
         try:
-            await run_in_threadpool(_department_write, request, kind, form, file)
+            imported = await run_in_threadpool(_department_write, request, kind, form, file)
+        except InvalidInput as exc:
+            return page("imported.html", 400, problems=exc.problems, result=None)
         except (WorkplanError, Denied, IntegrityError) as exc:
             return failure(exc)
+        if imported is not None:
+            return page("imported.html", problems=[], result=imported)
         return RedirectResponse("/d#recent", status_code=303)
 
     def _department_write(
@@ -368,7 +385,7 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
         kind: str,
         form: dict[str, Any],
         file: tuple[str, str, bytes] | None,
-    ) -> None:
+    ) -> ledger.ImportResult | None:
         form = {**form, "department": None}  # a department reports for itself only
         if kind in ("report", "nochange"):
             write(
@@ -377,7 +394,9 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
                 form,
                 report_value(request, form, unchanged=kind == "nochange"),
             )
-            return
+            return None
+        if kind == "import":
+            return _import(request, form, file)
         if kind != "done":
             raise Denied("没有这个操作。", 404)
         ext = check_evidence(file[0], file[1], file[2], settings.max_upload) if file else None
@@ -425,6 +444,51 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
             for path in stored:
                 path.unlink(missing_ok=True)
             raise
+        return None
+
+    def _import(
+        request: Request, form: dict[str, Any], file: tuple[str, str, bytes] | None
+    ) -> ledger.ImportResult:
+        """Record a return form sent back from the page: every row checked as the CLI's
+        import checks it, all or nothing, each report attributed to the link."""
+        if file is None:
+            raise Refused("请选择填好的报送表（.xlsx）")
+        check_evidence(
+            file[0], file[1], file[2], settings.max_upload, kinds=RETURN_FORM_TYPES, what="报送表"
+        )
+        done: list[ledger.ImportResult] = []
+
+        def action(conn: Connection, visitor: Visitor) -> None:
+            plan = visitor.plan
+            at = now()
+            with tempfile.TemporaryDirectory(prefix="workplan-") as folder:
+                path = Path(folder) / "upload.xlsx"
+                path.write_bytes(file[2])
+                result = ledger.import_ledger(
+                    conn,
+                    path,
+                    plan_key=plan.key,
+                    now=at,
+                    today=today(plan),
+                    sender=visitor.department,
+                    name=Path(file[0]).name[:200],
+                )
+            for kind, recorded in result.recorded:
+                task = refs.find_task(conn, plan, str(recorded.task))
+                on_obligation = kind == "done"
+                audit(
+                    conn,
+                    visitor,
+                    request,
+                    action="import",
+                    task_id=task["id"],
+                    progress_id=None if on_obligation else recorded.row_id,
+                    obligation_id=recorded.row_id if on_obligation else None,
+                )
+            done.append(result)
+
+        write(request, department_of, form, action)
+        return done[0]
 
     # the office ---------------------------------------------------------------------------
     def login_page(request: Request) -> Response:
@@ -606,6 +670,7 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
         Route("/style.css", style),
         Route("/r/{token}", arrive),
         Route("/d", department_page),
+        Route("/d/form.xlsx", return_form),
         Route("/d/{kind}", department_post, methods=["POST"]),
         Route("/office/login", login_page),
         Route("/office/login", login, methods=["POST"]),
@@ -618,6 +683,19 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
     ]
     app = Starlette(routes=routes)
     return Guard(app, settings.max_upload + 256 * 1024)
+
+
+RETURN_FORM_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _month(text: str | None) -> date | None:
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(f"{raw}-01")
+    except ValueError:
+        raise Refused(f"“{text}” is not a month like 2023-06") from None
 
 
 def _number(text: Any) -> float | None:

@@ -107,7 +107,8 @@ def item_history(conn: Connection, plan: PlanRef, number: int) -> dict[str, Any]
         .select_from(
             T_OBL.outerjoin(
                 T_WEB_REPORT,
-                (T_WEB_REPORT.c.obligation_id == T_OBL.c.id) & (T_WEB_REPORT.c.action == "done"),
+                (T_WEB_REPORT.c.obligation_id == T_OBL.c.id)
+                & T_WEB_REPORT.c.action.in_(("done", "import")),
             )
         )
         .where(T_OBL.c.task_id == task["id"], T_OBL.c.done_on.is_not(None))
@@ -123,6 +124,8 @@ def item_history(conn: Connection, plan: PlanRef, number: int) -> dict[str, Any]
             T_NOTICE.c.status,
             T_NOTICE.c.sent_at,
             T_NOTICE.c.message_id,
+            T_NOTICE.c.doc_number,
+            T_NOTICE.c.as_of,
             T_NOTICE.c.facts,
         )
         .where(T_NOTICE.c.task_id == task["id"])

@@ -130,19 +130,32 @@ EVIDENCE_TYPES: dict[str, tuple[frozenset[str], bytes]] = {
 GENERIC = frozenset({"application/octet-stream", ""})
 
 
-def check_evidence(name: str, declared: str, data: bytes, limit: int) -> str:
-    """Return the file's extension when it is an allowed evidence file; refuse it otherwise."""
+RETURN_FORM_TYPES = {".xlsx": EVIDENCE_TYPES[".xlsx"]}
+"""a return form (报送表) sent back from the department's page"""
+
+
+def check_evidence(
+    name: str,
+    declared: str,
+    data: bytes,
+    limit: int,
+    *,
+    kinds: dict[str, tuple[frozenset[str], bytes]] = EVIDENCE_TYPES,
+    what: str = "附件",
+) -> str:
+    """Return the file's extension when it is an allowed file (by default an evidence file:
+    one of ``kinds``, named ``what`` in messages); refuse it otherwise."""
     if len(data) > limit:
-        raise Refused(f"附件过大：{len(data) // 1024} KB，上限 {limit // 1024} KB")
+        raise Refused(f"{what}过大：{len(data) // 1024} KB，上限 {limit // 1024} KB")
     if not data:
-        raise Refused("附件是空文件")
+        raise Refused(f"{what}是空文件")
     ext = PurePath(name).suffix.lower()
-    allowed = EVIDENCE_TYPES.get(ext)
+    allowed = kinds.get(ext)
     if allowed is None:
-        kinds = "、".join(sorted(EVIDENCE_TYPES))
-        raise Refused(f"附件类型不允许：只收 {kinds} 文件")
+        listed = "、".join(sorted(kinds))
+        raise Refused(f"{what}类型不允许：只收 {listed} 文件")
     types, magic = allowed
     declared = declared.split(";")[0].strip().lower()
     if (declared not in types and declared not in GENERIC) or not data.startswith(magic):
-        raise Refused(f"附件内容与类型（{ext}）不符")
+        raise Refused(f"{what}内容与类型（{ext}）不符")
     return ext
