@@ -492,6 +492,48 @@ def test_the_notices_record_filters(site: Site) -> None:
     assert "<td>central-disbursement</td>" in mine and "区乡村振兴局</td>" not in mine
 
 
+def test_an_items_history_lists_each_notice_with_its_document_number(
+    site: Site, tmp_path: Path
+) -> None:
+    mornings(site.db, MORNINGS)
+    run(
+        "run",
+        "--once",
+        "--now",
+        "2023-06-01T09:00",
+        "--outbox",
+        str(tmp_path / "out"),
+        "--db",
+        site.db,
+    )
+    engine = open_store(site.db)
+    with engine.connect() as conn:
+        sent = conn.execute(
+            select(T_NOTICE.c.id, T_NOTICE.c.doc_number)
+            .select_from(T_NOTICE.join(T_METRIC, T_METRIC.c.id == T_NOTICE.c.metric_id))
+            .where(
+                T_METRIC.c.key == "central-disbursement",
+                T_NOTICE.c.department == "区财政局",
+                T_NOTICE.c.level_name == "催办",
+            )
+        ).one()
+    engine.dispose()
+    assert sent.doc_number.startswith("巴南乡振督〔2023〕")
+    site.login()
+    history = site.client.get("/office/item/16").text
+    table = history.split('<table id="notices">', 1)[1].split("</table>", 1)[0]
+    row = next(tr for tr in table.split("<tr>") if tr.startswith(f"<td>{sent.id}</td>"))
+    cells = re.findall(r"<td>(.*?)</td>", row)
+    # number, document number, date, level, recipient, …, delivery status, sent at
+    assert cells[1:5] == [sent.doc_number, "2023-06-01", "催办", "区财政局"]
+    assert cells[7] == "sent" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cells[8])
+    # a notice superseded before it went out has no number
+    unsent = [re.findall(r"<td>(.*?)</td>", tr) for tr in table.split("<tr>")[2:]]
+    assert any(c[1] == "" and c[7] == "superseded" for c in unsent)
+    record = site.client.get("/office/notices", params={"item": "十六"}).text
+    assert f"<td>{sent.id}</td><td>{sent.doc_number}</td>" in record
+
+
 def test_a_proxy_identity_header_logs_the_office_in(db_url: str, tmp_path: Path) -> None:
     site = make_site(
         db_url,
