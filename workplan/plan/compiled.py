@@ -25,6 +25,16 @@ def chinese_number(n: int) -> str:
     return head + "十" + (CHINESE_DIGITS[ones] if ones else "")
 
 
+STANDING_MARK = {"zh": "（常态化工作）", "en": "(standing duty)"}
+"""how a standing duty's review is marked in its title (see ``Expander.standing_title``)"""
+
+
+def is_standing(title: str) -> bool:
+    """Whether an obligation is a standing duty's review, answered by an account of the
+    period's work, by its title."""
+    return any(mark in title for mark in STANDING_MARK.values())
+
+
 def item_label(n: int) -> str:
     """Return the item label as the plan writes it: （十六）."""
     return f"（{chinese_number(n)}）" if n < 100 else f"（{n}）"

@@ -18,6 +18,7 @@ from typing import Any
 from workplan import __version__
 from workplan.errors import Problem
 from workplan.plan.compiled import (
+    STANDING_MARK,
     CompiledPlan,
     DeptInfo,
     MetricInfo,
@@ -490,9 +491,9 @@ class _Compiler:
     def standing_title(self, s: Standing) -> str:
         """Name a standing duty's review: the account of the period's work it asks for."""
         if self.plan.locale == "en":
-            return f"{s.title}: account for the {s.review} (standing duty)"
+            return f"{s.title}: account for the {s.review} {STANDING_MARK['en']}"
         word = {"week": "本周", "month": "本月", "quarter": "本季度", "half-year": "本期"}
-        return f"{s.title}：报送{word.get(s.review, '本年度')}开展情况（常态化工作）"
+        return f"{s.title}：报送{word.get(s.review, '本年度')}开展情况{STANDING_MARK['zh']}"
 
     def check_aliases(self, task: Task, path: PathKey) -> None:
         """An alias names one thing of its item: no other id, title or alias of the item."""

@@ -32,6 +32,7 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from workplan.errors import InvalidInput, NotFound, Refused, WorkplanError
+from workplan.plan.compiled import is_standing
 from workplan.store import ledger, links, records, refs, returnform
 from workplan.store.db import open_store
 from workplan.store.tables import T_FORM_USED, T_METRIC, T_PROGRESS, T_WEB_REPORT
@@ -131,6 +132,7 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.tests["standing"] = lambda ob: is_standing(ob.title)
     env.filters["num"] = lambda v: "–" if v is None else f"{v:,.2f}".rstrip("0").rstrip(".")
     css = (Path(__file__).parent / "templates" / "style.css").read_bytes()
 
@@ -405,16 +407,19 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
         def action(conn: Connection, visitor: Visitor) -> None:
             ref = str(form.get("ref", ""))
             plan = visitor.plan
+            note = str(form.get("note") or "").strip()[:500] or None
             done = records.mark_done(
                 conn,
                 plan_key=plan.key,
                 ref=ref,
                 department=visitor.department,
                 on=today(plan),
-                note=str(form.get("note") or "").strip()[:500] or None,
+                note=note,
             )
             task = refs.find_task(conn, plan, str(done.task))
             obligation = refs.find_obligation(conn, task, done.what, today(plan))
+            if is_standing(obligation["title"]) and not note:
+                raise Refused("常态化工作请用一句话写明本期开展情况，再点“已完成”。")
             evidence = None
             if file is not None and ext is not None:
                 folder = settings.files / plan.key

@@ -30,7 +30,8 @@ class Standing:
     today: date
     items: list[TaskStatus]
     owed: dict[int, list[ObligationFacts]] = field(default_factory=dict)
-    """by item number: open duties and deliverables due by ``today + SOON`` (or overdue)"""
+    """by item number: open duties and deliverables due by ``today + SOON`` (or overdue);
+    on a department's page, every open deliverable"""
     reports: dict[int, list[Intent]] = field(default_factory=dict)
     """by item number: the metric reports owed today (a period's figure not yet sent)"""
 
@@ -51,7 +52,9 @@ def standing(conn: Connection, plan: PlanRef, today: date, department: str | Non
             continue
         if department is not None and department not in ob.owners:
             continue
-        if ob.deadline <= today + SOON:
+        # a department may finish a deliverable early: its page lists every open one
+        early = department is not None and ob.kind == "deliverable"
+        if ob.deadline <= today + SOON or early:
             owed.setdefault(ob.task, []).append(ob)
     reports: dict[int, list[Intent]] = {}
     for intent in intents:
