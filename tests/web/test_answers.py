@@ -51,14 +51,17 @@ def done_form(page: str, ref: str) -> str:
     return found[0]
 
 
-def answer(site: Site, department: str, ref: str, note: str = "") -> int:
-    form = done_form(enter(site, department), ref)
+def submit(site: Site, form: str, action: str, **data: str) -> int:
+    """Send ``form`` (as the page shows it, with its one-time token) with ``data``."""
     token = re.search(r'name="form" value="([^"]+)"', form)
     assert token is not None
-    response = site.client.post(
-        "/d/done", data={"form": token[1], "ref": ref, "note": note}, follow_redirects=False
-    )
+    response = site.client.post(action, data={"form": token[1], **data}, follow_redirects=False)
     return response.status_code
+
+
+def answer(site: Site, department: str, ref: str, note: str = "") -> int:
+    form = done_form(enter(site, department), ref)
+    return submit(site, form, "/d/done", ref=ref, note=note)
 
 
 def test_every_kind_of_obligation_is_answered_on_the_page(forms: Site) -> None:
@@ -79,14 +82,9 @@ def test_every_kind_of_obligation_is_answered_on_the_page(forms: Site) -> None:
         re.S,
     )
     assert report is not None and "coverage:南泉街道" not in page
-    token = re.search(r'name="form" value="([^"]+)"', report[0])
-    assert token is not None
-    sent = forms.client.post(
-        "/d/report",
-        data={"form": token[1], "task": "1", "metric": "coverage:姜家镇", "value": "80"},
-        follow_redirects=False,
+    assert (
+        submit(forms, report[0], "/d/report", task="1", metric="coverage:姜家镇", value="80") == 303
     )
-    assert sent.status_code == 303, sent.text
     # a standing duty's review, answered by an account of the quarter's work
     ref = "1/screening:姜家镇@2023-Q1"
     assert 'required placeholder="本期开展情况（一句话）"' in done_form(enter(forms, "姜家镇"), ref)
@@ -97,14 +95,8 @@ def test_every_kind_of_obligation_is_answered_on_the_page(forms: Site) -> None:
         r'<form method="post" action="/d/report" class="words">.*?</form>', page, re.S
     )
     assert words is not None
-    token = re.search(r'name="form" value="([^"]+)"', words[0])
-    assert token is not None
-    said = forms.client.post(
-        "/d/report",
-        data={"form": token[1], "task": "1", "metric": "", "note": "预警信息推送系统已对接"},
-        follow_redirects=False,
-    )
-    assert said.status_code == 303, said.text
+    note = "预警信息推送系统已对接"
+    assert submit(forms, words[0], "/d/report", task="1", metric="", note=note) == 303
 
     engine = open_store(forms.db)
     with engine.connect() as conn:
