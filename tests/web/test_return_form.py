@@ -99,6 +99,8 @@ def test_the_form_is_downloaded_filled_in_and_sent_back_and_the_ladder_stops(
     # only the department's own rows: item （一） is 区乡村振兴局's and others', not 区财政局's
     assert lines and {r["报送单位"] for r in lines} == {"区财政局"}
     assert "（一）" not in {r["事项"] for r in lines}
+    guide = [r[0] for r in book["填报说明"].iter_rows(values_only=True) if r[0]]
+    assert any("在线报送页（函件中的链接）上传" in line for line in guide)
     bulletin = next(r["row"] for r in lines if r["事项"] == "（二十五）" and r["期次"] == "2023-06")
     fill(book, central(book), 数值=35, 日期=date(2023, 6, 1))
     fill(book, bulletin, 日期=date(2023, 6, 1), 备注="已通报")
