@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from tests.web.test_return_form import download, fill, rows, saved, upload
 from tests.web.test_web import SECRET, Site, make_site, run
 from workplan.store import links
 from workplan.store.db import open_store
@@ -136,3 +137,29 @@ def test_a_standing_duty_is_not_closed_without_its_account(forms: Site) -> None:
     page = forms.client.get("/d").text
     assert 'name="ref" value="1/screening:姜家镇@2023-Q1"' in page
     assert forms.count(T_WEB_REPORT) == 0
+
+
+def test_a_standing_duty_sent_back_on_the_return_form_needs_its_account(forms: Site) -> None:
+    enter(forms, "姜家镇")
+    book = download(forms)
+    row = next(r["row"] for r in rows(book) if r["期次"] == "2023-Q1" and r["任务"])
+    fill(book, row, 日期=DAY)
+    refused = upload(forms, saved(book), name="五月.xlsx")
+    assert refused.status_code == 400
+    assert f"五月.xlsx:{row}:12: 备注: 常态化工作请用一句话写明本期开展情况" in refused.text
+    assert forms.count(T_WEB_REPORT) == 0
+    fill(book, row, 备注="一季度排查3次")
+    recorded = upload(forms, saved(book), name="五月.xlsx")
+    assert recorded.status_code == 200 and "1 项完成" in recorded.text
+    # the office's own commands take the review without an account, as before
+    output = run(
+        "done",
+        "1/screening:南泉街道@2023-Q1",
+        "--by",
+        "南泉街道",
+        "--on",
+        "2023-05-02",
+        "--db",
+        forms.db,
+    )
+    assert output.startswith("done:")

@@ -29,12 +29,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from workplan.errors import InvalidInput, NotFound, Problem, Refused
 from workplan.plan import yamlsource
 from workplan.store import records, refs
 from workplan.store.cells import normalise, read_day, text_of
+from workplan.store.tables import T_OBL
 
 # canonical column -> (English, Chinese) names, as a message names a column the file lacks
 COLUMNS = {
@@ -252,7 +253,8 @@ def import_ledger(
     caller's transaction, not committed, leaves nothing behind.  ``today`` (when given) is the
     last day a report may be dated; ``force`` and ``correct`` are those of
     :func:`records.record_progress`.  ``sender`` (when given) is the only department the
-    rows may report for: a department's own return form, sent from its page.  ``name`` is
+    rows may report for: a department's own return form, sent from its page, where a standing
+    duty's review also needs its account (see :func:`records.check_account`).  ``name`` is
     the file as messages name it (default: its path).
     """
     name = name or str(path)
@@ -309,6 +311,8 @@ def import_ledger(
                         correct=correct,
                         now=now,
                     )
+                    if sender is not None and done.row_id is not None:
+                        records.check_account(_title(conn, done.row_id), note)
                     _count(result, done, "done")
                 if value is not None or (obligation is None and note is not None):
                     recorded = records.record_progress(
@@ -331,6 +335,10 @@ def import_ledger(
     if problems:
         raise InvalidInput(problems)
     return result
+
+
+def _title(conn: Connection, obligation_id: int) -> str:
+    return str(conn.execute(select(T_OBL.c.title).where(T_OBL.c.id == obligation_id)).scalar_one())
 
 
 def _from_sender(conn: Connection, plan: refs.PlanRef, department: str, sender: str) -> None:

@@ -418,8 +418,7 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
             )
             task = refs.find_task(conn, plan, str(done.task))
             obligation = refs.find_obligation(conn, task, done.what, today(plan))
-            if is_standing(obligation["title"]) and not note:
-                raise Refused("常态化工作请用一句话写明本期开展情况，再点“已完成”。")
+            records.check_account(obligation["title"], note)
             evidence = None
             if file is not None and ext is not None:
                 folder = settings.files / plan.key
