@@ -57,7 +57,7 @@ def dispatch_command(
     from workplan.channels.config import close_all, open_channels
     from workplan.channels.robot import load_robots
     from workplan.notices.dispatch import DispatchSettings, dispatch, preview
-    from workplan.notices.robots import deliver_robots
+    from workplan.notices.robots import RobotDeliverySettings, deliver_robots
     from workplan.store import db as store
 
     delivery = delivery_settings(config, outbox_dir)
@@ -97,7 +97,15 @@ def dispatch_command(
         finally:
             close_all(channels)
         posted = (
-            deliver_robots(engine, robots, templates, now=clock, owner=owner_name(), wall=now_utc)
+            deliver_robots(
+                engine,
+                robots,
+                templates,
+                now=clock,
+                owner=owner_name(),
+                wall=now_utc,
+                settings=RobotDeliverySettings(links=settings.links),
+            )
             if robots
             else None
         )
