@@ -352,13 +352,19 @@ def main() -> None:
         lines += [f'[robots."{name}"]', f'kind = "{kind}"', f'url = "{server.url}"']
         if DEMO_SECRETS[kind]:
             lines.append(f'secret = "{DEMO_SECRETS[kind]}"')
+        if kind == "dingtalk":
+            lines.append('msgtype = "actionCard"  # a button to the report page, with links on')
         lines.append("")
         servers.append((name, server))
 
     def show(name: str, server: RobotServer) -> Callable[[Accepted], None]:
         def printed(accepted: Accepted) -> None:
-            print(f"--- {server.kind} robot {name} received: {accepted.title}", flush=True)
-            print(accepted.text, flush=True)
+            kind = accepted.body.get("msgtype") or accepted.body.get("msg_type")
+            print(f"--- {server.kind} robot {name} received ({kind}): {accepted.title}")
+            print(accepted.text)
+            for label, url in accepted.buttons:
+                print(f"[button {label}] -> {url}")
+            print(flush=True)
 
         return printed
 
