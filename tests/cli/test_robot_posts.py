@@ -115,7 +115,13 @@ def test_resend_by_channel_queues_only_that_robots_posts(
     statuses = {(d["channel"], d["status"]) for d in _deliveries(db_url) if d["status"] != "sent"}
     assert statuses == {("wecom", "retrying"), ("dingtalk", "failed"), ("feishu", "failed")}
     assert (
-        "nothing failed matches"
+        "no failed notice matches: nothing queued"
         in run("notices", "resend", "--channel", "email", "--db", db_url).output
+    )
+    assert (
+        "never when sent"
+        in run(
+            "notices", "resend", "--status", "sent", "--channel", "robots", "--db", db_url
+        ).output
     )
     run("notices", "--channel", "wecom", "--kind", "reminder", "--db", db_url, code=2)

@@ -293,13 +293,9 @@ def notices(
     """
     if click.get_current_context().invoked_subcommand:
         return
-    if channel not in (None, "email"):
-        if kind or day or show is not None:
-            raise click.UsageError(
-                "--kind, --date and --show are about notices: not with --channel"
-            )
-        _deliveries(channel, status, department, limit, fmt, lang, plan_key, db)
-        return
+    robots = channel not in (None, "email")
+    if robots and (kind or day or show is not None):
+        raise click.UsageError("--kind, --date and --show are about notices: not with --channel")
     from workplan.cli import tables as render
     from workplan.notices import record as outbox_log
     from workplan.store import db as store
@@ -312,50 +308,27 @@ def notices(
             click.echo(render.notice_record(record))
             return
         who = refs.find_department(conn, plan, department) if department else None
-        rows = outbox_log.listing(
-            conn, plan, status=status, department=who, kind=kind, day=day, limit=limit
-        )
+        if robots:
+            rows = outbox_log.deliveries(
+                conn, plan, channel=channel, status=status, department=who, limit=limit
+            )
+        else:
+            rows = outbox_log.listing(
+                conn, plan, status=status, department=who, kind=kind, day=day, limit=limit
+            )
     if fmt == "json":
         click.echo(render.dump_json(rows))
     elif fmt == "csv":
-        click.echo(render.dump_csv(outbox_log.COLUMNS, [tuple(r.values()) for r in rows]), nl=False)
-    else:
-        words = render.Words(lang or plan.locale)
-        title = f"{plan.key} 的通知" if words.zh else f"Notices of {plan.key}"
-        click.echo(render.notices_table(rows, title, table_width(), words), nl=False)
-
-
-def _deliveries(
-    channel: str | None,
-    status: str | None,
-    department: str | None,
-    limit: int,
-    fmt: str,
-    lang: str | None,
-    plan_key: str | None,
-    db: str | None,
-) -> None:
-    """List the group robots' deliveries, one a message and robot."""
-    from workplan.cli import tables as render
-    from workplan.notices import record as outbox_log
-    from workplan.store import db as store
-    from workplan.store import refs
-
-    with store.connected(db) as engine, store.reading(engine) as conn:
-        plan = refs.find_plan(conn, plan_key)
-        who = refs.find_department(conn, plan, department) if department else None
-        rows = outbox_log.deliveries(
-            conn, plan, channel=channel, status=status, department=who, limit=limit
-        )
-    if fmt == "json":
-        click.echo(render.dump_json(rows))
-    elif fmt == "csv":
-        columns = outbox_log.DELIVERY_COLUMNS
+        columns = outbox_log.DELIVERY_COLUMNS if robots else outbox_log.COLUMNS
         click.echo(render.dump_csv(columns, [tuple(r.values()) for r in rows]), nl=False)
     else:
         words = render.Words(lang or plan.locale)
-        title = f"{plan.key} 的群机器人推送" if words.zh else f"Group robot posts of {plan.key}"
-        click.echo(render.deliveries_table(rows, title, table_width(), words), nl=False)
+        if robots:
+            title = f"{plan.key} 的群机器人推送" if words.zh else f"Group robot posts of {plan.key}"
+            click.echo(render.deliveries_table(rows, title, table_width(), words), nl=False)
+        else:
+            title = f"{plan.key} 的通知" if words.zh else f"Notices of {plan.key}"
+            click.echo(render.notices_table(rows, title, table_width(), words), nl=False)
 
 
 @notices.command("resend")
@@ -412,8 +385,19 @@ def resend(
     click.echo(
         f"{' and '.join(said)} queued again; `workplan dispatch` or the service sends them"
         if count or posts
-        else f"nothing {status} matches: nothing queued"
+        else _none_matches(status, channel)
     )
+
+
+def _none_matches(status: str, channel: str | None) -> str:
+    """What resend says when nothing matched: the notices, the robot posts, or both."""
+    posts = channel != "email" and status == "failed"
+    if channel in (None, "email"):
+        nor = ", nor any failed robot post" if posts else ""
+        return f"no {status} notice matches{nor}: nothing queued"
+    if not posts:
+        return "robot posts are resent when they failed, never when sent: nothing queued"
+    return "no failed robot post matches: nothing queued"
 
 
 @click.group()
