@@ -7,9 +7,8 @@ signing puts ``timestamp`` (seconds) and ``sign`` = base64(HmacSHA256(key=timest
 secret, message="")) in the body, and the timestamp must be within an hour; 100 requests a
 minute and 5 a second per robot; the request body at most 20 KB; and "avoid sending on the
 hour and half hour, such as 10:00 and 17:30", when the system may answer 11232 (throttled).
-A card's button is an ``action`` element holding a ``button`` with ``text`` and ``url``
-(卡片 JSON 1.0: https://open.feishu.cn/document/common-capabilities/message-card/
-message-cards-content/card-structure/card-content).
+A card's button is an ``action`` element holding a ``button`` with a plain-text ``text`` and
+a ``url``, as in the same guide's interactive-card example (卡片 JSON 1.0).
 """
 
 from __future__ import annotations
