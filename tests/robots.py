@@ -7,13 +7,19 @@ Each checks what the real service checks and answers with the real error codes:
   access_token; 加签 (``timestamp`` in ms within an hour, ``sign`` = urlencode(base64(
   HmacSHA256(secret, timestamp + "\\n" + secret)))) -> 310000; a keyword missing -> 310000;
   more than 20 messages in a minute -> 130101, and the robot then throttled for 10 minutes
-  (410100).
+  (410100).  The message shapes of https://open.dingtalk.com/document/orgapp/custom-robot-access
+  (消息类型及数据格式): ``markdown`` needs ``title`` and ``text``; ``actionCard`` needs
+  ``title``, ``text`` and either ``singleTitle`` with ``singleURL`` (one button) or ``btns``
+  (each with ``title`` and ``actionURL``); ``btnOrientation`` is "0" or "1"; anything else
+  -> 40035 (a required parameter is missing) or 400105 (an unsupported message type).  The
+  documentation names no size; we refuse a text over 20,000 bytes with its 460101 (too long).
 * WeCom group robot — https://developer.work.weixin.qq.com/document/path/91770 : the key
   (93000 if wrong); markdown content over 4,096 bytes -> 40058; more than 20 a minute -> 45009.
 * Feishu custom robot — https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot :
   the hook token (19001); ``timestamp`` (s) within an hour and ``sign`` = base64(HmacSHA256(
   key=timestamp + "\\n" + secret, msg="")) -> 19021; keyword -> 19024; over 100 a minute or 5
-  a second -> 11232; a body over 20 KB -> 9499.
+  a second -> 11232; a body over 20 KB -> 9499; a card (卡片 JSON 1.0) whose elements are not
+  markdown or an ``action`` of buttons with ``text`` and an http(s) ``url`` -> 19002.
 
 The server's clock is a parameter, so a test can run a busy morning in a moment; it keeps every
 accepted message and every breach of a limit (the sender must never cause one).
@@ -51,13 +57,39 @@ class Accepted:
         if "markdown" in self.body:
             md = self.body["markdown"]
             return str(md.get("text", md.get("content", "")))
+        if "actionCard" in self.body:
+            return str(self.body["actionCard"]["text"])
         return str(self.body["card"]["elements"][0]["content"])
 
     @property
     def title(self) -> str:
         if "markdown" in self.body:
             return str(self.body["markdown"].get("title", ""))
+        if "actionCard" in self.body:
+            return str(self.body["actionCard"]["title"])
         return str(self.body["card"]["header"]["title"]["content"])
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """The (label, URL) of each button the message shows."""
+        if "actionCard" in self.body:
+            card = self.body["actionCard"]
+            if "singleURL" in card:
+                return [(card["singleTitle"], card["singleURL"])]
+            return [(b["title"], b["actionURL"]) for b in card["btns"]]
+        if "card" in self.body:
+            return [
+                (a["text"]["content"], a["url"])
+                for e in self.body["card"]["elements"]
+                if e["tag"] == "action"
+                for a in e["actions"]
+            ]
+        return []
+
+    @property
+    def links(self) -> list[str]:
+        """Every address the message points to: its buttons' and its markdown links'."""
+        return [url for _, url in self.buttons] + re.findall(r"\]\((\S+?)\)", self.text)
 
 
 @dataclass
@@ -167,10 +199,13 @@ class RobotServer:
             # parse_qs has already URL-decoded the sign
             if query.get("sign") != [base64.b64encode(digest).decode()]:
                 return 310000, "sign not match"
-        markdown = body.get("markdown", {})
-        if self.keyword and self.keyword not in markdown.get("text", "") + markdown.get(
-            "title", ""
-        ):
+        shape = dingtalk_shape(body)
+        if shape:
+            return shape
+        message = body[body["msgtype"]]
+        if len(message["text"].encode("utf-8")) > 20000:
+            return 460101, "message too long"
+        if self.keyword and self.keyword not in message["text"] + message["title"]:
             return 310000, "keywords not in content"
         if self.over(now, 20, 60):
             self.blocked_until = now + timedelta(minutes=10)
@@ -208,11 +243,76 @@ class RobotServer:
                     19021,
                     "sign match fail or timestamp is not within one hour from current time",
                 )
+        if body.get("msg_type") == "interactive" and not card_shape(body.get("card")):
+            return 19002, "params error, msg_type need interactive with a valid card"
         if self.keyword and self.keyword not in json.dumps(body, ensure_ascii=False):
             return 19024, "Key Words Not Found"
         if self.over(now, 100, 60) or self.over(now, 5, 1):
             return 11232, "frequency limited psm[lark.oapi.app_platform_runtime]appID[1]"
         return 0, ""
+
+
+def _texts(value: Any, *names: str) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(value.get(n), str) and value[n].strip() for n in names
+    )
+
+
+def _web(url: Any) -> bool:
+    return isinstance(url, str) and urlsplit(url).scheme in ("http", "https")
+
+
+def dingtalk_shape(body: dict[str, Any]) -> tuple[int, str] | None:
+    """What is wrong with a DingTalk message's shape (markdown or actionCard), as DingTalk
+    answers it; None when it is right."""
+    kind = body.get("msgtype")
+    if kind not in ("markdown", "actionCard"):
+        return 400105, f"unsupported msgtype {kind}"
+    message = body.get(kind)
+    if not _texts(message, "title", "text"):
+        return 40035, f"missing parameter {kind}.title or {kind}.text"
+    if kind == "markdown":
+        return None
+    if message.get("btnOrientation", "0") not in ("0", "1"):
+        return 40035, "btnOrientation must be 0 or 1"
+    if "singleURL" in message or "singleTitle" in message:
+        if not (_texts(message, "singleTitle") and _web(message.get("singleURL"))):
+            return 40035, "missing parameter actionCard.singleTitle or actionCard.singleURL"
+        return None
+    buttons = message.get("btns")
+    if not (
+        isinstance(buttons, list)
+        and buttons
+        and all(_texts(b, "title") and _web(b.get("actionURL")) for b in buttons)
+    ):
+        return 40035, "missing parameter actionCard.singleURL or actionCard.btns"
+    return None
+
+
+def card_shape(card: Any) -> bool:
+    """Whether a Feishu card is one we may send: a plain-text header title, markdown elements
+    and action elements of buttons, each with a plain-text label and an http(s) url."""
+    if not isinstance(card, dict) or not _texts(card.get("header", {}).get("title"), "content"):
+        return False
+    elements = card.get("elements")
+    if not isinstance(elements, list) or not elements:
+        return False
+    for element in elements:
+        if element.get("tag") == "markdown":
+            if not _texts(element, "content"):
+                return False
+        elif element.get("tag") == "action":
+            actions = element.get("actions")
+            if not isinstance(actions, list) or not actions:
+                return False
+            for button in actions:
+                if button.get("tag") != "button" or not _texts(button.get("text"), "content"):
+                    return False
+                if not _web(button.get("url")):
+                    return False
+        else:
+            return False
+    return True
 
 
 def write_plan(folder: Path, robots: list[str]) -> Path:
@@ -252,13 +352,19 @@ def main() -> None:
         lines += [f'[robots."{name}"]', f'kind = "{kind}"', f'url = "{server.url}"']
         if DEMO_SECRETS[kind]:
             lines.append(f'secret = "{DEMO_SECRETS[kind]}"')
+        if kind == "dingtalk":
+            lines.append('msgtype = "actionCard"  # a button to the report page, with links on')
         lines.append("")
         servers.append((name, server))
 
     def show(name: str, server: RobotServer) -> Callable[[Accepted], None]:
         def printed(accepted: Accepted) -> None:
-            print(f"--- {server.kind} robot {name} received: {accepted.title}", flush=True)
-            print(accepted.text, flush=True)
+            kind = accepted.body.get("msgtype") or accepted.body.get("msg_type")
+            print(f"--- {server.kind} robot {name} received ({kind}): {accepted.title}")
+            print(accepted.text)
+            for label, url in accepted.buttons:
+                print(f"[button {label}] -> {url}")
+            print(flush=True)
 
         return printed
 

@@ -32,7 +32,7 @@ from workplan.channels.robot import RobotSettings
 from workplan.errors import StoreError
 from workplan.notices.dispatch import DispatchResult, DispatchSettings, Renderer, dispatch
 from workplan.notices.outbox import tick
-from workplan.notices.robots import RobotResult, deliver_robots
+from workplan.notices.robots import RobotDeliverySettings, RobotResult, deliver_robots
 from workplan.notices.templates import Templates
 from workplan.plan.calendar import calendar_for, unknown_years
 from workplan.store import db as store
@@ -242,6 +242,7 @@ class Service:
                 owner=self.owner,
                 wall=self.wall,
                 stop=self.stopping.is_set,
+                settings=RobotDeliverySettings(links=self.settings.links),
             )
         if result.parts or result.failed or result.retrying:
             log.info(

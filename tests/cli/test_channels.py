@@ -46,6 +46,43 @@ def test_check_shows_each_robot_and_where_each_department_goes(
     assert "access_token" not in out and "key=abc" not in out, "the URL is a secret"
     assert "区财政局" in out and f"{GROUP} (dingtalk)" in out
     assert "19/60s" in out and "95/60s, 4/1s" in out
+    assert "posts carry no report link" in out and "actionCard" not in out
+
+
+@pytest.mark.parametrize(
+    ("kind", "msgtype", "why"),
+    [
+        (
+            "dingtalk",
+            "actioncard",
+            "msgtype 'actioncard': a dingtalk robot takes markdown or actionCard",
+        ),
+        ("wecom", "actionCard", "msgtype 'actionCard': a wecom robot takes markdown"),
+    ],
+)
+def test_a_message_type_the_robot_does_not_take_is_a_one_line_error(
+    kind: str, msgtype: str, why: str, tmp_path: Path
+) -> None:
+    config = tmp_path / "workplan.toml"
+    config.write_text(
+        f'[robots."群"]\nkind = "{kind}"\nurl = "https://x/"\nmsgtype = "{msgtype}"\n',
+        encoding="utf-8",
+    )
+    out = run("channels", "check", "--config", str(config), code=2).output
+    assert out.strip() == f"error: {config}: [robots.群]: {why}"
+
+
+def test_check_shows_an_action_card_robot_and_says_it_posts_links_when_the_web_is_set(
+    loaded: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TEST_DINGTALK_SECRET", "SECabc")
+    monkeypatch.setenv("WORKPLAN_BASE_URL", "https://dc.example/")
+    monkeypatch.setenv("WORKPLAN_LINK_SECRET", "s" * 32)
+    config = tmp_path / "workplan.toml"
+    config.write_text(GOOD.replace("secret_env = ", 'msgtype = "actionCard"\nsecret_env = '))
+    out = run("channels", "check", "--config", str(config), "--db", loaded).output
+    assert "dingtalk actionCard" in out and "posts carry no report link" not in out
+    assert "every configured robot checks out" in out
 
 
 def test_check_names_every_problem_and_exits_2(loaded: str, tmp_path: Path) -> None:

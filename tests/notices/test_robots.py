@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Iterator
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from tests.robots import RobotServer, write_plan
+from tests.robots import TOKEN, RobotServer, write_plan
 from workplan.channels.folder import FolderChannel
 from workplan.channels.robot import RobotSettings, open_robot
 from workplan.notices.dispatch import DispatchSettings, dispatch
@@ -27,6 +28,7 @@ from workplan.notices.robots import (
 from workplan.notices.templates import Templates, sample_messages
 from workplan.plan.validate import read_plan
 from workplan.store.db import open_store
+from workplan.store.links import LinkSettings, verify
 from workplan.store.load import load
 from workplan.store.tables import T_DELIVERY
 
@@ -67,6 +69,7 @@ class World:
     servers: dict[str, RobotServer]
     robots: dict[str, RobotSettings]
     templates: Templates
+    settings: RobotDeliverySettings = BACKLOG
 
     @property
     def server(self) -> RobotServer:
@@ -81,7 +84,7 @@ class World:
             now=self.clock,
             owner=owner,
             sleep=self.clock.advance,
-            settings=BACKLOG,
+            settings=self.settings,
         )
 
     def deliveries(self, robot: str | None = None) -> list[dict[str, object]]:
@@ -98,6 +101,14 @@ class World:
     def all_sent(self) -> bool:
         return self.statuses() == {"sent": len(self.deliveries())}
 
+    def deliver_all(self) -> None:
+        for _ in range(200):
+            self.deliver()
+            if self.all_sent():
+                return
+            self.clock.advance(20)
+        raise AssertionError(f"not all delivered: {self.statuses()}")
+
 
 def make_world(
     db_url: str,
@@ -107,6 +118,7 @@ def make_world(
     *,
     secret: str | None = None,
     keyword: str | None = None,
+    msgtype: str = "markdown",
 ) -> World:
     """The Banan plan with every department in the robots' groups, its e-mail sent on each
     of the days, and a contract server per robot."""
@@ -143,6 +155,7 @@ def make_world(
             servers[GROUPS[k]].url,
             secret or SECRETS[k],
             keyword,  # type: ignore[arg-type]
+            msgtype=msgtype if k == "dingtalk" else "markdown",
         )
         for k in kinds
     }
@@ -367,3 +380,102 @@ def test_a_robot_missing_from_the_config_fails_visibly(
     deliveries = world.deliveries()
     assert deliveries and {d["status"] for d in deliveries} == {"failed"}
     assert f"robot {GROUPS['wecom']} is not in the delivery config" in str(deliveries[0]["error"])
+
+
+LINKS = LinkSettings("https://dc.banan.example/", "link-secret-0123456789abcdef")
+DEPARTMENT = re.compile(r"^(\S+?)：截至", re.M)
+
+
+def test_each_post_carries_its_own_departments_report_link_on_every_robot(
+    db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(
+        db_url, tmp_path, ("dingtalk", "wecom", "feishu"), SEVERAL_MONTHS[:12], msgtype="actionCard"
+    )
+    worlds.append(world)
+    world.settings = replace(BACKLOG, links=LINKS)
+    world.deliver_all()
+    with world.engine.connect() as conn:
+        for kind, name in GROUPS.items():
+            server = world.servers[name]
+            assert server.accepted and server.refused == []
+            departments = set()
+            for post in server.accepted:
+                (department,) = DEPARTMENT.findall(post.text)
+                departments.add(department)
+                (link,) = post.links  # one link, once: a button or a markdown link
+                assert link.startswith("https://dc.banan.example/r/")
+                grant = verify(conn, LINKS.secret, link.rsplit("/", 1)[1], world.clock())
+                assert grant.department == department, "a link to another department's page"
+                if kind == "wecom":
+                    assert f"[报送进展]({link})" in post.text and post.buttons == []
+                else:
+                    assert post.buttons == [("填报/查看", link)] and link not in post.text
+                if kind == "dingtalk":
+                    assert post.body["msgtype"] == "actionCard"
+                    assert post.body["actionCard"]["title"] == post.title
+            assert len(departments) > 1, departments
+
+
+def test_without_a_web_address_posts_carry_no_link_and_dingtalk_posts_markdown(
+    db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    world = make_world(
+        db_url, tmp_path, ("dingtalk", "wecom", "feishu"), SEVERAL_MONTHS[:2], msgtype="actionCard"
+    )
+    worlds.append(world)
+    world.deliver_all()
+    for server in world.servers.values():
+        assert server.accepted and server.refused == []
+        assert all(post.links == [] for post in server.accepted)
+    assert {p.body["msgtype"] for p in world.servers[GROUPS["dingtalk"]].accepted} == {"markdown"}
+
+
+@pytest.mark.parametrize(
+    ("card", "code"),
+    [
+        (
+            {"title": "t", "text": "x", "singleTitle": "填报/查看", "singleURL": "https://a.b/r/1"},
+            0,
+        ),
+        ({"title": "t", "text": "x", "btns": [{"title": "看", "actionURL": "https://a.b/"}]}, 0),
+        ({"title": "t", "text": "x"}, 40035),
+        ({"title": "t", "text": "x", "singleTitle": "看", "singleURL": "javascript:1"}, 40035),
+        ({"text": "x", "singleTitle": "看", "singleURL": "https://a.b/"}, 40035),
+        ({"title": "t", "text": "x", "btnOrientation": "2", "btns": []}, 40035),
+        (
+            {"title": "t", "text": "长" * 7000, "singleTitle": "看", "singleURL": "https://a.b/"},
+            460101,
+        ),
+    ],
+)
+def test_the_dingtalk_contract_server_checks_an_action_cards_shape(
+    card: dict[str, object], code: int
+) -> None:
+    server = RobotServer("dingtalk")
+    status, answer = server.handle(
+        f"/robot/send?access_token={TOKEN}",
+        json.dumps({"msgtype": "actionCard", "actionCard": card}).encode(),
+    )
+    assert (status, answer["errcode"]) == (200, code)
+
+
+def test_a_long_action_card_is_split_and_each_part_has_the_button() -> None:
+    sample = next(m for m in sample_messages("zh-CN") if m.kind == "digest")
+    message = replace(sample, letters=sample.letters * 30, report_url="https://dc.example/r/t")
+    clock = Clock(local("2023-04-26"))
+    server = RobotServer("dingtalk", SECRETS["dingtalk"], None, clock).start()
+    try:
+        robot = open_robot(
+            RobotSettings("群", "dingtalk", server.url, SECRETS["dingtalk"], msgtype="actionCard")
+        )
+        text = render_robot_text(Templates(), message, "【工作提醒】", robot)
+        assert len(text.parts) > 1
+        for part in text.parts:
+            assert robot.send(text.title, part, clock(), text.button).status == "sent"
+    finally:
+        server.stop()
+    assert server.refused == []
+    assert [a.buttons for a in server.accepted] == [
+        [("填报/查看", "https://dc.example/r/t")]
+    ] * len(text.parts)

@@ -6,7 +6,10 @@ messages; 20 messages a minute per robot, above which the robot is throttled for
 and https://open.dingtalk.com/document/orgapp/customize-robot-security-settings (加签: the
 millisecond timestamp and HmacSHA256(secret, timestamp + "\\n" + secret), base64 then
 URL-encoded, as ``timestamp`` and ``sign`` query parameters; the timestamp must be within an
-hour of DingTalk's clock; or a keyword that every message must contain).
+hour of DingTalk's clock; or a keyword that every message must contain).  The message types
+and their fields are in https://open.dingtalk.com/document/orgapp/custom-robot-access
+(消息类型及数据格式): ``markdown`` {title, text}; ``actionCard`` {title, text (markdown),
+btnOrientation, and singleTitle with singleURL for one button that opens a page}.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from datetime import datetime
 from urllib.parse import quote_plus
 
 from workplan.channels.base import Outcome
-from workplan.channels.robot import RobotSettings, deliver, url_problems
+from workplan.channels.robot import Button, RobotSettings, deliver, url_problems
 
 # errcode -> meaning, as the documentation lists them
 RETRY_LATER = {
@@ -49,7 +52,8 @@ def sign(secret: str, timestamp_ms: int) -> str:
 
 
 class DingTalkRobot:
-    """Send markdown messages to a DingTalk group."""
+    """Send markdown messages to a DingTalk group, or ActionCards (``msgtype = "actionCard"``)
+    whose button opens the department's report page."""
 
     limits: tuple[tuple[int, float], ...] = ((19, 60.0),)
     """one below the documented 20 a minute: exceeding it blocks the robot for 10 minutes"""
@@ -59,6 +63,7 @@ class DingTalkRobot:
 
     def __init__(self, settings: RobotSettings) -> None:
         self.settings = settings
+        self.buttons = settings.msgtype == "actionCard"
 
     def problems(self) -> list[str]:
         problems = url_problems(self.settings.url, ("dingtalk.com",), "/robot/send")
@@ -76,8 +81,17 @@ class DingTalkRobot:
         timestamp = int(now.timestamp() * 1000)
         return f"{self.settings.url}&timestamp={timestamp}&sign={sign(self.settings.secret, timestamp)}"
 
-    def send(self, title: str, text: str, now: datetime) -> Outcome:
-        body = {"msgtype": "markdown", "markdown": {"title": title, "text": text}}
+    def send(self, title: str, text: str, now: datetime, button: Button | None = None) -> Outcome:
+        body: dict[str, object] = {
+            "msgtype": "markdown",
+            "markdown": {"title": title, "text": text},
+        }
+        if self.buttons and button is not None:  # without a link, a card would have no use
+            card = {"title": title, "text": text, "btnOrientation": "0"}
+            body = {
+                "msgtype": "actionCard",
+                "actionCard": card | {"singleTitle": button.label, "singleURL": button.url},
+            }
         return deliver(
             self.url(now), body, self.settings.url, ("errcode", "errmsg"), RETRY_LATER, WRONG
         )

@@ -7,6 +7,8 @@ signing puts ``timestamp`` (seconds) and ``sign`` = base64(HmacSHA256(key=timest
 secret, message="")) in the body, and the timestamp must be within an hour; 100 requests a
 minute and 5 a second per robot; the request body at most 20 KB; and "avoid sending on the
 hour and half hour, such as 10:00 and 17:30", when the system may answer 11232 (throttled).
+A card's button is an ``action`` element holding a ``button`` with a plain-text ``text`` and
+a ``url``, as in the same guide's interactive-card example (卡片 JSON 1.0).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import hmac
 from datetime import datetime, timedelta
 
 from workplan.channels.base import Outcome
-from workplan.channels.robot import RobotSettings, deliver, url_problems
+from workplan.channels.robot import Button, RobotSettings, deliver, url_problems
 
 RETRY_LATER = {
     11232: "throttled (frequency limited)",
@@ -41,7 +43,9 @@ def sign(secret: str, timestamp: int) -> str:
 
 
 class FeishuRobot:
-    """Send markdown cards to a Feishu group."""
+    """Send markdown cards to a Feishu group; a link is the card's button."""
+
+    buttons = True
 
     limits: tuple[tuple[int, float], ...] = ((95, 60.0), (4, 1.0))
     """below the documented 100 a minute and 5 a second"""
@@ -62,12 +66,27 @@ class FeishuRobot:
             )
         return problems
 
-    def send(self, title: str, text: str, now: datetime) -> Outcome:
+    def send(self, title: str, text: str, now: datetime, button: Button | None = None) -> Outcome:
+        elements: list[dict[str, object]] = [{"tag": "markdown", "content": text}]
+        if button is not None:
+            elements.append(
+                {
+                    "tag": "action",
+                    "actions": [
+                        {
+                            "tag": "button",
+                            "text": {"tag": "plain_text", "content": button.label},
+                            "type": "primary",
+                            "url": button.url,
+                        }
+                    ],
+                }
+            )
         body: dict[str, object] = {
             "msg_type": "interactive",
             "card": {
                 "header": {"title": {"tag": "plain_text", "content": title}},
-                "elements": [{"tag": "markdown", "content": text}],
+                "elements": elements,
             },
         }
         if self.settings.secret:

@@ -47,13 +47,27 @@ class RobotSettings:
     """the robot's security keyword, when it has one: every message must contain it"""
     per_minute: int | None = None
     """send fewer than the robot's own limit (a robot shared with another system)"""
+    msgtype: str = "markdown"
+    """DingTalk only: ``actionCard`` posts a card whose button opens the report link"""
+
+
+MSGTYPES = {"dingtalk": ("markdown", "actionCard")}
+"""the message types a robot may be configured for (the first is the default)"""
+
+
+@dataclass(frozen=True)
+class Button:
+    """A link a robot shows as a button (a DingTalk ActionCard's, a Feishu card's)."""
+
+    label: str
+    url: str
 
 
 def load_robots(config: Path | None, env: dict[str, str] | None = None) -> dict[str, RobotSettings]:
     """Read the ``[robots.NAME]`` sections of the delivery config.
 
     Each has ``kind`` (dingtalk, wecom or feishu) and ``url``, optionally ``secret``,
-    ``keyword`` and ``per_minute``; ``url_env`` and ``secret_env`` name environment variables
+    ``keyword``, ``per_minute`` and (DingTalk) ``msgtype``; ``url_env`` and ``secret_env`` name environment variables
     to read the URL and the secret from instead, so that neither need be in the file.
     """
     if config is None:
@@ -81,6 +95,7 @@ def load_robots(config: Path | None, env: dict[str, str] | None = None) -> dict[
             "secret_env",
             "keyword",
             "per_minute",
+            "msgtype",
         }
         if unknown:
             raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -101,6 +116,12 @@ def load_robots(config: Path | None, env: dict[str, str] | None = None) -> dict[
         per_minute = section.get("per_minute")
         if per_minute is not None and (not isinstance(per_minute, int) or per_minute < 1):
             raise ConfigError(f"{where}: per_minute must be a whole number above 0")
+        msgtype = section.get("msgtype", "markdown")
+        allowed = MSGTYPES.get(kind, ("markdown",))
+        if msgtype not in allowed:
+            raise ConfigError(
+                f"{where}: msgtype {msgtype!r}: a {kind} robot takes {' or '.join(allowed)}"
+            )
         out[name] = RobotSettings(
             name,
             kind,
@@ -108,6 +129,7 @@ def load_robots(config: Path | None, env: dict[str, str] | None = None) -> dict[
             values["secret"],
             str(section["keyword"]) if section.get("keyword") else None,
             per_minute,
+            str(msgtype),
         )
     return out
 
@@ -198,7 +220,8 @@ def unreachable(exc: OSError) -> Outcome:
 
 
 class Robot(Protocol):
-    """A group robot: sends one markdown message, reports what became of it."""
+    """A group robot: sends one markdown message (with a button, when it shows links as
+    buttons), reports what became of it."""
 
     settings: RobotSettings
     limits: tuple[tuple[int, float], ...]
@@ -207,11 +230,13 @@ class Robot(Protocol):
     """the largest message text, in UTF-8 bytes"""
     broken: frozenset[int]
     """the answer codes that mean the robot's settings (URL, secret, keyword) are wrong"""
+    buttons: bool
+    """whether a link goes in a button (else it is a markdown link in the text)"""
 
     def problems(self) -> list[str]:
         """What is wrong with the settings (URL shape, secret), without sending anything."""
 
-    def send(self, title: str, text: str, now: datetime) -> Outcome:
+    def send(self, title: str, text: str, now: datetime, button: Button | None = None) -> Outcome:
         """Send one message signed at ``now``; report, never raise, what happened."""
 
     def not_before(self, now: datetime) -> datetime:

@@ -13,7 +13,7 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 from workplan.channels.base import Outcome
-from workplan.channels.robot import RobotSettings, deliver, url_problems
+from workplan.channels.robot import Button, RobotSettings, deliver, url_problems
 
 RETRY_LATER = {
     -1: "WeCom is busy",
@@ -32,7 +32,9 @@ BROKEN = frozenset({93000})
 
 
 class WeComRobot:
-    """Send markdown messages to a WeCom group."""
+    """Send markdown messages to a WeCom group; a link is a markdown link in the text."""
+
+    buttons = False
 
     limits: tuple[tuple[int, float], ...] = ((19, 60.0),)
     """one below the documented 20 a minute"""
@@ -51,7 +53,7 @@ class WeComRobot:
             problems.append("WeCom robots have no secret: the key in the URL is the secret")
         return problems
 
-    def send(self, title: str, text: str, now: datetime) -> Outcome:
+    def send(self, title: str, text: str, now: datetime, button: Button | None = None) -> Outcome:
         body = {"msgtype": "markdown", "markdown": {"content": text}}
         return deliver(
             self.settings.url, body, self.settings.url, ("errcode", "errmsg"), RETRY_LATER, WRONG

@@ -31,6 +31,7 @@ def channels_check(config: Path | None, plan_key: str | None, db: str | None) ->
     from workplan.channels.robot import check_robot, hide, limits_of, load_robots, open_robot
     from workplan.notices.robots import routes
     from workplan.store import db as store
+    from workplan.store.links import link_settings
 
     robots = load_robots(config)
     now = now_utc()
@@ -45,7 +46,7 @@ def channels_check(config: Path | None, plan_key: str | None, db: str | None) ->
         limits = limits_of(open_robot(settings))
         table.add_row(
             name,
-            settings.kind,
+            settings.kind + ("" if settings.msgtype == "markdown" else f" {settings.msgtype}"),
             hide(settings.url),
             "set" if settings.secret else "—",
             settings.keyword or "—",
@@ -54,6 +55,16 @@ def channels_check(config: Path | None, plan_key: str | None, db: str | None) ->
         )
     if robots:
         console.print(table)
+        if link_settings() is None:
+            click.echo(
+                "posts carry no report link: set WORKPLAN_BASE_URL and WORKPLAN_LINK_SECRET "
+                "(the web pages) to give each department's its own, as its letters have"
+                + (
+                    " (an actionCard robot posts markdown until then)"
+                    if any(s.msgtype == "actionCard" for s in robots.values())
+                    else ""
+                )
+            )
     else:
         click.echo("no group robots configured (no [robots.NAME] section in the config)")
     with store.connected(db) as engine, store.reading(engine) as conn:

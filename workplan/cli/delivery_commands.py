@@ -27,6 +27,9 @@ from workplan.cli.options import (
 )
 from workplan.errors import InvalidInput
 
+CHANNELS = ("email", "dingtalk", "wecom", "feishu", "robots")
+"""what `notices` lists and `notices resend` queues: e-mail, a robot's channel, all robots"""
+
 
 @click.command("dispatch")
 @click.option(
@@ -57,7 +60,7 @@ def dispatch_command(
     from workplan.channels.config import close_all, open_channels
     from workplan.channels.robot import load_robots
     from workplan.notices.dispatch import DispatchSettings, dispatch, preview
-    from workplan.notices.robots import deliver_robots
+    from workplan.notices.robots import RobotDeliverySettings, deliver_robots
     from workplan.store import db as store
 
     delivery = delivery_settings(config, outbox_dir)
@@ -97,7 +100,15 @@ def dispatch_command(
         finally:
             close_all(channels)
         posted = (
-            deliver_robots(engine, robots, templates, now=clock, owner=owner_name(), wall=now_utc)
+            deliver_robots(
+                engine,
+                robots,
+                templates,
+                now=clock,
+                owner=owner_name(),
+                wall=now_utc,
+                settings=RobotDeliverySettings(links=settings.links),
+            )
             if robots
             else None
         )
@@ -242,6 +253,12 @@ def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
 )
 @click.option("--department", help="only this department's notices")
 @click.option(
+    "--channel",
+    type=click.Choice(CHANNELS),
+    help="the group robots' deliveries by this channel (robots: all of them), each with its "
+    "own status, instead of the notices (e-mail)",
+)
+@click.option(
     "--kind", type=click.Choice(["reminder", "warning", "overdue", "escalation", "bulletin"])
 )
 @click.option("--date", "day", type=DAY, help="only notices owed by the evaluation of this day")
@@ -258,6 +275,7 @@ def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
 def notices(
     status: str | None,
     department: str | None,
+    channel: str | None,
     kind: str | None,
     day: date | None,
     show: int | None,
@@ -271,9 +289,13 @@ def notices(
 
     Failures stay here until someone acts: `workplan notices --status failed`, then
     `workplan notices resend`.  `--show ID` prints the message as it was sent (headers and text).
+    `--channel dingtalk` (wecom, feishu, robots) lists the group robots' deliveries instead.
     """
     if click.get_current_context().invoked_subcommand:
         return
+    robots = channel not in (None, "email")
+    if robots and (kind or day or show is not None):
+        raise click.UsageError("--kind, --date and --show are about notices: not with --channel")
     from workplan.cli import tables as render
     from workplan.notices import record as outbox_log
     from workplan.store import db as store
@@ -286,17 +308,27 @@ def notices(
             click.echo(render.notice_record(record))
             return
         who = refs.find_department(conn, plan, department) if department else None
-        rows = outbox_log.listing(
-            conn, plan, status=status, department=who, kind=kind, day=day, limit=limit
-        )
+        if robots:
+            rows = outbox_log.deliveries(
+                conn, plan, channel=channel, status=status, department=who, limit=limit
+            )
+        else:
+            rows = outbox_log.listing(
+                conn, plan, status=status, department=who, kind=kind, day=day, limit=limit
+            )
     if fmt == "json":
         click.echo(render.dump_json(rows))
     elif fmt == "csv":
-        click.echo(render.dump_csv(outbox_log.COLUMNS, [tuple(r.values()) for r in rows]), nl=False)
+        columns = outbox_log.DELIVERY_COLUMNS if robots else outbox_log.COLUMNS
+        click.echo(render.dump_csv(columns, [tuple(r.values()) for r in rows]), nl=False)
     else:
         words = render.Words(lang or plan.locale)
-        title = f"{plan.key} 的通知" if words.zh else f"Notices of {plan.key}"
-        click.echo(render.notices_table(rows, title, table_width(), words), nl=False)
+        if robots:
+            title = f"{plan.key} 的群机器人推送" if words.zh else f"Group robot posts of {plan.key}"
+            click.echo(render.deliveries_table(rows, title, table_width(), words), nl=False)
+        else:
+            title = f"{plan.key} 的通知" if words.zh else f"Notices of {plan.key}"
+            click.echo(render.notices_table(rows, title, table_width(), words), nl=False)
 
 
 @notices.command("resend")
@@ -309,28 +341,63 @@ def notices(
 )
 @click.option("--since", type=DAY, help="only notices owed by evaluations from this day on")
 @click.option("--id", "ids", type=int, multiple=True, metavar="N", help="only this notice (repeat)")
+@click.option(
+    "--channel",
+    type=click.Choice(CHANNELS),
+    help="only the e-mail, or only this robot channel's failed deliveries (robots: all of them) "
+    "[default: both]",
+)
 @plan_option
 @db_option
 def resend(
-    status: str, since: date | None, ids: tuple[int, ...], plan_key: str | None, db: str | None
+    status: str,
+    since: date | None,
+    ids: tuple[int, ...],
+    channel: str | None,
+    plan_key: str | None,
+    db: str | None,
 ) -> None:
-    """Queue notices again, each with its Message-ID, so a copy is recognisable.
+    """Queue notices again, each with its Message-ID, so a copy is recognisable; and the
+    group robots' failed deliveries, each for the same message and robot.
 
-    After a fault is fixed (a wrong password, a refused sender, a broken template), the failed
-    notices go out at the next dispatch: `workplan notices resend --since 2023-05-04`.
+    After a fault is fixed (a wrong password, a refused sender, a broken template, a robot's
+    secret), what failed goes out at the next dispatch: `workplan notices resend --since
+    2023-05-04`.  `--id` and `--since` pick robot deliveries by the notices they carried;
+    `--status sent` sends e-mail again, never a robot post.
     """
     from workplan.notices import record as outbox_log
     from workplan.store import db as store
     from workplan.store import refs
 
+    count = posts = 0
     with store.connected(db) as engine, engine.begin() as conn:
         plan = refs.find_plan(conn, plan_key)
-        count = outbox_log.resend(conn, plan, status=status, since=since, ids=ids)
+        if channel in (None, "email"):
+            count = outbox_log.resend(conn, plan, status=status, since=since, ids=ids)
+        if channel != "email" and status == "failed":
+            robots = None if channel == "robots" else channel
+            posts = outbox_log.resend_deliveries(conn, plan, channel=robots, since=since, ids=ids)
+    said = []
+    if count or channel in (None, "email"):
+        said.append(f"{count} {status} notice(s)")
+    if posts or (channel not in (None, "email") and status == "failed"):
+        said.append(f"{posts} failed robot post(s)")
     click.echo(
-        f"{count} {status} notice(s) queued again; `workplan dispatch` or the service sends them"
-        if count
-        else f"no {status} notice matches: nothing queued"
+        f"{' and '.join(said)} queued again; `workplan dispatch` or the service sends them"
+        if count or posts
+        else _none_matches(status, channel)
     )
+
+
+def _none_matches(status: str, channel: str | None) -> str:
+    """What resend says when nothing matched: the notices, the robot posts, or both."""
+    posts = channel != "email" and status == "failed"
+    if channel in (None, "email"):
+        nor = ", nor any failed robot post" if posts else ""
+        return f"no {status} notice matches{nor}: nothing queued"
+    if not posts:
+        return "robot posts are resent when they failed, never when sent: nothing queued"
+    return "no failed robot post matches: nothing queued"
 
 
 @click.group()

@@ -58,6 +58,7 @@ def status(
         everything, calendars = read_facts(conn, day, plan_ids=[plan.id], everything=True)
         delivery = outbox_log.counts(conn, plan)
         waits = outbox_log.waiting(conn, plan)
+        posts = outbox_log.robot_counts(conn, plan)
         pauses = channel_pauses(conn)
     # the same facts, the same rules as the morning evaluation: status never says "behind"
     # about a metric the evaluator owes nothing
@@ -78,6 +79,7 @@ def status(
                     "notices": delivery,
                     "waiting": waits,
                     "paused_channels": pauses,
+                    "robot_posts": posts,
                 }
             )
         )
@@ -117,6 +119,28 @@ def status(
                     else ""
                 )
             )
+        _robot_posts_line(posts)
+
+
+def _robot_posts_line(posts: dict[str, dict[str, int]]) -> None:
+    """Say how many robot posts wait and failed, channel by channel, when any does."""
+    counted = {
+        channel: (sum(n.get(s, 0) for s in ("pending", "retrying", "claimed")), n.get("failed", 0))
+        for channel, n in posts.items()
+    }
+    shown = [f"{c} {w} wait, {f} failed" for c, (w, f) in counted.items() if w or f]
+    if shown:
+        failed = any(f for _, f in counted.values())
+        click.echo(
+            "robot posts: "
+            + "; ".join(shown)
+            + (
+                " — see `workplan notices --channel robots --status failed`, then "
+                "`workplan notices resend`"
+                if failed
+                else ""
+            )
+        )
 
 
 @click.command()

@@ -48,6 +48,10 @@ ZH = {
     "No.": "文号",
     "Dated": "成文日期",
     "Error": "错误",
+    "Channel": "渠道",
+    "Robot": "群机器人",
+    "Parts": "条数",
+    "Subject": "标题",
     "Month": "月份",
     "All": "合计",
     "Notices": "通知数",
@@ -652,6 +656,39 @@ def notices_table(rows: list[dict[str, Any]], title: str, width: int | None, w: 
                 r["error"] or "",
             ]
         )
+    return grid(title, columns, cells, width)
+
+
+def deliveries_table(
+    rows: list[dict[str, Any]], title: str, width: int | None, w: Words = EN
+) -> str:
+    """Lay out the group robots' deliveries, one a message and robot, each with its status,
+    the parts the robot accepted, and why it failed."""
+    columns = [
+        Column("ID", right=True, keep=True),
+        Column(w("Department")),
+        Column(w("Channel"), keep=True),
+        Column(w("Robot")),
+        Column(w("Subject")),
+        Column(w("Status"), keep=True),
+        Column(w("Parts"), right=True, keep=True),
+        Column(w("Sent (real, UTC)"), keep=True),
+        Column(w("Error")),
+    ]
+    cells = [
+        [
+            str(r["id"]),
+            r["department"],
+            r["channel"],
+            r["robot"],
+            r["subject"] or "–",
+            w(r["status"]),
+            f"{r['parts_sent']}/{r['parts']}",
+            r["sent_at"].strftime("%Y-%m-%d %H:%M") if r["sent_at"] else "–",
+            r["error"] or "",
+        ]
+        for r in rows
+    ]
     return grid(title, columns, cells, width)
 
 

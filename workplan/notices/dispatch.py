@@ -402,11 +402,9 @@ def claim(
     fresh: dict[tuple[int, str], list[dict[str, Any]]] = {}
     for row in picked:
         if row["message_id"]:
-            # a letter made by tick (its document says which), or one composed before
-            digest = row["document"] == DIGEST if row["document"] else row["stage"] < STAGE_OVERDUE
             groups.setdefault(
                 row["message_id"],
-                _Group(row["message_id"], row["plan_id"], row["department"], digest, []),
+                _Group(row["message_id"], row["plan_id"], row["department"], _digest(row), []),
             ).rows.append(row)
         elif row["stage"] < STAGE_OVERDUE and plans[row["plan_id"]].digest:
             fresh.setdefault((row["plan_id"], row["department"]), []).append(row)
@@ -440,6 +438,17 @@ def claim(
     return list(groups.values())
 
 
+def _digest(row: dict[str, Any]) -> bool:
+    """Whether a notice composed before went in a digest: a letter made by tick (its document
+    says which), or one composed by dispatch (reminders and warnings go in digests)."""
+    return bool(row["document"] == DIGEST if row["document"] else row["stage"] < STAGE_OVERDUE)
+
+
+def _ordered(group: _Group) -> list[dict[str, Any]]:
+    """A message's notices in the order its letter lists them: the gravest first."""
+    return sorted(group.rows, key=lambda r: (-r["stage"], r["due"], r["id"]))
+
+
 def _message_id(rows: list[dict[str, Any]], plan: _Plan, settings: DispatchSettings) -> str:
     domain = domain_of(settings.sender or plan.office_email or "workplan@workplan.invalid")
     return message_id([plan.key, *(r["key"] for r in rows)], domain)
@@ -465,7 +474,7 @@ class _Composer:
         self.earlier: dict[tuple[str, str], list[tuple[int, Earlier]]] = {}
         self.forms: dict[str, list[tuple[str, str, bytes]]] = {}
 
-    def prepare(self, groups: list[_Group]) -> None:
+    def prepare(self, groups: list[_Group], *, forms: bool = True) -> None:
         plan_ids = sorted({g.plan_id for g in groups})
         for r in self.conn.execute(select(T_DEPT).where(T_DEPT.c.plan_id.in_(plan_ids))).mappings():
             self.departments[(r["plan_id"], r["name"])] = dict(r)
@@ -500,7 +509,8 @@ class _Composer:
             )
             self.notice_rules.update({r.id: r.rules_id for r in self.conn.execute(query)})
         self.history(groups)
-        self.return_forms(groups)
+        if forms:
+            self.return_forms(groups)
 
     def party(self, plan_id: int, name: str) -> Party:
         row = self.departments.get((plan_id, name))
@@ -643,51 +653,57 @@ class _Composer:
         kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         return [(name, kind, data)]
 
-    def compose(self, group: _Group, now: datetime, root: str | None) -> Composed:
+    def message(self, group: _Group, now: datetime) -> Message:
+        """The letter data of a group's message: what every channel renders (the e-mail, and
+        the group robots' digests)."""
         plan = self.plans[group.plan_id]
-        local = now.astimezone(ZoneInfo(plan.timezone))
         # the letter is dated the day its facts are for (tick brings a waiting letter up to
         # each new day); a letter of an earlier run without that day takes the business clock
         days = [r["as_of"] for r in group.rows if r["as_of"] is not None]
-        today = max(days) if days else local.date()
-        rows = sorted(group.rows, key=lambda r: (-r["stage"], r["due"], r["id"]))
+        today = max(days) if days else now.astimezone(ZoneInfo(plan.timezone)).date()
+        rows = _ordered(group)
         letters = tuple(self.letter(r, plan, today) for r in rows)
         roles = {role for r in rows for role in json.loads(r["roles"])}
-        office = self.party(plan.id, plan.office)
         leaders = group.department == LEADERSHIP
         if leaders:
             department = Party("领导小组" if plan.locale == "zh-CN" else "Leadership group", ())
-            to = list(plan.leadership) or [office]  # a plan without leadership: the office
         else:
             department = self.party(plan.id, group.department)
-            to = [department]
         head_row = self.departments.get((plan.id, group.department))
         head = None
-        if "heads" in roles and head_row and head_row["head_email"]:
+        if "heads" in roles and head_row and head_row["head_email"] and not leaders:
             head = Party(
                 head_row["head_name"] or f"{group.department}负责同志", (head_row["head_email"],)
             )
-        if leaders:
-            head = None
-        number = next((r["doc_number"] for r in rows if r["doc_number"]), None)
         summary = leaders or all(letter.copy for letter in letters)
-        message = Message(
+        return Message(
             kind="digest" if group.digest else letters[0].kind,
             locale=plan.locale,
             today=today,
             plan_title=plan.title,
             plan_year=plan.year,
             issuer=plan.issuer or plan.office,
-            office=office,
+            office=self.party(plan.id, plan.office),
             department=department,
             letters=letters,
             head=head,
-            number=number,
+            number=next((r["doc_number"] for r in rows if r["doc_number"]), None),
             summary=summary,
+            # the department's own page, never another's: the link names the department
             report_url=self.settings.links.url_for(plan.key, group.department, now)
             if self.settings.links and not summary
             else None,
         )
+
+    def compose(self, group: _Group, now: datetime, root: str | None) -> Composed:
+        plan = self.plans[group.plan_id]
+        local = now.astimezone(ZoneInfo(plan.timezone))
+        message = self.message(group, now)
+        office, head = message.office, message.head
+        if group.department == LEADERSHIP:
+            to = list(plan.leadership) or [office]  # a plan without leadership: the office
+        else:
+            to = [message.department]
         rendered = self.renderer.render(message)
         sender_address = self.settings.sender or (
             office.emails[0] if office.emails else "workplan@workplan.invalid"
@@ -704,7 +720,7 @@ class _Composer:
             in_reply_to=root,
             references=[root] if root else [],
             date=local,
-            notices=[str(r["id"]) for r in rows],
+            notices=[str(r["id"]) for r in _ordered(group)],
             attachments=attachments,
         )
         return Composed(
@@ -715,6 +731,36 @@ class _Composer:
             group.department,
             plan.id,
         )
+
+
+class _NoRenderer:
+    """For messages rendered elsewhere (the robots'): the e-mail renderer is never called."""
+
+    def render(self, message: Message) -> Any:
+        raise NotImplementedError
+
+
+def messages_of(
+    conn: Connection,
+    message_ids: Sequence[str],
+    now: datetime,
+    links: LinkSettings | None = None,
+) -> dict[str, Message]:
+    """Rebuild the letter data of messages composed before, from their notices in the store,
+    as the e-mail had it (for another channel, the group robots); ``links`` gives each
+    department's message its own report link."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    for start in range(0, len(message_ids), 900):
+        query = _notices().where(T_NOTICE.c.message_id.in_(message_ids[start : start + 900]))
+        for r in conn.execute(query).mappings():
+            rows.setdefault(r["message_id"], []).append(dict(r))
+    groups = [
+        _Group(mid, g[0]["plan_id"], g[0]["department"], _digest(g[0]), g)
+        for mid, g in rows.items()
+    ]
+    composer = _Composer(conn, _plans(conn), _NoRenderer(), DispatchSettings(links=links))
+    composer.prepare(groups, forms=False)
+    return {group.message_id: composer.message(group, now) for group in groups}
 
 
 def _keep(conn: Connection, kept: list[Composed], at: datetime) -> None:

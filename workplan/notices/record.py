@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select, update
+from sqlalchemy import Connection, case, exists, func, select, update
 
 from workplan.errors import NotFound
 from workplan.notices.letters import kind_of
 from workplan.plan.compiled import item_label
 from workplan.store.refs import PlanRef
-from workplan.store.tables import T_MESSAGE, T_NOTICE, T_TASK
+from workplan.store.tables import T_DELIVERY, T_MESSAGE, T_NOTICE, T_TASK
 
 COLUMNS = (
     "id",
@@ -188,4 +188,106 @@ def resend(
         query = query.where(T_NOTICE.c.evaluated_on >= since)
     if ids:
         query = query.where(T_NOTICE.c.id.in_(list(ids)))
+    return int(conn.execute(query).rowcount or 0)
+
+
+ROBOTS = ("dingtalk", "wecom", "feishu")
+"""the group robots' channels, beside e-mail"""
+
+DELIVERY_COLUMNS = (
+    "id",
+    "department",
+    "channel",
+    "robot",
+    "status",
+    "attempts",
+    "parts",
+    "parts_sent",
+    "created_at",
+    "sent_at",
+    "subject",
+    "message_id",
+    "error",
+)
+
+
+def _robots(channel: str | None) -> tuple[str, ...]:
+    return (channel,) if channel in ROBOTS else ROBOTS
+
+
+def deliveries(
+    conn: Connection,
+    plan: PlanRef,
+    *,
+    channel: str | None = None,
+    status: str | None = None,
+    department: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Return a plan's robot deliveries (one a message and robot), newest first, filtered by
+    channel (dingtalk, wecom, feishu; any robot else), status and department."""
+    query = (
+        select(T_DELIVERY, T_MESSAGE.c.subject)
+        .select_from(
+            T_DELIVERY.outerjoin(T_MESSAGE, T_MESSAGE.c.message_id == T_DELIVERY.c.message_id)
+        )
+        .where(T_DELIVERY.c.plan_id == plan.id, T_DELIVERY.c.channel.in_(_robots(channel)))
+        .order_by(T_DELIVERY.c.id.desc())
+        .limit(limit)
+    )
+    if status:
+        query = query.where(T_DELIVERY.c.status == status)
+    if department:
+        query = query.where(T_DELIVERY.c.department == department)
+    return [{name: r[name] for name in DELIVERY_COLUMNS} for r in conn.execute(query).mappings()]
+
+
+def robot_counts(conn: Connection, plan: PlanRef) -> dict[str, dict[str, int]]:
+    """Return how many of a plan's robot deliveries are in each state, channel by channel."""
+    query = (
+        select(T_DELIVERY.c.channel, T_DELIVERY.c.status, func.count())
+        .where(T_DELIVERY.c.plan_id == plan.id)
+        .group_by(T_DELIVERY.c.channel, T_DELIVERY.c.status)
+        .order_by(T_DELIVERY.c.channel, T_DELIVERY.c.status)
+    )
+    out: dict[str, dict[str, int]] = {}
+    for channel, state, n in conn.execute(query):
+        out.setdefault(channel, {})[state] = int(n)
+    return out
+
+
+def resend_deliveries(
+    conn: Connection,
+    plan: PlanRef,
+    *,
+    channel: str | None = None,
+    since: date | None = None,
+    ids: Sequence[int] = (),
+) -> int:
+    """Queue failed robot deliveries again, each for the same message and robot (the parts a
+    robot accepted are not posted twice); ``since`` and ``ids`` select them by the notices
+    their message carried.  Return how many."""
+    query = (
+        update(T_DELIVERY)
+        .where(
+            T_DELIVERY.c.plan_id == plan.id,
+            T_DELIVERY.c.status == "failed",
+            T_DELIVERY.c.channel.in_(_robots(channel)),
+        )
+        .values(
+            status="retrying",
+            attempts=0,
+            next_attempt_at=None,
+            error=func.coalesce("resent by hand after: " + T_DELIVERY.c.error, "resent by hand"),
+        )
+    )
+    carried = T_NOTICE.c.message_id == T_DELIVERY.c.message_id
+    if since is not None:
+        query = query.where(
+            exists(select(T_NOTICE.c.id).where(carried, T_NOTICE.c.evaluated_on >= since))
+        )
+    if ids:
+        query = query.where(
+            exists(select(T_NOTICE.c.id).where(carried, T_NOTICE.c.id.in_(list(ids))))
+        )
     return int(conn.execute(query).rowcount or 0)

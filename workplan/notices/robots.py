@@ -26,19 +26,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import jinja2
 from sqlalchemy import Connection, Engine, and_, bindparam, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from workplan.channels.base import Outcome
-from workplan.channels.robot import Robot, RobotSettings, admit, limits_of, open_robot, split
-from workplan.notices.dispatch import DispatchSettings, _Composer, _Group, _notices, _plans
+from workplan.channels.robot import (
+    Button,
+    Robot,
+    RobotSettings,
+    admit,
+    limits_of,
+    open_robot,
+    split,
+)
+from workplan.notices.dispatch import messages_of
 from workplan.notices.letters import Message
 from workplan.notices.templates import TemplateError, Templates
-from workplan.rules.evaluate import STAGE_OVERDUE
 from workplan.store import db as store
+from workplan.store.links import LinkSettings
 from workplan.store.tables import T_DELIVERY, T_DEPT, T_MESSAGE, T_NOTICE, T_PLAN
 
 WAITING = ("pending", "retrying")
@@ -57,6 +64,8 @@ class RobotDeliverySettings:
     max_wait: float = 2.0
     """seconds worth waiting for a robot's limit within a run (Feishu's 5 a second); a longer
     wait leaves the delivery for a later run"""
+    links: LinkSettings | None = None
+    """when the web pages are set up: each department's post carries its own report link"""
 
 
 @dataclass
@@ -77,10 +86,12 @@ class RobotResult:
 
 @dataclass(frozen=True)
 class RobotText:
-    """A message as a robot posts it: a title and one or more parts."""
+    """A message as a robot posts it: a title, one or more parts, and the department's report
+    link as a button on each part when the robot shows links so (else it is in the text)."""
 
     title: str
     parts: tuple[str, ...]
+    button: Button | None = None
 
 
 def _dialect(conn: Connection) -> Any:
@@ -165,71 +176,44 @@ def claim(
     return picked
 
 
-class RobotComposer:
-    """Render messages for robots from the letter data the e-mail was made of."""
-
-    def __init__(self, conn: Connection, templates: Templates) -> None:
-        self.conn = conn
-        self.templates = templates
-        self.plans = _plans(conn)
-
-    def texts(self, message_ids: list[str], now: datetime) -> dict[str, tuple[Message, str]]:
-        """Return each message's letter data and its e-mail's recipients, read from the store."""
-        rows: dict[str, list[dict[str, Any]]] = {}
-        query = _notices().where(T_NOTICE.c.message_id.in_(message_ids))
-        for r in self.conn.execute(query).mappings():
-            rows.setdefault(r["message_id"], []).append(dict(r))
-        kept = {
-            r.message_id: r
-            for r in self.conn.execute(
-                select(T_MESSAGE).where(T_MESSAGE.c.message_id.in_(message_ids))
+def texts(
+    conn: Connection, message_ids: list[str], now: datetime, links: LinkSettings | None = None
+) -> dict[str, tuple[Message, str]]:
+    """Each message's letter data, as its e-mail had it, and the e-mail's subject."""
+    subjects = dict(
+        conn.execute(
+            select(T_MESSAGE.c.message_id, T_MESSAGE.c.subject).where(
+                T_MESSAGE.c.message_id.in_(message_ids)
             )
-        }
-        groups = [
-            _Group(mid, g[0]["plan_id"], g[0]["department"], g[0]["stage"] < STAGE_OVERDUE, g)
-            for mid, g in rows.items()
-        ]
-        composer = _Composer(self.conn, self.plans, _NoRenderer(), DispatchSettings())
-        composer.prepare(groups)
-        out = {}
-        for group in groups:
-            plan = self.plans[group.plan_id]
-            # dated like the e-mail: the day its facts are for, else the business clock
-            days = [r["as_of"] for r in group.rows if r["as_of"] is not None]
-            today = max(days) if days else now.astimezone(ZoneInfo(plan.timezone)).date()
-            ordered = sorted(group.rows, key=lambda r: (-r["stage"], r["due"], r["id"]))
-            letters = tuple(composer.letter(r, plan, today) for r in ordered)
-            message = Message(
-                kind="digest" if group.digest else letters[0].kind,
-                locale=plan.locale,
-                today=today,
-                plan_title=plan.title,
-                plan_year=plan.year,
-                issuer=plan.issuer or plan.office,
-                office=composer.party(plan.id, plan.office),
-                department=composer.party(plan.id, group.department),
-                letters=letters,
-                number=next((r["doc_number"] for r in ordered if r["doc_number"]), None),
-                summary=all(letter.copy for letter in letters),
-            )
-            record = kept.get(group.message_id)
-            out[group.message_id] = (message, record.subject if record else "")
-        return out
+        ).all()
+    )
+    return {
+        mid: (message, subjects.get(mid) or "")
+        for mid, message in messages_of(conn, message_ids, now, links).items()
+    }
 
 
 def render_robot_text(
-    templates: Templates, message: Message, subject: str, robot: Robot, link: str | None = None
+    templates: Templates, message: Message, subject: str, robot: Robot
 ) -> RobotText:
     """Render a message for a robot in the message's language (``robot.md.j2``), split into
-    parts that fit the robot, never inside an item; raise TemplateError if it cannot."""
+    parts that fit the robot, never inside an item; raise TemplateError if it cannot.
+
+    The department's report link (``message.report_url``) is a button when the robot shows
+    links as buttons and the template names one (its ``button`` macro), else a markdown link.
+    """
     name = f"{message.locale}/robot.md.j2"
     keyword = robot.settings.keyword
+    link = message.report_url
     try:
         module: Any = templates.env.get_template(name).make_module({})
+        button = None
+        if link and robot.buttons and hasattr(module, "button"):
+            button = Button(str(module.button(message)).strip(), link)
         items = [
             str(module.item(message, letter, n)) for n, letter in enumerate(message.letters, 1)
         ]
-        footer = str(module.footer(message, link))
+        footer = str(module.footer(message, None if button else link))
         if keyword and keyword not in footer:
             footer += f"\n\n{keyword}"
 
@@ -242,14 +226,7 @@ def render_robot_text(
         raise TemplateError(f"{name}: {exc}") from None
     if keyword and keyword not in title:
         title = f"{title} {keyword}"
-    return RobotText(title, tuple(parts))
-
-
-class _NoRenderer:
-    """Robots render their own text: the e-mail renderer is never called."""
-
-    def render(self, message: Message) -> Any:
-        raise NotImplementedError
+    return RobotText(title, tuple(parts), button)
 
 
 def _backoff(attempts: int, settings: RobotDeliverySettings) -> timedelta:
@@ -284,9 +261,7 @@ def deliver_robots(
         if not picked:
             break
         with store.reading(engine) as conn:
-            messages = RobotComposer(conn, templates).texts(
-                sorted({d["message_id"] for d in picked}), now()
-            )
+            messages = texts(conn, sorted({d["message_id"] for d in picked}), now(), settings.links)
         for delivery in picked:
             if stop():
                 run.record(delivery["id"], status="retrying", claimed_by=None)
@@ -389,7 +364,7 @@ class _Run:
                 self.hold(did, later)
                 return
             at = self.real()
-            outcome = robot.send(text.title, text.parts[index], at)
+            outcome = robot.send(text.title, text.parts[index], at, text.button)
             if outcome.status != "sent":
                 self.failed(delivery, outcome, at, parts)
                 return
