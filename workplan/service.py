@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from workplan.channels.config import DeliverySettings, close_all, open_channels
 from workplan.channels.robot import RobotSettings
 from workplan.errors import StoreError
+from workplan.notices.alert import alert_paused
 from workplan.notices.dispatch import DispatchResult, DispatchSettings, Renderer, dispatch
 from workplan.notices.outbox import tick
 from workplan.notices.robots import RobotResult, deliver_robots
@@ -212,6 +213,15 @@ class Service:
                 )
         finally:
             close_all(channels)
+        if result.channel_error:
+            alert_paused(
+                self.engine,
+                [channels[0].name],
+                self.delivery,
+                self.robots,
+                now=self.now,
+                wall=self.wall,
+            )
         if result.messages or result.reaped:
             log.info(
                 "dispatched %d messages (%d notices) by %s: %d sent, %d retrying, %d failed%s",

@@ -56,6 +56,7 @@ def dispatch_command(
     """
     from workplan.channels.config import close_all, open_channels
     from workplan.channels.robot import load_robots
+    from workplan.notices.alert import alert_paused
     from workplan.notices.dispatch import DispatchSettings, dispatch, preview
     from workplan.notices.robots import deliver_robots
     from workplan.store import db as store
@@ -96,6 +97,11 @@ def dispatch_command(
             )
         finally:
             close_all(channels)
+        alerts = (
+            alert_paused(engine, [channels[0].name], delivery, robots, now=clock, wall=now_utc)
+            if result.channel_error
+            else []
+        )
         posted = (
             deliver_robots(engine, robots, templates, now=clock, owner=owner_name(), wall=now_utc)
             if robots
@@ -107,6 +113,8 @@ def dispatch_command(
             " the rest wait, still owed (see `workplan status`)",
             err=True,
         )
+        for line in alerts:
+            click.echo(line, err=True)
         robot_line(posted)
         raise SystemExit(1)
     if not result.messages and not settings.ignore_hours and result.reaped == 0:
