@@ -33,7 +33,7 @@ from workplan.errors import StoreError
 from workplan.notices.alert import alert_paused
 from workplan.notices.dispatch import DispatchResult, DispatchSettings, Renderer, dispatch
 from workplan.notices.outbox import tick
-from workplan.notices.robots import RobotResult, deliver_robots
+from workplan.notices.robots import PAUSED, RobotResult, deliver_robots
 from workplan.notices.templates import Templates
 from workplan.plan.calendar import calendar_for, unknown_years
 from workplan.store import db as store
@@ -252,6 +252,15 @@ class Service:
                 owner=self.owner,
                 wall=self.wall,
                 stop=self.stopping.is_set,
+            )
+        if result.broken:
+            alert_paused(
+                self.engine,
+                [f"{PAUSED}{name}" for name in result.broken],
+                self.delivery,
+                self.robots,
+                now=self.now,
+                wall=self.wall,
             )
         if result.parts or result.failed or result.retrying:
             log.info(

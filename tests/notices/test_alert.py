@@ -186,3 +186,44 @@ def test_the_alert_speaks_the_plan_language() -> None:
     assert "paused since 2024-03-01 08:05 (Europe/London)" in alert.text
     assert "Why: login refused: 535 bad" in alert.text and "sent via robot Team" in alert.text
     assert "`workplan notices resend`" in alert.text
+
+
+def test_a_robot_refusing_its_settings_alerts_the_office_by_email(
+    db: str, tmp_path: Path, smtp_server: SmtpServer
+) -> None:
+    robot = RobotServer("dingtalk", secret="SECright0123456789").start()
+    try:
+        settings = tmp_path / "delivery.toml"
+        settings.write_text(
+            "\n".join(
+                [
+                    "[smtp]",
+                    'host = "127.0.0.1"',
+                    f"port = {smtp_server.port}",
+                    'security = "none"',
+                    f'[robots."{OFFICE_ROBOT}"]',
+                    'kind = "dingtalk"',
+                    f'url = "{robot.url}"',
+                    'secret = "SECwrong"',
+                ]
+            ),
+            encoding="utf-8",
+        )
+        out = run(
+            "dispatch", "--now", "2023-11-01T10:00", "--config", str(settings), "--db", db
+        ).output
+        assert f"told 区委农办 that the robot {OFFICE_ROBOT} channel is paused, via smtp" in out
+        assert len(robot.refused) == 1 and not robot.accepted
+        alerts = [r.message for r in smtp_server.received if "通知暂停" in r.message["Subject"]]
+        (alert,) = alerts
+        assert alert["To"] == "区委农办 <qwnb@example.org>"
+        assert alert["Subject"].startswith(f"【通知暂停】群机器人“{OFFICE_ROBOT}”不可用")
+        body = alert.get_body(("plain",))
+        assert body is not None
+        text = body.get_content()
+        assert "310000" in text and f"[robots.{OFFICE_ROBOT}]" in text and "邮件照常发送" in text
+        status = run("status", "--as-of", "2023-11-01", "--db", db).output
+        assert f"the robot {OFFICE_ROBOT} channel is paused since" in status
+        assert "the e-mail still goes" in status
+    finally:
+        robot.stop()

@@ -58,7 +58,7 @@ def dispatch_command(
     from workplan.channels.robot import load_robots
     from workplan.notices.alert import alert_paused
     from workplan.notices.dispatch import DispatchSettings, dispatch, preview
-    from workplan.notices.robots import deliver_robots
+    from workplan.notices.robots import PAUSED, deliver_robots
     from workplan.store import db as store
 
     delivery = delivery_settings(config, outbox_dir)
@@ -97,24 +97,22 @@ def dispatch_command(
             )
         finally:
             close_all(channels)
-        alerts = (
-            alert_paused(engine, [channels[0].name], delivery, robots, now=clock, wall=now_utc)
-            if result.channel_error
-            else []
-        )
         posted = (
             deliver_robots(engine, robots, templates, now=clock, owner=owner_name(), wall=now_utc)
             if robots
             else None
         )
+        paused = [channels[0].name] if result.channel_error else []
+        paused += [f"{PAUSED}{name}" for name in (posted.broken if posted else [])]
+        alerts = alert_paused(engine, paused, delivery, robots, now=clock, wall=now_utc)
+    for line in alerts:
+        click.echo(line, err=True)
     if result.channel_error:
         click.echo(
             f"the {channels[0].name} channel failed: {result.channel_error}; {result.sent} sent,"
             " the rest wait, still owed (see `workplan status`)",
             err=True,
         )
-        for line in alerts:
-            click.echo(line, err=True)
         robot_line(posted)
         raise SystemExit(1)
     if not result.messages and not settings.ignore_hours and result.reaped == 0:

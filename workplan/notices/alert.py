@@ -40,13 +40,12 @@ from workplan.channels.config import DeliverySettings, open_channels
 from workplan.channels.folder import FolderChannel
 from workplan.channels.mail import HeaderInjection, compose, domain_of, message_id
 from workplan.channels.robot import RobotSettings, admit, limits_of, open_robot
+from workplan.notices.robots import PAUSED as ROBOT
 from workplan.notices.templates import Templates, render_bounded
 from workplan.store.tables import T_ALERT, T_CHANNEL, T_DELIVERY, T_DEPT, T_NOTICE, T_PLAN
 
 log = logging.getLogger("workplan.alert")
 
-ROBOT = "robot "
-"""the prefix of a robot's name as a paused channel: ``robot 全区群``"""
 
 LABELS = {
     "zh-CN": {"smtp": "邮件（SMTP）通道", "outbox folder": "发件文件夹", "robot": "群机器人“{}”"},

@@ -34,7 +34,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from workplan.channels.base import Outcome
 from workplan.channels.robot import Robot, RobotSettings, admit, limits_of, open_robot, split
-from workplan.notices.dispatch import DispatchSettings, _Composer, _Group, _notices, _plans
+from workplan.notices.dispatch import (
+    DispatchSettings,
+    _Composer,
+    _Group,
+    _notices,
+    _plans,
+    pause_channel,
+    resume_channel,
+)
 from workplan.notices.letters import Message
 from workplan.notices.templates import TemplateError, Templates
 from workplan.rules.evaluate import STAGE_OVERDUE
@@ -42,6 +50,8 @@ from workplan.store import db as store
 from workplan.store.tables import T_DELIVERY, T_DEPT, T_MESSAGE, T_NOTICE, T_PLAN
 
 WAITING = ("pending", "retrying")
+PAUSED = "robot "
+"""a robot as a paused channel is named ``robot NAME``"""
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,8 @@ class RobotResult:
     held: int = 0
     """times a delivery was held back by a robot's limit (it goes on its next turn)"""
     errors: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)
+    """the robots whose settings were refused this run: paused as channels ``robot NAME``"""
 
 
 @dataclass(frozen=True)
@@ -399,6 +411,9 @@ class _Run:
                 values |= {"status": "sent", "sent_at": at, "claimed_by": None, "error": None}
                 self.result.sent += 1
             self.record(did, **values)
+            if index == 0:
+                with self.engine.begin() as conn:
+                    resume_channel(conn, f"{PAUSED}{name}")
 
     def failed(self, delivery: dict[str, Any], outcome: Outcome, at: datetime, parts: int) -> None:
         """Retry later with backoff, or fail for good (a wrong request, or too many tries)."""
@@ -406,6 +421,9 @@ class _Run:
         error = f"attempt {attempts}: {outcome.status}: {outcome.detail}"[:1000]
         if outcome.code in self.opened[delivery["robot"]].broken:
             self.broken[delivery["robot"]] = error
+            self.result.broken.append(delivery["robot"])
+            with self.engine.begin() as conn:  # the robot's settings: a channel paused
+                pause_channel(conn, f"{PAUSED}{delivery['robot']}", outcome.detail, at)
         values: dict[str, Any] = {"status": "failed"}
         if outcome.status == "permanent" or attempts >= self.settings.max_attempts:
             self.result.failed += 1
