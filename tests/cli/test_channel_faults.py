@@ -9,14 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import select
 
+from tests.cli.test_resend import _rows
 from tests.conftest import PLANS
 from tests.smtp import SmtpServer, self_signed, tls_context
 from workplan.channels.config import ENV
 from workplan.cli.commands import cli
-from workplan.store.db import open_store
-from workplan.store.tables import T_NOTICE
 
 BANAN = str(PLANS / "banan-2023.yaml")
 AS_OF = "2023-11-01"
@@ -49,13 +47,7 @@ def db(tmp_path: Path) -> str:
 
 
 def notices(db: str) -> list[tuple[str, str | None, int]]:
-    engine = open_store(f"sqlite:///{db}")
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(T_NOTICE.c.status, T_NOTICE.c.message_id, T_NOTICE.c.attempts)
-        ).all()
-    engine.dispose()
-    return [(r[0], r[1], r[2]) for r in rows]
+    return [(status, mid, attempts) for _, status, mid, attempts in _rows(db)]
 
 
 def paused_then_fixed(
