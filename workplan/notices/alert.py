@@ -219,7 +219,7 @@ def _mail_route(
         finally:
             channel.close()
 
-    return "smtp" if channel.name == "smtp" else channel.name, send
+    return channel.name, send
 
 
 def routes(
