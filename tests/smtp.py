@@ -11,12 +11,16 @@ import asyncio
 import email
 import email.policy
 import socket
+import ssl
+import subprocess
 import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 def free_port() -> int:
@@ -70,16 +74,55 @@ class Handler:
         return reply
 
 
-class SmtpServer:
-    """aiosmtpd on 127.0.0.1, started and stopped at will (on the same port)."""
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """Make a self-signed certificate for 127.0.0.1 with openssl; return (cert, key)."""
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1"
+    command += f" -addext subjectAltName=IP:127.0.0.1 -keyout {key} -out {cert}"
+    subprocess.run(
+        command.split(),
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
 
-    def __init__(self) -> None:
+
+def tls_context(cert: Path, key: Path) -> ssl.SSLContext:
+    """The server's side of TLS with that certificate."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+class SmtpServer:
+    """aiosmtpd on 127.0.0.1, started and stopped at will (on the same port).
+
+    With ``password`` it offers AUTH (in clear text) and answers a wrong login with 535; with
+    ``tls`` it offers STARTTLS with that context (else it does not offer STARTTLS at all).
+    """
+
+    def __init__(self, *, password: str | None = None, tls: ssl.SSLContext | None = None) -> None:
         self.port = free_port()
         self.handler = Handler()
         self.controller: Controller | None = None
+        self.password = password
+        self.tls = tls
+        self.logins: list[tuple[str, bool]] = []
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and data.password.decode() == self.password
+        self.logins.append((data.login.decode() if isinstance(data, LoginPassword) else "?", ok))
+        return AuthResult(success=ok, handled=False)
 
     def start(self) -> None:
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        options: dict[str, Any] = {}
+        if self.password is not None:
+            options |= {"authenticator": self._authenticate, "auth_require_tls": False}
+        if self.tls is not None:
+            options["tls_context"] = self.tls
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
 
     def stop(self) -> None:

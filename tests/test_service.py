@@ -221,13 +221,15 @@ def test_sigterm_gives_back_what_was_not_sent(
 
 
 @pytest.mark.skipif(POSTGRES is None, reason="set WORKPLAN_TEST_POSTGRES_URL to run on PostgreSQL")
-def test_two_services_with_a_slow_server_send_once(
-    db_url: str, env: dict[str, str], smtp_server: SmtpServer
+@pytest.mark.parametrize("services", [2, 4])
+def test_several_services_with_a_slow_server_send_once(
+    services: int, db_url: str, env: dict[str, str], smtp_server: SmtpServer
 ) -> None:
-    """A batch takes far longer than the lease: the heartbeat keeps the claims, so the second
-    service never takes and resends what the first is still sending."""
+    """A batch takes far longer than the lease: the heartbeat keeps the claims, so the other
+    services, started once the first one's lease (as written at claim time) has run out,
+    never take and resend what it is still sending; they share what is left."""
     if not db_url.startswith("postgresql"):
-        pytest.skip("two services share a database on PostgreSQL only")
+        pytest.skip("several services share a database on PostgreSQL only")
     assert workplan("load", BANAN, "--db", db_url, env=env).returncode == 0
     smtp_server.handler.delay = 0.5  # 38 messages over 2 connections: ~9 s, the lease 1 s
     pinned = ("--now", "2023-11-01T09:00", "--lease", "1")
@@ -237,8 +239,8 @@ def test_two_services_with_a_slow_server_send_once(
         assert first.poll() is None and time.monotonic() < deadline
         time.sleep(0.01)
     time.sleep(1.5)  # its claims' lease, as written at claim time, has run out
-    second = start("run", "--once", *pinned, "--db", db_url, env=env)
-    for process in (first, second):
+    others = [start("run", "--once", *pinned, "--db", db_url, env=env) for _ in range(services - 1)]
+    for process in (first, *others):
         _, err = process.communicate(timeout=300)
         assert process.returncode == 0, err
     engine = open_store(db_url)
@@ -249,11 +251,15 @@ def test_two_services_with_a_slow_server_send_once(
     engine.dispose()
     assert {r.status for r in rows} == {"sent"}, Counter(r.status for r in rows)
     arrived = Counter(r.message["Message-ID"] for r in smtp_server.received)
-    assert set(arrived) == {r.message_id for r in rows}
+    assert set(arrived) == {r.message_id for r in rows}  # every notice delivered
     twice = {mid for mid, n in arrived.items() if n > 1}
     flagged = {r.message_id for r in rows if r.possible_duplicate}
-    print(f"\n{len(arrived)} messages, {len(twice)} sent twice, {len(flagged)} flagged")
+    print(
+        f"\n{services} services: {len(arrived)} messages, {len(twice)} sent twice,"
+        f" {len(flagged)} flagged"
+    )
     assert not twice, f"{len(twice)} messages went out twice"
+    assert not flagged, "nothing was in doubt"
 
 
 def test_a_restart_before_the_morning_run_evaluates_today_before_sending(

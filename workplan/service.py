@@ -30,9 +30,10 @@ from sqlalchemy.engine import make_url
 from workplan.channels.config import DeliverySettings, close_all, open_channels
 from workplan.channels.robot import RobotSettings
 from workplan.errors import StoreError
+from workplan.notices.alert import alert_paused
 from workplan.notices.dispatch import DispatchResult, DispatchSettings, Renderer, dispatch
 from workplan.notices.outbox import tick
-from workplan.notices.robots import RobotDeliverySettings, RobotResult, deliver_robots
+from workplan.notices.robots import PAUSED, RobotDeliverySettings, RobotResult, deliver_robots
 from workplan.notices.templates import Templates
 from workplan.plan.calendar import calendar_for, unknown_years
 from workplan.store import db as store
@@ -212,6 +213,15 @@ class Service:
                 )
         finally:
             close_all(channels)
+        if result.channel_error:
+            alert_paused(
+                self.engine,
+                [channels[0].name],
+                self.delivery,
+                self.robots,
+                now=self.now,
+                wall=self.wall,
+            )
         if result.messages or result.reaped:
             log.info(
                 "dispatched %d messages (%d notices) by %s: %d sent, %d retrying, %d failed%s",
@@ -243,6 +253,15 @@ class Service:
                 wall=self.wall,
                 stop=self.stopping.is_set,
                 settings=RobotDeliverySettings(links=self.settings.links),
+            )
+        if result.broken:
+            alert_paused(
+                self.engine,
+                [f"{PAUSED}{name}" for name in result.broken],
+                self.delivery,
+                self.robots,
+                now=self.now,
+                wall=self.wall,
             )
         if result.parts or result.failed or result.retrying:
             log.info(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import date
 from html.parser import HTMLParser
@@ -12,12 +13,14 @@ import pytest
 from workplan.channels.base import Party
 from workplan.notices.letters import DayOff, Letter, Message
 from workplan.notices.templates import (
+    BUDGET_SECONDS,
     LOCALES,
     TemplateError,
     Templates,
     check,
     cn_days_off,
     en_days_off,
+    render_bounded,
     sample_messages,
 )
 
@@ -246,3 +249,20 @@ def test_plan_text_is_escaped_everywhere_in_the_html_part(locale: str) -> None:
         assert "&lt;script&gt;" in rendered.html
         # the plain-text part carries the text as written
         assert _HOSTILE in rendered.text
+
+
+def test_the_render_budget_counts_the_threads_work_not_the_clock() -> None:
+    """A render that waits (a busy machine: four services on two cores) is not a runaway loop;
+    one that burns the CPU still is."""
+    waited = Templates().env.from_string("{{ wait() }}ok")
+
+    def wait() -> str:
+        time.sleep(BUDGET_SECONDS + 0.3)  # the clock runs, the thread does nothing
+        return ""
+
+    assert render_bounded(waited, {"wait": wait}) == "ok"
+    looping = Templates().env.from_string(
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    )
+    with pytest.raises(TemplateError, match="a runaway loop"):
+        render_bounded(looping, {})

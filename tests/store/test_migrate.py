@@ -62,3 +62,22 @@ def test_an_earlier_database_is_refused_then_upgraded(db_url: str, tmp_path: Pat
     assert again.output.strip() == "the database is up to date"
     ticked = runner.invoke(cli, ["tick", "--as-of", "2023-04-26", "--db", db_url])
     assert ticked.exit_code == 0, ticked.output
+
+
+def test_a_database_without_the_alert_table_gets_it_by_upgrade(db_url: str) -> None:
+    runner = CliRunner()
+    loaded = runner.invoke(cli, ["load", str(PLANS / "example.yaml"), "--db", db_url])
+    assert loaded.exit_code == 0, loaded.output
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE channel_alert"))
+        conn.execute(T_META.update().where(T_META.c.key == "schema").values(value="2"))
+    engine.dispose()
+    dry = runner.invoke(cli, ["upgrade", "--dry-run", "--db", db_url])
+    assert dry.output.splitlines()[0] == "  table channel_alert added", dry.output
+    done = runner.invoke(cli, ["upgrade", "--db", db_url])
+    assert done.exit_code == 0, done.output
+    engine = open_store(db_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM channel_alert")).scalar_one() == 0
+    engine.dispose()

@@ -23,6 +23,9 @@ class DeliverySettings:
     outbox: Path
     sender: str | None = None
     """overrides the From address (default: the coordination office's first address)"""
+    outbox_set: bool = False
+    """the operator named the outbox folder: with SMTP it is where an alert goes when SMTP
+    is paused and no office robot works"""
 
 
 OTHER_SECTIONS = ("robots",)
@@ -169,10 +172,11 @@ def load_settings(
             what = "[mail] from" if key == "sender" else "[outbox] dir"
             raise ConfigError(f"{what} must be text, got {values[key]!r}")
     outbox = Path(str(values.get("outbox") or "outbox"))
+    outbox_set = bool(values.get("outbox"))
     sender = str(values["sender"]) if values.get("sender") else None
     host = values.get("host")
     if not host:
-        return DeliverySettings(None, outbox, sender)
+        return DeliverySettings(None, outbox, sender, outbox_set)
     host = _string("host", host)
     port = _port(values["port"]) if values.get("port") not in (None, "") else None
     timeout = _timeout(values["timeout"]) if values.get("timeout") not in (None, "") else 30.0
@@ -202,7 +206,7 @@ def load_settings(
         password=password,
         timeout=timeout,
     )
-    return DeliverySettings(smtp, outbox, sender)
+    return DeliverySettings(smtp, outbox, sender, outbox_set)
 
 
 def open_channels(settings: DeliverySettings, connections: int = 2) -> list[Channel]:

@@ -59,8 +59,9 @@ def dispatch_command(
     """
     from workplan.channels.config import close_all, open_channels
     from workplan.channels.robot import load_robots
+    from workplan.notices.alert import alert_paused
     from workplan.notices.dispatch import DispatchSettings, dispatch, preview
-    from workplan.notices.robots import RobotDeliverySettings, deliver_robots
+    from workplan.notices.robots import PAUSED, RobotDeliverySettings, deliver_robots
     from workplan.store import db as store
 
     delivery = delivery_settings(config, outbox_dir)
@@ -112,6 +113,11 @@ def dispatch_command(
             if robots
             else None
         )
+        paused = [channels[0].name] if result.channel_error else []
+        paused += [f"{PAUSED}{name}" for name in (posted.broken if posted else [])]
+        alerts = alert_paused(engine, paused, delivery, robots, now=clock, wall=now_utc)
+    for line in alerts:
+        click.echo(line, err=True)
     if result.channel_error:
         click.echo(
             f"the {channels[0].name} channel failed: {result.channel_error}; {result.sent} sent,"

@@ -144,7 +144,7 @@ def delivery_settings(config: Path | None, outbox: Path | None) -> Any:
     from workplan.channels.config import load_settings
 
     settings = load_settings(config)
-    return replace(settings, outbox=outbox) if outbox else settings
+    return replace(settings, outbox=outbox, outbox_set=True) if outbox else settings
 
 
 def templates_option(func: F) -> F:

@@ -103,10 +103,16 @@ def status(
                 "nothing more is owed for it"
             )
         for pause in pauses:
+            robot = str(pause["channel"]).startswith("robot ")
             click.echo(
                 f"the {pause['channel']} channel is paused since {pause['since']:%Y-%m-%d %H:%M}"
                 f" UTC (last tried {pause['last_seen']:%Y-%m-%d %H:%M}): {pause['reason']}"
-                " — the notices wait, still owed; fix it and they go at the next dispatch"
+                + (
+                    " — its posts fail until its settings are fixed (the e-mail still goes);"
+                    " check them with `workplan channels check`"
+                    if robot
+                    else " — the notices wait, still owed; fix it and they go at the next dispatch"
+                )
             )
         if delivery.get("failed") or delivery.get("retrying"):
             why = ", ".join(f"{n} {reason}" for reason, n in sorted(waits.items()))

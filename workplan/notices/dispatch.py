@@ -1023,17 +1023,26 @@ def dispatch(
 def _pause(conn: Connection, name: str, result: DispatchResult, at: datetime) -> None:
     """Record that the channel failed this run, or clear its pause once a message went."""
     if result.channel_error:
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        conn.execute(
-            dialect.insert(T_CHANNEL)
-            .values(channel=name, since=at, last_seen=at, reason=result.channel_error[:1000])
-            .on_conflict_do_update(
-                index_elements=["channel"],
-                set_={"last_seen": at, "reason": result.channel_error[:1000]},
-            )
-        )
+        pause_channel(conn, name, result.channel_error, at)
     elif result.sent:
-        conn.execute(delete(T_CHANNEL).where(T_CHANNEL.c.channel == name))
+        resume_channel(conn, name)
+
+
+def pause_channel(conn: Connection, name: str, reason: str, at: datetime) -> None:
+    """Record that a channel failed (its first failure stays its ``since``)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    conn.execute(
+        dialect.insert(T_CHANNEL)
+        .values(channel=name, since=at, last_seen=at, reason=reason[:1000])
+        .on_conflict_do_update(
+            index_elements=["channel"], set_={"last_seen": at, "reason": reason[:1000]}
+        )
+    )
+
+
+def resume_channel(conn: Connection, name: str) -> None:
+    """A message went through the channel: its pause is over."""
+    conn.execute(delete(T_CHANNEL).where(T_CHANNEL.c.channel == name))
 
 
 def channel_pauses(conn: Connection) -> list[dict[str, Any]]:

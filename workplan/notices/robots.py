@@ -41,7 +41,7 @@ from workplan.channels.robot import (
     open_robot,
     split,
 )
-from workplan.notices.dispatch import messages_of
+from workplan.notices.dispatch import messages_of, pause_channel, resume_channel
 from workplan.notices.letters import Message
 from workplan.notices.templates import TemplateError, Templates
 from workplan.store import db as store
@@ -49,6 +49,8 @@ from workplan.store.links import LinkSettings
 from workplan.store.tables import T_DELIVERY, T_DEPT, T_MESSAGE, T_NOTICE, T_PLAN
 
 WAITING = ("pending", "retrying")
+PAUSED = "robot "
+"""a robot as a paused channel is named ``robot NAME``"""
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,8 @@ class RobotResult:
     held: int = 0
     """times a delivery was held back by a robot's limit (it goes on its next turn)"""
     errors: list[str] = field(default_factory=list)
+    broken: list[str] = field(default_factory=list)
+    """the robots whose settings were refused this run: paused as channels ``robot NAME``"""
 
 
 @dataclass(frozen=True)
@@ -374,6 +378,9 @@ class _Run:
                 values |= {"status": "sent", "sent_at": at, "claimed_by": None, "error": None}
                 self.result.sent += 1
             self.record(did, **values)
+            if index == 0:
+                with self.engine.begin() as conn:
+                    resume_channel(conn, f"{PAUSED}{name}")
 
     def failed(self, delivery: dict[str, Any], outcome: Outcome, at: datetime, parts: int) -> None:
         """Retry later with backoff, or fail for good (a wrong request, or too many tries)."""
@@ -381,6 +388,9 @@ class _Run:
         error = f"attempt {attempts}: {outcome.status}: {outcome.detail}"[:1000]
         if outcome.code in self.opened[delivery["robot"]].broken:
             self.broken[delivery["robot"]] = error
+            self.result.broken.append(delivery["robot"])
+            with self.engine.begin() as conn:  # the robot's settings: a channel paused
+                pause_channel(conn, f"{PAUSED}{delivery['robot']}", outcome.detail, at)
         values: dict[str, Any] = {"status": "failed"}
         if outcome.status == "permanent" or attempts >= self.settings.max_attempts:
             self.result.failed += 1

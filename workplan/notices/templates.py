@@ -43,7 +43,8 @@ class TemplateError(WorkplanError):
 
 
 BUDGET_SECONDS = 2.0
-"""the longest one part of one message may take to render"""
+"""the most CPU time one part of one message may take to render: the thread's own time, not
+the clock's, so a busy machine (several services on two cores) never stops a sound template"""
 BUDGET_CHARS = 1_000_000
 """the most text one part of one message may render"""
 _DEADLINE = threading.local()
@@ -51,20 +52,20 @@ _DEADLINE = threading.local()
 
 def _over_time() -> bool:
     deadline = getattr(_DEADLINE, "at", None)
-    return deadline is not None and time.monotonic() > deadline
+    return deadline is not None and time.thread_time() > deadline
 
 
 def _bounded_range(*args: int) -> Iterator[int]:
     """The sandbox's range, stopping a runaway loop at the render's deadline."""
     for i, value in enumerate(safe_range(*args)):
         if i % 1024 == 0 and _over_time():
-            raise TemplateError(f"stopped after {BUDGET_SECONDS:g} s: a runaway loop?")
+            raise TemplateError(f"stopped after {BUDGET_SECONDS:g} s of CPU: a runaway loop?")
         yield value
 
 
 def render_bounded(template: jinja2.Template, context: dict[str, Any]) -> str:
     """Render within the time and size budget; raise TemplateError past either."""
-    _DEADLINE.at = time.monotonic() + BUDGET_SECONDS
+    _DEADLINE.at = time.thread_time() + BUDGET_SECONDS
     try:
         out: list[str] = []
         size = 0
@@ -74,7 +75,7 @@ def render_bounded(template: jinja2.Template, context: dict[str, Any]) -> str:
             if size > BUDGET_CHARS:
                 raise TemplateError(f"stopped at {BUDGET_CHARS:,} characters: a runaway loop?")
             if _over_time():
-                raise TemplateError(f"stopped after {BUDGET_SECONDS:g} s: a runaway loop?")
+                raise TemplateError(f"stopped after {BUDGET_SECONDS:g} s of CPU: a runaway loop?")
         return "".join(out)
     finally:
         _DEADLINE.at = None

@@ -477,3 +477,16 @@ T_CHANNEL = Table(
     Column("last_seen", Instant(), nullable=False),
     Column("reason", String(), nullable=False),
 )
+
+# The office told that a channel paused: at most one alert a day per paused channel and plan,
+# whichever service sends it (the row is taken before the alert goes; ``via`` is the channel
+# that carried it).
+T_ALERT = Table(
+    "channel_alert",
+    metadata,
+    Column("channel", String(80), primary_key=True),
+    Column("plan_id", Integer(), primary_key=True),
+    Column("day", Day(), primary_key=True),
+    Column("at", Instant(), nullable=False),
+    Column("via", String(120)),
+)
