@@ -56,6 +56,7 @@ from workplan.notices.outbox import DIGEST
 from workplan.plan.calendar import Calendars, WorkCalendar
 from workplan.rules.evaluate import LEADERSHIP, STAGE_OVERDUE, STAGE_WARN
 from workplan.store import db as store
+from workplan.store.changes import facts_changed
 from workplan.store.db import dumps
 from workplan.store.links import LinkSettings
 from workplan.store.snapshot import rules_from_json
@@ -230,13 +231,17 @@ def reap(conn: Connection, now: datetime, settings: DispatchSettings) -> int:
             error="the claim expired after the message started to go to the server and"
             " before its outcome was recorded (the dispatcher stopped?)",
         )
-    )
+        .returning(T_NOTICE.c.plan_id)
+    ).all()
     unsent = conn.execute(
         update(T_NOTICE)
         .where(expired, T_NOTICE.c.handed_at.is_(None))
         .values(**freed, claim_expires=None, attempts=_undo_attempt())
-    )
-    return int(handed.rowcount or 0) + int(unsent.rowcount or 0)
+        .returning(T_NOTICE.c.plan_id)
+    ).all()
+    # waiting again: the next tick supersedes them if they are no longer owed
+    facts_changed(conn, [r.plan_id for r in (*handed, *unsent)])
+    return len(handed) + len(unsent)
 
 
 def _undo_attempt() -> Any:
@@ -261,8 +266,10 @@ def release(conn: Connection, owner: str, now: datetime, why: str | None = None)
             attempts=_undo_attempt(),
             **({"error": f"waiting for the channel: {why}"[:1000]} if why else {}),
         )
-    )
-    return int(result.rowcount or 0)
+        .returning(T_NOTICE.c.plan_id)
+    ).all()
+    facts_changed(conn, [r.plan_id for r in result])
+    return len(result)
 
 
 def hand(conn: Connection, message_id: str, owner: str, now: datetime) -> bool:
@@ -1013,6 +1020,8 @@ def _flush(
     with engine.begin() as conn:
         _keep(conn, [c for _, _, c in outcomes if c is not None], at)
         updated = conn.execute(_FENCED, rows).rowcount
+        # sent, failed or waiting to retry: the next tick looks at the plan again
+        facts_changed(conn, [g.plan_id for g, _, _ in outcomes])
     if updated is not None and 0 <= updated < expected:
         result.lost_claims += expected - updated
         log.warning(

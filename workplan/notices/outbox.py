@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from workplan.channels.mail import domain_of, message_id
 from workplan.notices.numbers import number_format, take
 from workplan.rules.evaluate import STAGE_OVERDUE, STAGE_WARN, WARN_NAME, Intent, evaluate
+from workplan.store.changes import markers
 from workplan.store.db import bulk_insert, dumps
 from workplan.store.facts import read_facts
 from workplan.store.tables import T_DEPT, T_EVAL, T_NOTICE, T_PLAN
@@ -37,6 +38,9 @@ class TickResult:
     added: list[Intent] = field(default_factory=list)
     superseded: int = 0
     plans: int = 0
+    """the plans evaluated"""
+    unchanged: int = 0
+    """the plans skipped: evaluated for the day already, and nothing changed since"""
 
 
 _ROLES: dict[tuple[str, ...], str] = {}
@@ -191,19 +195,43 @@ def _lookup(conn: Connection, query: Any, keys: list[str]) -> list[Any]:
     return found
 
 
-def _record_days(conn: Connection, as_of: date, now: datetime, added: dict[int, int]) -> None:
-    """Remember that ``as_of`` was evaluated for each plan, for the service's catch-up."""
+def _record_days(
+    conn: Connection,
+    as_of: date,
+    now: datetime,
+    added: dict[int, int],
+    owed: dict[int, int],
+    versions: dict[int, int],
+) -> None:
+    """Remember that ``as_of`` was evaluated for each plan, for the service's catch-up, with
+    the change marker read before the facts and the number of notices owed (what the next
+    tick of the day reports when nothing has changed)."""
     if not added:
         return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     insert = dialect.insert(T_EVAL)
     statement = insert.on_conflict_do_update(
         index_elements=["plan_id", "as_of"],
-        set_={"at": insert.excluded.at, "added": T_EVAL.c.added + insert.excluded.added},
+        set_={
+            "at": insert.excluded.at,
+            "added": T_EVAL.c.added + insert.excluded.added,
+            "facts_version": insert.excluded.facts_version,
+            "owed": insert.excluded.owed,
+        },
     )
     conn.execute(
         statement,
-        [{"plan_id": pid, "as_of": as_of, "at": now, "added": n} for pid, n in added.items()],
+        [
+            {
+                "plan_id": pid,
+                "as_of": as_of,
+                "at": now,
+                "added": n,
+                "facts_version": versions.get(pid),
+                "owed": owed[pid],
+            }
+            for pid, n in added.items()
+        ],
     )
 
 
@@ -236,25 +264,42 @@ def _supersede(
 def tick(
     conn: Connection, as_of: date, now: datetime, *, plan_ids: list[int] | None = None
 ) -> TickResult:
-    """Evaluate ``as_of`` for the given plans (all by default) and store the notices owed."""
-    facts, calendars = read_facts(conn, as_of, plan_ids=plan_ids)
+    """Evaluate ``as_of`` for the given plans (all by default) and store the notices owed.
+
+    A plan already evaluated for ``as_of`` whose facts have not changed since (its change
+    marker, :mod:`workplan.store.changes`) is not evaluated again: it would owe the same
+    notices, already stored.  The marker is read before the facts, so a write that lands
+    while the evaluation runs makes the next tick evaluate the plan again.
+    """
+    marks = markers(conn, as_of, plan_ids)
+    unchanged = {pid for pid, mark in marks.items() if mark.unchanged}
+    owed_before = sum(marks[pid].owed or 0 for pid in unchanged)
+    if unchanged and len(unchanged) == len(marks):
+        return TickResult(as_of, owed=owed_before, unchanged=len(unchanged))
+    chosen = plan_ids if not unchanged else sorted(set(marks) - unchanged)
+    facts, calendars = read_facts(conn, as_of, plan_ids=chosen)
     intents: list[Intent] = []
+    owed: dict[int, int] = {}
     for plan_id, plan_facts in facts.items():
-        intents.extend(evaluate(plan_facts, as_of, calendars[plan_id]))
+        found = evaluate(plan_facts, as_of, calendars[plan_id])
+        owed[plan_id] = len(found)
+        intents.extend(found)
     added_keys = _insert_new(conn, intents, as_of, now)
-    superseded = _supersede(conn, {i.key for i in intents}, set(facts), as_of, plan_ids)
+    superseded = _supersede(conn, {i.key for i in intents}, set(facts), as_of, chosen)
     form_letters(conn, list(facts), as_of)
     added = [i for i in intents if i.key in added_keys]
     per_plan: dict[int, int] = {pid: 0 for pid in facts}
     for intent in added:
         per_plan[intent.plan_id] += 1
-    _record_days(conn, as_of, now, per_plan)
+    versions = {pid: mark.version for pid, mark in marks.items()}
+    _record_days(conn, as_of, now, per_plan, owed, versions)
     return TickResult(
         as_of,
-        owed=len(intents),
+        owed=len(intents) + owed_before,
         added=added,
         superseded=superseded,
         plans=len(facts),
+        unchanged=len(unchanged),
     )
 
 
