@@ -160,13 +160,72 @@ def _insert_new(conn: Connection, intents: list[Intent], as_of: date, now: datet
             text = facts_json[id(intent.facts)] = dumps(intent.facts)
         rows.append(_row(intent, as_of, now, batch, text))
     if conn.dialect.name == "postgresql":
-        inserted = bulk_insert(
-            conn, T_NOTICE, NOTICE_COLUMNS, rows, skip_conflicts_on="key", returning="key"
-        )
-        return set(inserted)
+        return _insert_in_letters(conn, new, rows, as_of)
     bulk_insert(conn, T_NOTICE, NOTICE_COLUMNS, rows, skip_conflicts_on="key")
     ours = select(T_NOTICE.c.key).where(T_NOTICE.c.batch == batch)
     return {key for (key,) in _lookup(conn, ours, [i.key for i in new])}
+
+
+def _insert_in_letters(
+    conn: Connection, new: list[Intent], rows: list[tuple[Any, ...]], day: date
+) -> set[str]:
+    """Insert new notices already in their letters (PostgreSQL); return the keys inserted.
+
+    Their ids are taken from the table's sequence first (one statement), so each row goes in
+    with its Message-ID and document: putting them in letters afterwards rewrote every row
+    (and every index entry) a second time.  A document number is taken only once the insert
+    says the letter has a notice of this call in it, so a concurrent evaluation that stored
+    the same notices first never makes a number be skipped.
+    """
+    ids = list(
+        conn.execute(
+            select(func.nextval(func.pg_get_serial_sequence("notice", "id"))).select_from(
+                func.generate_series(1, len(new))
+            )
+        ).scalars()
+    )
+    plans = _plan_letters(conn, sorted({i.plan_id for i in new}))
+    groups = _letter_groups(
+        [
+            (nid, i.plan_id, i.department, i.rule, i.stage, i.level_name)
+            for nid, i in zip(ids, new, strict=True)
+        ],
+        plans,
+    )
+    waiting = _waiting_letters(conn, sorted(plans), day)
+    letter: dict[int, tuple[str, str, str | None]] = {}
+    to_number: list[tuple[int, str, list[int]]] = []
+    for (plan_id, department, document), members in groups.items():
+        plan = plans[plan_id]
+        kind = document.split(":")[0]
+        found = waiting.get((plan_id, department, document))
+        if found is not None:
+            mid, number = found
+        else:
+            mid, number = _new_letter_id(plan, department, kind, day, members[0]), None
+            fmt = number_format(plan.numbering, kind)
+            if fmt:
+                to_number.append((plan_id, fmt, members))
+        for nid in members:
+            letter[nid] = (mid, kind, number)
+    full = [(nid, *letter[nid], *row) for nid, row in zip(ids, rows, strict=True)]
+    columns = ["id", "message_id", "document", "doc_number", *NOTICE_COLUMNS]
+    inserted = bulk_insert(conn, T_NOTICE, columns, full, skip_conflicts_on="key", returning="id")
+    ours = set(inserted)
+    numbers = []
+    for plan_id, fmt, members in to_number:
+        mine = [nid for nid in members if nid in ours]
+        if mine:
+            number = take(conn, plan_id, fmt, day)
+            numbers += [{"nid": nid, "num": number} for nid in mine]
+    if numbers:
+        conn.execute(
+            update(T_NOTICE)
+            .where(T_NOTICE.c.id == bindparam("nid"))
+            .values(doc_number=bindparam("num")),
+            numbers,
+        )
+    return {i.key for nid, i in zip(ids, new, strict=True) if nid in ours}
 
 
 def _chunks(conn: Connection, keys: list[str]) -> list[list[str]]:
@@ -284,8 +343,9 @@ def tick(
         found = evaluate(plan_facts, as_of, calendars[plan_id])
         owed[plan_id] = len(found)
         intents.extend(found)
-    added_keys = _insert_new(conn, intents, as_of, now)
+    # what is no longer owed goes first: a new notice never joins a letter about to close
     superseded = _supersede(conn, {i.key for i in intents}, set(facts), as_of, chosen)
+    added_keys = _insert_new(conn, intents, as_of, now)
     form_letters(conn, list(facts), as_of)
     added = [i for i in intents if i.key in added_keys]
     per_plan: dict[int, int] = {pid: 0 for pid in facts}
@@ -341,13 +401,49 @@ def form_letters(conn: Connection, plan_ids: list[int], day: date) -> int:
     if not loose:
         return 0
     plans = _plan_letters(conn, sorted({r.plan_id for r in loose}))
+    groups = _letter_groups([tuple(r) for r in loose], plans)
+    waiting = _waiting_letters(conn, sorted(plans), day)
+    made = 0
+    params = []
+    for (plan_id, department, document), ids in groups.items():
+        plan = plans[plan_id]
+        kind = document.split(":")[0]
+        found = waiting.get((plan_id, department, document))
+        if found is not None:
+            mid, number = found
+        else:
+            mid = _new_letter_id(plan, department, kind, day, ids[0])
+            fmt = number_format(plan.numbering, kind)
+            number = take(conn, plan_id, fmt, day) if fmt else None
+            made += 1
+        params += [{"nid": i, "mid": mid, "doc": kind, "num": number} for i in ids]
+    _put_in_letters(conn, params)
+    return made
+
+
+def _new_letter_id(plan: _PlanLetters, department: str, kind: str, day: date, first: int) -> str:
+    """The Message-ID of a new letter: its plan, recipient, kind, day and first notice."""
+    return message_id([plan.key, department, kind, day.isoformat(), str(first)], plan.domain)
+
+
+def _letter_groups(
+    loose: list[tuple[Any, ...]], plans: dict[int, _PlanLetters]
+) -> dict[tuple[int, str, str], list[int]]:
+    """Group notices (id, plan, department, rule, stage, level name; in the order of their
+    ids) by the letter each belongs in: its plan, recipient and kind of document."""
     groups: dict[tuple[int, str, str], list[int]] = {}
-    for r in loose:
-        document = document_of(r.rule, r.stage, r.level_name)
-        if document == DIGEST and not plans[r.plan_id].digest:
-            document = f"{DIGEST}:{r.id}"  # the plan asked for one letter a reminder
-        groups.setdefault((r.plan_id, r.department, document), []).append(r.id)
-    # the day's letters still waiting, none of them claimed yet: they take later notices
+    for nid, plan_id, department, rule, stage, level_name in loose:
+        document = document_of(rule, stage, level_name)
+        if document == DIGEST and not plans[plan_id].digest:
+            document = f"{DIGEST}:{nid}"  # the plan asked for one letter a reminder
+        groups.setdefault((plan_id, department, document), []).append(nid)
+    return groups
+
+
+def _waiting_letters(
+    conn: Connection, plan_ids: list[int], day: date
+) -> dict[tuple[int, str, str], tuple[str, str | None]]:
+    """The day's letters still waiting, none of them claimed yet: they take later notices."""
     waiting: dict[tuple[int, str, str], tuple[str, str | None]] = {}
     for plan_id, department, document, mid, number in conn.execute(
         select(
@@ -358,7 +454,7 @@ def form_letters(conn: Connection, plan_ids: list[int], day: date) -> int:
             T_NOTICE.c.doc_number,
         )
         .where(
-            T_NOTICE.c.plan_id.in_(sorted(plans)),
+            T_NOTICE.c.plan_id.in_(plan_ids),
             T_NOTICE.c.as_of == day,
             T_NOTICE.c.message_id.is_not(None),
             T_NOTICE.c.status == "pending",
@@ -367,24 +463,7 @@ def form_letters(conn: Connection, plan_ids: list[int], day: date) -> int:
         .distinct()
     ):
         waiting[(plan_id, department, document)] = (mid, number)
-    made = 0
-    params = []
-    for (plan_id, department, document), ids in groups.items():
-        plan = plans[plan_id]
-        kind = document.split(":")[0]
-        found = waiting.get((plan_id, department, document))
-        if found is not None:
-            mid, number = found
-        else:
-            mid = message_id(
-                [plan.key, department, kind, day.isoformat(), str(ids[0])], plan.domain
-            )
-            fmt = number_format(plan.numbering, kind)
-            number = take(conn, plan_id, fmt, day) if fmt else None
-            made += 1
-        params += [{"nid": i, "mid": mid, "doc": kind, "num": number} for i in ids]
-    _put_in_letters(conn, params)
-    return made
+    return waiting
 
 
 def _put_in_letters(conn: Connection, params: list[dict[str, Any]]) -> None:
