@@ -236,6 +236,7 @@ def phase_tick(url: str, fresh: bool = False, statistics: bool = True) -> dict[s
             )
     with engine.connect() as conn:
         conn.exec_driver_sql("SELECT 1")  # connected: the time is the tick's, not the login's
+        conn.rollback()
         started = time.perf_counter()
         with conn.begin():
             result = tick(conn, TICK_DAY, datetime(YEAR, 11, 15, 0, 30, tzinfo=UTC))

@@ -192,22 +192,13 @@ def _insert_in_letters(
         ],
         plans,
     )
-    waiting = _waiting_letters(conn, sorted(plans), day)
     letter: dict[int, tuple[str, str, str | None]] = {}
     to_number: list[tuple[int, str, list[int]]] = []
-    for (plan_id, department, document), members in groups.items():
-        plan = plans[plan_id]
-        kind = document.split(":")[0]
-        found = waiting.get((plan_id, department, document))
-        if found is not None:
-            mid, number = found
-        else:
-            mid, number = _new_letter_id(plan, department, kind, day, members[0]), None
-            fmt = number_format(plan.numbering, kind)
-            if fmt:
-                to_number.append((plan_id, fmt, members))
-        for nid in members:
-            letter[nid] = (mid, kind, number)
+    for found in _letters(conn, groups, plans, day):
+        if found.fmt:
+            to_number.append((found.plan_id, found.fmt, found.ids))
+        for nid in found.ids:
+            letter[nid] = (found.mid, found.kind, found.number)
     full = [(nid, *letter[nid], *row) for nid, row in zip(ids, rows, strict=True)]
     columns = ["id", "message_id", "document", "doc_number", *NOTICE_COLUMNS]
     inserted = bulk_insert(conn, T_NOTICE, columns, full, skip_conflicts_on="key", returning="id")
@@ -402,28 +393,54 @@ def form_letters(conn: Connection, plan_ids: list[int], day: date) -> int:
         return 0
     plans = _plan_letters(conn, sorted({r.plan_id for r in loose}))
     groups = _letter_groups([tuple(r) for r in loose], plans)
-    waiting = _waiting_letters(conn, sorted(plans), day)
     made = 0
     params = []
+    for found in _letters(conn, groups, plans, day):
+        number = take(conn, found.plan_id, found.fmt, day) if found.fmt else found.number
+        made += found.new
+        params += [
+            {"nid": i, "mid": found.mid, "doc": found.kind, "num": number} for i in found.ids
+        ]
+    _put_in_letters(conn, params)
+    return made
+
+
+@dataclass(frozen=True, slots=True)
+class _Letter:
+    """The letter a group of notices goes in: a waiting one of the day, or a new one."""
+
+    plan_id: int
+    ids: list[int]
+    kind: str
+    mid: str
+    number: str | None
+    """the waiting letter's document number"""
+    new: bool
+    fmt: str | None
+    """a new letter of a kind the plan numbers: the format of the number to take"""
+
+
+def _letters(
+    conn: Connection,
+    groups: dict[tuple[int, str, str], list[int]],
+    plans: dict[int, _PlanLetters],
+    day: date,
+) -> list[_Letter]:
+    """Find or make the letter of each group: the day's letter still waiting takes it, or a
+    new one gets its Message-ID (from its plan, recipient, kind, day and first notice)."""
+    waiting = _waiting_letters(conn, sorted(plans), day)
+    out = []
     for (plan_id, department, document), ids in groups.items():
         plan = plans[plan_id]
         kind = document.split(":")[0]
         found = waiting.get((plan_id, department, document))
         if found is not None:
-            mid, number = found
-        else:
-            mid = _new_letter_id(plan, department, kind, day, ids[0])
-            fmt = number_format(plan.numbering, kind)
-            number = take(conn, plan_id, fmt, day) if fmt else None
-            made += 1
-        params += [{"nid": i, "mid": mid, "doc": kind, "num": number} for i in ids]
-    _put_in_letters(conn, params)
-    return made
-
-
-def _new_letter_id(plan: _PlanLetters, department: str, kind: str, day: date, first: int) -> str:
-    """The Message-ID of a new letter: its plan, recipient, kind, day and first notice."""
-    return message_id([plan.key, department, kind, day.isoformat(), str(first)], plan.domain)
+            out.append(_Letter(plan_id, ids, kind, found[0], found[1], False, None))
+            continue
+        parts = [plan.key, department, kind, day.isoformat(), str(ids[0])]
+        fmt = number_format(plan.numbering, kind)
+        out.append(_Letter(plan_id, ids, kind, message_id(parts, plan.domain), None, True, fmt))
+    return out
 
 
 def _letter_groups(
