@@ -368,6 +368,31 @@ def _lock(query: Any, conn: Connection) -> Any:
     return query
 
 
+def _whole_letters(conn: Connection, first: Any) -> list[dict[str, Any]]:
+    """Lock the due notices to claim on PostgreSQL, each letter whole or not at all.
+
+    With ``SKIP LOCKED`` alone, two dispatchers could each lock part of one letter and send
+    two messages under its Message-ID.  A letter is taken only by the dispatcher that gets its
+    advisory lock (for the transaction), and only if every line still waiting is locked by it;
+    otherwise it is left for the next round.  Notices not in a letter yet are locked as found.
+    """
+    rows = [dict(r) for r in conn.execute(first).mappings()]
+    loose = [r["id"] for r in rows if not r["message_id"]]
+    picked: list[dict[str, Any]] = []
+    if loose:
+        query = _notices().where(T_NOTICE.c.id.in_(loose), T_NOTICE.c.status.in_(WAITING))
+        picked += [dict(r) for r in conn.execute(_lock(query, conn)).mappings()]
+    for mid in sorted({r["message_id"] for r in rows if r["message_id"]}):
+        if not conn.execute(select(func.pg_try_advisory_xact_lock(func.hashtext(mid)))).scalar():
+            continue  # another dispatcher is claiming it
+        lines = and_(T_NOTICE.c.message_id == mid, T_NOTICE.c.status.in_(WAITING))
+        held = [dict(r) for r in conn.execute(_lock(_notices().where(lines), conn)).mappings()]
+        waiting = conn.execute(select(func.count()).select_from(T_NOTICE).where(lines)).scalar()
+        if held and len(held) == waiting:
+            picked += held
+    return picked
+
+
 def claim(
     conn: Connection,
     now: datetime,
@@ -386,14 +411,14 @@ def claim(
         or_(T_NOTICE.c.next_attempt_at.is_(None), T_NOTICE.c.next_attempt_at <= real),
         T_NOTICE.c.plan_id.in_(allowed),
     )
-    picked = [
-        dict(r)
-        for r in conn.execute(
-            _lock(_notices().where(due).order_by(T_NOTICE.c.id).limit(settings.batch), conn)
-        ).mappings()
-    ]
-    # a message composed before (a retry) goes out whole, with the same Message-ID
-    earlier = sorted({r["message_id"] for r in picked if r["message_id"]})
+    first = _notices().where(due).order_by(T_NOTICE.c.id).limit(settings.batch)
+    if conn.dialect.name == "postgresql":
+        picked = _whole_letters(conn, first)
+        earlier = []
+    else:
+        picked = [dict(r) for r in conn.execute(first).mappings()]
+        # a message composed before (a retry) goes out whole, with the same Message-ID
+        earlier = sorted({r["message_id"] for r in picked if r["message_id"]})
     if earlier:
         have = {r["id"] for r in picked}
         more = conn.execute(

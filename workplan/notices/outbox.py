@@ -460,25 +460,32 @@ def _letter_groups(
 def _waiting_letters(
     conn: Connection, plan_ids: list[int], day: date
 ) -> dict[tuple[int, str, str], tuple[str, str | None]]:
-    """The day's letters still waiting, none of them claimed yet: they take later notices."""
+    """The day's letters still waiting, none of them claimed yet: they take later notices.
+
+    On PostgreSQL their lines are locked until the evaluation commits: a dispatcher cannot
+    claim and send the letter while later lines join it under the same Message-ID (they
+    would go again, alone, as a second message with that Message-ID); one already claiming
+    it makes this wait, and the letter, claimed, is then no longer waiting.
+    """
+    query = select(
+        T_NOTICE.c.plan_id,
+        T_NOTICE.c.department,
+        T_NOTICE.c.document,
+        T_NOTICE.c.message_id,
+        T_NOTICE.c.doc_number,
+    ).where(
+        T_NOTICE.c.plan_id.in_(plan_ids),
+        T_NOTICE.c.as_of == day,
+        T_NOTICE.c.message_id.is_not(None),
+        T_NOTICE.c.status == "pending",
+        T_NOTICE.c.attempts == 0,
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=T_NOTICE)
+    else:
+        query = query.distinct()
     waiting: dict[tuple[int, str, str], tuple[str, str | None]] = {}
-    for plan_id, department, document, mid, number in conn.execute(
-        select(
-            T_NOTICE.c.plan_id,
-            T_NOTICE.c.department,
-            T_NOTICE.c.document,
-            T_NOTICE.c.message_id,
-            T_NOTICE.c.doc_number,
-        )
-        .where(
-            T_NOTICE.c.plan_id.in_(plan_ids),
-            T_NOTICE.c.as_of == day,
-            T_NOTICE.c.message_id.is_not(None),
-            T_NOTICE.c.status == "pending",
-            T_NOTICE.c.attempts == 0,
-        )
-        .distinct()
-    ):
+    for plan_id, department, document, mid, number in conn.execute(query):
         waiting[(plan_id, department, document)] = (mid, number)
     return waiting
 
