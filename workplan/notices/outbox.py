@@ -321,6 +321,7 @@ def tick(
     notices, already stored.  The marker is read before the facts, so a write that lands
     while the evaluation runs makes the next tick evaluate the plan again.
     """
+    _one_tick_per_plan(conn, plan_ids)
     marks = markers(conn, as_of, plan_ids)
     unchanged = {pid for pid, mark in marks.items() if mark.unchanged}
     owed_before = sum(marks[pid].owed or 0 for pid in unchanged)
@@ -352,6 +353,30 @@ def tick(
         plans=len(facts),
         unchanged=len(unchanged),
     )
+
+
+TICK_LOCKS = 7  # the advisory-lock class of the evaluation (two-key locks: a space of its own)
+LOCK_BUCKETS = 1024
+
+
+def _one_tick_per_plan(conn: Connection, plan_ids: list[int] | None) -> None:
+    """On PostgreSQL, evaluate a plan in one transaction at a time (until this one commits).
+
+    Two services evaluating the same plans at once updated the same waiting notices in
+    different orders, and PostgreSQL broke the deadlock by failing one of them.  Each plan's
+    lock (one of 1,024, for a bounded number of locks) is taken in order, before the change
+    markers are read: the second evaluation then finds the plan unchanged and skips it.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    ids = plan_ids if plan_ids is not None else list(conn.execute(select(T_PLAN.c.id)).scalars())
+    buckets = sorted({pid % LOCK_BUCKETS for pid in ids})
+    if buckets:
+        conn.exec_driver_sql(
+            "SELECT count(pg_advisory_xact_lock(%(class)s, b)) "
+            "FROM (SELECT unnest(CAST(%(buckets)s AS integer[])) AS b ORDER BY 1) AS ordered",
+            {"class": TICK_LOCKS, "buckets": buckets},
+        )
 
 
 def document_of(rule: str, stage: int, level_name: str) -> str:
