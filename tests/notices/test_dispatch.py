@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from tests.conftest import PLANS, banan_live_from
 from tests.smtp import SmtpServer
 from workplan.channels.folder import FolderChannel
 from workplan.channels.smtp import SmtpChannel, SmtpSettings
 from workplan.cli.commands import cli
-from workplan.notices.dispatch import DispatchSettings, channel_pauses, dispatch
+from workplan.notices.dispatch import DispatchSettings, _plans, channel_pauses, claim, dispatch
 from workplan.notices.outbox import tick
 from workplan.notices.templates import Templates
 from workplan.plan.validate import read_plan
@@ -289,3 +289,38 @@ def test_dry_run_changes_nothing(world: World) -> None:
     assert "would be sent; nothing was sent or changed" in out.stdout
     assert "Subject: 【" in out.stdout
     assert world.statuses() == before
+
+
+def test_a_letter_partly_locked_by_another_dispatcher_is_not_claimed_in_part(
+    world: World,
+) -> None:
+    """Seen in the soak (two services, one PostgreSQL database): each dispatcher locked part
+    of one letter (SKIP LOCKED) and both sent it, under the same Message-ID."""
+    if not world.url.startswith("postgresql"):
+        pytest.skip("row locks and SKIP LOCKED are PostgreSQL's")
+    world.tick("2023-05-04")
+    with world.engine.connect() as conn:
+        letters = conn.execute(
+            select(T_NOTICE.c.message_id, func.count(), func.min(T_NOTICE.c.id))
+            .group_by(T_NOTICE.c.message_id)
+            .having(func.count() > 1)
+        ).all()
+    assert letters
+    mid, lines, first = letters[0]
+    other = world.engine.connect()
+    try:
+        other.begin()
+        # another dispatcher's claim, under way: it holds one line of the letter
+        other.execute(select(T_NOTICE.c.id).where(T_NOTICE.c.id == first).with_for_update())
+        with world.engine.begin() as conn:
+            plans = _plans(conn)
+            groups = claim(conn, local("2023-05-04"), "mine", plans, DispatchSettings())
+        assert mid not in {g.message_id for g in groups}
+        assert groups  # the other letters are claimed
+    finally:
+        other.rollback()
+        other.close()
+    with world.engine.begin() as conn:
+        again = claim(conn, local("2023-05-04"), "mine", _plans(conn), DispatchSettings())
+    [whole] = [g for g in again if g.message_id == mid]
+    assert len(whole.rows) == lines

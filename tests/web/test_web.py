@@ -23,6 +23,7 @@ from starlette.testclient import TestClient
 
 from tests.conftest import PLANS
 from workplan.cli.commands import cli
+from workplan.notices.outbox import tick
 from workplan.store import links
 from workplan.store.db import make_engine, open_store
 from workplan.store.tables import T_META, T_METRIC, T_NOTICE, T_PROGRESS, T_WEB_REPORT
@@ -160,6 +161,23 @@ def test_a_report_on_the_page_stops_the_ladder_as_a_cli_report_would(site: Site)
     engine.dispose()
     assert row["department"] == "区财政局" and row["via"].startswith("link ")
     assert row["address"] == "testclient" and row["progress_id"] is not None
+
+
+def test_a_report_on_the_page_makes_the_days_next_tick_evaluate_the_plan_again(
+    site: Site,
+) -> None:
+    mornings(site.db, MORNINGS)
+    engine = open_store(site.db)
+
+    def again() -> tuple[int, int]:
+        with engine.begin() as conn:
+            result = tick(conn, TODAY, datetime.now(UTC))
+        return result.plans, result.unchanged
+
+    assert again() == (0, 1)  # nothing changed since the morning's evaluation
+    report_35(site)
+    assert again() == (1, 0)
+    engine.dispose()
 
 
 def test_without_the_report_the_ladder_goes_on(site: Site) -> None:

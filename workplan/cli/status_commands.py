@@ -160,8 +160,10 @@ def tick(
 ) -> None:
     """Evaluate the rules for a day and store the notices owed (the outbox).
 
-    Idempotent: running it twice for the same day adds nothing.  A notice still waiting to
-    be sent that is no longer owed (the work was done, or it escalated) is superseded.
+    Idempotent: running it twice for the same day adds nothing (a plan whose facts have not
+    changed since its last evaluation of the day is not evaluated again).  A notice still
+    waiting to be sent that is no longer owed (the work was done, or it escalated) is
+    superseded.
     `workplan run` does this every working morning; run it by hand to catch up or to check.
     """
     from workplan.cli import tables as render

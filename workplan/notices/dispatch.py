@@ -56,6 +56,7 @@ from workplan.notices.outbox import DIGEST
 from workplan.plan.calendar import Calendars, WorkCalendar
 from workplan.rules.evaluate import LEADERSHIP, STAGE_OVERDUE, STAGE_WARN
 from workplan.store import db as store
+from workplan.store.changes import facts_changed
 from workplan.store.db import dumps
 from workplan.store.links import LinkSettings
 from workplan.store.snapshot import rules_from_json
@@ -230,13 +231,17 @@ def reap(conn: Connection, now: datetime, settings: DispatchSettings) -> int:
             error="the claim expired after the message started to go to the server and"
             " before its outcome was recorded (the dispatcher stopped?)",
         )
-    )
+        .returning(T_NOTICE.c.plan_id)
+    ).all()
     unsent = conn.execute(
         update(T_NOTICE)
         .where(expired, T_NOTICE.c.handed_at.is_(None))
         .values(**freed, claim_expires=None, attempts=_undo_attempt())
-    )
-    return int(handed.rowcount or 0) + int(unsent.rowcount or 0)
+        .returning(T_NOTICE.c.plan_id)
+    ).all()
+    # waiting again: the next tick supersedes them if they are no longer owed
+    facts_changed(conn, [r.plan_id for r in (*handed, *unsent)])
+    return len(handed) + len(unsent)
 
 
 def _undo_attempt() -> Any:
@@ -261,8 +266,10 @@ def release(conn: Connection, owner: str, now: datetime, why: str | None = None)
             attempts=_undo_attempt(),
             **({"error": f"waiting for the channel: {why}"[:1000]} if why else {}),
         )
-    )
-    return int(result.rowcount or 0)
+        .returning(T_NOTICE.c.plan_id)
+    ).all()
+    facts_changed(conn, [r.plan_id for r in result])
+    return len(result)
 
 
 def hand(conn: Connection, message_id: str, owner: str, now: datetime) -> bool:
@@ -361,6 +368,31 @@ def _lock(query: Any, conn: Connection) -> Any:
     return query
 
 
+def _whole_letters(conn: Connection, first: Any) -> list[dict[str, Any]]:
+    """Lock the due notices to claim on PostgreSQL, each letter whole or not at all.
+
+    With ``SKIP LOCKED`` alone, two dispatchers could each lock part of one letter and send
+    two messages under its Message-ID.  A letter is taken only by the dispatcher that gets its
+    advisory lock (for the transaction), and only if every line still waiting is locked by it;
+    otherwise it is left for the next round.  Notices not in a letter yet are locked as found.
+    """
+    rows = [dict(r) for r in conn.execute(first).mappings()]
+    loose = [r["id"] for r in rows if not r["message_id"]]
+    picked: list[dict[str, Any]] = []
+    if loose:
+        query = _notices().where(T_NOTICE.c.id.in_(loose), T_NOTICE.c.status.in_(WAITING))
+        picked += [dict(r) for r in conn.execute(_lock(query, conn)).mappings()]
+    for mid in sorted({r["message_id"] for r in rows if r["message_id"]}):
+        if not conn.execute(select(func.pg_try_advisory_xact_lock(func.hashtext(mid)))).scalar():
+            continue  # another dispatcher is claiming it
+        lines = and_(T_NOTICE.c.message_id == mid, T_NOTICE.c.status.in_(WAITING))
+        held = [dict(r) for r in conn.execute(_lock(_notices().where(lines), conn)).mappings()]
+        waiting = conn.execute(select(func.count()).select_from(T_NOTICE).where(lines)).scalar()
+        if held and len(held) == waiting:
+            picked += held
+    return picked
+
+
 def claim(
     conn: Connection,
     now: datetime,
@@ -379,14 +411,14 @@ def claim(
         or_(T_NOTICE.c.next_attempt_at.is_(None), T_NOTICE.c.next_attempt_at <= real),
         T_NOTICE.c.plan_id.in_(allowed),
     )
-    picked = [
-        dict(r)
-        for r in conn.execute(
-            _lock(_notices().where(due).order_by(T_NOTICE.c.id).limit(settings.batch), conn)
-        ).mappings()
-    ]
-    # a message composed before (a retry) goes out whole, with the same Message-ID
-    earlier = sorted({r["message_id"] for r in picked if r["message_id"]})
+    first = _notices().where(due).order_by(T_NOTICE.c.id).limit(settings.batch)
+    if conn.dialect.name == "postgresql":
+        picked = _whole_letters(conn, first)
+        earlier = []
+    else:
+        picked = [dict(r) for r in conn.execute(first).mappings()]
+        # a message composed before (a retry) goes out whole, with the same Message-ID
+        earlier = sorted({r["message_id"] for r in picked if r["message_id"]})
     if earlier:
         have = {r["id"] for r in picked}
         more = conn.execute(
@@ -1068,6 +1100,8 @@ def _flush(
     with engine.begin() as conn:
         _keep(conn, [c for _, _, c in outcomes if c is not None], at)
         updated = conn.execute(_FENCED, rows).rowcount
+        # sent, failed or waiting to retry: the next tick looks at the plan again
+        facts_changed(conn, [g.plan_id for g, _, _ in outcomes])
     if updated is not None and 0 <= updated < expected:
         result.lost_claims += expected - updated
         log.warning(

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from workplan.channels.mail import domain_of, message_id
 from workplan.notices.numbers import number_format, take
 from workplan.rules.evaluate import STAGE_OVERDUE, STAGE_WARN, WARN_NAME, Intent, evaluate
+from workplan.store.changes import markers
 from workplan.store.db import bulk_insert, dumps
 from workplan.store.facts import read_facts
 from workplan.store.tables import T_DEPT, T_EVAL, T_NOTICE, T_PLAN
@@ -37,6 +38,9 @@ class TickResult:
     added: list[Intent] = field(default_factory=list)
     superseded: int = 0
     plans: int = 0
+    """the plans evaluated"""
+    unchanged: int = 0
+    """the plans skipped: evaluated for the day already, and nothing changed since"""
 
 
 _ROLES: dict[tuple[str, ...], str] = {}
@@ -156,13 +160,63 @@ def _insert_new(conn: Connection, intents: list[Intent], as_of: date, now: datet
             text = facts_json[id(intent.facts)] = dumps(intent.facts)
         rows.append(_row(intent, as_of, now, batch, text))
     if conn.dialect.name == "postgresql":
-        inserted = bulk_insert(
-            conn, T_NOTICE, NOTICE_COLUMNS, rows, skip_conflicts_on="key", returning="key"
-        )
-        return set(inserted)
+        return _insert_in_letters(conn, new, rows, as_of)
     bulk_insert(conn, T_NOTICE, NOTICE_COLUMNS, rows, skip_conflicts_on="key")
     ours = select(T_NOTICE.c.key).where(T_NOTICE.c.batch == batch)
     return {key for (key,) in _lookup(conn, ours, [i.key for i in new])}
+
+
+def _insert_in_letters(
+    conn: Connection, new: list[Intent], rows: list[tuple[Any, ...]], day: date
+) -> set[str]:
+    """Insert new notices already in their letters (PostgreSQL); return the keys inserted.
+
+    Their ids are taken from the table's sequence first (one statement), so each row goes in
+    with its Message-ID and document: putting them in letters afterwards rewrote every row
+    (and every index entry) a second time.  A document number is taken only once the insert
+    says the letter has a notice of this call in it, so a concurrent evaluation that stored
+    the same notices first never makes a number be skipped.
+    """
+    ids = list(
+        conn.execute(
+            select(func.nextval(func.pg_get_serial_sequence("notice", "id"))).select_from(
+                func.generate_series(1, len(new))
+            )
+        ).scalars()
+    )
+    plans = _plan_letters(conn, sorted({i.plan_id for i in new}))
+    groups = _letter_groups(
+        [
+            (nid, i.plan_id, i.department, i.rule, i.stage, i.level_name)
+            for nid, i in zip(ids, new, strict=True)
+        ],
+        plans,
+    )
+    letter: dict[int, tuple[str, str, str | None]] = {}
+    to_number: list[tuple[int, str, list[int]]] = []
+    for found in _letters(conn, groups, plans, day):
+        if found.fmt:
+            to_number.append((found.plan_id, found.fmt, found.ids))
+        for nid in found.ids:
+            letter[nid] = (found.mid, found.kind, found.number)
+    full = [(nid, *letter[nid], *row) for nid, row in zip(ids, rows, strict=True)]
+    columns = ["id", "message_id", "document", "doc_number", *NOTICE_COLUMNS]
+    inserted = bulk_insert(conn, T_NOTICE, columns, full, skip_conflicts_on="key", returning="id")
+    ours = set(inserted)
+    numbers = []
+    for plan_id, fmt, members in to_number:
+        mine = [nid for nid in members if nid in ours]
+        if mine:
+            number = take(conn, plan_id, fmt, day)
+            numbers += [{"nid": nid, "num": number} for nid in mine]
+    if numbers:
+        conn.execute(
+            update(T_NOTICE)
+            .where(T_NOTICE.c.id == bindparam("nid"))
+            .values(doc_number=bindparam("num")),
+            numbers,
+        )
+    return {i.key for nid, i in zip(ids, new, strict=True) if nid in ours}
 
 
 def _chunks(conn: Connection, keys: list[str]) -> list[list[str]]:
@@ -191,19 +245,43 @@ def _lookup(conn: Connection, query: Any, keys: list[str]) -> list[Any]:
     return found
 
 
-def _record_days(conn: Connection, as_of: date, now: datetime, added: dict[int, int]) -> None:
-    """Remember that ``as_of`` was evaluated for each plan, for the service's catch-up."""
+def _record_days(
+    conn: Connection,
+    as_of: date,
+    now: datetime,
+    added: dict[int, int],
+    owed: dict[int, int],
+    versions: dict[int, int],
+) -> None:
+    """Remember that ``as_of`` was evaluated for each plan, for the service's catch-up, with
+    the change marker read before the facts and the number of notices owed (what the next
+    tick of the day reports when nothing has changed)."""
     if not added:
         return
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     insert = dialect.insert(T_EVAL)
     statement = insert.on_conflict_do_update(
         index_elements=["plan_id", "as_of"],
-        set_={"at": insert.excluded.at, "added": T_EVAL.c.added + insert.excluded.added},
+        set_={
+            "at": insert.excluded.at,
+            "added": T_EVAL.c.added + insert.excluded.added,
+            "facts_version": insert.excluded.facts_version,
+            "owed": insert.excluded.owed,
+        },
     )
     conn.execute(
         statement,
-        [{"plan_id": pid, "as_of": as_of, "at": now, "added": n} for pid, n in added.items()],
+        [
+            {
+                "plan_id": pid,
+                "as_of": as_of,
+                "at": now,
+                "added": n,
+                "facts_version": versions.get(pid),
+                "owed": owed[pid],
+            }
+            for pid, n in added.items()
+        ],
     )
 
 
@@ -236,26 +314,69 @@ def _supersede(
 def tick(
     conn: Connection, as_of: date, now: datetime, *, plan_ids: list[int] | None = None
 ) -> TickResult:
-    """Evaluate ``as_of`` for the given plans (all by default) and store the notices owed."""
-    facts, calendars = read_facts(conn, as_of, plan_ids=plan_ids)
+    """Evaluate ``as_of`` for the given plans (all by default) and store the notices owed.
+
+    A plan already evaluated for ``as_of`` whose facts have not changed since (its change
+    marker, :mod:`workplan.store.changes`) is not evaluated again: it would owe the same
+    notices, already stored.  The marker is read before the facts, so a write that lands
+    while the evaluation runs makes the next tick evaluate the plan again.
+    """
+    _one_tick_per_plan(conn, plan_ids)
+    marks = markers(conn, as_of, plan_ids)
+    unchanged = {pid for pid, mark in marks.items() if mark.unchanged}
+    owed_before = sum(marks[pid].owed or 0 for pid in unchanged)
+    if unchanged and len(unchanged) == len(marks):
+        return TickResult(as_of, owed=owed_before, unchanged=len(unchanged))
+    chosen = plan_ids if not unchanged else sorted(set(marks) - unchanged)
+    facts, calendars = read_facts(conn, as_of, plan_ids=chosen)
     intents: list[Intent] = []
+    owed: dict[int, int] = {}
     for plan_id, plan_facts in facts.items():
-        intents.extend(evaluate(plan_facts, as_of, calendars[plan_id]))
+        found = evaluate(plan_facts, as_of, calendars[plan_id])
+        owed[plan_id] = len(found)
+        intents.extend(found)
+    # what is no longer owed goes first: a new notice never joins a letter about to close
+    superseded = _supersede(conn, {i.key for i in intents}, set(facts), as_of, chosen)
     added_keys = _insert_new(conn, intents, as_of, now)
-    superseded = _supersede(conn, {i.key for i in intents}, set(facts), as_of, plan_ids)
     form_letters(conn, list(facts), as_of)
     added = [i for i in intents if i.key in added_keys]
     per_plan: dict[int, int] = {pid: 0 for pid in facts}
     for intent in added:
         per_plan[intent.plan_id] += 1
-    _record_days(conn, as_of, now, per_plan)
+    versions = {pid: mark.version for pid, mark in marks.items()}
+    _record_days(conn, as_of, now, per_plan, owed, versions)
     return TickResult(
         as_of,
-        owed=len(intents),
+        owed=len(intents) + owed_before,
         added=added,
         superseded=superseded,
         plans=len(facts),
+        unchanged=len(unchanged),
     )
+
+
+TICK_LOCKS = 7  # the advisory-lock class of the evaluation (two-key locks: a space of its own)
+LOCK_BUCKETS = 1024
+
+
+def _one_tick_per_plan(conn: Connection, plan_ids: list[int] | None) -> None:
+    """On PostgreSQL, evaluate a plan in one transaction at a time (until this one commits).
+
+    Two services evaluating the same plans at once updated the same waiting notices in
+    different orders, and PostgreSQL broke the deadlock by failing one of them.  Each plan's
+    lock (one of 1,024, for a bounded number of locks) is taken in order, before the change
+    markers are read: the second evaluation then finds the plan unchanged and skips it.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    ids = plan_ids if plan_ids is not None else list(conn.execute(select(T_PLAN.c.id)).scalars())
+    buckets = sorted({pid % LOCK_BUCKETS for pid in ids})
+    if buckets:
+        conn.exec_driver_sql(
+            "SELECT count(pg_advisory_xact_lock(%(class)s, b)) "
+            "FROM (SELECT unnest(CAST(%(buckets)s AS integer[])) AS b ORDER BY 1) AS ordered",
+            {"class": TICK_LOCKS, "buckets": buckets},
+        )
 
 
 def document_of(rule: str, stage: int, level_name: str) -> str:
@@ -296,50 +417,102 @@ def form_letters(conn: Connection, plan_ids: list[int], day: date) -> int:
     if not loose:
         return 0
     plans = _plan_letters(conn, sorted({r.plan_id for r in loose}))
-    groups: dict[tuple[int, str, str], list[int]] = {}
-    for r in loose:
-        document = document_of(r.rule, r.stage, r.level_name)
-        if document == DIGEST and not plans[r.plan_id].digest:
-            document = f"{DIGEST}:{r.id}"  # the plan asked for one letter a reminder
-        groups.setdefault((r.plan_id, r.department, document), []).append(r.id)
-    # the day's letters still waiting, none of them claimed yet: they take later notices
-    waiting: dict[tuple[int, str, str], tuple[str, str | None]] = {}
-    for plan_id, department, document, mid, number in conn.execute(
-        select(
-            T_NOTICE.c.plan_id,
-            T_NOTICE.c.department,
-            T_NOTICE.c.document,
-            T_NOTICE.c.message_id,
-            T_NOTICE.c.doc_number,
-        )
-        .where(
-            T_NOTICE.c.plan_id.in_(sorted(plans)),
-            T_NOTICE.c.as_of == day,
-            T_NOTICE.c.message_id.is_not(None),
-            T_NOTICE.c.status == "pending",
-            T_NOTICE.c.attempts == 0,
-        )
-        .distinct()
-    ):
-        waiting[(plan_id, department, document)] = (mid, number)
+    groups = _letter_groups([tuple(r) for r in loose], plans)
     made = 0
     params = []
+    for found in _letters(conn, groups, plans, day):
+        number = take(conn, found.plan_id, found.fmt, day) if found.fmt else found.number
+        made += found.new
+        params += [
+            {"nid": i, "mid": found.mid, "doc": found.kind, "num": number} for i in found.ids
+        ]
+    _put_in_letters(conn, params)
+    return made
+
+
+@dataclass(frozen=True, slots=True)
+class _Letter:
+    """The letter a group of notices goes in: a waiting one of the day, or a new one."""
+
+    plan_id: int
+    ids: list[int]
+    kind: str
+    mid: str
+    number: str | None
+    """the waiting letter's document number"""
+    new: bool
+    fmt: str | None
+    """a new letter of a kind the plan numbers: the format of the number to take"""
+
+
+def _letters(
+    conn: Connection,
+    groups: dict[tuple[int, str, str], list[int]],
+    plans: dict[int, _PlanLetters],
+    day: date,
+) -> list[_Letter]:
+    """Find or make the letter of each group: the day's letter still waiting takes it, or a
+    new one gets its Message-ID (from its plan, recipient, kind, day and first notice)."""
+    waiting = _waiting_letters(conn, sorted(plans), day)
+    out = []
     for (plan_id, department, document), ids in groups.items():
         plan = plans[plan_id]
         kind = document.split(":")[0]
         found = waiting.get((plan_id, department, document))
         if found is not None:
-            mid, number = found
-        else:
-            mid = message_id(
-                [plan.key, department, kind, day.isoformat(), str(ids[0])], plan.domain
-            )
-            fmt = number_format(plan.numbering, kind)
-            number = take(conn, plan_id, fmt, day) if fmt else None
-            made += 1
-        params += [{"nid": i, "mid": mid, "doc": kind, "num": number} for i in ids]
-    _put_in_letters(conn, params)
-    return made
+            out.append(_Letter(plan_id, ids, kind, found[0], found[1], False, None))
+            continue
+        parts = [plan.key, department, kind, day.isoformat(), str(ids[0])]
+        fmt = number_format(plan.numbering, kind)
+        out.append(_Letter(plan_id, ids, kind, message_id(parts, plan.domain), None, True, fmt))
+    return out
+
+
+def _letter_groups(
+    loose: list[tuple[Any, ...]], plans: dict[int, _PlanLetters]
+) -> dict[tuple[int, str, str], list[int]]:
+    """Group notices (id, plan, department, rule, stage, level name; in the order of their
+    ids) by the letter each belongs in: its plan, recipient and kind of document."""
+    groups: dict[tuple[int, str, str], list[int]] = {}
+    for nid, plan_id, department, rule, stage, level_name in loose:
+        document = document_of(rule, stage, level_name)
+        if document == DIGEST and not plans[plan_id].digest:
+            document = f"{DIGEST}:{nid}"  # the plan asked for one letter a reminder
+        groups.setdefault((plan_id, department, document), []).append(nid)
+    return groups
+
+
+def _waiting_letters(
+    conn: Connection, plan_ids: list[int], day: date
+) -> dict[tuple[int, str, str], tuple[str, str | None]]:
+    """The day's letters still waiting, none of them claimed yet: they take later notices.
+
+    On PostgreSQL their lines are locked until the evaluation commits: a dispatcher cannot
+    claim and send the letter while later lines join it under the same Message-ID (they
+    would go again, alone, as a second message with that Message-ID); one already claiming
+    it makes this wait, and the letter, claimed, is then no longer waiting.
+    """
+    query = select(
+        T_NOTICE.c.plan_id,
+        T_NOTICE.c.department,
+        T_NOTICE.c.document,
+        T_NOTICE.c.message_id,
+        T_NOTICE.c.doc_number,
+    ).where(
+        T_NOTICE.c.plan_id.in_(plan_ids),
+        T_NOTICE.c.as_of == day,
+        T_NOTICE.c.message_id.is_not(None),
+        T_NOTICE.c.status == "pending",
+        T_NOTICE.c.attempts == 0,
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(of=T_NOTICE)
+    else:
+        query = query.distinct()
+    waiting: dict[tuple[int, str, str], tuple[str, str | None]] = {}
+    for plan_id, department, document, mid, number in conn.execute(query):
+        waiting[(plan_id, department, document)] = (mid, number)
+    return waiting
 
 
 def _put_in_letters(conn: Connection, params: list[dict[str, Any]]) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, case, exists, func, select, update
 from workplan.errors import NotFound
 from workplan.notices.letters import kind_of
 from workplan.plan.compiled import item_label
+from workplan.store.changes import facts_changed
 from workplan.store.refs import PlanRef
 from workplan.store.tables import T_DELIVERY, T_MESSAGE, T_NOTICE, T_TASK
 
@@ -188,7 +189,10 @@ def resend(
         query = query.where(T_NOTICE.c.evaluated_on >= since)
     if ids:
         query = query.where(T_NOTICE.c.id.in_(list(ids)))
-    return int(conn.execute(query).rowcount or 0)
+    resent = int(conn.execute(query).rowcount or 0)
+    if resent:
+        facts_changed(conn, [plan.id])
+    return resent
 
 
 ROBOTS = ("dingtalk", "wecom", "feishu")

@@ -21,6 +21,7 @@ from workplan.plan.validate import LoadedPlan
 from workplan.rules.evaluate import Intent
 from workplan.store import db as store
 from workplan.store import ledger
+from workplan.store.changes import facts_changed
 from workplan.store.load import load
 from workplan.store.tables import T_NOTICE
 
@@ -91,11 +92,13 @@ def simulate(
                             )
                         ):
                             letters.append(Mailed(day, recipient, document, lines))
-                        conn.execute(
+                        sent = conn.execute(
                             update(T_NOTICE)
                             .where(T_NOTICE.c.status == "pending")
                             .values(status="sent", sent_at=morning)
+                            .returning(T_NOTICE.c.plan_id)
                         )
+                        facts_changed(conn, [r.plan_id for r in sent])
                     out.extend(Simulated(day, i) for i in result.added)
                 if on_day is not None:
                     on_day(day)

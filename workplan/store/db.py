@@ -252,26 +252,36 @@ def _driver_cursor(conn: Connection, sql: str) -> Iterator[Any]:
 def _returning(
     conn: Connection, table: Any, columns: list[str], rows: list[tuple[Any, ...]], tail: str
 ) -> list[Any]:
-    """INSERT many rows in one statement, one array parameter per column, and return what
-    ``tail`` (ON CONFLICT … RETURNING …) returns.  One round trip, whatever the row count."""
+    """INSERT many rows and return what ``tail`` (ON CONFLICT … RETURNING …) returns.
+
+    The rows go by COPY into a temporary table of the session (made once, emptied at each
+    commit), then into the table by one ``INSERT … SELECT``: psycopg writes COPY rows in C,
+    where one array parameter per column costs a Python call per value.
+    """
     quote = conn.dialect.identifier_preparer.quote
-    arrays = ", ".join(
-        f"CAST(%b AS {table.c[c].type.compile(dialect=conn.dialect)}[])" for c in columns
-    )
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"SELECT * FROM unnest({arrays}) {tail}"
-    )
+    names = ", ".join(quote(c) for c in columns)
+    stage = quote(f"wp_stage_{table.name}")
+    with _driver_cursor(conn, "CREATE TEMPORARY TABLE") as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS AS "
+            f"SELECT {names} FROM {quote(table.name)} WITH NO DATA"
+        )
+        cursor.execute(f"TRUNCATE {stage}")
+    _copy_into(conn, stage, names, rows)
+    sql = f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} FROM {stage} {tail}"
     with _driver_cursor(conn, sql) as cursor:
-        # %b: the arrays go in binary, with no quoting of each text in Python
-        cursor.execute(sql, [list(column) for column in zip(*rows, strict=True)])
+        cursor.execute(sql)
         return [r[0] for r in cursor.fetchall()]
 
 
 def _copy(conn: Connection, table: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     """Insert by COPY (psycopg 3), several times faster than an executemany on PostgreSQL."""
     quote = conn.dialect.identifier_preparer.quote
-    sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    _copy_into(conn, quote(table.name), ", ".join(quote(c) for c in columns), rows)
+
+
+def _copy_into(conn: Connection, name: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
+    sql = f"COPY {name} ({columns}) FROM STDIN"
     with _driver_cursor(conn, sql) as cursor, cursor.copy(sql) as copy:
         for row in rows:
             copy.write_row(row)

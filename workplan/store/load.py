@@ -23,6 +23,7 @@ from workplan.plan.compiled import (
     digest,
     item_label,
 )
+from workplan.store.changes import facts_changed
 from workplan.store.db import bulk_insert, dumps
 from workplan.store.tables import (
     T_DEPT,
@@ -531,6 +532,7 @@ def load(
         .where(T_PLAN.c.id == plan_row["id"])
         .values(version=version, **_plan_values(plan, now))
     )
+    facts_changed(conn, [plan_row["id"]])
     _version(conn, plan_row["id"], version, plan, source_path, source_text, changes, now)
     if analyze:
         refresh_statistics(conn)

@@ -14,6 +14,7 @@ from workplan.errors import Refused
 from workplan.plan.compiled import is_standing, item_label
 from workplan.store import refs
 from workplan.store.cells import read_number
+from workplan.store.changes import facts_changed
 from workplan.store.checks import check_day, current_report, value_reasons
 from workplan.store.db import dumps
 from workplan.store.tables import T_EVENT, T_OBL, T_PROGRESS, T_TASK
@@ -76,7 +77,8 @@ def _event(
     detail: dict[str, Any],
     at: datetime | None,
 ) -> None:
-    """Keep one of the office's records: an extension, a sign-off, a correction."""
+    """Keep one of the office's records: an extension, a sign-off, a correction (a change
+    of the plan's facts: its marker moves, so the next tick evaluates the plan again)."""
     conn.execute(
         insert(T_EVENT).values(
             plan_id=plan.id,
@@ -88,6 +90,7 @@ def _event(
             at=at,
         )
     )
+    facts_changed(conn, [plan.id])
 
 
 def _g(value: float) -> str:
@@ -182,6 +185,7 @@ def record_progress(
         )
     ).inserted_primary_key[0]  # type: ignore[index]
     echo = replace(echo, row_id=new_id)
+    facts_changed(conn, [plan.id])
     if current is None:
         return replace(echo, forced=tuple(forced))
     conn.execute(
@@ -268,6 +272,7 @@ def mark_done(
         .values(done_on=on, done_by=who, done_note=note)
     )
     echo = replace(echo, row_id=obligation["id"])
+    facts_changed(conn, [plan.id])
     if earlier is None:
         return echo
     detail = {"from": earlier, "to": on, "was_by": obligation["done_by"]}

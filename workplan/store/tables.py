@@ -103,6 +103,9 @@ T_PLAN = Table(
     Column("version", Integer(), nullable=False, default=1),
     Column("fingerprint", String(64), nullable=False),
     Column("loaded_at", Instant(), nullable=False),
+    # the change marker of the plan's facts: moved by every write a tick reads or acts on
+    # (workplan.store.changes.facts_changed), so a repeated tick skips a plan it leaves alone
+    Column("facts_version", Integer(), nullable=False, default=0),
 )
 
 T_VERSION = Table(
@@ -354,6 +357,11 @@ T_EVAL = Table(
     Column("as_of", Day(), nullable=False),
     Column("at", Instant(), nullable=False),
     Column("added", Integer(), nullable=False, default=0),
+    # the plan's change marker the evaluation read before its facts: while it has not moved,
+    # evaluating the same day again would owe the same notices, and is skipped
+    Column("facts_version", Integer()),
+    # how many notices that evaluation found owed (what a skipped evaluation reports again)
+    Column("owed", Integer()),
     UniqueConstraint("plan_id", "as_of"),
 )
 
