@@ -71,6 +71,11 @@ ZH = {
     "missed": "未达标",
     "no report": "未报告",
     "no checkpoint": "无节点",
+    # yes/no outcomes
+    "achieved": "已达成",
+    "not achieved": "未达成",
+    "Outcome": "成果",
+    "Outcomes": "成果（是否达成）",
     # notice states
     "pending": "待发送",
     "claimed": "发送中",
@@ -280,6 +285,25 @@ def _metric_row(label: str, m: MetricStatus, w: Words) -> list[str]:
     return [label, m.title, latest, goal, final, pace, w(m.state)]
 
 
+def _done_cell(r: TaskStatus, w: Words) -> str:
+    """Done of the dated work, and each yes/no result as achieved or not (never "1/1")."""
+    parts = [f"{r.done}/{r.total}"] if r.total or not r.outcomes else []
+    parts += [w("achieved" if o.achieved else "not achieved") for o in r.outcomes]
+    return " ".join(parts)
+
+
+def _outcome_rows(rows: list[TaskStatus], w: Words) -> list[list[str]]:
+    out = []
+    for r in rows:
+        for o in r.outcomes:
+            if o.achieved_on is not None:
+                when = f"{o.achieved_on:%m-%d}"
+            else:
+                when = f"{o.due:%m-%d}前" if w.zh else f"due {o.due:%m-%d}"
+            out.append([r.label, o.title, w("achieved" if o.achieved else "not achieved"), when])
+    return out
+
+
 def _overdue_cell(r: TaskStatus, w: Words) -> str:
     if not r.overdue:
         return "–"
@@ -309,7 +333,7 @@ def status_table(rows: list[TaskStatus], title: str, width: int | None, w: Words
                 r.title,
                 "、".join(r.lead),
                 w(r.state),
-                f"{r.done}/{r.total}",
+                _done_cell(r, w),
                 nxt,
                 _overdue_cell(r, w),
             ]
@@ -333,6 +357,15 @@ def status_table(rows: list[TaskStatus], title: str, width: int | None, w: Words
             Column(w("State"), keep=True),
         ]
         out += "\n" + grid(w("Metrics"), columns, metrics, width)
+    outcomes = _outcome_rows(rows, w)
+    if outcomes:
+        columns = [
+            Column(w("Item"), keep=True),
+            Column(w("Outcome")),
+            Column(w("State"), keep=True),
+            Column(w("Date"), keep=True),
+        ]
+        out += "\n" + grid(w("Outcomes"), columns, outcomes, width)
     return out
 
 

@@ -419,7 +419,7 @@ class _Compiler:
                     ObligationInfo(
                         task.number,
                         key,
-                        "deliverable",
+                        "outcome" if d.outcome else "deliverable",
                         key,
                         unit_title,
                         window.opens,

@@ -294,6 +294,11 @@ class Deliverable(_Obligation):
         default=None,
         description="default: the plan's default_due, marked as a default in status and letters",
     )
+    outcome: Literal["yes-no"] | None = Field(
+        default=None,
+        description="'yes-no': a result achieved or not (创建1个省级示范县), not a count of one; "
+        "reported with `workplan done`, shown as 已达成/未达成",
+    )
 
 
 class Recurring(_Obligation):

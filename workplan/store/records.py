@@ -36,6 +36,8 @@ class Recorded:
     """what a correction replaced: the earlier value, or the earlier day done"""
     forced: tuple[str, ...] = ()
     """the checks a report was recorded against (--force)"""
+    kind: str = ""
+    """the obligation's kind when one was marked done: an "outcome" was achieved"""
 
 
 def _owners(task: dict[str, Any], override: str | None = None) -> list[str]:
@@ -241,7 +243,7 @@ def mark_done(
         )
     who = refs.find_department(conn, plan, department)
     check_owner(plan, task, who, _owners(task, obligation["owners"]))
-    echo = Recorded(plan.key, task["number"], obligation["key"], who, on)
+    echo = Recorded(plan.key, task["number"], obligation["key"], who, on, kind=obligation["kind"])
     earlier = obligation["done_on"]
     if earlier == on:
         return replace(echo, outcome="already")
