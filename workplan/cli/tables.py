@@ -288,7 +288,11 @@ def _metric_row(label: str, m: MetricStatus, w: Words) -> list[str]:
 def _done_cell(r: TaskStatus, w: Words) -> str:
     """Done of the dated work, and each yes/no result as achieved or not (never "1/1")."""
     parts = [f"{r.done}/{r.total}"] if r.total or not r.outcomes else []
-    parts += [w("achieved" if o.achieved else "not achieved") for o in r.outcomes]
+    if len(r.outcomes) == 1:
+        parts.append(w("achieved" if r.outcomes[0].achieved else "not achieved"))
+    elif r.outcomes:
+        got = f"{sum(o.achieved for o in r.outcomes)}/{len(r.outcomes)}"
+        parts.append(f"达成{got}" if w.zh else f"{got} achieved")
     return " ".join(parts)
 
 
