@@ -84,7 +84,9 @@ def test_an_event_starts_a_duty_that_is_reminded_escalated_and_done(
     assert item_2("2023-06-27", db)["overdue"] == []
     listed = run("event", "list", *db).stdout
     assert "2023-06-16  flood-warning  气象部门发布暴雨预警  区乡村振兴局" in listed
-    assert "2/push-forecast@2023-06-16 due 2023-06-19" in listed and "1/1" in listed
+    assert "2/push-forecast@2023-06-16 2023-06-19到期" in listed and "1/1" in listed
+    english = run("event", "list", "--lang", "en", *db).stdout
+    assert "2/push-forecast@2023-06-16 due 2023-06-19" in english
 
     # a reload keeps the occurrences of the events recorded, with the plan's current span
     text = FORMS.read_text(encoding="utf-8").replace(

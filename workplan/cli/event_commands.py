@@ -6,7 +6,7 @@ from datetime import date
 
 import click
 
-from workplan.cli.options import DAY, db_option, now_utc, plan_option, today_in
+from workplan.cli.options import DAY, db_option, lang_option, now_utc, plan_option, today_in
 
 
 @click.group()
@@ -57,40 +57,55 @@ def event_record(
         click.echo("  (no duty of the plan is tied to this event)")
 
 
+_ZH = {
+    "On": "日期",
+    "Event": "事件",
+    "What": "内容",
+    "By": "记录单位",
+    "Duties started": "由此启动的任务",
+    "Done": "完成",
+    "Note": "备注",
+}
+
+
 @event.command("list")
+@lang_option
 @plan_option
 @db_option
-def event_list(plan_key: str | None, db: str | None) -> None:
+def event_list(lang: str | None, plan_key: str | None, db: str | None) -> None:
     """List the events recorded, with the duties each one started and how many are done."""
     from workplan.cli.options import table_width
     from workplan.cli.tables import Column, grid
     from workplan.store import db as store
-    from workplan.store import events
+    from workplan.store import events, refs
 
     with store.connected(db) as engine, engine.connect() as conn:
-        recorded = events.list_events(conn, plan_key=plan_key)
+        plan = refs.find_plan(conn, plan_key)
+        recorded = events.list_events(conn, plan_key=plan.key)
+    zh = (lang or plan.locale) == "zh-CN"
     if not recorded:
-        click.echo("no event recorded")
+        click.echo("尚未记录事件" if zh else "no event recorded")
         return
+
+    def duty(m: events.Made) -> str:
+        return f"{m.task}/{m.key} {m.due}到期" if zh else f"{m.task}/{m.key} due {m.due}"
+
     rows = [
         [
             str(e.on),
             e.name,
             e.title,
             e.by,
-            "; ".join(f"{m.task}/{m.key} due {m.due}" for m in e.made) or "–",
+            "；".join(duty(m) for m in e.made) or "–",
             f"{e.done}/{len(e.made)}",
             e.note or "",
         ]
         for e in recorded
     ]
+    names = ("On", "Event", "What", "By", "Duties started", "Done", "Note")
     columns = [
-        Column("On", keep=True),
-        Column("Event", keep=True),
-        Column("What"),
-        Column("By"),
-        Column("Duties started"),
-        Column("Done", right=True, keep=True),
-        Column("Note"),
+        Column(_ZH[n] if zh else n, right=n == "Done", keep=n in ("On", "Event", "Done"))
+        for n in names
     ]
-    click.echo(grid("Events recorded", columns, rows, table_width()))
+    title = f"{plan.title} — 已记录的事件" if zh else f"Events recorded for {plan.key}"
+    click.echo(grid(title, columns, rows, table_width()), nl=False)
