@@ -135,3 +135,27 @@ def test_recording_checks_the_day_against_today_and_the_plan(db_url: str) -> Non
             (date(2023, 6, 17), 4, 0),
             (date(2023, 6, 20), 4, 0),
         ]
+
+
+def test_a_database_from_before_events_is_upgraded_to_record_them(db_url: str) -> None:
+    from sqlalchemy import text
+
+    from workplan.store.db import make_engine
+    from workplan.store.tables import T_META
+
+    db = ("--db", db_url)
+    run("load", str(FORMS), *db)
+    engine = make_engine(db_url)
+    with engine.begin() as conn:  # as an earlier workplan left it: no table of events
+        conn.execute(text("DROP TABLE recorded_event"))
+        conn.execute(T_META.update().where(T_META.c.key == "schema").values(value="1"))
+    engine.dispose()
+    refused = run("event", "record", "flood-warning", "--on", "2023-06-16", *db, code=1)
+    assert "run `workplan upgrade`" in refused.stderr
+    assert run("upgrade", "--dry-run", *db).stdout.splitlines() == [
+        "  table recorded_event added",
+        "1 change(s) would be made; nothing was changed",
+    ]
+    run("upgrade", *db)
+    out = run("event", "record", "flood-warning", "--on", "2023-06-16", *db).stdout
+    assert "push-forecast@2023-06-16 due 2023-06-19" in out

@@ -72,5 +72,10 @@ def test_an_outcome_is_achieved_or_not(db_url: str, tmp_path: Path) -> None:
     assert "（二）  创建1个省级示范县  已达成  12-27" in table
     en = run("status", "--as-of", "2023-12-28", "--lang", "en", *db).stdout
     assert "（二）  创建1个省级示范县  achieved  12-27" in en
+    csv = run("status", "--as-of", "2023-12-28", "--format", "csv", *db).stdout
+    assert (
+        "2,outcome,demo-county,创建1个省级示范县,区乡村振兴局,南泉街道、一品街道、姜家镇,achieved,,2023-12-31,"
+        in csv
+    )
     notices = json.loads(run("tick", "--as-of", "2023-12-29", "--format", "json", *db).stdout)
     assert not [n for n in notices if n["about"] == "demo-county"]

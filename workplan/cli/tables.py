@@ -400,7 +400,7 @@ STATUS_CSV_HEADER = (
 
 
 def status_csv(rows: list[TaskStatus]) -> str:
-    """One CSV row per item, each followed by one per metric of it."""
+    """One CSV row per item, each followed by one per metric and one per yes/no outcome."""
     out: list[tuple[Any, ...]] = []
     for r in rows:
         levels = [o for o in r.overdue if o.level is not None]
@@ -453,6 +453,10 @@ def status_csv(rows: list[TaskStatus]) -> str:
                     m.pace_gap,
                 )
             )
+        for o in r.outcomes:
+            state = "achieved" if o.achieved else "not achieved"
+            out.append((r.number, "outcome", o.key, o.title, lead, co, state, None, o.due))
+            out[-1] += (None,) * (len(STATUS_CSV_HEADER) - len(out[-1]))
     return dump_csv(STATUS_CSV_HEADER, out)
 
 
