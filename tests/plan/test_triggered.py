@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.plan.test_forms import _variant
 from workplan.plan.calendar import calendar_for
 from workplan.plan.events import Within, event_due, parse_within
-from workplan.plan.validate import read_plan, validate_files
+from workplan.plan.validate import read_plan
 
 VALID = Path(__file__).resolve().parents[1] / "plans" / "valid"
 FORMS = VALID / "forms.yaml"
@@ -80,20 +81,6 @@ def test_the_plan_declares_events_and_the_duties_they_start() -> None:
     ]
     # nothing is owed before an event is recorded
     assert not [o for o in plan.obligations if o.source.startswith(("push-forecast", "fix"))]
-
-
-def _variant(tmp_path: Path, *edits: tuple[str, str]) -> list[str]:
-    text = FORMS.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert old in text
-        text = text.replace(old, new, 1)
-    (tmp_path / "forms-directory.yaml").write_text(
-        (VALID / "forms-directory.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    path = tmp_path / "forms.yaml"
-    path.write_text(text, encoding="utf-8")
-    _, problems = validate_files([path])
-    return [str(p).replace(str(tmp_path) + "/", "") for p in problems]
 
 
 def _line(text: str) -> int:

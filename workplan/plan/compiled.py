@@ -50,6 +50,15 @@ class Rules:
     escalate: tuple[Step, ...]
 
 
+def rules_from_dict(raw: dict[str, Any]) -> Rules:
+    """Rebuild a resolved policy from its JSON form (``dataclasses.asdict`` of it)."""
+    return Rules(
+        tuple(raw["remind"]),
+        tuple(raw["remind_to"]),
+        tuple(Step(s["level"], s["name"], s["after"], tuple(s["to"])) for s in raw["escalate"]),
+    )
+
+
 @dataclass(frozen=True)
 class DeptInfo:
     name: str

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from workplan.plan.compiled import ObligationInfo, Rules, Step
+from workplan.plan.compiled import ObligationInfo, Rules, rules_from_dict
 
 WITHIN_PATTERN = r"^(0|[1-9]\d{0,2}) (working days?|days?)$"
 _WITHIN = re.compile(WITHIN_PATTERN)
@@ -116,18 +116,13 @@ def trigger_to_json(t: TriggerInfo) -> dict[str, Any]:
         "title": t.title,
         "within": [t.within.n, t.within.working],
         "owners": list(t.owners),
-        "rules": {
-            "remind": list(t.rules.remind),
-            "remind_to": list(t.rules.remind_to),
-            "escalate": [[s.level, s.name, s.after, list(s.to)] for s in t.rules.escalate],
-        },
+        "rules": asdict(t.rules),
         "aliases": list(t.aliases),
     }
 
 
 def trigger_from_json(data: dict[str, Any]) -> TriggerInfo:
     """Read back :func:`trigger_to_json`."""
-    rules = data["rules"]
     return TriggerInfo(
         data["task"],
         data["key"],
@@ -135,10 +130,6 @@ def trigger_from_json(data: dict[str, Any]) -> TriggerInfo:
         data["title"],
         Within(data["within"][0], data["within"][1]),
         tuple(data["owners"]),
-        Rules(
-            tuple(rules["remind"]),
-            tuple(rules["remind_to"]),
-            tuple(Step(s[0], s[1], s[2], tuple(s[3])) for s in rules["escalate"]),
-        ),
+        rules_from_dict(data["rules"]),
         tuple(data["aliases"]),
     )
