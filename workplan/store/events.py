@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from workplan.errors import NotFound, Refused
 from workplan.plan.calendar import calendar_for
@@ -160,9 +161,14 @@ def record_event(
             "a day",
             field="event",
         )
-    conn.execute(
-        insert(T_OCCURRED).values(plan_id=plan.id, name=name, on=on, note=note, by=who, at=now)
-    )
+    try:
+        conn.execute(
+            insert(T_OCCURRED).values(plan_id=plan.id, name=name, on=on, note=note, by=who, at=now)
+        )
+    except IntegrityError:  # recorded by someone else a moment ago: the unique key says so
+        raise Refused(
+            f"{name} was just recorded for {on} by someone else; nothing recorded", field="event"
+        ) from None
     triggers = [trigger_from_json(t) for t in plan.settings.get("triggers", [])]
     made = occurrences(
         triggers, plan.settings["events"], plan.settings, plan.year, [(name, on)], plan.locale
