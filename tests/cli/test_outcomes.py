@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner, Result
@@ -79,3 +80,19 @@ def test_an_outcome_is_achieved_or_not(db_url: str, tmp_path: Path) -> None:
     )
     notices = json.loads(run("tick", "--as-of", "2023-12-29", "--format", "json", *db).stdout)
     assert not [n for n in notices if n["about"] == "demo-county"]
+
+
+def test_the_web_pages_say_achieved(db_url: str, tmp_path: Path) -> None:
+    from tests.web.test_web import SECRET, make_site
+    from workplan.store import links
+
+    site = make_site(db_url, tmp_path, FORMS, date(2023, 12, 27))
+    with site.client:
+        site.login()
+        office = site.client.get("/office").text
+        assert "<td>未达成</td>" in office and "0/0" not in office  # yes/no, never "0/1"
+        token = links.issue(SECRET, "forms-2023", "区乡村振兴局", datetime.now(UTC), timedelta(1))
+        assert site.client.get(f"/r/{token}", follow_redirects=False).status_code == 303
+        page = site.client.get("/d").text
+        assert 'value="2/demo-county">' in page
+        assert page.count(">已达成</button>") == 1

@@ -161,23 +161,20 @@ class CompiledPlan:
 
     def settings(self) -> dict[str, Any]:
         """Return the plan-level settings kept with the plan row."""
-        return (
-            {
-                "country": self.country,
-                "extra_holidays": [d.isoformat() for d in self.extra_holidays],
-                "extra_working_days": [d.isoformat() for d in self.extra_working_days],
-                "leadership": [list(p) for p in self.leadership],
-                "notices": self.notices,
-                "issuer": self.issuer,
-                "chase_from": self.chase_from.isoformat() if self.chase_from else None,
-                "closes_on": self.closes_on.isoformat(),
-                "period": [d.isoformat() for d in self.period] if self.period else None,
-                "numbering": self.numbering,
-                "calendar_schedules": self.calendar_schedules,
-            }
-            | ({"brief": self.brief} if self.brief else {})
-            | self.event_settings()
-        )
+        return {
+            "country": self.country,
+            "extra_holidays": [d.isoformat() for d in self.extra_holidays],
+            "extra_working_days": [d.isoformat() for d in self.extra_working_days],
+            "leadership": [list(p) for p in self.leadership],
+            "notices": self.notices,
+            "issuer": self.issuer,
+            "chase_from": self.chase_from.isoformat() if self.chase_from else None,
+            "closes_on": self.closes_on.isoformat(),
+            "period": [d.isoformat() for d in self.period] if self.period else None,
+            "numbering": self.numbering,
+            "calendar_schedules": self.calendar_schedules,
+            **self.event_settings(),
+        } | ({"brief": self.brief} if self.brief else {})
 
     def event_settings(self) -> dict[str, Any]:
         """The events and the duties they start, kept with the plan row (when there are any)."""
