@@ -107,7 +107,9 @@ def test_status_shows_every_column_and_value(banan: tuple[str, ...], width: int 
         assert row["内容"] == squeeze(item["title"])
         assert row["牵头单位"] == squeeze("、".join(item["lead"]))
         assert row["状态"] == tables.ZH[item["state"]]
-        assert row["完成"] == f"{item['done']}/{item['total']}"
+        # item 16's four yes/no results (纳入 or not) are counted apart, never as "1/1"
+        outcomes = f"达成0/{len(item['outcomes'])}" if item["outcomes"] else ""
+        assert row["完成"] == f"{item['done']}/{item['total']}{outcomes}"
         if item["next_due"]:
             assert squeeze(item["next_due"]["title"]) in row["下一期限"]
             assert "wd" not in row["下一期限"]

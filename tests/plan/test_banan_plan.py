@@ -328,3 +328,34 @@ def test_owners_narrowed_by_duty() -> None:
     assert metric(8, "employment-scale").owners == ("区人力社保局", "区乡村振兴局")
     # by default the whole parenthesis answers
     assert obligation(16, "project-library-2024").owners == ("区乡村振兴局", "区财政局")
+
+
+# -- issue 11: 立即/及时 duties started by an event, and yes/no results ----------------------
+
+TRIGGERED = [
+    # item, duty, the event that starts it, within, owners
+    (1, "verify-clue", "clue-reported", "5 working days", ("区乡村振兴局",)),  # 及时核实处置
+    (2, "water-fix", "water-problem-found", "10 working days", ("区水利局",)),  # 及时整改动态清零
+    (7, "linkage-fix", "linkage-gap-found", "1 working day", ("区农业农村委",)),  # 立即整改
+    (8, "recommend-jobs", "job-loss-found", "5 working days", ("区人力社保局",)),  # 及时推荐岗位
+    (11, "income-protection", "income-drop-found", "1 working day", ("区乡村振兴局",)),  # 立即制定
+    (11, "income-protection-done", "income-drop-found", "10 working days", ("区乡村振兴局",)),
+]
+
+
+def test_event_duties_wait_for_their_event() -> None:
+    p = plan()
+    assert [(t.task, t.key, t.event, str(t.within), t.owners) for t in p.triggers] == TRIGGERED
+    assert set(p.events) == {t[2] for t in TRIGGERED}
+    # nothing is owed until the office records the event: no obligation of theirs yet
+    assert not [o for o in p.obligations if o.source in {t[1] for t in TRIGGERED}]
+
+
+def test_the_key_projects_are_yes_no_results() -> None:
+    outcomes = sorted(o.key for o in plan().obligations if o.kind == "outcome")
+    assert outcomes == [
+        "key-project-courtyard",
+        "key-project-seedling",
+        "key-project-shihei",
+        "key-project-yunjian",
+    ]

@@ -41,7 +41,7 @@ def test_each_owner_has_its_own_occurrences() -> None:
 
 def test_a_unit_group_is_cited_like_a_department() -> None:
     p = plan()
-    [task] = p.tasks
+    task = p.tasks[0]
     assert task.co == ("区卫生健康委", "区医保局", *TOWNS)
     assert {d.name for d in p.departments} >= set(TOWNS)
     assert {o.owners for o in of("screening")} == {(town,) for town in TOWNS}
@@ -178,7 +178,7 @@ def test_each_form_goes_through_tick_and_status(db_url: str) -> None:
             "status", "--as-of", "2023-06-28", "--department", "姜家镇", "--format", "json", *db
         ).stdout
     )
-    [item] = status["items"]
+    item = status["items"][0]
     assert item["next_due"]["key"] == "work-plan"
     overdue = [o["key"] for o in item["overdue"]]
     assert "screening:姜家镇@2023-Q1" in overdue

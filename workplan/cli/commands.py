@@ -7,6 +7,7 @@ import click
 from workplan.cli.channel_commands import channels
 from workplan.cli.delivery_commands import dispatch_command, notices, run, templates
 from workplan.cli.demo import demo
+from workplan.cli.event_commands import event
 from workplan.cli.ledger_commands import ledger
 from workplan.cli.options import WorkplanGroup
 from workplan.cli.plan_commands import load_command, schema, validate
@@ -43,6 +44,7 @@ for command in (
     bulletin,
     extend,
     signoff,
+    event,
     dispatch_command,
     run,
     notices,

@@ -137,7 +137,7 @@ def done(
     plan_key: str | None,
     db: str | None,
 ) -> None:
-    """Mark a deliverable or an occurrence of a duty done.
+    """Mark a deliverable or an occurrence of a duty done (a yes/no outcome: achieved).
 
     OBLIGATION is an id, a title or an alias; TASK alone works when the item has one open
     deliverable or duty.  For a duty, name the occurrence (2/monthly-inspection@2023-04, or
@@ -161,7 +161,8 @@ def done(
             correct=correct,
             now=now_utc(),
         )
-    verb = "already recorded:" if result.outcome == "already" else "done:"
+    verb = "achieved:" if result.kind == "outcome" else "done:"
+    verb = "already recorded:" if result.outcome == "already" else verb
     click.echo(
         f"{verb} {result.plan} item {result.task} {result.what} on {result.as_of} "
         f"by {result.department}{_said(result)}"

@@ -75,6 +75,11 @@ ZH = {
     "missed": "未达标",
     "no report": "未报告",
     "no checkpoint": "无节点",
+    # yes/no outcomes
+    "achieved": "已达成",
+    "not achieved": "未达成",
+    "Outcome": "成果",
+    "Outcomes": "成果（是否达成）",
     # notice states
     "pending": "待发送",
     "claimed": "发送中",
@@ -284,6 +289,29 @@ def _metric_row(label: str, m: MetricStatus, w: Words) -> list[str]:
     return [label, m.title, latest, goal, final, pace, w(m.state)]
 
 
+def _done_cell(r: TaskStatus, w: Words) -> str:
+    """Done of the dated work, and each yes/no result as achieved or not (never "1/1")."""
+    parts = [f"{r.done}/{r.total}"] if r.total or not r.outcomes else []
+    if len(r.outcomes) == 1:
+        parts.append(w("achieved" if r.outcomes[0].achieved else "not achieved"))
+    elif r.outcomes:
+        got = f"{sum(o.achieved for o in r.outcomes)}/{len(r.outcomes)}"
+        parts.append(f"达成{got}" if w.zh else f"{got} achieved")
+    return " ".join(parts)
+
+
+def _outcome_rows(rows: list[TaskStatus], w: Words) -> list[list[str]]:
+    out = []
+    for r in rows:
+        for o in r.outcomes:
+            if o.achieved_on is not None:
+                when = f"{o.achieved_on:%m-%d}"
+            else:
+                when = f"{o.due:%m-%d}前" if w.zh else f"due {o.due:%m-%d}"
+            out.append([r.label, o.title, w("achieved" if o.achieved else "not achieved"), when])
+    return out
+
+
 def _overdue_cell(r: TaskStatus, w: Words) -> str:
     if not r.overdue:
         return "–"
@@ -313,7 +341,7 @@ def status_table(rows: list[TaskStatus], title: str, width: int | None, w: Words
                 r.title,
                 "、".join(r.lead),
                 w(r.state),
-                f"{r.done}/{r.total}",
+                _done_cell(r, w),
                 nxt,
                 _overdue_cell(r, w),
             ]
@@ -337,6 +365,15 @@ def status_table(rows: list[TaskStatus], title: str, width: int | None, w: Words
             Column(w("State"), keep=True),
         ]
         out += "\n" + grid(w("Metrics"), columns, metrics, width)
+    outcomes = _outcome_rows(rows, w)
+    if outcomes:
+        columns = [
+            Column(w("Item"), keep=True),
+            Column(w("Outcome")),
+            Column(w("State"), keep=True),
+            Column(w("Date"), keep=True),
+        ]
+        out += "\n" + grid(w("Outcomes"), columns, outcomes, width)
     return out
 
 
@@ -367,7 +404,7 @@ STATUS_CSV_HEADER = (
 
 
 def status_csv(rows: list[TaskStatus]) -> str:
-    """One CSV row per item, each followed by one per metric of it."""
+    """One CSV row per item, each followed by one per metric and one per yes/no outcome."""
     out: list[tuple[Any, ...]] = []
     for r in rows:
         levels = [o for o in r.overdue if o.level is not None]
@@ -420,6 +457,10 @@ def status_csv(rows: list[TaskStatus]) -> str:
                     m.pace_gap,
                 )
             )
+        for o in r.outcomes:
+            state = "achieved" if o.achieved else "not achieved"
+            out.append((r.number, "outcome", o.key, o.title, lead, co, state, None, o.due))
+            out[-1] += (None,) * (len(STATUS_CSV_HEADER) - len(out[-1]))
     return dump_csv(STATUS_CSV_HEADER, out)
 
 

@@ -9,9 +9,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-Kind = Literal["deliverable", "occurrence", "checkpoint"]
+if TYPE_CHECKING:
+    from workplan.plan.events import TriggerInfo
+
+Kind = Literal["deliverable", "occurrence", "checkpoint", "outcome"]
 
 CHINESE_DIGITS = "零一二三四五六七八九"
 
@@ -55,6 +58,15 @@ class Rules:
     remind: tuple[int, ...]
     remind_to: tuple[str, ...]
     escalate: tuple[Step, ...]
+
+
+def rules_from_dict(raw: dict[str, Any]) -> Rules:
+    """Rebuild a resolved policy from its JSON form (``dataclasses.asdict`` of it)."""
+    return Rules(
+        tuple(raw["remind"]),
+        tuple(raw["remind_to"]),
+        tuple(Step(s["level"], s["name"], s["after"], tuple(s["to"])) for s in raw["escalate"]),
+    )
 
 
 @dataclass(frozen=True)
@@ -152,6 +164,10 @@ class CompiledPlan:
     """the span the plan's dates fall in: its year, unless the plan widens it"""
     brief: dict[str, Any] = field(default_factory=dict)
     """The monthly brief's settings, only those that differ from the defaults."""
+    events: dict[str, str] = field(default_factory=dict)
+    """the events the office records (id -> what happened), for `workplan event record`"""
+    triggers: tuple[TriggerInfo, ...] = ()
+    """the duties each recorded event starts"""
 
     def settings(self) -> dict[str, Any]:
         """Return the plan-level settings kept with the plan row."""
@@ -167,7 +183,16 @@ class CompiledPlan:
             "period": [d.isoformat() for d in self.period] if self.period else None,
             "numbering": self.numbering,
             "calendar_schedules": self.calendar_schedules,
+            **self.event_settings(),
         } | ({"brief": self.brief} if self.brief else {})
+
+    def event_settings(self) -> dict[str, Any]:
+        """The events and the duties they start, kept with the plan row (when there are any)."""
+        from workplan.plan.events import trigger_to_json
+
+        if not self.events:
+            return {}
+        return {"events": self.events, "triggers": [trigger_to_json(t) for t in self.triggers]}
 
 
 def _canonical(value: Any, memo: dict[int, Any]) -> Any:

@@ -28,6 +28,7 @@ from workplan.plan.compiled import (
     TaskInfo,
     pace_value,
 )
+from workplan.plan.events import TriggerInfo, parse_within
 from workplan.plan.model import (
     DEFAULT_POLICY,
     CalendarFile,
@@ -39,6 +40,7 @@ from workplan.plan.model import (
     Recurring,
     Standing,
     Task,
+    Triggered,
 )
 from workplan.plan.periods import (
     Occurrence,
@@ -95,6 +97,7 @@ class _Compiler:
         self.groups: dict[str, tuple[str, ...]] = {}
         self.is_working: Callable[[date], bool] | None = None
         self.departments: list[DeptInfo] = []
+        self.triggers: list[TriggerInfo] = []
         year = plan.year
         self.start = plan.period.start if plan.period else date(year, 1, 1)
         self.end = plan.period.end if plan.period else date(year, 12, 31)
@@ -255,6 +258,8 @@ class _Compiler:
             tasks=tuple(sorted(tasks, key=lambda t: t.number)),
             metrics=tuple(metrics),
             obligations=tuple(obligations),
+            events=dict(plan.events),
+            triggers=tuple(self.triggers),
         )
 
     def schedules(self) -> dict[str, dict[str, list[str]]]:
@@ -415,7 +420,7 @@ class _Compiler:
                     ObligationInfo(
                         task.number,
                         key,
-                        "deliverable",
+                        "outcome" if d.outcome else "deliverable",
                         key,
                         unit_title,
                         window.opens,
@@ -473,6 +478,34 @@ class _Compiler:
                     seen = len(self.out.problems)
                 else:  # the same problem again for every owner says nothing new
                     del self.out.problems[seen:]
+        for i, e in enumerate(task.triggered):
+            where = (*path, "triggered", i)
+            unique(e.id, where)
+            ladder(e.policy, where)
+            self.compile_trigger(
+                e, task.number, _merge(rules, e.policy), where, owners(e.owners, where)
+            )
+
+    def compile_trigger(
+        self, e: Triggered, task: int, rules: Rules, where: PathKey, who: tuple[str, ...]
+    ) -> None:
+        """A duty started by an event: checked here, instantiated when the event is recorded."""
+        if e.on_event not in self.plan.events:
+            known = sorted(self.plan.events)
+            close = difflib.get_close_matches(e.on_event, known, n=1, cutoff=0.5)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            declared = (
+                f" (declared: {', '.join(known)})" if known else " (declare it under 'events:')"
+            )
+            self.out.add(
+                self.source, (*where, "on_event"), f"unknown event '{e.on_event}'{hint}{declared}"
+            )
+            return
+        within = parse_within(e.within)
+        for key, title, unit in self.units(e.id, e.title, e.each, who):
+            self.triggers.append(
+                TriggerInfo(task, key, e.on_event, title, within, unit, rules, tuple(e.aliases))
+            )
 
     def units(
         self, key: str, title: str, each: bool, who: tuple[str, ...]

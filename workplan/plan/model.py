@@ -21,6 +21,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from workplan.plan.events import WITHIN_PATTERN, parse_within
 from workplan.plan.periods import DUE_PATTERN, is_due_text
 
 _BREAKS = re.compile("[\r\n\x00\u2028\u2029\x85]")
@@ -106,7 +107,25 @@ def _checkpoint_value(value: Any) -> float | str:
     raise ValueError("expected a number, or 'pace' for the time-elapsed schedule (序时进度)")
 
 
+def _within(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a span: write 'N working days' or 'N days'")
+    parse_within(value)
+    return value.strip()
+
+
 Line = Annotated[str, AfterValidator(_one_line)]
+Within = Annotated[
+    str,
+    PlainValidator(_within),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": WITHIN_PATTERN,
+            "description": "N working days (on the plan's calendar) or N days, e.g. 1 working day",
+        }
+    ),
+]
 NumberFormat = Annotated[str, AfterValidator(_number_format)]
 Email = Annotated[str, AfterValidator(_email)]
 Slug = Annotated[str, AfterValidator(_slug)]
@@ -275,6 +294,11 @@ class Deliverable(_Obligation):
         default=None,
         description="default: the plan's default_due, marked as a default in status and letters",
     )
+    outcome: Literal["yes-no"] | None = Field(
+        default=None,
+        description="'yes-no': a result achieved or not (创建1个省级示范县), not a count of one; "
+        "reported with `workplan done`, shown as 已达成/未达成",
+    )
 
 
 class Recurring(_Obligation):
@@ -305,6 +329,17 @@ class Standing(_Obligation):
         default=None, alias="from", description="first period; default 1 Jan"
     )
     until: date | None = Field(default=None, description="last period; default 31 Dec")
+
+
+class Triggered(_Obligation):
+    """A duty started by an event the office records (第一时间推送, 发现问题立即整改): each time
+    the event is recorded (`workplan event record`), one occurrence due ``within`` after it."""
+
+    on_event: Slug = Field(description="the event, one of the plan's 'events'")
+    within: Within = Field(
+        description="'N working days' (0: the event's day, or the next working day) or "
+        "'N days' (moved to the next working day when it ends on a day off)"
+    )
 
 
 class Checkpoint(_Model):
@@ -360,6 +395,10 @@ class Task(_Model):
         default_factory=list, description="standing duties reviewed at a cadence (常态化)"
     )
     metrics: list[Metric] = Field(default_factory=list)
+    triggered: list[Triggered] = Field(
+        default_factory=list,
+        description="duties started by an event the office records (第一时间, 立即, 及时)",
+    )
 
 
 class Chapter(_Model):
@@ -435,6 +474,11 @@ class Plan(_Model):
         default=None,
         description="the due date of a deliverable the plan gives no date, set by the office "
         "and marked as a default",
+    )
+    events: dict[Slug, Line] = Field(
+        default_factory=dict,
+        description="the events the office records that start a duty's clock: id and what "
+        "happened, e.g. flood-warning: 气象部门发布暴雨预警",
     )
     timezone: Annotated[str, AfterValidator(_zone)] = "Asia/Shanghai"
     calendar: CalendarSpec = Field(default_factory=CalendarSpec)

@@ -159,6 +159,8 @@ def _pydantic_problems(
             problems[-1] = Problem(
                 problems[-1].file, problems[-1].line, problems[-1].column, path_text, message
             )
+        elif loc and loc[-1] == "[key]":  # a mapping's key itself is wrong (events: {Bad: …})
+            problems.append(source.problem(loc[:-1], message, key=True))
         else:
             problems.append(source.problem(loc, message, key=at_key))
     return problems

@@ -52,6 +52,17 @@ class MetricStatus:
     pace_gap: float | None = None
 
 
+@dataclass(frozen=True)
+class OutcomeStatus:
+    """A yes/no result (创建1个省级示范县): achieved or not, never "1 of 1"."""
+
+    key: str
+    title: str
+    due: date
+    achieved: bool
+    achieved_on: date | None = None
+
+
 @dataclass
 class TaskStatus:
     number: int
@@ -69,6 +80,8 @@ class TaskStatus:
     total: int = 0
     before_plan: list[ObligationStatus] = field(default_factory=list)
     """open obligations due before the plan took effect: shown, never chased"""
+    outcomes: list[OutcomeStatus] = field(default_factory=list)
+    """its yes/no results, which ``done`` and ``total`` do not count"""
 
 
 def is_done(ob: ObligationFacts, as_of: date) -> bool:
@@ -133,6 +146,16 @@ def _anothers_share(fact: ObligationFacts | MetricFacts, department: str) -> boo
     """Whether this is another department's own share of an 'each' obligation (key 'id:部门')."""
     split = ":" in fact.key.split("@")[0].split("#")[0]
     return split and department not in fact.owners
+
+
+def _outcomes(obligations: list[ObligationFacts], as_of: date) -> list[OutcomeStatus]:
+    return [
+        OutcomeStatus(
+            ob.key, ob.title, ob.due, is_done(ob, as_of), ob.done_on if is_done(ob, as_of) else None
+        )
+        for ob in obligations
+        if ob.kind == "outcome"
+    ]
 
 
 def task_statuses(
@@ -202,6 +225,8 @@ def task_statuses(
             )
             for m in sorted(metrics_by_task.get(task.id, []), key=lambda m: m.id)
         ]
+        outcomes = _outcomes(obligations, as_of)
+        counted = [ob for ob in obligations if ob.kind != "outcome"]
         if task.signed_off_at is not None:
             state = "signed off"
         elif overdue:
@@ -227,9 +252,10 @@ def task_statuses(
                 next_due,
                 overdue,
                 metrics,
-                len(obligations) - len(open_obs),
-                len(obligations),
+                len(counted) - len([ob for ob in open_obs if ob.kind != "outcome"]),
+                len(counted),
                 [status_of(ob) for ob in early],
+                outcomes,
             )
         )
     return out

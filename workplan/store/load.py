@@ -25,6 +25,7 @@ from workplan.plan.compiled import (
 )
 from workplan.store.changes import facts_changed
 from workplan.store.db import bulk_insert, dumps
+from workplan.store.events import with_recorded_events
 from workplan.store.tables import (
     T_DEPT,
     T_METRIC,
@@ -362,8 +363,10 @@ class _Apply:
     def write_rules(self) -> dict[str, int]:
         conn = self.conn
         wanted: dict[str, Rules] = {}
-        for rules in [m.rules for m in self.plan.metrics] + [
-            o.rules for o in self.plan.obligations
+        for rules in [
+            *(m.rules for m in self.plan.metrics),
+            *(o.rules for o in self.plan.obligations),
+            *(t.rules for t in self.plan.triggers),
         ]:
             wanted.setdefault(self.fingerprint(rules), rules)
         query = select(T_RULES.c.fingerprint, T_RULES.c.id).where(T_RULES.c.plan_id == self.plan_id)
@@ -421,22 +424,8 @@ class _Apply:
             old = self.stored.obligations.get((o.task, o.key))
             if old is None:
                 inserts.append(
-                    (
-                        self.plan_id,
-                        task_ids[o.task],
-                        o.key,
-                        o.kind,
-                        o.source,
-                        o.title,
-                        o.opens,
-                        o.due,
-                        o.due,
-                        metric_id,
-                        o.target,
-                        _owners(o.owners, task),
-                        rules_id,
-                        True,
-                        _aliases(o.aliases),
+                    obligation_row(
+                        self.plan_id, task_ids[o.task], o, task.owners, rules_id, metric_id
                     )
                 )
                 continue
@@ -454,6 +443,35 @@ class _Apply:
         if dropped:
             conn.execute(update(T_OBL).where(T_OBL.c.id.in_(dropped)).values(active=False))
         bulk_insert(conn, T_OBL, OBLIGATION_COLUMNS, inserts)
+
+
+def obligation_row(
+    plan_id: int,
+    task_id: int,
+    o: ObligationInfo,
+    task_owners: tuple[str, ...],
+    rules_id: int,
+    metric_id: int | None,
+) -> tuple[Any, ...]:
+    """An obligation as a new row, in the order of :data:`OBLIGATION_COLUMNS`."""
+    owners = None if o.owners == task_owners else dumps(list(o.owners))
+    return (
+        plan_id,
+        task_id,
+        o.key,
+        o.kind,
+        o.source,
+        o.title,
+        o.opens,
+        o.due,
+        o.due,
+        metric_id,
+        o.target,
+        owners,
+        rules_id,
+        True,
+        _aliases(o.aliases),
+    )
 
 
 OBLIGATION_COLUMNS = [
@@ -516,6 +534,7 @@ def load(
     if plan_row["fingerprint"] == plan.fingerprint:
         return LoadResult(plan.id, plan_row["version"], False, True, [], **counts)
     stored = _read(conn, plan_row["id"], plan_row)
+    plan = with_recorded_events(conn, plan_row["id"], plan)
     changes = diff(stored, plan)
     if not changes:
         before, after = json.loads(plan_row["settings"]), plan.settings()

@@ -39,6 +39,8 @@ class Recorded:
     """the checks a report was recorded against (--force)"""
     row_id: int | None = None
     """the progress row written, or the obligation marked done (None: nothing was written)"""
+    kind: str = ""
+    """the obligation's kind when one was marked done: an "outcome" was achieved"""
 
 
 def _owners(task: dict[str, Any], override: str | None = None) -> list[str]:
@@ -255,7 +257,7 @@ def mark_done(
         )
     who = refs.find_department(conn, plan, department)
     check_owner(plan, task, who, _owners(task, obligation["owners"]))
-    echo = Recorded(plan.key, task["number"], obligation["key"], who, on)
+    echo = Recorded(plan.key, task["number"], obligation["key"], who, on, kind=obligation["kind"])
     earlier = obligation["done_on"]
     if earlier == on:
         return replace(echo, outcome="already")

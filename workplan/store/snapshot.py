@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from workplan.plan.compiled import Rules, Step
+from workplan.plan.compiled import Rules, rules_from_dict
 from workplan.store.refs import PlanRef
 from workplan.store.tables import T_DEPT, T_TASK
 
@@ -40,12 +40,7 @@ class Task:
 
 def rules_from_json(body: str) -> Rules:
     """Rebuild a resolved policy from its stored JSON."""
-    raw = json.loads(body)
-    return Rules(
-        tuple(raw["remind"]),
-        tuple(raw["remind_to"]),
-        tuple(Step(s["level"], s["name"], s["after"], tuple(s["to"])) for s in raw["escalate"]),
-    )
+    return rules_from_dict(json.loads(body))
 
 
 def read_tasks(conn: Connection, plan: PlanRef) -> dict[int, Task]:

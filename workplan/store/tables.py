@@ -379,6 +379,21 @@ T_EVENT = Table(
     Column("at", Instant(), nullable=False),
 )
 
+# An event the office recorded (a flood warning, a problem found): it starts the duties the
+# plan ties to it, each due within a span of the day it happened.  Once per event and day.
+T_OCCURRED = Table(
+    "recorded_event",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    _plan_id(index=True),
+    Column("name", String(64), nullable=False),
+    Column("on", Day(), nullable=False),
+    Column("note", String()),
+    Column("by", String(), nullable=False),
+    Column("at", Instant(), nullable=False),
+    UniqueConstraint("plan_id", "name", "on"),
+)
+
 # Links in letters (a department's report page): revoked by the office.  A token issued at or
 # before ``revoked_before`` for this plan and department (or with this nonce) is refused.
 T_LINK_REVOKED = Table(

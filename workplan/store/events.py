@@ -1,0 +1,280 @@
+"""Record the events that start a duty's clock, and make the occurrences they owe.
+
+Recording ``flood-warning`` on a day makes one occurrence of every duty the plan ties to it,
+due ``within`` after that day on the plan's working-day calendar; from then on it is chased,
+reported done and shown like any other.  An event is recorded once per day: recording it
+again for the same day is refused (nothing changes).  Reloading the plan keeps the occurrences
+of the events recorded, with the plan's current titles, spans and owners.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from workplan.errors import NotFound, Refused
+from workplan.plan.calendar import calendar_for
+from workplan.plan.compiled import CompiledPlan, ObligationInfo
+from workplan.plan.events import TriggerInfo, instantiate, trigger_from_json
+from workplan.store import refs
+from workplan.store.changes import facts_changed
+from workplan.store.db import bulk_insert
+from workplan.store.tables import T_OBL, T_OCCURRED, T_RULES, T_TASK
+
+
+@dataclass(frozen=True)
+class Made:
+    """One occurrence an event made."""
+
+    task: int
+    key: str
+    title: str
+    due: date
+    owners: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EventRecord:
+    """An event as recorded, with the occurrences it made (and how many are done)."""
+
+    plan: str
+    name: str
+    title: str
+    on: date
+    by: str
+    note: str | None
+    at: datetime
+    made: tuple[Made, ...] = ()
+    done: int = 0
+
+
+def _declared(plan: refs.PlanRef, name: str) -> str:
+    """Return the event's description, or say which events the plan declares."""
+    events: dict[str, str] = plan.settings.get("events") or {}
+    if name in events:
+        return events[name]
+    if not events:
+        raise NotFound(
+            f"plan {plan.key} declares no events: add them under 'events:' with the duties "
+            "they start ('triggered:' of an item)",
+            field="event",
+        )
+    close = difflib.get_close_matches(name, list(events), n=1, cutoff=0.5)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    raise NotFound(
+        f"plan {plan.key} has no event '{name}'{hint} (its events: {', '.join(sorted(events))})",
+        field="event",
+    )
+
+
+def _in_period(plan: refs.PlanRef, on: date, today: date) -> None:
+    period = plan.settings.get("period")
+    start = date.fromisoformat(period[0]) if period else date(plan.year, 1, 1)
+    end = date.fromisoformat(period[1]) if period else date(plan.year, 12, 31)
+    if not start <= on <= end:
+        raise Refused(
+            f"{on} is outside the plan's period ({start} – {end}): is the year right?", field="on"
+        )
+    if on > today:
+        raise Refused(
+            f"{on} is after today ({today}): record an event once it has happened", field="on"
+        )
+
+
+def occurrences(
+    triggers: list[TriggerInfo],
+    events: dict[str, str],
+    settings: dict[str, Any],
+    year: int,
+    recorded: list[tuple[str, date]],
+    locale: str,
+) -> list[ObligationInfo]:
+    """The occurrences the recorded events make of the plan's triggered duties (pure)."""
+    calendar = calendar_for(settings, year)
+    by_event: dict[str, list[TriggerInfo]] = {}
+    for t in triggers:
+        by_event.setdefault(t.event, []).append(t)
+    return [
+        instantiate(t, on, events[name], calendar.is_working_day, locale)
+        for name, on in recorded
+        if name in events
+        for t in by_event.get(name, [])
+    ]
+
+
+def _recorded(conn: Connection, plan_id: int) -> list[tuple[str, date]]:
+    query = (
+        select(T_OCCURRED.c.name, T_OCCURRED.c.on)
+        .where(T_OCCURRED.c.plan_id == plan_id)
+        .order_by(T_OCCURRED.c.on, T_OCCURRED.c.id)
+    )
+    return [(r.name, r.on) for r in conn.execute(query)]
+
+
+def with_recorded_events(conn: Connection, plan_id: int, plan: CompiledPlan) -> CompiledPlan:
+    """Return ``plan`` with the occurrences of the events recorded for it (for a reload)."""
+    from dataclasses import replace
+
+    recorded = _recorded(conn, plan_id) if plan.events else []
+    if not recorded:
+        return plan
+    made = occurrences(
+        list(plan.triggers), plan.events, plan.settings(), plan.year, recorded, plan.locale
+    )
+    return replace(plan, obligations=plan.obligations + tuple(made))
+
+
+def record_event(
+    conn: Connection,
+    *,
+    plan_key: str | None,
+    name: str,
+    on: date,
+    note: str | None,
+    by: str | None,
+    today: date,
+    now: datetime,
+) -> EventRecord:
+    """Record that ``name`` happened on ``on`` and make the occurrences it owes."""
+    plan = refs.find_plan(conn, plan_key)
+    title = _declared(plan, name)
+    _in_period(plan, on, today)
+    who = refs.find_department(conn, plan, by) if by else plan.office
+    earlier = (
+        conn.execute(
+            select(T_OCCURRED).where(
+                T_OCCURRED.c.plan_id == plan.id, T_OCCURRED.c.name == name, T_OCCURRED.c.on == on
+            )
+        )
+        .mappings()
+        .first()
+    )
+    if earlier is not None:
+        raise Refused(
+            f"{name} was already recorded for {on} (by {earlier['by']} at "
+            f"{earlier['at']:%Y-%m-%d %H:%M} UTC); nothing recorded: an event is recorded once "
+            "a day",
+            field="event",
+        )
+    try:
+        conn.execute(
+            insert(T_OCCURRED).values(plan_id=plan.id, name=name, on=on, note=note, by=who, at=now)
+        )
+    except IntegrityError:  # recorded by someone else a moment ago: the unique key says so
+        raise Refused(
+            f"{name} was just recorded for {on} by someone else; nothing recorded", field="event"
+        ) from None
+    triggers = [trigger_from_json(t) for t in plan.settings.get("triggers", [])]
+    made = occurrences(
+        triggers, plan.settings["events"], plan.settings, plan.year, [(name, on)], plan.locale
+    )
+    _insert(conn, plan, made)
+    facts_changed(conn, [plan.id])
+    return EventRecord(
+        plan.key,
+        name,
+        title,
+        on,
+        who,
+        note,
+        now,
+        tuple(Made(o.task, o.key, o.title, o.due, o.owners) for o in made),
+    )
+
+
+def _insert(conn: Connection, plan: refs.PlanRef, made: list[ObligationInfo]) -> None:
+    """Write the occurrences an event made (a duty dropped from the plan since is skipped)."""
+    from workplan.store.load import OBLIGATION_COLUMNS, obligation_row, rules_fingerprint
+
+    tasks = {
+        r["number"]: dict(r)
+        for r in conn.execute(
+            select(T_TASK).where(T_TASK.c.plan_id == plan.id, T_TASK.c.active)
+        ).mappings()
+    }
+    rules = {
+        r.fingerprint: r.id
+        for r in conn.execute(
+            select(T_RULES.c.fingerprint, T_RULES.c.id).where(T_RULES.c.plan_id == plan.id)
+        )
+    }
+    rows = []
+    for o in made:
+        task = tasks.get(o.task)
+        rules_id = rules.get(rules_fingerprint(o.rules))
+        if task is None or rules_id is None:
+            continue
+        owners = (*json.loads(task["lead"]), *json.loads(task["co"]))
+        rows.append(obligation_row(plan.id, task["id"], o, owners, rules_id, None))
+    bulk_insert(conn, T_OBL, OBLIGATION_COLUMNS, rows)
+
+
+def list_events(conn: Connection, *, plan_key: str | None) -> list[EventRecord]:
+    """Every event recorded for the plan, oldest first, with its occurrences."""
+    plan = refs.find_plan(conn, plan_key)
+    events: dict[str, str] = plan.settings.get("events") or {}
+    rows = (
+        conn.execute(
+            select(T_OCCURRED)
+            .where(T_OCCURRED.c.plan_id == plan.id)
+            .order_by(T_OCCURRED.c.on, T_OCCURRED.c.id)
+        )
+        .mappings()
+        .all()
+    )
+    obligations = conn.execute(
+        select(
+            T_OBL.c.key,
+            T_OBL.c.title,
+            T_OBL.c.due,
+            T_OBL.c.owners,
+            T_OBL.c.done_on,
+            T_TASK.c.number,
+            T_TASK.c.lead,
+            T_TASK.c.co,
+        )
+        .join(T_TASK, T_TASK.c.id == T_OBL.c.task_id)
+        .where(T_OBL.c.plan_id == plan.id, T_OBL.c.active, T_OBL.c.kind == "occurrence")
+    ).all()
+    triggers = [trigger_from_json(t) for t in plan.settings.get("triggers", [])]
+    out = []
+    for row in rows:
+        keys = {
+            (t.task, f"{t.key}@{row['on'].isoformat()}") for t in triggers if t.event == row["name"]
+        }
+        mine = [o for o in obligations if (o.number, o.key) in keys]
+        made = tuple(
+            Made(
+                o.number,
+                o.key,
+                o.title,
+                o.due,
+                tuple(json.loads(o.owners))
+                if o.owners
+                else (*json.loads(o.lead), *json.loads(o.co)),
+            )
+            for o in sorted(mine, key=lambda o: (o.due, o.number, o.key))
+        )
+        out.append(
+            EventRecord(
+                plan.key,
+                row["name"],
+                events.get(row["name"], row["name"]),
+                row["on"],
+                row["by"],
+                row["note"],
+                row["at"],
+                made,
+                sum(1 for o in mine if o.done_on is not None),
+            )
+        )
+    return out
+
+
+__all__ = ["EventRecord", "list_events", "record_event", "with_recorded_events"]
