@@ -137,6 +137,7 @@ OBLIGATION_COLUMNS = (
     "metric_id",
     "target",
     "done_on",
+    "benchmark_id",
 )
 
 

@@ -246,6 +246,8 @@ def _metric_values(m: MetricInfo, task: TaskInfo, rules_id: int) -> dict[str, An
         "rules_id": rules_id,
         "active": True,
         "aliases": _aliases(m.aliases),
+        "part": m.part,
+        "part_of": m.part_of,
     }
 
 
@@ -417,6 +419,7 @@ class _Apply:
             task = self.tasks[o.task]
             rules_id = rules_ids[self.fingerprint(o.rules)]
             metric_id = metric_ids[(o.task, o.metric)] if o.metric else None
+            benchmark_id = metric_ids[(o.task, o.benchmark)] if o.benchmark else None
             old = self.stored.obligations.get((o.task, o.key))
             if old is None:
                 inserts.append(
@@ -436,11 +439,13 @@ class _Apply:
                         rules_id,
                         True,
                         _aliases(o.aliases),
+                        benchmark_id,
                     )
                 )
                 continue
             values = _obligation_values(o, task, rules_id)
             values["metric_id"] = metric_id
+            values["benchmark_id"] = benchmark_id
             extended = old["deadline"] != old["due"]
             values["deadline"] = max(old["deadline"], o.due) if extended else o.due
             if any(old[k] != v for k, v in values.items()):
@@ -471,6 +476,7 @@ OBLIGATION_COLUMNS = [
     "rules_id",
     "active",
     "aliases",
+    "benchmark_id",
 ]
 
 

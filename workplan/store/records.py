@@ -12,11 +12,11 @@ from sqlalchemy import Connection, insert, or_, select, update
 
 from workplan.errors import Refused
 from workplan.plan.compiled import item_label
-from workplan.store import refs
+from workplan.store import ratio, refs
 from workplan.store.cells import read_number
 from workplan.store.checks import check_day, current_report, value_reasons
 from workplan.store.db import dumps
-from workplan.store.tables import T_EVENT, T_OBL, T_PROGRESS, T_TASK
+from workplan.store.tables import T_EVENT, T_METRIC, T_OBL, T_PROGRESS, T_TASK
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,8 @@ class Recorded:
     """what a correction replaced: the earlier value, or the earlier day done"""
     forced: tuple[str, ...] = ()
     """the checks a report was recorded against (--force)"""
+    derived: str | None = None
+    """a ratio's part: what the ratio stands at that day (x / y = z%)"""
 
 
 def _owners(task: dict[str, Any], override: str | None = None) -> list[str]:
@@ -103,6 +105,7 @@ def record_progress(
     today: date | None = None,
     force: bool = False,
     correct: bool = False,
+    part: str | None = None,
 ) -> Recorded:
     """Record a metric's value (or a note) as of a day, by a department.
 
@@ -119,8 +122,8 @@ def record_progress(
     if value is None and not note:
         raise Refused("give --value (for a metric) or --note (a report in words)", field="value")
     metric: dict[str, Any] | None = None
-    if value is not None or metric_key is not None:
-        metric = refs.find_metric(conn, task, metric_key)
+    if value is not None or metric_key is not None or part is not None:
+        metric = _reported(conn, task, refs.find_metric(conn, task, metric_key), part, value)
     check_owner(plan, task, who, _owners(task, metric["owners"] if metric else None))
     check_day(plan, as_of, today)
     echo = Recorded(
@@ -172,6 +175,7 @@ def record_progress(
             recorded_at=now,
         )
     ).inserted_primary_key[0]  # type: ignore[index]
+    echo = _with_ratio(conn, metric, as_of, now, echo)
     if current is None:
         return replace(echo, forced=tuple(forced))
     conn.execute(
@@ -180,6 +184,44 @@ def record_progress(
     detail = {"metric": echo.what, "as_of": as_of, "from": current["value"], "to": number}
     _event(conn, plan, task, None, "correct", who, detail, now)
     return replace(echo, outcome="corrected", previous=current["value"], forced=tuple(forced))
+
+
+def _reported(
+    conn: Connection,
+    task: dict[str, Any],
+    metric: dict[str, Any],
+    part: str | None,
+    value: float | str | None,
+) -> dict[str, Any]:
+    """The metric a value is recorded on: a ratio's part when one is named; a value on the
+    ratio itself is refused (its % is derived)."""
+    if part is not None:
+        return refs.find_part(conn, task, metric, part)
+    if metric["part"] == "ratio" and value is not None:
+        parts = ratio.part_rows(conn, metric)
+        names = " and ".join(
+            f"--part {parts[k]['key'].rpartition('.')[2]}" for k in ("numerator", "denominator")
+        )
+        raise Refused(
+            f"{metric['title']} is derived from its parts: record them ({names})", field="value"
+        )
+    return metric
+
+
+def _with_ratio(
+    conn: Connection, metric: dict[str, Any] | None, as_of: date, now: datetime, echo: Recorded
+) -> Recorded:
+    """After a ratio's part is recorded: rewrite the ratio's derived values; the echo says
+    the % it makes on that day."""
+    if metric is None or metric["part"] not in ("numerator", "denominator"):
+        return echo
+    whole = conn.execute(
+        select(T_METRIC).where(
+            T_METRIC.c.task_id == metric["task_id"], T_METRIC.c.key == metric["part_of"]
+        )
+    ).mappings().one()
+    ratio.derive(conn, dict(whole), now)
+    return replace(echo, derived=ratio.as_of(conn, dict(whole), as_of))
 
 
 def _same_note(
