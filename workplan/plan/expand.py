@@ -28,8 +28,8 @@ from workplan.plan.compiled import (
     pace_value,
 )
 from workplan.plan.model import (
-    AnyOf,
     DEFAULT_POLICY,
+    AnyOf,
     CalendarFile,
     Deliverable,
     Department,
@@ -524,7 +524,7 @@ class _Compiler:
         """A count (人, 个, 家 …) is never negative: not its baseline, target or checkpoints."""
         if not is_count(m.unit):
             return
-        values: list[tuple[PathKey, float | str]] = [
+        values: list[tuple[PathKey, float | str | AnyOf]] = [
             ((*where, "baseline"), m.baseline),
             *([((*where, "target"), m.target)] if m.target is not None else []),
             *(((*where, "checkpoints", i, "value"), c.value) for i, c in enumerate(m.checkpoints)),

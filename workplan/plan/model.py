@@ -133,7 +133,11 @@ def _any_of(value: dict[str, Any]) -> AnyOf:
     values: list[float | str] = []
     benchmarks: list[str] = []
     for item in value["any_of"]:
-        if isinstance(item, dict) and set(item) == {"benchmark"} and isinstance(item["benchmark"], str):
+        if (
+            isinstance(item, dict)
+            and set(item) == {"benchmark"}
+            and isinstance(item["benchmark"], str)
+        ):
             benchmarks.append(_slug(item["benchmark"]))
         elif isinstance(item, dict):
             raise ValueError(f"{item} is not an alternative: write {{benchmark: id}}")

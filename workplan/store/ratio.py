@@ -12,25 +12,33 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, delete, insert, select
 
 from workplan.store.tables import T_METRIC, T_PROGRESS
 
-_NOTE = re.compile(r"^= (-?[\d.e+-]+) / (-?[\d.e+-]+)")
+_NOTE = re.compile(r"^= (-?[\d.e+-]+) / (-?[\d.e+-]+) ?([^;]*)")
 ZERO_BASE = "no %: the denominator is 0"
 
 
-def parts_note(numerator: float, denominator: float) -> str:
+class Parts(NamedTuple):
+    """What a ratio's value is derived from: numerator / denominator in their unit."""
+
+    numerator: float
+    denominator: float
+    unit: str
+
+
+def parts_note(parts: Parts) -> str:
     """The note a derived row carries: its two parts, read back by :func:`parts_of`."""
-    return f"= {numerator:g} / {denominator:g}"
+    return f"= {parts.numerator!r} / {parts.denominator!r} {parts.unit}"
 
 
-def parts_of(note: str | None) -> tuple[float, float] | None:
-    """Return (numerator, denominator) from a derived row's note, else None."""
+def parts_of(note: str | None) -> Parts | None:
+    """Return the parts from a derived row's note, else None."""
     found = _NOTE.match(note or "")
-    return (float(found[1]), float(found[2])) if found else None
+    return Parts(float(found[1]), float(found[2]), found[3].strip()) if found else None
 
 
 def percent(numerator: float, denominator: float) -> float:
@@ -72,7 +80,8 @@ def derive(conn: Connection, ratio: dict[str, Any], now: datetime) -> None:
         n, d = num[-1], den[-1]
         by = n.department if n.as_of >= d.as_of else d.department
         value = percent(n.value, d.value) if d.value else None
-        note = parts_note(n.value, d.value) + ("" if d.value else f"; {ZERO_BASE}")
+        unit = parts["numerator"]["unit"]
+        note = parts_note(Parts(n.value, d.value, unit)) + ("" if d.value else f"; {ZERO_BASE}")
         rows.append(
             {
                 "plan_id": ratio["plan_id"],
@@ -93,9 +102,9 @@ def _number(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def ratio_text(parts: tuple[float, float], unit: str) -> str:
+def ratio_text(parts: Parts) -> str:
     """Say a ratio as people check it: 1,200 / 4,000万元 = 30%, or why there is no %."""
-    n, d = parts
+    n, d, unit = parts
     if not d:
         return f"{_number(n)} / {_number(d)}{unit}: {ZERO_BASE}"
     return f"{_number(n)} / {_number(d)}{unit} = {_number(percent(n, d))}%"
@@ -112,12 +121,11 @@ def as_of(conn: Connection, ratio: dict[str, Any], day: Any) -> str:
         .limit(1)
     ).first()
     found = parts_of(row.note) if row else None
-    unit = parts["numerator"]["unit"] if "numerator" in parts else ""
     if found is None:
         return "no %: " + " and ".join(
             f"{r['title']} not reported" for r in parts.values() if not _reported(conn, r, day)
         )
-    return ratio_text(found, unit)
+    return ratio_text(found)
 
 
 def _reported(conn: Connection, part: dict[str, Any], day: Any) -> bool:

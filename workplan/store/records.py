@@ -215,11 +215,15 @@ def _with_ratio(
     the % it makes on that day."""
     if metric is None or metric["part"] not in ("numerator", "denominator"):
         return echo
-    whole = conn.execute(
-        select(T_METRIC).where(
-            T_METRIC.c.task_id == metric["task_id"], T_METRIC.c.key == metric["part_of"]
+    whole = (
+        conn.execute(
+            select(T_METRIC).where(
+                T_METRIC.c.task_id == metric["task_id"], T_METRIC.c.key == metric["part_of"]
+            )
         )
-    ).mappings().one()
+        .mappings()
+        .one()
+    )
     ratio.derive(conn, dict(whole), now)
     return replace(echo, derived=ratio.as_of(conn, dict(whole), as_of))
 

@@ -186,7 +186,9 @@ def find_metric(conn: Connection, task: dict[str, Any], key: str | None) -> dict
     return dict(found[0])
 
 
-def find_part(conn: Connection, task: dict[str, Any], metric: dict[str, Any], part: str) -> dict[str, Any]:
+def find_part(
+    conn: Connection, task: dict[str, Any], metric: dict[str, Any], part: str
+) -> dict[str, Any]:
     """Return a part of a ratio metric or one of its benchmarks: 'numerator', 'denominator',
     or the part's id or title (支出 of 中央衔接资金支出进度（支出）)."""
     rows = (
