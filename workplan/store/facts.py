@@ -386,6 +386,17 @@ def _period_starts(as_of: date) -> list[tuple[str, date]]:
     return [(c, period_of(c, as_of)[1]) for c in ("week", "month", "quarter", "half-year", "year")]
 
 
+def _alternative(
+    title: str, planned: float, benchmark_title: str | None, benchmark: float | None
+) -> Alternative | None:
+    """An any_of checkpoint's alternatives; the benchmark named as the plan names it (its
+    metric's title is 'metric（benchmark）')."""
+    if benchmark_title is None:
+        return None
+    short = benchmark_title.removeprefix(title).removeprefix("（").removesuffix("）")
+    return Alternative(planned, short or benchmark_title, benchmark)
+
+
 def read_facts(
     conn: Connection,
     as_of: date,
@@ -493,7 +504,7 @@ def read_facts(
                 bool(met_late),
                 done_on,
                 parts_of(at_deadline_note) if part == "ratio" else None,
-                Alternative(planned, benchmark_title, benchmark) if benchmark_title else None,
+                _alternative(title, planned, benchmark_title, benchmark),
             )
         )
     metrics: dict[int, list[MetricFacts]] = {pid: [] for pid in plans}
