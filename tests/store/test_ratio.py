@@ -187,3 +187,16 @@ def _october(db: str, outbox: Path, day: str) -> str:
     texts = [t for t in map(_text, _letters(outbox)) if "衔接资金支出进度" in t]
     assert texts
     return "\n".join(texts)
+
+
+def test_a_ledger_reports_each_part_on_its_own_row(db: str, tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text(
+        "事项,指标,数值,日期,报送单位\n"
+        "2,衔接资金支出进度（已下达）,5000,2023-03-01,区乡村振兴局\n"
+        "2,disbursement.spent,3000,2023-06-20,区医保局\n",
+        encoding="utf-8",
+    )
+    run("progress", "import", str(ledger), "--db", db)
+    june = metric(db, "2023-06-30")
+    assert (june["value"], june["parts"]) == (60, [3000, 5000, "万元"])
