@@ -96,12 +96,15 @@ def test_each_part_keeps_its_own_history_and_the_echo_says_x_of_y(db: str) -> No
     assert metric(db, "2023-05-02")["parts"] == [1800, 6000, "万元"]
     zero = record(db, "allocated", "0", "2023-05-05", "--force").output
     assert "1,800 / 0万元: no %: the denominator is 0" in zero
-    # a value on the ratio itself is refused: its % is derived
-    refused = run(
-        "progress", "record", "2", "disbursement", "--value", "30%", "--by", OFFICE,
-        "--as-of", "2023-05-01", "--db", db, code=2,
-    ).output  # fmt: skip
-    assert "derived from its parts: record them (--part spent and --part allocated)" in refused
+    # a % reported on the ratio itself (a ledger that gives only the %) stands as reported,
+    # without parts, until a part is reported again
+    run(
+        "progress", "record", "2", "disbursement", "--value", "31%", "--by", OFFICE,
+        "--as-of", "2023-05-08", "--db", db,
+    )  # fmt: skip
+    assert (metric(db, "2023-05-09")["value"], metric(db, "2023-05-09")["parts"]) == (31, None)
+    record(db, "allocated", "9000", "2023-05-10", "--force")
+    assert metric(db, "2023-05-11")["value"] == 20
     wrong = run(
         "progress", "record", "2", "disbursement", "--part", "spend", "--value", "1",
         "--by", OFFICE, "--as-of", "2023-05-01", "--db", db, code=2,

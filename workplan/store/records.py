@@ -123,7 +123,7 @@ def record_progress(
         raise Refused("give --value (for a metric) or --note (a report in words)", field="value")
     metric: dict[str, Any] | None = None
     if value is not None or metric_key is not None or part is not None:
-        metric = _reported(conn, task, refs.find_metric(conn, task, metric_key), part, value)
+        metric = _reported(conn, task, refs.find_metric(conn, task, metric_key), part)
     check_owner(plan, task, who, _owners(task, metric["owners"] if metric else None))
     check_day(plan, as_of, today)
     echo = Recorded(
@@ -187,24 +187,12 @@ def record_progress(
 
 
 def _reported(
-    conn: Connection,
-    task: dict[str, Any],
-    metric: dict[str, Any],
-    part: str | None,
-    value: float | str | None,
+    conn: Connection, task: dict[str, Any], metric: dict[str, Any], part: str | None
 ) -> dict[str, Any]:
-    """The metric a value is recorded on: a ratio's part when one is named; a value on the
-    ratio itself is refused (its % is derived)."""
+    """The metric a value is recorded on: a ratio's part when one is named.  A % reported on
+    a ratio itself (a ledger that gives only the %) is taken as reported, without parts."""
     if part is not None:
         return refs.find_part(conn, task, metric, part)
-    if metric["part"] == "ratio" and value is not None:
-        parts = ratio.part_rows(conn, metric)
-        names = " and ".join(
-            f"--part {parts[k]['key'].rpartition('.')[2]}" for k in ("numerator", "denominator")
-        )
-        raise Refused(
-            f"{metric['title']} is derived from its parts: record them ({names})", field="value"
-        )
     return metric
 
 
