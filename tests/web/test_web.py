@@ -100,18 +100,21 @@ def site(db_url: str, tmp_path: Path) -> Iterator[Site]:
 
 
 def report_35(site: Site) -> None:
+    """区财政局 reports the central funds' two parts on its page: 3,500 of 10,000万元 = 35%."""
     site.enter("区财政局")
-    page = site.client.get("/d").text
-    forms = re.findall(r'<form method="post" action="/d/report">(.*?)</form>', page, re.S)
-    central = next(f for f in forms if 'value="central-disbursement"' in f)
-    token = re.search(r'name="form" value="([^"]+)"', central)
-    assert token is not None
-    response = site.client.post(
-        "/d/report",
-        data={"form": token[1], "task": "16", "metric": "central-disbursement", "value": "35"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
+    for part, value in (("allocated", "10000"), ("spent", "3500")):
+        page = site.client.get("/d").text
+        forms = re.findall(r'<form method="post" action="/d/report">(.*?)</form>', page, re.S)
+        key = f"central-disbursement.{part}"
+        central = next(f for f in forms if f'value="{key}"' in f)
+        token = re.search(r'name="form" value="([^"]+)"', central)
+        assert token is not None
+        response = site.client.post(
+            "/d/report",
+            data={"form": token[1], "task": "16", "metric": key, "value": value},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
 
 
 def escalations(db: str, metric: str = "central-disbursement") -> list[tuple[str, int]]:
@@ -163,10 +166,20 @@ def test_a_report_on_the_page_stops_the_ladder_as_a_cli_report_would(site: Site)
     assert escalations(site.db) == [("催办", 1)]
     engine = open_store(site.db)
     with engine.connect() as conn:
-        row = conn.execute(select(T_WEB_REPORT)).mappings().one()
+        rows = conn.execute(select(T_WEB_REPORT)).mappings().all()
     engine.dispose()
-    assert row["department"] == "区财政局" and row["via"].startswith("link ")
-    assert row["address"] == "testclient" and row["progress_id"] is not None
+    assert len(rows) == 2  # the two parts
+    for row in rows:
+        assert row["department"] == "区财政局" and row["via"].startswith("link ")
+        assert row["address"] == "testclient" and row["progress_id"] is not None
+
+
+def test_the_page_takes_a_ratios_two_parts_and_shows_x_of_y(site: Site) -> None:
+    report_35(site)
+    page = site.client.get("/d").text
+    assert "3,500 / 10,000万元 = 35%" in page
+    central = page[page.index("中央衔接资金支出进度") :]
+    assert "已支出 <input" in central and "已下达 <input" in central
 
 
 def test_without_the_report_the_ladder_goes_on(site: Site) -> None:
