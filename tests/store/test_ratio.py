@@ -203,3 +203,12 @@ def test_a_ledger_reports_each_part_on_its_own_row(db: str, tmp_path: Path) -> N
     run("progress", "import", str(ledger), "--db", db)
     june = metric(db, "2023-06-30")
     assert (june["value"], june["parts"]) == (60, [3000, 5000, "万元"])
+
+
+def test_the_brief_shows_x_of_y(db: str, tmp_path: Path) -> None:
+    record(db, "allocated", "8000", "2023-03-01")
+    record(db, "spent", "2000", "2023-06-20")
+    out = tmp_path / "brief.html"
+    run("brief", "--month", "2023-06", "-o", str(out), "--db", db)
+    html = out.read_text(encoding="utf-8")
+    assert "衔接资金支出进度：2,000 / 8,000万元 = 25%（2023-06-20）" in html
