@@ -23,7 +23,7 @@ OFFICE = "区乡村振兴局"
 
 
 def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args))
+    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
     assert result.exit_code == code, (result.output, result.exception)
     assert "Traceback" not in result.output
     return result
