@@ -212,3 +212,37 @@ def test_the_brief_shows_x_of_y(db: str, tmp_path: Path) -> None:
     run("brief", "--month", "2023-06", "-o", str(out), "--db", db)
     html = out.read_text(encoding="utf-8")
     assert "衔接资金支出进度：2,000 / 8,000万元 = 25%（2023-06-20）" in html
+
+
+def test_banan_mid_july_is_met_by_the_national_average(db_url: str, tmp_path: Path) -> None:
+    """（十六） 区级衔接资金支出进度 at 50% on 20 July: short of 序时进度 (55.07%), so a 催办
+    the next working day, unless the office has recorded a national average it reaches."""
+    from tests.conftest import banan_live_from
+
+    run("load", str(banan_live_from(tmp_path)), "--db", db_url)
+
+    def part(name: str, value: str, day: str, by: str = "区财政局") -> None:
+        run(
+            "progress", "record", "16", "district-disbursement", "--part", name,
+            "--value", value, "--as-of", day, "--by", by, "--db", db_url,
+        )  # fmt: skip
+
+    def owed(day: str) -> list[str]:
+        rows = json.loads(run("tick", "--as-of", day, "--format", "json", "--db", db_url).stdout)
+        return [str(r["about"]) for r in rows if r["item"] == 16]
+
+    part("allocated", "8000", "2023-03-01")
+    part("spent", "4000", "2023-07-14")
+    assert "district-disbursement#1" in owed("2023-07-17")  # 提示函: 50% against 55.07%
+    part("national-average", "48%", "2023-07-19", by="区委农办")
+    assert "district-disbursement#1" not in owed("2023-07-21")
+    status = json.loads(
+        run("status", "--as-of", "2023-07-21", "--format", "json", "--db", db_url).stdout
+    )
+    [item] = [i for i in status["items"] if i["number"] == 16]
+    [district] = [m for m in item["metrics"] if m["key"] == "district-disbursement"]
+    assert district["parts"] == [4000, 8000, "万元"]
+    assert district["any_of"][0] == {
+        "by": "2023-07-20", "planned": 55.07, "benchmark_title": "全国平均水平",
+        "benchmark": 48, "value": 50, "met_by": "benchmark",
+    }  # fmt: skip
