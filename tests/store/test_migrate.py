@@ -62,3 +62,22 @@ def test_an_earlier_database_is_refused_then_upgraded(db_url: str, tmp_path: Pat
     assert again.output.strip() == "the database is up to date"
     ticked = runner.invoke(cli, ["tick", "--as-of", "2023-04-26", "--db", db_url])
     assert ticked.exit_code == 0, ticked.output
+
+
+def test_a_database_before_ratio_metrics_is_upgraded(db_url: str) -> None:
+    """The columns of ratio metrics and any_of checkpoints are added to an earlier database."""
+    runner = CliRunner()
+    loaded = runner.invoke(cli, ["load", str(PLANS / "example.yaml"), "--db", db_url])
+    assert loaded.exit_code == 0, loaded.output
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE metric DROP COLUMN part"))
+        conn.execute(text("ALTER TABLE metric DROP COLUMN part_of"))
+        conn.execute(T_META.update().where(T_META.c.key == "schema").values(value="1"))
+    engine.dispose()
+    done = runner.invoke(cli, ["upgrade", "--db", db_url])
+    assert done.exit_code == 0, done.output
+    assert "column metric.part added" in done.output
+    assert "column metric.part_of added" in done.output
+    status = runner.invoke(cli, ["status", "--as-of", "2023-06-01", "--db", db_url])
+    assert status.exit_code == 0, status.output
