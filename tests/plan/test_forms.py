@@ -92,10 +92,10 @@ def test_an_undated_deliverable_takes_the_default_and_says_so() -> None:
 
 
 def test_each_metric_is_one_metric_per_owner() -> None:
-    metrics = {m.key: m for m in plan().metrics}
+    metrics = {m.key: m for m in plan().metrics if m.task == 1}
     assert set(metrics) == {f"coverage:{t}" for t in TOWNS}
     assert metrics["coverage:姜家镇"].owners == ("姜家镇",)
-    keys = {o.key for o in plan().obligations if o.kind == "checkpoint"}
+    keys = {o.key for o in plan().obligations if o.kind == "checkpoint" and o.task == 1}
     assert keys == {f"coverage:{t}#target" for t in TOWNS}
 
 
@@ -183,3 +183,43 @@ def test_each_form_goes_through_tick_and_status(db_url: str) -> None:
     overdue = [o["key"] for o in item["overdue"]]
     assert "screening:姜家镇@2023-Q1" in overdue
     assert not [k for k in overdue if "南泉街道" in k or "push" in k]
+
+
+def test_ratio_and_any_of_keys_are_validated_with_positions(tmp_path: Path) -> None:
+    M = "chapters[0].tasks[1].metrics[0]"
+    bench = "{benchmark: national-average}"
+    # one part only
+    problems = _variant(
+        tmp_path,
+        (
+            "            denominator: {id: allocated, title: 已下达, unit: 万元}  # reported on its own\n",
+            "",
+        ),
+    )
+    assert problems == [f"forms.yaml:60:13: {M}: a ratio needs both parts: add 'denominator:'"]
+    assert _variant(tmp_path, ("title: 已下达, unit: 万元", "title: 已下达, unit: 元")) == [
+        f"forms.yaml:65:60: {M}.denominator.unit: both parts of a ratio share a unit: the "
+        "numerator is in 万元"
+    ]
+    assert _variant(
+        tmp_path,
+        (
+            'unit: "%"\n            target: 100\n            numerator',
+            "unit: 万元\n            target: 100\n            numerator",
+        ),
+    ) == [f"forms.yaml:62:19: {M}.unit: a ratio (numerator ÷ denominator) is in '%'"]
+    assert _variant(tmp_path, (bench, "{benchmark: national-averge}")) == [
+        f"forms.yaml:71:41: {M}.checkpoints[1].value: unknown benchmark 'national-averge' for "
+        "衔接资金支出进度; did you mean 'national-average'? (declared: national-average)"
+    ]
+    assert _variant(tmp_path, (f"[pace, {bench}]", "[pace, 60]")) == [
+        f"forms.yaml:71:41: {M}.checkpoints[1].value: any_of takes one number or 'pace' and "
+        "one {benchmark: id}, e.g. {any_of: [pace, {benchmark: national-average}]}"
+    ]
+    assert _variant(tmp_path, ("numerator: {id: spent,", "numerator: {id: spent, unti: 万元,")) == [
+        f"forms.yaml:64:36: {M}.numerator.unti: unknown key 'unti'; did you mean 'unit'?"
+    ]
+    assert _variant(tmp_path, ("{id: national-average, title", "{id: national average, title")) == [
+        f"forms.yaml:67:22: {M}.benchmarks[0].id: 'national average' is not an id: use "
+        "lower-case letters, digits and '-', e.g. 'monthly-report'"
+    ]

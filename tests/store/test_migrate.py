@@ -81,3 +81,22 @@ def test_a_database_without_the_alert_table_gets_it_by_upgrade(db_url: str) -> N
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM channel_alert")).scalar_one() == 0
     engine.dispose()
+
+
+def test_a_database_before_ratio_metrics_is_upgraded(db_url: str) -> None:
+    """The columns of ratio metrics and any_of checkpoints are added to an earlier database."""
+    runner = CliRunner()
+    loaded = runner.invoke(cli, ["load", str(PLANS / "example.yaml"), "--db", db_url])
+    assert loaded.exit_code == 0, loaded.output
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE metric DROP COLUMN part"))
+        conn.execute(text("ALTER TABLE metric DROP COLUMN part_of"))
+        conn.execute(T_META.update().where(T_META.c.key == "schema").values(value="1"))
+    engine.dispose()
+    done = runner.invoke(cli, ["upgrade", "--db", db_url])
+    assert done.exit_code == 0, done.output
+    assert "column metric.part added" in done.output
+    assert "column metric.part_of added" in done.output
+    status = runner.invoke(cli, ["status", "--as-of", "2023-06-01", "--db", db_url])
+    assert status.exit_code == 0, status.output

@@ -1,7 +1,7 @@
 """End to end in a real browser: Debian's Chromium, driven by Playwright, against
 `workplan serve` running as a process of its own on a real SQLite file.
 
-A delivered letter's link is followed, 35% is reported for 中央衔接资金支出进度, and the next
+A delivered letter's link is followed, 35% (3,500 of 10,000万元) is reported for 中央衔接资金支出进度, and the next
 days' evaluations owe no further escalation; the office logs in and signs an item off.
 """
 
@@ -118,12 +118,17 @@ def test_a_department_answers_from_the_letter_and_the_ladder_stops(
     item = page.locator("#item-16")
     owed = item.locator("p.overdue", has_text="中央衔接资金支出进度")
     assert "2023-05 数据（应于2023-05-31前，逾期未报：催办）" in owed.inner_text()
-    row = item.locator("tr", has_text="中央衔接资金支出进度").first
-    row.get_by_label("数值 central-disbursement").fill("35")
-    row.get_by_role("button", name="报送").click()
-    page.wait_for_url(f"{server.url}/d#recent")
+    # the ratio's two parts, each in its own form: 3,500 of 10,000万元 allocated = 35%
+    for part, value in (("allocated", "10000"), ("spent", "3500")):
+        row = page.locator("#item-16 tr", has_text="中央衔接资金支出进度").first
+        form = row.locator("form", has=page.get_by_label(f"数值 central-disbursement.{part}"))
+        form.get_by_label(f"数值 central-disbursement.{part}").fill(value)
+        form.get_by_role("button", name="报送").click()
+        page.wait_for_url(f"{server.url}/d#recent")
     recent = page.locator("#recent + table").inner_text()
-    assert "中央衔接资金支出进度" in recent and "35%" in recent
+    assert "中央衔接资金支出进度" in recent
+    row = page.locator("#item-16 tr", has_text="中央衔接资金支出进度").first
+    assert "3,500 / 10,000万元 = 35%" in row.inner_text()
     # the central funds' report is in; the city's and the district's are still owed
     assert page.locator("#item-16 p.overdue", has_text="中央衔接资金支出进度").count() == 0
     assert page.locator("#item-16 p.overdue", has_text="市级衔接资金支出进度").count() == 1
@@ -151,7 +156,8 @@ def test_the_office_logs_in_and_signs_an_item_off(server: Server, browser: Any) 
     assert "巴南区2023年" in page.locator("h1").inner_text()
     page.get_by_role("link", name="（十六）").first.click()
     page.wait_for_url(f"{server.url}/office/item/16")
-    assert "催办" in page.locator("table", has_text="评估日").inner_text()
+    notices = page.locator("#notices").inner_text()
+    assert "催办" in notices and "巴南乡振督〔2023〕" in notices  # each letter with its 文号
     page.get_by_label("核验说明").fill("资金支出已核验")
     page.get_by_label("仍有未办结事项也销号").check()
     page.get_by_role("button", name="销号").click()

@@ -94,18 +94,21 @@ def make_site(db_url: str, tmp_path: Path, plan: Path, as_of: date, **extra: obj
 
 
 def report_35(site: Site) -> None:
+    """区财政局 reports the central funds' two parts on its page: 3,500 of 10,000万元 = 35%."""
     site.enter("区财政局")
-    page = site.client.get("/d").text
-    forms = re.findall(r'<form method="post" action="/d/report">(.*?)</form>', page, re.S)
-    central = next(f for f in forms if 'value="central-disbursement"' in f)
-    token = re.search(r'name="form" value="([^"]+)"', central)
-    assert token is not None
-    response = site.client.post(
-        "/d/report",
-        data={"form": token[1], "task": "16", "metric": "central-disbursement", "value": "35"},
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
+    for part, value in (("allocated", "10000"), ("spent", "3500")):
+        page = site.client.get("/d").text
+        forms = re.findall(r'<form method="post" action="/d/report">(.*?)</form>', page, re.S)
+        key = f"central-disbursement.{part}"
+        central = next(f for f in forms if f'value="{key}"' in f)
+        token = re.search(r'name="form" value="([^"]+)"', central)
+        assert token is not None
+        response = site.client.post(
+            "/d/report",
+            data={"form": token[1], "task": "16", "metric": key, "value": value},
+            follow_redirects=False,
+        )
+        assert response.status_code == 303, response.text
 
 
 def escalations(db: str, metric: str = "central-disbursement") -> list[tuple[str, int]]:
@@ -157,10 +160,20 @@ def test_a_report_on_the_page_stops_the_ladder_as_a_cli_report_would(site: Site)
     assert escalations(site.db) == [("催办", 1)]
     engine = open_store(site.db)
     with engine.connect() as conn:
-        row = conn.execute(select(T_WEB_REPORT)).mappings().one()
+        rows = conn.execute(select(T_WEB_REPORT)).mappings().all()
     engine.dispose()
-    assert row["department"] == "区财政局" and row["via"].startswith("link ")
-    assert row["address"] == "testclient" and row["progress_id"] is not None
+    assert len(rows) == 2  # the two parts
+    for row in rows:
+        assert row["department"] == "区财政局" and row["via"].startswith("link ")
+        assert row["address"] == "testclient" and row["progress_id"] is not None
+
+
+def test_the_page_takes_a_ratios_two_parts_and_shows_x_of_y(site: Site) -> None:
+    report_35(site)
+    page = site.client.get("/d").text
+    assert "3,500 / 10,000万元 = 35%" in page
+    central = page[page.index("中央衔接资金支出进度") :]
+    assert "已支出 <input" in central and "已下达 <input" in central
 
 
 def test_a_report_on_the_page_makes_the_days_next_tick_evaluate_the_plan_again(
@@ -315,12 +328,16 @@ def test_no_change_this_month_repeats_the_last_value(site: Site) -> None:
     engine = open_store(site.db)
     with engine.connect() as conn:
         rows = conn.execute(
-            select(T_PROGRESS.c.value, T_PROGRESS.c.note).order_by(T_PROGRESS.c.id)
+            select(T_PROGRESS.c.value)
+            .join(T_METRIC, T_METRIC.c.id == T_PROGRESS.c.metric_id)
+            .where(T_METRIC.c.key == "central-disbursement")
+            .order_by(T_PROGRESS.c.id)
         ).all()
     engine.dispose()
-    # reported today already: "no change" the same day adds nothing (the CLI's rule: the same
-    # value on the same day is already recorded), and the page still answers
-    assert [(r[0], r[1]) for r in rows] == [(35.0, None)]
+    # reported today already (the % derived from its two parts): "no change" the same day adds
+    # nothing (the CLI's rule: the same value on the same day is already recorded), and the
+    # page still answers
+    assert [r[0] for r in rows] == [35.0]
 
 
 def test_done_with_evidence_is_stored_outside_the_web_root_and_shown_to_the_office(

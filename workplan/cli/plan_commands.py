@@ -38,7 +38,7 @@ def validate(files: tuple[Path, ...]) -> None:
         c = item.compiled
         click.echo(
             f"{item.path}: ok: {c.id}, {len(c.tasks)} items, {len(c.obligations)} dated obligations, "
-            f"{len(c.metrics)} metrics, {len(c.departments)} departments"
+            f"{sum(m.part_of is None for m in c.metrics)} metrics, {len(c.departments)} departments"
         )
         for warning in plan_warnings(c):
             click.echo(f"{item.path}: warning: {warning}", err=True)

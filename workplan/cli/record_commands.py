@@ -61,6 +61,11 @@ def _said(done: Any) -> str:
     "--value",
     help="the metric's value as written: 35, 35%, 1.2亿, 4,927 (cumulative where the metric is)",
 )
+@click.option(
+    "--part",
+    help="a ratio's part (numerator, denominator, or its id: spent, allocated) or a "
+    "benchmark the office records (national-average)",
+)
 @click.option("--as-of", type=DAY, help="the day the value stands for [default: today]")
 @click.option("--by", "department", required=True, help="the reporting department, e.g. 区财政局")
 @click.option("--note", help="what was done, in words")
@@ -72,6 +77,7 @@ def progress_record(
     task: str,
     metric: str | None,
     value: str | None,
+    part: str | None,
     as_of: date | None,
     department: str,
     note: str | None,
@@ -84,6 +90,9 @@ def progress_record(
     when the item has several.
 
     Example: workplan progress record 16 中央衔接资金支出进度 --value 25% --as-of 2023-04-20 --by 区财政局
+
+    A ratio metric is recorded part by part; its % is derived (x / y = z%):
+    workplan progress record 16 central-disbursement --part spent --value 1200 --by 区财政局
     """
     from workplan.cli import tables as render
     from workplan.store import db as store
@@ -104,6 +113,7 @@ def progress_record(
             today=today,
             force=force,
             correct=correct,
+            part=part,
         )
     value_text = (
         f" = {render.number(done.value)}{done.unit or ''}" if done.value is not None else ""
@@ -113,6 +123,8 @@ def progress_record(
         f"{verb} {done.plan} item {done.task} {done.what}{value_text} as of {done.as_of} "
         f"by {done.department}{_said(done)}"
     )
+    if done.derived:
+        click.echo(f"  {done.what.rpartition('.')[0]} {done.derived}")
 
 
 @click.command()

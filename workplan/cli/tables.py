@@ -17,6 +17,7 @@ from rich.cells import cell_len
 from workplan.plan.compiled import item_label
 from workplan.rules.evaluate import LEADERSHIP
 from workplan.rules.status import MetricStatus, TaskStatus
+from workplan.store.ratio import ratio_text
 
 LANGUAGES = ("zh-CN", "en")
 
@@ -269,7 +270,8 @@ def number(value: float | None) -> str:
 
 def _metric_row(label: str, m: MetricStatus, w: Words) -> list[str]:
     if m.value is not None and m.reported_on is not None:
-        latest = f"{number(m.value)}{m.unit} ({m.reported_on:%m-%d})"
+        shown = ratio_text(m.parts) if m.parts else f"{number(m.value)}{m.unit}"
+        latest = f"{shown} ({m.reported_on:%m-%d})"
     else:
         latest = w("no report")
     goal = "–"
@@ -278,6 +280,7 @@ def _metric_row(label: str, m: MetricStatus, w: Words) -> list[str]:
             goal = f"{m.next_by:%m-%d}前{number(m.next_target)}{m.unit}"
         else:
             goal = f"{number(m.next_target)}{m.unit} by {m.next_by:%m-%d}"
+        goal += _any_of_cell(m, w)
     final = f"{number(m.final_target)}{m.unit}" if m.final_target is not None else "–"
     pace = "–"
     if m.expected is not None and m.pace_gap is not None:
@@ -310,6 +313,18 @@ def _outcome_rows(rows: list[TaskStatus], w: Words) -> list[list[str]]:
                 when = f"{o.due:%m-%d}前" if w.zh else f"due {o.due:%m-%d}"
             out.append([r.label, o.title, w("achieved" if o.achieved else "not achieved"), when])
     return out
+
+
+def _any_of_cell(m: MetricStatus, w: Words) -> str:
+    """The other way to meet the next checkpoint: 或全国平均支出进度45%, or that it is unknown."""
+    nxt = next((a for a in m.any_of if a.by == m.next_by), None)
+    if nxt is None:
+        return ""
+    if nxt.benchmark is None:
+        return f"（{nxt.benchmark_title}未报）" if w.zh else f" ({nxt.benchmark_title}: none yet)"
+    if w.zh:
+        return f"或{nxt.benchmark_title}{number(nxt.benchmark)}{m.unit}"
+    return f" or {nxt.benchmark_title} {number(nxt.benchmark)}{m.unit}"
 
 
 def _overdue_cell(r: TaskStatus, w: Words) -> str:

@@ -112,6 +112,11 @@ class MetricInfo:
     owners: tuple[str, ...]
     rules: Rules
     aliases: tuple[str, ...] = ()
+    part: str | None = None
+    """'ratio' for a metric derived as numerator ÷ denominator; 'numerator', 'denominator'
+    or 'benchmark' for a part reported on its own"""
+    part_of: str | None = None
+    """a part's metric (its key)"""
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,8 @@ class ObligationInfo:
     owners: tuple[str, ...]
     rules: Rules
     aliases: tuple[str, ...] = ()
+    benchmark: str | None = None
+    """an any_of checkpoint: the benchmark metric (its key) that also meets it"""
 
 
 @dataclass(frozen=True)

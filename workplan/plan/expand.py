@@ -31,6 +31,7 @@ from workplan.plan.compiled import (
 from workplan.plan.events import TriggerInfo, parse_within
 from workplan.plan.model import (
     DEFAULT_POLICY,
+    AnyOf,
     CalendarFile,
     Deliverable,
     Department,
@@ -557,7 +558,7 @@ class _Compiler:
         """A count (人, 个, 家 …) is never negative: not its baseline, target or checkpoints."""
         if not is_count(m.unit):
             return
-        values: list[tuple[PathKey, float | str]] = [
+        values: list[tuple[PathKey, float | str | AnyOf]] = [
             ((*where, "baseline"), m.baseline),
             *([((*where, "target"), m.target)] if m.target is not None else []),
             *(((*where, "checkpoints", i, "value"), c.value) for i, c in enumerate(m.checkpoints)),
@@ -687,14 +688,29 @@ class _Compiler:
             who,
             merged,
             tuple(m.aliases),
+            "ratio" if m.numerator or m.denominator else None,
         )
         metrics.append(info)
+        metrics.extend(self.metric_parts(m, info, where))
         self.check_count(m, where)
 
-        def checkpoint(key: str, due: date, value: float, opens: date | None = None) -> None:
+        def checkpoint(
+            key: str, due: date, value: float, opens: date | None = None, bench: str | None = None
+        ) -> None:
             obligations.append(
                 ObligationInfo(
-                    task, key, "checkpoint", m.id, m.title, opens, due, m.id, value, who, merged
+                    task,
+                    key,
+                    "checkpoint",
+                    m.id,
+                    m.title,
+                    opens,
+                    due,
+                    m.id,
+                    value,
+                    who,
+                    merged,
+                    benchmark=bench,
                 )
             )
 
@@ -703,11 +719,16 @@ class _Compiler:
                 checkpoint(f"{m.id}@{occ.label}", occ.due, m.target, occ.opens)
             return
         points: list[tuple[date, float, PathKey]] = []
+        benches: dict[PathKey, str] = {}
         for i, cp in enumerate(m.checkpoints):
             cp_where = (*where, "checkpoints", i)
             day = resolve_due(cp.by, self.plan.year).due
             self.in_period(day, (*cp_where, "by"), "checkpoint")
-            if cp.value == "pace":
+            plain = cp.value
+            if isinstance(plain, AnyOf):
+                benches[cp_where] = self.benchmark(m, plain.benchmarks[0], cp_where)
+                plain = plain.values[0]
+            if plain == "pace":
                 if info.target is None or pace_start is None or pace_until is None:
                     lacking = " and ".join(
                         f"'{k}:'"
@@ -722,7 +743,7 @@ class _Compiler:
                     continue
                 value = pace_value(info, day)
             else:
-                value = float(cp.value)
+                value = float(plain)
             points.append((day, value, cp_where))
         for (d1, _, _), (d2, _, w2) in pairwise(points):
             if d2 <= d1:
@@ -753,10 +774,76 @@ class _Compiler:
                         f"a cumulative value {word}: {v2:g} after {v1:g}; "
                         "correct it, or write 'cumulative: false'",
                     )
-        for n, (day, value, _) in enumerate(points, start=1):
-            checkpoint(f"{m.id}#{n}", day, value)
+        for n, (day, value, at) in enumerate(points, start=1):
+            checkpoint(f"{m.id}#{n}", day, value, bench=benches.get(at))
         if m.target is not None and not any(p[0] == by for p in points):
             checkpoint(f"{m.id}#target", by, m.target)
+
+    def metric_parts(self, m: Metric, info: MetricInfo, where: PathKey) -> list[MetricInfo]:
+        """A ratio's numerator and denominator and a metric's benchmarks: metrics reported on
+        their own (key 'metric.part'), from which the ratio is derived and any_of judged."""
+        parts: list[tuple[str, str, str, str, PathKey]] = []
+        if m.numerator is not None or m.denominator is not None:
+            if m.numerator is None or m.denominator is None:
+                lacking = "numerator" if m.numerator is None else "denominator"
+                self.out.add(self.source, where, f"a ratio needs both parts: add '{lacking}:'")
+            elif m.numerator.unit != m.denominator.unit:
+                self.out.add(
+                    self.source,
+                    (*where, "denominator", "unit"),
+                    f"both parts of a ratio share a unit: the numerator is in {m.numerator.unit}",
+                )
+            if m.unit != "%":
+                self.out.add(
+                    self.source, (*where, "unit"), "a ratio (numerator ÷ denominator) is in '%'"
+                )
+            for name, part in (("numerator", m.numerator), ("denominator", m.denominator)):
+                if part is not None:
+                    parts.append((part.id or name, part.title, part.unit, name, (*where, name)))
+        for i, b in enumerate(m.benchmarks):
+            parts.append((b.id, b.title, m.unit, "benchmark", (*where, "benchmarks", i, "id")))
+        seen: set[str] = set()
+        out = []
+        for key, title, unit, kind, at in parts:
+            if key in seen:
+                self.out.add(self.source, at, f"'{key}' names two parts of {m.title}")
+            seen.add(key)
+            level = kind == "benchmark"
+            out.append(
+                replace(
+                    info,
+                    key=f"{m.id}.{key}",
+                    title=f"{m.title}（{title}）",
+                    unit=unit,
+                    direction=m.direction if level else "at_least",
+                    cumulative=not level,
+                    baseline=0.0,
+                    target=None,
+                    target_by=None,
+                    pace_start=None,
+                    pace_until=None,
+                    pace_tolerance=None,
+                    report=None,
+                    aliases=(),
+                    part=kind,
+                    part_of=m.id,
+                )
+            )
+        return out
+
+    def benchmark(self, m: Metric, name: str, where: PathKey) -> str:
+        """Return the key of a benchmark an any_of checkpoint cites, or say it is unknown."""
+        known = [b.id for b in m.benchmarks]
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.5)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            declared = f" (declared: {', '.join(known)})" if known else " (add 'benchmarks:')"
+            self.out.add(
+                self.source,
+                (*where, "value"),
+                f"unknown benchmark '{name}' for {m.title}{hint}{declared}",
+            )
+        return f"{m.id}.{name}"
 
 
 def compile_plan(

@@ -7,6 +7,7 @@ and obligations expanded by :mod:`workplan.expand`; rows are written by :mod:`wo
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -17,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PlainSerializer,
     PlainValidator,
     WithJsonSchema,
 )
@@ -97,14 +99,57 @@ def _number_format(value: str) -> str:
     return value
 
 
-def _checkpoint_value(value: Any) -> float | str:
+def _checkpoint_value(value: Any) -> float | str | AnyOf:
     if isinstance(value, bool):
         raise ValueError("expected a number or 'pace'")
     if isinstance(value, int | float):
         return float(value)
     if value == "pace":
         return "pace"
-    raise ValueError("expected a number, or 'pace' for the time-elapsed schedule (序时进度)")
+    if isinstance(value, dict) and "any_of" in value:
+        return _any_of(value)
+    raise ValueError(
+        "expected a number, 'pace' for the time-elapsed schedule (序时进度), or "
+        "{any_of: [pace, {benchmark: id}]}"
+    )
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """A checkpoint met by any of its alternatives: a number, 'pace', or a benchmark's id."""
+
+    values: tuple[float | str, ...]
+    benchmarks: tuple[str, ...]
+
+
+def _checkpoint_dump(value: float | str | AnyOf) -> Any:
+    if isinstance(value, AnyOf):
+        return {"any_of": [*value.values, *({"benchmark": b} for b in value.benchmarks)]}
+    return value
+
+
+def _any_of(value: dict[str, Any]) -> AnyOf:
+    if set(value) != {"any_of"} or not isinstance(value["any_of"], list):
+        raise ValueError("write {any_of: [pace, {benchmark: id}]}: a list under 'any_of' only")
+    values: list[float | str] = []
+    benchmarks: list[str] = []
+    for item in value["any_of"]:
+        if (
+            isinstance(item, dict)
+            and set(item) == {"benchmark"}
+            and isinstance(item["benchmark"], str)
+        ):
+            benchmarks.append(_slug(item["benchmark"]))
+        elif isinstance(item, dict):
+            raise ValueError(f"{item} is not an alternative: write {{benchmark: id}}")
+        else:
+            values.append(_checkpoint_value(item))  # type: ignore[arg-type]
+    if len(values) != 1 or len(benchmarks) != 1:
+        raise ValueError(
+            "any_of takes one number or 'pace' and one {benchmark: id}, e.g. "
+            "{any_of: [pace, {benchmark: national-average}]}"
+        )
+    return AnyOf(tuple(values), tuple(benchmarks))
 
 
 def _within(value: Any) -> str:
@@ -144,10 +189,43 @@ Due = Annotated[
         }
     ),
 ]
+_ALTERNATIVE = {"anyOf": [{"type": "number"}, {"const": "pace"}]}
 CheckpointValue = Annotated[
-    float | str,
+    float | str | AnyOf,
     PlainValidator(_checkpoint_value),
-    WithJsonSchema({"anyOf": [{"type": "number"}, {"const": "pace"}]}),
+    PlainSerializer(_checkpoint_dump),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                *_ALTERNATIVE["anyOf"],
+                {
+                    "type": "object",
+                    "description": "met by either alternative: a number or 'pace', or a "
+                    "benchmark the office records (全国平均水平或序时进度)",
+                    "properties": {
+                        "any_of": {
+                            "type": "array",
+                            "items": {
+                                "anyOf": [
+                                    *_ALTERNATIVE["anyOf"],
+                                    {
+                                        "type": "object",
+                                        "properties": {"benchmark": {"type": "string"}},
+                                        "required": ["benchmark"],
+                                        "additionalProperties": False,
+                                    },
+                                ]
+                            },
+                            "minItems": 2,
+                            "maxItems": 2,
+                        }
+                    },
+                    "required": ["any_of"],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+    ),
 ]
 
 
@@ -362,6 +440,21 @@ class Pace(_Model):
     )
 
 
+class Part(_Model):
+    """One part of a ratio metric (支出 of 支出 ÷ 下达), reported on its own."""
+
+    id: Slug | None = Field(default=None, description="default: numerator / denominator")
+    title: Line = Field(description="e.g. 已支出")
+    unit: Line = Field(description="e.g. 万元; both parts share it")
+
+
+class Benchmark(_Model):
+    """An outside figure the office records like a metric value (全国平均水平)."""
+
+    id: Slug
+    title: Line = Field(description="e.g. 全国衔接资金平均支出进度")
+
+
 class Metric(_Obligation):
     """A named quantity with checkpoints and a final target."""
 
@@ -378,6 +471,13 @@ class Metric(_Obligation):
     )
     pace: Pace | None = None
     report: Cadence | None = Field(default=None, description="how often progress is reported")
+    numerator: Part | None = Field(
+        default=None, description="a ratio in %: reported as two parts, numerator ÷ denominator"
+    )
+    denominator: Part | None = Field(default=None, description="the base; it may grow")
+    benchmarks: list[Benchmark] = Field(
+        default_factory=list, description="outside figures an any_of checkpoint may cite"
+    )
 
 
 class Task(_Model):

@@ -16,7 +16,8 @@ from typing import Any, NamedTuple
 from workplan.plan.calendar import WorkCalendar
 from workplan.plan.compiled import Rules, Step, expected_on
 from workplan.plan.periods import period_of
-from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts
+from workplan.store.facts import Alternative, MetricFacts, ObligationFacts, PlanFacts
+from workplan.store.ratio import Parts
 
 # How severe each kind of notice is: a higher stage replaces a lower one for the same subject.
 STAGE_REMIND = 10
@@ -82,6 +83,34 @@ def checkpoint_met(ob: ObligationFacts) -> bool:
     if ob.at_deadline is not None and meets(ob.direction, ob.at_deadline, ob.target):
         return True
     return ob.met_late
+
+
+def ratio_facts(parts: Parts | None, alternative: Alternative | None) -> dict[str, Any]:
+    """What a letter says of a ratio (x / y = z%) and of an any_of checkpoint: its figure
+    (the pace), the benchmark, and whether the benchmark is known yet."""
+    facts: dict[str, Any] = {}
+    if parts is not None:
+        facts["parts"] = {"numerator": parts[0], "denominator": parts[1], "unit": parts[2]}
+    if alternative is not None:
+        facts["any_of"] = {
+            "planned": alternative.planned,
+            "benchmark_title": alternative.benchmark_title,
+            "benchmark": alternative.benchmark,
+        }
+    return facts
+
+
+def met_by(ob: ObligationFacts) -> str | None:
+    """Which alternative met an any_of checkpoint: 'planned', 'benchmark', 'both' (None: not
+    met, or not an any_of checkpoint)."""
+    alt, value = ob.alternative, ob.at_deadline
+    if alt is None or value is None or not checkpoint_met(ob):
+        return None
+    planned = meets(ob.direction, value, alt.planned)
+    bench = alt.benchmark is not None and meets(ob.direction, value, alt.benchmark)
+    if planned and bench:
+        return "both"
+    return "planned" if planned else "benchmark" if bench else None
 
 
 def projected(ob: ObligationFacts) -> float | None:
@@ -238,6 +267,7 @@ class _Evaluator:
             facts.update(metric=ob.metric, target=ob.target, unit=ob.unit, direction=ob.direction)
             if value is not None:
                 facts.update(value=value, shortfall=shortfall(ob.direction, value, ob.target))
+            facts.update(ratio_facts(ob.parts if value is not None else None, ob.alternative))
         about = _About(
             ob.task_id,
             ob.task,
@@ -328,6 +358,7 @@ class _Evaluator:
                 "unit": m.unit,
                 "expected": expected,
                 "value": m.latest,
+                **ratio_facts(m.parts, None),
                 "reported_on": m.latest_on,
                 "gap": gap,
                 "tolerance": tolerance,
@@ -401,6 +432,7 @@ class _Evaluator:
             "cadence": m.report,
             "reported_on": reported,
             "value": m.latest,
+            **ratio_facts(m.parts, None),
             "owners": list(m.owners),
         }
         chase_from = self.plan.chase_from

@@ -12,9 +12,11 @@ from workplan.rules.evaluate import (
     Intent,
     checkpoint_met,
     meets,
+    met_by,
     pace_of,
 )
 from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts
+from workplan.store.ratio import Parts
 from workplan.store.snapshot import Task
 
 
@@ -50,6 +52,24 @@ class MetricStatus:
     expected: float | None = None
     """序时进度: the value expected today if work were spread evenly."""
     pace_gap: float | None = None
+    parts: Parts | None = None
+    """a ratio: the numerator and denominator the value is derived from (x / y = z%)"""
+    any_of: tuple[AnyOfStatus, ...] = ()
+    """its any_of checkpoints: both alternatives, and which one met it"""
+
+
+@dataclass(frozen=True)
+class AnyOfStatus:
+    """An any_of checkpoint: the plan's figure (the pace) or a benchmark, whichever is met."""
+
+    by: date
+    planned: float
+    benchmark_title: str
+    benchmark: float | None
+    """None: the benchmark is not recorded yet (judged on the plan's figure alone)"""
+    value: float | None
+    met_by: str | None
+    """planned, benchmark, both, or None (not met)"""
 
 
 @dataclass(frozen=True)
@@ -134,11 +154,22 @@ def _metric_status(
         m.latest,
         m.latest_on,
         nxt.deadline if nxt else None,
-        nxt.target if nxt else None,
+        (nxt.alternative.planned if nxt.alternative else nxt.target) if nxt else None,
         m.target,
         metric_state(m, points, owed, as_of),
         expected,
         gap,
+        m.parts,
+        tuple(_any_of(o, as_of) for o in points if o.alternative is not None),
+    )
+
+
+def _any_of(ob: ObligationFacts, as_of: date) -> AnyOfStatus:
+    alt = ob.alternative
+    assert alt is not None  # for mypy: only any_of checkpoints are passed
+    value = ob.at_deadline if ob.deadline < as_of else ob.latest
+    return AnyOfStatus(
+        ob.deadline, alt.planned, alt.benchmark_title, alt.benchmark, value, met_by(ob)
     )
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from workplan.plan.calendar import Calendars, WorkCalendar
 from workplan.plan.compiled import Rules
 from workplan.plan.periods import period_of
+from workplan.store.ratio import Parts, parts_of
 from workplan.store.snapshot import rules_from_json
 from workplan.store.tables import T_METRIC, T_OBL, T_PLAN, T_PROGRESS, T_RULES, T_TASK, Day
 
@@ -64,6 +65,20 @@ class ObligationFacts:
     met_late: bool = False
     """A report after the deadline reached the target."""
     done_on: date | None = None
+    parts: Parts | None = None
+    """a ratio metric: the numerator and denominator the value is derived from"""
+    alternative: Alternative | None = None
+    """an any_of checkpoint: its own target and the benchmark; ``target`` is the easier"""
+
+
+@dataclass(frozen=True, slots=True)
+class Alternative:
+    """The two ways an any_of checkpoint is met: the plan's figure (the pace) or a benchmark."""
+
+    planned: float
+    benchmark_title: str
+    benchmark: float | None
+    """the benchmark as of the deadline (or today); None: not recorded yet"""
 
 
 @dataclass(slots=True)
@@ -91,6 +106,8 @@ class MetricFacts:
     rules: Rules
     latest: float | None = None
     latest_on: date | None = None
+    parts: Parts | None = None
+    """a ratio metric: the numerator and denominator the latest value is derived from"""
 
 
 @dataclass(frozen=True)
@@ -137,6 +154,7 @@ OBLIGATION_COLUMNS = (
     "metric_id",
     "target",
     "done_on",
+    "benchmark_id",
 )
 
 
@@ -177,9 +195,11 @@ def _obligation_query(
     report = _latest_report(p, o.c.metric_id, cutoff)
     # the obligation's own columns travel in the CTE: joining the table back would read
     # all of it (a hash join over every obligation) where only the open ones are wanted
+    bench_report = _latest_report(p, o.c.benchmark_id, cutoff)
     narrow = [
         *(o.c[name] for name in OBLIGATION_COLUMNS),
         case((o.c.metric_id.is_(None), null()), else_=report).label("report_id"),
+        case((o.c.benchmark_id.is_(None), null()), else_=bench_report).label("bench_id"),
     ]
     if plan_ids is not None:
         # a few plans (the service evaluates one at a time): their tasks through the plan
@@ -212,6 +232,15 @@ def _obligation_query(
     c = rows.c
     at = T_PROGRESS.alias("at")
     later = T_PROGRESS.alias("later")
+    bench = T_PROGRESS.alias("bench")
+    bench_metric = T_METRIC.alias("bench_metric")
+    # an any_of checkpoint is met by the easier of its target and its benchmark (as of the
+    # deadline, or today); with no benchmark recorded, by its target alone
+    easier = or_(
+        and_(m.c.direction == "at_least", bench.c.value < c.target),
+        and_(m.c.direction == "at_most", bench.c.value > c.target),
+    )
+    target = case((and_(bench.c.value.is_not(None), easier), bench.c.value), else_=c.target)
 
     def reaches(value: Any) -> Any:
         # never NULL: with no report the checkpoint is simply not reached (NOT NULL would
@@ -220,8 +249,8 @@ def _obligation_query(
             value.is_not(None),
             c.target.is_not(None),
             or_(
-                and_(m.c.direction == "at_least", value >= c.target),
-                and_(m.c.direction == "at_most", value <= c.target),
+                and_(m.c.direction == "at_least", value >= target),
+                and_(m.c.direction == "at_most", value <= target),
             ),
         )
 
@@ -249,7 +278,7 @@ def _obligation_query(
         c.rules_id,
         c.metric_id,
         m.c.key.label("metric_key"),
-        c.target,
+        target.label("target"),
         m.c.direction,
         m.c.cumulative,
         m.c.unit,
@@ -259,10 +288,17 @@ def _obligation_query(
         at.c.value.label("at_deadline"),
         at.c.as_of.label("at_deadline_on"),
         (missed_then_met if everything else literal(False)).label("met_late"),
+        at.c.note.label("at_deadline_note"),
+        m.c.part,
+        c.target.label("planned"),
+        bench_metric.c.title.label("benchmark_title"),
+        bench.c.value.label("benchmark"),
     ).select_from(
         rows.join(t, t.c.id == c.task_id)
         .outerjoin(m, m.c.id == c.metric_id)
         .outerjoin(at, at.c.id == rows.c.report_id)
+        .outerjoin(bench, bench.c.id == rows.c.bench_id)
+        .outerjoin(bench_metric, bench_metric.c.id == c.benchmark_id)
     )
     if plan_ids is None and not everything:
         query = query.where(t.c.active, t.c.signed_off_at.is_(None))
@@ -282,7 +318,8 @@ def _metric_query(as_of: date, plan_ids: list[int] | None, everything: bool) -> 
     p = T_PROGRESS.alias("p")
     today = bindparam("as_of", as_of, type_=Day())
     report = _latest_report(p, m.c.id, today)
-    conditions: list[Any] = [m.c.active, t.c.active]
+    # a ratio's parts and benchmarks are read through the ratio and its checkpoints
+    conditions: list[Any] = [m.c.active, t.c.active, m.c.part_of.is_(None)]
     if not everything:
         conditions += [
             t.c.signed_off_at.is_(None),
@@ -321,6 +358,8 @@ def _metric_query(as_of: date, plan_ids: list[int] | None, everything: bool) -> 
         t.c.co,
         latest.c.value.label("latest"),
         latest.c.as_of.label("latest_on"),
+        m.c.part,
+        latest.c.note,
     ).select_from(
         rows.join(m, m.c.id == rows.c.metric_id)
         .join(t, t.c.id == m.c.task_id)
@@ -345,6 +384,17 @@ def _metric_query(as_of: date, plan_ids: list[int] | None, everything: bool) -> 
 def _period_starts(as_of: date) -> list[tuple[str, date]]:
     """Return the first day of the reporting period containing ``as_of``, for each cadence."""
     return [(c, period_of(c, as_of)[1]) for c in ("week", "month", "quarter", "half-year", "year")]
+
+
+def _alternative(
+    title: str, planned: float, benchmark_title: str | None, benchmark: float | None
+) -> Alternative | None:
+    """An any_of checkpoint's alternatives; the benchmark named as the plan names it (its
+    metric's title is 'metric（benchmark）')."""
+    if benchmark_title is None:
+        return None
+    short = benchmark_title.removeprefix(title).removeprefix("（").removesuffix("）")
+    return Alternative(planned, short or benchmark_title, benchmark)
 
 
 def read_facts(
@@ -415,6 +465,11 @@ def read_facts(
         at_deadline,
         at_deadline_on,
         met_late,
+        at_deadline_note,
+        part,
+        planned,
+        benchmark_title,
+        benchmark,
     ) in result:
         lead = _json_tuple(lead_json, names)
         owners = (
@@ -448,6 +503,8 @@ def read_facts(
                 at_deadline_on if upcoming else None,
                 bool(met_late),
                 done_on,
+                parts_of(at_deadline_note) if part == "ratio" else None,
+                _alternative(title, planned, benchmark_title, benchmark),
             )
         )
     metrics: dict[int, list[MetricFacts]] = {pid: [] for pid in plans}
@@ -474,6 +531,8 @@ def read_facts(
         co_json,
         latest,
         latest_on,
+        part,
+        note,
     ) in conn.execute(_metric_query(as_of, plan_ids, everything)).all():
         lead = _json_tuple(lead_json, names)
         metrics[plan_id].append(
@@ -501,6 +560,7 @@ def read_facts(
                 rules[rules_id],
                 latest,
                 latest_on,
+                parts_of(note) if part == "ratio" else None,
             )
         )
     facts = {

@@ -248,6 +248,8 @@ def _metric_values(m: MetricInfo, task: TaskInfo, rules_id: int) -> dict[str, An
         "rules_id": rules_id,
         "active": True,
         "aliases": _aliases(m.aliases),
+        "part": m.part,
+        "part_of": m.part_of,
     }
 
 
@@ -421,16 +423,24 @@ class _Apply:
             task = self.tasks[o.task]
             rules_id = rules_ids[self.fingerprint(o.rules)]
             metric_id = metric_ids[(o.task, o.metric)] if o.metric else None
+            benchmark_id = metric_ids[(o.task, o.benchmark)] if o.benchmark else None
             old = self.stored.obligations.get((o.task, o.key))
             if old is None:
                 inserts.append(
                     obligation_row(
-                        self.plan_id, task_ids[o.task], o, task.owners, rules_id, metric_id
+                        self.plan_id,
+                        task_ids[o.task],
+                        o,
+                        task.owners,
+                        rules_id,
+                        metric_id,
+                        benchmark_id,
                     )
                 )
                 continue
             values = _obligation_values(o, task, rules_id)
             values["metric_id"] = metric_id
+            values["benchmark_id"] = benchmark_id
             extended = old["deadline"] != old["due"]
             values["deadline"] = max(old["deadline"], o.due) if extended else o.due
             if any(old[k] != v for k, v in values.items()):
@@ -452,6 +462,7 @@ def obligation_row(
     task_owners: tuple[str, ...],
     rules_id: int,
     metric_id: int | None,
+    benchmark_id: int | None = None,
 ) -> tuple[Any, ...]:
     """An obligation as a new row, in the order of :data:`OBLIGATION_COLUMNS`."""
     owners = None if o.owners == task_owners else dumps(list(o.owners))
@@ -471,6 +482,7 @@ def obligation_row(
         rules_id,
         True,
         _aliases(o.aliases),
+        benchmark_id,
     )
 
 
@@ -490,6 +502,7 @@ OBLIGATION_COLUMNS = [
     "rules_id",
     "active",
     "aliases",
+    "benchmark_id",
 ]
 
 

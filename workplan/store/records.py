@@ -12,12 +12,12 @@ from sqlalchemy import Connection, insert, or_, select, update
 
 from workplan.errors import Refused
 from workplan.plan.compiled import is_standing, item_label
-from workplan.store import refs
+from workplan.store import ratio, refs
 from workplan.store.cells import read_number
 from workplan.store.changes import facts_changed
 from workplan.store.checks import check_day, current_report, value_reasons
 from workplan.store.db import dumps
-from workplan.store.tables import T_EVENT, T_OBL, T_PROGRESS, T_TASK
+from workplan.store.tables import T_EVENT, T_METRIC, T_OBL, T_PROGRESS, T_TASK
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class Recorded:
     """the progress row written, or the obligation marked done (None: nothing was written)"""
     kind: str = ""
     """the obligation's kind when one was marked done: an "outcome" was achieved"""
+    derived: str | None = None
+    """a ratio's part: what the ratio stands at that day (x / y = z%)"""
 
 
 def _owners(task: dict[str, Any], override: str | None = None) -> list[str]:
@@ -117,6 +119,7 @@ def record_progress(
     today: date | None = None,
     force: bool = False,
     correct: bool = False,
+    part: str | None = None,
 ) -> Recorded:
     """Record a metric's value (or a note) as of a day, by a department.
 
@@ -133,8 +136,8 @@ def record_progress(
     if value is None and not note:
         raise Refused("give --value (for a metric) or --note (a report in words)", field="value")
     metric: dict[str, Any] | None = None
-    if value is not None or metric_key is not None:
-        metric = refs.find_metric(conn, task, metric_key)
+    if value is not None or metric_key is not None or part is not None:
+        metric = _reported(conn, task, refs.find_metric(conn, task, metric_key), part)
     check_owner(plan, task, who, _owners(task, metric["owners"] if metric else None))
     check_day(plan, as_of, today)
     echo = Recorded(
@@ -187,6 +190,7 @@ def record_progress(
         )
     ).inserted_primary_key[0]  # type: ignore[index]
     echo = replace(echo, row_id=new_id)
+    echo = _with_ratio(conn, metric, as_of, now, echo)
     facts_changed(conn, [plan.id])
     if current is None:
         return replace(echo, forced=tuple(forced))
@@ -196,6 +200,36 @@ def record_progress(
     detail = {"metric": echo.what, "as_of": as_of, "from": current["value"], "to": number}
     _event(conn, plan, task, None, "correct", who, detail, now)
     return replace(echo, outcome="corrected", previous=current["value"], forced=tuple(forced))
+
+
+def _reported(
+    conn: Connection, task: dict[str, Any], metric: dict[str, Any], part: str | None
+) -> dict[str, Any]:
+    """The metric a value is recorded on: a ratio's part when one is named.  A % reported on
+    a ratio itself (a ledger that gives only the %) is taken as reported, without parts."""
+    if part is not None:
+        return refs.find_part(conn, task, metric, part)
+    return metric
+
+
+def _with_ratio(
+    conn: Connection, metric: dict[str, Any] | None, as_of: date, now: datetime, echo: Recorded
+) -> Recorded:
+    """After a ratio's part is recorded: rewrite the ratio's derived values; the echo says
+    the % it makes on that day."""
+    if metric is None or metric["part"] not in ("numerator", "denominator"):
+        return echo
+    whole = (
+        conn.execute(
+            select(T_METRIC).where(
+                T_METRIC.c.task_id == metric["task_id"], T_METRIC.c.key == metric["part_of"]
+            )
+        )
+        .mappings()
+        .one()
+    )
+    ratio.derive(conn, dict(whole), now)
+    return replace(echo, derived=ratio.as_of(conn, dict(whole), as_of))
 
 
 def _same_note(

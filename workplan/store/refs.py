@@ -172,6 +172,7 @@ def find_metric(conn: Connection, task: dict[str, Any], key: str | None) -> dict
             f"item {label} has no metric; record a note with --note instead", field="metric"
         )
     if key is None:
+        rows = [r for r in rows if r["part_of"] is None]  # a ratio's parts are named
         if len(rows) > 1:
             keys = ", ".join(r["key"] for r in rows)
             raise NotFound(f"item {label} has several metrics ({keys}): name one", field="metric")
@@ -183,6 +184,35 @@ def find_metric(conn: Connection, task: dict[str, Any], key: str | None) -> dict
     if not found:
         raise _unknown("metric", label, key, list(rows), "key")
     return dict(found[0])
+
+
+def find_part(
+    conn: Connection, task: dict[str, Any], metric: dict[str, Any], part: str
+) -> dict[str, Any]:
+    """Return a part of a ratio metric or one of its benchmarks: 'numerator', 'denominator',
+    or the part's id or title (支出 of 中央衔接资金支出进度（支出）)."""
+    rows = (
+        conn.execute(
+            select(T_METRIC).where(
+                T_METRIC.c.task_id == task["id"],
+                T_METRIC.c.active,
+                T_METRIC.c.part_of == metric["key"],
+            )
+        )
+        .mappings()
+        .all()
+    )
+    wanted = normalise(part)
+    for row in rows:
+        names = {row["part"], row["key"].rpartition(".")[2], row["title"]}
+        names.add(row["title"].removeprefix(metric["title"]).strip("（）"))
+        if wanted in {normalise(n) for n in names}:
+            return dict(row)
+    label = item_label(task["number"])
+    if not rows:
+        raise NotFound(f"item {label}: {metric['title']} has no parts", field="part")
+    known = ", ".join(f"{r['key'].rpartition('.')[2]} ({r['part']})" for r in rows)
+    raise NotFound(f"item {label}: {metric['title']} has no part '{part}' ({known})", field="part")
 
 
 def _period(text: str | None) -> str | None:

@@ -198,6 +198,10 @@ T_METRIC = Table(
     Column("active", Boolean(), nullable=False, default=True),
     # other names departments use for it (a JSON list), beside its id and title
     Column("aliases", String()),
+    # 'ratio' (derived as numerator ÷ denominator), or a part reported on its own:
+    # 'numerator', 'denominator' or 'benchmark', of the metric keyed part_of
+    Column("part", String(12)),
+    Column("part_of", String()),
     UniqueConstraint("task_id", "key"),
 )
 
@@ -225,6 +229,8 @@ T_OBL = Table(
     Column("done_note", String()),
     # other names departments use for its deliverable or duty (a JSON list)
     Column("aliases", String()),
+    # an any_of checkpoint: the benchmark metric whose value also meets it
+    Column("benchmark_id", Integer(), ForeignKey("metric.id")),
     UniqueConstraint("task_id", "key"),
     # the open obligations, which is what a tick reads: a small part of a year's rows
     Index(

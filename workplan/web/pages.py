@@ -17,7 +17,15 @@ from workplan.rules.status import TaskStatus, is_done, task_statuses
 from workplan.store.facts import ObligationFacts, read_facts
 from workplan.store.refs import PlanRef, find_task
 from workplan.store.snapshot import read_tasks
-from workplan.store.tables import T_EVENT, T_METRIC, T_NOTICE, T_OBL, T_PROGRESS, T_WEB_REPORT
+from workplan.store.tables import (
+    T_EVENT,
+    T_METRIC,
+    T_NOTICE,
+    T_OBL,
+    T_PROGRESS,
+    T_TASK,
+    T_WEB_REPORT,
+)
 
 SOON = timedelta(days=31)
 """How far ahead a department's page lists what it owes."""
@@ -34,6 +42,8 @@ class Standing:
     on a department's page, every open deliverable"""
     reports: dict[int, list[Intent]] = field(default_factory=dict)
     """by item number: the metric reports owed today (a period's figure not yet sent)"""
+    parts: dict[tuple[int, str], list[Any]] = field(default_factory=dict)
+    """by (item number, ratio metric key): the parts reported on their own (key, title, unit)"""
 
 
 def standing(conn: Connection, plan: PlanRef, today: date, department: str | None) -> Standing:
@@ -64,7 +74,22 @@ def standing(conn: Connection, plan: PlanRef, today: date, department: str | Non
             and (department is None or intent.department == department)
         ):
             reports.setdefault(intent.task, []).append(intent)
-    return Standing(today, items, owed, reports)
+    return Standing(today, items, owed, reports, _ratio_parts(conn, plan))
+
+
+def _ratio_parts(conn: Connection, plan: PlanRef) -> dict[tuple[int, str], list[Any]]:
+    """A ratio's numerator and denominator, which its department reports on the page."""
+    m = T_METRIC
+    rows = conn.execute(
+        select(T_TASK.c.number, m.c.part_of, m.c.key, m.c.title, m.c.unit)
+        .join(T_TASK, T_TASK.c.id == m.c.task_id)
+        .where(m.c.plan_id == plan.id, m.c.active, m.c.part.in_(("numerator", "denominator")))
+        .order_by(m.c.id)
+    ).all()
+    out: dict[tuple[int, str], list[Any]] = {}
+    for r in rows:
+        out.setdefault((r.number, r.part_of), []).append(r)
+    return out
 
 
 def item_history(conn: Connection, plan: PlanRef, number: int) -> dict[str, Any]:

@@ -1,0 +1,138 @@
+"""Ratio metrics: the % derived from two parts reported on their own (支出 ÷ 下达).
+
+Each part keeps its own history (progress rows of the part's metric).  The ratio's own rows
+are derived: on each day a part was reported, the latest numerator over the latest
+denominator as of that day, so every rule that reads a metric's value reads the derived %.
+A day with only one part reported has no %; a denominator of 0 gives a row without a value
+that says why.  The derived rows are rewritten whenever a part changes (they are never
+reports: a value cannot be recorded on a ratio directly).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from sqlalchemy import Connection, delete, insert, select
+
+from workplan.store.tables import T_METRIC, T_PROGRESS
+
+_NOTE = re.compile(r"^= (-?[\d.e+-]+) / (-?[\d.e+-]+) ?([^;]*)")
+ZERO_BASE = "no %: the denominator is 0"
+
+
+class Parts(NamedTuple):
+    """What a ratio's value is derived from: numerator / denominator in their unit."""
+
+    numerator: float
+    denominator: float
+    unit: str
+
+
+def parts_note(parts: Parts) -> str:
+    """The note a derived row carries: its two parts, read back by :func:`parts_of`."""
+    return f"= {parts.numerator!r} / {parts.denominator!r} {parts.unit}"
+
+
+def parts_of(note: str | None) -> Parts | None:
+    """Return the parts from a derived row's note, else None."""
+    found = _NOTE.match(note or "")
+    return Parts(float(found[1]), float(found[2]), found[3].strip()) if found else None
+
+
+def percent(numerator: float, denominator: float) -> float:
+    return round(100 * numerator / denominator, 4)
+
+
+def part_rows(conn: Connection, ratio: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Return a ratio metric's parts by kind ('numerator', 'denominator'), as metric rows."""
+    m = T_METRIC
+    rows = conn.execute(
+        select(m).where(m.c.task_id == ratio["task_id"], m.c.part_of == ratio["key"])
+    ).mappings()
+    return {r["part"]: dict(r) for r in rows if r["part"] in ("numerator", "denominator")}
+
+
+def derive(conn: Connection, ratio: dict[str, Any], now: datetime) -> None:
+    """Rewrite a ratio metric's derived rows from its parts' histories."""
+    parts = part_rows(conn, ratio)
+    p = T_PROGRESS
+    history: dict[str, list[Any]] = {}
+    for kind, part in parts.items():
+        history[kind] = list(
+            conn.execute(
+                select(p.c.as_of, p.c.value, p.c.department)
+                .where(p.c.metric_id == part["id"], p.c.value.is_not(None))
+                .where(p.c.replaced_by.is_(None))
+                .order_by(p.c.as_of, p.c.id)
+            )
+        )
+    derived = p.c.note.like("= %")  # a note in words on the ratio stays
+    conn.execute(delete(p).where(p.c.metric_id == ratio["id"], derived))
+    days = sorted({r.as_of for rows in history.values() for r in rows})
+    rows = []
+    for day in days:
+        latest = {k: [r for r in v if r.as_of <= day] for k, v in history.items()}
+        num, den = latest.get("numerator"), latest.get("denominator")
+        if not num or not den:
+            continue  # one part only: no % (the metric stays unreported)
+        n, d = num[-1], den[-1]
+        by = n.department if n.as_of >= d.as_of else d.department
+        value = percent(n.value, d.value) if d.value else None
+        unit = parts["numerator"]["unit"]
+        note = parts_note(Parts(n.value, d.value, unit)) + ("" if d.value else f"; {ZERO_BASE}")
+        rows.append(
+            {
+                "plan_id": ratio["plan_id"],
+                "task_id": ratio["task_id"],
+                "metric_id": ratio["id"],
+                "value": value,
+                "as_of": day,
+                "department": by,
+                "note": note,
+                "recorded_at": now,
+            }
+        )
+    if rows:
+        conn.execute(insert(p), rows)
+
+
+def _number(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def ratio_text(parts: Parts) -> str:
+    """Say a ratio as people check it: 1,200 / 4,000万元 = 30%, or why there is no %."""
+    n, d, unit = parts
+    if not d:
+        return f"{_number(n)} / {_number(d)}{unit}: {ZERO_BASE}"
+    return f"{_number(n)} / {_number(d)}{unit} = {_number(percent(n, d))}%"
+
+
+def as_of(conn: Connection, ratio: dict[str, Any], day: Any) -> str:
+    """What a ratio stands at on ``day``: 'x / y = z%', or which part is missing."""
+    p = T_PROGRESS
+    parts = part_rows(conn, ratio)
+    row = conn.execute(
+        select(p.c.note)
+        .where(p.c.metric_id == ratio["id"], p.c.as_of <= day, p.c.note.like("= %"))
+        .order_by(p.c.as_of.desc(), p.c.id.desc())
+        .limit(1)
+    ).first()
+    found = parts_of(row.note) if row else None
+    if found is None:
+        return "no %: " + " and ".join(
+            f"{r['title']} not reported" for r in parts.values() if not _reported(conn, r, day)
+        )
+    return ratio_text(found)
+
+
+def _reported(conn: Connection, part: dict[str, Any], day: Any) -> bool:
+    p = T_PROGRESS
+    found = conn.execute(
+        select(p.c.id)
+        .where(p.c.metric_id == part["id"], p.c.as_of <= day, p.c.value.is_not(None))
+        .limit(1)
+    ).first()
+    return found is not None
