@@ -147,6 +147,16 @@ def test_the_link_opens_the_department_page_and_leaves_no_token_in_the_address(
     assert token not in page.text
     # the 序时进度 the metric is measured against on 1 June: 100% over the year, pro rata
     assert "<th>序时进度</th>" in page.text and "41.64%" in page.text
+    # each item's state in the page's language, as `status` words it: 逾期, never "overdue"
+    states = re.findall(r"<small[^>]*>([^<]*)</small>", page.text)
+    assert "逾期" in states and set(states) <= {
+        "正常推进",
+        "临近期限",
+        "逾期",
+        "已完成",
+        "已销号",
+        "无期限",
+    }
     for name in ("content-security-policy", "x-frame-options", "referrer-policy"):
         assert name in page.headers
     assert page.headers["referrer-policy"] == "no-referrer"

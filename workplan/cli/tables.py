@@ -17,6 +17,7 @@ from rich.cells import cell_len
 from workplan.plan.compiled import item_label
 from workplan.rules.evaluate import LEADERSHIP
 from workplan.rules.status import MetricStatus, TaskStatus
+from workplan.rules.words import STATE_WORDS
 from workplan.store.ratio import ratio_text
 
 LANGUAGES = ("zh-CN", "en")
@@ -63,22 +64,7 @@ ZH = {
     "Aim": "目标值",
     "Departments": "责任单位",
     "(done)": "（已完成）",
-    # item states
-    "on track": "正常推进",
-    "due soon": "临近期限",
-    "overdue": "逾期",
-    "done": "已完成",
-    "signed off": "已销号",
-    "no deadline": "无期限",
-    # metric states
-    "met": "已达标",
-    "behind": "落后",
-    "missed": "未达标",
-    "no report": "未报告",
-    "no checkpoint": "无节点",
-    # yes/no outcomes
-    "achieved": "已达成",
-    "not achieved": "未达成",
+    **STATE_WORDS,
     "Outcome": "成果",
     "Outcomes": "成果（是否达成）",
     # notice states
