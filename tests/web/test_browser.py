@@ -8,7 +8,6 @@ days' evaluations owe no further escalation; the office logs in and signs an ite
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import PLANS
+from tests.smtp import free_port
 from tests.web.test_web import AFTER, MORNINGS, SECRET, delivered_link, escalations, mornings, run
 from workplan.web.auth import hash_password
 
@@ -44,17 +44,11 @@ class Server:
     outbox: Path
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
     db = f"sqlite:///{tmp_path / 'workplan.db'}"
     run("load", str(PLANS / "banan-2023.yaml"), "--db", db)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,

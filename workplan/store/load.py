@@ -81,8 +81,9 @@ def rules_fingerprint(rules: Rules) -> str:
     return digest(rules)
 
 
-def _owners(owners: tuple[str, ...], task: TaskInfo) -> str | None:
-    return None if owners == task.owners else dumps(list(owners))
+def _owners(owners: tuple[str, ...], task_owners: tuple[str, ...]) -> str | None:
+    """An obligation's own owners, or None when they are its task's."""
+    return None if owners == task_owners else dumps(list(owners))
 
 
 def _aliases(aliases: tuple[str, ...]) -> str | None:
@@ -244,7 +245,7 @@ def _metric_values(m: MetricInfo, task: TaskInfo, rules_id: int) -> dict[str, An
         "pace_until": m.pace_until,
         "pace_tolerance": m.pace_tolerance,
         "report": m.report,
-        "owners": _owners(m.owners, task),
+        "owners": _owners(m.owners, task.owners),
         "rules_id": rules_id,
         "active": True,
         "aliases": _aliases(m.aliases),
@@ -262,7 +263,7 @@ def _obligation_values(o: ObligationInfo, task: TaskInfo, rules_id: int) -> dict
         "opens": o.opens,
         "due": o.due,
         "target": o.target,
-        "owners": _owners(o.owners, task),
+        "owners": _owners(o.owners, task.owners),
         "rules_id": rules_id,
         "active": True,
         "aliases": _aliases(o.aliases),
@@ -465,7 +466,6 @@ def obligation_row(
     benchmark_id: int | None = None,
 ) -> tuple[Any, ...]:
     """An obligation as a new row, in the order of :data:`OBLIGATION_COLUMNS`."""
-    owners = None if o.owners == task_owners else dumps(list(o.owners))
     return (
         plan_id,
         task_id,
@@ -478,7 +478,7 @@ def obligation_row(
         o.due,
         metric_id,
         o.target,
-        owners,
+        _owners(o.owners, task_owners),
         rules_id,
         True,
         _aliases(o.aliases),
