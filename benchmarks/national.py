@@ -324,13 +324,20 @@ def main() -> None:
     report(figures, url, args.counties)
 
 
+def drop_tables(url: str) -> None:
+    """Drop workplan's tables from a PostgreSQL database (with what an older schema hung on
+    them, such as its foreign keys)."""
+    engine = store.make_engine(url)
+    with engine.begin() as conn:
+        for table in reversed(metadata.sorted_tables):
+            conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table.name}" CASCADE')
+    engine.dispose()
+
+
 def measure(url: str, counties: int) -> dict[str, Any]:
     """Run every phase on ``url`` (a PostgreSQL database is emptied first)."""
     if url.startswith("postgresql"):
-        engine = store.make_engine(url)
-        with engine.begin() as conn:
-            metadata.drop_all(conn)
-        engine.dispose()
+        drop_tables(url)
     figures = {name: run_phase(name, url, counties) for name in PHASES}
     if url.startswith("sqlite"):
         figures["size_mb"] = round(os.path.getsize(url.removeprefix("sqlite:///")) / 2**20)

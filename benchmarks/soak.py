@@ -32,11 +32,11 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from national import YEAR, run_phase
+from national import YEAR, drop_tables, run_phase
 
 from workplan.plan.calendar import WorkCalendar
 from workplan.store import db as store
-from workplan.store.tables import T_NOTICE, metadata
+from workplan.store.tables import T_NOTICE
 
 
 class Sink:
@@ -67,10 +67,7 @@ def working_days(first: date, last: date) -> list[date]:
 
 
 def soak(url: str, counties: int, processes: int, days: list[date]) -> dict[str, Any]:
-    engine = store.make_engine(url)
-    with engine.begin() as conn:
-        metadata.drop_all(conn)
-    engine.dispose()
+    drop_tables(url)
     run_phase("load", url, counties)
     run_phase("setup", url, counties)
     sink = Sink()

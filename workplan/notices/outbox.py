@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, any_, bindparam, cast, func, select, update
+from sqlalchemy import Connection, String, bindparam, cast, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -219,19 +219,23 @@ def _insert_in_letters(
     return {i.key for nid, i in zip(ids, new, strict=True) if nid in ours}
 
 
-def _chunks(conn: Connection, keys: list[str]) -> list[list[str]]:
-    """One chunk on PostgreSQL (an array parameter); 900 at a time on SQLite (its limit on
-    parameters in one statement)."""
+def _chunks(conn: Connection, keys: list[str]) -> list[Any]:
+    """One chunk on PostgreSQL (the keys as one JSON text); 900 at a time on SQLite (its limit
+    on parameters in one statement)."""
     if conn.dialect.name == "postgresql":
-        return [keys]
+        return [dumps(keys)]
     return [keys[start : start + 900] for start in range(0, len(keys), 900)]
 
 
 def _among(conn: Connection, column: Any) -> Any:
-    """``column`` is one of the ``keys`` parameter: ``= ANY(array)`` on PostgreSQL, one
-    statement whatever the number of keys; an expanding ``IN`` on SQLite."""
+    """``column`` is one of the ``keys`` parameter: on PostgreSQL one statement whatever the
+    number of keys, given as one JSON text (an array parameter is quoted key by key in
+    Python); an expanding ``IN`` on SQLite."""
     if conn.dialect.name == "postgresql":
-        return column == any_(bindparam("keys", type_=postgresql.ARRAY(String())))
+        keys = select(
+            func.jsonb_array_elements_text(cast(bindparam("keys", type_=String()), JSONB))
+        )
+        return column.in_(keys.scalar_subquery())
     return column.in_(bindparam("keys", expanding=True))
 
 
@@ -239,8 +243,8 @@ def _lookup(conn: Connection, query: Any, keys: list[str]) -> list[Any]:
     """Run ``query`` for the notices whose key is in ``keys``."""
     found: list[Any] = []
     query = query.where(_among(conn, T_NOTICE.c.key))
-    for chunk in _chunks(conn, keys):
-        if chunk:
+    if keys:
+        for chunk in _chunks(conn, keys):
             found.extend(conn.execute(query, {"keys": chunk}).all())
     return found
 
@@ -321,9 +325,13 @@ def tick(
     notices, already stored.  The marker is read before the facts, so a write that lands
     while the evaluation runs makes the next tick evaluate the plan again.
     """
-    _one_tick_per_plan(conn, plan_ids)
     marks = markers(conn, as_of, plan_ids)
     unchanged = {pid for pid, mark in marks.items() if mark.unchanged}
+    if _one_tick_per_plan(conn, sorted(set(marks) - unchanged)):
+        # another evaluation may have held a lock until it recorded the same plans: read
+        # their markers again, now that this evaluation holds them
+        marks.update(markers(conn, as_of, sorted(set(marks) - unchanged)))
+        unchanged = {pid for pid, mark in marks.items() if mark.unchanged}
     owed_before = sum(marks[pid].owed or 0 for pid in unchanged)
     if unchanged and len(unchanged) == len(marks):
         return TickResult(as_of, owed=owed_before, unchanged=len(unchanged))
@@ -359,24 +367,26 @@ TICK_LOCKS = 7  # the advisory-lock class of the evaluation (two-key locks: a sp
 LOCK_BUCKETS = 1024
 
 
-def _one_tick_per_plan(conn: Connection, plan_ids: list[int] | None) -> None:
-    """On PostgreSQL, evaluate a plan in one transaction at a time (until this one commits).
+def _one_tick_per_plan(conn: Connection, plan_ids: list[int]) -> bool:
+    """On PostgreSQL, evaluate a plan in one transaction at a time (until this one commits);
+    return whether locks were taken.
 
     Two services evaluating the same plans at once updated the same waiting notices in
     different orders, and PostgreSQL broke the deadlock by failing one of them.  Each plan's
-    lock (one of 1,024, for a bounded number of locks) is taken in order, before the change
-    markers are read: the second evaluation then finds the plan unchanged and skips it.
+    lock (one of 1,024, for a bounded number of locks) is taken in order, for the plans whose
+    markers say they need evaluating; the caller then reads those markers again, and a plan
+    that another evaluation recorded meanwhile is skipped.  A plan found unchanged needs no
+    lock: skipping it is what the evaluation that recorded it would have done.
     """
-    if conn.dialect.name != "postgresql":
-        return
-    ids = plan_ids if plan_ids is not None else list(conn.execute(select(T_PLAN.c.id)).scalars())
-    buckets = sorted({pid % LOCK_BUCKETS for pid in ids})
-    if buckets:
-        conn.exec_driver_sql(
-            "SELECT count(pg_advisory_xact_lock(%(class)s, b)) "
-            "FROM (SELECT unnest(CAST(%(buckets)s AS integer[])) AS b ORDER BY 1) AS ordered",
-            {"class": TICK_LOCKS, "buckets": buckets},
-        )
+    if conn.dialect.name != "postgresql" or not plan_ids:
+        return False
+    buckets = sorted({pid % LOCK_BUCKETS for pid in plan_ids})
+    conn.exec_driver_sql(
+        "SELECT count(pg_advisory_xact_lock(%(class)s, b)) "
+        "FROM (SELECT unnest(CAST(%(buckets)s AS integer[])) AS b ORDER BY 1) AS ordered",
+        {"class": TICK_LOCKS, "buckets": buckets},
+    )
+    return True
 
 
 def document_of(rule: str, stage: int, level_name: str) -> str:

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     Boolean,
     Column,
     DateTime,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -41,6 +43,13 @@ class Day(TypeDecorator[date]):
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(10))
         return dialect.type_descriptor(Date())
+
+    # PostgreSQL's driver reads and writes DATE as ``date`` itself: no processing per value
+    def bind_processor(self, dialect: Dialect) -> Any:
+        return super().bind_processor(dialect) if dialect.name == "sqlite" else None
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
+        return super().result_processor(dialect, coltype) if dialect.name == "sqlite" else None
 
     def process_bind_param(self, value: date | None, dialect: Dialect) -> Any:
         if value is None or dialect.name != "sqlite":
@@ -79,6 +88,18 @@ class Instant(TypeDecorator[datetime]):
 
 def _plan_id(*, index: bool = False) -> Column[Any]:
     return Column("plan_id", Integer(), ForeignKey("plan.id"), nullable=False, index=index)
+
+
+def _ref(name: str, refers_to: str, *, nullable: bool = True) -> Column[Any]:
+    """A reference from one of the two bulk tables (obligations, notices) to a kept row.
+
+    Not a FOREIGN KEY: PostgreSQL checks one by a trigger per inserted row, which was most of
+    the time of loading obligations and of storing a day's notices.  What the key guarded is
+    kept another way: the rows referred to (plans, tasks, metrics, policies, obligations) can
+    never be deleted (:data:`KEPT`), and the writers take the ids they write from rows read
+    in the same transaction (``tests/store/test_references.py`` checks every reference).
+    """
+    return Column(name, Integer(), nullable=nullable, info={"refers_to": refers_to})
 
 
 T_META = Table(
@@ -210,8 +231,8 @@ T_OBL = Table(
     "obligation",
     metadata,
     Column("id", Integer(), primary_key=True),
-    _plan_id(),
-    Column("task_id", Integer(), ForeignKey("task.id"), nullable=False),
+    _ref("plan_id", "plan", nullable=False),
+    _ref("task_id", "task", nullable=False),
     Column("key", String(), nullable=False),
     Column("kind", String(12), nullable=False),
     Column("source", String(), nullable=False),
@@ -219,10 +240,10 @@ T_OBL = Table(
     Column("opens", Day()),
     Column("due", Day(), nullable=False),
     Column("deadline", Day(), nullable=False),
-    Column("metric_id", Integer(), ForeignKey("metric.id")),
+    _ref("metric_id", "metric"),
     Column("target", Float()),
     Column("owners", String()),
-    Column("rules_id", Integer(), ForeignKey("rules.id"), nullable=False),
+    _ref("rules_id", "rules", nullable=False),
     Column("active", Boolean(), nullable=False, default=True),
     Column("done_on", Day()),
     Column("done_by", String()),
@@ -230,7 +251,7 @@ T_OBL = Table(
     # other names departments use for its deliverable or duty (a JSON list)
     Column("aliases", String()),
     # an any_of checkpoint: the benchmark metric whose value also meets it
-    Column("benchmark_id", Integer(), ForeignKey("metric.id")),
+    _ref("benchmark_id", "metric"),
     UniqueConstraint("task_id", "key"),
     # the open obligations, which is what a tick reads: a small part of a year's rows
     Index(
@@ -272,11 +293,11 @@ T_NOTICE = Table(
     "notice",
     metadata,
     Column("id", Integer(), primary_key=True),
-    _plan_id(),
+    _ref("plan_id", "plan", nullable=False),
     Column("key", String(), nullable=False),
-    Column("task_id", Integer(), ForeignKey("task.id"), nullable=False),
-    Column("obligation_id", Integer(), ForeignKey("obligation.id")),
-    Column("metric_id", Integer(), ForeignKey("metric.id")),
+    _ref("task_id", "task", nullable=False),
+    _ref("obligation_id", "obligation"),
+    _ref("metric_id", "metric"),
     Column("subject", String(24), nullable=False),
     Column("department", String(), nullable=False),
     Column("rule", String(16), nullable=False),
@@ -519,3 +540,38 @@ T_ALERT = Table(
     Column("at", Instant(), nullable=False),
     Column("via", String(120)),
 )
+
+
+# The rows the bulk tables refer to are kept for ever (a task or an obligation dropped from the
+# plan is marked inactive): deleting one is refused by the database itself, so a reference can
+# never be left pointing at nothing.  Made with the tables, on both backends.
+KEPT = (T_PLAN, T_TASK, T_METRIC, T_RULES, T_OBL)
+KEPT_MESSAGE = "workplan keeps every row of this table: a row is marked inactive, never deleted"
+
+
+def _keep(table: Table) -> None:
+    name = table.name
+    trigger = f"workplan_keep_{name}"
+    sqlite = DDL(
+        f'CREATE TRIGGER {trigger} BEFORE DELETE ON "{name}" '
+        f"BEGIN SELECT RAISE(ABORT, '{KEPT_MESSAGE} ({name})'); END"
+    ).execute_if(dialect="sqlite")
+    postgresql = DDL(
+        f'CREATE TRIGGER {trigger} BEFORE DELETE OR TRUNCATE ON "{name}" '
+        "FOR EACH STATEMENT EXECUTE FUNCTION workplan_keep()"
+    ).execute_if(dialect="postgresql")
+    event.listen(table, "after_create", sqlite)
+    event.listen(table, "after_create", postgresql)
+
+
+# one function for every kept table (PostgreSQL), made before the first of them
+event.listen(
+    T_PLAN,
+    "before_create",
+    DDL(
+        "CREATE OR REPLACE FUNCTION workplan_keep() RETURNS trigger LANGUAGE plpgsql AS $$ "
+        f"BEGIN RAISE EXCEPTION '{KEPT_MESSAGE} (%%)', TG_TABLE_NAME; END $$"
+    ).execute_if(dialect="postgresql"),
+)
+for _table in KEPT:
+    _keep(_table)
