@@ -549,17 +549,24 @@ KEPT = (T_PLAN, T_TASK, T_METRIC, T_RULES, T_OBL)
 KEPT_MESSAGE = "workplan keeps every row of this table: a row is marked inactive, never deleted"
 
 
+def _ddl(statement: str, dialect: str) -> Any:
+    """A statement run when the tables are created, on one backend only."""
+    return DDL(statement).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
+
+
 def _keep(table: Table) -> None:
     name = table.name
     trigger = f"workplan_keep_{name}"
-    sqlite = DDL(
+    sqlite = _ddl(
         f'CREATE TRIGGER {trigger} BEFORE DELETE ON "{name}" '
-        f"BEGIN SELECT RAISE(ABORT, '{KEPT_MESSAGE} ({name})'); END"
-    ).execute_if(dialect="sqlite")
-    postgresql = DDL(
+        f"BEGIN SELECT RAISE(ABORT, '{KEPT_MESSAGE} ({name})'); END",
+        "sqlite",
+    )
+    postgresql = _ddl(
         f'CREATE TRIGGER {trigger} BEFORE DELETE OR TRUNCATE ON "{name}" '
-        "FOR EACH STATEMENT EXECUTE FUNCTION workplan_keep()"
-    ).execute_if(dialect="postgresql")
+        "FOR EACH STATEMENT EXECUTE FUNCTION workplan_keep()",
+        "postgresql",
+    )
     event.listen(table, "after_create", sqlite)
     event.listen(table, "after_create", postgresql)
 
@@ -568,10 +575,11 @@ def _keep(table: Table) -> None:
 event.listen(
     T_PLAN,
     "before_create",
-    DDL(
+    _ddl(
         "CREATE OR REPLACE FUNCTION workplan_keep() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN RAISE EXCEPTION '{KEPT_MESSAGE} (%%)', TG_TABLE_NAME; END $$"
-    ).execute_if(dialect="postgresql"),
+        f"BEGIN RAISE EXCEPTION '{KEPT_MESSAGE} (%%)', TG_TABLE_NAME; END $$",
+        "postgresql",
+    ),
 )
 for _table in KEPT:
     _keep(_table)
