@@ -115,3 +115,9 @@ def test_without_statistics_the_open_obligations_are_scanned_once(
             _metric_query(AS_OF, plan_ids, False),
         ):
             assert _repeated_scans(_plan(conn, query)) == []
+
+
+def test_sessions_run_without_jit_compilation(engine: Engine) -> None:
+    # compiling the evaluation's obligation query took half of its time, every time
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SHOW jit").scalar_one() == "off"

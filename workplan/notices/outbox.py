@@ -22,7 +22,7 @@ from workplan.channels.mail import domain_of, message_id
 from workplan.notices.numbers import number_format, take
 from workplan.rules.evaluate import STAGE_OVERDUE, STAGE_WARN, WARN_NAME, Intent, evaluate
 from workplan.store.changes import markers
-from workplan.store.db import bulk_insert, dumps
+from workplan.store.db import bulk_insert, dumps, take_ids
 from workplan.store.facts import read_facts
 from workplan.store.tables import T_DEPT, T_EVAL, T_NOTICE, T_PLAN
 
@@ -177,13 +177,7 @@ def _insert_in_letters(
     says the letter has a notice of this call in it, so a concurrent evaluation that stored
     the same notices first never makes a number be skipped.
     """
-    ids = list(
-        conn.execute(
-            select(func.nextval(func.pg_get_serial_sequence("notice", "id"))).select_from(
-                func.generate_series(1, len(new))
-            )
-        ).scalars()
-    )
+    ids = take_ids(conn, T_NOTICE, len(new))
     plans = _plan_letters(conn, sorted({i.plan_id for i in new}))
     groups = _letter_groups(
         [

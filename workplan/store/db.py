@@ -14,6 +14,7 @@ from sqlalchemy import (
     Engine,
     create_engine,
     event,
+    insert,
     inspect,
     make_url,
 )
@@ -90,6 +91,8 @@ def make_engine(url: str) -> Engine:
             _sqlite_setup(engine)
         else:
             engine = create_engine(url, pool_pre_ping=True)
+            if engine.dialect.name == "postgresql":
+                _postgresql_setup(engine)
     except ArgumentError as exc:
         raise StoreError(f"'{_shown(url)}' is not a database URL ({exc})") from None
     except (NoSuchModuleError, ImportError) as exc:
@@ -98,6 +101,24 @@ def make_engine(url: str) -> Engine:
             f"cannot use {_shown(url)}: its driver is not installed{hint} ({exc})"
         ) from None
     return engine
+
+
+def _postgresql_setup(engine: Engine) -> None:
+    """Turn off PostgreSQL's JIT compilation for workplan's sessions.
+
+    workplan's queries are many and short; the evaluation's obligation query is estimated
+    costly enough (a report lookup per row) to be compiled, and compiling it took 90 ms of the
+    180 ms it ran for at 175 counties, every time.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, _record: Any) -> None:
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        try:
+            dbapi_connection.execute("SET jit = off")
+        finally:
+            dbapi_connection.autocommit = autocommit
 
 
 def _shown(url: str) -> str:
@@ -232,6 +253,52 @@ def bulk_insert(
         return []
     conn.exec_driver_sql(sql, rows)
     return []
+
+
+def insert_rows(
+    conn: Connection, table: Any, rows: list[dict[str, Any]], returning: tuple[str, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """Insert a few rows (a plan's tasks, its departments …) in one statement and return the
+    ``returning`` columns of each.
+
+    On PostgreSQL the rows travel as one JSON text, unpacked by ``jsonb_to_recordset`` into the
+    table's own types: one round trip, where a COPY takes several and psycopg's executemany
+    sends a statement per row.  On SQLite, SQLAlchemy's multi-row INSERT.
+    """
+    if not rows:
+        return []
+    columns = list(rows[0])
+    if conn.dialect.name != "postgresql":
+        statement = insert(table)
+        if returning:
+            result = conn.execute(statement.returning(*(table.c[c] for c in returning)), rows)
+            return [tuple(r) for r in result]
+        conn.execute(statement, rows)
+        return []
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    types = ", ".join(
+        f"{quote(c)} {table.c[c].type.compile(dialect=conn.dialect)}" for c in columns
+    )
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} "
+        f"FROM jsonb_to_recordset(CAST(%(rows)s AS jsonb)) AS r({types})"
+    )
+    if returning:
+        sql += " RETURNING " + ", ".join(quote(c) for c in returning)
+    with _driver_cursor(conn, sql) as cursor:
+        cursor.execute(sql, {"rows": dumps(rows)})
+        return [tuple(r) for r in cursor.fetchall()] if returning else []
+
+
+def take_ids(conn: Connection, table: Any, count: int) -> list[int]:
+    """Take ``count`` ids from the sequence of ``table``'s id column (PostgreSQL), in one
+    statement read straight from the driver (8,000 ids: 5 ms, where SQLAlchemy's rows took
+    four times that)."""
+    sql = "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)"
+    with _driver_cursor(conn, sql) as cursor:
+        cursor.execute(sql, (table.name, count))
+        return [row[0] for row in cursor.fetchall()]
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from workplan.plan.compiled import (
     item_label,
 )
 from workplan.store.changes import facts_changed
-from workplan.store.db import bulk_insert, dumps
+from workplan.store.db import bulk_insert, dumps, insert_rows
 from workplan.store.events import with_recorded_events
 from workplan.store.tables import (
     T_DEPT,
@@ -69,10 +69,23 @@ class LoadResult:
 
 
 def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """Insert rows given as dicts with the same keys, in bulk."""
-    if rows:
-        columns = list(rows[0])
-        bulk_insert(conn, table, columns, [tuple(r[c] for c in columns) for r in rows])
+    """Insert rows given as dicts with the same keys, in bulk: by the driver's executemany on
+    SQLite; on PostgreSQL a plan's few departments or owners go in one multi-row INSERT (one
+    round trip, where a COPY takes several)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        insert_rows(conn, table, rows)
+        return
+    columns = list(rows[0])
+    bulk_insert(conn, table, columns, [tuple(r[c] for c in columns) for r in rows])
+
+
+def _insert_returning(
+    conn: Connection, table: Any, rows: list[dict[str, Any]], key: str
+) -> dict[Any, int]:
+    """Insert rows (one multi-row INSERT on either backend) and return their ids by ``key``."""
+    return {k: row_id for k, row_id in insert_rows(conn, table, rows, (key, "id"))}
 
 
 @lru_cache(maxsize=1024)
@@ -336,13 +349,12 @@ class _Apply:
         for number, old in self.stored.tasks.items():
             if number not in self.tasks and old["active"]:
                 conn.execute(update(T_TASK).where(T_TASK.c.id == old["id"]).values(active=False))
-        _insert(conn, T_TASK, inserts)
-        ids = {
-            r.number: r.id
-            for r in conn.execute(
-                select(T_TASK.c.id, T_TASK.c.number).where(T_TASK.c.plan_id == self.plan_id)
-            )
-        }
+        if self.stored.tasks:
+            _insert(conn, T_TASK, inserts)
+            query = select(T_TASK.c.id, T_TASK.c.number).where(T_TASK.c.plan_id == self.plan_id)
+            ids = {r.number: r.id for r in conn.execute(query)}
+        else:  # a new plan: the ids come back from the insert
+            ids = _insert_returning(conn, T_TASK, inserts, "number")
         changed = [n for n in self.tasks if n not in self.stored.tasks or self._owners_moved(n)]
         moved = [ids[n] for n in changed if n in self.stored.tasks]
         if moved:
@@ -379,6 +391,8 @@ class _Apply:
             for f, r in wanted.items()
             if f not in have
         ]
+        if missing and not self.stored.tasks:  # a new plan: the ids come back from the insert
+            return _insert_returning(conn, T_RULES, missing, "fingerprint")
         if missing:
             _insert(conn, T_RULES, missing)
             have = {r.fingerprint: r.id for r in conn.execute(query)}
@@ -403,8 +417,11 @@ class _Apply:
                 conn.execute(
                     update(T_METRIC).where(T_METRIC.c.id == old["id"]).values(active=False)
                 )
-        _insert(conn, T_METRIC, inserts)
         by_task = {v: k for k, v in task_ids.items()}
+        if not self.stored.tasks:  # a new plan: the ids come back from the insert
+            returned = insert_rows(conn, T_METRIC, inserts, ("task_id", "key", "id"))
+            return {(by_task[task_id], key): row_id for task_id, key, row_id in returned}
+        _insert(conn, T_METRIC, inserts)
         query = select(T_METRIC.c.id, T_METRIC.c.task_id, T_METRIC.c.key).where(
             T_METRIC.c.plan_id == self.plan_id
         )
