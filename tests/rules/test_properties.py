@@ -32,7 +32,7 @@ from workplan.store import records
 from workplan.store.db import open_store
 from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts, read_facts
 from workplan.store.load import load
-from workplan.store.tables import T_EVAL, T_NOTICE, metadata
+from workplan.store.tables import KEPT, T_EVAL, T_NOTICE, metadata
 
 CAL = WorkCalendar("CN", years=[2023])
 NOW = datetime(2023, 3, 1, 1, 0, tzinfo=UTC)
@@ -65,14 +65,39 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+def _empty(conn: Connection) -> None:
+    """Delete every row but the schema's: the guards that keep plans, tasks and obligations
+    from being deleted are lifted for this transaction (test set-up, not workplan's)."""
+    kept = [t.name for t in KEPT]
+    if conn.dialect.name == "postgresql":
+        for name in kept:
+            conn.exec_driver_sql(f'ALTER TABLE "{name}" DISABLE TRIGGER USER')
+        guards = []
+    else:
+        guards = list(
+            conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE 'workplan_keep_%'"
+            )
+        )
+        for name, _ in guards:
+            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    for table in reversed(metadata.sorted_tables):
+        if table.name != "meta":
+            conn.execute(table.delete())
+    if conn.dialect.name == "postgresql":
+        for name in kept:
+            conn.exec_driver_sql(f'ALTER TABLE "{name}" ENABLE TRIGGER USER')
+    for _, sql in guards:
+        conn.exec_driver_sql(sql)
+
+
 @contextmanager
 def example_store(engine: Engine) -> Iterator[Engine]:
     """The example plan loaded into an empty store (rows, not tables, are dropped between
     hypothesis examples: much faster than DDL on PostgreSQL)."""
     with engine.begin() as conn:
-        for table in reversed(metadata.sorted_tables):
-            if table.name != "meta":
-                conn.execute(table.delete())
+        _empty(conn)
         load(
             conn,
             EXAMPLE.compiled,

@@ -11,7 +11,7 @@ from workplan.cli.options import (
     db_option,
     now_utc,
 )
-from workplan.errors import InvalidInput
+from workplan.errors import InvalidInput, Problem
 
 
 @click.command()
@@ -69,31 +69,69 @@ def schema(output: Path | None) -> None:
 
 
 @click.command("load")
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="show what would change and write nothing")
 @db_option
-def load_command(file: Path, dry_run: bool, db: str | None) -> None:
-    """Load a plan file into the database, or amend the plan already there.
+def load_command(files: tuple[Path, ...], dry_run: bool, db: str | None) -> None:
+    """Load plan files into the database, or amend the plans already there.
 
-    All or nothing: a plan with any problem is not loaded.  Loading the same file again
-    changes nothing.  An amended plan (a date moved, an item added or dropped) updates the
-    database, keeps every progress report and the previous version, and lists the changes.
+    All or nothing: if any file has a problem, every problem is listed and nothing is
+    loaded.  Loading the same file again changes nothing.  An amended plan (a date moved, an
+    item added or dropped) updates the database, keeps every progress report and the previous
+    version, and lists the changes.
+
+    Several files load in one transaction, e.g. a province's county plans:
+
+      workplan load plans/counties/*.yaml
     """
     from workplan.plan.validate import read_plan
     from workplan.store import db as store
-    from workplan.store.load import load
+    from workplan.store.load import PlanFile, load_all
 
-    loaded = read_plan(file)
+    loaded, problems = [], []
+    for file in files:
+        try:
+            loaded.append(read_plan(file))
+        except InvalidInput as exc:
+            problems.extend(exc.problems)
+    problems.extend(_given_twice(loaded))
+    if problems:
+        raise InvalidInput(problems)
+    sources = [PlanFile(item.compiled, str(item.path), item.text) for item in loaded]
     with store.connected(db, create=True) as engine, engine.begin() as conn:
-        result = load(
-            conn,
-            loaded.compiled,
-            source_path=str(file),
-            source_text=loaded.text,
-            now=now_utc(),
-            dry_run=dry_run,
-        )
-    for warning in plan_warnings(loaded.compiled):
+        results = load_all(conn, sources, now=now_utc(), dry_run=dry_run)
+    for item, result in zip(loaded, results, strict=True):
+        _say_loaded(item, result, dry_run)
+
+
+def _given_twice(loaded: list[Any]) -> list[Problem]:
+    """A plan id that two of the files give: which one to keep is not for workplan to guess."""
+    first: dict[str, Any] = {}
+    problems = []
+    for item in loaded:
+        plan_id = item.compiled.id
+        if plan_id in first:
+            line = next(
+                (n for n, text in enumerate(item.text.splitlines(), 1) if text.startswith("id:")),
+                0,
+            )
+            problems.append(
+                Problem(
+                    str(item.path),
+                    line,
+                    1 if line else 0,
+                    "id",
+                    f"plan '{plan_id}' is also in {first[plan_id].path}: give each plan once",
+                )
+            )
+        else:
+            first[plan_id] = item
+    return problems
+
+
+def _say_loaded(item: Any, result: Any, dry_run: bool) -> None:
+    file = item.path
+    for warning in plan_warnings(item.compiled):
         click.echo(f"{file}: warning: {warning}", err=True)
     prefix = "would load" if dry_run else "loaded"
     if result.unchanged:
@@ -107,11 +145,11 @@ def load_command(file: Path, dry_run: bool, db: str | None) -> None:
     if not result.created:
         for change in result.changes:
             click.echo(f"  {change}")
-    before = before_start(loaded.compiled)
+    before = before_start(item.compiled)
     if before:
         click.echo(
             f"  {before} obligation(s) fall due before the plan takes effect on "
-            f"{loaded.compiled.chase_from}: shown in status, never chased"
+            f"{item.compiled.chase_from}: shown in status, never chased"
         )
 
 

@@ -275,6 +275,15 @@ def insert_rows(
             return [tuple(r) for r in result]
         conn.execute(statement, rows)
         return []
+    # the columns' defaults, which SQLAlchemy would have filled in
+    defaults = {
+        c.name: c.default.arg
+        for c in table.columns
+        if c.name not in rows[0] and c.default is not None and c.default.is_scalar
+    }
+    if defaults:
+        rows = [{**defaults, **row} for row in rows]
+        columns = list(rows[0])
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
     types = ", ".join(
@@ -334,7 +343,7 @@ def _returning(
             f"SELECT {names} FROM {quote(table.name)} WITH NO DATA"
         )
         cursor.execute(f"TRUNCATE {stage}")
-    _copy_into(conn, stage, names, rows)
+    _copy_into(conn, stage, names, _copy_types(conn, table, columns), rows)
     sql = f"INSERT INTO {quote(table.name)} ({names}) SELECT {names} FROM {stage} {tail}"
     with _driver_cursor(conn, sql) as cursor:
         cursor.execute(sql)
@@ -344,12 +353,26 @@ def _returning(
 def _copy(conn: Connection, table: Any, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
     """Insert by COPY (psycopg 3), several times faster than an executemany on PostgreSQL."""
     quote = conn.dialect.identifier_preparer.quote
-    _copy_into(conn, quote(table.name), ", ".join(quote(c) for c in columns), rows)
+    names = ", ".join(quote(c) for c in columns)
+    _copy_into(conn, quote(table.name), names, _copy_types(conn, table, columns), rows)
 
 
-def _copy_into(conn: Connection, name: str, columns: str, rows: list[tuple[Any, ...]]) -> None:
-    sql = f"COPY {name} ({columns}) FROM STDIN"
+def _copy_types(conn: Connection, table: Any, columns: list[str]) -> list[str]:
+    """The PostgreSQL type of each column, as psycopg names it for a binary COPY."""
+    names = []
+    for column in columns:
+        declared = table.c[column].type.compile(dialect=conn.dialect).split("(")[0].lower()
+        names.append({"float": "float8"}.get(declared, declared))
+    return names
+
+
+def _copy_into(
+    conn: Connection, name: str, columns: str, types: list[str], rows: list[tuple[Any, ...]]
+) -> None:
+    """COPY in PostgreSQL's binary format: no value is written out as text and parsed back."""
+    sql = f"COPY {name} ({columns}) FROM STDIN (FORMAT BINARY)"
     with _driver_cursor(conn, sql) as cursor, cursor.copy(sql) as copy:
+        copy.set_types(types)
         for row in rows:
             copy.write_row(row)
 

@@ -231,6 +231,18 @@ def _plan_values(plan: CompiledPlan, now: datetime) -> dict[str, Any]:
     }
 
 
+def _department_values(plan_id: int, d: Any) -> dict[str, Any]:
+    return {
+        "plan_id": plan_id,
+        "name": d.name,
+        "emails": dumps(list(d.emails)),
+        "head_name": d.head_name,
+        "head_email": d.head_email,
+        "aliases": dumps(list(d.aliases)),
+        "robots": dumps(list(d.robots)),
+    }
+
+
 def _task_values(t: TaskInfo) -> dict[str, Any]:
     return {
         "number": t.number,
@@ -318,15 +330,7 @@ class _Apply:
                 )
         inserts, updates = [], []
         for d in self.plan.departments:
-            values = {
-                "plan_id": self.plan_id,
-                "name": d.name,
-                "emails": dumps(list(d.emails)),
-                "head_name": d.head_name,
-                "head_email": d.head_email,
-                "aliases": dumps(list(d.aliases)),
-                "robots": dumps(list(d.robots)),
-            }
+            values = _department_values(self.plan_id, d)
             old = self.stored.departments.get(d.name)
             if old is None:
                 inserts.append(values)
@@ -473,6 +477,119 @@ class _Apply:
         bulk_insert(conn, T_OBL, OBLIGATION_COLUMNS, inserts)
 
 
+@dataclass(frozen=True)
+class PlanFile:
+    """A plan to load, with the file it came from (kept with its version)."""
+
+    plan: CompiledPlan
+    path: str
+    text: str
+
+
+def _write_new(conn: Connection, new: list[PlanFile], now: datetime) -> None:
+    """Write plans the store has never seen, all of them at once: one statement per table
+    whatever their number (on PostgreSQL each statement is a round trip to the server, and a
+    province loads a few hundred county plans together)."""
+    plan_ids: dict[str, int] = dict(
+        insert_rows(
+            conn,
+            T_PLAN,
+            [{"version": 1, **_plan_values(s.plan, now)} for s in new],
+            ("key", "id"),
+        )
+    )
+    ids = {id(s): plan_ids[s.plan.id] for s in new}
+    insert_rows(
+        conn,
+        T_VERSION,
+        [
+            _version_values(
+                ids[id(s)],
+                1,
+                s.plan,
+                s.path,
+                s.text,
+                [Change("new plan", detail=s.plan.title)],
+                now,
+            )
+            for s in new
+        ],
+    )
+    insert_rows(
+        conn, T_DEPT, [_department_values(ids[id(s)], d) for s in new for d in s.plan.departments]
+    )
+    returned = insert_rows(
+        conn,
+        T_TASK,
+        [{"plan_id": ids[id(s)], **_task_values(t)} for s in new for t in s.plan.tasks],
+        ("plan_id", "number", "id"),
+    )
+    task_ids = {(pid, number): tid for pid, number, tid in returned}
+    insert_rows(
+        conn,
+        T_OWNER,
+        [
+            {"task_id": task_ids[ids[id(s)], t.number], "department": name, "role": role}
+            for s in new
+            for t in s.plan.tasks
+            for role, names in (("lead", t.lead), ("co", t.co))
+            for name in names
+        ],
+    )
+    fingerprints: dict[int, str] = {}
+
+    def fingerprint(rules: Rules) -> str:
+        found = fingerprints.get(id(rules))
+        if found is None:
+            found = fingerprints[id(rules)] = rules_fingerprint(rules)
+        return found
+
+    wanted: dict[tuple[int, str], Rules] = {}
+    for s in new:
+        plan = s.plan
+        for rules in [
+            *(m.rules for m in plan.metrics),
+            *(o.rules for o in plan.obligations),
+            *(t.rules for t in plan.triggers),
+        ]:
+            wanted.setdefault((ids[id(s)], fingerprint(rules)), rules)
+    returned = insert_rows(
+        conn,
+        T_RULES,
+        [
+            {"plan_id": pid, "fingerprint": f, "body": dumps(asdict(r))}
+            for (pid, f), r in wanted.items()
+        ],
+        ("plan_id", "fingerprint", "id"),
+    )
+    rules_ids = {(pid, f): rid for pid, f, rid in returned}
+    metrics = []
+    for s in new:
+        pid, tasks = ids[id(s)], {t.number: t for t in s.plan.tasks}
+        for m in s.plan.metrics:
+            values = _metric_values(m, tasks[m.task], rules_ids[pid, fingerprint(m.rules)])
+            metrics.append({"plan_id": pid, "task_id": task_ids[pid, m.task], **values})
+    returned = insert_rows(conn, T_METRIC, metrics, ("task_id", "key", "id"))
+    metric_ids = {(tid, key): mid for tid, key, mid in returned}
+    rows = []
+    for s in new:
+        pid, tasks = ids[id(s)], {t.number: t for t in s.plan.tasks}
+        for o in s.plan.obligations:
+            tid = task_ids[pid, o.task]
+            rows.append(
+                obligation_row(
+                    pid,
+                    tid,
+                    o,
+                    tasks[o.task].owners,
+                    rules_ids[pid, fingerprint(o.rules)],
+                    metric_ids[tid, o.metric] if o.metric else None,
+                    metric_ids[tid, o.benchmark] if o.benchmark else None,
+                )
+            )
+    bulk_insert(conn, T_OBL, OBLIGATION_COLUMNS, rows)
+
+
 def obligation_row(
     plan_id: int,
     task_id: int,
@@ -523,6 +640,58 @@ OBLIGATION_COLUMNS = [
 ]
 
 
+def _counts(plan: CompiledPlan) -> dict[str, int]:
+    return {
+        "tasks": len(plan.tasks),
+        "obligations": len(plan.obligations),
+        "departments": len(plan.departments),
+    }
+
+
+def _new_result(plan: CompiledPlan) -> LoadResult:
+    return LoadResult(
+        plan.id, 1, True, False, [Change("new plan", detail=plan.title)], **_counts(plan)
+    )
+
+
+def load_all(
+    conn: Connection, sources: list[PlanFile], *, now: datetime, dry_run: bool = False
+) -> list[LoadResult]:
+    """Load several plans (a province's county plans) in the caller's transaction; return
+    what was done to each, in the order given.
+
+    The plans the store has never seen are written together, one statement per table; a
+    plan already there is amended (or left alone) as :func:`load` does; the statistics are
+    refreshed once at the end.  Each plan is given once (the caller checks).
+    """
+    keys = [s.plan.id for s in sources]
+    if len(set(keys)) != len(keys):
+        raise ValueError("a plan is given twice")
+    known = set(conn.execute(select(T_PLAN.c.key).where(T_PLAN.c.key.in_(keys))).scalars())
+    new = [s for s in sources if s.plan.id not in known]
+    if new and not dry_run:
+        _write_new(conn, new, now)
+    results = []
+    for s in sources:
+        if s.plan.id not in known:
+            results.append(_new_result(s.plan))
+            continue
+        results.append(
+            load(
+                conn,
+                s.plan,
+                source_path=s.path,
+                source_text=s.text,
+                now=now,
+                dry_run=dry_run,
+                analyze=False,
+            )
+        )
+    if not dry_run and any(not r.unchanged for r in results):
+        refresh_statistics(conn)
+    return results
+
+
 def load(
     conn: Connection,
     plan: CompiledPlan,
@@ -540,23 +709,12 @@ def load(
     transaction passes ``analyze=False`` and calls :func:`refresh_statistics` once at the end.
     """
     row = conn.execute(select(T_PLAN).where(T_PLAN.c.key == plan.id)).mappings().first()
-    counts = {
-        "tasks": len(plan.tasks),
-        "obligations": len(plan.obligations),
-        "departments": len(plan.departments),
-    }
+    counts = _counts(plan)
     if row is None:
-        result = LoadResult(
-            plan.id, 1, True, False, [Change("new plan", detail=plan.title)], **counts
-        )
+        result = _new_result(plan)
         if dry_run:
             return result
-        plan_id = conn.execute(
-            insert(T_PLAN).values(version=1, **_plan_values(plan, now))
-        ).inserted_primary_key[0]  # type: ignore[index]
-        stored = _Stored(dict(), {}, {}, {}, {})
-        _Apply(conn, plan, plan_id, stored).run()
-        _version(conn, plan_id, 1, plan, source_path, source_text, result.changes, now)
+        _write_new(conn, [PlanFile(plan, source_path, source_text)], now)
         if analyze:
             refresh_statistics(conn)
         return result
@@ -589,6 +747,21 @@ def load(
 
 
 LOADED_TABLES = (T_PLAN, T_VERSION, T_DEPT, T_TASK, T_OWNER, T_RULES, T_METRIC, T_OBL)
+# the obligation columns that queries filter, join or group on: the planner's statistics of
+# its titles, keys and owners would cost half of the ANALYZE and inform no plan
+PLANNED = (
+    "id",
+    "plan_id",
+    "task_id",
+    "kind",
+    "due",
+    "deadline",
+    "metric_id",
+    "benchmark_id",
+    "rules_id",
+    "active",
+    "done_on",
+)
 
 
 def refresh_statistics(conn: Connection) -> None:
@@ -601,7 +774,33 @@ def refresh_statistics(conn: Connection) -> None:
     if conn.dialect.name != "postgresql":
         return
     quote = conn.dialect.identifier_preparer.quote
-    conn.exec_driver_sql("ANALYZE " + ", ".join(quote(t.name) for t in LOADED_TABLES))
+    conn.exec_driver_sql(
+        "ANALYZE "
+        + ", ".join(
+            quote(t.name) if t is not T_OBL else f"{quote(t.name)} ({', '.join(PLANNED)})"
+            for t in LOADED_TABLES
+        )
+    )
+
+
+def _version_values(
+    plan_id: int,
+    version: int,
+    plan: CompiledPlan,
+    source_path: str,
+    source_text: str,
+    changes: list[Change],
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "plan_id": plan_id,
+        "version": version,
+        "fingerprint": plan.fingerprint,
+        "source_path": source_path,
+        "source_text": source_text,
+        "changes": dumps([asdict(c) for c in changes]),
+        "loaded_at": now,
+    }
 
 
 def _version(
@@ -614,14 +813,5 @@ def _version(
     changes: list[Change],
     now: datetime,
 ) -> None:
-    conn.execute(
-        insert(T_VERSION).values(
-            plan_id=plan_id,
-            version=version,
-            fingerprint=plan.fingerprint,
-            source_path=source_path,
-            source_text=source_text,
-            changes=dumps([asdict(c) for c in changes]),
-            loaded_at=now,
-        )
-    )
+    values = _version_values(plan_id, version, plan, source_path, source_text, changes, now)
+    conn.execute(insert(T_VERSION).values(**values))

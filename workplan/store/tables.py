@@ -90,16 +90,32 @@ def _plan_id(*, index: bool = False) -> Column[Any]:
     return Column("plan_id", Integer(), ForeignKey("plan.id"), nullable=False, index=index)
 
 
-def _ref(name: str, refers_to: str, *, nullable: bool = True) -> Column[Any]:
-    """A reference from one of the two bulk tables (obligations, notices) to a kept row.
+def _ref(
+    name: str,
+    refers_to: str,
+    *,
+    nullable: bool = True,
+    index: bool = False,
+    primary_key: bool = False,
+) -> Column[Any]:
+    """A reference to a kept row, from a table that a load or an evaluation writes in bulk
+    (a plan's departments, tasks, owners, policies, metrics and obligations; the notices).
 
     Not a FOREIGN KEY: PostgreSQL checks one by a trigger per inserted row, which was most of
-    the time of loading obligations and of storing a day's notices.  What the key guarded is
+    the time of loading obligations and of storing a day's notices, and on the small tables
+    about a millisecond a plan.  What the key guarded is
     kept another way: the rows referred to (plans, tasks, metrics, policies, obligations) can
     never be deleted (:data:`KEPT`), and the writers take the ids they write from rows read
     in the same transaction (``tests/store/test_references.py`` checks every reference).
     """
-    return Column(name, Integer(), nullable=nullable, info={"refers_to": refers_to})
+    return Column(
+        name,
+        Integer(),
+        nullable=nullable and not primary_key,
+        index=index,
+        primary_key=primary_key,
+        info={"refers_to": refers_to},
+    )
 
 
 T_META = Table(
@@ -133,7 +149,7 @@ T_VERSION = Table(
     "plan_version",
     metadata,
     Column("id", Integer(), primary_key=True),
-    _plan_id(index=True),
+    _ref("plan_id", "plan", nullable=False, index=True),
     Column("version", Integer(), nullable=False),
     Column("fingerprint", String(64), nullable=False),
     Column("source_path", String(), nullable=False),
@@ -147,7 +163,7 @@ T_DEPT = Table(
     "department",
     metadata,
     Column("id", Integer(), primary_key=True),
-    _plan_id(index=True),
+    _ref("plan_id", "plan", nullable=False, index=True),
     Column("name", String(), nullable=False),
     Column("emails", String(), nullable=False),
     Column("head_name", String()),
@@ -162,7 +178,7 @@ T_TASK = Table(
     "task",
     metadata,
     Column("id", Integer(), primary_key=True),
-    _plan_id(index=True),
+    _ref("plan_id", "plan", nullable=False, index=True),
     Column("number", Integer(), nullable=False),
     Column("chapter", Integer(), nullable=False),
     Column("chapter_title", String(), nullable=False),
@@ -180,7 +196,7 @@ T_TASK = Table(
 T_OWNER = Table(
     "task_owner",
     metadata,
-    Column("task_id", Integer(), ForeignKey("task.id"), primary_key=True),
+    _ref("task_id", "task", primary_key=True),
     Column("department", String(), primary_key=True),
     Column("role", String(8), nullable=False),
 )
@@ -190,7 +206,7 @@ T_RULES = Table(
     "rules",
     metadata,
     Column("id", Integer(), primary_key=True),
-    _plan_id(index=True),
+    _ref("plan_id", "plan", nullable=False, index=True),
     Column("fingerprint", String(64), nullable=False),
     Column("body", Text(), nullable=False),
     UniqueConstraint("plan_id", "fingerprint"),
@@ -200,8 +216,8 @@ T_METRIC = Table(
     "metric",
     metadata,
     Column("id", Integer(), primary_key=True),
-    _plan_id(index=True),
-    Column("task_id", Integer(), ForeignKey("task.id"), nullable=False),
+    _ref("plan_id", "plan", nullable=False, index=True),
+    _ref("task_id", "task", nullable=False),
     Column("key", String(), nullable=False),
     Column("title", String(), nullable=False),
     Column("unit", String(), nullable=False),
@@ -215,7 +231,7 @@ T_METRIC = Table(
     Column("pace_tolerance", Float()),
     Column("report", String()),
     Column("owners", String()),
-    Column("rules_id", Integer(), ForeignKey("rules.id"), nullable=False),
+    _ref("rules_id", "rules", nullable=False),
     Column("active", Boolean(), nullable=False, default=True),
     # other names departments use for it (a JSON list), beside its id and title
     Column("aliases", String()),
