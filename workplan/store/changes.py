@@ -66,4 +66,6 @@ def markers(conn: Connection, as_of: date, plan_ids: list[int] | None) -> dict[i
     )
     if plan_ids is not None:
         query = query.where(T_PLAN.c.id.in_(plan_ids))
-    return {pid: Marker(now, then, owed) for pid, now, then, owed in conn.execute(query)}
+    # all rows at once: iterating a result fetches row by row, a driver call per plan
+    rows = conn.execute(query).all()
+    return {pid: Marker(now, then, owed) for pid, now, then, owed in rows}
