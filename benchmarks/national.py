@@ -7,7 +7,8 @@ Run:  python benchmarks/national.py                 (SQLite file in a temporary 
                                                        side by side, with the ratios)
 
 Each phase runs in a process of its own, so that the peak memory reported is that phase's:
-  load   compile each county's plan and load it through workplan's own loader
+  load   compile each county's plan and load them through workplan's own loader, 200 a
+         transaction (load_all, as `workplan load` of a province's 200 files)
   setup  a year of monthly reports for every metric, most duties marked done (bulk SQL)
   bare   a bare SELECT of the obligation rows the tick reads, fetched into Python
   nostats the tick on a database whose planner statistics were removed (PostgreSQL: as

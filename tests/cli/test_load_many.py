@@ -5,23 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
+from tests.cli.test_cli import run
 from tests.conftest import PLANS
-from workplan.cli.commands import cli
 from workplan.store.db import open_store
 from workplan.store.tables import T_OBL, T_PLAN, T_TASK, T_VERSION
 
 EXAMPLE = (PLANS / "example.yaml").read_text(encoding="utf-8")
 BANAN = str(PLANS / "banan-2023.yaml")
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "160"})
-    assert "Traceback" not in result.output, result.output
-    assert result.exit_code == code, (result.output, result.exception)
-    return result
 
 
 def county(tmp_path: Path, n: int, *, text: str = EXAMPLE) -> Path:

@@ -740,7 +740,8 @@ def load(
         .values(version=version, **_plan_values(plan, now))
     )
     facts_changed(conn, [plan_row["id"]])
-    _version(conn, plan_row["id"], version, plan, source_path, source_text, changes, now)
+    values = _version_values(plan_row["id"], version, plan, source_path, source_text, changes, now)
+    conn.execute(insert(T_VERSION).values(**values))
     if analyze:
         refresh_statistics(conn)
     return result
@@ -801,17 +802,3 @@ def _version_values(
         "changes": dumps([asdict(c) for c in changes]),
         "loaded_at": now,
     }
-
-
-def _version(
-    conn: Connection,
-    plan_id: int,
-    version: int,
-    plan: CompiledPlan,
-    source_path: str,
-    source_text: str,
-    changes: list[Change],
-    now: datetime,
-) -> None:
-    values = _version_values(plan_id, version, plan, source_path, source_text, changes, now)
-    conn.execute(insert(T_VERSION).values(**values))
