@@ -298,9 +298,7 @@ def test_a_restart_before_the_morning_run_evaluates_today_before_sending(
     assert sent_days and not stale, (sent_days, stale)
 
 
-def test_the_service_says_when_the_server_does_not_vacuum(
-    db_url: str, env: dict[str, str]
-) -> None:
+def test_the_service_says_when_the_server_does_not_vacuum(db_url: str, env: dict[str, str]) -> None:
     # a year's soak on a server with autovacuum off slowed from 6 s to 24 s a simulated day:
     # the office is told at start, in the log, on the servers where it is so
     assert workplan("load", BANAN, "--db", db_url, env=env).returncode == 0
