@@ -81,13 +81,6 @@ def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
     bulk_insert(conn, table, columns, [tuple(r[c] for c in columns) for r in rows])
 
 
-def _insert_returning(
-    conn: Connection, table: Any, rows: list[dict[str, Any]], key: str
-) -> dict[Any, int]:
-    """Insert rows (one multi-row INSERT on either backend) and return their ids by ``key``."""
-    return {k: row_id for k, row_id in insert_rows(conn, table, rows, (key, "id"))}
-
-
 @lru_cache(maxsize=1024)
 def rules_fingerprint(rules: Rules) -> str:
     """Return the digest that identifies a resolved policy (obligations share a few)."""
@@ -295,6 +288,19 @@ def _obligation_values(o: ObligationInfo, task: TaskInfo, rules_id: int) -> dict
     }
 
 
+class _Fingerprints:
+    """A policy's digest, by the policy object: a plan's obligations share a few of them."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, str] = {}
+
+    def __call__(self, rules: Rules) -> str:
+        found = self._known.get(id(rules))
+        if found is None:
+            found = self._known[id(rules)] = rules_fingerprint(rules)
+        return found
+
+
 class _Apply:
     """Write the compiled plan over what is stored, in bulk."""
 
@@ -304,14 +310,7 @@ class _Apply:
         self.plan_id = plan_id
         self.stored = stored
         self.tasks = {t.number: t for t in plan.tasks}
-        self._fingerprints: dict[int, str] = {}
-
-    def fingerprint(self, rules: Rules) -> str:
-        """Return a policy's digest; a plan's obligations share a few policy objects."""
-        found = self._fingerprints.get(id(rules))
-        if found is None:
-            found = self._fingerprints[id(rules)] = rules_fingerprint(rules)
-        return found
+        self.fingerprint = _Fingerprints()
 
     def run(self) -> None:
         self.departments()
@@ -353,12 +352,9 @@ class _Apply:
         for number, old in self.stored.tasks.items():
             if number not in self.tasks and old["active"]:
                 conn.execute(update(T_TASK).where(T_TASK.c.id == old["id"]).values(active=False))
-        if self.stored.tasks:
-            _insert(conn, T_TASK, inserts)
-            query = select(T_TASK.c.id, T_TASK.c.number).where(T_TASK.c.plan_id == self.plan_id)
-            ids = {r.number: r.id for r in conn.execute(query)}
-        else:  # a new plan: the ids come back from the insert
-            ids = _insert_returning(conn, T_TASK, inserts, "number")
+        _insert(conn, T_TASK, inserts)
+        query = select(T_TASK.c.id, T_TASK.c.number).where(T_TASK.c.plan_id == self.plan_id)
+        ids = {r.number: r.id for r in conn.execute(query)}
         changed = [n for n in self.tasks if n not in self.stored.tasks or self._owners_moved(n)]
         moved = [ids[n] for n in changed if n in self.stored.tasks]
         if moved:
@@ -395,8 +391,6 @@ class _Apply:
             for f, r in wanted.items()
             if f not in have
         ]
-        if missing and not self.stored.tasks:  # a new plan: the ids come back from the insert
-            return _insert_returning(conn, T_RULES, missing, "fingerprint")
         if missing:
             _insert(conn, T_RULES, missing)
             have = {r.fingerprint: r.id for r in conn.execute(query)}
@@ -421,11 +415,8 @@ class _Apply:
                 conn.execute(
                     update(T_METRIC).where(T_METRIC.c.id == old["id"]).values(active=False)
                 )
-        by_task = {v: k for k, v in task_ids.items()}
-        if not self.stored.tasks:  # a new plan: the ids come back from the insert
-            returned = insert_rows(conn, T_METRIC, inserts, ("task_id", "key", "id"))
-            return {(by_task[task_id], key): row_id for task_id, key, row_id in returned}
         _insert(conn, T_METRIC, inserts)
+        by_task = {v: k for k, v in task_ids.items()}
         query = select(T_METRIC.c.id, T_METRIC.c.task_id, T_METRIC.c.key).where(
             T_METRIC.c.plan_id == self.plan_id
         )
@@ -498,13 +489,12 @@ def _write_new(conn: Connection, new: list[PlanFile], now: datetime) -> None:
             ("key", "id"),
         )
     )
-    ids = {id(s): plan_ids[s.plan.id] for s in new}
     insert_rows(
         conn,
         T_VERSION,
         [
             _version_values(
-                ids[id(s)],
+                plan_ids[s.plan.id],
                 1,
                 s.plan,
                 s.path,
@@ -516,12 +506,14 @@ def _write_new(conn: Connection, new: list[PlanFile], now: datetime) -> None:
         ],
     )
     insert_rows(
-        conn, T_DEPT, [_department_values(ids[id(s)], d) for s in new for d in s.plan.departments]
+        conn,
+        T_DEPT,
+        [_department_values(plan_ids[s.plan.id], d) for s in new for d in s.plan.departments],
     )
     returned = insert_rows(
         conn,
         T_TASK,
-        [{"plan_id": ids[id(s)], **_task_values(t)} for s in new for t in s.plan.tasks],
+        [{"plan_id": plan_ids[s.plan.id], **_task_values(t)} for s in new for t in s.plan.tasks],
         ("plan_id", "number", "id"),
     )
     task_ids = {(pid, number): tid for pid, number, tid in returned}
@@ -529,21 +521,14 @@ def _write_new(conn: Connection, new: list[PlanFile], now: datetime) -> None:
         conn,
         T_OWNER,
         [
-            {"task_id": task_ids[ids[id(s)], t.number], "department": name, "role": role}
+            {"task_id": task_ids[plan_ids[s.plan.id], t.number], "department": name, "role": role}
             for s in new
             for t in s.plan.tasks
             for role, names in (("lead", t.lead), ("co", t.co))
             for name in names
         ],
     )
-    fingerprints: dict[int, str] = {}
-
-    def fingerprint(rules: Rules) -> str:
-        found = fingerprints.get(id(rules))
-        if found is None:
-            found = fingerprints[id(rules)] = rules_fingerprint(rules)
-        return found
-
+    fingerprint = _Fingerprints()
     wanted: dict[tuple[int, str], Rules] = {}
     for s in new:
         plan = s.plan
@@ -552,7 +537,7 @@ def _write_new(conn: Connection, new: list[PlanFile], now: datetime) -> None:
             *(o.rules for o in plan.obligations),
             *(t.rules for t in plan.triggers),
         ]:
-            wanted.setdefault((ids[id(s)], fingerprint(rules)), rules)
+            wanted.setdefault((plan_ids[s.plan.id], fingerprint(rules)), rules)
     returned = insert_rows(
         conn,
         T_RULES,
@@ -565,7 +550,7 @@ def _write_new(conn: Connection, new: list[PlanFile], now: datetime) -> None:
     rules_ids = {(pid, f): rid for pid, f, rid in returned}
     metrics = []
     for s in new:
-        pid, tasks = ids[id(s)], {t.number: t for t in s.plan.tasks}
+        pid, tasks = plan_ids[s.plan.id], {t.number: t for t in s.plan.tasks}
         for m in s.plan.metrics:
             values = _metric_values(m, tasks[m.task], rules_ids[pid, fingerprint(m.rules)])
             metrics.append({"plan_id": pid, "task_id": task_ids[pid, m.task], **values})
@@ -573,7 +558,7 @@ def _write_new(conn: Connection, new: list[PlanFile], now: datetime) -> None:
     metric_ids = {(tid, key): mid for tid, key, mid in returned}
     rows = []
     for s in new:
-        pid, tasks = ids[id(s)], {t.number: t for t in s.plan.tasks}
+        pid, tasks = plan_ids[s.plan.id], {t.number: t for t in s.plan.tasks}
         for o in s.plan.obligations:
             tid = task_ids[pid, o.task]
             rows.append(
