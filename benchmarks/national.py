@@ -14,9 +14,10 @@ Each phase runs in a process of its own, so that the peak memory reported is tha
   nostats the tick on a database whose planner statistics were removed (PostgreSQL: as
          straight after a bulk load with no ANALYZE), then ANALYZE again
   tick   one evaluation of every plan on the tick date, notices stored in the outbox
-  again  the same tick again, 11 times in one process: nothing changed since, so every
-         plan is skipped on its change marker (the cost of reading one marker per plan); the
-         figure is the median of the last ten, as a running service repeats it
+  again  the same tick again, 11 times in one process, as `workplan tick` repeats it:
+         nothing changed since, so one read of the change markers outside a transaction
+         answers it (the cost of reading one marker per plan); the figure is the median of
+         the last ten
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, text, update
 
-from workplan.notices.outbox import tick
+from workplan.notices.outbox import already_evaluated, tick
 from workplan.plan.expand import compile_plan
 from workplan.plan.model import Checkpoint, Deliverable, Department, Metric, Pace, Plan, Recurring
 from workplan.plan.yamlsource import Source
@@ -235,8 +236,14 @@ def phase_tick(
         conn.rollback()
         for _ in range(repeat):
             started = time.perf_counter()
-            with conn.begin():
-                result = tick(conn, TICK_DAY, datetime(YEAR, 11, 15, 0, 30, tzinfo=UTC))
+            # as `workplan tick` runs it: a day evaluated already, with nothing changed since,
+            # is answered by one read outside a transaction
+            with store.read_only(conn):
+                found = already_evaluated(conn, TICK_DAY)
+            if found is None:
+                with conn.begin():
+                    found = tick(conn, TICK_DAY, datetime(YEAR, 11, 15, 0, 30, tzinfo=UTC))
+            result = found
             runs.append(time.perf_counter() - started)
     # a repeated tick is repeated by a running service: its figure is the median of the runs
     # after the first (which also compiles the statement, as a new process would)

@@ -209,3 +209,15 @@ def test_the_schema_copy_beside_the_plans_is_current() -> None:
     assert run("schema").stdout == shipped, (
         "regenerate: workplan schema -o plans/workplan-plan.schema.json"
     )
+
+
+def test_a_repeated_tick_says_what_is_owed_and_adds_nothing(db_url: str) -> None:
+    db = ("--db", db_url)
+    run("load", EXAMPLE, *db)
+    first = run("tick", "--as-of", "2023-04-21", "--lang", "en", *db).stdout
+    assert "2023-04-21: 9 notices owed, 9 added, 0 already stored, 0 superseded" in first
+    # answered by the change markers alone (no plan changed since): the same nine owed
+    again = run("tick", "--as-of", "2023-04-21", "--lang", "en", *db).stdout
+    assert again == "2023-04-21: 9 notices owed, 0 added, 9 already stored, 0 superseded\n"
+    json_again = run("tick", "--as-of", "2023-04-21", "--format", "json", *db).stdout
+    assert json.loads(json_again) == []

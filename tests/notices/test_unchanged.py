@@ -16,11 +16,11 @@ from tests.smtp import SmtpServer
 from workplan.channels.smtp import SmtpChannel, SmtpSettings
 from workplan.notices import record
 from workplan.notices.dispatch import DispatchSettings, dispatch, reap, release
-from workplan.notices.outbox import TickResult, tick
+from workplan.notices.outbox import TickResult, already_evaluated, tick
 from workplan.notices.templates import Templates
 from workplan.plan.validate import read_plan
 from workplan.store import ledger, records, refs
-from workplan.store.db import open_store
+from workplan.store.db import open_store, read_only
 from workplan.store.load import load
 from workplan.store.tables import T_NOTICE
 
@@ -81,6 +81,30 @@ def test_a_repeated_tick_skips_a_plan_that_did_not_change(world: World) -> None:
     assert (again.plans, again.unchanged, again.added, again.owed) == (1 - 1, 1, [], 2)
     # another day is evaluated afresh
     assert world.tick(DAY + timedelta(days=3)).plans == 1
+
+
+def _answered(
+    world: World, day: date = DAY, plan_ids: list[int] | None = None
+) -> TickResult | None:
+    with world.engine.connect() as conn, read_only(conn):
+        return already_evaluated(conn, day, plan_ids)
+
+
+def test_a_day_evaluated_already_is_answered_by_one_read(world: World) -> None:
+    assert _answered(world) is None  # never evaluated: the tick must run
+    first = world.tick()
+    # the answer `workplan tick` gives a repeated tick, without a transaction: what the
+    # tick itself would say
+    answer = _answered(world)
+    assert answer == world.tick() == TickResult(DAY, owed=first.owed, unchanged=1)
+    with world.engine.connect() as conn:
+        plan_id = refs.all_plans(conn, None)[0].id
+    assert _answered(world, plan_ids=[plan_id]) == answer
+    assert _answered(world, DAY + timedelta(days=3)) is None  # another day: not evaluated
+    world.write(_progress)
+    assert _answered(world) is None  # a fact changed: the tick must run again
+    world.tick()
+    assert _answered(world) == TickResult(DAY, owed=first.owed, unchanged=1)
 
 
 def _report(conn: Connection, value: float, day: date, *, correct: bool = False) -> None:

@@ -188,8 +188,13 @@ def tick(
                 )
         results = []
         for day, ids in sorted(groups.items()):
-            with engine.begin() as conn:
-                results.append(outbox.tick(conn, day, now_utc(), plan_ids=ids))
+            # a day evaluated already, with nothing changed since, is answered by one read
+            with store.reading(engine) as conn:
+                result = outbox.already_evaluated(conn, day, ids)
+            if result is None:
+                with engine.begin() as conn:
+                    result = outbox.tick(conn, day, now_utc(), plan_ids=ids)
+            results.append(result)
     pairs = [(r.as_of, i) for r in results for i in r.added]
     words = render.Words(lang or (plans[0].locale if len(plans) == 1 else "en"))
     rows = render.notice_rows(pairs, words if fmt == "table" else render.EN)

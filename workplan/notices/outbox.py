@@ -21,7 +21,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from workplan.channels.mail import domain_of, message_id
 from workplan.notices.numbers import number_format, take
 from workplan.rules.evaluate import STAGE_OVERDUE, STAGE_WARN, WARN_NAME, Intent, evaluate
-from workplan.store.changes import markers
+from workplan.store.changes import Marker, markers
 from workplan.store.db import bulk_insert, dumps, take_ids
 from workplan.store.facts import read_facts
 from workplan.store.tables import T_DEPT, T_EVAL, T_NOTICE, T_PLAN
@@ -309,6 +309,28 @@ def _supersede(
     return len(ids)
 
 
+def already_evaluated(
+    conn: Connection, as_of: date, plan_ids: list[int] | None = None
+) -> TickResult | None:
+    """Return what :func:`tick` would, if every plan (all by default) has been evaluated for
+    ``as_of`` already and nothing has changed since; None if some plan needs evaluating.
+
+    One read of the change markers, and no write: a caller that runs it first, outside a
+    transaction (:func:`workplan.store.db.read_only`), repeats a tick without a transaction's
+    round trips or its write lock.  What it finds can change as soon as it is read; a caller
+    given None runs :func:`tick`, which reads the markers again in its own transaction.
+    """
+    marks = markers(conn, as_of, plan_ids)
+    if not marks or not all(mark.unchanged for mark in marks.values()):
+        return None
+    return _skipped(as_of, marks)
+
+
+def _skipped(as_of: date, marks: dict[int, Marker]) -> TickResult:
+    """A tick's result when every plan is unchanged: the notices their evaluations found."""
+    return TickResult(as_of, owed=sum(m.owed or 0 for m in marks.values()), unchanged=len(marks))
+
+
 def tick(
     conn: Connection, as_of: date, now: datetime, *, plan_ids: list[int] | None = None
 ) -> TickResult:
@@ -326,9 +348,9 @@ def tick(
         # their markers again, now that this evaluation holds them
         marks.update(markers(conn, as_of, sorted(set(marks) - unchanged)))
         unchanged = {pid for pid, mark in marks.items() if mark.unchanged}
-    owed_before = sum(marks[pid].owed or 0 for pid in unchanged)
     if unchanged and len(unchanged) == len(marks):
-        return TickResult(as_of, owed=owed_before, unchanged=len(unchanged))
+        return _skipped(as_of, marks)
+    owed_before = sum(marks[pid].owed or 0 for pid in unchanged)
     chosen = plan_ids if not unchanged else sorted(set(marks) - unchanged)
     facts, calendars = read_facts(conn, as_of, plan_ids=chosen)
     intents: list[Intent] = []

@@ -389,11 +389,38 @@ def connected(db: str | None, *, create: bool = False) -> Iterator[Engine]:
 
 @contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
-    """Open a read-only transaction (no write lock on SQLite)."""
-    with engine.connect() as conn:
-        conn = conn.execution_options(readonly=True)
+    """Read from the store on a connection of its own, taking no write lock (see
+    :func:`read_only`)."""
+    with engine.connect() as conn, read_only(conn) as reader:
+        yield reader
+
+
+@contextmanager
+def read_only(conn: Connection) -> Iterator[Connection]:
+    """Read through ``conn`` (not in a transaction) without taking a write lock; afterwards
+    ``conn`` is as it was.
+
+    SQLite: a deferred transaction, so every statement reads the same snapshot.  PostgreSQL:
+    no transaction at all (autocommit).  Under READ COMMITTED, PostgreSQL's level and
+    workplan's, each statement of a transaction reads a snapshot of its own anyway, so reading
+    outside one sees exactly the same rows; it saves the round trips of BEGIN and COMMIT, which
+    cost more than a short query does (a repeated tick's read of the change markers).
+    """
+    if conn.dialect.name == "postgresql":
+        level = conn.default_isolation_level
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            conn.execution_options(isolation_level=level)
+        return
+    conn.execution_options(readonly=True)
+    try:
         with conn.begin():
             yield conn
+    finally:
+        conn.execution_options(readonly=False)
 
 
 def upgrade_store(db: str | None, *, dry_run: bool = False) -> list[str]:
