@@ -57,6 +57,18 @@ def test_load_leaves_the_planner_statistics(engine: Engine) -> None:
         # never analysed, PostgreSQL reports -1 and guesses from the table's size on disk
         assert _tuples(conn, "obligation") == 17
         assert _tuples(conn, "task") == 1
+        # on the columns queries filter and join on; a task's text and titles are not sampled
+        assert _analysed(conn, "task") == {"id", "plan_id", "number", "active", "signed_off_at"}
+        assert {"id", "task_id", "key", "active"} <= _analysed(conn, "metric")
+        assert "title" not in _analysed(conn, "metric")
+        assert {"plan_id", "task_id", "due", "deadline", "done_on"} <= _analysed(conn, "obligation")
+
+
+def _analysed(conn: Connection, table: str) -> set[str]:
+    query = text(
+        "SELECT attname FROM pg_stats WHERE schemaname = current_schema() AND tablename = :t"
+    )
+    return set(conn.execute(query, {"t": table}).scalars())
 
 
 def _plan(conn: Connection, query: Any) -> dict[str, Any]:
