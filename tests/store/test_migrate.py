@@ -7,12 +7,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import DBAPIError
 
 from tests.conftest import PLANS
 from workplan.cli import cli
 from workplan.errors import StoreError
+from workplan.service import database_warnings
 from workplan.store.db import make_engine, open_store
-from workplan.store.tables import T_META, T_NOTICE, T_TASK
+from workplan.store.migrate import bulk_foreign_keys
+from workplan.store.tables import KEPT, T_META, T_NOTICE, T_TASK, metadata
 
 
 def _older(url: str) -> None:
@@ -100,3 +103,80 @@ def test_a_database_before_ratio_metrics_is_upgraded(db_url: str) -> None:
     assert "column metric.part_of added" in done.output
     status = runner.invoke(cli, ["status", "--as-of", "2023-06-01", "--db", db_url])
     assert status.exit_code == 0, status.output
+
+
+def _with_foreign_keys(url: str) -> int:
+    """Make the database look like one made before the bulk tables' references lost their
+    foreign keys: the triggers that keep the rows gone, and (PostgreSQL) the keys back; return
+    how many keys were made."""
+    engine = make_engine(url)
+    made = 0
+    with engine.begin() as conn:
+        postgresql = conn.dialect.name == "postgresql"
+        for table in KEPT:
+            on = f' ON "{table.name}"' if postgresql else ""
+            conn.execute(text(f"DROP TRIGGER workplan_keep_{table.name}{on}"))
+        if postgresql:
+            conn.execute(text("DROP FUNCTION workplan_keep()"))
+            for table in metadata.sorted_tables:
+                for column in table.columns:
+                    if "refers_to" in column.info:
+                        conn.execute(
+                            text(
+                                f'ALTER TABLE "{table.name}" ADD FOREIGN KEY ("{column.name}") '
+                                f'REFERENCES "{column.info["refers_to"]}" (id)'
+                            )
+                        )
+                        made += 1
+    engine.dispose()
+    return made
+
+
+def test_an_earlier_databases_foreign_keys_give_way_to_the_triggers(db_url: str) -> None:
+    runner = CliRunner()
+    loaded = runner.invoke(cli, ["load", str(PLANS / "example.yaml"), "--db", db_url])
+    assert loaded.exit_code == 0, loaded.output
+    made = _with_foreign_keys(db_url)
+    engine = open_store(db_url)  # the same tables and columns: it opens, and works as before
+    postgresql = engine.dialect.name == "postgresql"
+    if postgresql:
+        # the service says so at start, with the way forward
+        (warning,) = [w for w in database_warnings(engine) if "foreign keys" in w]
+        assert f"foreign keys on {made} columns" in warning
+        assert "`workplan upgrade`" in warning
+    engine.dispose()
+
+    dry = runner.invoke(cli, ["upgrade", "--dry-run", "--db", db_url])
+    assert dry.exit_code == 0, dry.output
+    lines = dry.output.splitlines()
+    triggers = [
+        f"  trigger workplan_keep_{t.name} added (its rows are never deleted)" for t in KEPT
+    ]
+    assert [line for line in lines if line.startswith("  trigger")] == triggers
+    dropped = [line for line in lines if "foreign key" in line]
+    assert len(dropped) == made
+    if postgresql:
+        assert lines[0] == "  function workplan_keep added"
+        assert (
+            "  foreign key obligation.plan_id dropped (checked row by row; a trigger keeps its rows)"
+            in dropped
+        )
+
+    done = runner.invoke(cli, ["upgrade", "--db", db_url])
+    assert done.exit_code == 0, done.output
+    again = runner.invoke(cli, ["upgrade", "--db", db_url])
+    assert again.output.strip() == "the database is up to date"
+    engine = open_store(db_url)
+    with engine.connect() as conn:
+        assert bulk_foreign_keys(conn) == []
+        assert not [w for w in database_warnings(engine) if "foreign keys" in w]
+        # what the keys guarded, the triggers now refuse
+        with pytest.raises(DBAPIError, match="workplan keeps every row"):
+            conn.execute(text("DELETE FROM plan"))
+        conn.rollback()
+    engine.dispose()
+    # and the plan loads and ticks as before
+    loaded = runner.invoke(cli, ["load", str(PLANS / "banan-2023.yaml"), "--db", db_url])
+    assert loaded.exit_code == 0, loaded.output
+    ticked = runner.invoke(cli, ["tick", "--as-of", "2023-06-01", "--db", db_url])
+    assert ticked.exit_code == 0, ticked.output

@@ -3,7 +3,15 @@
 The schema only grows: new tables, new columns (nullable, or with a default for the rows
 already there) and new indexes.  ``upgrade`` compares the database with the tables this
 version declares and adds what is missing, in one transaction; the schema's fingerprint in
-the ``meta`` table then says the database is current.  Nothing is ever dropped or rewritten.
+the ``meta`` table then says the database is current.  No table, column or row is ever
+dropped or rewritten.
+
+One thing is replaced: on PostgreSQL, an earlier version's foreign keys from the tables
+written in bulk to the rows they refer to (which PostgreSQL checks by a trigger per row
+inserted) give way to the triggers that refuse to delete those rows, as a new database has
+(:func:`workplan.store.tables._ref`).  SQLite checks a foreign key in the process, cheaply,
+and cannot drop one without rebuilding its table: there the keys stay, and the triggers are
+added beside them.
 """
 
 from __future__ import annotations
@@ -13,10 +21,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Connection, Index, Table, inspect, literal, select
-from sqlalchemy.schema import CreateIndex
+from sqlalchemy import Column, Connection, Index, Table, inspect, literal, select, text
+from sqlalchemy.engine import Inspector
+from sqlalchemy.schema import DDL, CreateIndex
 
-from workplan.store.tables import T_META, metadata
+from workplan.store.tables import KEEP_FUNCTION, KEPT, T_META, keep_trigger, metadata
 
 
 @lru_cache(maxsize=1)
@@ -92,6 +101,75 @@ def plan_upgrade(conn: Connection) -> list[tuple[Step, Any]]:
         for index in table.indexes:
             if index.name not in indexes:
                 steps.append((Step(f"index {index.name} added"), index))
+    return steps + _keeping(conn, inspector, present)
+
+
+def _triggers(conn: Connection) -> set[str]:
+    if conn.dialect.name == "postgresql":
+        query = (
+            "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+            "WHERE NOT t.tgisinternal AND c.relnamespace = CAST(current_schema() AS regnamespace)"
+        )
+    else:
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    return set(conn.execute(text(query)).scalars())
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A foreign key an earlier workplan made from a table written in bulk."""
+
+    table: str
+    columns: tuple[str, ...]
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.table}.{','.join(self.columns)}"
+
+
+def bulk_foreign_keys(conn: Connection, inspector: Inspector | None = None) -> list[ForeignKey]:
+    """Return the foreign keys an earlier workplan made from the tables written in bulk to the
+    rows they refer to (PostgreSQL only: an upgrade drops them there)."""
+    if conn.dialect.name != "postgresql":
+        return []
+    inspector = inspector or inspect(conn)
+    present = set(inspector.get_table_names())
+    found = []
+    for table in metadata.sorted_tables:
+        if table.name not in present:
+            continue
+        references = {c.name for c in table.columns if "refers_to" in c.info}
+        for key in inspector.get_foreign_keys(table.name):
+            columns = tuple(key["constrained_columns"])
+            if key["name"] and columns and set(columns) <= references:
+                found.append(ForeignKey(table.name, columns, key["name"]))
+    return found
+
+
+def _keeping(conn: Connection, inspector: Inspector, present: set[str]) -> list[tuple[Step, Any]]:
+    """The triggers that keep the rows the bulk tables refer to, where missing (a table
+    created by this upgrade gets its own), then the foreign keys they replace dropped."""
+    steps: list[tuple[Step, Any]] = []
+    triggers = _triggers(conn)
+    missing = [
+        t.name for t in KEPT if t.name in present and f"workplan_keep_{t.name}" not in triggers
+    ]
+    if missing and conn.dialect.name == "postgresql":
+        function = DDL(KEEP_FUNCTION)  # type: ignore[no-untyped-call]
+        steps.append((Step("function workplan_keep added"), function))
+    for name in missing:
+        statement = keep_trigger(name, conn.dialect.name)
+        steps.append(
+            (Step(f"trigger workplan_keep_{name} added (its rows are never deleted)"), statement)
+        )
+    quote = conn.dialect.identifier_preparer.quote
+    for key in bulk_foreign_keys(conn, inspector):
+        steps.append(
+            (
+                Step(f"foreign key {key} dropped (checked row by row; a trigger keeps its rows)"),
+                f"ALTER TABLE {quote(key.table)} DROP CONSTRAINT {quote(key.name)}",
+            )
+        )
     return steps
 
 
@@ -103,6 +181,8 @@ def upgrade(conn: Connection) -> list[Step]:
             action.create(conn)
         elif isinstance(action, Index):
             conn.execute(CreateIndex(action))
+        elif isinstance(action, DDL):
+            conn.execute(action)
         else:
             conn.exec_driver_sql(action)
     current = schema_fingerprint()

@@ -570,32 +570,36 @@ def _ddl(statement: str, dialect: str) -> Any:
     return DDL(statement).execute_if(dialect=dialect)  # type: ignore[no-untyped-call]
 
 
+def keep_trigger(table: str, dialect: str) -> str:
+    """The statement that makes the database refuse to delete rows of ``table`` (a kept
+    table), on ``dialect`` ('sqlite' or 'postgresql'; PostgreSQL's calls
+    :data:`KEEP_FUNCTION`)."""
+    trigger = f"workplan_keep_{table}"
+    if dialect == "sqlite":
+        return (
+            f'CREATE TRIGGER {trigger} BEFORE DELETE ON "{table}" '
+            f"BEGIN SELECT RAISE(ABORT, '{KEPT_MESSAGE} ({table})'); END"
+        )
+    return (
+        f'CREATE TRIGGER {trigger} BEFORE DELETE OR TRUNCATE ON "{table}" '
+        "FOR EACH STATEMENT EXECUTE FUNCTION workplan_keep()"
+    )
+
+
+# the one function behind every kept table's trigger (PostgreSQL); written for DDL(), which
+# formats its statement with %, hence the %% of RAISE's placeholder
+KEEP_FUNCTION = (
+    "CREATE OR REPLACE FUNCTION workplan_keep() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    f"BEGIN RAISE EXCEPTION '{KEPT_MESSAGE} (%%)', TG_TABLE_NAME; END $$"
+)
+
+
 def _keep(table: Table) -> None:
-    name = table.name
-    trigger = f"workplan_keep_{name}"
-    sqlite = _ddl(
-        f'CREATE TRIGGER {trigger} BEFORE DELETE ON "{name}" '
-        f"BEGIN SELECT RAISE(ABORT, '{KEPT_MESSAGE} ({name})'); END",
-        "sqlite",
-    )
-    postgresql = _ddl(
-        f'CREATE TRIGGER {trigger} BEFORE DELETE OR TRUNCATE ON "{name}" '
-        "FOR EACH STATEMENT EXECUTE FUNCTION workplan_keep()",
-        "postgresql",
-    )
-    event.listen(table, "after_create", sqlite)
-    event.listen(table, "after_create", postgresql)
+    for dialect in ("sqlite", "postgresql"):
+        event.listen(table, "after_create", _ddl(keep_trigger(table.name, dialect), dialect))
 
 
 # one function for every kept table (PostgreSQL), made before the first of them
-event.listen(
-    T_PLAN,
-    "before_create",
-    _ddl(
-        "CREATE OR REPLACE FUNCTION workplan_keep() RETURNS trigger LANGUAGE plpgsql AS $$ "
-        f"BEGIN RAISE EXCEPTION '{KEPT_MESSAGE} (%%)', TG_TABLE_NAME; END $$",
-        "postgresql",
-    ),
-)
+event.listen(T_PLAN, "before_create", _ddl(KEEP_FUNCTION, "postgresql"))
 for _table in KEPT:
     _keep(_table)
