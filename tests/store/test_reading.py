@@ -11,7 +11,7 @@ from sqlalchemy import Connection, Engine, func, select, update
 
 from tests.conftest import PLANS
 from workplan.plan.validate import read_plan
-from workplan.store.db import open_store, read_only, reading
+from workplan.store.db import make_engine, open_store, read_only, reading
 from workplan.store.load import load
 from workplan.store.tables import T_PLAN
 
@@ -84,3 +84,17 @@ def test_sqlite_writes_after_a_read_take_the_write_lock_again(engine: Engine) ->
             with pytest.raises(sqlite3.OperationalError, match="locked"):
                 other.execute("BEGIN IMMEDIATE")
     other.close()
+
+
+def test_postgresql_reads_in_a_transaction_where_sessions_default_to_a_stricter_level(
+    db_url: str,
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("isolation levels are PostgreSQL's")
+    # the fixture's URL ends in its options (the schema); this adds one more
+    engine = make_engine(db_url + "%20-cdefault_transaction_isolation%3Dserializable")
+    with engine.connect() as conn:
+        assert conn.default_isolation_level == "SERIALIZABLE"
+        with read_only(conn):
+            assert _in_a_transaction(conn)  # one snapshot, as the server's level promises
+    engine.dispose()

@@ -401,13 +401,14 @@ def read_only(conn: Connection) -> Iterator[Connection]:
     ``conn`` is as it was.
 
     SQLite: a deferred transaction, so every statement reads the same snapshot.  PostgreSQL:
-    no transaction at all (autocommit).  Under READ COMMITTED, PostgreSQL's level and
-    workplan's, each statement of a transaction reads a snapshot of its own anyway, so reading
-    outside one sees exactly the same rows; it saves the round trips of BEGIN and COMMIT, which
-    cost more than a short query does (a repeated tick's read of the change markers).
+    no transaction at all (autocommit).  Under READ COMMITTED, PostgreSQL's default level,
+    each statement of a transaction reads a snapshot of its own anyway, so reading outside one
+    sees exactly the same rows; it saves the round trips of BEGIN and COMMIT, which cost more
+    than a short query does (a repeated tick's read of the change markers).  A server whose
+    sessions default to a stricter level reads in a transaction of that level, as before.
     """
-    if conn.dialect.name == "postgresql":
-        level = conn.default_isolation_level
+    level = conn.default_isolation_level
+    if conn.dialect.name == "postgresql" and level == "READ COMMITTED":
         conn.execution_options(isolation_level="AUTOCOMMIT")
         try:
             with conn.begin():
