@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Connection, create_engine, text
 
 from tests.smtp import SmtpServer
 
@@ -56,6 +57,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "db_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+
+
+def load_plan(conn: Connection, path: Path, now: datetime) -> None:
+    """Load a plan file in the caller's transaction, as `workplan load` does."""
+    from workplan.plan.validate import read_plan
+    from workplan.store.load import load
+
+    loaded = read_plan(path)
+    load(conn, loaded.compiled, source_path=path.name, source_text=loaded.text, now=now)
 
 
 def banan_live_from(folder: Path, day: str = "2023-01-01") -> Path:

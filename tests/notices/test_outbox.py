@@ -8,12 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import Engine, select
 
-from tests.conftest import PLANS
+from tests.conftest import PLANS, load_plan
 from workplan.notices.outbox import tick
-from workplan.plan.validate import read_plan
 from workplan.store import records
 from workplan.store.db import open_store
-from workplan.store.load import load
 from workplan.store.tables import T_NOTICE
 
 NOW = datetime(2023, 4, 26, 0, 30, tzinfo=UTC)
@@ -22,9 +20,8 @@ NOW = datetime(2023, 4, 26, 0, 30, tzinfo=UTC)
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     engine = open_store(db_url, create=True)
-    loaded = read_plan(PLANS / "example.yaml")
     with engine.begin() as conn:
-        load(conn, loaded.compiled, source_path="example.yaml", source_text=loaded.text, now=NOW)
+        load_plan(conn, PLANS / "example.yaml", NOW)
         # everything before April reported, and the metric on pace and at its April
         # checkpoint, so that only the April dispatch is owed notices
         for month in (1, 2, 3):

@@ -9,10 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Connection, Engine, func, select, update
 
-from tests.conftest import PLANS
-from workplan.plan.validate import read_plan
+from tests.conftest import PLANS, load_plan
 from workplan.store.db import make_engine, open_store, read_only, reading
-from workplan.store.load import load
 from workplan.store.tables import T_PLAN
 
 NOW = datetime(2023, 4, 21, 1, 0, tzinfo=UTC)
@@ -21,9 +19,8 @@ NOW = datetime(2023, 4, 21, 1, 0, tzinfo=UTC)
 @pytest.fixture
 def engine(db_url: str) -> Iterator[Engine]:
     engine = open_store(db_url, create=True)
-    loaded = read_plan(PLANS / "example.yaml")
     with engine.begin() as conn:
-        load(conn, loaded.compiled, source_path="example.yaml", source_text=loaded.text, now=NOW)
+        load_plan(conn, PLANS / "example.yaml", NOW)
     yield engine
     engine.dispose()
 
