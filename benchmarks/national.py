@@ -40,7 +40,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, text, update
 
-from workplan.notices.outbox import already_evaluated, tick
+from workplan.notices.outbox import tick_if_changed
 from workplan.plan.expand import compile_plan
 from workplan.plan.model import Checkpoint, Deliverable, Department, Metric, Pace, Plan, Recurring
 from workplan.plan.yamlsource import Source
@@ -240,12 +240,7 @@ def phase_tick(
             started = time.perf_counter()
             # as `workplan tick` runs it: a day evaluated already, with nothing changed since,
             # is answered by one read outside a transaction
-            with store.read_only(conn):
-                found = already_evaluated(conn, TICK_DAY)
-            if found is None:
-                with conn.begin():
-                    found = tick(conn, TICK_DAY, datetime(YEAR, 11, 15, 0, 30, tzinfo=UTC))
-            result = found
+            result = tick_if_changed(conn, TICK_DAY, datetime(YEAR, 11, 15, 0, 30, tzinfo=UTC))
             runs.append(time.perf_counter() - started)
         trips = _round_trips(conn) if repeat > 1 and url.startswith("postgresql") else []
     # a repeated tick is repeated by a running process: its figure is the steady state, the

@@ -187,14 +187,9 @@ def tick(
                     err=True,
                 )
         results = []
-        for day, ids in sorted(groups.items()):
-            # a day evaluated already, with nothing changed since, is answered by one read
-            with store.reading(engine) as conn:
-                result = outbox.already_evaluated(conn, day, ids)
-            if result is None:
-                with engine.begin() as conn:
-                    result = outbox.tick(conn, day, now_utc(), plan_ids=ids)
-            results.append(result)
+        with engine.connect() as conn:
+            for day, ids in sorted(groups.items()):
+                results.append(outbox.tick_if_changed(conn, day, now_utc(), plan_ids=ids))
     pairs = [(r.as_of, i) for r in results for i in r.added]
     words = render.Words(lang or (plans[0].locale if len(plans) == 1 else "en"))
     rows = render.notice_rows(pairs, words if fmt == "table" else render.EN)

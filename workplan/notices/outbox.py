@@ -22,7 +22,7 @@ from workplan.channels.mail import domain_of, message_id
 from workplan.notices.numbers import number_format, take
 from workplan.rules.evaluate import STAGE_OVERDUE, STAGE_WARN, WARN_NAME, Intent, evaluate
 from workplan.store.changes import Marker, markers
-from workplan.store.db import bulk_insert, dumps, take_ids
+from workplan.store.db import bulk_insert, dumps, read_only, take_ids
 from workplan.store.facts import read_facts
 from workplan.store.tables import T_DEPT, T_EVAL, T_NOTICE, T_PLAN
 
@@ -315,15 +315,29 @@ def already_evaluated(
     """Return what :func:`tick` would, if every plan (all by default) has been evaluated for
     ``as_of`` already and nothing has changed since; None if some plan needs evaluating.
 
-    One read of the change markers, and no write: a caller that runs it first, outside a
-    transaction (:func:`workplan.store.db.read_only`), repeats a tick without a transaction's
-    round trips or its write lock.  What it finds can change as soon as it is read; a caller
+    One read of the change markers, and no write: run first, outside a transaction
+    (:func:`tick_if_changed`), it repeats a tick without a transaction's round trips or its
+    write lock.  What it finds can change as soon as it is read; a caller
     given None runs :func:`tick`, which reads the markers again in its own transaction.
     """
     marks = markers(conn, as_of, plan_ids)
     if not marks or not all(mark.unchanged for mark in marks.values()):
         return None
     return _skipped(as_of, marks)
+
+
+def tick_if_changed(
+    conn: Connection, as_of: date, now: datetime, *, plan_ids: list[int] | None = None
+) -> TickResult:
+    """Evaluate ``as_of`` as `workplan tick` does, on ``conn`` (not in a transaction): a day
+    evaluated already, with nothing changed since, is answered by :func:`already_evaluated`
+    outside a transaction; otherwise :func:`tick` runs in a transaction of its own."""
+    with read_only(conn):
+        found = already_evaluated(conn, as_of, plan_ids)
+    if found is not None:
+        return found
+    with conn.begin():
+        return tick(conn, as_of, now, plan_ids=plan_ids)
 
 
 def _skipped(as_of: date, marks: dict[int, Marker]) -> TickResult:

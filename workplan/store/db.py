@@ -408,20 +408,18 @@ def read_only(conn: Connection) -> Iterator[Connection]:
     sessions default to a stricter level reads in a transaction of that level, as before.
     """
     level = conn.default_isolation_level
+    reading: dict[str, Any]
+    after: dict[str, Any]
     if conn.dialect.name == "postgresql" and level == "READ COMMITTED":
-        conn.execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            with conn.begin():
-                yield conn
-        finally:
-            conn.execution_options(isolation_level=level)
-        return
-    conn.execution_options(readonly=True)
+        reading, after = {"isolation_level": "AUTOCOMMIT"}, {"isolation_level": level}
+    else:
+        reading, after = {"readonly": True}, {"readonly": False}
+    conn.execution_options(**reading)
     try:
         with conn.begin():
             yield conn
     finally:
-        conn.execution_options(readonly=False)
+        conn.execution_options(**after)
 
 
 def upgrade_store(db: str | None, *, dry_run: bool = False) -> list[str]:
