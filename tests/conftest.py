@@ -9,11 +9,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from tests.smtp import SmtpServer
 
@@ -59,13 +59,20 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.db)
 
 
-def load_plan(conn: Connection, path: Path, now: datetime) -> None:
-    """Load a plan file in the caller's transaction, as `workplan load` does."""
+@pytest.fixture
+def example_engine(db_url: str) -> Iterator[Engine]:
+    """A store on each backend with the example plan loaded (on 21 April 2023)."""
     from workplan.plan.validate import read_plan
+    from workplan.store.db import open_store
     from workplan.store.load import load
 
-    loaded = read_plan(path)
-    load(conn, loaded.compiled, source_path=path.name, source_text=loaded.text, now=now)
+    engine = open_store(db_url, create=True)
+    loaded = read_plan(PLANS / "example.yaml")
+    with engine.begin() as conn:
+        now = datetime(2023, 4, 21, 1, 0, tzinfo=UTC)
+        load(conn, loaded.compiled, source_path="example.yaml", source_text=loaded.text, now=now)
+    yield engine
+    engine.dispose()
 
 
 def banan_live_from(folder: Path, day: str = "2023-01-01") -> Path:

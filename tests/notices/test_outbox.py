@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Engine, select
 
-from tests.conftest import PLANS, load_plan
 from workplan.notices.outbox import tick
 from workplan.store import records
-from workplan.store.db import open_store
 from workplan.store.tables import T_NOTICE
 
 NOW = datetime(2023, 4, 26, 0, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = open_store(db_url, create=True)
-    with engine.begin() as conn:
-        load_plan(conn, PLANS / "example.yaml", NOW)
+def engine(example_engine: Engine) -> Engine:
+    with example_engine.begin() as conn:
         # everything before April reported, and the metric on pace and at its April
         # checkpoint, so that only the April dispatch is owed notices
         for month in (1, 2, 3):
@@ -44,8 +39,7 @@ def engine(db_url: str) -> Iterator[Engine]:
             note=None,
             now=NOW,
         )
-    yield engine
-    engine.dispose()
+    return example_engine
 
 
 def notices(engine: Engine) -> list[tuple[str, str, str]]:

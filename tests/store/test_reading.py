@@ -3,26 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import Connection, Engine, func, select, update
 
-from tests.conftest import PLANS, load_plan
-from workplan.store.db import make_engine, open_store, read_only, reading
+from workplan.store.db import make_engine, read_only, reading
 from workplan.store.tables import T_PLAN
-
-NOW = datetime(2023, 4, 21, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
-    engine = open_store(db_url, create=True)
-    with engine.begin() as conn:
-        load_plan(conn, PLANS / "example.yaml", NOW)
-    yield engine
-    engine.dispose()
 
 
 def _in_a_transaction(conn: Connection) -> bool:
@@ -35,27 +21,29 @@ def _version(conn: Connection) -> int:
     return int(conn.execute(select(func.max(T_PLAN.c.facts_version))).scalar_one())
 
 
-def test_a_read_sees_what_was_committed_and_takes_no_write_lock(engine: Engine) -> None:
-    with engine.connect() as conn, read_only(conn):
+def test_a_read_sees_what_was_committed_and_takes_no_write_lock(example_engine: Engine) -> None:
+    with example_engine.connect() as conn, read_only(conn):
         before = _version(conn)
         # another connection writes and commits while the read is open: it is not kept
         # waiting (SQLite: the read holds no write lock)
-        with engine.begin() as writer:
+        with example_engine.begin() as writer:
             writer.execute(update(T_PLAN).values(facts_version=T_PLAN.c.facts_version + 1))
         seen = _version(conn)
-    if engine.dialect.name == "postgresql":
+    if example_engine.dialect.name == "postgresql":
         assert seen == before + 1  # each statement its own snapshot, as in READ COMMITTED
     else:
         assert seen == before  # one snapshot for the whole read
 
 
-def test_postgresql_reads_outside_a_transaction_and_then_writes_in_one(engine: Engine) -> None:
-    if engine.dialect.name != "postgresql":
+def test_postgresql_reads_outside_a_transaction_and_then_writes_in_one(
+    example_engine: Engine,
+) -> None:
+    if example_engine.dialect.name != "postgresql":
         pytest.skip("SQLite reads in a deferred transaction")
-    with engine.connect() as conn:
+    with example_engine.connect() as conn:
         with read_only(conn):
             assert not _in_a_transaction(conn)  # no BEGIN, no COMMIT: two round trips saved
-        with reading(engine) as other:
+        with reading(example_engine) as other:
             assert not _in_a_transaction(other)
         # the connection is as it was: the next transaction is one, and rolls back whole
         with conn.begin() as transaction:
@@ -67,11 +55,11 @@ def test_postgresql_reads_outside_a_transaction_and_then_writes_in_one(engine: E
             assert _version(conn) == before
 
 
-def test_sqlite_writes_after_a_read_take_the_write_lock_again(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
+def test_sqlite_writes_after_a_read_take_the_write_lock_again(example_engine: Engine) -> None:
+    if example_engine.dialect.name != "sqlite":
         pytest.skip("the write lock of BEGIN IMMEDIATE is SQLite's")
-    other = sqlite3.connect(str(engine.url.database), timeout=0, isolation_level=None)
-    with engine.connect() as conn:
+    other = sqlite3.connect(str(example_engine.url.database), timeout=0, isolation_level=None)
+    with example_engine.connect() as conn:
         with read_only(conn):
             _version(conn)
             other.execute("BEGIN IMMEDIATE")  # a read leaves the write lock free
