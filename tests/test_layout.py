@@ -114,6 +114,20 @@ def test_status_loads_no_plan_models() -> None:
     assert "jinja2" not in loaded
 
 
+@pytest.mark.parametrize("module", ["workplan.rules.evaluate", "workplan.rules.status"])
+def test_the_pure_core_loads_no_database(module: str) -> None:
+    """The rules are functions of plain facts: importing them loads no SQLAlchemy (the fact
+    records live apart from the queries that read them)."""
+    probe = (
+        f"import sys, {module}\nprint(' '.join(sorted({{m.split('.')[0] for m in sys.modules}})))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "workplan" in loaded
+    assert "sqlalchemy" not in loaded, f"importing {module} loads SQLAlchemy"
+
+
 def test_database_constants_agree() -> None:
     """The CLI's help names the database defaults without importing the store."""
     from workplan.cli import options

@@ -56,10 +56,10 @@ def test_metadata() -> None:
     assert p.id == "banan-2023"
     assert p.title == "巴南区2023年巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作要点"
     assert (p.year, p.issued) == (2023, D(2023, 5, 9))
-    assert p.issuer == "中共重庆市巴南区委农村工作暨实施乡村振兴战略领导小组办公室"
-    assert (p.timezone, p.locale, p.country) == ("Asia/Shanghai", "zh-CN", "CN")
+    assert p.settings.issuer == "中共重庆市巴南区委农村工作暨实施乡村振兴战略领导小组办公室"
+    assert (p.timezone, p.locale, p.settings.calendar.country) == ("Asia/Shanghai", "zh-CN", "CN")
     assert p.office == "区委农办"
-    assert len(p.leadership) == 1
+    assert len(p.settings.leadership) == 1
 
 
 def test_policy_is_plan_wide() -> None:
@@ -345,8 +345,10 @@ TRIGGERED = [
 
 def test_event_duties_wait_for_their_event() -> None:
     p = plan()
-    assert [(t.task, t.key, t.event, str(t.within), t.owners) for t in p.triggers] == TRIGGERED
-    assert set(p.events) == {t[2] for t in TRIGGERED}
+    assert [
+        (t.task, t.key, t.event, str(t.within), t.owners) for t in p.settings.triggers
+    ] == TRIGGERED
+    assert set(p.settings.events) == {t[2] for t in TRIGGERED}
     # nothing is owed until the office records the event: no obligation of theirs yet
     assert not [o for o in p.obligations if o.source in {t[1] for t in TRIGGERED}]
 

@@ -10,12 +10,13 @@ import pytest
 from tests.plan.test_forms import _variant
 from workplan.plan.calendar import calendar_for
 from workplan.plan.events import Within, event_due, parse_within
+from workplan.plan.settings import CalendarSpec
 from workplan.plan.validate import read_plan
 
 VALID = Path(__file__).resolve().parents[1] / "plans" / "valid"
 FORMS = VALID / "forms.yaml"
 D = date
-CN_2023 = calendar_for({"country": "CN"}, 2023)
+CN_2023 = calendar_for(CalendarSpec("CN"), 2023)
 
 
 @pytest.mark.parametrize(
@@ -63,11 +64,11 @@ def test_within_reads_days_and_refuses_the_rest() -> None:
 
 def test_the_plan_declares_events_and_the_duties_they_start() -> None:
     plan = read_plan(FORMS).compiled
-    assert plan.events == {
+    assert plan.settings.events == {
         "flood-warning": "气象部门发布暴雨预警",
         "problem-found": "监测发现返贫风险问题",
     }
-    assert [(t.key, t.event, str(t.within), t.owners) for t in plan.triggers] == [
+    assert [(t.key, t.event, str(t.within), t.owners) for t in plan.settings.triggers] == [
         ("push-forecast", "flood-warning", "1 working day", ("区乡村振兴局",)),
         ("fix:南泉街道", "problem-found", "0 working days", ("南泉街道",)),
         ("fix:一品街道", "problem-found", "0 working days", ("一品街道",)),

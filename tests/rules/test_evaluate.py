@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 
 from workplan.plan.calendar import WorkCalendar
-from workplan.plan.compiled import Rules, Step
 from workplan.plan.periods import period_of
+from workplan.plan.policy import Rules, Step
 from workplan.rules.evaluate import (
     LEADERSHIP,
     STAGE_OVERDUE,

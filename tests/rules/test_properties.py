@@ -25,12 +25,13 @@ from sqlalchemy import Connection, Engine, delete, select
 from tests.conftest import PLANS
 from workplan.notices import outbox
 from workplan.plan.calendar import WorkCalendar
-from workplan.plan.compiled import Rules, Step
+from workplan.plan.policy import Rules, Step
 from workplan.plan.validate import read_plan
 from workplan.rules.evaluate import Intent, evaluate
 from workplan.store import records
 from workplan.store.db import open_store
-from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts, read_facts
+from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts
+from workplan.store.facts_query import read_facts
 from workplan.store.load import load
 from workplan.store.tables import KEPT, T_EVAL, T_NOTICE, metadata
 

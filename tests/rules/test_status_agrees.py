@@ -18,7 +18,7 @@ from workplan.rules.evaluate import evaluate
 from workplan.rules.status import task_statuses
 from workplan.store import ledger
 from workplan.store.db import open_store, reading
-from workplan.store.facts import read_facts
+from workplan.store.facts_query import read_facts
 from workplan.store.load import load
 from workplan.store.refs import find_plan
 from workplan.store.snapshot import read_tasks

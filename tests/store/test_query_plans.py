@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine, text
 from tests.conftest import PLANS
 from workplan.plan.validate import read_plan
 from workplan.store.db import open_store
-from workplan.store.facts import _metric_query, _obligation_query
+from workplan.store.facts_query import _metric_query, _obligation_query
 from workplan.store.load import load
 
 NOW = datetime(2023, 5, 9, 1, 0, tzinfo=UTC)

@@ -149,13 +149,13 @@ def _say_loaded(item: Any, result: Any, dry_run: bool) -> None:
     if before:
         click.echo(
             f"  {before} obligation(s) fall due before the plan takes effect on "
-            f"{item.compiled.chase_from}: shown in status, never chased"
+            f"{item.compiled.settings.chase_from}: shown in status, never chased"
         )
 
 
 def before_start(compiled: Any) -> int:
     """Count the obligations due before a plan takes effect (its chase_from)."""
-    start = compiled.chase_from
+    start = compiled.settings.chase_from
     return sum(1 for o in compiled.obligations if start is not None and o.due < start)
 
 
@@ -164,11 +164,13 @@ def plan_warnings(compiled: Any) -> list[str]:
     from workplan.plan.calendar import unknown_years
 
     first = min([compiled.year, *(o.due.year for o in compiled.obligations)])
-    years = range(first, compiled.closes_on.year + 1)
+    settings = compiled.settings
+    last = settings.closes_on or settings.period_or_year(compiled.year)[1]
+    years = range(first, last.year + 1)
     return [
         f"the installed holidays data has no official schedule for {year}: its swapped working "
         f"days (调休) are unknown and would be guessed wrong; upgrade the holidays package "
         f"(pip install -U holidays) or give {year}'s holidays and working days in a calendar "
         "file (calendar: {files: [...]})"
-        for year in unknown_years(compiled.settings(), years)
+        for year in unknown_years(settings.calendar, years)
     ]

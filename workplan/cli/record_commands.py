@@ -42,12 +42,12 @@ def _correct_option(func: F) -> F:
 
 def _said(done: Any) -> str:
     """The end of an echo line: what a correction replaced, what a forced value overrode."""
-    from workplan.cli import tables as render
+    from workplan.plan.units import figure
 
     text = ""
     if done.outcome == "corrected":
         before = done.previous
-        shown = render.number(before) if isinstance(before, float) else str(before)
+        shown = figure(before) if isinstance(before, float) else str(before)
         text += f" (corrected; was {shown})"
     if done.forced:
         text += f" (forced: {'; '.join(done.forced)})"
@@ -94,7 +94,7 @@ def progress_record(
     A ratio metric is recorded part by part; its % is derived (x / y = z%):
     workplan progress record 16 central-disbursement --part spent --value 1200 --by 区财政局
     """
-    from workplan.cli import tables as render
+    from workplan.plan.units import figure
     from workplan.store import db as store
     from workplan.store import records, refs
 
@@ -115,9 +115,7 @@ def progress_record(
             correct=correct,
             part=part,
         )
-    value_text = (
-        f" = {render.number(done.value)}{done.unit or ''}" if done.value is not None else ""
-    )
+    value_text = f" = {figure(done.value)}{done.unit or ''}" if done.value is not None else ""
     verb = "already recorded:" if done.outcome == "already" else "recorded"
     click.echo(
         f"{verb} {done.plan} item {done.task} {done.what}{value_text} as of {done.as_of} "

@@ -160,15 +160,15 @@ def brief(
         plan = refs.find_plan(conn, plan_key)
         first = month or today_in(plan.timezone).replace(day=1)
         who = refs.find_department(conn, plan, department) if department else None
-        settings = plan.settings.get("brief") or {}
+        style = plan.settings.brief
         made = build_brief(
             conn,
             plan,
             first,
             department=who,
-            preset=settings.get("colours", "pace"),
-            near=settings.get("near", 5),
-            ranking=bool(settings.get("ranking", False)),
+            preset=style.colours,
+            near=style.near,
+            ranking=style.ranking,
             today=today_in(plan.timezone),
         )
     write_report(output, lambda: brief_html(made), lambda path: brief_xlsx(made, path))
@@ -190,7 +190,7 @@ def bulletin(month: date | None, output: Path, plan_key: str | None, db: str | N
     bulletin series (`numbering: {bulletin: ...}`); written again, it keeps that number.
     A month with nothing at 通报 takes no number.
     """
-    from workplan.reports.brief import month_end
+    from workplan.plan.periods import month_end
     from workplan.reports.bulletin import Bulletin, bulletin_entries, issue_number
     from workplan.reports.output import bulletin_html, bulletin_xlsx, write_report
     from workplan.store import db as store
@@ -203,7 +203,11 @@ def bulletin(month: date | None, output: Path, plan_key: str | None, db: str | N
         with engine.begin() as conn:
             entries = bulletin_entries(conn, plan, first)
             # an empty month issues no bulletin, so it takes no number
-            number = issue_number(conn, plan, first, month_end(first)) if entries else None
+            number = (
+                issue_number(conn, plan, first, month_end(first.year, first.month))
+                if entries
+                else None
+            )
             made = Bulletin(plan, first, number, entries)
     write_report(output, lambda: bulletin_html(made), lambda path: bulletin_xlsx(made, path))
     click.echo(

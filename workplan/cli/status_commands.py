@@ -47,7 +47,7 @@ def status(
     from workplan.rules.status import task_statuses
     from workplan.store import db as store
     from workplan.store import refs
-    from workplan.store.facts import read_facts
+    from workplan.store.facts_query import read_facts
     from workplan.store.snapshot import read_tasks
 
     with store.connected(db) as engine, store.reading(engine) as conn:
@@ -179,7 +179,7 @@ def tick(
         for plan in plans:
             day = as_of or today_in(plan.timezone)
             groups.setdefault(day, []).append(plan.id)
-            for year in unknown_years(plan.settings, [day.year]):
+            for year in unknown_years(plan.settings.calendar, [day.year]):
                 click.echo(
                     f"warning: {plan.key}: the calendar has no official schedule for {year} "
                     "(its swapped working days are unknown); upgrade the holidays package or "

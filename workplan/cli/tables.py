@@ -15,10 +15,11 @@ from typing import Any
 from rich.cells import cell_len
 
 from workplan.plan.compiled import item_label
+from workplan.plan.units import figure
 from workplan.rules.evaluate import LEADERSHIP
 from workplan.rules.status import MetricStatus, TaskStatus
 from workplan.rules.words import STATE_WORDS
-from workplan.store.ratio import ratio_text
+from workplan.store.parts import ratio_text
 
 LANGUAGES = ("zh-CN", "en")
 
@@ -248,33 +249,27 @@ def dump_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return out.getvalue()
 
 
-def number(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
 def _metric_row(label: str, m: MetricStatus, w: Words) -> list[str]:
     if m.value is not None and m.reported_on is not None:
-        shown = ratio_text(m.parts) if m.parts else f"{number(m.value)}{m.unit}"
+        shown = ratio_text(m.parts) if m.parts else f"{figure(m.value)}{m.unit}"
         latest = f"{shown} ({m.reported_on:%m-%d})"
     else:
         latest = w("no report")
     goal = "–"
     if m.next_by is not None and m.next_target is not None:
         if w.zh:
-            goal = f"{m.next_by:%m-%d}前{number(m.next_target)}{m.unit}"
+            goal = f"{m.next_by:%m-%d}前{figure(m.next_target)}{m.unit}"
         else:
-            goal = f"{number(m.next_target)}{m.unit} by {m.next_by:%m-%d}"
+            goal = f"{figure(m.next_target)}{m.unit} by {m.next_by:%m-%d}"
         goal += _any_of_cell(m, w)
-    final = f"{number(m.final_target)}{m.unit}" if m.final_target is not None else "–"
+    final = f"{figure(m.final_target)}{m.unit}" if m.final_target is not None else "–"
     pace = "–"
     if m.expected is not None and m.pace_gap is not None:
         if m.pace_gap > 0:
-            behind = f"落后{number(m.pace_gap)}" if w.zh else f"{number(m.pace_gap)} behind"
+            behind = f"落后{figure(m.pace_gap)}" if w.zh else f"{figure(m.pace_gap)} behind"
         else:
             behind = "达到" if w.zh else "on pace"
-        pace = f"{number(m.expected)}{m.unit} ({behind})"
+        pace = f"{figure(m.expected)}{m.unit} ({behind})"
     return [label, m.title, latest, goal, final, pace, w(m.state)]
 
 
@@ -309,8 +304,8 @@ def _any_of_cell(m: MetricStatus, w: Words) -> str:
     if nxt.benchmark is None:
         return f"（{nxt.benchmark_title}未报）" if w.zh else f" ({nxt.benchmark_title}: none yet)"
     if w.zh:
-        return f"或{nxt.benchmark_title}{number(nxt.benchmark)}{m.unit}"
-    return f" or {nxt.benchmark_title} {number(nxt.benchmark)}{m.unit}"
+        return f"或{nxt.benchmark_title}{figure(nxt.benchmark)}{m.unit}"
+    return f" or {nxt.benchmark_title} {figure(nxt.benchmark)}{m.unit}"
 
 
 def _overdue_cell(r: TaskStatus, w: Words) -> str:
@@ -482,11 +477,11 @@ def _measured(facts: dict[str, Any], w: Words) -> str:
     if target is None:
         return ""
     nothing = "未报告" if w.zh else "nothing reported"
-    got = f"{number(value)}{unit}" if value is not None else nothing
-    text = f"{got}，目标{number(target)}{unit}" if w.zh else f"{got} of {number(target)}{unit}"
+    got = f"{figure(value)}{unit}" if value is not None else nothing
+    text = f"{got}，目标{figure(target)}{unit}" if w.zh else f"{got} of {figure(target)}{unit}"
     short = facts.get("shortfall")
     if value is not None and short is not None and short > 0:
-        text += f"，差{number(short)}" if w.zh else f", {number(short)} short"
+        text += f"，差{figure(short)}" if w.zh else f", {figure(short)} short"
     return text
 
 
@@ -512,7 +507,7 @@ def notice_detail(rule: str, facts: dict[str, Any], w: Words = EN) -> str:
             projected = facts.get("projected")
             trend = ""
             if projected is not None:
-                trend = f"{'，趋势' if w.zh else ', trend '}{number(projected)}{unit}"
+                trend = f"{'，趋势' if w.zh else ', trend '}{figure(projected)}{unit}"
             text += f"{colon}{measured}{trend}"
         return text
     late = facts.get("working_days_late")
@@ -525,11 +520,11 @@ def notice_detail(rule: str, facts: dict[str, Any], w: Words = EN) -> str:
     value = facts.get("value")
     if rule == "pace":
         got = (
-            f"{number(value)}{unit}"
+            f"{figure(value)}{unit}"
             if value is not None
             else ("未报告" if w.zh else "nothing reported")
         )
-        expected, gap = number(facts["expected"]), number(facts["gap"])
+        expected, gap = figure(facts["expected"]), figure(facts["gap"])
         if w.zh:
             return f"{got}，序时进度{expected}{unit}（落后{gap}）"
         return f"{got} against 序时进度 {expected}{unit} ({gap} behind)"
@@ -746,7 +741,7 @@ def agenda_table(entries: Sequence[Any], title: str, width: int | None, w: Words
     ]
     cells = []
     for e in entries:
-        target = f"{number(e.target)}{e.unit}" if e.target is not None else "–"
+        target = f"{figure(e.target)}{e.unit}" if e.target is not None else "–"
         what = e.title + (f" {w('(done)')}" if e.done else "")
         cells.append(
             [

@@ -9,25 +9,23 @@ with it, so no number is ever given twice or skipped.
 
 from __future__ import annotations
 
-import json
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from workplan.plan.settings import NumberFormats, PlanSettings
 from workplan.store.tables import T_PLAN, T_SEQUENCE
 
 BULLETIN = "bulletin"
 DEFAULT_BULLETIN = "{year}年第{n}期"
 
 
-def number_format(numbering: dict[str, Any], kind: str) -> str | None:
+def number_format(numbering: NumberFormats, kind: str) -> str | None:
     """Return the plan's format for a kind of document (a level name, or ``bulletin``)."""
     if kind == BULLETIN:
-        return str(numbering.get("bulletin") or DEFAULT_BULLETIN)
-    found = numbering.get("documents", {}).get(kind)
-    return str(found) if found else None
+        return numbering.bulletin or DEFAULT_BULLETIN
+    return numbering.documents.get(kind) or None
 
 
 def take(conn: Connection, plan_id: int, fmt: str, day: date) -> str:
@@ -52,5 +50,5 @@ def assign(conn: Connection, *, plan_id: int, series: str, day: date) -> str | N
     """Take the next number for a kind of document of a plan (``bulletin`` for its bulletin);
     None when the plan does not number that kind."""
     settings = conn.execute(select(T_PLAN.c.settings).where(T_PLAN.c.id == plan_id)).scalar_one()
-    fmt = number_format(json.loads(settings).get("numbering", {}), series)
+    fmt = number_format(PlanSettings.from_json(settings).numbering, series)
     return take(conn, plan_id, fmt, day) if fmt else None

@@ -67,7 +67,7 @@ def simulate(
     """
     compiled = plan.compiled
     zone = ZoneInfo(compiled.timezone)
-    calendar = calendar_for(compiled.settings(), compiled.year)
+    calendar = calendar_for(compiled.settings.calendar, compiled.year)
     out: list[Simulated] = []
     letters: list[Mailed] = []
     with tempfile.TemporaryDirectory(prefix="workplan-simulate-") as scratch:

@@ -29,6 +29,7 @@ from workplan.errors import Problem, WorkplanError
 from workplan.notices.letters import KINDS, DayOff, Earlier, Letter, Message, letter
 from workplan.plan.calendar import WorkCalendar
 from workplan.plan.compiled import item_label
+from workplan.plan.units import figure
 
 SHIPPED = Path(notifications.__file__).parent
 LOCALES = ("zh-CN", "en")
@@ -95,8 +96,7 @@ def number(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, int | float):
-        text = f"{value:,.2f}".rstrip("0").rstrip(".")
-        return text
+        return figure(value)
     return str(value)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -10,6 +9,8 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 import holidays
+
+from workplan.plan.settings import CalendarSpec
 
 
 class WorkCalendar:
@@ -171,60 +172,36 @@ def official_through(country: str) -> int | None:
     return max(ChinaStaticHolidays.special_public_holidays)
 
 
-def unknown_years(settings: dict[str, Any], years: Iterable[int]) -> list[int]:
+def unknown_years(spec: CalendarSpec, years: Iterable[int]) -> list[int]:
     """Return the years a plan's calendar would have to guess: neither the installed holiday
     data nor the plan's calendar files give their official schedule."""
-    last = official_through(settings.get("country", "CN"))
-    covered = {int(y) for y in settings.get("calendar_schedules", {})}
+    last = official_through(spec.country)
+    covered = {s.year for s in spec.schedules}
     if last is None:
         return []
     return sorted({y for y in years if y > last and y not in covered})
 
 
-def _schedules(settings: dict[str, Any]) -> dict[int, tuple[frozenset[date], frozenset[date]]]:
-    return {
-        int(year): (
-            frozenset(date.fromisoformat(d) for d in days["holidays"]),
-            frozenset(date.fromisoformat(d) for d in days["working_days"]),
-        )
-        for year, days in settings.get("calendar_schedules", {}).items()
-    }
-
-
-def calendar_for(settings: dict[str, Any], year: int) -> WorkCalendar:
+def calendar_for(spec: CalendarSpec, year: int) -> WorkCalendar:
     """Return the working-day calendar a plan's settings describe."""
     return WorkCalendar(
-        settings.get("country", "CN"),
+        spec.country,
         years=range(year, year + 2),
-        extra_holidays=[date.fromisoformat(d) for d in settings.get("extra_holidays", [])],
-        extra_working_days=[date.fromisoformat(d) for d in settings.get("extra_working_days", [])],
-        schedules=_schedules(settings),
+        extra_holidays=spec.extra_holidays,
+        extra_working_days=spec.extra_working_days,
+        schedules={
+            s.year: (frozenset(s.holidays), frozenset(s.working_days)) for s in spec.schedules
+        },
     )
 
 
 class Calendars:
     """Build each distinct calendar once: thousands of plans usually share a handful."""
 
-    def get(self, settings: dict[str, Any], year: int) -> WorkCalendar:
-        key = json.dumps(
-            [
-                {
-                    k: settings.get(k)
-                    for k in (
-                        "country",
-                        "extra_holidays",
-                        "extra_working_days",
-                        "calendar_schedules",
-                    )
-                },
-                year,
-            ],
-            sort_keys=True,
-        )
-        return _calendar(key)
+    def get(self, spec: CalendarSpec, year: int) -> WorkCalendar:
+        return _calendar(spec, year)
 
 
 @lru_cache(maxsize=64)
-def _calendar(key: str) -> WorkCalendar:
-    chosen, year = json.loads(key)
-    return calendar_for({k: v for k, v in chosen.items() if v is not None}, year)
+def _calendar(spec: CalendarSpec, year: int) -> WorkCalendar:
+    return calendar_for(spec, year)

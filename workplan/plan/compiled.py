@@ -9,10 +9,10 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-if TYPE_CHECKING:
-    from workplan.plan.events import TriggerInfo
+from workplan.plan.policy import Rules
+from workplan.plan.settings import PlanSettings
 
 Kind = Literal["deliverable", "occurrence", "checkpoint", "outcome"]
 
@@ -41,32 +41,6 @@ def is_standing(title: str) -> bool:
 def item_label(n: int) -> str:
     """Return the item label as the plan writes it: （十六）."""
     return f"（{chinese_number(n)}）" if n < 100 else f"（{n}）"
-
-
-@dataclass(frozen=True)
-class Step:
-    level: int
-    name: str
-    after: int
-    to: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Rules:
-    """A fully resolved policy: no field left to inherit."""
-
-    remind: tuple[int, ...]
-    remind_to: tuple[str, ...]
-    escalate: tuple[Step, ...]
-
-
-def rules_from_dict(raw: dict[str, Any]) -> Rules:
-    """Rebuild a resolved policy from its JSON form (``dataclasses.asdict`` of it)."""
-    return Rules(
-        tuple(raw["remind"]),
-        tuple(raw["remind_to"]),
-        tuple(Step(s["level"], s["name"], s["after"], tuple(s["to"])) for s in raw["escalate"]),
-    )
 
 
 @dataclass(frozen=True)
@@ -145,61 +119,17 @@ class CompiledPlan:
     title: str
     year: int
     issued: date | None
-    issuer: str | None
-    chase_from: date | None
-    """the first day the plan is chased (default: the issue date)"""
-    closes_on: date
-    """the last day anything is owed: the period's end plus the grace in working days"""
     timezone: str
     locale: str
     office: str
-    country: str
-    extra_holidays: tuple[date, ...]
-    extra_working_days: tuple[date, ...]
-    leadership: tuple[tuple[str | None, str], ...]
-    notices: dict[str, Any]
-    numbering: dict[str, Any]
-    calendar_schedules: dict[str, dict[str, list[str]]]
-    """official schedules from the plan's calendar files: year -> holidays, working_days"""
+    settings: PlanSettings
+    """what the store keeps with the plan row: calendar, sending, numbering, events …"""
     departments: tuple[DeptInfo, ...]
     tasks: tuple[TaskInfo, ...]
     metrics: tuple[MetricInfo, ...]
     obligations: tuple[ObligationInfo, ...] = field(repr=False)
     fingerprint: str = ""
     """A digest of what was written (not how): equal for plans that load identically."""
-    period: tuple[date, date] | None = None
-    """the span the plan's dates fall in: its year, unless the plan widens it"""
-    brief: dict[str, Any] = field(default_factory=dict)
-    """The monthly brief's settings, only those that differ from the defaults."""
-    events: dict[str, str] = field(default_factory=dict)
-    """the events the office records (id -> what happened), for `workplan event record`"""
-    triggers: tuple[TriggerInfo, ...] = ()
-    """the duties each recorded event starts"""
-
-    def settings(self) -> dict[str, Any]:
-        """Return the plan-level settings kept with the plan row."""
-        return {
-            "country": self.country,
-            "extra_holidays": [d.isoformat() for d in self.extra_holidays],
-            "extra_working_days": [d.isoformat() for d in self.extra_working_days],
-            "leadership": [list(p) for p in self.leadership],
-            "notices": self.notices,
-            "issuer": self.issuer,
-            "chase_from": self.chase_from.isoformat() if self.chase_from else None,
-            "closes_on": self.closes_on.isoformat(),
-            "period": [d.isoformat() for d in self.period] if self.period else None,
-            "numbering": self.numbering,
-            "calendar_schedules": self.calendar_schedules,
-            **self.event_settings(),
-        } | ({"brief": self.brief} if self.brief else {})
-
-    def event_settings(self) -> dict[str, Any]:
-        """The events and the duties they start, kept with the plan row (when there are any)."""
-        from workplan.plan.events import trigger_to_json
-
-        if not self.events:
-            return {}
-        return {"events": self.events, "triggers": [trigger_to_json(t) for t in self.triggers]}
 
 
 def _canonical(value: Any, memo: dict[int, Any]) -> Any:

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from workplan.plan.compiled import ObligationInfo, Rules, rules_from_dict
+from workplan.plan.policy import Rules, rules_from_dict
 
 WITHIN_PATTERN = r"^(0|[1-9]\d{0,2}) (working days?|days?)$"
 _WITHIN = re.compile(WITHIN_PATTERN)
@@ -80,31 +80,6 @@ class TriggerInfo:
     owners: tuple[str, ...]
     rules: Rules
     aliases: tuple[str, ...] = ()
-
-
-def instantiate(
-    trigger: TriggerInfo,
-    on: date,
-    event_title: str,
-    is_working: Callable[[date], bool],
-    locale: str = "zh-CN",
-) -> ObligationInfo:
-    """Return the occurrence an event on ``on`` makes of a triggered duty."""
-    suffix = f" ({event_title})" if locale == "en" else f"（{event_title}）"
-    return ObligationInfo(
-        trigger.task,
-        f"{trigger.key}@{on.isoformat()}",
-        "occurrence",
-        trigger.key,
-        trigger.title + suffix,
-        on,
-        event_due(on, trigger.within, is_working),
-        None,
-        None,
-        trigger.owners,
-        trigger.rules,
-        trigger.aliases,
-    )
 
 
 def trigger_to_json(t: TriggerInfo) -> dict[str, Any]:

@@ -23,8 +23,6 @@ from workplan.plan.compiled import (
     DeptInfo,
     MetricInfo,
     ObligationInfo,
-    Rules,
-    Step,
     TaskInfo,
     pace_value,
 )
@@ -50,6 +48,15 @@ from workplan.plan.periods import (
     resolve_due,
     shortcut,
     working_days,
+)
+from workplan.plan.policy import Rules, Step
+from workplan.plan.settings import (
+    BriefStyle,
+    CalendarSpec,
+    NoticeSettings,
+    NumberFormats,
+    PlanSettings,
+    Schedule,
 )
 from workplan.plan.units import is_count
 from workplan.plan.yamlsource import PathKey, Source
@@ -235,37 +242,37 @@ class _Compiler:
         self.check_numbering(rules, tasks)
         if self.out.problems:
             return None
+        settings = PlanSettings(
+            calendar=self.calendar_spec(schedules),
+            leadership=tuple((p.name, p.email) for p in plan.leadership),
+            notices=NoticeSettings(**plan.notices.model_dump()),
+            issuer=plan.issuer,
+            chase_from=plan.chase_from or plan.issued,
+            closes_on=closes_on,
+            period=(self.start, self.end),
+            numbering=NumberFormats(dict(plan.numbering.documents), plan.numbering.bulletin),
+            brief=BriefStyle(**plan.brief.model_dump()),
+            events=dict(plan.events),
+            triggers=tuple(self.triggers),
+        )
         return CompiledPlan(
             id=plan.id,
             title=plan.title,
             year=plan.year,
             issued=plan.issued,
-            issuer=plan.issuer,
-            chase_from=plan.chase_from or plan.issued,
-            closes_on=closes_on,
             timezone=plan.timezone,
             locale=plan.locale,
             office=office,
-            country=plan.calendar.country,
-            extra_holidays=tuple(plan.calendar.extra_holidays),
-            extra_working_days=tuple(plan.calendar.extra_working_days),
-            leadership=tuple((p.name, p.email) for p in plan.leadership),
-            notices=plan.notices.model_dump(mode="json"),
-            numbering=plan.numbering.model_dump(mode="json", exclude_none=True),
-            calendar_schedules=schedules,
-            period=(self.start, self.end),
-            brief=plan.brief.model_dump(mode="json", exclude_defaults=True),
+            settings=settings,
             departments=tuple(self.departments),
             tasks=tuple(sorted(tasks, key=lambda t: t.number)),
             metrics=tuple(metrics),
             obligations=tuple(obligations),
-            events=dict(plan.events),
-            triggers=tuple(self.triggers),
         )
 
-    def schedules(self) -> dict[str, dict[str, list[str]]]:
+    def schedules(self) -> tuple[Schedule, ...]:
         """The official schedules of the plan's calendar files, by year (checked)."""
-        out: dict[str, dict[str, list[str]]] = {}
+        out: dict[int, Schedule] = {}
         for source, spec in self.calendars:
             if spec.country.upper() != self.plan.calendar.country.upper():
                 self.out.add(
@@ -275,7 +282,7 @@ class _Compiler:
                     f"{self.plan.calendar.country}'s",
                 )
                 continue
-            if str(spec.year) in out:
+            if spec.year in out:
                 self.out.add(source, ("year",), f"{spec.year} is given by two calendar files")
             for key in ("holidays", "working_days"):
                 for i, day in enumerate(getattr(spec, key)):
@@ -288,11 +295,10 @@ class _Compiler:
                     self.out.add(
                         source, ("working_days", i), f"{day} is both a holiday and a working day"
                     )
-            out[str(spec.year)] = {
-                "holidays": sorted(d.isoformat() for d in spec.holidays),
-                "working_days": sorted(d.isoformat() for d in spec.working_days),
-            }
-        return out
+            out[spec.year] = Schedule(
+                spec.year, tuple(sorted(spec.holidays)), tuple(sorted(spec.working_days))
+            )
+        return tuple(out.values())
 
     def work_calendar(self) -> Callable[[date], bool]:
         """Which days are working days on the plan's calendar (for every: working-day)."""
@@ -304,30 +310,24 @@ class _Compiler:
         schedules = self.schedules()
         del self.out.problems[seen:]  # compile() checks the calendar files and reports once
 
-        calendar = calendar_for(
-            self.calendar_settings(schedules),
-            self.start.year,
-        )
+        calendar = calendar_for(self.calendar_spec(schedules), self.start.year)
         self.is_working = calendar.is_working_day
         return calendar.is_working_day
 
-    def calendar_settings(self, schedules: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
-        """The plan's calendar as the settings a WorkCalendar is built from."""
-        return {
-            "country": self.plan.calendar.country,
-            "extra_holidays": [d.isoformat() for d in self.plan.calendar.extra_holidays],
-            "extra_working_days": [d.isoformat() for d in self.plan.calendar.extra_working_days],
-            "calendar_schedules": schedules,
-        }
+    def calendar_spec(self, schedules: tuple[Schedule, ...]) -> CalendarSpec:
+        """The plan's calendar as what a WorkCalendar is built from."""
+        return CalendarSpec(
+            self.plan.calendar.country,
+            tuple(self.plan.calendar.extra_holidays),
+            tuple(self.plan.calendar.extra_working_days),
+            schedules,
+        )
 
-    def closes_on(self, schedules: dict[str, dict[str, list[str]]]) -> date:
+    def closes_on(self, schedules: tuple[Schedule, ...]) -> date:
         """The last day the plan is chased: its period's end plus the grace, in working days."""
         from workplan.plan.calendar import calendar_for
 
-        calendar = calendar_for(
-            self.calendar_settings(schedules),
-            self.end.year,
-        )
+        calendar = calendar_for(self.calendar_spec(schedules), self.end.year)
         if self.plan.grace == 0:
             return self.end
         return calendar.after(self.end, self.plan.grace)

@@ -29,3 +29,11 @@ def is_count(unit: str) -> bool:
     """Return True for a unit that counts things (人, 个镇街, 家, 万人 …)."""
     _, base = split_unit(unit)
     return base[:1] in COUNT_WORDS
+
+
+def figure(value: float | None, missing: str = "–") -> str:
+    """Say a number as tables, forms and letters show it: 4,927, 27.27, 1 (never 1.0), with at
+    most two decimals; ``missing`` when there is none."""
+    if value is None:
+        return missing
+    return f"{value:,.2f}".rstrip("0").rstrip(".")

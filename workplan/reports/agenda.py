@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 from workplan.errors import Refused
 from workplan.plan.compiled import item_label
 from workplan.rules.status import is_done
-from workplan.store.facts import read_facts
+from workplan.store.facts_query import read_facts
 from workplan.store.refs import PlanRef
 from workplan.store.snapshot import read_tasks
 

@@ -9,10 +9,12 @@ from sqlalchemy import Connection, select
 
 from workplan.plan.calendar import WorkCalendar
 from workplan.plan.compiled import expected_on
+from workplan.plan.periods import month_end
 from workplan.reports.agenda import AgendaEntry, agenda
 from workplan.rules.evaluate import evaluate
 from workplan.rules.status import MetricStatus, TaskStatus, is_done, task_statuses
-from workplan.store.facts import MetricFacts, ObligationFacts, read_facts
+from workplan.store.facts import MetricFacts, ObligationFacts
+from workplan.store.facts_query import read_facts
 from workplan.store.refs import PlanRef
 from workplan.store.snapshot import read_tasks
 from workplan.store.tables import T_NOTICE, T_PROGRESS
@@ -130,10 +132,6 @@ class Brief:
         return f"{self.month.year}年{self.month.month}月"
 
 
-def month_end(first: date) -> date:
-    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
 def _count(name: str, lines: list[ItemLine]) -> Counts:
     counts = {c: 0 for c in CATEGORIES}
     levels: dict[str, int] = {}
@@ -176,7 +174,8 @@ def build_brief(
     """Gather the brief for the month starting ``month``, as it stood on the month's last day,
     or on ``today`` while the month is still running (nothing later is known yet)."""
     first = month.replace(day=1)
-    as_of = month_end(first) if today is None else min(month_end(first), today)
+    month_last = month_end(first.year, first.month)
+    as_of = month_last if today is None else min(month_last, today)
     tasks = read_tasks(conn, plan)
     everything, calendars = read_facts(conn, as_of, plan_ids=[plan.id], everything=True)
     calendar: WorkCalendar = calendars[plan.id]
@@ -253,8 +252,10 @@ def build_brief(
         NoticeCount(name, to, n, answered) for (_, name, to), (n, answered) in sorted(tally.items())
     ]
 
-    next_first = month_end(first) + timedelta(days=1)
-    coming = agenda(conn, plan, next_first, month_end(next_first), department)
+    next_first = month_end(first.year, first.month) + timedelta(days=1)
+    coming = agenda(
+        conn, plan, next_first, month_end(next_first.year, next_first.month), department
+    )
 
     league: list[tuple[str, int, int, int]] = []
     if ranking:

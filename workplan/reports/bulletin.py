@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 from workplan.notices.letters import kind_of
 from workplan.notices.numbers import BULLETIN, assign
 from workplan.plan.compiled import item_label
-from workplan.reports.brief import month_end
+from workplan.plan.periods import month_end
 from workplan.store.refs import PlanRef
 from workplan.store.tables import T_BULLETIN, T_NOTICE, T_TASK
 
@@ -58,7 +58,7 @@ def bulletin_entries(conn: Connection, plan: PlanRef, month: date) -> list[Bulle
         .where(
             T_NOTICE.c.plan_id == plan.id,
             T_NOTICE.c.evaluated_on >= first,
-            T_NOTICE.c.evaluated_on <= month_end(first),
+            T_NOTICE.c.evaluated_on <= month_end(first.year, first.month),
             T_NOTICE.c.status != "superseded",
         )
         .order_by(T_NOTICE.c.evaluated_on, T_NOTICE.c.id)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from workplan.errors import WorkplanError
+from workplan.plan.units import figure
 from workplan.reports.brief import CATEGORIES, COLOUR_NAMES, Brief
 from workplan.reports.bulletin import Bulletin
 
@@ -25,12 +26,6 @@ LEGENDS = {
     "time-left": [("red", "逾期"), ("yellow", "期限临近"), ("green", "正常")],
 }
 PRESET_TEXT = {"pace": "按序时进度", "deadline": "按期限", "time-left": "按剩余时间"}
-
-
-def _number(value: float | None) -> str:
-    if value is None:
-        return "–"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _template(name: str) -> Any:
@@ -96,7 +91,7 @@ def brief_html(brief: Brief) -> str:
             legend=LEGENDS[brief.preset],
             preset_text=PRESET_TEXT[brief.preset],
             charts=charts,
-            fmt=_number,
+            fmt=figure,
         )
     )
 

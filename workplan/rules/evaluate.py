@@ -14,10 +14,11 @@ from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from workplan.plan.calendar import WorkCalendar
-from workplan.plan.compiled import Rules, Step, expected_on
+from workplan.plan.compiled import expected_on
 from workplan.plan.periods import period_of
+from workplan.plan.policy import Rules, Step
 from workplan.store.facts import Alternative, MetricFacts, ObligationFacts, PlanFacts
-from workplan.store.ratio import Parts
+from workplan.store.parts import Parts
 
 # How severe each kind of notice is: a higher stage replaces a lower one for the same subject.
 STAGE_REMIND = 10
@@ -225,21 +226,21 @@ class _Evaluator:
         for department in _recipients(roles, about.owners, about.lead, self.plan.office):
             self.out.append(
                 Intent(
-                    self.plan.plan_id,
-                    about.task_id,
-                    about.task,
-                    about.subject,
-                    about.obligation_id,
-                    about.metric_id,
-                    department,
-                    rule,
-                    level,
-                    level_name,
-                    about.period,
-                    about.due,
-                    stage,
-                    roles,
-                    facts,
+                    plan_id=self.plan.plan_id,
+                    task_id=about.task_id,
+                    task=about.task,
+                    subject=about.subject,
+                    obligation_id=about.obligation_id,
+                    metric_id=about.metric_id,
+                    department=department,
+                    rule=rule,
+                    level=level,
+                    level_name=level_name,
+                    period=about.period,
+                    due=about.due,
+                    stage=stage,
+                    roles=roles,
+                    facts=facts,
                 )
             )
 
@@ -388,21 +389,21 @@ class _Evaluator:
         ]
         self.out.append(
             Intent(
-                self.plan.plan_id,
-                first.task_id,
-                first.task,
-                f"p{self.plan.plan_id}",
-                None,
-                None,
-                self.plan.office,
-                "backlog",
-                0,
-                BACKLOG_NAME,
-                self.plan.chase_from.isoformat(),
-                self.plan.chase_from,
-                STAGE_REMIND,
-                ("office",),
-                {"chase_from": self.plan.chase_from, "items": rows, "count": len(rows)},
+                plan_id=self.plan.plan_id,
+                task_id=first.task_id,
+                task=first.task,
+                subject=f"p{self.plan.plan_id}",
+                obligation_id=None,
+                metric_id=None,
+                department=self.plan.office,
+                rule="backlog",
+                level=0,
+                level_name=BACKLOG_NAME,
+                period=self.plan.chase_from.isoformat(),
+                due=self.plan.chase_from,
+                stage=STAGE_REMIND,
+                roles=("office",),
+                facts={"chase_from": self.plan.chase_from, "items": rows, "count": len(rows)},
             )
         )
 

@@ -15,9 +15,8 @@ from workplan.rules.evaluate import (
     met_by,
     pace_of,
 )
-from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts
-from workplan.store.ratio import Parts
-from workplan.store.snapshot import Task
+from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts, Task
+from workplan.store.parts import Parts
 
 
 @dataclass(frozen=True)

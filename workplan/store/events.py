@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
@@ -21,7 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from workplan.errors import NotFound, Refused
 from workplan.plan.calendar import calendar_for
 from workplan.plan.compiled import CompiledPlan, ObligationInfo
-from workplan.plan.events import TriggerInfo, instantiate, trigger_from_json
+from workplan.plan.events import TriggerInfo, event_due
+from workplan.plan.settings import PlanSettings
 from workplan.store import refs
 from workplan.store.changes import facts_changed
 from workplan.store.db import bulk_insert
@@ -56,7 +57,7 @@ class EventRecord:
 
 def _declared(plan: refs.PlanRef, name: str) -> str:
     """Return the event's description, or say which events the plan declares."""
-    events: dict[str, str] = plan.settings.get("events") or {}
+    events = plan.settings.events
     if name in events:
         return events[name]
     if not events:
@@ -74,9 +75,7 @@ def _declared(plan: refs.PlanRef, name: str) -> str:
 
 
 def _in_period(plan: refs.PlanRef, on: date, today: date) -> None:
-    period = plan.settings.get("period")
-    start = date.fromisoformat(period[0]) if period else date(plan.year, 1, 1)
-    end = date.fromisoformat(period[1]) if period else date(plan.year, 12, 31)
+    start, end = plan.settings.period_or_year(plan.year)
     if not start <= on <= end:
         raise Refused(
             f"{on} is outside the plan's period ({start} – {end}): is the year right?", field="on"
@@ -87,18 +86,39 @@ def _in_period(plan: refs.PlanRef, on: date, today: date) -> None:
         )
 
 
+def instantiate(
+    trigger: TriggerInfo,
+    on: date,
+    event_title: str,
+    is_working: Callable[[date], bool],
+    locale: str = "zh-CN",
+) -> ObligationInfo:
+    """Return the occurrence an event on ``on`` makes of a triggered duty (pure)."""
+    suffix = f" ({event_title})" if locale == "en" else f"（{event_title}）"
+    return ObligationInfo(
+        trigger.task,
+        f"{trigger.key}@{on.isoformat()}",
+        "occurrence",
+        trigger.key,
+        trigger.title + suffix,
+        on,
+        event_due(on, trigger.within, is_working),
+        None,
+        None,
+        trigger.owners,
+        trigger.rules,
+        trigger.aliases,
+    )
+
+
 def occurrences(
-    triggers: list[TriggerInfo],
-    events: dict[str, str],
-    settings: dict[str, Any],
-    year: int,
-    recorded: list[tuple[str, date]],
-    locale: str,
+    settings: PlanSettings, year: int, recorded: list[tuple[str, date]], locale: str
 ) -> list[ObligationInfo]:
     """The occurrences the recorded events make of the plan's triggered duties (pure)."""
-    calendar = calendar_for(settings, year)
+    events = settings.events
+    calendar = calendar_for(settings.calendar, year)
     by_event: dict[str, list[TriggerInfo]] = {}
-    for t in triggers:
+    for t in settings.triggers:
         by_event.setdefault(t.event, []).append(t)
     return [
         instantiate(t, on, events[name], calendar.is_working_day, locale)
@@ -121,12 +141,10 @@ def with_recorded_events(conn: Connection, plan_id: int, plan: CompiledPlan) -> 
     """Return ``plan`` with the occurrences of the events recorded for it (for a reload)."""
     from dataclasses import replace
 
-    recorded = _recorded(conn, plan_id) if plan.events else []
+    recorded = _recorded(conn, plan_id) if plan.settings.events else []
     if not recorded:
         return plan
-    made = occurrences(
-        list(plan.triggers), plan.events, plan.settings(), plan.year, recorded, plan.locale
-    )
+    made = occurrences(plan.settings, plan.year, recorded, plan.locale)
     return replace(plan, obligations=plan.obligations + tuple(made))
 
 
@@ -170,10 +188,7 @@ def record_event(
         raise Refused(
             f"{name} was just recorded for {on} by someone else; nothing recorded", field="event"
         ) from None
-    triggers = [trigger_from_json(t) for t in plan.settings.get("triggers", [])]
-    made = occurrences(
-        triggers, plan.settings["events"], plan.settings, plan.year, [(name, on)], plan.locale
-    )
+    made = occurrences(plan.settings, plan.year, [(name, on)], plan.locale)
     _insert(conn, plan, made)
     facts_changed(conn, [plan.id])
     return EventRecord(
@@ -218,7 +233,7 @@ def _insert(conn: Connection, plan: refs.PlanRef, made: list[ObligationInfo]) ->
 def list_events(conn: Connection, *, plan_key: str | None) -> list[EventRecord]:
     """Every event recorded for the plan, oldest first, with its occurrences."""
     plan = refs.find_plan(conn, plan_key)
-    events: dict[str, str] = plan.settings.get("events") or {}
+    events = plan.settings.events
     rows = (
         conn.execute(
             select(T_OCCURRED)
@@ -242,7 +257,7 @@ def list_events(conn: Connection, *, plan_key: str | None) -> list[EventRecord]:
         .join(T_TASK, T_TASK.c.id == T_OBL.c.task_id)
         .where(T_OBL.c.plan_id == plan.id, T_OBL.c.active, T_OBL.c.kind == "occurrence")
     ).all()
-    triggers = [trigger_from_json(t) for t in plan.settings.get("triggers", [])]
+    triggers = plan.settings.triggers
     out = []
     for row in rows:
         keys = {

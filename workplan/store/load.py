@@ -18,11 +18,11 @@ from workplan.plan.compiled import (
     CompiledPlan,
     MetricInfo,
     ObligationInfo,
-    Rules,
     TaskInfo,
     digest,
     item_label,
 )
+from workplan.plan.policy import Rules
 from workplan.store.changes import facts_changed
 from workplan.store.db import bulk_insert, dumps, insert_rows
 from workplan.store.events import with_recorded_events
@@ -218,7 +218,7 @@ def _plan_values(plan: CompiledPlan, now: datetime) -> dict[str, Any]:
         "timezone": plan.timezone,
         "locale": plan.locale,
         "office": plan.office,
-        "settings": dumps(plan.settings()),
+        "settings": dumps(plan.settings.to_json()),
         "fingerprint": plan.fingerprint,
         "loaded_at": now,
     }
@@ -381,7 +381,7 @@ class _Apply:
         for rules in [
             *(m.rules for m in self.plan.metrics),
             *(o.rules for o in self.plan.obligations),
-            *(t.rules for t in self.plan.triggers),
+            *(t.rules for t in self.plan.settings.triggers),
         ]:
             wanted.setdefault(self.fingerprint(rules), rules)
         query = select(T_RULES.c.fingerprint, T_RULES.c.id).where(T_RULES.c.plan_id == self.plan_id)
@@ -535,7 +535,7 @@ def _write_new(conn: Connection, new: list[PlanFile], now: datetime) -> None:
         for rules in [
             *(m.rules for m in plan.metrics),
             *(o.rules for o in plan.obligations),
-            *(t.rules for t in plan.triggers),
+            *(t.rules for t in plan.settings.triggers),
         ]:
             wanted.setdefault((plan_ids[s.plan.id], fingerprint(rules)), rules)
     returned = insert_rows(
@@ -710,7 +710,7 @@ def load(
     plan = with_recorded_events(conn, plan_row["id"], plan)
     changes = diff(stored, plan)
     if not changes:
-        before, after = json.loads(plan_row["settings"]), plan.settings()
+        before, after = json.loads(plan_row["settings"]), plan.settings.to_json()
         keys = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
         said = ", ".join(keys) if keys else "how this version of workplan records the plan"
         changes = [Change("settings changed", detail=said)]

@@ -10,39 +10,13 @@ reports: a value cannot be recorded on a ratio directly).
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from workplan.store.parts import ZERO_BASE, Parts, parts_note, parts_of, percent, ratio_text
 from workplan.store.tables import T_METRIC, T_PROGRESS
-
-_NOTE = re.compile(r"^= (-?[\d.e+-]+) / (-?[\d.e+-]+) ?([^;]*)")
-ZERO_BASE = "no %: the denominator is 0"
-
-
-class Parts(NamedTuple):
-    """What a ratio's value is derived from: numerator / denominator in their unit."""
-
-    numerator: float
-    denominator: float
-    unit: str
-
-
-def parts_note(parts: Parts) -> str:
-    """The note a derived row carries: its two parts, read back by :func:`parts_of`."""
-    return f"= {parts.numerator!r} / {parts.denominator!r} {parts.unit}"
-
-
-def parts_of(note: str | None) -> Parts | None:
-    """Return the parts from a derived row's note, else None."""
-    found = _NOTE.match(note or "")
-    return Parts(float(found[1]), float(found[2]), found[3].strip()) if found else None
-
-
-def percent(numerator: float, denominator: float) -> float:
-    return round(100 * numerator / denominator, 4)
 
 
 def part_rows(conn: Connection, ratio: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -96,18 +70,6 @@ def derive(conn: Connection, ratio: dict[str, Any], now: datetime) -> None:
         )
     if rows:
         conn.execute(insert(p), rows)
-
-
-def _number(value: float) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
-def ratio_text(parts: Parts) -> str:
-    """Say a ratio as people check it: 1,200 / 4,000万元 = 30%, or why there is no %."""
-    n, d, unit = parts
-    if not d:
-        return f"{_number(n)} / {_number(d)}{unit}: {ZERO_BASE}"
-    return f"{_number(n)} / {_number(d)}{unit} = {_number(percent(n, d))}%"
 
 
 def as_of(conn: Connection, ratio: dict[str, Any], day: Any) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, select
 from workplan.errors import NotFound, Refused
 from workplan.plan.compiled import CHINESE_DIGITS, item_label
 from workplan.plan.periods import label_span
+from workplan.plan.settings import PlanSettings
 from workplan.store.cells import normalise
 from workplan.store.tables import T_DEPT, T_METRIC, T_OBL, T_PLAN, T_TASK
 
@@ -43,7 +44,7 @@ class PlanRef:
     timezone: str
     office: str
     year: int
-    settings: dict[str, Any]
+    settings: PlanSettings
     locale: str = "zh-CN"
 
 
@@ -55,7 +56,7 @@ def _ref(row: Any) -> PlanRef:
         row["timezone"],
         row["office"],
         row["year"],
-        json.loads(row["settings"]),
+        PlanSettings.from_json(row["settings"]),
         row["locale"],
     )
 
@@ -130,10 +131,8 @@ def find_department(conn: Connection, plan: PlanRef, name: str) -> str:
 def plan_span(plan: PlanRef) -> tuple[date, date]:
     """Return the first and last day a report or a duty done may be dated for the plan: its
     period, and after it the grace during which it is still chased."""
-    period = plan.settings.get("period")
-    start = date.fromisoformat(period[0]) if period else date(plan.year, 1, 1)
-    end = plan.settings.get("closes_on") or (period[1] if period else f"{plan.year}-12-31")
-    return start, date.fromisoformat(end)
+    start, end = plan.settings.period_or_year(plan.year)
+    return start, plan.settings.closes_on or end
 
 
 def _names(row: Any, key: str) -> tuple[str, ...]:

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, select
 from workplan.errors import Refused
 from workplan.plan.compiled import expected_on, item_label
 from workplan.plan.periods import month_end
-from workplan.plan.units import is_count, is_percent
+from workplan.plan.units import figure, is_count, is_percent
 from workplan.store import refs
 from workplan.store.tables import T_METRIC, T_OBL, T_OWNER, T_PROGRESS, T_TASK
 
@@ -91,10 +91,6 @@ def _day(d: date, month: date) -> str:
     """A day as the form says it: 7月20日, with its year when it is not the form's."""
     year = f"{d.year}年" if d.year != month.year else ""
     return f"{year}{d.month}月{d.day}日"
-
-
-def _g(value: float) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def _unique_name(row: Any, key: str, names: list[str]) -> str:
@@ -224,7 +220,7 @@ def _metric_asked(
 ) -> list[str]:
     """What the plan asks of a metric in the month, in words (nothing: not owed this month)."""
     unit = m["unit"]
-    asked = [f"{_day(c['deadline'], first)}前达到{_g(c['target'])}{unit}" for c in checkpoints]
+    asked = [f"{_day(c['deadline'], first)}前达到{figure(c['target'])}{unit}" for c in checkpoints]
     if m["target_by"] is not None and m["target_by"] < first:
         return asked  # its year is over: nothing more to report
     if m["report"] in REPORTS_DUE and first.month in REPORTS_DUE[m["report"]]:
@@ -232,7 +228,7 @@ def _metric_asked(
     pace = m["pace_tolerance"] is not None and m["target"] is not None
     if pace and m["pace_start"] <= last <= m["pace_until"]:
         expected = expected_on(m["baseline"], m["target"], m["pace_start"], m["pace_until"], last)
-        asked.append(f"月底序时进度{_g(expected)}{unit}")
+        asked.append(f"月底序时进度{figure(expected)}{unit}")
     return asked
 
 

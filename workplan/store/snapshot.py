@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import Connection, select
 
-from workplan.plan.compiled import Rules, rules_from_dict
+from workplan.plan.policy import Rules, rules_from_dict
+from workplan.store.facts import Task
 from workplan.store.refs import PlanRef
 from workplan.store.tables import T_DEPT, T_TASK
 
@@ -19,23 +19,6 @@ class Department:
     emails: tuple[str, ...]
     head_name: str | None
     head_email: str | None
-
-
-@dataclass(frozen=True)
-class Task:
-    id: int
-    number: int
-    chapter: int
-    chapter_title: str
-    title: str
-    lead: tuple[str, ...]
-    co: tuple[str, ...]
-    signed_off_at: datetime | None
-    signed_off_by: str | None
-
-    @property
-    def owners(self) -> tuple[str, ...]:
-        return self.lead + self.co
 
 
 def rules_from_json(body: str) -> Rules:

@@ -1,0 +1,184 @@
+"""A plan's settings: what the store keeps with the plan row, as one typed record.
+
+The compiler makes it from the plan file; the store writes it as JSON (:meth:`PlanSettings.to_json`)
+and every reader parses it back once (:meth:`PlanSettings.from_json`).  A database written by an
+earlier version may lack a key: each is read with the default the plan file would give it.
+Pure: no pydantic, no SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from datetime import date
+from typing import Any
+
+from workplan.plan.events import TriggerInfo, trigger_from_json, trigger_to_json
+
+
+def _days(values: list[str] | None) -> tuple[date, ...]:
+    return tuple(date.fromisoformat(d) for d in values or [])
+
+
+def _iso(days: tuple[date, ...]) -> list[str]:
+    return [d.isoformat() for d in days]
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """One year's official schedule from a calendar file: its holidays and swapped working days."""
+
+    year: int
+    holidays: tuple[date, ...]
+    working_days: tuple[date, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarSpec:
+    """What a plan's working-day calendar is built from (hashable: calendars are cached on it)."""
+
+    country: str = "CN"
+    extra_holidays: tuple[date, ...] = ()
+    extra_working_days: tuple[date, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
+    """official schedules from the plan's calendar files, by year"""
+
+
+@dataclass(frozen=True, slots=True)
+class NoticeSettings:
+    """How notices are sent: digests, sending hours, the morning run, the return form."""
+
+    digest: bool = True
+    hours: tuple[int, int] = (8, 18)
+    run_at: str = "08:30"
+    return_form: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class NumberFormats:
+    """How formal documents are numbered (文号): a format per kind, and the bulletin's issue."""
+
+    documents: dict[str, str] = field(default_factory=dict)
+    bulletin: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BriefStyle:
+    """How the monthly brief colours items (三色) and whether it ranks departments."""
+
+    colours: str = "pace"
+    near: int = 5
+    ranking: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSettings:
+    """The plan-level settings kept with the plan row."""
+
+    calendar: CalendarSpec = CalendarSpec()
+    leadership: tuple[tuple[str | None, str], ...] = ()
+    """(name, address) of each leader"""
+    notices: NoticeSettings = NoticeSettings()
+    issuer: str | None = None
+    chase_from: date | None = None
+    """the first day the plan is chased: earlier occurrences are shown, never chased"""
+    closes_on: date | None = None
+    """the last day anything is owed (the plan's period end plus its grace)"""
+    period: tuple[date, date] | None = None
+    """the span the plan's dates fall in, when the plan widens it beyond its year"""
+    numbering: NumberFormats = NumberFormats()
+    brief: BriefStyle = BriefStyle()
+    events: dict[str, str] = field(default_factory=dict)
+    """the events the office records (id -> what happened)"""
+    triggers: tuple[TriggerInfo, ...] = ()
+    """the duties each recorded event starts"""
+
+    def period_or_year(self, year: int) -> tuple[date, date]:
+        """The plan's period: the one it gives, else its year."""
+        return self.period or (date(year, 1, 1), date(year, 12, 31))
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the settings as the plan row keeps them (read back by :meth:`from_json`)."""
+        cal = self.calendar
+        brief = {
+            f.name: getattr(self.brief, f.name)
+            for f in fields(BriefStyle)
+            if getattr(self.brief, f.name) != f.default
+        }
+        numbering: dict[str, Any] = {"documents": dict(self.numbering.documents)}
+        if self.numbering.bulletin is not None:
+            numbering["bulletin"] = self.numbering.bulletin
+        events: dict[str, Any] = {}
+        if self.events:
+            events = {
+                "events": dict(self.events),
+                "triggers": [trigger_to_json(t) for t in self.triggers],
+            }
+        return {
+            "country": cal.country,
+            "extra_holidays": _iso(cal.extra_holidays),
+            "extra_working_days": _iso(cal.extra_working_days),
+            "leadership": [list(p) for p in self.leadership],
+            "notices": {
+                "digest": self.notices.digest,
+                "hours": list(self.notices.hours),
+                "run_at": self.notices.run_at,
+                "return_form": self.notices.return_form,
+            },
+            "issuer": self.issuer,
+            "chase_from": self.chase_from.isoformat() if self.chase_from else None,
+            "closes_on": self.closes_on.isoformat() if self.closes_on else None,
+            "period": _iso(self.period) if self.period else None,
+            "numbering": numbering,
+            "calendar_schedules": {
+                str(s.year): {"holidays": _iso(s.holidays), "working_days": _iso(s.working_days)}
+                for s in cal.schedules
+            },
+            **events,
+        } | ({"brief": brief} if brief else {})
+
+    @classmethod
+    def from_json(cls, text: str | dict[str, Any]) -> PlanSettings:
+        """Parse the settings a plan row keeps (its JSON text, or that text already loaded)."""
+        raw: dict[str, Any] = json.loads(text) if isinstance(text, str) else text
+        notices = raw.get("notices") or {}
+        numbering = raw.get("numbering") or {}
+        brief = raw.get("brief") or {}
+        period = raw.get("period")
+        chase_from, closes_on = raw.get("chase_from"), raw.get("closes_on")
+        defaults = NoticeSettings()
+        return cls(
+            calendar=CalendarSpec(
+                country=raw.get("country", "CN"),
+                extra_holidays=_days(raw.get("extra_holidays")),
+                extra_working_days=_days(raw.get("extra_working_days")),
+                schedules=tuple(
+                    Schedule(int(year), _days(days["holidays"]), _days(days["working_days"]))
+                    for year, days in (raw.get("calendar_schedules") or {}).items()
+                ),
+            ),
+            leadership=tuple((name, email) for name, email in raw.get("leadership") or []),
+            notices=NoticeSettings(
+                digest=bool(notices.get("digest", defaults.digest)),
+                hours=(
+                    int(notices.get("hours", defaults.hours)[0]),
+                    int(notices.get("hours", defaults.hours)[1]),
+                ),
+                run_at=notices.get("run_at", defaults.run_at),
+                return_form=bool(notices.get("return_form", defaults.return_form)),
+            ),
+            issuer=raw.get("issuer"),
+            chase_from=date.fromisoformat(chase_from) if chase_from else None,
+            closes_on=date.fromisoformat(closes_on) if closes_on else None,
+            period=(date.fromisoformat(period[0]), date.fromisoformat(period[1]))
+            if period
+            else None,
+            numbering=NumberFormats(
+                dict(numbering.get("documents") or {}), numbering.get("bulletin")
+            ),
+            brief=BriefStyle(
+                **{f.name: brief[f.name] for f in fields(BriefStyle) if f.name in brief}
+            ),
+            events=dict(raw.get("events") or {}),
+            triggers=tuple(trigger_from_json(t) for t in raw.get("triggers") or []),
+        )
