@@ -84,9 +84,9 @@ class PlanClock:
 
     @classmethod
     def of(cls, plan: PlanRef) -> PlanClock:
-        notices = plan.settings.get("notices", {})
-        hour, minute = notices.get("run_at", "08:30").split(":")
-        start = int(notices.get("hours", (8, 18))[0])
+        notices = plan.settings.notices
+        hour, minute = notices.run_at.split(":")
+        start = notices.hours[0]
         return cls(plan, ZoneInfo(plan.timezone), time(int(hour), int(minute)), time(start))
 
 
@@ -176,8 +176,8 @@ class Service:
 
     def evaluate(self, clock: PlanClock, day: date) -> None:
         """Evaluate one local date for one plan (a no-op on a day already evaluated)."""
-        calendar = Calendars().get(clock.plan.settings, clock.plan.year)
-        for year in unknown_years(clock.plan.settings, [day.year]):
+        calendar = Calendars().get(clock.plan.settings.calendar, clock.plan.year)
+        for year in unknown_years(clock.plan.settings.calendar, [day.year]):
             log.warning(
                 "%s: the calendar has no official schedule for %d (its 调休 are unknown): "
                 "upgrade the holidays package or give the year in a calendar file",

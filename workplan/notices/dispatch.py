@@ -54,6 +54,7 @@ from workplan.channels.mail import HeaderInjection, compose, domain_of, message_
 from workplan.notices.letters import Earlier, Letter, Message, letter
 from workplan.notices.outbox import DIGEST
 from workplan.plan.calendar import Calendars, WorkCalendar
+from workplan.plan.settings import PlanSettings
 from workplan.rules.evaluate import LEADERSHIP, STAGE_OVERDUE, STAGE_WARN
 from workplan.store import db as store
 from workplan.store.changes import facts_changed
@@ -179,8 +180,8 @@ def _plans(conn: Connection) -> dict[int, _Plan]:
     offices = {(r.plan_id, r.name): json.loads(r.emails) for r in conn.execute(office_rows)}
     out = {}
     for r in conn.execute(select(T_PLAN)).mappings():
-        settings = json.loads(r["settings"])
-        notices = settings.get("notices", {})
+        settings = PlanSettings.from_json(r["settings"])
+        notices = settings.notices
         out[r["id"]] = _Plan(
             r["id"],
             r["key"],
@@ -189,13 +190,13 @@ def _plans(conn: Connection) -> dict[int, _Plan]:
             r["timezone"],
             r["locale"],
             r["office"],
-            settings.get("issuer"),
-            tuple(Party(name or email, (email,)) for name, email in settings.get("leadership", [])),
-            bool(notices.get("digest", True)),
-            (int(notices.get("hours", (8, 18))[0]), int(notices.get("hours", (8, 18))[1])),
-            Calendars().get(settings, r["year"]),
+            settings.issuer,
+            tuple(Party(name or email, (email,)) for name, email in settings.leadership),
+            notices.digest,
+            notices.hours,
+            Calendars().get(settings.calendar, r["year"]),
             (offices.get((r["id"], r["office"])) or [None])[0],
-            bool(notices.get("return_form", False)),
+            notices.return_form,
         )
     return out
 

@@ -20,10 +20,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 
 from workplan.channels.mail import domain_of, message_id
 from workplan.notices.numbers import number_format, take
+from workplan.plan.settings import NumberFormats, PlanSettings
 from workplan.rules.evaluate import STAGE_OVERDUE, STAGE_WARN, WARN_NAME, Intent, evaluate
 from workplan.store.changes import Marker, markers
 from workplan.store.db import bulk_insert, dumps, read_only, take_ids
-from workplan.store.facts import read_facts
+from workplan.store.facts_query import read_facts
 from workplan.store.tables import T_DEPT, T_EVAL, T_NOTICE, T_PLAN
 
 WAITING = ("pending", "retrying")
@@ -585,7 +586,7 @@ class _PlanLetters:
     key: str
     domain: str
     digest: bool
-    numbering: dict[str, Any]
+    numbering: NumberFormats
 
 
 def _plan_letters(conn: Connection, plan_ids: list[int]) -> dict[int, _PlanLetters]:
@@ -601,12 +602,12 @@ def _plan_letters(conn: Connection, plan_ids: list[int]) -> dict[int, _PlanLette
             T_PLAN.c.id.in_(plan_ids)
         )
     ):
-        settings = json.loads(settings_json)
+        settings = PlanSettings.from_json(settings_json)
         addresses = json.loads(emails) if emails else []
         out[pid] = _PlanLetters(
             key,
             domain_of(addresses[0] if addresses else "workplan@workplan.invalid"),
-            bool(settings.get("notices", {}).get("digest", True)),
-            settings.get("numbering", {}),
+            settings.notices.digest,
+            settings.numbering,
         )
     return out

@@ -33,6 +33,7 @@ from starlette.routing import Route
 
 from workplan.errors import InvalidInput, NotFound, Refused, WorkplanError
 from workplan.plan.compiled import is_standing
+from workplan.plan.units import figure
 from workplan.rules.words import STATE_WORDS
 from workplan.store import ledger, links, records, refs, returnform
 from workplan.store.db import open_store
@@ -135,7 +136,7 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
     )
     env.tests["standing"] = lambda ob: is_standing(ob.title)
     env.filters["state"] = lambda v: STATE_WORDS.get(v, v)  # the pages speak Chinese
-    env.filters["num"] = lambda v: "–" if v is None else f"{v:,.2f}".rstrip("0").rstrip(".")
+    env.filters["num"] = figure
     css = (Path(__file__).parent / "templates" / "style.css").read_bytes()
 
     def now() -> datetime:

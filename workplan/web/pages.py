@@ -14,7 +14,8 @@ from workplan.notices import record as notices_record
 from workplan.plan.compiled import item_label
 from workplan.rules.evaluate import Intent, evaluate
 from workplan.rules.status import TaskStatus, is_done, task_statuses
-from workplan.store.facts import ObligationFacts, read_facts
+from workplan.store.facts import ObligationFacts
+from workplan.store.facts_query import read_facts
 from workplan.store.refs import PlanRef, find_task
 from workplan.store.snapshot import read_tasks
 from workplan.store.tables import (
