@@ -27,16 +27,13 @@ from workplan.plan.periods import period_of
 from workplan.plan.policy import Rules, Step
 from workplan.rules.evaluate import (
     LEADERSHIP,
-    STAGE_OVERDUE,
-    STAGE_PACE,
-    STAGE_REMIND,
-    STAGE_WARN,
     Intent,
     checkpoint_met,
     evaluate,
     pace_of,
     projected,
 )
+from workplan.rules.kinds import STAGE_OVERDUE, STAGE_PACE, STAGE_REMIND, STAGE_WARN
 from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts
 
 # the reporting period containing a day: (label, first day, last day)

@@ -7,7 +7,7 @@ import dataclasses
 import io
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -17,6 +17,7 @@ from rich.cells import cell_len
 from workplan.plan.compiled import item_label
 from workplan.plan.units import figure
 from workplan.rules.evaluate import LEADERSHIP
+from workplan.rules.kinds import RuleKind, Topic, rule_kind
 from workplan.rules.status import MetricStatus, TaskStatus
 from workplan.rules.words import STATE_WORDS
 from workplan.store.parts import ratio_text
@@ -460,17 +461,6 @@ def status_csv(rows: list[TaskStatus]) -> str:
     return dump_csv(STATUS_CSV_HEADER, out)
 
 
-RULE_WORDS = {
-    "remind": "reminder",
-    "warn": "warning",
-    "overdue": "overdue",
-    "pace": "behind pace",
-    "report": "report due",
-    "report-overdue": "report missing",
-    "backlog": "before the plan",
-}
-
-
 def _measured(facts: dict[str, Any], w: Words) -> str:
     unit = facts.get("unit") or ""
     value, target = facts.get("value"), facts.get("target")
@@ -485,25 +475,28 @@ def _measured(facts: dict[str, Any], w: Words) -> str:
     return text
 
 
-def notice_detail(rule: str, facts: dict[str, Any], w: Words = EN) -> str:
-    """Say in a few words why a notice is owed (the notice itself is in the letter)."""
-    if rule == "backlog":
-        if w.zh:
-            return f"{facts.get('count')}次应办期限早于计划生效日{facts.get('chase_from')}：只列出，不催办"
+def _backlog_detail(kind: RuleKind, facts: dict[str, Any], w: Words) -> str:
+    if w.zh:
         return (
-            f"{facts.get('count')} occurrence(s) due before the plan took effect on "
-            f"{facts.get('chase_from')}: shown, never chased"
+            f"{facts.get('count')}次应办期限早于计划生效日{facts.get('chase_from')}：只列出，不催办"
         )
+    return (
+        f"{facts.get('count')} occurrence(s) due before the plan took effect on "
+        f"{facts.get('chase_from')}: shown, never chased"
+    )
+
+
+def _deadline_detail(kind: RuleKind, facts: dict[str, Any], w: Words) -> str:
     unit = facts.get("unit") or ""
     measured = _measured(facts, w)
     colon = "：" if w.zh else ": "
-    if rule in ("remind", "warn"):
+    if not kind.ladder:
         left = facts.get("working_days")
         if w.zh:
             text = f"{facts['deadline']}到期（{'今天' if left == 0 else f'还剩{left}个工作日'}）"
         else:
             text = f"due {facts['deadline']} ({left} wd)"
-        if rule == "warn":
+        if kind.forecast:
             projected = facts.get("projected")
             trend = ""
             if projected is not None:
@@ -511,34 +504,55 @@ def notice_detail(rule: str, facts: dict[str, Any], w: Words = EN) -> str:
             text += f"{colon}{measured}{trend}"
         return text
     late = facts.get("working_days_late")
-    if rule == "overdue":
-        if w.zh:
-            text = f"{facts['deadline']}到期，逾期{late}个工作日"
-        else:
-            text = f"due {facts['deadline']}, {late} wd late"
-        return f"{text}{colon}{measured}" if measured else text
+    if w.zh:
+        text = f"{facts['deadline']}到期，逾期{late}个工作日"
+    else:
+        text = f"due {facts['deadline']}, {late} wd late"
+    return f"{text}{colon}{measured}" if measured else text
+
+
+def _pace_detail(kind: RuleKind, facts: dict[str, Any], w: Words) -> str:
+    unit = facts.get("unit") or ""
     value = facts.get("value")
-    if rule == "pace":
-        got = (
-            f"{figure(value)}{unit}"
-            if value is not None
-            else ("未报告" if w.zh else "nothing reported")
-        )
-        expected, gap = figure(facts["expected"]), figure(facts["gap"])
-        if w.zh:
-            return f"{got}，序时进度{expected}{unit}（落后{gap}）"
-        return f"{got} against 序时进度 {expected}{unit} ({gap} behind)"
+    got = (
+        f"{figure(value)}{unit}"
+        if value is not None
+        else ("未报告" if w.zh else "nothing reported")
+    )
+    expected, gap = figure(facts["expected"]), figure(facts["gap"])
+    if w.zh:
+        return f"{got}，序时进度{expected}{unit}（落后{gap}）"
+    return f"{got} against 序时进度 {expected}{unit} ({gap} behind)"
+
+
+def _report_detail(kind: RuleKind, facts: dict[str, Any], w: Words) -> str:
+    late = facts.get("working_days_late")
     last = facts.get("reported_on")
     if w.zh:
         since = f"上次报告{last}" if last else "从未报告"
-        if rule == "report":
+        if not kind.ladder:
             left = facts.get("working_days")
             return f"{facts['period']}报告{facts['deadline']}前报送（剩{left}个工作日）；{since}"
         return f"{facts['period']}未报告（逾期{late}个工作日）；{since}"
     since = f"last report {last}" if last else "never reported"
-    if rule == "report":
+    if not kind.ladder:
         return f"report for {facts['period']} due {facts['deadline']} ({facts.get('working_days')} wd); {since}"
     return f"no report for {facts['period']} ({late} wd late); {since}"
+
+
+DETAILS: dict[Topic, Callable[[RuleKind, dict[str, Any], Words], str]] = {
+    "backlog": _backlog_detail,
+    "deadline": _deadline_detail,
+    "pace": _pace_detail,
+    "report": _report_detail,
+}
+"""how a notice's detail is said, by its kind's topic"""
+
+
+def notice_detail(rule: str, facts: dict[str, Any], w: Words = EN) -> str:
+    """Say in a few words why a notice is owed (the notice itself is in the letter)."""
+    kind = rule_kind(rule)
+    return DETAILS[kind.topic](kind, facts, w)
 
 
 NOTICE_HEADER = (

@@ -14,23 +14,8 @@ from typing import Any
 
 from workplan.channels.base import Party
 from workplan.plan.calendar import WorkCalendar
-from workplan.plan.compiled import item_label
-
-KINDS = ("reminder", "warning", "overdue", "escalation", "bulletin")
-"""The kinds of letter, each with its template: 提醒, 提示函, 催办, 督办, 通报."""
-
-
-def kind_of(rule: str, level: int) -> str:
-    """Return the template kind for a notice's rule and level."""
-    if rule in ("remind", "report", "backlog"):
-        return "reminder"
-    if rule in ("warn", "pace"):
-        return "warning"
-    if level <= 1:
-        return "overdue"
-    if level == 2:
-        return "escalation"
-    return "bulletin"
+from workplan.plan.compiled import PERIODIC, item_label
+from workplan.rules.kinds import rule_kind
 
 
 @dataclass(frozen=True)
@@ -55,9 +40,12 @@ class Letter:
     """One notice, as its recipient reads it."""
 
     kind: str
-    """reminder, warning, overdue, escalation or bulletin"""
+    """reminder, warning, overdue, escalation or bulletin (``rules.kinds.LETTER_KINDS``)"""
     rule: str
-    """remind, warn, pace, report, overdue or report-overdue: why it was sent"""
+    """remind, warn, pace, report, overdue, report-overdue or backlog: why it was sent"""
+    topic: str
+    """what the line is about: a deadline, a report, the pace or the backlog (the templates
+    branch on it; ``rules.kinds.Topic``)"""
     level: int
     level_name: str
     """提醒, 提示函, 序时进度提示, 报送提醒, 催办, 督办, 通报 … as the plan names the level"""
@@ -165,9 +153,11 @@ def letter(
     planned = facts.get("planned")
     key = str(facts.get("key") or "")
     owners = tuple(facts.get("owners") or ())
+    kind = rule_kind(rule)
     return Letter(
-        kind=kind_of(rule, level),
+        kind=kind.letter_at(level),
         rule=rule,
+        topic=kind.topic,
         level=level,
         level_name=level_name,
         item=item,
@@ -182,7 +172,7 @@ def letter(
         facts=dict(facts),
         remind_days=remind_days,
         ladder=ladder,
-        occurrence=key.partition("@")[2] if facts.get("kind") == "occurrence" else "",
+        occurrence=key.partition("@")[2] if facts.get("kind") in PERIODIC else "",
         owners=owners,
         copy=recipient is not None and bool(owners) and recipient not in owners,
         history=history,

@@ -11,8 +11,8 @@ from typing import Any
 from sqlalchemy import Connection, case, exists, func, select, update
 
 from workplan.errors import NotFound
-from workplan.notices.letters import kind_of
 from workplan.plan.compiled import item_label
+from workplan.rules.kinds import rule_kind
 from workplan.store.changes import facts_changed
 from workplan.store.refs import PlanRef
 from workplan.store.tables import T_DELIVERY, T_MESSAGE, T_NOTICE, T_TASK
@@ -66,7 +66,7 @@ def listing(
         query = query.where(T_NOTICE.c.id == notice_id)
     out = []
     for r in conn.execute(query).mappings():
-        notice_kind = kind_of(r["rule"], r["level"])
+        notice_kind = rule_kind(r["rule"]).letter_at(r["level"])
         if kind and notice_kind != kind:
             continue
         facts = json.loads(r["facts"])

@@ -26,14 +26,24 @@ from markupsafe import Markup, escape
 import notifications
 from workplan.channels.base import Party
 from workplan.errors import Problem, WorkplanError
-from workplan.notices.letters import KINDS, DayOff, Earlier, Letter, Message, letter
+from workplan.notices.letters import DayOff, Earlier, Letter, Message, letter
 from workplan.plan.calendar import WorkCalendar
 from workplan.plan.compiled import item_label
 from workplan.plan.units import figure
+from workplan.rules.kinds import (
+    LETTER_KINDS,
+    OVERDUE,
+    PACE,
+    REMIND,
+    REPORT,
+    REPORT_OVERDUE,
+    WARN,
+    RuleKind,
+)
 
 SHIPPED = Path(notifications.__file__).parent
 LOCALES = ("zh-CN", "en")
-MESSAGE_KINDS = (*KINDS, "digest")
+MESSAGE_KINDS = (*LETTER_KINDS, "digest")
 PARTS = ("subject", "txt", "html")
 _UNSAFE = re.compile("[\r\n\x00\u2028\u2029\x85]")
 _WEEKDAYS_CN = "一二三四五六日"
@@ -324,13 +334,16 @@ def sample_messages(locale: str) -> list[Message]:
     today, late, due = date(2023, 4, 26), date(2023, 5, 10), date(2023, 4, 30)
     funds, farming = (16, "强化衔接资金和项目管理"), (7, "大力发展“双高”农业")
 
+    ladder = ((1, "催办", 1), (2, "督办", 5), (3, "通报", 10))
+    steps = {step: name for step, name, _ in ladder}
+
     def make(
-        rule: str, level: int, name: str, item: tuple[int, str], on: date, facts: dict[str, Any]
+        kind: RuleKind, level: int, item: tuple[int, str], on: date, facts: dict[str, Any]
     ) -> Letter:
         return letter(
-            rule=rule,
+            rule=kind.name,
             level=level,
-            level_name=name,
+            level_name=kind.level_name or steps[level],
             item=item[0],
             item_title=item[1],
             due=due,
@@ -338,7 +351,7 @@ def sample_messages(locale: str) -> list[Message]:
             facts=facts,
             calendar=calendar,
             remind_days=(3, 1),
-            ladder=((1, "催办", 1), (2, "督办", 5), (3, "通报", 10)),
+            ladder=ladder,
             locale=locale,
         )
 
@@ -383,19 +396,16 @@ def sample_messages(locale: str) -> list[Message]:
         "span_days": 365,
         "target": 100.0,
     }
-    reminder = make("remind", 3, "提醒", funds, today, deliverable)
+    reminder = make(REMIND, 3, funds, today, deliverable)
     report_due = make(
-        "report",
+        REPORT,
         1,
-        "报送提醒",
         farming,
         today,
         {**report, "working_days": 2, "reported_on": date(2023, 3, 20), "value": 0.33},
     )
-    warning = make(
-        "warn", 3, "提示函", funds, today, {**checkpoint, "working_days": 2, "projected": 27.27}
-    )
-    behind = make("pace", 0, "序时进度提示", funds, today, pace)
+    warning = make(WARN, 3, funds, today, {**checkpoint, "working_days": 2, "projected": 27.27})
+    behind = make(PACE, 0, funds, today, pace)
     overdue_facts = {**checkpoint, "working_days_late": 5}
     office = Party("区委农办", ("qwnb@example.org",))
     head = Party("局长", ("czj-head@example.org",))
@@ -415,7 +425,7 @@ def sample_messages(locale: str) -> list[Message]:
         Message(
             kind="overdue",
             today=late,
-            letters=(make("overdue", 1, "催办", funds, late, overdue_facts),),
+            letters=(make(OVERDUE, 1, funds, late, overdue_facts),),
             **base,
         ),
         Message(
@@ -423,9 +433,8 @@ def sample_messages(locale: str) -> list[Message]:
             today=late,
             letters=(
                 make(
-                    "report-overdue",
+                    REPORT_OVERDUE,
                     1,
-                    "催办",
                     farming,
                     late,
                     {**report, "working_days_late": 5, "reported_on": None, "value": None},
@@ -438,7 +447,7 @@ def sample_messages(locale: str) -> list[Message]:
             today=late,
             letters=(
                 replace(
-                    make("overdue", 2, "督办", funds, late, overdue_facts),
+                    make(OVERDUE, 2, funds, late, overdue_facts),
                     history=(Earlier("催办", date(2023, 5, 4), "巴南乡振督〔2023〕3号"),),
                 ),
             ),
@@ -449,7 +458,7 @@ def sample_messages(locale: str) -> list[Message]:
         Message(
             kind="bulletin",
             today=late,
-            letters=(make("overdue", 3, "通报", funds, late, overdue_facts),),
+            letters=(make(OVERDUE, 3, funds, late, overdue_facts),),
             head=head,
             number="巴南乡振通〔2023〕2号",
             **base,
@@ -459,7 +468,7 @@ def sample_messages(locale: str) -> list[Message]:
             today=late,
             letters=(
                 replace(
-                    make("overdue", 3, "通报", funds, late, overdue_facts),
+                    make(OVERDUE, 3, funds, late, overdue_facts),
                     owners=("区乡村振兴局", "区财政局"),
                     copy=True,
                     history=(

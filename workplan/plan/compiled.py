@@ -14,7 +14,13 @@ from typing import Any, Literal
 from workplan.plan.policy import Rules
 from workplan.plan.settings import PlanSettings
 
-Kind = Literal["deliverable", "occurrence", "checkpoint", "outcome"]
+Kind = Literal["deliverable", "occurrence", "standing", "checkpoint", "outcome"]
+"""what an obligation is: a result due once (deliverable; outcome: a yes/no result), one
+period's share of a recurring duty (occurrence), the review of a standing duty (常态化: done
+only with an account of the period's work), a metric's value due by a day (checkpoint)"""
+
+PERIODIC: frozenset[str] = frozenset({"occurrence", "standing"})
+"""the kinds made one per period of a duty: their key ends in @period (2023-Q2)"""
 
 CHINESE_DIGITS = "零一二三四五六七八九"
 
@@ -26,16 +32,6 @@ def chinese_number(n: int) -> str:
     tens, ones = divmod(n, 10)
     head = "" if tens == 1 else CHINESE_DIGITS[tens]
     return head + "十" + (CHINESE_DIGITS[ones] if ones else "")
-
-
-STANDING_MARK = {"zh": "（常态化工作）", "en": "(standing duty)"}
-"""how a standing duty's review is marked in its title (see ``Expander.standing_title``)"""
-
-
-def is_standing(title: str) -> bool:
-    """Whether an obligation is a standing duty's review, answered by an account of the
-    period's work, by its title."""
-    return any(mark in title for mark in STANDING_MARK.values())
 
 
 def item_label(n: int) -> str:

@@ -18,9 +18,9 @@ from typing import Any
 from workplan import __version__
 from workplan.errors import Problem
 from workplan.plan.compiled import (
-    STANDING_MARK,
     CompiledPlan,
     DeptInfo,
+    Kind,
     MetricInfo,
     ObligationInfo,
     TaskInfo,
@@ -60,6 +60,9 @@ from workplan.plan.settings import (
 )
 from workplan.plan.units import is_count
 from workplan.plan.yamlsource import PathKey, Source
+
+STANDING_MARK = {"zh": "（常态化工作）", "en": "(standing duty)"}
+"""how a standing duty's review is marked in its title, for the people who read it"""
 
 
 class _Collector:
@@ -448,13 +451,14 @@ class _Compiler:
                 if isinstance(r, Recurring)
                 else shortcut(r.review, r.start or self.year_start, r.until or self.year_end, None)
             )
+            kind: Kind = "occurrence" if isinstance(r, Recurring) else "standing"
             for source, unit_title, who in self.units(r.id, title, r.each, owners(r.owners, where)):
                 for occ in items:
                     obligations.append(
                         ObligationInfo(
                             task.number,
                             f"{source}@{occ.label}",
-                            "occurrence",
+                            kind,
                             source,
                             unit_title,
                             occ.opens,

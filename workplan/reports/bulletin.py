@@ -8,10 +8,10 @@ from datetime import date
 
 from sqlalchemy import Connection, select
 
-from workplan.notices.letters import kind_of
 from workplan.notices.numbers import BULLETIN, assign
 from workplan.plan.compiled import item_label
 from workplan.plan.periods import month_end
+from workplan.rules.kinds import rule_kind
 from workplan.store.refs import PlanRef
 from workplan.store.tables import T_BULLETIN, T_NOTICE, T_TASK
 
@@ -68,7 +68,9 @@ def bulletin_entries(conn: Connection, plan: PlanRef, month: date) -> list[Bulle
     for r in conn.execute(query).mappings():
         # the letter goes to leadership (@…) and the office as well: the bulletin names
         # the departments that answer for the work
-        if kind_of(r["rule"], r["level"]) != "bulletin" or r["department"].startswith("@"):
+        if rule_kind(r["rule"]).letter_at(r["level"]) != "bulletin" or r["department"].startswith(
+            "@"
+        ):
             continue
         if r["department"] == plan.office:
             continue

@@ -17,23 +17,23 @@ from workplan.plan.calendar import WorkCalendar
 from workplan.plan.compiled import expected_on
 from workplan.plan.periods import period_of
 from workplan.plan.policy import Rules, Step
+from workplan.rules.kinds import (
+    BACKLOG,
+    BACKLOG_NAME,
+    OVERDUE,
+    PACE,
+    REMIND,
+    REPORT,
+    REPORT_OVERDUE,
+    WARN,
+    RuleKind,
+    rule_kind,
+)
 from workplan.store.facts import Alternative, MetricFacts, ObligationFacts, PlanFacts
 from workplan.store.parts import Parts
 
-# How severe each kind of notice is: a higher stage replaces a lower one for the same subject.
-STAGE_REMIND = 10
-STAGE_WARN = 20
-STAGE_PACE = 30
-STAGE_OVERDUE = 100
-
 LEADERSHIP = "@leadership"
 """The recipient that stands for the plan's leadership: one summary a day, never a copy each."""
-
-REMIND_NAME = "提醒"
-WARN_NAME = "提示函"
-PACE_NAME = "序时进度提示"
-REPORT_NAME = "报送提醒"
-BACKLOG_NAME = "计划生效前事项"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,11 @@ class Intent:
 
     def fact(self, name: str) -> Any:
         return self.facts.get(name)
+
+    @property
+    def kind(self) -> RuleKind:
+        """The kind of rule the notice is owed by."""
+        return rule_kind(self.rule)
 
 
 def meets(direction: str, value: float, target: float) -> bool:
@@ -215,14 +220,17 @@ class _Evaluator:
     def emit(
         self,
         about: _About,
+        kind: RuleKind,
         *,
-        rule: str,
         level: int,
-        level_name: str,
-        stage: int,
         roles: tuple[str, ...],
         facts: dict[str, Any],
+        level_name: str | None = None,
     ) -> None:
+        """Owe a notice of ``kind`` at ``level``, named as the kind names it (a ladder step:
+        as the plan names the step)."""
+        name = level_name or kind.level_name or kind.name
+        rule, stage = kind.name, kind.stage_at(level)
         for department in _recipients(roles, about.owners, about.lead, self.plan.office):
             self.out.append(
                 Intent(
@@ -235,7 +243,7 @@ class _Evaluator:
                     department=department,
                     rule=rule,
                     level=level,
-                    level_name=level_name,
+                    level_name=name,
                     period=about.period,
                     due=about.due,
                     stage=stage,
@@ -243,6 +251,10 @@ class _Evaluator:
                     facts=facts,
                 )
             )
+
+    def emit_step(self, about: _About, kind: RuleKind, step: Step, facts: dict[str, Any]) -> None:
+        """Owe the notice of a ladder kind at the step reached, to the step's recipients."""
+        self.emit(about, kind, level=step.level, roles=step.to, facts=facts, level_name=step.name)
 
     def obligation(self, ob: ObligationFacts) -> None:
         if ob.done_on is not None and ob.done_on <= self.as_of:
@@ -291,28 +303,14 @@ class _Evaluator:
                 if forecast is not None:
                     facts["projected"] = forecast
             self.emit(
-                about,
-                rule="warn" if warn else "remind",
-                level=stage,
-                level_name=WARN_NAME if warn else REMIND_NAME,
-                stage=STAGE_WARN if warn else STAGE_REMIND,
-                roles=ob.rules.remind_to,
-                facts=facts,
+                about, WARN if warn else REMIND, level=stage, roles=ob.rules.remind_to, facts=facts
             )
             return
         reached = _ladder(ob.rules, ob.deadline, self.as_of, self.cal)
         if reached is not None:
             step, late = reached
             facts["working_days_late"] = late
-            self.emit(
-                about,
-                rule="overdue",
-                level=step.level,
-                level_name=step.name,
-                stage=STAGE_OVERDUE + step.level,
-                roles=step.to,
-                facts=facts,
-            )
+            self.emit_step(about, OVERDUE, step, facts)
 
     def metric(self, m: MetricFacts) -> None:
         complete = (
@@ -348,10 +346,8 @@ class _Evaluator:
         label, _, end = self.periods(m.report or "month")[0]
         self.emit(
             self._about(m, label, end),
-            rule="pace",
+            PACE,
             level=0,
-            level_name=PACE_NAME,
-            stage=STAGE_PACE,
             roles=m.rules.remind_to,
             facts={
                 "metric": m.key,
@@ -396,12 +392,12 @@ class _Evaluator:
                 obligation_id=None,
                 metric_id=None,
                 department=self.plan.office,
-                rule="backlog",
+                rule=BACKLOG.name,
                 level=0,
                 level_name=BACKLOG_NAME,
                 period=self.plan.chase_from.isoformat(),
                 due=self.plan.chase_from,
-                stage=STAGE_REMIND,
+                stage=BACKLOG.stage,
                 roles=("office",),
                 facts={"chase_from": self.plan.chase_from, "items": rows, "count": len(rows)},
             )
@@ -453,14 +449,8 @@ class _Evaluator:
             if reached is not None:
                 step, late = reached
                 facts.update(period=missing_label, deadline=missing_end, working_days_late=late)
-                self.emit(
-                    self._about(m, missing_label, missing_end),
-                    rule="report-overdue",
-                    level=step.level,
-                    level_name=step.name,
-                    stage=STAGE_OVERDUE + step.level,
-                    roles=step.to,
-                    facts=facts,
+                self.emit_step(
+                    self._about(m, missing_label, missing_end), REPORT_OVERDUE, step, facts
                 )
                 return
         if end > last or start < first or (chased is not None and start < chased[1]):
@@ -470,10 +460,8 @@ class _Evaluator:
             facts.update(period=label, deadline=end, working_days=self.cal.count(self.as_of, end))
             self.emit(
                 self._about(m, label, end),
-                rule="report",
+                REPORT,
                 level=stage,
-                level_name=REPORT_NAME,
-                stage=STAGE_REMIND,
                 roles=m.rules.remind_to,
                 facts=facts,
             )

@@ -8,13 +8,13 @@ from datetime import date
 from workplan.plan.calendar import WorkCalendar
 from workplan.plan.compiled import item_label
 from workplan.rules.evaluate import (
-    STAGE_OVERDUE,
     Intent,
     checkpoint_met,
     meets,
     met_by,
     pace_of,
 )
+from workplan.rules.kinds import STAGE_OVERDUE
 from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts, Task
 from workplan.store.parts import Parts
 
@@ -119,12 +119,12 @@ def metric_state(
     warning or a pace notice is owed, "no report" when a report is overdue; otherwise what the
     values say: "met", "on track", or "no report" while nothing has been reported yet.
     """
-    rules = {i.rule for i in owed}
-    if "overdue" in rules:
+    kinds = {i.kind for i in owed}
+    if any(k.ladder and k.topic == "deadline" for k in kinds):
         return "missed"
-    if rules & {"warn", "pace"}:
+    if any(k.letter == "warning" for k in kinds):
         return "behind"
-    if "report-overdue" in rules:
+    if any(k.ladder and k.topic == "report" for k in kinds):
         return "no report"
     upcoming = [o for o in points if o.deadline >= as_of]
     reached = (

@@ -312,7 +312,7 @@ def import_ledger(
                         now=now,
                     )
                     if sender is not None and done.row_id is not None:
-                        records.check_account(_title(conn, done.row_id), note)
+                        records.check_account(_kind(conn, done.row_id), note)
                     _count(result, done, "done")
                 if value is not None or (obligation is None and note is not None):
                     recorded = records.record_progress(
@@ -337,8 +337,8 @@ def import_ledger(
     return result
 
 
-def _title(conn: Connection, obligation_id: int) -> str:
-    return str(conn.execute(select(T_OBL.c.title).where(T_OBL.c.id == obligation_id)).scalar_one())
+def _kind(conn: Connection, obligation_id: int) -> str:
+    return str(conn.execute(select(T_OBL.c.kind).where(T_OBL.c.id == obligation_id)).scalar_one())
 
 
 def _from_sender(conn: Connection, plan: refs.PlanRef, department: str, sender: str) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, or_, select, update
 
 from workplan.errors import Refused
-from workplan.plan.compiled import is_standing, item_label
+from workplan.plan.compiled import item_label
 from workplan.store import ratio, refs
 from workplan.store.cells import read_number
 from workplan.store.changes import facts_changed
@@ -64,10 +64,11 @@ def check_owner(
         )
 
 
-def check_account(title: str, note: str | None) -> None:
-    """Refuse a standing duty's review closed without its account of the period's work (the
-    department's page asks for it; the office's commands do not)."""
-    if is_standing(title) and not (note or "").strip():
+def check_account(kind: str, note: str | None) -> None:
+    """Refuse a standing duty's review (an obligation of ``kind`` standing) closed without its
+    account of the period's work (the department's page asks for it; the office's commands do
+    not)."""
+    if kind == "standing" and not (note or "").strip():
         raise Refused("常态化工作请用一句话写明本期开展情况，再报已完成", field="note")
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from workplan.errors import NotFound, Refused
-from workplan.plan.compiled import CHINESE_DIGITS, item_label
+from workplan.plan.compiled import CHINESE_DIGITS, PERIODIC, item_label
 from workplan.plan.periods import label_span
 from workplan.plan.settings import PlanSettings
 from workplan.store.cells import normalise
@@ -304,7 +304,7 @@ def find_obligation(
             )
         source = sources[0]
     rows = [r for r in rows if r["source"] == source]
-    if rows[0]["kind"] != "occurrence":
+    if rows[0]["kind"] not in PERIODIC:
         if period is not None:
             raise NotFound(
                 f"item {label}: {source} is not a recurring duty; it has no period {period}",
