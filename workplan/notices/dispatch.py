@@ -55,7 +55,8 @@ from workplan.notices.letters import Earlier, Letter, Message, letter
 from workplan.notices.outbox import DIGEST
 from workplan.plan.calendar import Calendars, WorkCalendar
 from workplan.plan.settings import PlanSettings
-from workplan.rules.evaluate import LEADERSHIP, STAGE_OVERDUE, STAGE_WARN
+from workplan.rules.evaluate import LEADERSHIP
+from workplan.rules.kinds import STAGE_OVERDUE, STAGE_WARN
 from workplan.store import db as store
 from workplan.store.changes import facts_changed
 from workplan.store.db import dumps

@@ -21,7 +21,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from workplan.channels.mail import domain_of, message_id
 from workplan.notices.numbers import number_format, take
 from workplan.plan.settings import NumberFormats, PlanSettings
-from workplan.rules.evaluate import STAGE_OVERDUE, STAGE_WARN, WARN_NAME, Intent, evaluate
+from workplan.rules.evaluate import Intent, evaluate
+from workplan.rules.kinds import STAGE_OVERDUE, STAGE_WARN, WARN_NAME
 from workplan.store.changes import Marker, markers
 from workplan.store.db import bulk_insert, dumps, read_only, take_ids
 from workplan.store.facts_query import read_facts

@@ -32,7 +32,6 @@ from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Re
 from starlette.routing import Route
 
 from workplan.errors import InvalidInput, NotFound, Refused, WorkplanError
-from workplan.plan.compiled import is_standing
 from workplan.plan.units import figure
 from workplan.rules.words import STATE_WORDS
 from workplan.store import ledger, links, records, refs, returnform
@@ -134,7 +133,7 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.tests["standing"] = lambda ob: is_standing(ob.title)
+    env.tests["standing"] = lambda ob: ob.kind == "standing"
     env.filters["state"] = lambda v: STATE_WORDS.get(v, v)  # the pages speak Chinese
     env.filters["num"] = figure
     css = (Path(__file__).parent / "templates" / "style.css").read_bytes()
@@ -421,7 +420,7 @@ def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
             )
             task = refs.find_task(conn, plan, str(done.task))
             obligation = refs.find_obligation(conn, task, done.what, today(plan))
-            records.check_account(obligation["title"], note)
+            records.check_account(obligation["kind"], note)
             evidence = None
             if file is not None and ext is not None:
                 folder = settings.files / plan.key

@@ -70,7 +70,7 @@ def standing(conn: Connection, plan: PlanRef, today: date, department: str | Non
     reports: dict[int, list[Intent]] = {}
     for intent in intents:
         if (
-            intent.rule in ("report", "report-overdue")
+            intent.kind.topic == "report"
             and intent.task in shown
             and (department is None or intent.department == department)
         ):
