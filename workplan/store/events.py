@@ -26,6 +26,7 @@ from workplan.plan.settings import PlanSettings
 from workplan.store import refs
 from workplan.store.changes import facts_changed
 from workplan.store.db import bulk_insert
+from workplan.store.rows import OBLIGATION_COLUMNS, obligation_row, rules_fingerprint
 from workplan.store.tables import T_OBL, T_OCCURRED, T_RULES, T_TASK
 
 
@@ -205,8 +206,6 @@ def record_event(
 
 def _insert(conn: Connection, plan: refs.PlanRef, made: list[ObligationInfo]) -> None:
     """Write the occurrences an event made (a duty dropped from the plan since is skipped)."""
-    from workplan.store.load import OBLIGATION_COLUMNS, obligation_row, rules_fingerprint
-
     tasks = {
         r["number"]: dict(r)
         for r in conn.execute(
