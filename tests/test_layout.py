@@ -103,7 +103,7 @@ def test_status_loads_no_plan_models() -> None:
     """Reading the database needs neither pydantic (the plan file's models) nor Jinja2."""
     probe = (
         "import sys\n"
-        "import workplan.cli.tables, workplan.rules.status, workplan.store.facts\n"
+        "import workplan.cli.render, workplan.rules.status, workplan.store.facts\n"
         "import workplan.store.refs, workplan.notices.record, workplan.store.snapshot\n"
         "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
     )

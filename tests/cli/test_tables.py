@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from rich.cells import cell_len
 
 from tests.conftest import PLANS
-from workplan.cli import tables
+from workplan.cli import render as tables
 from workplan.cli.commands import cli
 
 BANAN = str(PLANS / "banan-2023.yaml")

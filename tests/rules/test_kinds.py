@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from workplan.channels.base import Party
-from workplan.cli.tables import EN, Words, notice_detail
+from workplan.cli.render import EN, Words, notice_detail
 from workplan.errors import StoreError
 from workplan.notices.letters import Message, letter
 from workplan.notices.templates import LOCALES, Templates

@@ -302,7 +302,7 @@ def notices(
     robots = channel not in (None, "email")
     if robots and (kind or day or show is not None):
         raise click.UsageError("--kind, --date and --show are about notices: not with --channel")
-    from workplan.cli import tables as render
+    from workplan.cli import render
     from workplan.notices import record as outbox_log
     from workplan.store import db as store
     from workplan.store import refs

@@ -75,7 +75,7 @@ _ZH = {
 def event_list(lang: str | None, plan_key: str | None, db: str | None) -> None:
     """List the events recorded, with the duties each one started and how many are done."""
     from workplan.cli.options import table_width
-    from workplan.cli.tables import Column, grid
+    from workplan.cli.render import Column, grid
     from workplan.store import db as store
     from workplan.store import events, refs
 

@@ -57,7 +57,7 @@ def schema(output: Path | None) -> None:
 
     so that editors with the YAML language server check the plan as you type.
     """
-    from workplan.cli import tables as render
+    from workplan.cli import render
     from workplan.plan.model import plan_json_schema
 
     text = render.dump_json(plan_json_schema()) + "\n"

@@ -59,7 +59,7 @@ def agenda(
     Each with its item, the departments that answer for it, the target of a checkpoint and
     the working days from --from.  Already done ones are kept and marked.
     """
-    from workplan.cli import tables as render
+    from workplan.cli import render
     from workplan.reports.agenda import agenda as read_agenda
     from workplan.store import db as store
     from workplan.store import refs

@@ -40,7 +40,7 @@ def status(
     Working days (wd) follow the plan's calendar: statutory holidays and swapped working days.
     `--format csv` has one row per item, each followed by its metrics.
     """
-    from workplan.cli import tables as render
+    from workplan.cli import render
     from workplan.notices import record as outbox_log
     from workplan.notices.dispatch import channel_pauses
     from workplan.rules.evaluate import evaluate
@@ -166,7 +166,7 @@ def tick(
     superseded.
     `workplan run` does this every working morning; run it by hand to catch up or to check.
     """
-    from workplan.cli import tables as render
+    from workplan.cli import render
     from workplan.notices import outbox
     from workplan.plan.calendar import unknown_years
     from workplan.store import db as store
@@ -237,7 +237,7 @@ def simulate(
     optionally with a ledger of progress that becomes visible on the day it is dated.
     With --summary, csv and json give one row per month, department and level.
     """
-    from workplan.cli import tables as render
+    from workplan.cli import render
     from workplan.notices.simulate import simulate as simulate_plan
     from workplan.plan.validate import read_plan
 
