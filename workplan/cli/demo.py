@@ -149,8 +149,9 @@ def demo(
     year's ledger of reports, evaluate two mornings, ask where the items stand, grant an
     extension and preview the year.
     """
-    from workplan.cli.commands import cli
-
+    # the steps run through the command the demo was called from (``workplan``), whose
+    # commands it walks through
+    root = ctx.find_root().command
     if not plan_file.is_file() or not ledger.is_file():
         raise click.UsageError(
             f"no plan file at {plan_file} or no ledger at {ledger}: run the demo from a clone "
@@ -171,7 +172,7 @@ def demo(
             click.secho(f"\n# {step.why}", fg="cyan")
         click.secho("$ workplan " + " ".join(_quote(a) for a in args), bold=True)
         try:
-            cli.main(args, prog_name="workplan", standalone_mode=False)
+            root.main(args, prog_name="workplan", standalone_mode=False)
         except SystemExit as exc:
             if exc.code:
                 raise
