@@ -15,7 +15,7 @@ from workplan.channels.base import Party
 from workplan.cli.render import EN, Words, notice_detail
 from workplan.errors import StoreError
 from workplan.notices.letters import Message, letter
-from workplan.notices.templates import LOCALES, Templates
+from workplan.notices.templates import LOCALES, Templates, sample_messages
 from workplan.plan.calendar import WorkCalendar
 from workplan.rules.kinds import (
     KINDS,
@@ -31,55 +31,23 @@ from workplan.rules.kinds import (
 ROOT = Path(__file__).resolve().parents[2]
 DUE, TODAY = date(2023, 4, 28), date(2023, 4, 26)
 
-# the facts the evaluator gives a notice of each topic (as tick stores them)
-FACTS: dict[str, dict[str, Any]] = {
-    "deadline": {
-        "title": "中央衔接资金支出进度",
-        "key": "central-disbursement#1",
-        "kind": "checkpoint",
-        "metric": "central-disbursement",
-        "target": 30.0,
-        "unit": "%",
-        "value": 25.0,
-        "shortfall": 5.0,
-        "projected": 27.27,
-        "deadline": DUE,
-        "working_days": 2,
-        "working_days_late": 5,
-    },
-    "report": {
-        "title": "全年消费帮扶金额",
-        "metric": "consumption-support",
-        "unit": "亿元",
-        "cadence": "month",
-        "period": "2023-04",
-        "deadline": DUE,
-        "working_days": 2,
-        "working_days_late": 5,
-        "reported_on": date(2023, 3, 20),
-        "value": 0.33,
-    },
-    "pace": {
-        "title": "区级衔接资金支出进度",
-        "metric": "district-disbursement",
-        "unit": "%",
-        "expected": 31.78,
-        "value": 28.0,
-        "reported_on": date(2023, 4, 20),
-        "gap": 3.78,
-        "tolerance": 0.0,
-        "elapsed_days": 116,
-        "span_days": 365,
-        "target": 100.0,
-    },
-    "backlog": {
+
+def _facts_by_topic() -> dict[str, dict[str, Any]]:
+    """The facts the evaluator gives a notice of each topic (as tick stores them): those of
+    the templates' sample letters, and the summary of what fell due before the plan."""
+    found: dict[str, dict[str, Any]] = {}
+    for message in sample_messages("zh-CN"):
+        for line in message.letters:
+            found.setdefault(line.topic, {}).update(line.facts)
+    found["backlog"] = {
         "chase_from": date(2023, 5, 9),
         "count": 1,
-        "items": [
-            {"task": 3, "key": "plan", "title": "制定方案", "deadline": date(2023, 3, 31)},
-        ],
-    },
-}
+        "items": [{"task": 3, "key": "plan", "title": "制定方案", "deadline": date(2023, 3, 31)}],
+    }
+    return found
+
+
+FACTS = _facts_by_topic()
 
 
 def test_the_registry_is_closed_and_ordered() -> None:
