@@ -15,7 +15,7 @@ from workplan.plan.validate import read_plan
 from workplan.store import records
 from workplan.store.db import open_store
 from workplan.store.load import LoadResult, load
-from workplan.store.tables import T_OBL, T_PROGRESS, T_TASK, T_VERSION
+from workplan.store.tables import T_OBL, T_PLAN, T_PROGRESS, T_TASK, T_VERSION
 
 NOW = datetime(2023, 5, 9, 1, 0, tzinfo=UTC)
 EXAMPLE = (PLANS / "example.yaml").read_text(encoding="utf-8")
@@ -196,3 +196,21 @@ def test_a_failure_half_way_leaves_nothing_behind(engine: Engine, db_url: str) -
         _load(engine, PLANS / "example.yaml")
     for table in (T_OBL, T_TASK, T_VERSION):
         assert _count(engine, table) == 0
+
+
+def test_a_plan_an_earlier_version_stored_is_rewritten_on_its_next_load(engine: Engine) -> None:
+    """A standing duty's reviews were stored as occurrences (their kind read from a mark in the
+    title); loading the same file again rewrites them, and says why nothing else changed."""
+    forms = PLANS.parent / "tests" / "plans" / "valid" / "forms.yaml"
+    _load(engine, forms)
+    standing = T_OBL.c.kind == "standing"
+    reviews = _count(engine, T_OBL, standing)
+    assert reviews > 0
+    with engine.begin() as conn:  # as an earlier version wrote it
+        conn.execute(T_OBL.update().where(standing).values(kind="occurrence"))
+        conn.execute(T_PLAN.update().values(fingerprint="an earlier version"))
+    again = _load(engine, forms)
+    assert [str(c) for c in again.changes] == [
+        "settings changed: how this version of workplan records the plan"
+    ]
+    assert _count(engine, T_OBL, standing) == reviews

@@ -27,6 +27,10 @@ from workplan.plan.policy import Rules
 from workplan.plan.settings import BriefStyle, NoticeSettings, NumberFormats, PlanSettings
 from workplan.plan.yamlsource import PathKey, Source
 
+COMPILED_FORMAT = "2"
+"""Raised when the same plan file compiles to other rows, so that loading it again rewrites
+them (2: a standing duty's reviews are obligations of kind standing, not occurrences)."""
+
 
 class _Compiler:
     def __init__(
@@ -187,6 +191,7 @@ def compile_plan(
         blob = "\n".join(
             [
                 __version__,
+                COMPILED_FORMAT,
                 plan.model_dump_json(),
                 *(d.model_dump_json() for _, d in directories),
                 *(c.model_dump_json() for _, c in calendars or []),

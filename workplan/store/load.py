@@ -249,7 +249,8 @@ def load(
     plan = with_recorded_events(conn, plan_row["id"], plan)
     changes = diff(stored, plan)
     if not changes:
-        before, after = json.loads(plan_row["settings"]), plan.settings.to_json()
+        before = json.loads(plan_row["settings"])
+        after = json.loads(dumps(plan.settings.to_json()))  # as the row will keep it
         keys = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
         said = ", ".join(keys) if keys else "how this version of workplan records the plan"
         changes = [Change("settings changed", detail=said)]
