@@ -15,8 +15,8 @@ from pydantic_core import ErrorDetails
 
 from workplan.errors import InvalidInput, Problem
 from workplan.plan import yamlsource
-from workplan.plan.draft import pending
 from workplan.plan.compiled import CompiledPlan
+from workplan.plan.draft import pending
 from workplan.plan.expand import compile_plan
 from workplan.plan.model import CalendarFile, Directory, Plan
 from workplan.plan.yamlsource import PathKey, Source

@@ -145,12 +145,13 @@ def _docx(path: Path) -> tuple[list[Line], list[list[int]]]:
     import zipfile
 
     import docx
+    from docx.opc.exceptions import PackageNotFoundError
     from docx.table import Table
     from docx.text.paragraph import Paragraph as DocxParagraph
 
     try:
         document = docx.Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
         raise InvalidInput(
             [Problem(str(path), 0, 0, "", f"not a Word document (.docx): {exc}")]
         ) from None

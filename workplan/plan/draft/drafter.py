@@ -292,7 +292,11 @@ class Drafter:
             node.add(
                 "review",
                 self.pending(row, f"常态化工作“{words(p)}”：多久报送一次开展情况由办公室定"),
-                "待定: no cadence in the text; the office chooses how often it asks for an account (week, month, quarter, half-year, year), or deletes the duty",
+                _note(
+                    at(p),
+                    words(p),
+                    "待定: no cadence in the text; the office chooses how often it asks for an account (week, month, quarter, half-year, year), or deletes the duty",
+                ),
             )
             nodes.append(("standing", node))
             row.drafted.append(f"常态化（{words(p)}）")
@@ -335,9 +339,9 @@ class Drafter:
         self, task: _Task, f: g.Figure, where: str, words: str, text: str, drop: list[str], row: Row
     ) -> Map:
         title = _title(f.subject or text, [*drop, f.words])
-        node = Map([("title", Val(title, _note(where, words)))])
+        node = Map([("title", Val(title, where))])
         node.add("unit", f.unit or "项")
-        node.add("target", f.value)
+        node.add("target", f.value, _note(where, words))
         if f.direction == "at_most":
             node.add("direction", "at_most")
         if f.level:
@@ -346,7 +350,11 @@ class Drafter:
                 node.add(
                     "every",
                     self.pending(row, f"“{words}”：保持水平，按什么周期核对由办公室定"),
-                    "待定: a level to hold; how often is it checked (month, quarter)?",
+                    _note(
+                        where,
+                        words,
+                        "待定: a level to hold; how often is it checked (month, quarter)?",
+                    ),
                 )
         row.drafted.append(f"指标 {title} {f.words}")
         return node
@@ -385,14 +393,14 @@ class Drafter:
                 node.add("checkpoints", points)
             for due, value in p.points:
                 point = Map(
-                    [("by", Val(due)), ("value", Val(self.value(node, value, row)))],
+                    [("by", Val(due)), ("value", Val(self.value(node, value, row, where)))],
                     _note(where, words),
                 )
                 points.append(point)
             points.sort(key=lambda point: _day(point.items[0][1].value))
             row.drafted.append(f"节点目标 {title}：" + "，".join(f"{d} {v}" for d, v in p.points))
 
-    def value(self, node: Map, value: g.Value, row: Row) -> Any:
+    def value(self, node: Map, value: g.Value, row: Row, where: str) -> Any:
         if isinstance(value, float):
             return value
         keys = [k for k, _ in node.items]
@@ -403,7 +411,7 @@ class Drafter:
                     "target",
                     Val(
                         self.pending(row, "序时进度需要全年目标值"),
-                        "待定: 序时进度 needs the year's target (100 for a share spent in full?)",
+                        f"{where} 待定: 序时进度 needs the year's target (100 for a share spent in full?)",
                     ),
                 ),
             )
@@ -427,7 +435,7 @@ class Drafter:
             node.add(
                 "within",
                 self.pending(row, f"“{words}”：从事件起多少个工作日内由办公室定"),
-                f"待定: how long after the event? (e.g. {hint})",
+                _note(where, words, f"待定: how long after the event? (e.g. {hint})"),
             )
         row.drafted.append(f"事件触发（{words}）")
         return node

@@ -179,6 +179,15 @@ _OTHER |= {"每日": "working-day", "逐日": "working-day"}
 
 
 def _cadences(r: _Reader) -> None:
+    y = r.year
+
+    # 每年3月底前: in a plan of one year, once, by that day
+    def every_year(m: re.Match[str]) -> Phrase:
+        day = number(m["d"]) if m["d"] else None
+        return Deadline(m.start(), m.end(), m[0], _month_due(y, number(m["m"]), day, y))
+
+    r.scan(_EVERY_YEAR_MONTH, every_year)
+
     def month(m: re.Match[str]) -> Phrase:
         day: int | None = None
         if m["d"]:
@@ -321,11 +330,6 @@ def _deadlines(r: _Reader) -> None:
             due = f"{year}-{number(m['m']):02d}" if year == y else due
         return Deadline(m.start(), m.end(), m[0], due)
 
-    def every_year(m: re.Match[str]) -> Phrase:
-        day = number(m["d"]) if m["d"] else None
-        return Deadline(m.start(), m.end(), m[0], _month_due(y, number(m["m"]), day, y))
-
-    r.scan(_EVERY_YEAR_MONTH, every_year)
     r.scan(
         _NEXT_YEAR,
         lambda m: Deadline(
