@@ -267,3 +267,21 @@ def test_cli_draft_of_no_plan(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.startswith(f"{doc}: no numbered items found")
     assert "Traceback" not in result.output
+
+
+def test_the_benchmark_figures_hold() -> None:
+    """benchmarks/draft_accuracy.py's figures, as the README gives them, do not slip."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "draft_accuracy", ROOT / "benchmarks" / "draft_accuracy.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    figures = module.measure()
+    assert figures["items found"] == (25, 25)
+    assert figures["department lists"] == (25, 25)
+    assert figures["explicit obligations, same due or cadence"] == (26, 27)
+    assert figures["explicit obligations, and same owners"] == (23, 27)
+    assert figures["unflagged dates that differ"] == (0, 0)
