@@ -398,7 +398,7 @@ class Drafter:
                 )
                 points.append(point)
             points.sort(key=lambda point: _day(point.items[0][1].value))
-            row.drafted.append(f"节点目标 {title}：" + "，".join(f"{d} {v}" for d, v in p.points))
+            row.drafted.append(f"节点目标 {title}（{words}）")
 
     def value(self, node: Map, value: g.Value, row: Row, where: str) -> Any:
         if isinstance(value, float):
