@@ -44,7 +44,9 @@ def test_export_writes_the_office_layout(exported: Path) -> None:
     sheet = load_workbook(exported)["任务分解表"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "巴南区2023年巩固拓展脱贫攻坚成果同乡村振兴有效衔接工作要点任务分解表"
-    assert rows[1] == HEADERS  # 序号, 重点任务, 具体工作, 牵头单位, 责任单位, 完成时限, 节点目标, 备注, 编号
+    assert (
+        rows[1] == HEADERS
+    )  # 序号, 重点任务, 具体工作, 牵头单位, 责任单位, 完成时限, 节点目标, 备注, 编号
     assert sheet.freeze_panes == "A3"
     by_work = {r[2]: r for r in rows[2:]}
     assert by_work["控辍保学排查"][3:6] == ("区教委", None, "每学期")
