@@ -421,6 +421,23 @@ MUTATIONS: list[tuple[str, list[Change], list[str]]] = [
         ],
     ),
     (
+        "strength-aim",
+        [("            due: year-end\n", "            due: year-end\n            strength: aim\n")],
+        [],
+    ),
+    (
+        "strength-unknown",
+        [
+            (
+                "            due: year-end\n",
+                "            due: year-end\n            strength: soft\n",
+            )
+        ],
+        [
+            f"{{f}}:25:23: {T}.deliverables[0].strength: 'soft' is not allowed; expected 'firm' or 'aim'"
+        ],
+    ),
+    (
         "directory-file-missing",
         [("departments:\n", "directory: nowhere.yaml\ndepartments:\n")],
         ["{f}:6:12: directory[0]: no such directory file: {d}/nowhere.yaml"],

@@ -7,6 +7,7 @@ import click
 from workplan.cli.channel_commands import channels
 from workplan.cli.delivery_commands import dispatch_command, notices, run, templates
 from workplan.cli.demo import demo
+from workplan.cli.draft_commands import draft, plan_group
 from workplan.cli.event_commands import event
 from workplan.cli.ledger_commands import ledger
 from workplan.cli.options import WorkplanGroup
@@ -30,6 +31,8 @@ def cli() -> None:
 
 
 for command in (
+    draft,
+    plan_group,
     validate,
     schema,
     load_command,

@@ -363,6 +363,10 @@ class _Obligation(_Model):
         description="one obligation per owner, chased and done by that department alone "
         "(各部门/各镇街分别报送)",
     )
+    strength: Literal["firm", "aim"] = Field(
+        default="firm",
+        description="'aim' for 力争/争取/原则上/适时: shown and reminded, never escalated",
+    )
 
 
 class Deliverable(_Obligation):

@@ -16,6 +16,7 @@ from pydantic_core import ErrorDetails
 from workplan.errors import InvalidInput, Problem
 from workplan.plan import yamlsource
 from workplan.plan.compiled import CompiledPlan
+from workplan.plan.draft import pending
 from workplan.plan.expand import compile_plan
 from workplan.plan.model import CalendarFile, Directory, Plan
 from workplan.plan.yamlsource import PathKey, Source
@@ -241,6 +242,9 @@ def read_plan(path: Path) -> LoadedPlan:
     problems: list[Problem] = []
     text = yamlsource.read_text(path)
     source = yamlsource.parse(str(path), text)
+    if marked := pending.marks(source, text):  # a draft's 待定/待确认: refused, the rest checked
+        source.problems.extend(marked)
+        source.data = pending.stand_in(source.data)
     problems.extend(source.problems)
     if not isinstance(source.data, dict):
         raise InvalidInput(
