@@ -372,6 +372,7 @@ def main() -> None:
         server.on_accept = show(name, server)
         server.start()
     config.write_text("\n".join(lines), encoding="utf-8")
+    config.chmod(0o600)  # it holds the robots' URLs and secrets
     print(f"contract servers for {', '.join(DEMO)}; config written to {config}", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
