@@ -50,6 +50,7 @@ CHANNELS: tuple[Entry, ...] = (
     Entry("dingtalk", "workplan.channels.dingtalk:DingTalkRobot", "robots", "群机器人“{}”", "robot {}"),
     Entry("wecom", "workplan.channels.wecom:WeComRobot", "robots", "群机器人“{}”", "robot {}"),
     Entry("feishu", "workplan.channels.feishu:FeishuRobot", "robots", "群机器人“{}”", "robot {}"),
+    Entry("webhook", "workplan.channels.webhook:Webhook", "robots", "接口“{}”", "webhook {}"),
 )  # fmt: skip
 
 MAIL = tuple(e.name for e in CHANNELS if e.section != "robots")
