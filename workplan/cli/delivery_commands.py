@@ -268,7 +268,8 @@ def notices(
 
     Failures stay here until someone acts: `workplan notices --status failed`, then
     `workplan notices resend`.  `--show ID` prints the message as it was sent (headers and text).
-    `--channel dingtalk` (wecom, feishu, robots) lists the group robots' deliveries instead.
+    `--channel dingtalk` (wecom, feishu, webhook, robots) lists the group robots' and
+    webhooks' deliveries instead.
     """
     if click.get_current_context().invoked_subcommand:
         return
