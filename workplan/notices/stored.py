@@ -30,8 +30,10 @@ _DATE, _INSTANT = "$date", "$instant"
 
 
 def _encode(value: Any) -> Any:
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
     if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _encode(getattr(value, f.name)) for f in fields(value)}
+        return {name: _encode(getattr(value, name)) for name in _names(type(value))}
     if isinstance(value, datetime):
         return {_INSTANT: value.isoformat()}
     if isinstance(value, date):
@@ -40,8 +42,6 @@ def _encode(value: Any) -> Any:
         return [_encode(v) for v in value]
     if isinstance(value, dict):
         return {str(k): _encode(v) for k, v in value.items()}
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
     raise TypeError(f"letter data cannot hold a {type(value).__name__}: {value!r}")
 
 
@@ -59,6 +59,11 @@ def _plain(value: Any) -> Any:
 
 
 @cache
+def _names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+@cache
 def _hints(cls: type) -> dict[str, Any]:
     return get_type_hints(cls)
 
@@ -72,8 +77,7 @@ def _decode(hint: Any, value: Any) -> Any:
         return _decode(kind, value)
     if isinstance(hint, type) and is_dataclass(hint):
         hints = _hints(hint)
-        known = {f.name for f in fields(hint)}
-        return hint(**{k: _decode(hints[k], v) for k, v in value.items() if k in known})
+        return hint(**{k: _decode(hints[k], v) for k, v in value.items() if k in hints})
     if hint in (date, datetime):
         return _plain(value)
     if origin is tuple:
