@@ -30,18 +30,14 @@ _DATE, _INSTANT = "$date", "$instant"
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, str | int | float | bool) or value is None:
-        return value
-    if is_dataclass(value) and not isinstance(value, type):
-        return {name: _encode(getattr(value, name)) for name in _names(type(value))}
+    """What JSON cannot hold by itself, one level down: a data class's fields, a day, an
+    instant (the encoder comes back for what they hold)."""
     if isinstance(value, datetime):
         return {_INSTANT: value.isoformat()}
     if isinstance(value, date):
         return {_DATE: value.isoformat()}
-    if isinstance(value, list | tuple):
-        return [_encode(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _encode(v) for k, v in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        return {name: getattr(value, name) for name in _names(type(value))}
     raise TypeError(f"letter data cannot hold a {type(value).__name__}: {value!r}")
 
 
@@ -91,7 +87,7 @@ def _decode(hint: Any, value: Any) -> Any:
 
 def letter_json(message: Message) -> str:
     """The letter data of a message as JSON."""
-    return json.dumps(_encode(message), ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(message, default=_encode, ensure_ascii=False, separators=(",", ":"))
 
 
 def letter_of(text: str) -> Message:
