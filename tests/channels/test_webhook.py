@@ -10,18 +10,16 @@ import hashlib
 import hmac
 import json
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
-from tests.robots import write_plan
+from tests.robots import json_endpoint, write_plan
 from workplan.channels.base import Composed
 from workplan.channels.registry import open_robot
 from workplan.channels.robot import RobotSettings
@@ -48,25 +46,7 @@ class Endpoint:
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                time.sleep(endpoint.delay)
-                with endpoint.lock:
-                    status, answer = endpoint.handle(dict(self.headers.items()), raw)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_: Any) -> None:
-                pass
-
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.http = json_endpoint(self.handle, self.lock, lambda: self.delay)
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
 
     @property
@@ -77,7 +57,7 @@ class Endpoint:
         self.http.shutdown()
         self.http.server_close()
 
-    def handle(self, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, str]]:
+    def handle(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, Any]]:
         now = self.clock()
         if self.fail_next:
             return self.fail_next.pop(0), {"error": "told to fail"}
