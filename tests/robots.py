@@ -34,6 +34,7 @@ import hmac
 import json
 import re
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -92,6 +93,33 @@ class Accepted:
         return [url for _, url in self.buttons] + re.findall(r"\]\((\S+?)\)", self.text)
 
 
+Answer = Callable[[str, dict[str, str], bytes], tuple[int, dict[str, Any]]]
+"""a contract's answer to a POST: from its path, headers and body, the HTTP status and JSON"""
+
+
+def json_endpoint(answer: Answer, lock: threading.Lock, delay: Callable[[], float] = float) -> Any:
+    """A local HTTP server (not started) that answers each POST with ``answer``, one request
+    at a time under ``lock``, after ``delay()`` seconds (a slow endpoint)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            time.sleep(delay())
+            with lock:
+                status, reply = answer(self.path, dict(self.headers.items()), raw)
+            data = json.dumps(reply).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+
+
 @dataclass
 class RobotServer:
     """One robot's endpoint: kind is dingtalk, wecom or feishu."""
@@ -110,25 +138,7 @@ class RobotServer:
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                raw = self.rfile.read(length)
-                with server.lock:
-                    status, answer = server.handle(self.path, raw)
-                data = json.dumps(answer).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, *_: Any) -> None:
-                pass
-
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.http = json_endpoint(lambda path, _, raw: self.handle(path, raw), self.lock)
         self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
 
     @property
@@ -372,6 +382,7 @@ def main() -> None:
         server.on_accept = show(name, server)
         server.start()
     config.write_text("\n".join(lines), encoding="utf-8")
+    config.chmod(0o600)  # it holds the robots' URLs and secrets
     print(f"contract servers for {', '.join(DEMO)}; config written to {config}", flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with contextlib.suppress(KeyboardInterrupt, SystemExit):

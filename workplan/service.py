@@ -27,14 +27,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
 
-from workplan.channels.config import DeliverySettings, close_all, open_channels
-from workplan.channels.robot import RobotSettings
+from workplan.channels.config import DeliverySettings
 from workplan.errors import StoreError
-from workplan.notices.alert import alert_paused
-from workplan.notices.dispatch import DispatchResult, DispatchSettings, Renderer, dispatch
+from workplan.notices.compose import Renderer
+from workplan.notices.deliver import Delivered, deliver_all
+from workplan.notices.dispatch import DispatchResult, DispatchSettings
 from workplan.notices.outbox import tick
-from workplan.notices.robots import PAUSED, RobotDeliverySettings, RobotResult, deliver_robots
-from workplan.notices.templates import Templates
+from workplan.notices.robots import RobotResult
 from workplan.plan.calendar import Calendars, unknown_years
 from workplan.store import db as store
 from workplan.store.migrate import bulk_foreign_keys
@@ -154,10 +153,8 @@ class Service:
         now: Callable[[], datetime],
         wall: Callable[[], datetime] | None = None,
         settings: DispatchSettings | None = None,
-        robots: dict[str, RobotSettings] | None = None,
     ) -> None:
         self.engine = engine
-        self.robots = robots or {}
         self.wall = wall or now
         self.delivery = delivery
         self.renderer = renderer
@@ -226,82 +223,50 @@ class Service:
         self.send()
 
     def send(self) -> DispatchResult:
-        """Dispatch what is due, with the channel the settings describe."""
-        channels = open_channels(self.delivery)
-        try:
-            with self.lock:
-                result = dispatch(
-                    self.engine,
-                    channels,
-                    self.renderer,
-                    now=self.now,
-                    owner=self.owner,
-                    settings=self.settings,
-                    stop=self.stopping.is_set,
-                    wall=self.wall,
-                )
-        finally:
-            close_all(channels)
-        if result.channel_error:
-            alert_paused(
-                self.engine,
-                [channels[0].name],
-                self.delivery,
-                self.robots,
-                now=self.now,
-                wall=self.wall,
-            )
+        """Deliver what is due: the e-mail, the robots' posts, the office's alerts."""
+        done = deliver_all(
+            self.engine,
+            self.delivery,
+            self.renderer,
+            now=self.now,
+            wall=self.wall,
+            owner=self.owner,
+            settings=self.settings,
+            stop=self.stopping.is_set,
+            lock=self.lock,
+        )
+        self.log(done)
+        result = done.mail
+        for name in ("messages", "notices", "sent", "retrying", "failed", "unknown", "reaped"):
+            setattr(self.totals, name, getattr(self.totals, name) + getattr(result, name))
+        self.robot_totals = done.posts or RobotResult()
+        return result
+
+    @staticmethod
+    def log(done: Delivered) -> None:
+        """Say what a delivery run did, when it did anything."""
+        result = done.mail
         if result.messages or result.reaped:
             log.info(
                 "dispatched %d messages (%d notices) by %s: %d sent, %d retrying, %d failed%s",
                 result.messages,
                 result.notices,
-                channels[0].name,
+                done.channel,
                 result.sent,
                 result.retrying,
                 result.failed,
                 f", {result.reaped} reclaimed after a stop" if result.reaped else "",
             )
-        for name in ("messages", "notices", "sent", "retrying", "failed", "unknown", "reaped"):
-            setattr(self.totals, name, getattr(self.totals, name) + getattr(result, name))
-        self.robot_totals = self.post()
-        return result
-
-    def post(self) -> RobotResult:
-        """After the e-mail, post each message's digest to the departments' group robots."""
-        if not self.robots:
-            return RobotResult()
-        templates = self.renderer if isinstance(self.renderer, Templates) else Templates()
-        with self.lock:
-            result = deliver_robots(
-                self.engine,
-                self.robots,
-                templates,
-                now=self.now,
-                owner=self.owner,
-                wall=self.wall,
-                stop=self.stopping.is_set,
-                settings=RobotDeliverySettings(links=self.settings.links),
-            )
-        if result.broken:
-            alert_paused(
-                self.engine,
-                [f"{PAUSED}{name}" for name in result.broken],
-                self.delivery,
-                self.robots,
-                now=self.now,
-                wall=self.wall,
-            )
-        if result.parts or result.failed or result.retrying:
+        posts = done.posts
+        if posts and (posts.parts or posts.failed or posts.retrying):
             log.info(
                 "robots: %d delivered (%d posts), %d to retry, %d failed%s",
-                result.sent,
-                result.parts,
-                result.retrying,
-                result.failed,
-                "".join(f"; {e}" for e in result.errors[:3]),
+                posts.sent,
+                posts.parts,
+                posts.retrying,
+                posts.failed,
+                "".join(f"; {e}" for e in posts.errors[:3]),
             )
-        return result
 
     # running ----------------------------------------------------------------------------
     def once(self) -> DispatchResult:

@@ -87,3 +87,52 @@ def test_a_password_others_can_read_is_refused_as_ssh_does(tmp_path: Path) -> No
     config.write_text('[smtp]\nhost = "m"\n', encoding="utf-8")
     config.chmod(0o644)
     assert load_settings(config, env={}).smtp is not None
+
+
+ROBOTS = {
+    "secret": (
+        '[robots."钉钉群"]\nkind = "dingtalk"\nurl_env = "DINGTALK_URL"\nsecret = "SECs3cret"\n',
+        "holds the secret of robot 钉钉群",
+    ),
+    "url": (
+        '[robots."企微群"]\nkind = "wecom"\n'
+        'url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k"\n',
+        "holds the URL of robot 企微群 (its token is a secret)",
+    ),
+}
+
+
+@pytest.mark.parametrize("held", sorted(ROBOTS))
+def test_a_robot_secret_others_can_read_is_refused_as_the_smtp_password_is(
+    tmp_path: Path, held: str
+) -> None:
+    text, said = ROBOTS[held]
+    env = {"DINGTALK_URL": "https://oapi.dingtalk.com/robot/send?access_token=t"}
+    config = tmp_path / "workplan.toml"
+    config.write_text(text, encoding="utf-8")
+    config.chmod(0o644)
+    with pytest.raises(ConfigError) as refused:
+        load_settings(config, env=env)
+    assert str(refused.value) == (
+        f"{config}: {said} but others can read it (mode 0644); run: chmod 600 {config}"
+    )
+    config.chmod(0o600)
+    (robot,) = load_settings(config, env=env).robots.values()
+    assert robot.url.startswith("https://")
+
+
+def test_robot_secrets_read_from_the_environment_leave_the_file_public(tmp_path: Path) -> None:
+    config = tmp_path / "workplan.toml"
+    config.write_text(
+        '[robots."钉钉群"]\nkind = "dingtalk"\nurl_env = "U"\nsecret_env = "S"\n', encoding="utf-8"
+    )
+    config.chmod(0o644)
+    env = {"U": "https://oapi.dingtalk.com/robot/send?access_token=t", "S": "SECs"}
+    assert load_settings(config, env=env).robots["钉钉群"].secret == "SECs"
+
+
+def test_a_robots_section_not_in_utf8_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "workplan.toml"
+    config.write_bytes('[robots."钉钉群"]\nkind = "dingtalk"\n'.encode("gb18030"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_settings(config, env={})

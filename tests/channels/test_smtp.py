@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from workplan.channels.base import Outgoing
 from workplan.channels.config import load_settings
 from workplan.channels.folder import FolderChannel
 from workplan.channels.smtp import SmtpChannel, SmtpSettings
+
+NOW = datetime(2023, 5, 4, 1, tzinfo=UTC)
 
 
 def outgoing(n: int = 1, recipients: tuple[str, ...] = ("czj@example.org",)) -> Outgoing:
@@ -27,7 +30,7 @@ def channel(server: SmtpServer, timeout: float = 5.0) -> SmtpChannel:
 
 def test_sent_over_one_connection(smtp_server: SmtpServer) -> None:
     ch = channel(smtp_server)
-    outcomes = [ch.send(outgoing(n)) for n in range(3)]
+    outcomes = [ch.send(outgoing(n), NOW) for n in range(3)]
     ch.close()
     assert [o.status for o in outcomes] == ["sent"] * 3
     assert [r.message["Message-ID"] for r in smtp_server.received] == [
@@ -52,8 +55,8 @@ def test_sent_over_one_connection(smtp_server: SmtpServer) -> None:
 def test_the_reply_code_decides(smtp_server: SmtpServer, reply: str, status: str) -> None:
     smtp_server.handler.replies = [reply]
     ch = channel(smtp_server)
-    first = ch.send(outgoing(1))
-    second = ch.send(outgoing(2))  # the channel recovers, reconnecting after a 421
+    first = ch.send(outgoing(1), NOW)
+    second = ch.send(outgoing(2), NOW)  # the channel recovers, reconnecting after a 421
     ch.close()
     assert (first.status, first.code) == (status, int(reply[:3]))
     assert second.status == "sent"
@@ -63,8 +66,8 @@ def test_the_reply_code_decides(smtp_server: SmtpServer, reply: str, status: str
 def test_a_refused_recipient_is_recorded_not_lost(smtp_server: SmtpServer) -> None:
     smtp_server.handler.refuse = {"gone@example.org": "550 5.1.1 no such user"}
     ch = channel(smtp_server)
-    outcome = ch.send(outgoing(1, ("czj@example.org", "gone@example.org")))
-    all_refused = ch.send(outgoing(2, ("gone@example.org",)))
+    outcome = ch.send(outgoing(1, ("czj@example.org", "gone@example.org")), NOW)
+    all_refused = ch.send(outgoing(2, ("gone@example.org",)), NOW)
     ch.close()
     assert outcome.status == "sent"
     assert outcome.refused == {"gone@example.org": "550 5.1.1 no such user"}
@@ -75,16 +78,16 @@ def test_a_refused_recipient_is_recorded_not_lost(smtp_server: SmtpServer) -> No
 def test_server_down_is_the_channel_not_the_message(smtp_server: SmtpServer) -> None:
     smtp_server.stop()
     ch = channel(smtp_server)
-    assert ch.send(outgoing(1)).status == "channel"
+    assert ch.send(outgoing(1), NOW).status == "channel"
     smtp_server.start()
-    assert ch.send(outgoing(2)).status == "sent"
+    assert ch.send(outgoing(2), NOW).status == "sent"
     ch.close()
 
 
 def test_no_reply_after_the_data_is_unknown(smtp_server: SmtpServer) -> None:
     smtp_server.handler.delay = 1.5
     ch = channel(smtp_server, timeout=0.5)
-    outcome = ch.send(outgoing(1))
+    outcome = ch.send(outgoing(1), NOW)
     ch.close()
     assert outcome.status == "unknown"
     assert "no reply after the message was sent" in outcome.detail
@@ -92,9 +95,9 @@ def test_no_reply_after_the_data_is_unknown(smtp_server: SmtpServer) -> None:
 
 def test_folder_channel_writes_one_file_per_message_id(tmp_path: Path) -> None:
     ch = FolderChannel(tmp_path / "outbox")
-    ch.send(outgoing(1))
-    ch.send(outgoing(1))  # again, after a crash: the same file
-    ch.send(outgoing(2))
+    ch.send(outgoing(1), NOW)
+    ch.send(outgoing(1), NOW)  # again, after a crash: the same file
+    ch.send(outgoing(2), NOW)
     assert sorted(p.name for p in (tmp_path / "outbox").iterdir()) == [
         "m1@example.org.eml",
         "m2@example.org.eml",

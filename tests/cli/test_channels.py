@@ -41,6 +41,7 @@ def test_check_shows_each_robot_and_where_each_department_goes(
     monkeypatch.setenv("TEST_DINGTALK_SECRET", "SECabc")
     config = tmp_path / "workplan.toml"
     config.write_text(GOOD, encoding="utf-8")
+    config.chmod(0o600)  # it holds the robots' URLs and secrets
     out = run("channels", "check", "--config", str(config), "--db", loaded).output
     assert "every configured robot checks out" in out
     assert "access_token" not in out and "key=abc" not in out, "the URL is a secret"
@@ -68,6 +69,7 @@ def test_a_message_type_the_robot_does_not_take_is_a_one_line_error(
         f'[robots."群"]\nkind = "{kind}"\nurl = "https://x/"\nmsgtype = "{msgtype}"\n',
         encoding="utf-8",
     )
+    config.chmod(0o600)  # it holds the robots' URLs and secrets
     out = run("channels", "check", "--config", str(config), code=2).output
     assert out.strip() == f"error: {config}: [robots.群]: {why}"
 
@@ -80,6 +82,7 @@ def test_check_shows_an_action_card_robot_and_says_it_posts_links_when_the_web_i
     monkeypatch.setenv("WORKPLAN_LINK_SECRET", "s" * 32)
     config = tmp_path / "workplan.toml"
     config.write_text(GOOD.replace("secret_env = ", 'msgtype = "actionCard"\nsecret_env = '))
+    config.chmod(0o600)  # it holds the robots' URLs and secrets
     out = run("channels", "check", "--config", str(config), "--db", loaded).output
     assert "dingtalk actionCard" in out and "posts carry no report link" not in out
     assert "every configured robot checks out" in out
@@ -99,6 +102,7 @@ url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
 """,
         encoding="utf-8",
     )
+    config.chmod(0o600)  # it holds the robots' URLs and secrets
     out = run("channels", "check", "--config", str(config), "--db", loaded, code=2).output
     assert "the URL must use https" in out
     assert "the URL has no access_token" in out
@@ -111,6 +115,7 @@ url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
 def test_a_config_without_the_secrets_variable_is_a_one_line_error(tmp_path: Path) -> None:
     config = tmp_path / "workplan.toml"
     config.write_text(GOOD, encoding="utf-8")
+    config.chmod(0o600)  # it holds the robots' URLs and secrets
     out = run("channels", "check", "--config", str(config), code=2).output
     assert "the environment variable TEST_DINGTALK_SECRET is not set" in out
 
@@ -123,6 +128,7 @@ def test_run_once_posts_the_morning_to_the_robot(loaded: str, tmp_path: Path) ->
             f'[robots."{GROUP}"]\nkind = "dingtalk"\nurl = "{server.url}"\nsecret = "SECsecret"\n',
             encoding="utf-8",
         )
+        config.chmod(0o600)  # it holds the robots' URLs and secrets
         out = run(
             "run",
             "--once",

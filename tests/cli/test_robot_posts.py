@@ -4,6 +4,10 @@ resend` — over the three contract servers (tests/robots.py), with the report l
 
 from __future__ import annotations
 
+import email
+import email.policy
+import json
+import re
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,11 +17,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.cli.test_cli import run
-from tests.robots import DEMO, DEMO_SECRETS, RobotServer
+from tests.robots import DEMO, DEMO_SECRETS, Accepted, RobotServer
 from workplan.store.db import open_store
-from workplan.store.tables import T_DELIVERY
+from workplan.store.tables import T_DELIVERY, T_NOTICE, T_TASK
 
-BANAN = str(Path(__file__).resolve().parents[2] / "plans" / "banan-2023.yaml")
+PLANS = Path(__file__).resolve().parents[2] / "plans"
+BANAN = str(PLANS / "banan-2023.yaml")
 WRONG = {"dingtalk": 460101, "wecom": 40008, "feishu": 19002}
 """a code of each robot that says this request is wrong (not the robot's settings)"""
 MORNING = "2023-06-26T09:00"
@@ -35,6 +40,7 @@ def servers(tmp_path: Path) -> Iterator[dict[str, RobotServer]]:
         if server.kind == "dingtalk":
             lines.append('msgtype = "actionCard"')
     (tmp_path / "robots.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (tmp_path / "robots.toml").chmod(0o600)  # it holds the robots' URLs and secrets
     yield made
     for server in made.values():
         server.stop()
@@ -135,3 +141,109 @@ def test_resend_by_channel_queues_only_that_robots_posts(
         ).output
     )
     run("notices", "--channel", "wecom", "--kind", "reminder", "--db", db_url, code=2)
+
+
+Item = tuple[str, str]
+"""an item of a letter as its reader sees it: its number (（五）) and its level (通报)"""
+
+
+def _emails(outbox: Path) -> dict[str, list[Item]]:
+    """Each e-mail in the outbox by its subject: the items its text lists, in order, each with
+    the level its 依据 line names."""
+    found = {}
+    for path in outbox.glob("*.eml"):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        body = message.get_body(("plain",))
+        assert body is not None
+        blocks = re.split(r"^\d+\. 事项：", body.get_content(), flags=re.M)[1:]
+        found[str(message["Subject"])] = [
+            (block.split("）", 1)[0] + "）", _level(block)) for block in blocks
+        ]
+    return found
+
+
+def _level(block: str) -> str:
+    """The level an e-mail's item was sent at, from its 依据 line (逾期10个工作日通报（本计划…）)."""
+    match = re.search(r"依据：[^（；\n]*?(提醒|提示函|催办|督办|通报)", block)
+    assert match, block
+    return match[1]
+
+
+def _post(post: Accepted) -> tuple[str, int, list[Item]]:
+    """A robot post's heading (the e-mail's subject), the count it says, and its items."""
+    heading = re.search(r"^#### (.+?)(?:（\d+/\d+）)?$", post.text, re.M)
+    count = re.search(r"有以下(\d+)项工作需要关注", post.text)
+    assert heading and count, post.text
+    items = re.findall(r"^\d+\. \*\*【(.+?)】(（[^）]+）)", post.text, re.M)
+    return heading[1], int(count[1]), [(label, level) for level, label in items]
+
+
+def _agree(servers: dict[str, RobotServer], outbox: Path) -> int:
+    """Check every post against the e-mail it digests, item for item (a long post's parts
+    together); return how many e-mails were posted."""
+    emails = _emails(outbox)
+    posted: dict[tuple[str, str], list[Item]] = {}
+    for name, server in servers.items():
+        for post in server.accepted:
+            subject, count, items = _post(post)
+            assert subject in emails, f"a post whose e-mail did not go: {subject}"
+            assert count == len(emails[subject]), (subject, count, emails[subject])
+            posted.setdefault((name, subject), []).extend(items)
+    for (_, subject), items in posted.items():
+        assert items == emails[subject], (subject, items, emails[subject])
+    return len(posted)
+
+
+def test_on_the_readmes_robot_demo_each_post_lists_what_its_email_lists(
+    tmp_path: Path, servers: dict[str, RobotServer]
+) -> None:
+    """The README's recipe (`python -m tests.robots demo/robots.toml &`, then `workplan demo
+    --config demo/robots.toml`): on 21 July the 通报 to 区乡村振兴局 and to 区农业农村委 had
+    listed （五） in their posts after the e-mail had withdrawn it (70% reported on 20 July)."""
+    _clear_of_feishus_busy_minutes()
+    folder = tmp_path / "demo"
+    run(
+        "demo", "--config", str(tmp_path / "robots.toml"), "--dir", str(folder),
+        "--plan-file", BANAN, "--ledger", str(PLANS / "banan-2023-ledger.csv"),
+    )  # fmt: skip
+    headings = [_post(p)[0] for s in servers.values() for p in s.accepted]
+    assert any("巴南乡振通〔2023〕2号" in h for h in headings), headings
+    assert _agree(servers, folder / "outbox") >= 4
+
+
+def test_an_item_withdrawn_between_tick_and_dispatch_leaves_the_post_too(
+    db_url: str, tmp_path: Path, servers: dict[str, RobotServer]
+) -> None:
+    run("load", BANAN, "--db", db_url)
+    run("tick", "--as-of", "2023-07-21", "--db", db_url)
+    engine = open_store(db_url)
+    with engine.connect() as conn:
+        lines = conn.execute(
+            select(T_NOTICE.c.message_id, T_NOTICE.c.facts, T_TASK.c.number)
+            .join(T_TASK, T_TASK.c.id == T_NOTICE.c.task_id)
+            .where(T_NOTICE.c.department == "区乡村振兴局", T_NOTICE.c.message_id.is_not(None))
+            .order_by(T_NOTICE.c.id)
+        ).all()
+    engine.dispose()
+    letters: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    for mid, facts, number in lines:
+        letters.setdefault(mid, []).append((number, json.loads(facts)))
+    # an occurrence of a duty in a letter of several items: done the day before
+    number, facts = next(
+        line
+        for letter in letters.values()
+        if len(letter) >= 3
+        for line in letter
+        if line[1].get("kind") == "occurrence"
+    )
+    run(
+        "done", f"{number}/{facts['key']}", "--by", "区乡村振兴局", "--on", "2023-07-20",
+        "--db", db_url,
+    )  # fmt: skip
+    again = run("tick", "--as-of", "2023-07-21", "--db", db_url).output
+    withdrawn = re.search(r"(\d+) superseded", again)
+    assert withdrawn and int(withdrawn[1]) > 0, again
+    out = _send(db_url, tmp_path)
+    delivered = re.search(r"robots: (\d+) message\(s\) delivered", out)
+    assert delivered and int(delivered[1]) >= 3, out
+    assert _agree(servers, tmp_path / "outbox") == int(delivered[1])

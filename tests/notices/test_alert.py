@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from tests.robots import RobotServer, write_plan
 from tests.smtp import SmtpServer
 from workplan.channels.config import ENV, load_settings
-from workplan.channels.robot import load_robots
 from workplan.cli.commands import cli
-from workplan.notices.alert import Office, Pause, alert_paused, render
+from workplan.notices.alert import Office, alert_paused, render
+from workplan.notices.pauses import Pause
 from workplan.store.db import open_store
 from workplan.store.tables import T_ALERT, T_NOTICE
 
@@ -156,7 +156,7 @@ def test_several_services_at_once_send_one_alert(
     with engine.begin() as conn:
         conn.execute(T_ALERT.delete())  # a new day, as far as the alerts know
     engine.dispose()
-    delivery, robots = load_settings(settings, env={}), load_robots(settings, env={})
+    delivery = load_settings(settings, env={})
     at = datetime(2023, 11, 1, 2, tzinfo=UTC)
     start = threading.Barrier(4)
     lines: list[list[str]] = []
@@ -164,9 +164,7 @@ def test_several_services_at_once_send_one_alert(
     def service() -> None:
         mine = open_store(db)
         start.wait()
-        lines.append(
-            alert_paused(mine, ["smtp"], delivery, robots, now=lambda: at, wall=lambda: at)
-        )
+        lines.append(alert_paused(mine, ["smtp"], delivery, now=lambda: at, wall=lambda: at))
         mine.dispose()
 
     threads = [threading.Thread(target=service) for _ in range(4)]
@@ -209,6 +207,7 @@ def test_a_robot_refusing_its_settings_alerts_the_office_by_email(
             ),
             encoding="utf-8",
         )
+        settings.chmod(0o600)
         out = run(
             "dispatch", "--now", "2023-11-01T10:00", "--config", str(settings), "--db", db
         ).output

@@ -19,8 +19,11 @@ from tests.smtp import SmtpServer
 from workplan.channels.folder import FolderChannel
 from workplan.channels.smtp import SmtpChannel, SmtpSettings
 from workplan.cli.commands import cli
-from workplan.notices.dispatch import DispatchSettings, _plans, channel_pauses, claim, dispatch
+from workplan.notices.compose import plans
+from workplan.notices.dispatch import DispatchSettings, dispatch
+from workplan.notices.lease import claim
 from workplan.notices.outbox import tick
+from workplan.notices.pauses import channel_pauses
 from workplan.notices.templates import Templates
 from workplan.plan.validate import read_plan
 from workplan.store import records
@@ -30,6 +33,7 @@ from workplan.store.tables import T_NOTICE
 
 BANAN = PLANS / "banan-2023.yaml"
 SHANGHAI = timedelta(hours=8)
+LEASE = timedelta(minutes=5)
 
 
 def local(day: str, hour: int = 9) -> datetime:
@@ -313,14 +317,13 @@ def test_a_letter_partly_locked_by_another_dispatcher_is_not_claimed_in_part(
         # another dispatcher's claim, under way: it holds one line of the letter
         other.execute(select(T_NOTICE.c.id).where(T_NOTICE.c.id == first).with_for_update())
         with world.engine.begin() as conn:
-            plans = _plans(conn)
-            groups = claim(conn, local("2023-05-04"), "mine", plans, DispatchSettings())
+            groups = claim(conn, local("2023-05-04"), "mine", plans(conn), lease=LEASE)
         assert mid not in {g.message_id for g in groups}
         assert groups  # the other letters are claimed
     finally:
         other.rollback()
         other.close()
     with world.engine.begin() as conn:
-        again = claim(conn, local("2023-05-04"), "mine", _plans(conn), DispatchSettings())
+        again = claim(conn, local("2023-05-04"), "mine", plans(conn), lease=LEASE)
     [whole] = [g for g in again if g.message_id == mid]
     assert len(whole.rows) == lines

@@ -15,16 +15,14 @@ import pytest
 from sqlalchemy import Engine, select
 
 from tests.robots import TOKEN, RobotServer, write_plan
+from workplan.channels.base import Composed
 from workplan.channels.folder import FolderChannel
-from workplan.channels.robot import RobotSettings, open_robot
+from workplan.channels.registry import open_robot
+from workplan.channels.robot import Post, RobotSettings
 from workplan.notices.dispatch import DispatchSettings, dispatch
+from workplan.notices.letters import Message
 from workplan.notices.outbox import tick
-from workplan.notices.robots import (
-    RobotDeliverySettings,
-    RobotResult,
-    deliver_robots,
-    render_robot_text,
-)
+from workplan.notices.robots import RobotDeliverySettings, RobotResult, deliver_robots
 from workplan.notices.templates import Templates, sample_messages
 from workplan.plan.validate import read_plan
 from workplan.store.db import open_store
@@ -80,8 +78,8 @@ class World:
         return deliver_robots(
             engine or self.engine,
             self.robots,
-            self.templates,
-            now=self.clock,
+            self.templates.env,
+            wall=self.clock,
             owner=owner,
             sleep=self.clock.advance,
             settings=self.settings,
@@ -119,9 +117,10 @@ def make_world(
     secret: str | None = None,
     keyword: str | None = None,
     msgtype: str = "markdown",
+    links: LinkSettings | None = None,
 ) -> World:
     """The Banan plan with every department in the robots' groups, its e-mail sent on each
-    of the days, and a contract server per robot."""
+    of the days (with the report links, when given), and a contract server per robot."""
     path = write_plan(tmp_path, [GROUPS[k] for k in kinds])
     engine = open_store(db_url, create=True)
     loaded = read_plan(path)
@@ -145,7 +144,7 @@ def make_world(
             templates,
             now=clock,
             owner="mail",
-            settings=DispatchSettings(ignore_hours=True),
+            settings=DispatchSettings(ignore_hours=True, links=links),
         )
     servers = {GROUPS[k]: RobotServer(k, SECRETS[k], keyword, clock).start() for k in kinds}
     robots = {
@@ -170,6 +169,11 @@ def worlds(db_url: str, tmp_path: Path) -> Iterator[list[World]]:
         for server in world.servers.values():
             server.stop()
         world.engine.dispose()
+
+
+def composed(message: Message, subject: str) -> Composed:
+    """A message as composed for its e-mail, with that subject."""
+    return Composed("<wp.test@example.org>", subject, "", message)
 
 
 def busiest(times: list[datetime], seconds: float) -> int:
@@ -221,19 +225,20 @@ def test_a_digest_too_long_for_wecom_is_split_between_items(locale: str) -> None
     server = RobotServer("wecom", None, None, clock).start()
     try:
         robot = open_robot(RobotSettings("群", "wecom", server.url))
-        text = render_robot_text(Templates(), message, "【工作提醒】", robot)
-        assert len(text.parts) > 1
-        for part in text.parts:
-            assert robot.send(text.title, part, clock()).status == "sent"
+        posts = robot.render(composed(message, "【工作提醒】"), Templates().env)
+        assert len(posts) > 1
+        for post in posts:
+            assert robot.send(post, clock()).status == "sent"
     finally:
         server.stop()
-    assert [a.text for a in server.accepted] == list(text.parts)
-    assert all(len(part.encode()) <= 4096 for part in text.parts)
-    numbers = [int(n) for part in text.parts for n in re.findall(r"^(\d+)\. \*\*", part, re.M)]
+    parts = [post.text for post in posts]
+    assert [a.text for a in server.accepted] == parts
+    assert all(len(part.encode()) <= 4096 for part in parts)
+    numbers = [int(n) for part in parts for n in re.findall(r"^(\d+)\. \*\*", part, re.M)]
     assert numbers == list(range(1, len(message.letters) + 1)), "an item was cut or lost"
     last = "以邮件为准。" if locale == "zh-CN" else "the e-mail is the record."
-    assert all(part.rstrip().endswith(last) for part in text.parts)
-    assert "(1/" in text.parts[0] or "（1/" in text.parts[0]
+    assert all(part.rstrip().endswith(last) for part in parts)
+    assert "(1/" in parts[0] or "（1/" in parts[0]
 
 
 def test_a_message_names_the_item_the_deadline_and_the_email_record() -> None:
@@ -243,11 +248,11 @@ def test_a_message_names_the_item_the_deadline_and_the_email_record() -> None:
             "群", "dingtalk", "https://oapi.dingtalk.com/robot/send?access_token=x", "SECx"
         )
     )
-    text = render_robot_text(Templates(), message, "催办：（十六）", robot)
-    (part,) = text.parts
+    (post,) = robot.render(composed(message, "催办：（十六）"), Templates().env)
     letter = message.letter
+    part = post.text
     assert letter.item_label in part and f"{letter.due.month}月{letter.due.day}日" in part
-    assert "催办：（十六）" in part and text.title == "催办：（十六）"
+    assert "催办：（十六）" in part and post.title == "催办：（十六）"
     assert "完整函件" in part
 
 
@@ -360,14 +365,15 @@ def test_each_documented_code_is_mapped(kind: str, code: int, status: str) -> No
     try:
         robot = open_robot(RobotSettings("群", kind, server.url, SECRETS[kind]))  # type: ignore[arg-type]
         server.fail_next = [(200, code)]
-        outcome = robot.send("标题", "内容", clock())
+        post = Post("标题", "内容")
+        outcome = robot.send(post, clock())
         assert (outcome.status, outcome.code) == (status, code)
-        assert robot.send("标题", "内容", clock()).status == "sent"
+        assert robot.send(post, clock()).status == "sent"
         server.fail_next = [(503, 0)]
-        assert robot.send("标题", "内容", clock()).status == "temporary"
+        assert robot.send(post, clock()).status == "temporary"
     finally:
         server.stop()
-    assert robot.send("标题", "内容", clock()).status == "temporary"  # the server is gone
+    assert robot.send(post, clock()).status == "temporary"  # the server is gone
 
 
 def test_a_robot_missing_from_the_config_fails_visibly(
@@ -390,10 +396,14 @@ def test_each_post_carries_its_own_departments_report_link_on_every_robot(
     db_url: str, tmp_path: Path, worlds: list[World]
 ) -> None:
     world = make_world(
-        db_url, tmp_path, ("dingtalk", "wecom", "feishu"), SEVERAL_MONTHS[:12], msgtype="actionCard"
+        db_url,
+        tmp_path,
+        ("dingtalk", "wecom", "feishu"),
+        SEVERAL_MONTHS[:12],
+        msgtype="actionCard",
+        links=LINKS,
     )
     worlds.append(world)
-    world.settings = replace(BACKLOG, links=LINKS)
     world.deliver_all()
     with world.engine.connect() as conn:
         for kind, name in GROUPS.items():
@@ -469,13 +479,13 @@ def test_a_long_action_card_is_split_and_each_part_has_the_button() -> None:
         robot = open_robot(
             RobotSettings("群", "dingtalk", server.url, SECRETS["dingtalk"], msgtype="actionCard")
         )
-        text = render_robot_text(Templates(), message, "【工作提醒】", robot)
-        assert len(text.parts) > 1
-        for part in text.parts:
-            assert robot.send(text.title, part, clock(), text.button).status == "sent"
+        posts = robot.render(composed(message, "【工作提醒】"), Templates().env)
+        assert len(posts) > 1
+        for post in posts:
+            assert robot.send(post, clock()).status == "sent"
     finally:
         server.stop()
     assert server.refused == []
     assert [a.buttons for a in server.accepted] == [
         [("填报/查看", "https://dc.example/r/t")]
-    ] * len(text.parts)
+    ] * len(posts)

@@ -15,7 +15,8 @@ from tests.conftest import PLANS
 from tests.smtp import SmtpServer
 from workplan.channels.smtp import SmtpChannel, SmtpSettings
 from workplan.notices import record
-from workplan.notices.dispatch import DispatchSettings, dispatch, reap, release
+from workplan.notices.dispatch import DispatchSettings, dispatch
+from workplan.notices.lease import reap, release
 from workplan.notices.outbox import TickResult, already_evaluated, tick
 from workplan.notices.templates import Templates
 from workplan.plan.validate import read_plan
@@ -319,10 +320,7 @@ def test_claims_given_back_make_the_next_tick_evaluate_again(world: World, how: 
     world.write(lambda conn: _claim_for(conn, "gone", MORNING - timedelta(hours=1), None))
     assert world.tick().unchanged == 1
     with world.engine.begin() as conn:
-        if how == "reaped":
-            freed = reap(conn, MORNING, DispatchSettings())
-        else:
-            freed = release(conn, "gone", MORNING)
+        freed = reap(conn, MORNING) if how == "reaped" else release(conn, "gone", MORNING)
     assert freed == 2
     assert world.statuses() == ["retrying", "retrying"]
     assert world.tick().plans == 1

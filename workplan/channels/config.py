@@ -1,4 +1,9 @@
-"""Delivery settings (a TOML file, overridden by the environment) and the channels they open."""
+"""Delivery settings (a TOML file, overridden by the environment) and the channels they open.
+
+The file is read once, whole, and checked before anything is claimed: its encoding, its
+tables and keys, every value, and that a file holding a secret (the SMTP password, a robot's
+secret, a URL whose token is the credential) is readable by its owner only.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +12,22 @@ import difflib
 import math
 import os
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from workplan.channels.base import Channel, ConfigError
 from workplan.channels.folder import FolderChannel
+from workplan.channels.registry import POSTING, robot_class
+from workplan.channels.robot import RobotSettings
 from workplan.channels.smtp import SmtpChannel, SmtpSettings
 
 
 @dataclass(frozen=True)
 class DeliverySettings:
-    """Where notices go: SMTP when a host is configured, else an outbox folder."""
+    """Where notices go: SMTP when a host is configured, else an outbox folder; and the
+    group robots (and webhooks) that also get a department's messages."""
 
     smtp: SmtpSettings | None
     outbox: Path
@@ -26,10 +36,9 @@ class DeliverySettings:
     outbox_set: bool = False
     """the operator named the outbox folder: with SMTP it is where an alert goes when SMTP
     is paused and no office robot works"""
+    robots: Mapping[str, RobotSettings] = field(default_factory=dict)
+    """the ``[robots.NAME]`` sections, by name"""
 
-
-OTHER_SECTIONS = ("robots",)
-"""config sections that other modules read: a strict check of this file must let them be"""
 
 ENV = {
     "host": "WORKPLAN_SMTP_HOST",
@@ -43,12 +52,23 @@ ENV = {
     "outbox": "WORKPLAN_OUTBOX",
 }
 
-# every key the config file may hold, table by table
+# every key the config file may hold, table by table ([robots.NAME] sections apart)
 KEYS: dict[str, tuple[str, ...]] = {
     "smtp": ("host", "port", "security", "user", "password", "timeout", "allow_plaintext_auth"),
     "mail": ("from",),
     "outbox": ("dir",),
 }
+ROBOT_KEYS = (
+    "kind",
+    "url",
+    "url_env",
+    "secret",
+    "secret_env",
+    "keyword",
+    "per_minute",
+    "msgtype",
+    "timeout",
+)
 SECURITY = ("starttls", "tls", "none")
 MAX_TIMEOUT = 3600.0
 
@@ -59,7 +79,7 @@ def _unknown(key: str, known: tuple[str, ...] | list[str], where: str) -> Config
     return ConfigError(f"{where}unknown key '{key}'{hint}")
 
 
-def _read(config: Path) -> dict[str, dict[str, object]]:
+def _read(config: Path) -> dict[str, dict[str, Any]]:
     """Read the config file and check its shape: known tables holding known keys."""
     try:
         data = config.read_bytes()
@@ -75,12 +95,15 @@ def _read(config: Path) -> dict[str, dict[str, object]]:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{config}: not valid TOML: {exc}") from None
-    out: dict[str, dict[str, object]] = {}
+    out: dict[str, dict[str, Any]] = {}
     for table, body in raw.items():
-        if table in OTHER_SECTIONS:
+        if table == "robots":
+            if not isinstance(body, dict):
+                raise ConfigError(f"{config}: [robots] must be a table of [robots.NAME] sections")
+            out[table] = body
             continue
         if table not in KEYS:
-            raise _unknown(table, [*KEYS, *OTHER_SECTIONS], f"{config}: ")
+            raise _unknown(table, [*KEYS, "robots"], f"{config}: ")
         if not isinstance(body, dict):
             example = f"{KEYS[table][0]} = {body!r}" if isinstance(body, str) else "…"
             raise ConfigError(
@@ -90,22 +113,79 @@ def _read(config: Path) -> dict[str, dict[str, object]]:
             if key not in KEYS[table]:
                 raise _unknown(key, KEYS[table], f"{config}: [{table}] ")
         out[table] = body
-    if out.get("smtp", {}).get("password") is not None:
-        _private(config)
     return out
 
 
-def _private(config: Path) -> None:
-    """Refuse a file holding a password that others can read, as ssh does with keys."""
+def _secrets(raw: dict[str, dict[str, Any]], robots: Mapping[str, RobotSettings]) -> list[str]:
+    """Name the secrets the file itself holds (not those it reads from the environment)."""
+    found = ["the SMTP password"] if raw.get("smtp", {}).get("password") is not None else []
+    for name, section in raw.get("robots", {}).items():
+        if section.get("secret"):
+            found.append(f"the secret of robot {name}")
+        if section.get("url") and robot_class(robots[name].kind).url_is_secret:
+            found.append(f"the URL of robot {name} (its token is a secret)")
+    return found
+
+
+def _private(config: Path, secret: str) -> None:
+    """Refuse a file holding a secret that others can read, as ssh does with keys."""
     try:
         mode = config.stat().st_mode & 0o777
     except OSError:
         return
     if mode & 0o077:
         raise ConfigError(
-            f"{config}: holds the SMTP password but others can read it (mode {mode:04o});"
+            f"{config}: holds {secret} but others can read it (mode {mode:04o});"
             f" run: chmod 600 {config}"
         )
+
+
+def _robot(name: str, section: object, environ: Mapping[str, str], config: Path) -> RobotSettings:
+    """Read one ``[robots.NAME]`` section: ``kind`` (one of the registry's posting channels)
+    and ``url``, optionally ``secret``, ``keyword``, ``per_minute``, ``msgtype`` (the kinds
+    that have several) and ``timeout``; ``url_env`` and ``secret_env`` name environment
+    variables to read the URL and the secret from instead, so neither need be in the file."""
+    where = f"{config}: [robots.{name}]"
+    if not isinstance(section, dict):
+        raise ConfigError(f"{where} must be a table")
+    unknown = set(section) - set(ROBOT_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    kind = section.get("kind")
+    if kind not in POSTING:
+        kinds = f"{', '.join(POSTING[:-1])} or {POSTING[-1]}"
+        raise ConfigError(f"{where}: kind {kind!r}: use {kinds}")
+    values: dict[str, str | None] = {}
+    for key in ("url", "secret"):
+        value = section.get(key)
+        variable = section.get(f"{key}_env")
+        if variable:
+            value = environ.get(str(variable))
+            if not value:
+                raise ConfigError(f"{where}: the environment variable {variable} is not set")
+        values[key] = str(value) if value else None
+    if not values["url"]:
+        raise ConfigError(f"{where}: no url (give url, or url_env naming a variable)")
+    per_minute = section.get("per_minute")
+    if per_minute is not None and (not isinstance(per_minute, int) or per_minute < 1):
+        raise ConfigError(f"{where}: per_minute must be a whole number above 0")
+    allowed = robot_class(kind).msgtypes
+    msgtype = section.get("msgtype", allowed[0])
+    if msgtype not in allowed:
+        raise ConfigError(
+            f"{where}: msgtype {msgtype!r}: a {kind} robot takes {' or '.join(allowed)}"
+        )
+    timeout = section.get("timeout")
+    return RobotSettings(
+        name,
+        kind,
+        str(values["url"]),
+        values["secret"],
+        str(section["keyword"]) if section.get("keyword") else None,
+        per_minute,
+        str(msgtype),
+        _timeout(timeout, f"{where}: timeout") if timeout is not None else 10.0,
+    )
 
 
 def _string(key: str, value: object) -> str:
@@ -122,7 +202,7 @@ def _port(value: object) -> int:
     return value
 
 
-def _timeout(value: object) -> float:
+def _timeout(value: object, what: str = "SMTP timeout") -> float:
     number: float | None = None
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
@@ -131,8 +211,7 @@ def _timeout(value: object) -> float:
             number = float(value)
     if number is None or not math.isfinite(number) or not 0 < number <= MAX_TIMEOUT:
         raise ConfigError(
-            f"SMTP timeout must be a number of seconds above 0 and at most {MAX_TIMEOUT:g},"
-            f" got {value!r}"
+            f"{what} must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, got {value!r}"
         )
     return number
 
@@ -151,16 +230,21 @@ def load_settings(
     """Read delivery settings from a TOML config file, overridden by the environment.
 
     The file has a ``[smtp]`` table (host, port, security, user, password, timeout,
-    allow_plaintext_auth), and optionally ``[mail] from`` and ``[outbox] dir``.  Everything is
-    checked here, before anything is claimed: types, ranges, unknown keys, and a password
-    that would travel in clear text or sits in a file others can read.  The
-    ``[robots.NAME]`` sections are read by :func:`workplan.channels.robot.load_robots` (see
-    ``OTHER_SECTIONS``).
+    allow_plaintext_auth), optionally ``[mail] from`` and ``[outbox] dir``, and a
+    ``[robots.NAME]`` section per group robot or webhook.  Everything is checked here, once,
+    before anything is claimed: types, ranges, unknown keys, a password that would travel in
+    clear text, and any secret in a file others can read.
     """
     environ = dict(os.environ if env is None else env)
     values: dict[str, object] = {}
+    robots: dict[str, RobotSettings] = {}
     if config is not None:
         raw = _read(config)
+        for name, section in raw.get("robots", {}).items():
+            robots[name] = _robot(name, section, environ, config)
+        secrets = _secrets(raw, robots)
+        if secrets:
+            _private(config, secrets[0])
         values.update(raw.get("smtp", {}))
         values["sender"] = raw.get("mail", {}).get("from")
         values["outbox"] = raw.get("outbox", {}).get("dir")
@@ -176,7 +260,7 @@ def load_settings(
     sender = str(values["sender"]) if values.get("sender") else None
     host = values.get("host")
     if not host:
-        return DeliverySettings(None, outbox, sender, outbox_set)
+        return DeliverySettings(None, outbox, sender, outbox_set, robots)
     host = _string("host", host)
     port = _port(values["port"]) if values.get("port") not in (None, "") else None
     timeout = _timeout(values["timeout"]) if values.get("timeout") not in (None, "") else 30.0
@@ -206,10 +290,10 @@ def load_settings(
         password=password,
         timeout=timeout,
     )
-    return DeliverySettings(smtp, outbox, sender, outbox_set)
+    return DeliverySettings(smtp, outbox, sender, outbox_set, robots)
 
 
-def open_channels(settings: DeliverySettings, connections: int = 2) -> list[Channel]:
+def open_channels(settings: DeliverySettings, connections: int = 2) -> list[Channel[Any]]:
     """Return the channels the settings describe: SMTP connections used in parallel, or the
     outbox folder."""
     if settings.smtp is not None:
@@ -218,7 +302,7 @@ def open_channels(settings: DeliverySettings, connections: int = 2) -> list[Chan
     return [FolderChannel(settings.outbox)]
 
 
-def close_all(channels: list[Channel]) -> None:
+def close_all(channels: list[Channel[Any]]) -> None:
     """Close every channel."""
     for channel in channels:
         channel.close()

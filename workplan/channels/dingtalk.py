@@ -21,7 +21,7 @@ from datetime import datetime
 from urllib.parse import quote_plus
 
 from workplan.channels.base import Outcome
-from workplan.channels.robot import Button, RobotSettings, deliver, url_problems
+from workplan.channels.robot import Post, Robot, RobotSettings, deliver, signing, url_problems
 
 # errcode -> meaning, as the documentation lists them
 RETRY_LATER = {
@@ -51,21 +51,23 @@ def sign(secret: str, timestamp_ms: int) -> str:
     return quote_plus(base64.b64encode(digest))
 
 
-class DingTalkRobot:
+class DingTalkRobot(Robot):
     """Send markdown messages to a DingTalk group, or ActionCards (``msgtype = "actionCard"``)
     whose button opens the department's report page."""
 
-    limits: tuple[tuple[int, float], ...] = ((19, 60.0),)
+    kind = "dingtalk"
+    limits = ((19, 60.0),)
     """one below the documented 20 a minute: exceeding it blocks the robot for 10 minutes"""
     broken = BROKEN
-    max_bytes: int = 4000
+    max_bytes = 4000
     """a digest short enough to read on a phone (the API accepts longer)"""
+    msgtypes = ("markdown", "actionCard")
 
     def __init__(self, settings: RobotSettings) -> None:
-        self.settings = settings
+        super().__init__(settings)
         self.buttons = settings.msgtype == "actionCard"
 
-    def problems(self) -> list[str]:
+    def problems(self, now: datetime) -> list[str]:
         problems = url_problems(self.settings.url, ("dingtalk.com",), "/robot/send")
         if "access_token=" not in self.settings.url:
             problems.append("the URL has no access_token")
@@ -73,6 +75,8 @@ class DingTalkRobot:
             problems.append("neither a secret (加签) nor a keyword: the robot will refuse")
         if self.settings.secret and not self.settings.secret.startswith("SEC"):
             problems.append("the secret does not look like DingTalk's (it starts with SEC)")
+        if self.settings.secret:
+            problems += signing(lambda: self.url(now))
         return problems
 
     def url(self, now: datetime) -> str:
@@ -81,7 +85,8 @@ class DingTalkRobot:
         timestamp = int(now.timestamp() * 1000)
         return f"{self.settings.url}&timestamp={timestamp}&sign={sign(self.settings.secret, timestamp)}"
 
-    def send(self, title: str, text: str, now: datetime, button: Button | None = None) -> Outcome:
+    def send(self, rendered: Post, now: datetime) -> Outcome:
+        title, text, button = rendered.title, rendered.text, rendered.button
         body: dict[str, object] = {
             "msgtype": "markdown",
             "markdown": {"title": title, "text": text},
@@ -92,9 +97,4 @@ class DingTalkRobot:
                 "msgtype": "actionCard",
                 "actionCard": card | {"singleTitle": button.label, "singleURL": button.url},
             }
-        return deliver(
-            self.url(now), body, self.settings.url, ("errcode", "errmsg"), RETRY_LATER, WRONG
-        )
-
-    def not_before(self, now: datetime) -> datetime:
-        return now
+        return deliver(self, self.url(now), body, ("errcode", "errmsg"), RETRY_LATER, WRONG)

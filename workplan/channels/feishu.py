@@ -19,7 +19,7 @@ import hmac
 from datetime import datetime, timedelta
 
 from workplan.channels.base import Outcome
-from workplan.channels.robot import Button, RobotSettings, deliver, url_problems
+from workplan.channels.robot import Post, Robot, deliver, signing, url_problems
 
 RETRY_LATER = {
     11232: "throttled (frequency limited)",
@@ -42,21 +42,18 @@ def sign(secret: str, timestamp: int) -> str:
     return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
 
 
-class FeishuRobot:
+class FeishuRobot(Robot):
     """Send markdown cards to a Feishu group; a link is the card's button."""
 
+    kind = "feishu"
     buttons = True
-
-    limits: tuple[tuple[int, float], ...] = ((95, 60.0), (4, 1.0))
+    limits = ((95, 60.0), (4, 1.0))
     """below the documented 100 a minute and 5 a second"""
     broken = BROKEN
-    max_bytes: int = 12000
+    max_bytes = 12000
     """the card's markdown, in UTF-8 bytes: the body, JSON and all, must stay under 20 KB"""
 
-    def __init__(self, settings: RobotSettings) -> None:
-        self.settings = settings
-
-    def problems(self) -> list[str]:
+    def problems(self, now: datetime) -> list[str]:
         problems = url_problems(
             self.settings.url, ("feishu.cn", "larksuite.com"), "/open-apis/bot/v2/hook/"
         )
@@ -64,9 +61,13 @@ class FeishuRobot:
             problems.append(
                 "neither a secret (签名校验) nor a keyword: anyone with the URL can post"
             )
+        secret = self.settings.secret
+        if secret:
+            problems += signing(lambda: sign(secret, int(now.timestamp())))
         return problems
 
-    def send(self, title: str, text: str, now: datetime, button: Button | None = None) -> Outcome:
+    def send(self, rendered: Post, now: datetime) -> Outcome:
+        title, text, button = rendered.title, rendered.text, rendered.button
         elements: list[dict[str, object]] = [{"tag": "markdown", "content": text}]
         if button is not None:
             elements.append(
@@ -93,9 +94,7 @@ class FeishuRobot:
             timestamp = int(now.timestamp())
             body |= {"timestamp": str(timestamp), "sign": sign(self.settings.secret, timestamp)}
         # the answer is {"code": 0, "msg": "success", …}
-        return deliver(
-            self.settings.url, body, self.settings.url, ("code", "msg"), RETRY_LATER, WRONG
-        )
+        return deliver(self, self.settings.url, body, ("code", "msg"), RETRY_LATER, WRONG)
 
     def not_before(self, now: datetime) -> datetime:
         """Not in the minute of the hour or the half hour (the documented busy moments)."""

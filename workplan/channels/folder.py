@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from workplan.channels.base import Outcome, Outgoing
+from workplan.channels import mail
+from workplan.channels.base import Composed, Outcome, Outgoing
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 def _file_name(message_id: str) -> str:
@@ -26,7 +32,13 @@ class FolderChannel:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, message: Outgoing) -> Outcome:
+    def render(self, message: Composed, templates: Environment) -> tuple[Outgoing]:
+        """The message's e-mail, as an SMTP server would receive it."""
+        return (mail.render(message),)
+
+    def send(self, rendered: Outgoing, now: datetime) -> Outcome:
+        """Write the message's file (replacing the one a crashed run may have left)."""
+        message = rendered
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             target = self.folder / _file_name(message.message_id)

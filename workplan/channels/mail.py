@@ -12,19 +12,17 @@ import base64
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from email.header import Header
 from email.utils import format_datetime, formataddr
 from urllib.parse import quote
 
-from workplan.channels.base import Party
-from workplan.errors import WorkplanError
+from workplan.channels.base import Composed, Outgoing, Party, RenderError
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
-class HeaderInjection(WorkplanError):
+class HeaderInjection(RenderError):
     """A value bound for a mail header contains a control character or line break: refused."""
 
 
@@ -76,15 +74,6 @@ def _base64(text: str) -> bytes:
     return b"\r\n".join(data[i : i + 76] for i in range(0, len(data), 76))
 
 
-@dataclass(frozen=True)
-class Composed:
-    """A message as bytes (CRLF line ends), with its envelope."""
-
-    sender: str
-    recipients: tuple[str, ...]
-    data: bytes
-
-
 def compose(
     *,
     subject: str,
@@ -99,7 +88,7 @@ def compose(
     date: datetime,
     notices: Sequence[str] = (),
     attachments: Sequence[tuple[str, str, bytes]] = (),
-) -> Composed:
+) -> Outgoing:
     """Build a multipart/alternative UTF-8 message (inside multipart/mixed when it carries
     attachments: file name, content type, bytes); raise HeaderInjection on an unsafe value.
 
@@ -167,4 +156,25 @@ def compose(
     if attachments:
         out += [f"--{mixed}--".encode(), b""]
     recipients = tuple(dict.fromkeys(e for _, e in [*tos, *ccs]))
-    return Composed(senders[0][1], recipients, b"\r\n".join(out))
+    return Outgoing(message_id_, senders[0][1], recipients, b"\r\n".join(out))
+
+
+def render(message: Composed) -> Outgoing:
+    """Render a composed message as its e-mail: the MIME bytes and their envelope, its own
+    subject line as the subject; raise HeaderInjection on an unsafe value."""
+    mail = message.mail
+    if mail is None:
+        raise RenderError(f"{message.message_id} was composed without its e-mail's parts")
+    return compose(
+        subject=message.subject,
+        text=message.text,
+        html=mail.html,
+        sender=mail.sender,
+        to=mail.to,
+        message_id_=message.message_id,
+        in_reply_to=mail.in_reply_to,
+        references=[mail.in_reply_to] if mail.in_reply_to else [],
+        date=mail.date,
+        notices=mail.notices,
+        attachments=mail.attachments,
+    )

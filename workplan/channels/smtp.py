@@ -10,9 +10,14 @@ import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from typing import Literal
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal
 
-from workplan.channels.base import Outcome, Outgoing, Status
+from workplan.channels import mail
+from workplan.channels.base import Composed, Outcome, Outgoing, Status
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,13 @@ class SmtpChannel:
                 self._smtp.close()
         self._smtp = None
 
-    def send(self, message: Outgoing) -> Outcome:
+    def render(self, message: Composed, templates: Environment) -> tuple[Outgoing]:
+        """The message's e-mail (its MIME bytes, rendered by the letter templates before)."""
+        return (mail.render(message),)
+
+    def send(self, rendered: Outgoing, now: datetime) -> Outcome:
+        """Hand the message to the server over the reused connection."""
+        message = rendered
         if self._smtp is None:
             try:
                 self._smtp = self._connect()

@@ -13,7 +13,7 @@ from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 from workplan.channels.base import Outcome
-from workplan.channels.robot import Button, RobotSettings, deliver, url_problems
+from workplan.channels.robot import Post, Robot, deliver, url_problems
 
 RETRY_LATER = {
     -1: "WeCom is busy",
@@ -31,21 +31,17 @@ BROKEN = frozenset({93000})
 """the codes that say the robot's settings are wrong: every message to it would fail alike"""
 
 
-class WeComRobot:
+class WeComRobot(Robot):
     """Send markdown messages to a WeCom group; a link is a markdown link in the text."""
 
-    buttons = False
-
-    limits: tuple[tuple[int, float], ...] = ((19, 60.0),)
+    kind = "wecom"
+    limits = ((19, 60.0),)
     """one below the documented 20 a minute"""
     broken = BROKEN
-    max_bytes: int = 4096
+    max_bytes = 4096
     """markdown content, in UTF-8 bytes, as documented"""
 
-    def __init__(self, settings: RobotSettings) -> None:
-        self.settings = settings
-
-    def problems(self) -> list[str]:
+    def problems(self, now: datetime) -> list[str]:
         problems = url_problems(self.settings.url, ("weixin.qq.com",), "/cgi-bin/webhook/send")
         if not parse_qs(urlsplit(self.settings.url).query).get("key"):
             problems.append("the URL has no key")
@@ -53,11 +49,6 @@ class WeComRobot:
             problems.append("WeCom robots have no secret: the key in the URL is the secret")
         return problems
 
-    def send(self, title: str, text: str, now: datetime, button: Button | None = None) -> Outcome:
-        body = {"msgtype": "markdown", "markdown": {"content": text}}
-        return deliver(
-            self.settings.url, body, self.settings.url, ("errcode", "errmsg"), RETRY_LATER, WRONG
-        )
-
-    def not_before(self, now: datetime) -> datetime:
-        return now
+    def send(self, rendered: Post, now: datetime) -> Outcome:
+        body = {"msgtype": "markdown", "markdown": {"content": rendered.text}}
+        return deliver(self, self.settings.url, body, ("errcode", "errmsg"), RETRY_LATER, WRONG)

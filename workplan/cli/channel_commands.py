@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from workplan.cli.options import config_option, db_option, now_utc, plan_option
+from workplan.cli.options import config_option, db_option, delivery_settings, now_utc, plan_option
 
 
 @click.group()
@@ -28,12 +28,14 @@ def channels_check(config: Path | None, plan_key: str | None, db: str | None) ->
     from rich.console import Console
     from rich.table import Table
 
-    from workplan.channels.robot import check_robot, hide, limits_of, load_robots, open_robot
+    from workplan.channels.limits import limits_of
+    from workplan.channels.registry import open_robot
+    from workplan.channels.robot import hide
     from workplan.notices.robots import routes
     from workplan.store import db as store
     from workplan.store.links import link_settings
 
-    robots = load_robots(config)
+    robots = delivery_settings(config, None).robots
     now = now_utc()
     console = Console(highlight=False, soft_wrap=True)
     wrong: list[str] = []
@@ -41,9 +43,10 @@ def channels_check(config: Path | None, plan_key: str | None, db: str | None) ->
     for column in ("robot", "kind", "URL", "secret", "keyword", "limit", "check"):
         table.add_column(column)
     for name, settings in robots.items():
-        problems = check_robot(settings, now)
+        opened = open_robot(settings)
+        problems = opened.problems(now)
         wrong += [f"robot {name}: {p}" for p in problems]
-        limits = limits_of(open_robot(settings))
+        limits = limits_of(opened)
         table.add_row(
             name,
             settings.kind + ("" if settings.msgtype == "markdown" else f" {settings.msgtype}"),

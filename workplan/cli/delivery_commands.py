@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from workplan.channels.registry import POSTING
 from workplan.cli.options import (
     DAY,
     business_clock,
@@ -27,7 +28,7 @@ from workplan.cli.options import (
 )
 from workplan.errors import InvalidInput
 
-CHANNELS = ("email", "dingtalk", "wecom", "feishu", "robots")
+CHANNELS = ("email", *POSTING, "robots")
 """what `notices` lists and `notices resend` queues: e-mail, a robot's channel, all robots"""
 
 
@@ -57,17 +58,12 @@ def dispatch_command(
     (5xx) and those that fail too often are marked failed: see `workplan notices --status failed`.
     `workplan run` does this every minute.
     """
-    from workplan.channels.config import close_all, open_channels
-    from workplan.channels.robot import load_robots
-    from workplan.notices.alert import alert_paused
-    from workplan.notices.dispatch import DispatchSettings, dispatch, preview
-    from workplan.notices.robots import PAUSED, RobotDeliverySettings, deliver_robots
+    from workplan.notices.deliver import deliver_all
+    from workplan.notices.dispatch import DispatchSettings, preview
     from workplan.store import db as store
-
-    delivery = delivery_settings(config, outbox_dir)
     from workplan.store.links import link_settings
 
-    robots = load_robots(config)
+    delivery = delivery_settings(config, outbox_dir)
     settings = DispatchSettings(
         ignore_hours=ignore_hours,
         sender=delivery.sender,
@@ -79,48 +75,27 @@ def dispatch_command(
     with store.connected(db) as engine:
         if dry_run:
             composed = preview(engine, templates, now=clock(), settings=settings)
-            for item in composed:
-                click.echo(
-                    f"--- {item.outgoing.message_id} to {', '.join(item.outgoing.recipients)}"
-                )
-                click.echo(f"Subject: {item.subject}\n")
-                click.echo(item.text)
+            for issued, mail in composed:
+                click.echo(f"--- {mail.message_id} to {', '.join(mail.recipients)}")
+                click.echo(f"Subject: {issued.composed.subject}\n")
+                click.echo(issued.composed.text)
             click.echo(f"{len(composed)} message(s) would be sent; nothing was sent or changed")
             return
-        channels = open_channels(delivery)
-        try:
-            result = dispatch(
-                engine,
-                channels,
-                templates,
-                now=clock,
-                owner=owner_name(),
-                settings=settings,
-                wall=now_utc,
-            )
-        finally:
-            close_all(channels)
-        posted = (
-            deliver_robots(
-                engine,
-                robots,
-                templates,
-                now=clock,
-                owner=owner_name(),
-                wall=now_utc,
-                settings=RobotDeliverySettings(links=settings.links),
-            )
-            if robots
-            else None
+        done = deliver_all(
+            engine,
+            delivery,
+            templates,
+            now=clock,
+            wall=now_utc,
+            owner=owner_name(),
+            settings=settings,
         )
-        paused = [channels[0].name] if result.channel_error else []
-        paused += [f"{PAUSED}{name}" for name in (posted.broken if posted else [])]
-        alerts = alert_paused(engine, paused, delivery, robots, now=clock, wall=now_utc)
-    for line in alerts:
+    result, posted = done.mail, done.posts
+    for line in done.alerts:
         click.echo(line, err=True)
     if result.channel_error:
         click.echo(
-            f"the {channels[0].name} channel failed: {result.channel_error}; {result.sent} sent,"
+            f"the {done.channel} channel failed: {result.channel_error}; {result.sent} sent,"
             " the rest wait, still owed (see `workplan status`)",
             err=True,
         )
@@ -133,7 +108,7 @@ def dispatch_command(
         robot_line(posted)
         return
     click.echo(
-        f"{result.messages} message(s) for {result.notices} notice(s) via {channels[0].name}: "
+        f"{result.messages} message(s) for {result.notices} notice(s) via {done.channel}: "
         f"{result.sent} sent, {result.retrying} to retry, {result.failed} failed"
         + (f", {result.unknown} possibly duplicated" if result.unknown else "")
         + (
@@ -192,7 +167,6 @@ def run(
     import logging
     import signal
 
-    from workplan.channels.robot import load_robots
     from workplan.notices.dispatch import DispatchSettings
     from workplan.service import Service, SingleService
     from workplan.store import db as store
@@ -221,7 +195,6 @@ def run(
                 # letters dated by --now still carry links valid from the real moment
                 links=link_settings(issued_at=now_utc() if pinned else None),
             ),
-            robots=load_robots(config),
         )
         signal.signal(signal.SIGTERM, service.stop)
         signal.signal(signal.SIGINT, service.stop)
@@ -233,7 +206,7 @@ def run(
             )
             if t.messages:
                 _where_it_went(delivery)
-            robot_line(service.robot_totals if service.robots else None)
+            robot_line(service.robot_totals if delivery.robots else None)
         else:
             _where_it_went(delivery, ahead=True)
             service.run()
@@ -295,7 +268,8 @@ def notices(
 
     Failures stay here until someone acts: `workplan notices --status failed`, then
     `workplan notices resend`.  `--show ID` prints the message as it was sent (headers and text).
-    `--channel dingtalk` (wecom, feishu, robots) lists the group robots' deliveries instead.
+    `--channel dingtalk` (wecom, feishu, webhook, robots) lists the group robots' and
+    webhooks' deliveries instead.
     """
     if click.get_current_context().invoked_subcommand:
         return

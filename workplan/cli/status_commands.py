@@ -42,7 +42,7 @@ def status(
     """
     from workplan.cli import render
     from workplan.notices import record as outbox_log
-    from workplan.notices.dispatch import channel_pauses
+    from workplan.notices.pauses import channel_pauses
     from workplan.rules.evaluate import evaluate
     from workplan.rules.status import task_statuses
     from workplan.store import db as store

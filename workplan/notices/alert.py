@@ -25,7 +25,7 @@ from __future__ import annotations
 import html
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -38,28 +38,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from workplan.channels.base import Channel, Outcome, Outgoing, Party
 from workplan.channels.config import DeliverySettings, open_channels
 from workplan.channels.folder import FolderChannel
+from workplan.channels.limits import admit, limits_of
 from workplan.channels.mail import HeaderInjection, compose, domain_of, message_id
-from workplan.channels.robot import RobotSettings, admit, limits_of, open_robot
-from workplan.notices.robots import PAUSED as ROBOT
+from workplan.channels.registry import MAIL, POSTING, entry, open_robot
+from workplan.channels.robot import RobotSettings
+from workplan.notices.pauses import ROBOT, Pause, pauses, robot_channel
 from workplan.notices.templates import Templates, render_bounded
-from workplan.store.tables import T_ALERT, T_CHANNEL, T_DELIVERY, T_DEPT, T_NOTICE, T_PLAN
+from workplan.store.tables import T_ALERT, T_DELIVERY, T_DEPT, T_NOTICE, T_PLAN
 
 log = logging.getLogger("workplan.alert")
-
-
-LABELS = {
-    "zh-CN": {"smtp": "邮件（SMTP）通道", "outbox folder": "发件文件夹", "robot": "群机器人“{}”"},
-    "en": {"smtp": "e-mail (SMTP) channel", "outbox folder": "outbox folder", "robot": "robot {}"},
-}
-
-
-@dataclass(frozen=True)
-class Pause:
-    """A paused channel, as ``channel_pause`` keeps it."""
-
-    channel: str
-    since: datetime
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -92,21 +79,14 @@ Route = tuple[str, Callable[[Alert], Outcome]]
 """a channel's name (as the alert names it) and how to send the alert through it"""
 
 
-def label(channel: str, locale: str) -> str:
-    """Name a channel in the plan's language."""
-    words = LABELS.get(locale, LABELS["en"])
+def label(channel: str, locale: str, robots: Mapping[str, RobotSettings] | None = None) -> str:
+    """Name a channel in the plan's language, as the registry words it (a configured robot
+    by its kind's words and its name)."""
     if channel.startswith(ROBOT):
-        return words["robot"].format(channel.removeprefix(ROBOT))
-    return words.get(channel, channel)
-
-
-def pauses(engine: Engine, channels: list[str] | None = None) -> list[Pause]:
-    """Return the paused channels (those named, or all)."""
-    query = select(T_CHANNEL).order_by(T_CHANNEL.c.channel)
-    if channels is not None:
-        query = query.where(T_CHANNEL.c.channel.in_(channels))
-    with engine.connect() as conn:
-        return [Pause(r.channel, r.since, r.reason) for r in conn.execute(query)]
+        name = channel.removeprefix(ROBOT)
+        settings = (robots or {}).get(name)
+        return entry(settings.kind if settings else POSTING[0]).label(locale, name)
+    return entry(channel).label(locale) if channel in MAIL else channel
 
 
 def _offices(engine: Engine) -> list[Office]:
@@ -155,21 +135,27 @@ def _waiting(engine: Engine, channel: str) -> dict[int, int]:
         return {int(plan): int(n) for plan, n in conn.execute(query)}
 
 
-def render(pause: Pause, office: Office, waiting: int, via: str) -> Alert:
+def render(
+    pause: Pause,
+    office: Office,
+    waiting: int,
+    via: str,
+    robots: Mapping[str, RobotSettings] | None = None,
+) -> Alert:
     """Write the alert in the plan's language with the shipped templates."""
-    locale = office.locale if office.locale in LABELS else "en"
+    locale = office.locale if office.locale in ("zh-CN", "en") else "en"
     since = pause.since.astimezone(ZoneInfo(office.timezone))
     context = {
         "a": {
             "office": office.name,
             "plan_title": office.title,
-            "label": label(pause.channel, locale),
+            "label": label(pause.channel, locale, robots),
             "name": pause.channel.removeprefix(ROBOT),
             "robot": pause.channel.startswith(ROBOT),
             "since": f"{since:%Y-%m-%d %H:%M} ({office.timezone})",
             "reason": pause.reason,
             "waiting": waiting,
-            "via": label(via, locale),
+            "via": label(via, locale, robots),
         }
     }
     env = Templates().env
@@ -187,16 +173,13 @@ def _robot_route(engine: Engine, settings: RobotSettings, wall: Callable[[], dat
         later = admit(engine, settings.name, limits_of(robot), at)
         if later is not None:
             return Outcome("temporary", None, f"at its limit until {later:%H:%M:%S} UTC")
-        text = f"### {alert.subject}\n\n{alert.text}"  # some robots show no title
-        if settings.keyword and settings.keyword not in text:
-            text += f"\n\n{settings.keyword}"
-        return robot.send(alert.subject, text, at)
+        return robot.send(robot.plain(alert.subject, alert.text), at)
 
-    return f"{ROBOT}{settings.name}", send
+    return robot_channel(settings.name), send
 
 
 def _mail_route(
-    channel: Channel, office: Office, sender: str | None, now: Callable[[], datetime]
+    channel: Channel[Outgoing], office: Office, sender: str | None, now: Callable[[], datetime]
 ) -> Route:
     def send(alert: Alert) -> Outcome:
         at = now().astimezone(ZoneInfo(office.timezone))
@@ -215,7 +198,7 @@ def _mail_route(
         except HeaderInjection as exc:
             return Outcome("permanent", None, str(exc))
         try:
-            return channel.send(Outgoing(mid, mail.sender, mail.recipients, mail.data))
+            return channel.send(mail, at)
         finally:
             channel.close()
 
@@ -227,16 +210,16 @@ def routes(
     paused: str,
     office: Office,
     delivery: DeliverySettings,
-    robots: dict[str, RobotSettings],
     *,
     now: Callable[[], datetime],
     wall: Callable[[], datetime],
 ) -> list[Route]:
     """The channels that may carry an alert about ``paused`` to the office, in order."""
+    robots = delivery.robots
     by_robot = [
         _robot_route(engine, robots[name], wall)
         for name in office.robots
-        if name in robots and f"{ROBOT}{name}" != paused
+        if name in robots and robot_channel(name) != paused
     ]
     if not paused.startswith(ROBOT):
         folder = delivery.outbox if delivery.outbox_set and paused == "smtp" else None
@@ -268,7 +251,6 @@ def alert_office(
     engine: Engine,
     pause: Pause,
     delivery: DeliverySettings,
-    robots: dict[str, RobotSettings],
     *,
     now: Callable[[], datetime],
     wall: Callable[[], datetime],
@@ -285,11 +267,10 @@ def alert_office(
         if not _take(engine, *key, wall()):
             continue  # alerted today already, by this service or another
         tried = []
-        for name, send in routes(
-            engine, pause.channel, office, delivery, robots, now=now, wall=wall
-        ):
+        for name, send in routes(engine, pause.channel, office, delivery, now=now, wall=wall):
             try:
-                outcome = send(render(pause, office, waiting[office.plan_id], name))
+                alert = render(pause, office, waiting[office.plan_id], name, delivery.robots)
+                outcome = send(alert)
             except (jinja2.TemplateError, OSError) as exc:
                 outcome = Outcome("channel", None, f"{type(exc).__name__}: {exc}")
             if outcome.status == "sent":
@@ -321,7 +302,6 @@ def alert_paused(
     engine: Engine,
     channels: list[str],
     delivery: DeliverySettings,
-    robots: dict[str, RobotSettings],
     *,
     now: Callable[[], datetime],
     wall: Callable[[], datetime],
@@ -330,5 +310,5 @@ def alert_paused(
     return [
         line
         for pause in pauses(engine, channels)
-        for line in alert_office(engine, pause, delivery, robots, now=now, wall=wall)
+        for line in alert_office(engine, pause, delivery, now=now, wall=wall)
     ]

@@ -1,18 +1,20 @@
-"""Group robots: after the e-mail, a short digest of the same message to each department's
-group chat (DingTalk, WeCom, Feishu).
+"""Group robots and webhooks: after the e-mail, the same message to each department's group
+chat (DingTalk, WeCom, Feishu) or another endpoint (a webhook).
 
 The e-mail stays the record; a robot delivery is an extra delivery of a message, one row per
-message and robot in the ``delivery`` table, with its own claim, retries and outcome:
+message and robot in the ``delivery`` table, with its own claim, retries and outcome (the
+claims, leases and backoff are ``lease.py``'s, as the e-mail's):
 
 1. *Queue*: a message whose e-mail went out (one of its notices is ``sent``) to a department
    whose directory entry names robots gets one delivery per robot.  Only messages composed
    within ``fresh`` are queued, so turning a robot on does not post last month's letters.
 2. *Claim*: due deliveries are claimed with an owner and a lease (``FOR UPDATE SKIP LOCKED``
-   on PostgreSQL; SQLite serialises writers), and expired claims are freed.
-3. *Send*: the message is rendered from the same letter data as the e-mail with
-   ``robot.md.j2``, split into parts that fit the robot's size limit (never inside an item),
-   and each part is sent when the robot's shared limiter admits it.  A part that was accepted
-   is recorded at once (``parts_sent``), so a retry resumes after it.
+   on PostgreSQL; SQLite serialises writers), and claims whose owner died are freed.
+3. *Send*: the robot renders the message as its e-mail was composed (the letter data kept
+   with it: the same items, count, levels and 文号), with its own template, split into parts
+   that fit its size limit (never inside an item); each part is sent when the robot's shared
+   limiter admits it.  A part that was accepted is recorded at once (``parts_sent``), so a
+   retry resumes after it.
 4. *Record*: sent; retrying with backoff (a "retry later" code, or the robot unreachable);
    failed at once (a code that says the request is wrong: a bad signature, a missing keyword)
    or after ``max_attempts``.  A delivery held back by the limiter is not a failure: it waits.
@@ -22,35 +24,24 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import jinja2
-from sqlalchemy import Connection, Engine, and_, bindparam, exists, or_, select, update
+from jinja2 import Environment
+from sqlalchemy import Connection, Engine, and_, bindparam, exists, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from workplan.channels.base import Outcome
-from workplan.channels.robot import (
-    Button,
-    Robot,
-    RobotSettings,
-    admit,
-    limits_of,
-    open_robot,
-    split,
-)
-from workplan.notices.dispatch import messages_of, pause_channel, resume_channel
-from workplan.notices.letters import Message
-from workplan.notices.templates import TemplateError, Templates
+from workplan.channels.base import Composed, Outcome, RenderError
+from workplan.channels.limits import admit, limits_of
+from workplan.channels.registry import open_robot
+from workplan.channels.robot import Robot, RobotSettings
+from workplan.notices.lease import Heartbeat, Retries, claim_posts, fenced
+from workplan.notices.pauses import pause_channel, resume_channel, robot_channel
+from workplan.notices.stored import kept_messages
 from workplan.store import db as store
-from workplan.store.links import LinkSettings
 from workplan.store.tables import T_DELIVERY, T_DEPT, T_MESSAGE, T_NOTICE, T_PLAN
-
-WAITING = ("pending", "retrying")
-PAUSED = "robot "
-"""a robot as a paused channel is named ``robot NAME``"""
 
 
 @dataclass(frozen=True)
@@ -66,8 +57,11 @@ class RobotDeliverySettings:
     max_wait: float = 2.0
     """seconds worth waiting for a robot's limit within a run (Feishu's 5 a second); a longer
     wait leaves the delivery for a later run"""
-    links: LinkSettings | None = None
-    """when the web pages are set up: each department's post carries its own report link"""
+
+    @property
+    def retries(self) -> Retries:
+        """The posts' retries: attempts and backoff."""
+        return Retries(self.max_attempts, self.backoff, self.backoff_max)
 
 
 @dataclass
@@ -88,23 +82,13 @@ class RobotResult:
     """the robots whose settings were refused this run: paused as channels ``robot NAME``"""
 
 
-@dataclass(frozen=True)
-class RobotText:
-    """A message as a robot posts it: a title, one or more parts, and the department's report
-    link as a button on each part when the robot shows links so (else it is in the text)."""
-
-    title: str
-    parts: tuple[str, ...]
-    button: Button | None = None
-
-
 def _dialect(conn: Connection) -> Any:
     return postgresql if conn.dialect.name == "postgresql" else sqlite
 
 
 def queue(
     conn: Connection,
-    robots: dict[str, RobotSettings],
+    robots: Mapping[str, RobotSettings],
     wall: datetime,
     settings: RobotDeliverySettings = RobotDeliverySettings(),
 ) -> int:
@@ -150,128 +134,43 @@ def queue(
     return max(int(result.rowcount or 0), 0)
 
 
-def claim(
-    conn: Connection, wall: datetime, owner: str, settings: RobotDeliverySettings
-) -> list[dict[str, Any]]:
-    """Free expired claims, then claim due deliveries (in the caller's transaction)."""
-    conn.execute(
-        update(T_DELIVERY)
-        .where(T_DELIVERY.c.status == "claimed", T_DELIVERY.c.claim_expires < wall)
-        .values(status="retrying", claimed_by=None, claim_expires=None, next_attempt_at=wall)
-    )
-    query = (
-        select(T_DELIVERY)
-        .where(
-            T_DELIVERY.c.status.in_(WAITING),
-            or_(T_DELIVERY.c.next_attempt_at.is_(None), T_DELIVERY.c.next_attempt_at <= wall),
-        )
-        .order_by(T_DELIVERY.c.id)
-        .limit(settings.batch)
-    )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    picked = [dict(r) for r in conn.execute(query).mappings()]
-    if picked:
-        conn.execute(
-            update(T_DELIVERY)
-            .where(T_DELIVERY.c.id.in_([r["id"] for r in picked]))
-            .values(status="claimed", claimed_by=owner, claim_expires=wall + settings.lease)
-        )
-    return picked
-
-
-def texts(
-    conn: Connection, message_ids: list[str], now: datetime, links: LinkSettings | None = None
-) -> dict[str, tuple[Message, str]]:
-    """Each message's letter data, as its e-mail had it, and the e-mail's subject."""
-    subjects = dict(
-        conn.execute(
-            select(T_MESSAGE.c.message_id, T_MESSAGE.c.subject).where(
-                T_MESSAGE.c.message_id.in_(message_ids)
-            )
-        ).all()
-    )
-    return {
-        mid: (message, subjects.get(mid) or "")
-        for mid, message in messages_of(conn, message_ids, now, links).items()
-    }
-
-
-def render_robot_text(
-    templates: Templates, message: Message, subject: str, robot: Robot
-) -> RobotText:
-    """Render a message for a robot in the message's language (``robot.md.j2``), split into
-    parts that fit the robot, never inside an item; raise TemplateError if it cannot.
-
-    The department's report link (``message.report_url``) is a button when the robot shows
-    links as buttons and the template names one (its ``button`` macro), else a markdown link.
-    """
-    name = f"{message.locale}/robot.md.j2"
-    keyword = robot.settings.keyword
-    link = message.report_url
-    try:
-        module: Any = templates.env.get_template(name).make_module({})
-        button = None
-        if link and robot.buttons and hasattr(module, "button"):
-            button = Button(str(module.button(message)).strip(), link)
-        items = [
-            str(module.item(message, letter, n)) for n, letter in enumerate(message.letters, 1)
-        ]
-        footer = str(module.footer(message, None if button else link))
-        if keyword and keyword not in footer:
-            footer += f"\n\n{keyword}"
-
-        def header(part: int, parts: int) -> str:
-            return str(module.header(message, subject, part, parts))
-
-        title = str(module.title(message, subject)).strip()
-        parts = split(header, items, footer, robot.max_bytes)
-    except (jinja2.TemplateError, ValueError) as exc:
-        raise TemplateError(f"{name}: {exc}") from None
-    if keyword and keyword not in title:
-        title = f"{title} {keyword}"
-    return RobotText(title, tuple(parts), button)
-
-
-def _backoff(attempts: int, settings: RobotDeliverySettings) -> timedelta:
-    wait: timedelta = settings.backoff * (2 ** max(attempts - 1, 0))
-    return min(wait, settings.backoff_max)
-
-
 def deliver_robots(
     engine: Engine,
-    robots: dict[str, RobotSettings],
-    templates: Templates,
+    robots: Mapping[str, RobotSettings],
+    templates: Environment,
     *,
-    now: Callable[[], datetime],
+    wall: Callable[[], datetime],
     owner: str,
-    wall: Callable[[], datetime] | None = None,
     settings: RobotDeliverySettings = RobotDeliverySettings(),
     stop: Callable[[], bool] = lambda: False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> RobotResult:
     """Queue and send every robot delivery that is due; return what happened.
 
-    ``now`` dates the letters (the business clock); ``wall`` is real time: it signs requests,
-    times claims and counts the robots' limits.  A wait for a robot's limit longer than
+    Each post renders the message as its e-mail was composed (the kept letter data), with the
+    robot's own template from ``templates``.  ``wall`` is real time: it signs requests, times
+    claims and counts the robots' limits.  A wait for a robot's limit longer than
     ``settings.max_wait`` holds the delivery for a later run rather than waiting here.
     """
-    run = _Run(engine, robots, templates, owner, wall or now, settings, sleep)
+    run = _Run(engine, robots, templates, owner, wall, settings, sleep)
     with engine.begin() as conn:
-        run.result.queued = queue(conn, robots, run.real(), settings)
-    while not stop():
-        with engine.begin() as conn:
-            picked = claim(conn, run.real(), owner, settings)
-        if not picked:
-            break
-        with store.reading(engine) as conn:
-            messages = texts(conn, sorted({d["message_id"] for d in picked}), now(), settings.links)
-        for delivery in picked:
-            if stop():
-                run.record(delivery["id"], status="retrying", claimed_by=None)
-            else:
-                run.deliver(delivery, messages.get(delivery["message_id"]))
-        run.release()
+        run.result.queued = queue(conn, robots, wall(), settings)
+    with Heartbeat(engine, owner, settings.lease, wall):
+        while not stop():
+            with engine.begin() as conn:
+                picked = claim_posts(
+                    conn, wall(), owner, lease=settings.lease, batch=settings.batch
+                )
+            if not picked:
+                break
+            with store.reading(engine) as conn:
+                messages = kept_messages(conn, sorted({d["message_id"] for d in picked}))
+            for delivery in picked:
+                if stop():
+                    run.record(delivery["id"], status="retrying", claimed_by=None)
+                else:
+                    run.deliver(delivery, messages.get(delivery["message_id"]))
+            run.release()
     return run.result
 
 
@@ -281,15 +180,15 @@ class _Run:
     def __init__(
         self,
         engine: Engine,
-        robots: dict[str, RobotSettings],
-        templates: Templates,
+        robots: Mapping[str, RobotSettings],
+        templates: Environment,
         owner: str,
         real: Callable[[], datetime],
         settings: RobotDeliverySettings,
         sleep: Callable[[float], None],
     ) -> None:
         self.engine = engine
-        self.opened = {name: open_robot(s) for name, s in robots.items()}
+        self.opened: dict[str, Robot] = {name: open_robot(s) for name, s in robots.items()}
         self.templates = templates
         self.owner = owner
         self.real = real
@@ -302,8 +201,9 @@ class _Run:
 
     def record(self, delivery_id: int, **values: Any) -> None:
         """Update a delivery this run holds the claim of (fenced on the claim)."""
+        update = fenced(T_DELIVERY).where(T_DELIVERY.c.id == delivery_id).values(**values)
         with self.engine.begin() as conn:
-            conn.execute(_fenced(self.owner).where(T_DELIVERY.c.id == delivery_id).values(**values))
+            conn.execute(update, {"owner": self.owner})
 
     def hold(self, delivery_id: int, until: datetime) -> None:
         self.held.append({"did": delivery_id, "until": until})
@@ -314,10 +214,10 @@ class _Run:
         if self.held:
             with self.engine.begin() as conn:
                 conn.execute(
-                    _fenced(self.owner)
+                    fenced(T_DELIVERY)
                     .where(T_DELIVERY.c.id == bindparam("did"))
                     .values(status="pending", next_attempt_at=bindparam("until"), claimed_by=None),
-                    self.held,
+                    [held | {"owner": self.owner} for held in self.held],
                 )
             self.held = []
 
@@ -336,13 +236,13 @@ class _Run:
                 return wait
             self.sleep(pause)
 
-    def deliver(self, delivery: dict[str, Any], found: tuple[Message, str] | None) -> None:
+    def deliver(self, delivery: dict[str, Any], found: Composed | str | None) -> None:
         """Send what is left of one delivery, part by part, as the robot's limit admits."""
         did, name = delivery["id"], delivery["robot"]
         robot = self.opened.get(name)
-        if robot is None or found is None:
-            why = "the robot is no longer configured" if robot is None else "the message is gone"
-            self.record(did, status="failed", error=why, claimed_by=None)
+        if robot is None or not isinstance(found, Composed):
+            why = "the robot is no longer configured" if robot is None else found
+            self.record(did, status="failed", error=why or "the message is gone", claimed_by=None)
             self.result.failed += 1
             return
         if name in self.broken:
@@ -354,13 +254,13 @@ class _Run:
             self.hold(did, self.blocked[name])
             return
         try:
-            text = render_robot_text(self.templates, *found, robot)
-        except TemplateError as exc:
+            posts = robot.render(found, self.templates)
+        except RenderError as exc:
             self.record(did, status="failed", error=str(exc)[:1000], claimed_by=None)
             self.result.failed += 1
             self.result.errors.append(str(exc))
             return
-        parts = len(text.parts)
+        parts = len(posts)
         for index in range(delivery["parts_sent"], parts):
             later = self.wait_for(name, robot)
             if later is not None:
@@ -368,9 +268,9 @@ class _Run:
                 self.hold(did, later)
                 return
             at = self.real()
-            outcome = robot.send(text.title, text.parts[index], at, text.button)
+            outcome = robot.send(posts[index], at)
             if outcome.status != "sent":
-                self.failed(delivery, outcome, at, parts)
+                self.failed(delivery, robot, outcome, at, parts)
                 return
             self.result.parts += 1
             values: dict[str, Any] = {"parts": parts, "parts_sent": index + 1}
@@ -380,36 +280,32 @@ class _Run:
             self.record(did, **values)
             if index == 0:
                 with self.engine.begin() as conn:
-                    resume_channel(conn, f"{PAUSED}{name}")
+                    resume_channel(conn, robot_channel(name))
 
-    def failed(self, delivery: dict[str, Any], outcome: Outcome, at: datetime, parts: int) -> None:
+    def failed(
+        self, delivery: dict[str, Any], robot: Robot, outcome: Outcome, at: datetime, parts: int
+    ) -> None:
         """Retry later with backoff, or fail for good (a wrong request, or too many tries)."""
-        attempts = delivery["attempts"] + 1
-        error = f"attempt {attempts}: {outcome.status}: {outcome.detail}"[:1000]
-        if outcome.code in self.opened[delivery["robot"]].broken:
-            self.broken[delivery["robot"]] = error
-            self.result.broken.append(delivery["robot"])
+        tries = delivery["attempts"] + 1
+        fate = self.settings.retries.fate(outcome, tries, at)
+        attempts = tries if fate.counted else delivery["attempts"]
+        error = f"attempt {tries}: {outcome.status}: {outcome.detail}"[:1000]
+        if outcome.code in robot.broken:
+            self.broken[robot.name] = error
+            self.result.broken.append(robot.name)
             with self.engine.begin() as conn:  # the robot's settings: a channel paused
-                pause_channel(conn, f"{PAUSED}{delivery['robot']}", outcome.detail, at)
-        values: dict[str, Any] = {"status": "failed"}
-        if outcome.status == "permanent" or attempts >= self.settings.max_attempts:
+                pause_channel(conn, robot_channel(robot.name), outcome.detail, at)
+        values: dict[str, Any] = {"status": fate.status}
+        if fate.next_at is not None:
+            values["next_attempt_at"] = fate.next_at
+        if fate.status == "failed":
             self.result.failed += 1
-            self.result.errors.append(f"{delivery['robot']}: {error}")
+            self.result.errors.append(f"{robot.name}: {error}")
         else:
-            values = {
-                "status": "retrying",
-                "next_attempt_at": at + _backoff(attempts, self.settings),
-            }
             self.result.retrying += 1
         self.record(
             delivery["id"], attempts=attempts, error=error, parts=parts, claimed_by=None, **values
         )
-
-
-def _fenced(owner: str) -> Any:
-    return update(T_DELIVERY).where(
-        T_DELIVERY.c.status == "claimed", T_DELIVERY.c.claimed_by == owner
-    )
 
 
 @dataclass(frozen=True)

@@ -389,6 +389,8 @@ T_MESSAGE = Table(
     Column("recipients", String(), nullable=False),
     Column("text", Text(), nullable=False),
     Column("composed_at", Instant(), nullable=False),
+    # the letter data every channel renders (JSON): a robot posts what the e-mail said
+    Column("letter", Text()),
 )
 
 # A day that was evaluated, so that a restarted service knows where to catch up from.
