@@ -43,7 +43,7 @@ def draft(
       workplan draft 工作要点.docx --directory plans/departments.yaml -o plans/plan.yaml
       workplan draft 工作要点.pdf --explain --format csv > 核对表.csv
     """
-    from workplan.cli import tables as render
+    from workplan.cli import render
     from workplan.plan.draft.make import draft_document
 
     result = draft_document(document, directory, output)
