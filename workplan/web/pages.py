@@ -103,6 +103,7 @@ def item_history(conn: Connection, plan: PlanRef, number: int) -> dict[str, Any]
             T_PROGRESS.c.department,
             T_PROGRESS.c.note,
             T_PROGRESS.c.recorded_at,
+            T_PROGRESS.c.replaced_by,
             T_METRIC.c.title.label("metric"),
             T_METRIC.c.unit,
             T_WEB_REPORT.c.via,
@@ -193,6 +194,30 @@ def item_history(conn: Connection, plan: PlanRef, number: int) -> dict[str, Any]
     }
 
 
+def recent_reports(
+    conn: Connection, plan: PlanRef, department: str, today: date, limit: int = 5
+) -> list[Any]:
+    """Return a department's latest reports up to ``today``, each saying whether a
+    correction replaced it."""
+    p = T_PROGRESS
+    return list(
+        conn.execute(
+            select(
+                p.c.as_of,
+                p.c.value,
+                p.c.note,
+                p.c.replaced_by,
+                T_METRIC.c.title.label("metric"),
+                T_METRIC.c.unit,
+            )
+            .select_from(p.outerjoin(T_METRIC, T_METRIC.c.id == p.c.metric_id))
+            .where(p.c.plan_id == plan.id, p.c.department == department, p.c.as_of <= today)
+            .order_by(p.c.id.desc())
+            .limit(limit)
+        ).all()
+    )
+
+
 def notices(
     conn: Connection,
     plan: PlanRef,
@@ -217,7 +242,10 @@ def last_value(conn: Connection, plan: PlanRef, task_ref: str, metric_key: str) 
         )
     ).first()
     if metric is None:
-        raise NotFound(f"item {item_label(task['number'])} has no metric {metric_key}")
+        label = item_label(task["number"])
+        raise NotFound(
+            f"item {label} has no metric {metric_key}", zh=f"事项{label}没有指标“{metric_key}”"
+        )
     value = conn.execute(
         select(T_PROGRESS.c.value)
         .where(T_PROGRESS.c.metric_id == metric.id, T_PROGRESS.c.value.is_not(None))
@@ -226,6 +254,7 @@ def last_value(conn: Connection, plan: PlanRef, task_ref: str, metric_key: str) 
     ).scalar()
     if value is None:
         raise NotFound(
-            f"{metric.title} has no value reported yet: report its value instead of “no change”"
+            f"{metric.title} has no value reported yet: report its value instead of “no change”",
+            zh=f"{metric.title}还没有报送过数值：请填写数值报送，而不是“本月无变化”",
         )
     return float(value)
