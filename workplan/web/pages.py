@@ -47,11 +47,18 @@ class Standing:
 
 
 def standing(conn: Connection, plan: PlanRef, today: date, department: str | None) -> Standing:
-    """Return where the plan's items stand on ``today``, optionally only a department's."""
+    """Return where the plan's items stand on ``today``, optionally only a department's.
+
+    One read of the facts, evaluated as `workplan status` evaluates them: nothing is owed
+    for an item signed off (销号)."""
     tasks = read_tasks(conn, plan)
     everything, calendars = read_facts(conn, today, plan_ids=[plan.id], everything=True)
-    owed_facts, _ = read_facts(conn, today, plan_ids=[plan.id])
-    intents = evaluate(owed_facts[plan.id], today, calendars[plan.id])
+    closed = {t.id for t in tasks.values() if t.signed_off_at is not None}
+    intents = [
+        i
+        for i in evaluate(everything[plan.id], today, calendars[plan.id])
+        if i.task_id not in closed
+    ]
     items = task_statuses(
         tasks, everything[plan.id], intents, calendars[plan.id], today, department
     )
