@@ -75,7 +75,7 @@ class ErrorPages:
             return RedirectResponse(exc.login, status_code=303)
         back = self._back(request)
         if isinstance(exc, NotSignedIn):
-            back = Back(exc.login or "/", "登录" if exc.login else "返回首页", back.doing)
+            back = Back(exc.login or "/", "返回登录页" if exc.login else "返回首页", back.doing)
         locale = self.web.locale()
         retry = getattr(request.state, "retry", None)
         if not isinstance(exc, Conflict) or isinstance(exc, FormUsed):

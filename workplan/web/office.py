@@ -31,7 +31,7 @@ class Office(SignedInView):
     def back(self, request: Request) -> Back:
         number = request.path_params.get("number")
         doing = ACTIONS.get(request.path_params.get("kind", ""), "打开")
-        if number is not None:
+        if number is not None and request.method == "POST":
             return Back(f"/office/item/{number}", "返回事项页", doing)
         return Back("/office", "返回全部事项", doing)
 

@@ -119,7 +119,7 @@ class Session(View):
             auth.check_password, form.get("password", ""), hashed or ""
         )
         if not right:
-            raise NotSignedIn("wrong password", zh="密码不对。")
+            raise NotSignedIn("wrong password", zh="密码不对。", login=LOGIN)
         until = int((self.web.now() + OFFICE_HOURS).timestamp())
         response = RedirectResponse("/office", status_code=303)
         self.web.cookie(
