@@ -256,3 +256,30 @@ def test_a_same_day_correction_is_offered_and_recorded_as_the_cli_records_it(
     assert re.search(
         r"<td>更正</td><td>[^<]*</td><td>区财政局</td>\s*<td>2023-06-01：35 → 40</td>", history
     )
+
+
+def test_the_office_corrects_a_figure_as_a_department_does(site: Site) -> None:
+    site.login()
+    page = "/office/item/16"
+    data = {"metric": SHARE, "as_of": "2023-05-31", "department": DEPARTMENT, "note": ""}
+    for value in ("35", "40"):
+        response = site.client.post(
+            f"{page}/progress",
+            data={**data, "value": value, "form": site.form(page, 0)},
+            follow_redirects=False,
+        )
+    assert response.status_code == 409
+    title, message, links = error_page(response.text)
+    assert title == "需要更正" and message.startswith(
+        "中央衔接资金用于产业发展的比重 2023-05-31 已报送 35（区财政局）；本次为 40。"
+    )
+    assert page in links
+    form = re.search(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', response.text, re.S)
+    assert form is not None and form[1] == f"{page}/progress"
+    fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', form[2]))
+    corrected = site.client.post(form[1], data=fields, follow_redirects=False)
+    assert corrected.status_code == 303, corrected.text
+    assert recorded(site.db, SHARE) == [
+        (date(2023, 5, 31), 35.0, True),
+        (date(2023, 5, 31), 40.0, False),
+    ]
