@@ -1,6 +1,6 @@
 """Every refusal is a page in the plan's language with a way back (issue 21, item 3): the
 security refusals keep their status and get a page a clerk can read; a bug or a broken
-database too.  Through the real app on a real database, as the other web tests."""
+database too (an upload over the limit: test_web.py).  Through the real app on a real database, as the other web tests."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 
 from tests.conftest import PLANS
 from tests.web.test_same_as_cli import error_page, report
-from tests.web.test_web import PDF, SECRET, TODAY, Site, make_site
+from tests.web.test_web import SECRET, TODAY, Site, make_site
 from workplan.store import links
 from workplan.store.db import open_store
 
@@ -95,24 +95,6 @@ def test_what_is_not_there_is_a_page_in_chinese(site: Site) -> None:
     title, message, back = error_page(extend.text)
     assert (title, back) == ("没有找到", ["/office/item/16"])
     assert message.startswith("事项（十六）没有任务“nothing”")
-
-
-def test_an_upload_over_the_limit_is_a_page_with_a_way_back(db_url: str, tmp_path: Path) -> None:
-    site = make_site(db_url, tmp_path, PLANS / "banan-2023.yaml", TODAY, max_upload=64 * 1024)
-    with site.client:
-        site.enter("区财政局")
-        data = {"form": site.form(), "ref": "25/progress-bulletin@2023-06", "note": "x"}
-        big = PDF + b"0" * (512 * 1024)
-        response = site.client.post(
-            "/d/done", data=data, files={"evidence": ("big.pdf", big, "application/pdf")}
-        )
-        assert response.status_code == 413
-        assert error_page(response.text) == (
-            "文件过大",
-            "请求过大：附件不能超过规定大小。",
-            ["/d"],
-        )
-        assert response.headers["x-frame-options"] == "DENY"  # the guard's headers still
 
 
 def test_a_broken_database_is_a_page_in_chinese(db_url: str, tmp_path: Path) -> None:

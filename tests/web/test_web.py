@@ -388,6 +388,12 @@ def test_an_oversized_upload_is_refused_and_nothing_is_kept(db_url: str, tmp_pat
             "/d/done", data=data, files={"evidence": ("big.pdf", big, "application/pdf")}
         )
         assert response.status_code == 413
+        # a page in Chinese with the guard's headers, and the way back
+        assert (
+            "<h1>文件过大</h1>" in response.text and '<a href="/d">返回报送页</a>' in response.text
+        )
+        assert "请求过大：附件不能超过规定大小。" in response.text
+        assert response.headers["x-frame-options"] == "DENY"
         just_over = PDF + b"0" * (70 * 1024)  # over the file limit, under the body limit
         response = site.client.post(
             "/d/done", data=data, files={"evidence": ("big.pdf", just_over, "application/pdf")}
