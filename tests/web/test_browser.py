@@ -2,11 +2,13 @@
 `workplan serve` running as a process of its own on a real SQLite file.
 
 A delivered letter's link is followed, 35% (3,500 of 10,000万元) is reported for 中央衔接资金支出进度, and the next
-days' evaluations owe no further escalation; the office logs in and signs an item off.
+days' evaluations owe no further escalation; the office logs in and signs an item off; a
+department corrects (更正) a figure it reported the same day.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -14,6 +16,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,7 @@ import pytest
 from tests.conftest import PLANS
 from tests.smtp import free_port
 from tests.web.test_web import AFTER, MORNINGS, SECRET, delivered_link, escalations, mornings, run
+from workplan.store import links
 from workplan.web.auth import hash_password
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -160,3 +164,33 @@ def test_the_office_logs_in_and_signs_an_item_off(server: Server, browser: Any) 
     assert "资金支出已核验" in page.content()
     status = run("status", "--as-of", "2023-06-01", "--format", "csv", "--db", server.db)
     assert ",signed off," in next(line for line in status.splitlines() if line.startswith("16,"))
+
+
+def test_a_department_corrects_a_figure_it_reported_today(server: Server, browser: Any) -> None:
+    token = links.issue(SECRET, "banan-2023", "区财政局", datetime.now(UTC), timedelta(days=3))
+    page = browser.new_page()
+    page.goto(f"{server.url}/r/{token}")
+    share = "中央衔接资金用于产业发展的比重"
+    for value in ("35", "40"):
+        row = page.locator("#item-16 tr", has_text=share)
+        row.get_by_label("数值 central-industry-share").fill(value)
+        row.get_by_role("button", name="报送", exact=True).click()
+    # the second figure for the same day: the page says what stands, and offers 更正
+    assert page.locator("h1").inner_text() == "需要更正"
+    said = page.locator("#message").inner_text()
+    assert said == (
+        f"{share} 2023-06-01 已报送 35（区财政局）；本次为 40。"
+        "如要以本次数值替换，请作更正（原数值保留在记录中）"
+    )
+    assert page.get_by_role("link", name="返回报送页").get_attribute("href") == "/d"
+    page.get_by_role("button", name="更正").click()
+    page.wait_for_url(f"{server.url}/d#recent")
+    recent = page.locator("#recent + table").inner_text()
+    assert "40%" in recent and "35%（已更正）" in recent
+    row = page.locator("#item-16 tr", has_text=share)
+    assert "40%（2023-06-01）" in row.inner_text()
+    status = json.loads(
+        run("status", "--as-of", "2023-06-01", "--format", "json", "--db", server.db)
+    )
+    values = {m["key"]: m["value"] for i in status["items"] for m in i["metrics"]}
+    assert values["central-industry-share"] == 40

@@ -166,7 +166,9 @@ def test_a_malformed_form_gives_positioned_problems_and_writes_nothing(site: Sit
     fill(book, other, 日期="2023-13-45")
     response = upload(site, saved(book), name="六月.xlsx")
     assert response.status_code == 400
-    assert "报送表有 2 处问题，全部未记录" in response.text
+    assert "<title>未能上传报送表</title>" in response.text
+    assert "有 2 处问题，全部未记录。请改正后重新提交" in response.text
+    assert '<a href="/d">返回报送页</a>' in response.text
     assert f"<li>六月.xlsx:{row}:9: 数值: " in response.text
     assert f"<li>六月.xlsx:{other}:10: 日期: " in response.text
     assert "/tmp" not in response.text  # the file as the department named it
@@ -188,7 +190,7 @@ def test_a_damaged_workbook_is_named_as_the_department_sent_it(site: Site) -> No
     site.enter("区财政局")
     response = upload(site, b"PK\x03\x04" + b"not a zip at all", name="坏文件.xlsx")
     assert response.status_code == 400
-    assert "坏文件.xlsx: not a readable XLSX workbook" in response.text
+    assert "坏文件.xlsx: 不是可以读取的 XLSX 工作簿" in response.text
     assert written(site) == (0, 0, 0, 0)
 
 
@@ -218,6 +220,9 @@ def test_the_form_for_another_month_and_a_wrong_month(site: Site) -> None:
     july = download(site, "2023-07")
     assert july.worksheets[0]["A2"].value == "区财政局 2023年7月进度报送表"
     wrong = site.client.get("/d/form.xlsx", params={"month": "2023-13"})
-    assert wrong.status_code == 403 and "is not a month like 2023-06" in wrong.text
+    assert (
+        wrong.status_code == 403 and "“2023-13”不是月份：请写成 2023-07 或 2023年7月" in wrong.text
+    )
+    assert "<title>未能下载报送表</title>" in wrong.text
     site.client.cookies.clear()
     assert site.client.get("/d/form.xlsx").status_code == 401

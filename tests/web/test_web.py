@@ -236,7 +236,7 @@ def test_an_expired_token_is_refused(site: Site) -> None:
     old = site.link("区财政局", days=1, now=datetime.now(UTC) - timedelta(days=2))
     response = site.client.get(f"/r/{old}")
     assert response.status_code == 403
-    assert "expired" in response.text
+    assert "这个链接已于" in response.text and "过期：下一封函件会附上新的链接" in response.text
 
 
 def test_a_revoked_token_is_refused_even_after_it_was_used(site: Site) -> None:
@@ -249,7 +249,7 @@ def test_a_revoked_token_is_refused_even_after_it_was_used(site: Site) -> None:
     response = site.client.get(
         f"/r/{site.link('区财政局', now=datetime.now(UTC) - timedelta(seconds=5))}"
     )
-    assert response.status_code == 403 and "withdrawn" in response.text
+    assert response.status_code == 403 and "办公室已收回这个链接" in response.text
     # another department's links still work; a new link issued after the revocation too
     site.enter("区乡村振兴局")
     assert site.client.get("/d").status_code == 200
@@ -287,7 +287,7 @@ def test_another_departments_item_is_refused(site: Site) -> None:
         "/d/done", data={"form": site.form(), "ref": "1/look-back-review", "note": "x"}
     )
     assert response.status_code == 403
-    assert "区财政局 does not answer for item （一）" in response.text
+    assert "区财政局不是事项（一）的责任单位" in response.text
     response = site.client.post(
         "/d/report", data={"form": site.form(), "task": "1", "metric": "", "value": "", "note": "x"}
     )
@@ -319,7 +319,7 @@ def test_a_refused_value_uses_the_clis_checks_and_leaves_the_form_usable(site: S
     site.enter("区财政局")
     data = {"form": site.form(), "task": "16", "metric": "central-disbursement", "value": "inf"}
     response = site.client.post("/d/report", data=data)
-    assert response.status_code == 403 and "is not a number" in response.text
+    assert response.status_code == 403 and "“inf”不是数值" in response.text
     ok = site.client.post("/d/report", data={**data, "value": "35%"}, follow_redirects=False)
     assert ok.status_code == 303  # the refused try used nothing up
     assert site.count(T_PROGRESS) == 1
@@ -329,7 +329,7 @@ def test_no_change_this_month_repeats_the_last_value(site: Site) -> None:
     site.enter("区财政局")
     data = {"form": site.form(), "task": "16", "metric": "central-disbursement"}
     refused = site.client.post("/d/nochange", data=data)
-    assert refused.status_code == 404 and "no value reported yet" in refused.text
+    assert refused.status_code == 404 and "还没有报送过数值" in refused.text
     report_35(site)
     response = site.client.post(
         "/d/nochange", data={**data, "form": site.form()}, follow_redirects=False
@@ -388,6 +388,12 @@ def test_an_oversized_upload_is_refused_and_nothing_is_kept(db_url: str, tmp_pat
             "/d/done", data=data, files={"evidence": ("big.pdf", big, "application/pdf")}
         )
         assert response.status_code == 413
+        # a page in Chinese with the guard's headers, and the way back
+        assert (
+            "<h1>文件过大</h1>" in response.text and '<a href="/d">返回报送页</a>' in response.text
+        )
+        assert "请求过大：附件不能超过规定大小。" in response.text
+        assert response.headers["x-frame-options"] == "DENY"
         just_over = PDF + b"0" * (70 * 1024)  # over the file limit, under the body limit
         response = site.client.post(
             "/d/done", data=data, files={"evidence": ("big.pdf", just_over, "application/pdf")}
@@ -510,7 +516,7 @@ def test_the_office_signs_off_extends_and_records_with_the_clis_functions(site: 
     )
     assert response.status_code == 303, response.text
     refused = site.client.post(f"{page}/signoff", data={"form": site.form(page, 2), "note": "核验"})
-    assert refused.status_code == 403 and "sign off anyway with --force" in refused.text
+    assert refused.status_code == 403 and "仍有未办结事项也销号" in refused.text
     response = site.client.post(
         f"{page}/signoff",
         data={"form": site.form(page, 2), "note": "核验", "force": "on"},

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from workplan.errors import Unreadable
 from workplan.plan.units import is_percent, split_unit
 
 _NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$|^([+-]?)(\.\d+)$")
@@ -23,7 +24,10 @@ _DAY_FORMS = (
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})[日号]?$"),
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
+_MONTH = re.compile(r"^(\d{4})(?:[-/.]|年)(\d{1,2})月?$")
 DAY_HELP = "write it like 2023-05-04, 2023/5/4 or 2023年5月4日"
+DAY_HELP_ZH = "请写成 2023-05-04、2023/5/4 或 2023年5月4日"
+NUMBER_HELP_ZH = "请写数字，金额可写 1.2亿、4,400万，百分比可写 35 或 35%"
 
 
 def normalise(text: str) -> str:
@@ -42,14 +46,14 @@ def text_of(value: Any) -> str | None:
 
 
 def read_day(value: Any) -> date:
-    """Return the day a cell or an argument names; raise ValueError saying how to write it."""
+    """Return the day a cell or an argument names; raise Unreadable saying how to write it."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
     text = text_of(value)
     if text is None:
-        raise ValueError("the date is missing")
+        raise Unreadable("the date is missing", "没有填写日期")
     plain = normalise(text)
     if "年" in plain:
         plain = plain.replace(" ", "")
@@ -60,8 +64,23 @@ def read_day(value: Any) -> date:
             try:
                 return date(year, month, day)
             except ValueError as exc:
-                raise ValueError(f"'{text}' is not a real date ({exc})") from None
-    raise ValueError(f"'{text}' is not a date: {DAY_HELP}")
+                raise Unreadable(
+                    f"'{text}' is not a real date ({exc})", f"“{text}”不是真实存在的日期"
+                ) from None
+    raise Unreadable(f"'{text}' is not a date: {DAY_HELP}", f"“{text}”不是日期：{DAY_HELP_ZH}")
+
+
+def read_month(value: Any) -> date:
+    """Return the first day of the month written (2023-07, 2023/7, 2023年7月); raise
+    Unreadable saying how to write it."""
+    text = text_of(value)
+    found = _MONTH.match(normalise(text).replace(" ", "")) if text else None
+    if found and 1 <= int(found.group(2)) <= 12:
+        return date(int(found.group(1)), int(found.group(2)), 1)
+    raise Unreadable(
+        f"'{text or ''}' is not a month like 2023-07",
+        f"“{text or ''}”不是月份：请写成 2023-07 或 2023年7月",
+    )
 
 
 @dataclass(frozen=True)
@@ -73,41 +92,48 @@ class Reading:
     """written with a % sign (or shown by a percent-formatted cell)"""
 
 
-def read_number(value: Any, unit: str, name: str = "the metric") -> Reading:
-    """Read a value for a metric counted in ``unit``; raise ValueError saying what is wrong.
+def _not_a_number(value: Any) -> Unreadable:
+    return Unreadable(f"'{value}' is not a number", f"“{value}”不是数值：{NUMBER_HELP_ZH}")
+
+
+def read_number(value: Any, unit: str, name: str | None = None) -> Reading:
+    """Read a value for a metric counted in ``unit``; raise Unreadable saying what is wrong.
 
     "1.2亿", "12,000万元" and "1.2亿元" are all 1.2 for a metric in 亿元; "35%" is 35 for a
     percentage, and refused for a metric that is not one.  ``name`` is the metric as
-    messages call it.
+    messages call it (its title).
     """
     if isinstance(value, bool):
-        raise ValueError(f"'{value}' is not a number")
+        raise _not_a_number(value)
     if isinstance(value, int | float):
         number = float(value)
         if not math.isfinite(number):
-            raise ValueError(f"'{value}' is not a number")
+            raise _not_a_number(value)
         return Reading(number)
     text = text_of(value)
     if text is None:
-        raise ValueError("the value is missing")
+        raise Unreadable("the value is missing", "没有填写数值")
     plain = normalise(text).replace(" ", "").replace("，", ",")
     found = re.match(r"^([+-]?[\d.,]+)(.*)$", plain)
-    if not found:
-        raise ValueError(f"'{text}' is not a number")
+    if not found or not _NUMBER.match(found.group(1)):
+        raise _not_a_number(text)
     digits, suffix = found.groups()
-    match = _NUMBER.match(digits)
-    if not match:
-        raise ValueError(f"'{text}' is not a number")
     number = float(digits.replace(",", ""))
     if not suffix:
         return Reading(number)
     if suffix == "%":
         if not is_percent(unit):
-            raise ValueError(f"'{text}' is a percentage, but {name} is counted in {unit}")
+            raise Unreadable(
+                f"'{text}' is a percentage, but {name or 'the metric'} is counted in {unit}",
+                f"“{text}”是百分比，但{name or '该指标'}的单位是{unit}",
+            )
         return Reading(number, percent_sign=True)
     factor, base = split_unit(suffix)
     metric_factor, metric_base = split_unit(unit)
     # "21个" for a metric in 个镇街: the measure word alone is enough
     if base and not (metric_base and metric_base.startswith(base)):
-        raise ValueError(f"'{text}' is in {suffix}, but {name} is counted in {unit}")
+        raise Unreadable(
+            f"'{text}' is in {suffix}, but {name or 'the metric'} is counted in {unit}",
+            f"“{text}”的单位是{suffix}，但{name or '该指标'}的单位是{unit}",
+        )
     return Reading(round(number * factor / metric_factor, 10))

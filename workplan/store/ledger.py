@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from workplan.errors import InvalidInput, NotFound, Problem, Refused
+from workplan.errors import InvalidInput, NotFound, Problem, Refused, Unreadable
 from workplan.plan import yamlsource
 from workplan.store import records, refs
 from workplan.store.cells import normalise, read_day, text_of
@@ -116,7 +116,16 @@ def _xlsx_rows(path: Path, name: str) -> list[list[Any]]:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise InvalidInput(
-            [Problem(name, 0, 0, "", f"not a readable XLSX workbook ({exc})")]
+            [
+                Problem(
+                    name,
+                    0,
+                    0,
+                    "",
+                    f"not a readable XLSX workbook ({exc})",
+                    zh="不是可以读取的 XLSX 工作簿（文件可能已损坏）",
+                )
+            ]
         ) from None
     sheet = book.worksheets[0]
     rows = []
@@ -192,9 +201,20 @@ def read_rows(path: Path, name: str | None = None) -> tuple[list[LedgerRow], lis
     elif path.suffix.lower() in (".csv", ".txt"):
         raw = _csv_rows(path)
     else:
-        raise InvalidInput([Problem(name, 0, 0, "", "a ledger is a .csv or .xlsx file")])
+        raise InvalidInput(
+            [
+                Problem(
+                    name,
+                    0,
+                    0,
+                    "",
+                    "a ledger is a .csv or .xlsx file",
+                    zh="台账须为 .csv 或 .xlsx 文件",
+                )
+            ]
+        )
     if not any(text_of(v) for values in raw for v in values):
-        raise InvalidInput([Problem(name, 1, 1, "", "the ledger is empty")])
+        raise InvalidInput([Problem(name, 1, 1, "", "the ledger is empty", zh="表中没有内容")])
     index, columns, headers, ignored = _header_row(raw)
     chinese = any(not h.isascii() for h in headers.values())
     if not columns:
@@ -207,6 +227,7 @@ def read_rows(path: Path, name: str | None = None) -> tuple[list[LedgerRow], lis
                     "",
                     f"no header row in the first {HEADER_SEARCH} rows: write one with 事项, 指标,"
                     " 数值, 日期, 报送单位 (or item, metric, value, as_of, department)",
+                    zh=f"前 {HEADER_SEARCH} 行中没有表头：请写一行表头：事项、指标、数值、日期、报送单位",
                 )
             ]
         )
@@ -217,7 +238,9 @@ def read_rows(path: Path, name: str | None = None) -> tuple[list[LedgerRow], lis
         hint = f"; is '{close[0]}' meant?" if close else ""
         shown, other = (zh, english) if chinese else (english, zh)
         message = f"missing column '{shown}' (or '{other}'){hint}"
-        problems.append(Problem(name, index + 1, 1, shown, message))
+        hint_zh = f"；是否是“{close[0]}”？" if close else ""
+        zh_message = f"缺少“{zh}”列{hint_zh}"
+        problems.append(Problem(name, index + 1, 1, shown, message, zh=zh_message))
     if problems:
         raise InvalidInput(problems)
     out = []
@@ -264,10 +287,10 @@ def import_ledger(
     result = ImportResult(ignored=tuple(ignored))
     for row in rows:
 
-        def problem(column: str, message: str, row: LedgerRow = row) -> None:
+        def problem(column: str, message: str, zh: str | None, row: LedgerRow = row) -> None:
             col = row.columns.get(column, -1) + 1
             shown = row.headers.get(column) or COLUMNS.get(column, (column,))[0]
-            problems.append(Problem(name, row.row, col, shown, message))
+            problems.append(Problem(name, row.row, col, shown, message, zh=zh))
 
         raw_value = row.cells.get("value")
         value = raw_value if text_of(raw_value) is not None else None
@@ -277,8 +300,8 @@ def import_ledger(
             continue
         try:
             as_of = read_day(row.cells.get("as_of"))
-        except ValueError as exc:
-            problem("as_of", str(exc))
+        except Unreadable as exc:
+            problem("as_of", str(exc), exc.zh)
             continue
         item = text_of(row.cells.get("item"))
         department = text_of(row.cells.get("department"))
@@ -286,13 +309,17 @@ def import_ledger(
         obligation = text_of(row.cells.get("obligation"))
         period = text_of(row.cells.get("period"))
         if item is None:
-            problem("item", "the item number is missing")
+            problem("item", "the item number is missing", "没有填写事项序号")
             continue
         if department is None:
-            problem("department", "the reporting department is missing")
+            problem("department", "the reporting department is missing", "没有填写报送单位")
             continue
         if obligation is None and value is None and note is None:
-            problem("value", "give a value, an obligation done, or a note")
+            problem(
+                "value",
+                "give a value, an obligation done, or a note",
+                "请填写数值、完成的任务或备注",
+            )
             continue
         try:
             with conn.begin_nested():
@@ -331,7 +358,7 @@ def import_ledger(
                     )
                     _count(result, recorded, "values" if value is not None else "notes")
         except (NotFound, Refused) as exc:
-            problem(exc.field or "item", str(exc))
+            problem(exc.field or "item", str(exc), exc.zh)
     if problems:
         raise InvalidInput(problems)
     return result
@@ -344,10 +371,8 @@ def _kind(conn: Connection, obligation_id: int) -> str:
 def _from_sender(conn: Connection, plan: refs.PlanRef, department: str, sender: str) -> None:
     """Refuse a row another department reports for, in a file sent from ``sender``'s page."""
     if refs.find_department(conn, plan, department) != sender:
-        raise Refused(
-            f"本表从{sender}的报送页上传，只能报送{sender}的事项，不能代{department}报送",
-            field="department",
-        )
+        words = f"本表从{sender}的报送页上传，只能报送{sender}的事项，不能代{department}报送"
+        raise Refused(words, zh=words, field="department")
 
 
 def _count(result: ImportResult, recorded: records.Recorded, kind: str) -> None:

@@ -94,7 +94,7 @@ def issue(
 ) -> str:
     """Return a signed token for a department's page of a plan."""
     if not secret:
-        raise Refused(f"no link secret: set {SECRET_ENV}")
+        raise Refused(f"no link secret: set {SECRET_ENV}", zh=f"未设置链接密钥（{SECRET_ENV}）")
     body = {
         "p": plan_key,
         "d": department,
@@ -111,7 +111,8 @@ def read(secret: str, token: str, now: datetime) -> Grant:
     payload, _, signature = token.partition(".")
     if not payload or not signature or not hmac.compare_digest(signature, mac(secret, payload)):
         raise Refused(
-            "this link is not valid (it was changed or cut short): ask the office for a new one"
+            "this link is not valid (it was changed or cut short): ask the office for a new one",
+            zh="这个链接无效（被改动过或不完整）：请向办公室索取新的链接",
         )
     try:
         body = json.loads(_unb64(payload))
@@ -123,11 +124,16 @@ def read(secret: str, token: str, now: datetime) -> Grant:
             datetime.fromtimestamp(int(body["e"]), UTC),
         )
     except (ValueError, KeyError, TypeError):
-        raise Refused("this link is not valid: ask the office for a new one") from None
+        raise Refused(
+            "this link is not valid: ask the office for a new one",
+            zh="这个链接无效：请向办公室索取新的链接",
+        ) from None
     if now >= grant.expires:
         raise Refused(
             f"this link expired on {grant.expires:%Y-%m-%d}: the next letter carries a new one, "
-            "or ask the office"
+            "or ask the office",
+            zh=f"这个链接已于{grant.expires:%Y-%m-%d}过期：下一封函件会附上新的链接，"
+            "也可以向办公室索取",
         )
     return grant
 
@@ -154,7 +160,10 @@ def verify(conn: Connection, secret: str, token: str, now: datetime) -> Grant:
         .limit(1)
     ).first()
     if revoked is not None:
-        raise Refused("the office has withdrawn this link: ask it for a new one")
+        raise Refused(
+            "the office has withdrawn this link: ask it for a new one",
+            zh="办公室已收回这个链接：请向办公室索取新的链接",
+        )
     return grant
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, or_, select, update
 
-from workplan.errors import Refused
+from workplan.errors import Conflict, Refused, Unreadable
 from workplan.plan.compiled import item_label
 from workplan.store import ratio, refs
 from workplan.store.cells import read_number
@@ -56,10 +56,13 @@ def check_owner(
 ) -> None:
     """Refuse a report from a department that does not answer for the item."""
     if department != plan.office and department not in owners:
+        label = item_label(task["number"])
         raise Refused(
-            f"{department} does not answer for item {item_label(task['number'])} "
+            f"{department} does not answer for item {label} "
             f"(its departments: {'、'.join(owners)}); only they or the office "
             f"({plan.office}) may report on it",
+            zh=f"{department}不是事项{label}的责任单位（责任单位：{'、'.join(owners)}），"
+            f"只有责任单位或{plan.office}可以报送",
             field="department",
         )
 
@@ -69,7 +72,8 @@ def check_account(kind: str, note: str | None) -> None:
     account of the period's work (the department's page asks for it; the office's commands do
     not)."""
     if kind == "standing" and not (note or "").strip():
-        raise Refused("常态化工作请用一句话写明本期开展情况，再报已完成", field="note")
+        words = "常态化工作请用一句话写明本期开展情况，再报已完成"
+        raise Refused(words, zh=words, field="note")
 
 
 def _event(
@@ -135,7 +139,11 @@ def record_progress(
     task = refs.find_task(conn, plan, task_ref)
     who = refs.find_department(conn, plan, department)
     if value is None and not note:
-        raise Refused("give --value (for a metric) or --note (a report in words)", field="value")
+        raise Refused(
+            "give --value (for a metric) or --note (a report in words)",
+            zh="请填写数值（指标），或写情况说明（文字报告）",
+            field="value",
+        )
     metric: dict[str, Any] | None = None
     if value is not None or metric_key is not None or part is not None:
         metric = _reported(conn, task, refs.find_metric(conn, task, metric_key), part)
@@ -157,23 +165,31 @@ def record_progress(
         assert metric is not None  # for mypy: found above whenever a value is given
         try:
             reading = read_number(value, metric["unit"], metric["title"])
-        except ValueError as exc:
-            raise Refused(str(exc), field="value") from None
+        except Unreadable as exc:
+            raise Refused(str(exc), zh=exc.zh, field="value") from None
         number = reading.value
         echo = replace(echo, value=number)
         current = current_report(conn, metric["id"], as_of)
         if current is not None and math.isclose(current["value"], number, abs_tol=1e-9):
             return replace(echo, outcome="already")
         if current is not None and not correct:
-            raise Refused(
+            raise Conflict(
                 f"{metric['title']} was reported as {_g(current['value'])} for {as_of} "
                 f"(by {current['department']}); this says {_g(number)}: to replace the earlier "
                 "value, record the correction with --correct",
+                zh=f"{metric['title']} {as_of} 已报送 {_g(current['value'])}"
+                f"（{current['department']}）；本次为 {_g(number)}。"
+                "如要以本次数值替换，请作更正（原数值保留在记录中）",
                 field="value",
             )
-        forced = value_reasons(conn, metric, reading, as_of)
+        reasons = value_reasons(conn, metric, reading, as_of)
+        forced = [r.en for r in reasons]
         if forced and not force:
-            raise Refused("; ".join(forced) + "; to record it anyway, use --force", field="value")
+            raise Refused(
+                "; ".join(forced) + "; to record it anyway, use --force",
+                zh="；".join(r.zh for r in reasons) + "。请核对后重新填写",
+                field="value",
+            )
         if forced:
             note = _with(note, "recorded with --force: " + "; ".join(forced))
     elif _same_note(conn, task["id"], metric, as_of, note):
@@ -288,6 +304,7 @@ def mark_done(
         raise Refused(
             f"{obligation['key']} is a metric checkpoint: it is met by the values reported "
             f"(workplan progress record {task['number']} {obligation['source']} --value …)",
+            zh=f"{obligation['title']}是指标节点，由报送的数值判定，无需标记完成",
             field="obligation",
         )
     who = refs.find_department(conn, plan, department)
@@ -297,10 +314,13 @@ def mark_done(
     if earlier == on:
         return replace(echo, outcome="already")
     if earlier is not None and (not correct or now is None):
-        raise Refused(
-            f"{obligation['key']} of item {item_label(task['number'])} was already marked done "
+        label = item_label(task["number"])
+        raise Conflict(
+            f"{obligation['key']} of item {label} was already marked done "
             f"on {earlier} by {obligation['done_by']}; this says {on}: to replace the day, "
             "record the correction with --correct",
+            zh=f"事项{label}的{obligation['title']}已于{earlier}由{obligation['done_by']}"
+            f"报完成；本次为{on}。如要改为本次日期，请作更正",
             field="obligation",
         )
     conn.execute(
@@ -317,9 +337,12 @@ def mark_done(
     return replace(echo, outcome="corrected", previous=earlier)
 
 
-def _office_only(plan: refs.PlanRef, who: str, action: str) -> None:
+def _office_only(plan: refs.PlanRef, who: str, action: str, action_zh: str) -> None:
     if who != plan.office:
-        raise Refused(f"only the coordination office ({plan.office}) may {action}; {who} may not")
+        raise Refused(
+            f"only the coordination office ({plan.office}) may {action}; {who} may not",
+            zh=f"只有{plan.office}可以{action_zh}，{who}不可以",
+        )
 
 
 def extend(
@@ -338,17 +361,19 @@ def extend(
     task = refs.find_task(conn, plan, task_ref)
     if not key:
         raise Refused(
-            "name the obligation to extend: TASK/OBLIGATION, e.g. 16/project-library-2024"
+            "name the obligation to extend: TASK/OBLIGATION, e.g. 16/project-library-2024",
+            zh="请选择要延期的任务",
         )
     obligation = refs.find_obligation(conn, task, key, to)
     who = refs.find_department(conn, plan, by)
-    _office_only(plan, who, "grant an extension")
+    _office_only(plan, who, "grant an extension", "批准延期")
     if not reason.strip():
-        raise Refused("give the reason for the extension (--reason)")
+        raise Refused("give the reason for the extension (--reason)", zh="请填写延期理由")
     if to <= obligation["deadline"]:
         raise Refused(
             f"{obligation['key']} is due {obligation['deadline']}; an extension moves it later, "
-            f"not to {to}"
+            f"not to {to}",
+            zh=f"{obligation['title']}的时限是{obligation['deadline']}；延期只能延后，不能改为{to}",
         )
     conn.execute(update(T_OBL).where(T_OBL.c.id == obligation["id"]).values(deadline=to))
     detail = {"from": obligation["deadline"], "to": to, "reason": reason}
@@ -371,11 +396,12 @@ def signoff(
     plan = refs.find_plan(conn, plan_key)
     task = refs.find_task(conn, plan, task_ref)
     who = refs.find_department(conn, plan, by)
-    _office_only(plan, who, "sign an item off (销号)")
+    _office_only(plan, who, "sign an item off (销号)", "销号")
     label = item_label(task["number"])
     if task["signed_off_at"] is not None:
         raise Refused(
-            f"item {label} was signed off on {task['signed_off_at']:%Y-%m-%d} by {task['signed_off_by']}"
+            f"item {label} was signed off on {task['signed_off_at']:%Y-%m-%d} by {task['signed_off_by']}",
+            zh=f"事项{label}已于{task['signed_off_at']:%Y-%m-%d}由{task['signed_off_by']}销号",
         )
     still_open = (
         conn.execute(
@@ -395,7 +421,9 @@ def signoff(
         shown = ", ".join(still_open[:5]) + (" …" if len(still_open) > 5 else "")
         raise Refused(
             f"item {label} still has {len(still_open)} open obligation(s) ({shown}); "
-            "sign off anyway with --force"
+            "sign off anyway with --force",
+            zh=f"事项{label}还有 {len(still_open)} 项任务未办结（{shown}）；"
+            "确需销号的，请选择“仍有未办结事项也销号”",
         )
     conn.execute(
         update(T_TASK).where(T_TASK.c.id == task["id"]).values(signed_off_at=now, signed_off_by=who)

@@ -67,7 +67,10 @@ def all_plans(conn: Connection, key: str | None) -> list[PlanRef]:
         return [find_plan(conn, key)]
     rows = conn.execute(select(T_PLAN).order_by(T_PLAN.c.key)).mappings().all()
     if not rows:
-        raise NotFound("the database holds no plan: load one with `workplan load PLAN.yaml`")
+        raise NotFound(
+            "the database holds no plan: load one with `workplan load PLAN.yaml`",
+            zh="数据库中还没有计划：请先用 workplan load 载入计划",
+        )
     return [_ref(r) for r in rows]
 
 
@@ -75,18 +78,24 @@ def find_plan(conn: Connection, key: str | None) -> PlanRef:
     """Return the plan named ``key``, or the only plan when none is named."""
     rows = conn.execute(select(T_PLAN)).mappings().all()
     if not rows:
-        raise NotFound("the database holds no plan: load one with `workplan load PLAN.yaml`")
+        raise NotFound(
+            "the database holds no plan: load one with `workplan load PLAN.yaml`",
+            zh="数据库中还没有计划：请先用 workplan load 载入计划",
+        )
     if key is None:
         if len(rows) > 1:
             names = ", ".join(sorted(r["key"] for r in rows))
-            raise NotFound(f"the database holds several plans ({names}): choose one with --plan")
+            raise NotFound(
+                f"the database holds several plans ({names}): choose one with --plan",
+                zh=f"数据库中有多个计划（{names}）：请指定一个",
+            )
         row = rows[0]
     else:
         matches = [r for r in rows if r["key"] == key]
         if not matches:
             close = difflib.get_close_matches(key, [r["key"] for r in rows], n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise NotFound(f"no plan '{key}'{hint}")
+            raise NotFound(f"no plan '{key}'{hint}", zh=f"没有计划“{key}”")
         row = matches[0]
     return _ref(row)
 
@@ -95,14 +104,22 @@ def find_task(conn: Connection, plan: PlanRef, text: str) -> dict[str, Any]:
     """Return the active task row for an item number typed as 16 or 十六."""
     number = parse_number(text)
     if number is None:
-        raise NotFound(f"'{text}' is not an item number (write 16, 十六 or （十六）)", field="item")
+        raise NotFound(
+            f"'{text}' is not an item number (write 16, 十六 or （十六）)",
+            zh=f"“{text}”不是事项序号（可写 16、十六 或 （十六））",
+            field="item",
+        )
     row = (
         conn.execute(select(T_TASK).where(T_TASK.c.plan_id == plan.id, T_TASK.c.number == number))
         .mappings()
         .first()
     )
     if row is None or not row["active"]:
-        raise NotFound(f"plan {plan.key} has no item {item_label(number)} ({number})", field="item")
+        raise NotFound(
+            f"plan {plan.key} has no item {item_label(number)} ({number})",
+            zh=f"计划中没有事项{item_label(number)}",
+            field="item",
+        )
     return dict(row)
 
 
@@ -125,7 +142,12 @@ def find_department(conn: Connection, plan: PlanRef, name: str) -> str:
         return names[name]
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.5)
     hint = f"; did you mean '{names[close[0]]}'?" if close else ""
-    raise NotFound(f"plan {plan.key} has no department '{name}'{hint}", field="department")
+    hint_zh = f"；是否是“{names[close[0]]}”？" if close else ""
+    raise NotFound(
+        f"plan {plan.key} has no department '{name}'{hint}",
+        zh=f"计划中没有单位“{name}”{hint_zh}",
+        field="department",
+    )
 
 
 def plan_span(plan: PlanRef) -> tuple[date, date]:
@@ -150,12 +172,20 @@ def _by_name(rows: list[Any], key: str, text: str) -> list[Any]:
     return list(found.values())
 
 
+WHAT_ZH = {"metric": "指标", "obligation": "任务"}
+
+
 def _unknown(what: str, label: str, text: str, rows: list[Any], key: str) -> NotFound:
     names = list(dict.fromkeys(n for r in rows for n in _names(r, key)))
     ids = list(dict.fromkeys(r[key] for r in rows))
     close = difflib.get_close_matches(text, names, n=1)
     hint = f"; did you mean '{close[0]}'?" if close else f" (its {what}s: {', '.join(ids)})"
-    return NotFound(f"item {label} has no {what} '{text}'{hint}", field=what)
+    hint_zh = f"；是否是“{close[0]}”？" if close else ""
+    return NotFound(
+        f"item {label} has no {what} '{text}'{hint}",
+        zh=f"事项{label}没有{WHAT_ZH[what]}“{text}”{hint_zh}",
+        field=what,
+    )
 
 
 def find_metric(conn: Connection, task: dict[str, Any], key: str | None) -> dict[str, Any]:
@@ -168,18 +198,28 @@ def find_metric(conn: Connection, task: dict[str, Any], key: str | None) -> dict
     label = item_label(task["number"])
     if not rows:
         raise NotFound(
-            f"item {label} has no metric; record a note with --note instead", field="metric"
+            f"item {label} has no metric; record a note with --note instead",
+            zh=f"事项{label}没有指标：请写情况说明",
+            field="metric",
         )
     if key is None:
         rows = [r for r in rows if r["part_of"] is None]  # a ratio's parts are named
         if len(rows) > 1:
             keys = ", ".join(r["key"] for r in rows)
-            raise NotFound(f"item {label} has several metrics ({keys}): name one", field="metric")
+            raise NotFound(
+                f"item {label} has several metrics ({keys}): name one",
+                zh=f"事项{label}有多个指标（{keys}）：请指明一个",
+                field="metric",
+            )
         return dict(rows[0])
     found = _by_name(list(rows), "key", key)
     if len(found) > 1:
         ids = ", ".join(r["key"] for r in found)
-        raise NotFound(f"item {label}: '{key}' names several metrics ({ids})", field="metric")
+        raise NotFound(
+            f"item {label}: '{key}' names several metrics ({ids})",
+            zh=f"事项{label}：“{key}”对应多个指标（{ids}）",
+            field="metric",
+        )
     if not found:
         raise _unknown("metric", label, key, list(rows), "key")
     return dict(found[0])
@@ -209,9 +249,17 @@ def find_part(
             return dict(row)
     label = item_label(task["number"])
     if not rows:
-        raise NotFound(f"item {label}: {metric['title']} has no parts", field="part")
+        raise NotFound(
+            f"item {label}: {metric['title']} has no parts",
+            zh=f"事项{label}：{metric['title']}没有分项",
+            field="part",
+        )
     known = ", ".join(f"{r['key'].rpartition('.')[2]} ({r['part']})" for r in rows)
-    raise NotFound(f"item {label}: {metric['title']} has no part '{part}' ({known})", field="part")
+    raise NotFound(
+        f"item {label}: {metric['title']} has no part '{part}' ({known})",
+        zh=f"事项{label}：{metric['title']}没有分项“{part}”",
+        field="part",
+    )
 
 
 def _period(text: str | None) -> str | None:
@@ -238,14 +286,15 @@ def _spans(rows: list[dict[str, Any]]) -> list[tuple[date, date]]:
     return out
 
 
-def _open_list(task: dict[str, Any], source: str, rows: list[dict[str, Any]]) -> str:
-    """Say which occurrences are open and how to name one."""
+def _open_list(task: dict[str, Any], source: str, rows: list[dict[str, Any]]) -> tuple[str, str]:
+    """Say which occurrences are open and how to name one (in English and in Chinese)."""
     waiting = [r["key"].partition("@")[2] for r in rows if r["done_on"] is None]
     if not waiting:
-        return f"every occurrence of {source} is done"
+        return f"every occurrence of {source} is done", "各期均已完成"
     shown = ", ".join(waiting[:6]) + (" …" if len(waiting) > 6 else "")
     return (
-        f"open: {shown}; name one: {task['number']}/{source}@{waiting[0]} or --period {waiting[0]}"
+        f"open: {shown}; name one: {task['number']}/{source}@{waiting[0]} or --period {waiting[0]}",
+        f"未完成的期次：{'、'.join(waiting[:6])}{' …' if len(waiting) > 6 else ''}",
     )
 
 
@@ -286,7 +335,9 @@ def find_obligation(
         if len(found) > 1:
             ids = ", ".join(r["source"] for r in found)
             raise NotFound(
-                f"item {label}: '{key}' names several obligations ({ids})", field="obligation"
+                f"item {label}: '{key}' names several obligations ({ids})",
+                zh=f"事项{label}：“{key}”对应多项任务（{ids}）",
+                field="obligation",
             )
         if not found:
             raise _unknown("obligation", label, name, rows, "source")
@@ -295,11 +346,16 @@ def find_obligation(
         open_rows = [r for r in rows if r["done_on"] is None and r["kind"] != "checkpoint"]
         sources = sorted({r["source"] for r in open_rows})
         if not sources:
-            raise NotFound(f"item {label}: nothing open to mark done", field="obligation")
+            raise NotFound(
+                f"item {label}: nothing open to mark done",
+                zh=f"事项{label}没有待完成的任务",
+                field="obligation",
+            )
         if len(sources) > 1:
             raise NotFound(
                 f"item {label} has several open obligations ({', '.join(sources)}): "
                 f"write {task['number']}/ID",
+                zh=f"事项{label}有多项待完成的任务（{'、'.join(sources)}）：请指明一项",
                 field="obligation",
             )
         source = sources[0]
@@ -308,6 +364,7 @@ def find_obligation(
         if period is not None:
             raise NotFound(
                 f"item {label}: {source} is not a recurring duty; it has no period {period}",
+                zh=f"事项{label}：{rows[0]['title']}不是定期任务，没有期次{period}",
                 field="obligation",
             )
         return rows[0]
@@ -319,12 +376,14 @@ def find_obligation(
         first, last = rows[0]["key"], rows[-1]["key"]
         raise NotFound(
             f"item {label} has no occurrence {wanted} (they run from {first} to {last})",
+            zh=f"事项{label}没有这一期：{wanted}（期次从{first}到{last}）",
             field="obligation",
         )
+    waiting, waiting_zh = _open_list(task, source, rows)
     if on is None:
         raise Refused(
-            f"item {label}: {source} is a recurring duty: say which occurrence; "
-            + _open_list(task, source, rows),
+            f"item {label}: {source} is a recurring duty: say which occurrence; {waiting}",
+            zh=f"事项{label}：{rows[0]['title']}是定期任务，请指明哪一期；{waiting_zh}",
             field="obligation",
         )
     for row, (start, end) in zip(rows, _spans(rows), strict=True):
@@ -335,7 +394,15 @@ def find_obligation(
                 f"{row['key']}, the occurrence {on} falls in, was already marked done on "
                 f"{row['done_on']} by {row['done_by']}"
             )
+            reason_zh = (
+                f"{on}所在的一期（{row['key']}）已于{row['done_on']}由{row['done_by']}报完成"
+            )
             break
     else:
         reason = f"no occurrence of {source} stands for {on}"
-    raise Refused(f"item {label}: {reason}; " + _open_list(task, source, rows), field="obligation")
+        reason_zh = f"{rows[0]['title']}没有包含{on}的一期"
+    raise Refused(
+        f"item {label}: {reason}; {waiting}",
+        zh=f"事项{label}：{reason_zh}；{waiting_zh}",
+        field="obligation",
+    )

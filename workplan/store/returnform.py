@@ -103,7 +103,10 @@ def owed(conn: Connection, plan: refs.PlanRef, department: str, first: date) -> 
     last = month_end(first.year, first.month)
     start, end = refs.plan_span(plan)
     if last < start or first > end:
-        raise Refused(f"{first:%Y-%m} is outside the plan's period ({start} – {end})")
+        raise Refused(
+            f"{first:%Y-%m} is outside the plan's period ({start} – {end})",
+            zh=f"{first:%Y-%m}不在计划期内（{start}至{end}）",
+        )
     tasks = {
         r["id"]: dict(r)
         for r in conn.execute(

@@ -48,11 +48,18 @@ class Standing:
 
 
 def standing(conn: Connection, plan: PlanRef, today: date, department: str | None) -> Standing:
-    """Return where the plan's items stand on ``today``, optionally only a department's."""
+    """Return where the plan's items stand on ``today``, optionally only a department's.
+
+    One read of the facts, evaluated as `workplan status` evaluates them: nothing is owed
+    for an item signed off (销号)."""
     tasks = read_tasks(conn, plan)
     everything, calendars = read_facts(conn, today, plan_ids=[plan.id], everything=True)
-    owed_facts, _ = read_facts(conn, today, plan_ids=[plan.id])
-    intents = evaluate(owed_facts[plan.id], today, calendars[plan.id])
+    closed = {t.id for t in tasks.values() if t.signed_off_at is not None}
+    intents = [
+        i
+        for i in evaluate(everything[plan.id], today, calendars[plan.id])
+        if i.task_id not in closed
+    ]
     items = task_statuses(
         tasks, everything[plan.id], intents, calendars[plan.id], today, department
     )
@@ -104,6 +111,7 @@ def item_history(conn: Connection, plan: PlanRef, number: int) -> dict[str, Any]
             T_PROGRESS.c.department,
             T_PROGRESS.c.note,
             T_PROGRESS.c.recorded_at,
+            T_PROGRESS.c.replaced_by,
             T_METRIC.c.title.label("metric"),
             T_METRIC.c.unit,
             T_WEB_REPORT.c.via,
@@ -194,6 +202,30 @@ def item_history(conn: Connection, plan: PlanRef, number: int) -> dict[str, Any]
     }
 
 
+def recent_reports(
+    conn: Connection, plan: PlanRef, department: str, today: date, limit: int = 5
+) -> list[Any]:
+    """Return a department's latest reports up to ``today``, each saying whether a
+    correction replaced it."""
+    p = T_PROGRESS
+    return list(
+        conn.execute(
+            select(
+                p.c.as_of,
+                p.c.value,
+                p.c.note,
+                p.c.replaced_by,
+                T_METRIC.c.title.label("metric"),
+                T_METRIC.c.unit,
+            )
+            .select_from(p.outerjoin(T_METRIC, T_METRIC.c.id == p.c.metric_id))
+            .where(p.c.plan_id == plan.id, p.c.department == department, p.c.as_of <= today)
+            .order_by(p.c.id.desc())
+            .limit(limit)
+        ).all()
+    )
+
+
 def notices(
     conn: Connection,
     plan: PlanRef,
@@ -218,7 +250,10 @@ def last_value(conn: Connection, plan: PlanRef, task_ref: str, metric_key: str) 
         )
     ).first()
     if metric is None:
-        raise NotFound(f"item {item_label(task['number'])} has no metric {metric_key}")
+        label = item_label(task["number"])
+        raise NotFound(
+            f"item {label} has no metric {metric_key}", zh=f"事项{label}没有指标“{metric_key}”"
+        )
     value = conn.execute(
         select(T_PROGRESS.c.value)
         .where(T_PROGRESS.c.metric_id == metric.id, T_PROGRESS.c.value.is_not(None))
@@ -227,6 +262,7 @@ def last_value(conn: Connection, plan: PlanRef, task_ref: str, metric_key: str) 
     ).scalar()
     if value is None:
         raise NotFound(
-            f"{metric.title} has no value reported yet: report its value instead of “no change”"
+            f"{metric.title} has no value reported yet: report its value instead of “no change”",
+            zh=f"{metric.title}还没有报送过数值：请填写数值报送，而不是“本月无变化”",
         )
     return float(value)

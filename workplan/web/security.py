@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import PurePath
 from typing import Any
 
+from starlette.responses import Response
+
 from workplan.errors import Refused
 
 Scope = MutableMapping[str, Any]
@@ -16,6 +18,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Refusal = Callable[[Scope], Awaitable[Response]]
 
 log = logging.getLogger("workplan.web")
 
@@ -41,12 +44,14 @@ def redact(path: str) -> str:
 
 
 class Guard:
-    """Add the security headers, refuse bodies over ``limit`` bytes (413), and log each
-    request with its path redacted (uvicorn's own access log is off: it would log tokens)."""
+    """Add the security headers, refuse bodies over ``limit`` bytes (413, with the page
+    ``too_large`` makes), and log each request with its path redacted (uvicorn's own access
+    log is off: it would log tokens)."""
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, too_large: Refusal) -> None:
         self.app = app
         self.limit = limit
+        self.too_large = too_large
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -62,7 +67,7 @@ class Guard:
 
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await _too_large(send_with_headers)
+            await (await self.too_large(scope))(scope, receive, send_with_headers)
             self._log(scope, status["code"])
             return
         # read the whole body first (at most ``limit`` bytes, with or without a declared
@@ -77,7 +82,7 @@ class Guard:
             chunks.append(message.get("body", b""))
             size += len(chunks[-1])
             if size > self.limit:
-                await _too_large(send_with_headers)
+                await (await self.too_large(scope))(scope, receive, send_with_headers)
                 self._log(scope, status["code"])
                 return
             more = message.get("more_body", False)
@@ -98,18 +103,6 @@ class Guard:
     def _log(scope: Scope, code: int) -> None:
         client = scope.get("client") or ("-", 0)
         log.info('%s "%s %s" %s', client[0], scope["method"], redact(scope["path"]), code)
-
-
-async def _too_large(send: Send) -> None:
-    body = "请求过大：附件不能超过规定大小。".encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"text/plain; charset=utf-8")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 # extension: (content types a browser may declare, the file's first bytes)
@@ -146,16 +139,25 @@ def check_evidence(
     """Return the file's extension when it is an allowed file (by default an evidence file:
     one of ``kinds``, named ``what`` in messages); refuse it otherwise."""
     if len(data) > limit:
-        raise Refused(f"{what}过大：{len(data) // 1024} KB，上限 {limit // 1024} KB")
+        raise Refused(
+            f"the file is too large: {len(data) // 1024} KB, at most {limit // 1024} KB",
+            zh=f"{what}过大：{len(data) // 1024} KB，上限 {limit // 1024} KB",
+        )
     if not data:
-        raise Refused(f"{what}是空文件")
+        raise Refused("the file is empty", zh=f"{what}是空文件")
     ext = PurePath(name).suffix.lower()
     allowed = kinds.get(ext)
     if allowed is None:
         listed = "、".join(sorted(kinds))
-        raise Refused(f"{what}类型不允许：只收 {listed} 文件")
+        raise Refused(
+            f"files of this kind are not taken: only {', '.join(sorted(kinds))}",
+            zh=f"{what}类型不允许：只收 {listed} 文件",
+        )
     types, magic = allowed
     declared = declared.split(";")[0].strip().lower()
     if (declared not in types and declared not in GENERIC) or not data.startswith(magic):
-        raise Refused(f"{what}内容与类型（{ext}）不符")
+        raise Refused(
+            f"the file's content does not match its type ({ext})",
+            zh=f"{what}内容与类型（{ext}）不符",
+        )
     return ext

@@ -1,0 +1,82 @@
+"""The facts the pages show (web/pages.py), read once per page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy import Connection, event
+
+from tests.conftest import PLANS
+from tests.web.test_web import run
+from workplan.rules.evaluate import Intent, evaluate
+from workplan.rules.status import TaskStatus, task_statuses
+from workplan.store import refs
+from workplan.store.db import open_store
+from workplan.store.facts import read_facts
+from workplan.store.snapshot import read_tasks
+from workplan.web.pages import standing
+
+
+def two_reads(
+    conn: Connection, plan: refs.PlanRef, day: date
+) -> tuple[list[TaskStatus], list[Intent]]:
+    """Where the items stand as the page once read it: every fact for the table, and the
+    facts that can owe a notice (the morning evaluation's) for what is owed."""
+    tasks = read_tasks(conn, plan)
+    everything, calendars = read_facts(conn, day, plan_ids=[plan.id], everything=True)
+    owed, _ = read_facts(conn, day, plan_ids=[plan.id])
+    intents = evaluate(owed[plan.id], day, calendars[plan.id])
+    items = task_statuses(tasks, everything[plan.id], intents, calendars[plan.id], day)
+    return items, [i for i in intents if i.rule in ("report", "report-overdue")]
+
+
+def test_one_read_of_the_facts_shows_what_two_showed(db_url: str) -> None:
+    # some figures reported, and item （二十五） signed off with duties still open
+    run("load", str(PLANS / "banan-2023.yaml"), "--db", db_url)
+    for metric, value, day in (
+        ("central-disbursement", "35", "2023-06-05"),
+        ("municipal-disbursement", "40", "2023-07-04"),
+    ):
+        run(
+            *("progress", "record", "16", metric, "--value", value, "--as-of", day),
+            *("--by", "区财政局", "--db", db_url),
+        )
+    run("signoff", "25", "--by", "区委农办", "--force", "--db", db_url)
+    engine = open_store(db_url)
+    reads: list[str] = []
+    event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda _c, _k, sql, *_: reads.append(sql) if "candidate AS MATERIALIZED" in sql else None,
+    )
+    day, compared = date(2023, 5, 2), 0
+    with engine.connect() as conn:
+        plan = refs.find_plan(conn, None)
+        while day <= date(2024, 1, 31):
+            items, owed = two_reads(conn, plan, day)
+            reads.clear()
+            shown = standing(conn, plan, day, None)
+            assert len(reads) == 1, day  # the obligations, read once
+            assert shown.items == items, day
+            assert sorted(i.key for v in shown.reports.values() for i in v) == sorted(
+                i.key for i in owed
+            ), day
+            compared += bool(owed)
+            day += timedelta(days=11)
+    engine.dispose()
+    assert compared > 5  # days on which reports were owed, not only quiet ones
+
+
+def test_the_page_of_a_signed_off_item_owes_nothing(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'workplan.db'}"
+    run("load", str(PLANS / "banan-2023.yaml"), "--db", db)
+    engine = open_store(db)
+    day = date(2023, 6, 1)
+    with engine.connect() as conn:
+        plan = refs.find_plan(conn, None)
+        assert 16 in standing(conn, plan, day, "区财政局").reports  # May's figures are owed
+    run("signoff", "16", "--by", "区委农办", "--force", "--db", db)
+    with engine.connect() as conn:
+        assert 16 not in standing(conn, plan, day, "区财政局").reports
+    engine.dispose()

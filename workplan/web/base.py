@@ -1,0 +1,222 @@
+"""What every page family shares, as Datasette's ``views/base.py``: the application's state
+(:class:`Web`) and the base of the families (:class:`View`), whose handlers are methods of
+objects holding that state, never closures.
+
+A page reads through one connection as the CLI reads; a form is written in one transaction
+that first checks who is asking and the form's one-time token (CSRF; a form sent twice is
+recorded once).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlalchemy import Connection, Engine, insert
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from workplan.errors import Conflict, Refused, WorkplanError
+from workplan.plan.units import figure
+from workplan.rules.words import STATE_WORDS
+from workplan.store import db, refs
+from workplan.store.tables import T_FORM_USED, T_WEB_REPORT
+from workplan.web import auth
+from workplan.web.forms import Form
+from workplan.web.settings import WebSettings
+
+T = TypeVar("T")
+
+
+class NotSignedIn(Refused):
+    """No session for the page, or an expired one; ``login`` is where the office signs in."""
+
+    http_status = 401
+
+    def __init__(self, message: str, *, zh: str, login: str | None = None) -> None:
+        super().__init__(message, zh=zh)
+        self.login = login
+
+
+class FormExpired(Refused):
+    """A form without a valid one-time token: forged (CSRF), or made for another session."""
+
+
+class FormUsed(Conflict):
+    """A form sent a second time: what it says was recorded once."""
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """Who is asking: a department through a link, or the office."""
+
+    plan: refs.PlanRef
+    department: str
+    via: str
+    session: str
+    """what form tokens are bound to"""
+
+
+@dataclass(frozen=True)
+class Back:
+    """Where an error page sends the visitor back to, and what was being done there."""
+
+    href: str
+    label: str
+    doing: str
+    """the verb of the title of a refusal: 未能{doing}"""
+
+
+@dataclass(frozen=True)
+class Retry:
+    """A form a conflict may offer again as a correction (更正): where it is sent, what it
+    said, and the session its new token is made for."""
+
+    action: str
+    fields: dict[str, str]
+    session: str
+
+
+def _templates() -> Environment:
+    env = Environment(
+        loader=PackageLoader("workplan.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.tests["standing"] = lambda ob: ob.kind == "standing"
+    env.filters["state"] = lambda v: STATE_WORDS.get(v, v)  # the pages speak Chinese
+    env.filters["num"] = figure
+    # a value or a day, as an office's record keeps either (a correction's "from" and "to")
+    env.filters["shown"] = lambda v: figure(v) if isinstance(v, int | float) else str(v)
+    return env
+
+
+class Web:
+    """The application's state, shared by every page family: its settings, the database,
+    the templates, and the clock (read here only; ``serve --as-of`` sets the day)."""
+
+    def __init__(self, settings: WebSettings, store: Engine) -> None:
+        self.settings = settings
+        self.store = store
+        self.templates = _templates()
+        self.css = (Path(__file__).parent / "templates" / "style.css").read_bytes()
+
+    def now(self) -> datetime:
+        """Return the current instant (UTC)."""
+        return datetime.now(UTC)
+
+    def today(self, plan: refs.PlanRef) -> date:
+        """Return today in the plan's time zone, or the day the pages were told to pretend."""
+        return self.settings.as_of or datetime.now(ZoneInfo(plan.timezone)).date()
+
+    def render(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        """Return template ``name`` rendered with ``values``."""
+        return HTMLResponse(self.templates.get_template(name).render(**values), status)
+
+    def token(self, session: str) -> str:
+        """Return a one-time form token for ``session``."""
+        return auth.form_token(self.settings.secret, session)
+
+    def cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
+        """Set a session cookie: HttpOnly, SameSite=Lax, Secure behind https."""
+        response.set_cookie(
+            name,
+            value,
+            max_age=max_age,
+            httponly=True,
+            samesite="lax",
+            secure=self.settings.secure_cookies,
+            path="/",
+        )
+
+    def locale(self) -> str:
+        """Return the plan's language (zh-CN when no plan can be read)."""
+        try:
+            with db.reading(self.store) as conn:
+                return refs.find_plan(conn, self.settings.plan_key).locale
+        except (WorkplanError, SQLAlchemyError):
+            return "zh-CN"
+
+
+class View:
+    """A family of pages: its handlers are methods, the application's state is ``web``."""
+
+    def __init__(self, web: Web) -> None:
+        self.web = web
+
+    def back(self, request: Request) -> Back:
+        """Return where an error page on this family's ``request`` leads back to."""
+        return Back("/", "返回首页", "打开")
+
+
+class SignedInView(View, ABC):
+    """Pages behind a session: each read and write first finds who is asking."""
+
+    @abstractmethod
+    def visitor(self, conn: Connection, request: Request) -> Visitor:
+        """Return who is asking; raise NotSignedIn (or Refused) when nobody valid is."""
+
+    @contextmanager
+    def reading(self, request: Request) -> Iterator[tuple[Connection, Visitor]]:
+        """Read as the CLI reads, once the visitor is known."""
+        with db.reading(self.web.store) as conn:
+            yield conn, self.visitor(conn, request)
+
+    def write(self, request: Request, form: Form, action: Callable[[Connection, Visitor], T]) -> T:
+        """Check the session and the form's one-time token, then do ``action``, all in one
+        transaction (refused, it leaves nothing behind and the form still usable)."""
+        with self.web.store.begin() as conn:
+            visitor = self.visitor(conn, request)
+            nonce = auth.check_form_token(self.web.settings.secret, visitor.session, form["form"])
+            if nonce is None:
+                raise FormExpired(
+                    "the form has expired (CSRF check failed): reload the page and send it again",
+                    zh="表单已失效（CSRF 校验未通过）：请刷新页面后再提交。",
+                )
+            try:
+                conn.execute(insert(T_FORM_USED).values(nonce=nonce, at=self.web.now()))
+            except IntegrityError:
+                raise FormUsed(
+                    "this form was sent already: it is recorded once; reload the page",
+                    zh="这张表单已经提交过，不会重复记录。请刷新页面后再填。",
+                ) from None
+            return action(conn, visitor)
+
+    def audit(
+        self,
+        conn: Connection,
+        visitor: Visitor,
+        request: Request,
+        *,
+        action: str,
+        task_id: int,
+        progress_id: int | None = None,
+        obligation_id: int | None = None,
+        evidence: dict[str, Any] | None = None,
+    ) -> None:
+        """Keep who wrote what from where: the link or login, and the address."""
+        host = request.client.host if request.client else "-"
+        forwarded = request.headers.get("x-forwarded-for")
+        conn.execute(
+            insert(T_WEB_REPORT).values(
+                plan_id=visitor.plan.id,
+                task_id=task_id,
+                department=visitor.department,
+                via=visitor.via,
+                action=action,
+                progress_id=progress_id,
+                obligation_id=obligation_id,
+                address=f"{host} (X-Forwarded-For {forwarded})" if forwarded else host,
+                at=self.web.now(),
+                **(evidence or {}),
+            )
+        )

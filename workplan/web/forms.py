@@ -1,0 +1,60 @@
+"""A submitted form, read with the library's own parsers: a page parses no value itself.
+
+Values (35%, 1.2亿) go to the library as written, which reads them as `workplan progress
+record --value` does; days and months are read as the ledger reads them (2023-07-31,
+2023/7/31, 2023年7月31日), and what cannot be read is refused with the library's words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+from workplan.errors import Refused, Unreadable
+from workplan.store.cells import read_day, read_month
+
+
+class Form:
+    """The text fields of a submitted form."""
+
+    def __init__(self, fields: Mapping[str, object]) -> None:
+        self._fields = {name: str(value) for name, value in fields.items()}
+
+    def __getitem__(self, name: str) -> str:
+        """Return a field's text, stripped ("" when it was not sent)."""
+        return self._fields.get(name, "").strip()
+
+    def optional(self, name: str) -> str | None:
+        """Return a field's text, or None when it is empty."""
+        return self[name] or None
+
+    def day(self, name: str) -> date | None:
+        """Return the day a field names (None when empty)."""
+        return self._read(name, read_day)
+
+    def month(self, name: str) -> date | None:
+        """Return the first day of the month a field names (None when empty)."""
+        return self._read(name, read_month)
+
+    def sent(self, *names: str) -> dict[str, str]:
+        """Return the fields ``names`` as sent (those sent), to offer the form again."""
+        return {name: self._fields[name] for name in names if name in self._fields}
+
+    def _read(self, name: str, reader: Callable[[str], date]) -> date | None:
+        text = self[name]
+        if not text:
+            return None
+        try:
+            return reader(text)
+        except Unreadable as exc:
+            raise Refused(str(exc), zh=exc.zh, field=name) from None
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a form: its name and declared type as the browser gave them."""
+
+    name: str
+    type: str
+    data: bytes
