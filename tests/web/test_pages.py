@@ -13,7 +13,7 @@ from workplan.rules.evaluate import Intent, evaluate
 from workplan.rules.status import TaskStatus, task_statuses
 from workplan.store import refs
 from workplan.store.db import open_store
-from workplan.store.facts import read_facts
+from workplan.store.facts_query import read_facts
 from workplan.store.snapshot import read_tasks
 from workplan.web.pages import standing
 
