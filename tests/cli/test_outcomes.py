@@ -8,19 +8,11 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from click.testing import CliRunner, Result
-
-from workplan.cli.commands import cli
+from tests.helpers import run
 from workplan.plan.validate import read_plan
 
 VALID = Path(__file__).resolve().parents[1] / "plans" / "valid"
 FORMS = VALID / "forms.yaml"
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
-    assert result.exit_code == code, (result.output, result.exception)
-    return result
 
 
 def test_an_outcome_is_compiled_as_one() -> None:

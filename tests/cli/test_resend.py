@@ -6,22 +6,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from sqlalchemy import select
 
-from tests.conftest import PLANS
+from tests.helpers import PLANS, run
 from tests.smtp import SmtpServer
 from workplan.cli.commands import cli
 from workplan.store.db import open_store
 from workplan.store.tables import T_NOTICE
 
 BANAN = str(PLANS / "banan-2023.yaml")
-
-
-def run(*args: str, env: dict[str, str], code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200", **env})
-    assert result.exit_code == code, result.output
-    return result
 
 
 @pytest.fixture

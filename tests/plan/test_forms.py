@@ -7,9 +7,7 @@ import json
 from datetime import date
 from pathlib import Path
 
-from click.testing import CliRunner, Result
-
-from workplan.cli.commands import cli
+from tests.helpers import run
 from workplan.plan.compiled import CompiledPlan, ObligationInfo
 from workplan.plan.validate import read_plan, validate_files
 
@@ -140,12 +138,6 @@ def test_new_keys_are_validated_with_positions(tmp_path: Path) -> None:
         f"forms.yaml:31:22: {T}.recurring[1].owners[0]: unknown department '镇街道'; "
         "did you mean '镇街'?"
     ]
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "160"})
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result
 
 
 def test_each_form_goes_through_tick_and_status(db_url: str) -> None:

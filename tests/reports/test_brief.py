@@ -9,21 +9,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from tests.conftest import PLANS
-from workplan.cli.commands import cli
+from tests.helpers import PLANS, run
 from workplan.reports.brief import CATEGORIES
 from workplan.reports.output import CHROMIUM_ARGS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 A4_TEXT_WIDTH_PX = round((210 - 24) / 25.4 * 96)  # A4 less the page's 12 mm margins
-
-
-def run(*args: str) -> str:
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result.stdout
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +29,9 @@ def banan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list
     run("progress", "import", str(PLANS / "banan-2023-ledger.csv"), *db)
     for day in ("2023-07-10", "2023-07-20", "2023-07-21", "2023-07-27"):
         run("tick", "--as-of", day, *db)
-    items = json.loads(run("status", "--as-of", "2023-07-31", "--format", "json", *db))["items"]
+    items = json.loads(run("status", "--as-of", "2023-07-31", "--format", "json", *db).stdout)[
+        "items"
+    ]
     yield folder, items
 
 

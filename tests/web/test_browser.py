@@ -20,8 +20,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import PLANS
+from tests.helpers import run
 from tests.smtp import free_port
-from tests.web.test_web import AFTER, MORNINGS, SECRET, delivered_link, escalations, mornings, run
+from tests.web.test_web import AFTER, MORNINGS, SECRET, delivered_link, escalations, mornings
 from workplan.web.auth import hash_password
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -158,5 +159,5 @@ def test_the_office_logs_in_and_signs_an_item_off(server: Server, browser: Any) 
     page.wait_for_url(f"{server.url}/office/item/16")
     assert "已销号（区委农办" in page.locator("#signed-off").inner_text()
     assert "资金支出已核验" in page.content()
-    status = run("status", "--as-of", "2023-06-01", "--format", "csv", "--db", server.db)
+    status = run("status", "--as-of", "2023-06-01", "--format", "csv", "--db", server.db).output
     assert ",signed off," in next(line for line in status.splitlines() if line.startswith("16,"))

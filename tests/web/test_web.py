@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text
 from starlette.testclient import TestClient
 
-from tests.conftest import PLANS
+from tests.helpers import PLANS, run
 from workplan.cli.commands import cli
 from workplan.notices.outbox import tick
 from workplan.store import links
@@ -39,13 +39,6 @@ MORNINGS = ["2023-05-26", "2023-05-30", "2023-06-01"]
 AFTER = [f"2023-06-{day:02d}" for day in range(2, 21)]
 PASSWORD = "办公室-pass"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def run(*args: str, code: int = 0, env: dict[str, str] | None = None) -> str:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "160", **(env or {})})
-    assert "Traceback" not in result.output, result.output
-    assert result.exit_code == code, (result.output, result.exception)
-    return result.output
 
 
 @dataclass
@@ -242,7 +235,7 @@ def test_an_expired_token_is_refused(site: Site) -> None:
 def test_a_revoked_token_is_refused_even_after_it_was_used(site: Site) -> None:
     site.enter("区财政局")
     assert site.client.get("/d").status_code == 200
-    output = run("links", "revoke", "--department", "区财政局", "--db", site.db)
+    output = run("links", "revoke", "--department", "区财政局", "--db", site.db).output
     assert output.startswith("revoked: every link of 区财政局")
     assert site.client.get("/d").status_code == 403
     site.client.cookies.clear()
@@ -273,7 +266,7 @@ def test_links_new_prints_a_link_that_opens_the_page(site: Site) -> None:
         "--db",
         site.db,
         env={"WORKPLAN_LINK_SECRET": SECRET},
-    )
+    ).output
     assert output.startswith("https://wp.example.org/r/")
     token = output.strip().rsplit("/", 1)[1]
     assert site.client.get(f"/r/{token}", follow_redirects=False).status_code == 303
@@ -522,7 +515,7 @@ def test_the_office_signs_off_extends_and_records_with_the_clis_functions(site: 
         'id="signed-off"' in history and "市级审核时间调整" in history and "2024-01-20" in history
     )
     assert "网页 office office" in history
-    status = run("status", "--as-of", "2023-06-01", "--format", "csv", "--db", site.db)
+    status = run("status", "--as-of", "2023-06-01", "--format", "csv", "--db", site.db).output
     assert "\n16,item,,强化衔接资金和项目管理,区乡村振兴局,区财政局,signed off," in status
 
 
@@ -606,7 +599,7 @@ def test_the_password_hash_round_trips() -> None:
     hashed = hash_password("秘密")
     assert hashed.startswith("pbkdf2_sha256$") and check_password("秘密", hashed)
     assert not check_password("secret", hashed) and not check_password("秘密", "garbage")
-    output = run("password-hash", "--password", "秘密")
+    output = run("password-hash", "--password", "秘密").output
     assert check_password("秘密", output.strip())
 
 
@@ -665,7 +658,7 @@ def test_without_link_settings_letters_carry_no_link(site: Site, tmp_path: Path)
 
 def test_revoke_all_withdraws_every_departments_links(site: Site) -> None:
     before = [site.link("区财政局"), site.link("区乡村振兴局")]
-    output = run("links", "revoke", "--all", "--db", site.db)
+    output = run("links", "revoke", "--all", "--db", site.db).output
     assert output.startswith("revoked: every link of every department (banan-2023)")
     for token in before:
         assert site.client.get(f"/r/{token}", follow_redirects=False).status_code == 403
@@ -680,7 +673,7 @@ def test_upgrade_adds_the_web_tables_to_an_earlier_database(db_url: str) -> None
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(T_META.update().where(T_META.c.key == "schema").values(value="1"))
     engine.dispose()
-    output = run("upgrade", "--db", db_url)
+    output = run("upgrade", "--db", db_url).output
     for table in ("web_report", "form_used", "link_revocation"):
         assert f"table {table} added" in output
     run("links", "revoke", "--department", "区财政局", "--db", db_url)
