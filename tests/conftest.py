@@ -2,6 +2,9 @@
 
 Set WORKPLAN_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run
 every store test on PostgreSQL too; each test gets a schema of its own, dropped afterwards.
+
+Helpers that are not fixtures are in tests/helpers.py (PLANS and banan_live_from can still be
+imported from here, as tests written before it did).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from tests.helpers import PLANS, POSTGRES
-from tests.helpers import banan_live_from as banan_live_from  # where tests used to find it
+from tests.helpers import banan_live_from as banan_live_from
 from tests.smtp import SmtpServer
 
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES else [])]

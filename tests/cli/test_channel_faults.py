@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_resend import _rows
-from tests.helpers import PLANS, run
+from tests.helpers import PLANS, notice_rows, run
 from tests.smtp import SmtpServer, self_signed, tls_context
 
 BANAN = str(PLANS / "banan-2023.yaml")
@@ -36,7 +35,7 @@ def db(tmp_path: Path) -> str:
 
 
 def notices(db: str) -> list[tuple[str, str | None, int]]:
-    return [(status, mid, attempts) for _, status, mid, attempts in _rows(db)]
+    return [(status, mid, attempts) for _, status, mid, attempts in notice_rows(db)]
 
 
 def paused_then_fixed(

@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import run
+from tests.helpers import FORMS, VALID, run
 from tests.smtp import SmtpServer
 from workplan.errors import NotFound, Refused
 from workplan.store import db as store
 from workplan.store import events
 
-VALID = Path(__file__).resolve().parents[1] / "plans" / "valid"
-FORMS = VALID / "forms.yaml"
 NOW = datetime(2023, 6, 16, 1, 0, tzinfo=UTC)
 
 

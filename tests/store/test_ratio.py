@@ -16,9 +16,8 @@ from typing import Any
 import pytest
 from click.testing import Result
 
-from tests.helpers import run
+from tests.helpers import FORMS, run
 
-FORMS = Path(__file__).resolve().parents[1] / "plans" / "valid" / "forms.yaml"
 OFFICE = "区乡村振兴局"
 
 

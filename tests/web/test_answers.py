@@ -17,15 +17,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.helpers import run
-from tests.web.test_return_form import download, fill, rows, saved, upload
-from tests.web.test_web import SECRET, Site, make_site
+from tests.helpers import FORMS, SECRET, Site, download, fill, make_site, rows, run, saved, upload
 from workplan.store import links
 from workplan.store.db import open_store
 from workplan.store.tables import T_METRIC, T_OBL, T_PROGRESS, T_WEB_REPORT
 
 DAY = date(2023, 5, 2)
-FORMS = Path(__file__).parents[1] / "plans" / "valid" / "forms.yaml"
 
 
 @pytest.fixture

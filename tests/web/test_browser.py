@@ -19,10 +19,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PLANS
-from tests.helpers import run
+from tests.helpers import AFTER, MORNINGS, PLANS, SECRET, delivered_link, escalations, mornings, run
 from tests.smtp import free_port
-from tests.web.test_web import AFTER, MORNINGS, SECRET, delivered_link, escalations, mornings
 from workplan.web.auth import hash_password
 
 CHROMIUM = Path("/usr/bin/chromium")
