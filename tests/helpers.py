@@ -1,5 +1,5 @@
-"""What the tests share: the plan files, running a command as a user types it, the notices
-stored, and the web pages' site, link and return form.
+"""What the tests share: the plan files, running a command as a user types it, the system
+packages some tests need, the notices stored, and the web pages' site, link and return form.
 
 Import from here, never from another test module: a test module is free to change its own
 helpers, and pytest imports each module under one name only.
@@ -12,6 +12,8 @@ import email.policy
 import io
 import os
 import re
+import shutil
+import subprocess
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import func, select
 
@@ -61,6 +64,42 @@ def run(
     assert "Traceback" not in result.output, result.output
     assert result.exit_code == code, result.output
     return result
+
+
+def installed(package: str) -> bool:
+    """Whether a Debian package some tests need is usable here: Chromium on PATH (where
+    workplan looks for it), a Chinese font fontconfig knows (Chromium draws with those), or
+    poppler's pdftotext on PATH."""
+    if package == "chromium":
+        from workplan.errors import WorkplanError
+        from workplan.reports.output import chromium
+
+        try:
+            chromium()
+        except WorkplanError:
+            return False
+        return True
+    if package == "fonts-noto-cjk":
+        if shutil.which("fc-list") is None:
+            return False
+        listed = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+        return bool(listed.stdout.strip())
+    if package == "poppler-utils":
+        return shutil.which("pdftotext") is not None
+    raise ValueError(f"no check for the package {package!r}")
+
+
+def needs(*packages: str) -> None:
+    """Skip the test unless these Debian packages are installed, saying in one line which to
+    install; under CI=true, where .ci/run installs them, fail instead."""
+    __tracebackhide__ = True  # a skip is reported at the test's line
+    missing = [p for p in packages if not installed(p)]
+    if not missing:
+        return
+    line = f"needs {', '.join(missing)}: apt-get install {' '.join(missing)}"
+    if os.environ.get("CI", "").lower() in ("true", "1"):
+        pytest.fail(f"{line} (CI=true: .ci/run installs them)")
+    pytest.skip(line)
 
 
 def banan_live_from(folder: Path, day: str = "2023-01-01") -> Path:

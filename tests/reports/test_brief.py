@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import PLANS, run
+from tests.helpers import PLANS, needs, run
 from workplan.reports.brief import CATEGORIES
-from workplan.reports.output import CHROMIUM_ARGS
+from workplan.reports.output import CHROMIUM_ARGS, chromium
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 A4_TEXT_WIDTH_PX = round((210 - 24) / 25.4 * 96)  # A4 less the page's 12 mm margins
 
 
 @pytest.fixture(scope="module")
 def banan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[dict[str, str]]]]:
     """The Banan plan with its ledger, ticked through July; the items as status lists them."""
-    import json
-
     folder = tmp_path_factory.mktemp("brief")
     db = ("--db", str(folder / "w.db"))
     run("load", str(PLANS / "banan-2023.yaml"), *db)
@@ -43,12 +42,11 @@ def brief(folder: Path, name: str, *extra: str) -> Path:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("the browser tests need Chromium: apt-get install chromium")
+    needs("chromium", "fonts-noto-cjk")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+        launched = p.chromium.launch(executable_path=chromium(), args=list(CHROMIUM_ARGS))
         yield launched
         launched.close()
 
@@ -105,24 +103,23 @@ def test_the_html_brief_reads_whole_on_a4(
 
 
 def test_the_pdf_is_printed_from_the_html(banan: tuple[Path, list[dict[str, str]]]) -> None:
+    needs("chromium", "fonts-noto-cjk")
     folder, items = banan
     pdf = brief(folder, "brief.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 5 <= pages <= 12, pages
-    if shutil.which("pdftotext"):
-        import subprocess
-
-        text = subprocess.run(
-            ["pdftotext", "-layout", str(folder / "brief.pdf"), "-"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        squeezed = re.sub(r"\s+", "", text)
-        for item in items:
-            assert item["label"] in squeezed, item["label"]
-        assert text.count("\f") == pages
+    needs("poppler-utils")  # to read the printed text back
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(folder / "brief.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    squeezed = re.sub(r"\s+", "", text)
+    for item in items:
+        assert item["label"] in squeezed, item["label"]
+    assert text.count("\f") == pages
 
 
 def test_the_workbook_has_a_sheet_per_section_with_real_cells(

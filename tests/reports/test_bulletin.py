@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import PLANS, run
+from tests.helpers import PLANS, needs, run
 
 
 @pytest.fixture
@@ -58,6 +58,7 @@ def test_the_bulletin_names_what_reached_tongbao_under_a_kept_number(
 
 
 def test_the_bulletin_prints_on_one_a4_page(banan: tuple[str, ...], tmp_path: Path) -> None:
+    needs("chromium", "fonts-noto-cjk")
     pdf = tmp_path / "july.pdf"
     run("bulletin", "--month", "2023-07", "-o", str(pdf), *banan)
     data = pdf.read_bytes()

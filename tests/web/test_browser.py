@@ -19,11 +19,21 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import AFTER, MORNINGS, PLANS, SECRET, delivered_link, escalations, mornings, run
+from tests.helpers import (
+    AFTER,
+    MORNINGS,
+    PLANS,
+    SECRET,
+    delivered_link,
+    escalations,
+    mornings,
+    needs,
+    run,
+)
 from tests.smtp import free_port
+from workplan.reports.output import chromium
 from workplan.web.auth import hash_password
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -85,14 +95,11 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
-        pytest.skip("Debian's chromium is not installed: apt-get install chromium")
+    needs("chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        launched = playwright.chromium.launch(executable_path=chromium(), args=ARGS)
         try:
             yield launched
         finally:
