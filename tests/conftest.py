@@ -2,11 +2,13 @@
 
 Set WORKPLAN_TEST_POSTGRES_URL (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/test) to run
 every store test on PostgreSQL too; each test gets a schema of its own, dropped afterwards.
+
+Helpers that are not fixtures are in tests/helpers.py (PLANS and banan_live_from can still be
+imported from here, as tests written before it did).
 """
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -15,11 +17,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from tests.helpers import PLANS, POSTGRES
+from tests.helpers import banan_live_from as banan_live_from
 from tests.smtp import SmtpServer
 
-ROOT = Path(__file__).resolve().parent.parent
-PLANS = ROOT / "plans"
-POSTGRES = os.environ.get("WORKPLAN_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES else [])]
 
 
@@ -73,17 +74,3 @@ def example_engine(db_url: str) -> Iterator[Engine]:
         load(conn, loaded.compiled, source_path="example.yaml", source_text=loaded.text, now=now)
     yield engine
     engine.dispose()
-
-
-def banan_live_from(folder: Path, day: str = "2023-01-01") -> Path:
-    """A copy of the Banan plan that is chased from ``day`` rather than its issue date (9 May):
-    as if the office had put its plan live in January.  The tests of delivery use it to have a
-    busy spring morning; the real plan's own behaviour is tested on the real file."""
-    text = (PLANS / "banan-2023.yaml").read_text(encoding="utf-8")
-    text = text.replace("\nissued: 2023-05-09\n", f"\nissued: 2023-05-09\nchase_from: {day}\n", 1)
-    (folder / "banan-departments.yaml").write_text(
-        (PLANS / "banan-departments.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    path = folder / "banan-2023.yaml"
-    path.write_text(text, encoding="utf-8")
-    return path

@@ -15,22 +15,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from tests.conftest import PLANS, banan_live_from
+from tests.helpers import PLANS, banan_live_from, run
 from workplan.plan.calendar import WorkCalendar
 
 BANAN = str(PLANS / "banan-2023.yaml")
 CN = WorkCalendar("CN", years=[2023])
-
-
-def run(*args: str) -> Result:
-    from workplan.cli.commands import cli
-
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == 0, (result.output, result.exception)
-    assert "Traceback" not in result.output
-    return result
 
 
 def _central(rows: list[dict[str, object]]) -> list[tuple[str, str, str, str]]:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import PLANS, POSTGRES
+from tests.helpers import PLANS, POSTGRES
 from tests.smtp import SmtpServer
 from workplan.channels.config import DeliverySettings
 from workplan.notices.outbox import tick

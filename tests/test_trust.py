@@ -14,20 +14,10 @@ from collections import Counter
 from email.message import EmailMessage
 from pathlib import Path
 
-from click.testing import CliRunner, Result
-
-from tests.conftest import PLANS, banan_live_from
-from workplan.cli import cli
+from tests.helpers import PLANS, banan_live_from, run
 
 BANAN = str(PLANS / "banan-2023.yaml")
 EXAMPLE = str(PLANS / "example.yaml")
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == code, (result.output, result.exception)
-    assert "Traceback" not in result.output
-    return result
 
 
 def mails(outbox: Path) -> list[EmailMessage]:

@@ -8,24 +8,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from tests.cli.test_resend import _rows
-from tests.conftest import PLANS
+from tests.helpers import PLANS, notice_rows, run
 from tests.smtp import SmtpServer, self_signed, tls_context
-from workplan.channels.config import ENV
-from workplan.cli.commands import cli
 
 BANAN = str(PLANS / "banan-2023.yaml")
 AS_OF = "2023-11-01"
-CLEAN = {name: None for name in (*ENV.values(), "SSL_CERT_FILE")}
-
-
-def run(*args: str, code: int = 0, **env: str) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200", **CLEAN, **env})
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    return result
 
 
 def config(path: Path, port: int, **smtp: object) -> Path:
@@ -47,7 +35,7 @@ def db(tmp_path: Path) -> str:
 
 
 def notices(db: str) -> list[tuple[str, str | None, int]]:
-    return [(status, mid, attempts) for _, status, mid, attempts in _rows(db)]
+    return [(status, mid, attempts) for _, status, mid, attempts in notice_rows(db)]
 
 
 def paused_then_fixed(
@@ -64,14 +52,14 @@ def paused_then_fixed(
     status = run("status", "--as-of", AS_OF, "--db", db).output
     assert "the smtp channel is paused since" in status and why in status
     assert f"notices: {len(rows)} wait (" in status and " for the channel" in status
-    sent = run("dispatch", "--ignore-hours", "--config", str(fixed), "--db", db, **env)
+    sent = run("dispatch", "--ignore-hours", "--config", str(fixed), "--db", db, env=env)
     assert "0 failed" in sent.output
     rows = notices(db)
     assert {status for status, _, _ in rows} == {"sent"}
     arrived = Counter(r.message["Message-ID"] for r in server.received)
     assert set(arrived.values()) == {1}  # each message exactly once
     assert set(arrived) == {mid for _, mid, _ in rows}  # and every one owed
-    again = run("dispatch", "--ignore-hours", "--config", str(fixed), "--db", db, **env)
+    again = run("dispatch", "--ignore-hours", "--config", str(fixed), "--db", db, env=env)
     assert again.output.startswith("0 message(s)") and len(server.received) == len(arrived)
     assert "paused" not in run("status", "--as-of", AS_OF, "--db", db).output
 
@@ -110,7 +98,7 @@ def test_a_server_without_starttls_pauses_until_it_offers_it(db: str, tmp_path: 
     try:
         sent = run(
             "dispatch", "--ignore-hours", "--config", str(settings), "--db", db,
-            SSL_CERT_FILE=str(cert),
+            env={"SSL_CERT_FILE": str(cert)},
         )  # fmt: skip
         assert "0 failed" in sent.output
         rows = notices(db)

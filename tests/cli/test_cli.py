@@ -9,20 +9,12 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner, Result
 from rich.cells import cell_len
 
-from tests.conftest import PLANS
+from tests.helpers import PLANS, run
 from workplan.cli.commands import cli
 
 EXAMPLE = str(PLANS / "example.yaml")
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "160"})
-    assert "Traceback" not in result.output, result.output
-    assert result.exit_code == code, (result.output, result.exception)
-    return result
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -7,23 +7,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
+from tests.helpers import FORMS, VALID, run
 from tests.smtp import SmtpServer
-from workplan.cli.commands import cli
 from workplan.errors import NotFound, Refused
 from workplan.store import db as store
 from workplan.store import events
 
-VALID = Path(__file__).resolve().parents[1] / "plans" / "valid"
-FORMS = VALID / "forms.yaml"
 NOW = datetime(2023, 6, 16, 1, 0, tzinfo=UTC)
-
-
-def run(*args: str, code: int = 0, env: dict[str, str] | None = None) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200", **(env or {})})
-    assert result.exit_code == code, (result.output, result.exception)
-    return result
 
 
 def owed(day: str, db: tuple[str, str]) -> set[tuple[str, str, str]]:

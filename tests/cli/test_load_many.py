@@ -7,8 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from tests.cli.test_cli import run
-from tests.conftest import PLANS
+from tests.helpers import PLANS, run
 from workplan.store.db import open_store
 from workplan.store.tables import T_OBL, T_PLAN, T_TASK, T_VERSION
 

@@ -5,31 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
 
-from tests.conftest import PLANS
-from workplan.cli.commands import cli
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
-    assert result.exit_code != 0, result.output
-    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
-    assert "Traceback" not in result.output
-    return result
+from tests.helpers import PLANS, run
 
 
 def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     fake = tmp_path / "notes.db"
     fake.write_text("these are my notes, not a database\n" * 100, encoding="utf-8")
-    result = run("status", "--db", str(fake))
+    result = run("status", "--db", str(fake), code=1)
     (line,) = result.output.strip().splitlines()
     assert line.startswith(f"error: {fake}") and "not a database" in line
 
 
 @pytest.mark.parametrize("url", ["mysql://user:secret@host/db", "foo://somewhere"])
 def test_a_database_url_workplan_cannot_use(url: str) -> None:
-    result = run("status", "--db", url)
+    result = run("status", "--db", url, code=1)
     (line,) = result.output.strip().splitlines()
     assert line.startswith("error: ") and url.split("://")[0] in line
     assert "secret" not in line
@@ -37,21 +27,19 @@ def test_a_database_url_workplan_cannot_use(url: str) -> None:
 
 def test_a_csv_cell_over_the_field_limit(tmp_path: Path) -> None:
     db = str(tmp_path / "workplan.db")
-    assert (
-        CliRunner().invoke(cli, ["load", str(PLANS / "banan-2023.yaml"), "--db", db]).exit_code == 0
-    )
+    run("load", str(PLANS / "banan-2023.yaml"), "--db", db)
     ledger = tmp_path / "ledger.csv"
     ledger.write_text(
         "事项,指标,任务,数值,日期,报送单位,备注\n"
         f"16,central-disbursement,,25,2023-04-20,区财政局,{'备' * 140_000}\n",
         encoding="utf-8",
     )
-    result = run("progress", "import", str(ledger), "--db", db)
+    result = run("progress", "import", str(ledger), "--db", db, code=2)
     assert "not a readable CSV file: field larger than field limit (131072)" in result.output
 
 
 def test_validate_a_device_reads_no_more_than_the_limit() -> None:
-    result = run("validate", "/dev/zero")
+    result = run("validate", "/dev/zero", code=2)
     assert "/dev/zero: file is larger than the limit of 2097152 bytes" in result.output
 
 
@@ -66,7 +54,7 @@ def test_validate_a_device_reads_no_more_than_the_limit() -> None:
 def test_templates_check_stops_a_runaway_template(tmp_path: Path, body: str) -> None:
     (tmp_path / "zh-CN").mkdir()
     (tmp_path / "zh-CN" / "digest.txt.j2").write_text(body + "\n", encoding="utf-8")
-    result = run("templates", "check", "--templates", str(tmp_path))
+    result = run("templates", "check", "--templates", str(tmp_path), code=2)
     assert "a runaway loop?" in result.output
     assert "zh-CN/digest.txt.j2" in result.output
 
@@ -76,5 +64,5 @@ def test_templates_check_finds_a_missing_include(tmp_path: Path) -> None:
     (tmp_path / "zh-CN" / "digest.txt.j2").write_text(
         '{% include "zh-CN/letterhead.j2" %}\n', encoding="utf-8"
     )
-    result = run("templates", "check", "--templates", str(tmp_path))
+    result = run("templates", "check", "--templates", str(tmp_path), code=2)
     assert "includes a missing template zh-CN/letterhead.j2" in result.output

@@ -8,19 +8,8 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from click.testing import CliRunner, Result
-
-from workplan.cli.commands import cli
+from tests.helpers import FORMS, SECRET, make_site, run
 from workplan.plan.validate import read_plan
-
-VALID = Path(__file__).resolve().parents[1] / "plans" / "valid"
-FORMS = VALID / "forms.yaml"
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
-    assert result.exit_code == code, (result.output, result.exception)
-    return result
 
 
 def test_an_outcome_is_compiled_as_one() -> None:
@@ -83,7 +72,6 @@ def test_an_outcome_is_achieved_or_not(db_url: str, tmp_path: Path) -> None:
 
 
 def test_the_web_pages_say_achieved(db_url: str, tmp_path: Path) -> None:
-    from tests.web.test_web import SECRET, make_site
     from workplan.store import links
 
     site = make_site(db_url, tmp_path, FORMS, date(2023, 12, 27))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import PLANS
+from tests.helpers import PLANS
 from workplan.cli.commands import cli
 
 

@@ -8,25 +8,16 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from click.testing import CliRunner, Result
+from click.testing import Result
 from openpyxl import Workbook
 from sqlalchemy import create_engine, select
 
-from tests.conftest import PLANS, banan_live_from
-from workplan.cli.commands import cli
+from tests.helpers import PLANS, banan_live_from, run
 from workplan.store.tables import T_EVENT, T_PROGRESS
 
 BANAN = str(PLANS / "banan-2023.yaml")
 EXAMPLE = str(PLANS / "example.yaml")
 LEDGER = str(PLANS / "banan-2023-ledger.csv")
-NO_SMTP = {"WORKPLAN_SMTP_HOST": None, "WORKPLAN_CONFIG": None, "WORKPLAN_OUTBOX": None}
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "160", **NO_SMTP})
-    assert "Traceback" not in result.output, result.output
-    assert result.exit_code == code, (result.output, result.exception)
-    return result
 
 
 def metrics(db_url: str, day: str) -> dict[str, float | None]:

@@ -6,22 +6,13 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from sqlalchemy import select
+from click.testing import CliRunner
 
-from tests.conftest import PLANS
+from tests.helpers import PLANS, notice_rows, run
 from tests.smtp import SmtpServer
 from workplan.cli.commands import cli
-from workplan.store.db import open_store
-from workplan.store.tables import T_NOTICE
 
 BANAN = str(PLANS / "banan-2023.yaml")
-
-
-def run(*args: str, env: dict[str, str], code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200", **env})
-    assert result.exit_code == code, result.output
-    return result
 
 
 @pytest.fixture
@@ -33,16 +24,6 @@ def loaded(tmp_path: Path, smtp_server: SmtpServer) -> tuple[str, dict[str, str]
     return db, env
 
 
-def _rows(db: str) -> list[tuple[int, str, str | None, int]]:
-    engine = open_store(f"sqlite:///{db}")
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(T_NOTICE.c.id, T_NOTICE.c.status, T_NOTICE.c.message_id, T_NOTICE.c.attempts)
-        ).all()
-    engine.dispose()
-    return [tuple(r) for r in rows]  # type: ignore[misc]
-
-
 def test_a_channel_failure_waits_and_status_says_so(
     loaded: tuple[str, dict[str, str]], smtp_server: SmtpServer
 ) -> None:
@@ -52,7 +33,7 @@ def test_a_channel_failure_waits_and_status_says_so(
     assert failed.exit_code == 1
     assert "the smtp channel failed: cannot connect: ConnectionRefusedError" in failed.output
     assert "Traceback" not in failed.output
-    statuses = Counter(status for _, status, _, _ in _rows(db))
+    statuses = Counter(status for _, status, _, _ in notice_rows(db))
     # owed still: none failed, none left claimed
     assert set(statuses) <= {"pending", "retrying"} and statuses["retrying"] >= 1
     status = run("status", "--as-of", "2023-11-01", "--db", db, env=env).output
@@ -61,7 +42,7 @@ def test_a_channel_failure_waits_and_status_says_so(
     smtp_server.start()
     back = run("dispatch", "--ignore-hours", "--db", db, env=env)
     assert "0 failed" in back.output
-    assert {status for _, status, _, _ in _rows(db)} == {"sent"}
+    assert {status for _, status, _, _ in notice_rows(db)} == {"sent"}
     assert "paused" not in run("status", "--as-of", "2023-11-01", "--db", db, env=env).output
 
 
@@ -71,7 +52,7 @@ def test_failed_notices_are_resent_with_the_same_message_id(
     db, env = loaded
     smtp_server.handler.replies = ["554 5.6.0 content rejected"] * 3
     run("dispatch", "--ignore-hours", "--db", db, env=env)
-    failed = {(nid, mid) for nid, status, mid, _ in _rows(db) if status == "failed"}
+    failed = {(nid, mid) for nid, status, mid, _ in notice_rows(db) if status == "failed"}
     assert len({mid for _, mid in failed}) == 3
     first = min(nid for nid, _ in failed)
     one = run("notices", "resend", "--id", str(first), "--db", db, env=env)
@@ -80,9 +61,9 @@ def test_failed_notices_are_resent_with_the_same_message_id(
         "no failed notice matches"
     )
     run("notices", "resend", "--since", "2023-11-01", "--db", db, env=env)
-    assert "failed" not in {status for _, status, _, _ in _rows(db)}
+    assert "failed" not in {status for _, status, _, _ in notice_rows(db)}
     run("dispatch", "--ignore-hours", "--db", db, env=env)
-    rows = _rows(db)
+    rows = notice_rows(db)
     assert {status for _, status, _, _ in rows} == {"sent"}
     arrived = {r.message["Message-ID"] for r in smtp_server.received}
     assert {mid for _, mid in failed} <= arrived  # the same Message-IDs, now delivered

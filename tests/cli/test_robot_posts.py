@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.cli.test_cli import run
+from tests.helpers import run
 from tests.robots import DEMO, DEMO_SECRETS, Accepted, RobotServer
 from workplan.store.db import open_store
 from workplan.store.tables import T_DELIVERY, T_NOTICE, T_TASK

@@ -11,21 +11,13 @@ import pytest
 from click.testing import CliRunner
 from rich.cells import cell_len
 
-from tests.conftest import PLANS
+from tests.helpers import PLANS, run
 from workplan.cli import render as tables
 from workplan.cli.commands import cli
 
 BANAN = str(PLANS / "banan-2023.yaml")
 LEDGER = str(PLANS / "banan-2023-ledger.csv")
 EXAMPLE = str(PLANS / "example.yaml")
-
-
-def run(*args: str, columns: int | None = None) -> str:
-    """Run a command as if piped (no COLUMNS) or in a terminal COLUMNS wide."""
-    env = {"COLUMNS": str(columns) if columns else None}
-    result = CliRunner().invoke(cli, list(args), env=env)
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result.stdout
 
 
 @pytest.fixture
@@ -97,9 +89,9 @@ METRICS_ZH = ["事项", "指标", "最新报告", "下一节点", "年度目标"
 def test_status_shows_every_column_and_value(banan: tuple[str, ...], width: int | None) -> None:
     # seen: piped, status had no Overdue column and no metric State; at 120 columns the
     # overdue cell was cut before the escalation level; states and headers were English
-    out = run("status", "--as-of", "2023-07-10", *banan, columns=width)
+    out = run("status", "--as-of", "2023-07-10", *banan, columns=width).stdout
     check_lines(out, width)
-    data = json.loads(run("status", "--as-of", "2023-07-10", "--format", "json", *banan))
+    data = json.loads(run("status", "--as-of", "2023-07-10", "--format", "json", *banan).stdout)
     items = read_grid(out, STATUS_ZH)
     assert len(items) == len(data["items"]) == 25
     for row, item in zip(items, data["items"], strict=True):
@@ -129,7 +121,7 @@ def test_status_shows_every_column_and_value(banan: tuple[str, ...], width: int 
 
 
 def test_status_speaks_english_when_asked(banan: tuple[str, ...]) -> None:
-    out = run("status", "--as-of", "2023-07-10", "--lang", "en", *banan, columns=80)
+    out = run("status", "--as-of", "2023-07-10", "--lang", "en", *banan, columns=80).stdout
     check_lines(out, 80)
     headers = ["Item", "Title", "Lead", "State", "Done", "Next due", "Overdue"]
     rows = read_grid(out, headers)
@@ -141,9 +133,9 @@ def test_status_speaks_english_when_asked(banan: tuple[str, ...]) -> None:
 @pytest.mark.parametrize("width", [80, 120, None], ids=["80", "120", "piped"])
 def test_notices_keep_the_ids_show_needs(banan: tuple[str, ...], width: int | None) -> None:
     # seen: at 80 columns the ID column was zero wide; About showed ids, not what was owed
-    out = run("notices", *banan, columns=width)
+    out = run("notices", *banan, columns=width).stdout
     check_lines(out, width)
-    data = json.loads(run("notices", "--format", "json", *banan))
+    data = json.loads(run("notices", "--format", "json", *banan).stdout)
     headers = [
         "ID",
         "事项",
@@ -167,7 +159,7 @@ def test_notices_keep_the_ids_show_needs(banan: tuple[str, ...], width: int | No
 @pytest.mark.parametrize("width", [80, 120, None], ids=["80", "120", "piped"])
 def test_tick_details_are_whole(banan: tuple[str, ...], width: int | None) -> None:
     # seen: tick's Detail column was three characters wide at 80 columns
-    out = run("tick", "--as-of", "2023-07-20", *banan, columns=width)
+    out = run("tick", "--as-of", "2023-07-20", *banan, columns=width).stdout
     check_lines(out, width)
     rows = read_grid(out, ["日期", "事项", "通知", "涉及", "发往", "说明"])
     # （十二） and （二十）: the standing duties' reviews the plan added (issue 11)
@@ -180,36 +172,36 @@ def test_tick_details_are_whole(banan: tuple[str, ...], width: int | None) -> No
 
 
 def test_simulate_table_fits_and_summary_csv_is_a_summary() -> None:
-    out = run("simulate", EXAMPLE, "--to", "2023-03-31", columns=80)
+    out = run("simulate", EXAMPLE, "--to", "2023-03-31", columns=80).stdout
     *tables_part, letters = out.splitlines()
     check_lines("\n".join(tables_part), 80)
     assert letters.endswith(")") and "messages on" in letters  # a sentence, not a table
     assert "按月份和级别" in out and "按单位" in out
     # seen: --summary was ignored by --format csv
-    text = run("simulate", EXAMPLE, "--to", "2023-03-31", "--summary", "--format", "csv")
+    text = run("simulate", EXAMPLE, "--to", "2023-03-31", "--summary", "--format", "csv").stdout
     assert text.startswith("\ufeff")
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assert list(rows[0]) == ["month", "department", "notice", "count"]
-    full = run("simulate", EXAMPLE, "--to", "2023-03-31", "--format", "csv")
+    full = run("simulate", EXAMPLE, "--to", "2023-03-31", "--format", "csv").stdout
     assert sum(int(r["count"]) for r in rows) == len(full.splitlines()) - 1
     assert {r["month"] for r in rows} <= {"2023-01", "2023-02", "2023-03"}
 
 
 def test_csv_opens_in_excel_and_holds_the_metrics(banan: tuple[str, ...]) -> None:
     # seen: no BOM (mojibake in Excel), no metrics in status csv, booleans as False
-    text = run("status", "--as-of", "2023-07-10", "--format", "csv", *banan)
+    text = run("status", "--as-of", "2023-07-10", "--format", "csv", *banan).stdout
     assert text.startswith("\ufeffitem,kind,")
     rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     metrics = [r for r in rows if r["kind"] == "metric"]
     assert len([r for r in rows if r["kind"] == "item"]) == 25
     central = next(r for r in metrics if r["key"] == "central-disbursement")
-    data = json.loads(run("status", "--as-of", "2023-07-10", "--format", "json", *banan))
+    data = json.loads(run("status", "--as-of", "2023-07-10", "--format", "json", *banan).stdout)
     [sixteen] = [i for i in data["items"] if i["number"] == 16]
     [expected] = [m for m in sixteen["metrics"] if m["key"] == "central-disbursement"]
     assert (central["item"], float(central["value"])) == ("16", 52)
     assert central["state"] == expected["state"]
     assert float(central["expected"]) > 52 and float(central["final_target"]) == 100
-    notices = run("notices", "--format", "csv", *banan)
+    notices = run("notices", "--format", "csv", *banan).stdout
     assert notices.startswith("\ufeff")
     [first, *_] = csv.DictReader(io.StringIO(notices.removeprefix("\ufeff")))
     assert first["possible_duplicate"] == "false"
@@ -232,9 +224,9 @@ def test_wrap_breaks_chinese_anywhere_and_words_at_spaces() -> None:
 @pytest.mark.parametrize("width", [80, None], ids=["80", "piped"])
 def test_agenda_lists_the_months_deadlines(banan: tuple[str, ...], width: int | None) -> None:
     args = ("agenda", "--from", "2023-07-01", "--to", "2023-07-31", *banan)
-    out = run(*args, columns=width)
+    out = run(*args, columns=width).stdout
     check_lines(out, width)
-    data = json.loads(run(*args, "--format", "json"))["items"]
+    data = json.loads(run(*args, "--format", "json").stdout)["items"]
     rows = read_grid(out, ["期限", "剩余", "事项", "应办事项", "目标值", "责任单位"])
     assert len(rows) == len(data) == 16
     assert all("2023-07-01" <= d["deadline"] <= "2023-07-31" for d in data)
@@ -245,7 +237,7 @@ def test_agenda_lists_the_months_deadlines(banan: tuple[str, ...], width: int | 
     assert (central["目标值"], central["责任单位"]) == ("55.07%", "区乡村振兴局、区财政局")
     # a checkpoint met before the month began is kept, and marked
     assert any(r["应办事项"] == "脱贫人口就业规模（已完成）" for r in rows)
-    mine = json.loads(run(*args, "--department", "区财政局", "--format", "json"))["items"]
+    mine = json.loads(run(*args, "--department", "区财政局", "--format", "json").stdout)["items"]
     assert mine and all("区财政局" in d["departments"] for d in mine)
     assert len(mine) < len(data)
 

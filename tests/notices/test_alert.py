@@ -11,27 +11,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 from sqlalchemy import func, select
 
+from tests.helpers import run
 from tests.robots import RobotServer, write_plan
 from tests.smtp import SmtpServer
-from workplan.channels.config import ENV, load_settings
-from workplan.cli.commands import cli
+from workplan.channels.config import load_settings
 from workplan.notices.alert import Office, alert_paused, render
 from workplan.notices.pauses import Pause
 from workplan.store.db import open_store
 from workplan.store.tables import T_ALERT, T_NOTICE
 
 OFFICE_ROBOT = "农办群"
-CLEAN = {name: None for name in ENV.values()}
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200", **CLEAN})
-    assert result.exit_code == code, result.output
-    assert "Traceback" not in result.output
-    return result
 
 
 @pytest.fixture

@@ -8,17 +8,9 @@ import io
 from email.message import EmailMessage
 from pathlib import Path
 
-from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
-from tests.conftest import PLANS
-from workplan.cli import cli
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result
+from tests.helpers import PLANS, run
 
 
 def digests_to(outbox: Path, address: str) -> list[EmailMessage]:

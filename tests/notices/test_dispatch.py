@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
-from tests.conftest import PLANS, banan_live_from
+from tests.helpers import PLANS, banan_live_from
 from tests.smtp import SmtpServer
 from workplan.channels.folder import FolderChannel
 from workplan.channels.smtp import SmtpChannel, SmtpSettings

@@ -50,7 +50,7 @@ def notices(engine: Engine) -> list[tuple[str, str, str]]:
         return [(r.key.split("|", 1)[1], r.status, r.level_name) for r in rows]
 
 
-def run(engine: Engine, day: str) -> int:
+def tick_on(engine: Engine, day: str) -> int:
     with engine.begin() as conn:
         return len(tick(conn, date.fromisoformat(day), NOW).added)
 
@@ -58,19 +58,19 @@ def run(engine: Engine, day: str) -> int:
 def test_a_tick_stores_what_is_owed_as_pending(engine: Engine) -> None:
     # the dispatch is due Tuesday 25 April; three working days before it is Friday 21 April,
     # because Sunday 23 April 2023 was a working day (swapped for May Day)
-    assert run(engine, "2023-04-20") == 0
-    assert run(engine, "2023-04-21") == 2
+    assert tick_on(engine, "2023-04-20") == 0
+    assert tick_on(engine, "2023-04-21") == 2
     assert notices(engine) == [
         ("remind|3|2023-04-25|区乡村振兴局", "pending", "提醒"),
         ("remind|3|2023-04-25|区财政局", "pending", "提醒"),
     ]
-    assert run(engine, "2023-04-21") == 0  # idempotent
+    assert tick_on(engine, "2023-04-21") == 0  # idempotent
 
 
 def test_a_higher_stage_supersedes_what_was_not_sent(engine: Engine) -> None:
-    run(engine, "2023-04-21")
+    tick_on(engine, "2023-04-21")
     # on the last working day before, the 1-day reminder is owed; the 3-day one never went out
-    assert run(engine, "2023-04-24") == 2
+    assert tick_on(engine, "2023-04-24") == 2
     assert [(k, s) for k, s, _ in notices(engine)] == [
         ("remind|3|2023-04-25|区乡村振兴局", "superseded"),
         ("remind|3|2023-04-25|区财政局", "superseded"),
@@ -80,7 +80,7 @@ def test_a_higher_stage_supersedes_what_was_not_sent(engine: Engine) -> None:
 
 
 def test_work_done_closes_what_waits(engine: Engine) -> None:
-    run(engine, "2023-04-24")
+    tick_on(engine, "2023-04-24")
     with engine.begin() as conn:
         records.mark_done(
             conn,
@@ -90,14 +90,14 @@ def test_work_done_closes_what_waits(engine: Engine) -> None:
             on=date(2023, 4, 24),
             note=None,
         )
-    assert run(engine, "2023-04-24") == 0
+    assert tick_on(engine, "2023-04-24") == 0
     assert {s for _, s, _ in notices(engine)} == {"superseded"}
 
 
 def test_sent_notices_stay_sent(engine: Engine) -> None:
-    run(engine, "2023-04-21")
+    tick_on(engine, "2023-04-21")
     with engine.begin() as conn:
         conn.execute(T_NOTICE.update().values(status="sent"))
-    run(engine, "2023-04-24")
+    tick_on(engine, "2023-04-24")
     statuses = [s for _, s, _ in notices(engine)]
     assert statuses == ["sent", "sent", "pending", "pending"]

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, Engine, select, update
 
-from tests.conftest import PLANS
+from tests.helpers import PLANS
 from tests.smtp import SmtpServer
 from workplan.channels.smtp import SmtpChannel, SmtpSettings
 from workplan.notices import record

@@ -7,14 +7,10 @@ import json
 from datetime import date
 from pathlib import Path
 
-from click.testing import CliRunner, Result
-
-from workplan.cli.commands import cli
+from tests.helpers import FORMS, forms_variant, run
 from workplan.plan.compiled import CompiledPlan, ObligationInfo
-from workplan.plan.validate import read_plan, validate_files
+from workplan.plan.validate import read_plan
 
-VALID = Path(__file__).resolve().parents[1] / "plans" / "valid"
-FORMS = VALID / "forms.yaml"
 TOWNS = ("南泉街道", "一品街道", "姜家镇")
 D = date
 
@@ -99,53 +95,35 @@ def test_each_metric_is_one_metric_per_owner() -> None:
     assert keys == {f"coverage:{t}#target" for t in TOWNS}
 
 
-def _variant(tmp_path: Path, *edits: tuple[str, str]) -> list[str]:
-    text = FORMS.read_text(encoding="utf-8")
-    for old, new in edits:
-        assert old in text
-        text = text.replace(old, new, 1)
-    (tmp_path / "forms-directory.yaml").write_text(
-        (VALID / "forms-directory.yaml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
-    path = tmp_path / "forms.yaml"
-    path.write_text(text, encoding="utf-8")
-    _, problems = validate_files([path])
-    return [str(p).replace(str(tmp_path) + "/", "") for p in problems]
-
-
 def test_new_keys_are_validated_with_positions(tmp_path: Path) -> None:
     T = "chapters[0].tasks[0]"
-    assert _variant(tmp_path, ("default_due: Q2", "default_due: Q5")) == [
+    assert forms_variant(tmp_path, ("default_due: Q2", "default_due: Q5")) == [
         "forms.yaml:9:14: default_due: 'Q5' is not a due date: write a date (2023-06-30) or a "
         "period: Q1-Q4, H1, H2, a month (2023-06 for the end of June), or year-end",
         f"forms.yaml:44:13: {T}.deliverables[0]: the deliverable has no 'due': give one, or set "
         "the plan's 'default_due' (the office's default, marked as such)",
     ]
-    assert _variant(tmp_path, ("default_due: Q2", "")) == [
+    assert forms_variant(tmp_path, ("default_due: Q2", "")) == [
         f"forms.yaml:44:13: {T}.deliverables[0]: the deliverable has no 'due': give one, or set "
         "the plan's 'default_due' (the office's default, marked as such)"
     ]
-    assert _variant(tmp_path, ("every: working-day", "every: working-day\n            day: 5")) == [
+    assert forms_variant(
+        tmp_path, ("every: working-day", "every: working-day\n            day: 5")
+    ) == [
         f"forms.yaml:29:18: {T}.recurring[1].day: 'day' goes with every: "
         "week/month/2 months/quarter/half-year/year"
     ]
-    assert _variant(tmp_path, ("review: quarter", "review: quartr")) == [
+    assert forms_variant(tmp_path, ("review: quarter", "review: quartr")) == [
         f"forms.yaml:40:21: {T}.standing[0].review: 'quartr' is not allowed; expected 'week', "
         "'month', 'quarter', 'half-year' or 'year'"
     ]
-    assert _variant(tmp_path, ("each: true", "eech: true")) == [
+    assert forms_variant(tmp_path, ("each: true", "eech: true")) == [
         f"forms.yaml:25:13: {T}.recurring[0].eech: unknown key 'eech'; did you mean 'each'?"
     ]
-    assert _variant(tmp_path, ("owners: [镇街]", "owners: [镇街道]")) == [
+    assert forms_variant(tmp_path, ("owners: [镇街]", "owners: [镇街道]")) == [
         f"forms.yaml:31:22: {T}.recurring[1].owners[0]: unknown department '镇街道'; "
         "did you mean '镇街'?"
     ]
-
-
-def run(*args: str) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "160"})
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result
 
 
 def test_each_form_goes_through_tick_and_status(db_url: str) -> None:
@@ -189,7 +167,7 @@ def test_ratio_and_any_of_keys_are_validated_with_positions(tmp_path: Path) -> N
     M = "chapters[0].tasks[1].metrics[0]"
     bench = "{benchmark: national-average}"
     # one part only
-    problems = _variant(
+    problems = forms_variant(
         tmp_path,
         (
             "            denominator: {id: allocated, title: 已下达, unit: 万元}  # reported on its own\n",
@@ -197,29 +175,31 @@ def test_ratio_and_any_of_keys_are_validated_with_positions(tmp_path: Path) -> N
         ),
     )
     assert problems == [f"forms.yaml:60:13: {M}: a ratio needs both parts: add 'denominator:'"]
-    assert _variant(tmp_path, ("title: 已下达, unit: 万元", "title: 已下达, unit: 元")) == [
+    assert forms_variant(tmp_path, ("title: 已下达, unit: 万元", "title: 已下达, unit: 元")) == [
         f"forms.yaml:65:60: {M}.denominator.unit: both parts of a ratio share a unit: the "
         "numerator is in 万元"
     ]
-    assert _variant(
+    assert forms_variant(
         tmp_path,
         (
             'unit: "%"\n            target: 100\n            numerator',
             "unit: 万元\n            target: 100\n            numerator",
         ),
     ) == [f"forms.yaml:62:19: {M}.unit: a ratio (numerator ÷ denominator) is in '%'"]
-    assert _variant(tmp_path, (bench, "{benchmark: national-averge}")) == [
+    assert forms_variant(tmp_path, (bench, "{benchmark: national-averge}")) == [
         f"forms.yaml:71:41: {M}.checkpoints[1].value: unknown benchmark 'national-averge' for "
         "衔接资金支出进度; did you mean 'national-average'? (declared: national-average)"
     ]
-    assert _variant(tmp_path, (f"[pace, {bench}]", "[pace, 60]")) == [
+    assert forms_variant(tmp_path, (f"[pace, {bench}]", "[pace, 60]")) == [
         f"forms.yaml:71:41: {M}.checkpoints[1].value: any_of takes one number or 'pace' and "
         "one {benchmark: id}, e.g. {any_of: [pace, {benchmark: national-average}]}"
     ]
-    assert _variant(tmp_path, ("numerator: {id: spent,", "numerator: {id: spent, unti: 万元,")) == [
-        f"forms.yaml:64:36: {M}.numerator.unti: unknown key 'unti'; did you mean 'unit'?"
-    ]
-    assert _variant(tmp_path, ("{id: national-average, title", "{id: national average, title")) == [
+    assert forms_variant(
+        tmp_path, ("numerator: {id: spent,", "numerator: {id: spent, unti: 万元,")
+    ) == [f"forms.yaml:64:36: {M}.numerator.unti: unknown key 'unti'; did you mean 'unit'?"]
+    assert forms_variant(
+        tmp_path, ("{id: national-average, title", "{id: national average, title")
+    ) == [
         f"forms.yaml:67:22: {M}.benchmarks[0].id: 'national average' is not an id: use "
         "lower-case letters, digits and '-', e.g. 'monthly-report'"
     ]

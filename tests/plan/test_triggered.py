@@ -7,14 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.plan.test_forms import _variant
+from tests.helpers import FORMS, forms_variant
 from workplan.plan.calendar import calendar_for
 from workplan.plan.events import Within, event_due, parse_within
 from workplan.plan.settings import CalendarSpec
 from workplan.plan.validate import read_plan
 
-VALID = Path(__file__).resolve().parents[1] / "plans" / "valid"
-FORMS = VALID / "forms.yaml"
 D = date
 CN_2023 = calendar_for(CalendarSpec("CN"), 2023)
 
@@ -94,24 +92,24 @@ def test_event_keys_are_validated_with_positions(tmp_path: Path) -> None:
         "            on_event: flood-warning      # one occurrence each time the office "
         "records a warning"
     )
-    assert _variant(tmp_path, ("on_event: flood-warning", "on_event: flod-warning")) == [
+    assert forms_variant(tmp_path, ("on_event: flood-warning", "on_event: flod-warning")) == [
         f"forms.yaml:{at}:23: {T}.on_event: unknown event 'flod-warning'; did you mean "
         "'flood-warning'? (declared: flood-warning, problem-found)"
     ]
-    assert _variant(tmp_path, ("within: 1 working day", "within: 24 hours")) == [
+    assert forms_variant(tmp_path, ("within: 1 working day", "within: 24 hours")) == [
         f"forms.yaml:{at + 1}:21: {T}.within: '24 hours': workplan counts in days, not hours; "
         "write '0 working days' for the same day (立即), '1 working day' for the next"
     ]
-    assert _variant(tmp_path, ("within: 1 working day", "within: 2 weeks")) == [
+    assert forms_variant(tmp_path, ("within: 1 working day", "within: 2 weeks")) == [
         f"forms.yaml:{at + 1}:21: {T}.within: '2 weeks' is not a span: write 'N working days' "
         "(e.g. 1 working day) or 'N days' (e.g. 7 days)"
     ]
-    assert _variant(tmp_path, ("within: 1 working day", "withn: 1 working day")) == [
+    assert forms_variant(tmp_path, ("within: 1 working day", "withn: 1 working day")) == [
         f"forms.yaml:{at - 2}:13: {T}.within: missing required key 'within'",
         f"forms.yaml:{at + 1}:13: {T}.withn: unknown key 'withn'; did you mean 'within'?",
     ]
     events = _line("  flood-warning: 气象部门发布暴雨预警")
-    assert _variant(tmp_path, ("  flood-warning: 气象", "  Flood_Warning: 气象")) == [
+    assert forms_variant(tmp_path, ("  flood-warning: 气象", "  Flood_Warning: 气象")) == [
         f"forms.yaml:{events}:3: events.Flood_Warning: 'Flood_Warning' is not an id: use "
         "lower-case letters, digits and '-', e.g. 'monthly-report'"
     ]

@@ -8,16 +8,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from tests.conftest import PLANS
-from workplan.cli.commands import cli
-
-
-def run(*args: str) -> str:
-    result = CliRunner().invoke(cli, list(args))
-    assert result.exit_code == 0, (result.output, result.exception)
-    return result.stdout
+from tests.helpers import PLANS, needs, run
 
 
 @pytest.fixture
@@ -34,12 +26,12 @@ def test_the_bulletin_names_what_reached_tongbao_under_a_kept_number(
     banan: tuple[str, ...], tmp_path: Path
 ) -> None:
     june, july = tmp_path / "june.html", tmp_path / "july.html"
-    out = run("bulletin", "--month", "2023-06", "-o", str(june), *banan)
+    out = run("bulletin", "--month", "2023-06", "-o", str(june), *banan).stdout
     assert out == f"wrote {june}: unnumbered, 2023年6月, 0 items reached 通报 in 0 departments\n"
     assert "没有逾期达到通报的事项" in june.read_text(encoding="utf-8")
     # the empty June took no number: July is the year's first issue, and keeps it
     for _ in range(2):
-        out = run("bulletin", "--month", "2023-07", "-o", str(july), *banan)
+        out = run("bulletin", "--month", "2023-07", "-o", str(july), *banan).stdout
         assert out == (
             f"wrote {july}: 巴南乡振简报〔2023〕第1期, 2023年7月, "
             "6 items reached 通报 in 2 departments\n"
@@ -66,6 +58,7 @@ def test_the_bulletin_names_what_reached_tongbao_under_a_kept_number(
 
 
 def test_the_bulletin_prints_on_one_a4_page(banan: tuple[str, ...], tmp_path: Path) -> None:
+    needs("chromium", "fonts-noto-cjk")
     pdf = tmp_path / "july.pdf"
     run("bulletin", "--month", "2023-07", "-o", str(pdf), *banan)
     data = pdf.read_bytes()

@@ -188,7 +188,7 @@ def plan(*items: ObligationFacts | MetricFacts, office: str = OFFICE) -> PlanFac
     )
 
 
-def run(
+def evaluate_on(
     as_of: str | date, *items: ObligationFacts | MetricFacts, office: str = OFFICE
 ) -> list[Intent]:
     day = _day(as_of)
@@ -317,7 +317,7 @@ REMINDERS = [
 def test_reminder_stages_around_holidays(
     deadline: str, as_of: str, expected: tuple[str, int] | None
 ) -> None:
-    out = run(as_of, ob(deadline))
+    out = evaluate_on(as_of, ob(deadline))
     assert [(i.rule, i.level) for i in out] == ([expected] if expected else [])
     for intent in out:
         assert intent.department == LEAD
@@ -333,10 +333,10 @@ def test_reminder_stages_around_holidays(
 
 def test_reminder_counts_working_days_left() -> None:
     # on Wed 26 April, 30 April (Sunday) is 2 working days away: 27 and 28 April
-    [intent] = run("2023-04-26", ob("2023-04-30"))
+    [intent] = evaluate_on("2023-04-26", ob("2023-04-30"))
     assert intent.fact("working_days") == 2
     # on Wed 27 September, 8 October is 3 working days away: 28 Sep, 7 Oct and 8 Oct
-    [intent] = run("2023-09-27", ob("2023-10-08"))
+    [intent] = evaluate_on("2023-09-27", ob("2023-10-08"))
     assert intent.fact("working_days") == 3
 
 
@@ -356,7 +356,7 @@ def test_reminder_stages_follow_the_policy(
     remind: tuple[int, ...], as_of: str, expected: tuple[str, int] | None
 ) -> None:
     rules = replace(RULES, remind=remind)
-    out = run(as_of, ob("2023-04-30", rules=rules))
+    out = evaluate_on(as_of, ob("2023-04-30", rules=rules))
     assert [(i.rule, i.level) for i in out] == ([expected] if expected else [])
 
 
@@ -405,7 +405,7 @@ LADDER = [
 
 @pytest.mark.parametrize(("deadline", "as_of", "level"), LADDER)
 def test_ladder_levels_and_their_first_days(deadline: str, as_of: str, level: int | None) -> None:
-    out = run(as_of, ob(deadline, owners=(LEAD, CO)))
+    out = evaluate_on(as_of, ob(deadline, owners=(LEAD, CO)))
     if level is None:
         assert out == []
         return
@@ -434,7 +434,7 @@ def test_each_level_starts_on_its_day_not_the_day_before(
     deadline: str, firsts: tuple[str, str, str]
 ) -> None:
     def level(day: date) -> int | None:
-        levels = {i.level for i in run(day, ob(deadline)) if i.rule == "overdue"}
+        levels = {i.level for i in evaluate_on(day, ob(deadline)) if i.rule == "overdue"}
         assert len(levels) <= 1
         return levels.pop() if levels else None
 
@@ -452,12 +452,12 @@ def test_the_brief_example_counts_after_from_the_deadline() -> None:
     08, 09 May).  10 May would be 5 working days after the 催办 day (4 May)."""
     assert CAL.count(D("2023-04-30"), D("2023-05-09")) == 5
     assert CAL.after(D("2023-05-04"), 5) == D("2023-05-10")
-    assert owed(run("2023-05-09", ob("2023-04-30"))) == {("overdue", 2)}
+    assert owed(evaluate_on("2023-05-09", ob("2023-04-30"))) == {("overdue", 2)}
 
 
 def test_a_catch_up_owes_only_the_highest_level_reached() -> None:
     """After a week without a run, today's state: 通报 only, no stale 催办 or 督办."""
-    out = run("2023-05-16", ob("2023-04-30", owners=(LEAD, CO)))
+    out = evaluate_on("2023-05-16", ob("2023-04-30", owners=(LEAD, CO)))
     assert brief(out) == [("overdue", 3, d) for d in sorted([LEAD, CO, LEADERSHIP])]
 
 
@@ -468,19 +468,21 @@ def test_custom_ladder() -> None:
         escalate=(Step(1, "催办", 3, ("owners",)), Step(2, "通报", 7, ("office",))),
     )
     item = ob("2023-04-30", rules=rules)
-    assert owed(run("2023-05-05", item)) == set()  # 2 working days late
-    assert brief(run("2023-05-06", item)) == [("overdue", 1, LEAD)]
-    assert brief(run("2023-05-10", item)) == [("overdue", 1, LEAD)]  # 6 late
-    assert brief(run("2023-05-11", item)) == [("overdue", 2, OFFICE)]  # 7 late
+    assert owed(evaluate_on("2023-05-05", item)) == set()  # 2 working days late
+    assert brief(evaluate_on("2023-05-06", item)) == [("overdue", 1, LEAD)]
+    assert brief(evaluate_on("2023-05-10", item)) == [("overdue", 1, LEAD)]  # 6 late
+    assert brief(evaluate_on("2023-05-11", item)) == [("overdue", 2, OFFICE)]  # 7 late
 
 
 def test_no_ladder_configured_owes_nothing_after_the_deadline() -> None:
     rules = replace(RULES, escalate=())
-    assert run("2023-06-30", ob("2023-04-30", rules=rules)) == []
+    assert evaluate_on("2023-06-30", ob("2023-04-30", rules=rules)) == []
 
 
 def test_intent_key() -> None:
-    [intent] = [i for i in run("2023-05-09", ob("2023-04-30", id=42)) if i.department == LEAD]
+    [intent] = [
+        i for i in evaluate_on("2023-05-09", ob("2023-04-30", id=42)) if i.department == LEAD
+    ]
     assert intent.key == f"o42|overdue|2|2023-04-30|{LEAD}"
     assert intent.subject == "o42"
     assert (intent.obligation_id, intent.metric_id) == (42, None)
@@ -507,14 +509,14 @@ def test_intent_key() -> None:
 def test_done_obligations_owe_nothing(
     done_on: str | None, as_of: str, expected: tuple[str, int] | None
 ) -> None:
-    out = run(as_of, ob("2023-04-30", done_on=done_on))
+    out = evaluate_on(as_of, ob("2023-04-30", done_on=done_on))
     assert {(i.rule, i.level) for i in out} == ({expected} if expected else set())
 
 
 @pytest.mark.parametrize("kind", ["deliverable", "occurrence"])
 def test_kinds_of_obligation_follow_the_same_rules(kind: str) -> None:
-    assert brief(run("2023-05-04", ob("2023-04-30", kind=kind))) == [("overdue", 1, LEAD)]
-    assert run("2023-05-04", ob("2023-04-30", kind=kind, done_on="2023-05-04")) == []
+    assert brief(evaluate_on("2023-05-04", ob("2023-04-30", kind=kind))) == [("overdue", 1, LEAD)]
+    assert evaluate_on("2023-05-04", ob("2023-04-30", kind=kind, done_on="2023-05-04")) == []
 
 
 # extensions ------------------------------------------------------------------------------------
@@ -522,37 +524,37 @@ def test_kinds_of_obligation_follow_the_same_rules(kind: str) -> None:
 
 def test_extension_before_the_deadline_moves_the_reminders() -> None:
     moved = ob("2023-05-31", due="2023-04-30")  # granted: 30 April -> 31 May
-    assert run("2023-04-28", moved) == []
-    assert run("2023-05-09", moved) == []
-    [intent] = run("2023-05-26", moved)
+    assert evaluate_on("2023-04-28", moved) == []
+    assert evaluate_on("2023-05-09", moved) == []
+    [intent] = evaluate_on("2023-05-26", moved)
     assert (intent.rule, intent.level) == ("remind", 3)
     assert intent.period == "2023-05-31"
     assert intent.fact("planned") == D("2023-04-30")
     assert intent.fact("deadline") == D("2023-05-31")
-    assert brief(run("2023-06-01", moved)) == [("overdue", 1, LEAD)]
+    assert brief(evaluate_on("2023-06-01", moved)) == [("overdue", 1, LEAD)]
 
 
 def test_extension_restarts_the_ladder_with_a_new_key() -> None:
     original = ob("2023-04-30", id=5)
-    [before] = [i for i in run("2023-05-11", original) if i.department == LEAD]
+    [before] = [i for i in evaluate_on("2023-05-11", original) if i.department == LEAD]
     assert (before.rule, before.level) == ("overdue", 2)
     assert before.key == f"o5|overdue|2|2023-04-30|{LEAD}"
     # an extension to Wednesday 10 May (granted on 9 May, at 督办): the clock restarts there
     moved = ob("2023-05-10", id=5, due="2023-04-30")
-    assert brief(run("2023-05-10", moved)) == [("remind", 1, LEAD)]
-    [after] = run("2023-05-11", moved)
+    assert brief(evaluate_on("2023-05-10", moved)) == [("remind", 1, LEAD)]
+    [after] = evaluate_on("2023-05-11", moved)
     assert (after.rule, after.level, after.level_name) == ("overdue", 1, "催办")
     assert after.key == f"o5|overdue|1|2023-05-10|{LEAD}"
     assert after.key != before.key
     assert after.fact("planned") == D("2023-04-30")
     # and climbs again from the new deadline: 11, 12, 15, 16, 17 May -> 督办 on 17 May
     assert CAL.after(D("2023-05-10"), 5) == D("2023-05-17")
-    assert owed(run("2023-05-16", moved)) == {("overdue", 1)}
-    assert owed(run("2023-05-17", moved)) == {("overdue", 2)}
+    assert owed(evaluate_on("2023-05-16", moved)) == {("overdue", 1)}
+    assert owed(evaluate_on("2023-05-17", moved)) == {("overdue", 2)}
 
 
 def test_not_extended_has_no_planned_fact() -> None:
-    [intent] = run("2023-05-04", ob("2023-04-30"))
+    [intent] = evaluate_on("2023-05-04", ob("2023-04-30"))
     assert "planned" not in intent.facts
 
 
@@ -562,7 +564,7 @@ def test_not_extended_has_no_planned_fact() -> None:
 def test_missed_checkpoint_carries_the_shortfall() -> None:
     # 25% reported on 20 April against 30% by 30 April
     item = cp("2023-04-30", 30, value=25, on="2023-04-20", id=3)
-    out = run("2023-05-04", item)
+    out = evaluate_on("2023-05-04", item)
     assert brief(out) == [("overdue", 1, d) for d in sorted([LEAD, CO])]
     for intent in out:
         assert intent.level_name == "催办"
@@ -575,7 +577,7 @@ def test_missed_checkpoint_carries_the_shortfall() -> None:
         assert intent.fact("unit") == "%"
         assert intent.fact("kind") == "checkpoint"
     # 督办 to the lead, with the same shortfall
-    [duban] = [i for i in run("2023-05-09", item) if i.department != OFFICE]
+    [duban] = [i for i in evaluate_on("2023-05-09", item) if i.department != OFFICE]
     assert (duban.rule, duban.level, duban.department) == ("overdue", 2, LEAD)
     assert duban.fact("shortfall") == 5
     assert duban.key == f"o3|overdue|2|2023-04-30|{LEAD}"
@@ -605,7 +607,7 @@ def test_checkpoint_direction(
         direction=direction,
         baseline=100.0 if direction == "at_most" else 0.0,
     )
-    out = run("2023-05-04", item)
+    out = evaluate_on("2023-05-04", item)
     if shortfall is None:
         assert checkpoint_met(item)
         assert out == []
@@ -617,7 +619,7 @@ def test_checkpoint_direction(
 
 
 def test_checkpoint_with_nothing_reported_is_missed() -> None:
-    out = run("2023-05-04", cp("2023-04-30", 30))
+    out = evaluate_on("2023-05-04", cp("2023-04-30", 30))
     assert owed(out) == {("overdue", 1)}
     for intent in out:
         assert intent.fact("target") == 30
@@ -627,11 +629,11 @@ def test_checkpoint_with_nothing_reported_is_missed() -> None:
 @pytest.mark.parametrize("as_of", ["2023-05-04", "2023-05-09", "2023-05-16", "2023-06-30"])
 def test_met_late_stops_the_ladder(as_of: str) -> None:
     missed = cp("2023-04-30", 30, value=25, on="2023-04-20")
-    assert run(as_of, missed) != []
+    assert evaluate_on(as_of, missed) != []
     # a report after 30 April reached 30%: nothing more is owed, at whatever level it was
     caught_up = replace(missed, met_late=True)
     assert checkpoint_met(caught_up)
-    assert run(as_of, caught_up) == []
+    assert evaluate_on(as_of, caught_up) == []
 
 
 CHECKPOINT_ON_A_HOLIDAY = [
@@ -655,7 +657,7 @@ CHECKPOINT_ON_A_HOLIDAY = [
 def test_checkpoint_on_a_holiday(as_of: str, expected: tuple[str, int] | None) -> None:
     # a level metric (projects flat), so it stays short of 75% until the deadline
     item = cp("2023-10-01", 75, value=70, on="2023-09-20", cumulative=False)
-    out = run(as_of, item)
+    out = evaluate_on(as_of, item)
     assert owed(out) == ({expected} if expected else set())
     if expected and expected[0] == "overdue":
         assert {i.fact("shortfall") for i in out} == {5}
@@ -698,7 +700,7 @@ def test_warn_or_remind_from_the_projection(
     fields = {"target": 30.0, **extra}
     item = cp("2023-04-30", fields.pop("target"), value=value, on=on, **fields)
     assert projected(item) == forecast
-    out = run("2023-04-26", item)
+    out = evaluate_on("2023-04-26", item)
     if rule is None:
         assert out == []
         return
@@ -715,13 +717,14 @@ def test_warn_or_remind_from_the_projection(
         if value is not None:
             assert intent.fact("value") == value
     # two days on, the same verdict at stage 1
-    assert owed(run("2023-04-28", item)) == {(rule, 1)}
+    assert owed(evaluate_on("2023-04-28", item)) == {(rule, 1)}
 
 
 def test_warning_then_overdue_for_the_same_checkpoint() -> None:
     item = cp("2023-04-30", 30, value=25, on="2023-04-20", id=9)
     keys = {
-        day: [i.key for i in run(day, item)] for day in ("2023-04-26", "2023-04-28", "2023-05-04")
+        day: [i.key for i in evaluate_on(day, item)]
+        for day in ("2023-04-26", "2023-04-28", "2023-05-04")
     }
     assert keys == {
         "2023-04-26": [f"o9|warn|3|2023-04-30|{d}" for d in sorted([LEAD, CO])],
@@ -841,7 +844,7 @@ def test_pace(
     found = pace_of(m, D(as_of))
     assert found is not None
     assert found[:2] == pytest.approx((expected, gap))
-    out = [i for i in run(as_of, m) if i.rule == "pace"]
+    out = [i for i in evaluate_on(as_of, m) if i.rule == "pace"]
     if period is None:
         assert out == []
         return
@@ -867,7 +870,7 @@ def test_pace_elapsed_share() -> None:
 def test_pace_notice_is_once_per_period() -> None:
     m = metric(pace=YEAR, report="month", latest=30.0, on="2023-05-31")
     keys = {
-        day: {i.key for i in run(day, m) if i.rule == "pace"}
+        day: {i.key for i in evaluate_on(day, m) if i.rule == "pace"}
         for day in ("2023-06-01", "2023-06-15", "2023-06-30", "2023-07-03")
     }
     june = {f"m7|pace|0|2023-06|{LEAD}", f"m7|pace|0|2023-06|{CO}"}
@@ -876,7 +879,7 @@ def test_pace_notice_is_once_per_period() -> None:
 
 
 def test_pace_with_a_cadence_and_nothing_reported_is_left_to_the_report_rule() -> None:
-    out = run("2023-03-31", metric(pace=YEAR, report="month"))
+    out = evaluate_on("2023-03-31", metric(pace=YEAR, report="month"))
     assert "pace" not in {i.rule for i in out}
     # the report rule chases it instead: nothing was ever reported, January was the first
     # period without a report, and its lateness has reached the top of the ladder
@@ -886,9 +889,11 @@ def test_pace_with_a_cadence_and_nothing_reported_is_left_to_the_report_rule() -
 
 def test_pace_outside_its_period_and_when_complete() -> None:
     later = metric(pace=("2023-03-01", "2023-12-31"), latest=0.0, on="2023-02-01")
-    assert run("2023-02-15", later) == []
+    assert evaluate_on("2023-02-15", later) == []
     done = metric(pace=YEAR, report="month", latest=100.0, on="2023-03-01")
-    assert run("2023-06-30", done) == []  # reached its (cumulative) target: no pace, no report
+    assert (
+        evaluate_on("2023-06-30", done) == []
+    )  # reached its (cumulative) target: no pace, no report
 
 
 # rule 6: report missing -----------------------------------------------------------------------
@@ -952,7 +957,7 @@ def test_report_reminders_and_overdue(
     cadence: str, last: str | None, as_of: str, expected: tuple[str, int, str] | None
 ) -> None:
     m = metric(report=cadence, latest=10.0 if last else None, on=last)
-    out = run(as_of, m)
+    out = evaluate_on(as_of, m)
     if expected is None:
         assert out == []
         return
@@ -980,12 +985,12 @@ def test_report_reminders_and_overdue(
 def test_report_not_asked_for_periods_after_the_target_date() -> None:
     m = metric(report="month", target_by="2023-06-30", latest=10.0, on="2023-05-15")
     # June ended without a report: chased, up to 通报, until it comes
-    assert owed(run("2023-07-03", m)) == {("report-overdue", 1)}
-    assert {i.period for i in run("2023-07-03", m)} == {"2023-06"}
-    assert owed(run("2023-08-01", m)) == {("report-overdue", 3)}
+    assert owed(evaluate_on("2023-07-03", m)) == {("report-overdue", 1)}
+    assert {i.period for i in evaluate_on("2023-07-03", m)} == {"2023-06"}
+    assert owed(evaluate_on("2023-08-01", m)) == {("report-overdue", 3)}
     # but no report is asked for July or later
     assert (
-        run(
+        evaluate_on(
             "2023-07-27",
             metric(report="month", target_by="2023-06-30", latest=10.0, on="2023-06-15"),
         )
@@ -1034,7 +1039,7 @@ def test_recipients_by_role(
     to: tuple[str, ...], owners: tuple[str, ...], lead: tuple[str, ...], expected: list[str]
 ) -> None:
     rules = Rules((3, 1), ("owners",), (Step(1, "催办", 1, to),))
-    out = run("2023-05-04", ob("2023-04-30", owners=owners, lead=lead, rules=rules))
+    out = evaluate_on("2023-05-04", ob("2023-04-30", owners=owners, lead=lead, rules=rules))
     assert [i.department for i in out] == expected
     assert {i.roles for i in out} == {to}
 
@@ -1045,11 +1050,11 @@ def test_recipients_by_role(
 )
 def test_reminder_recipients(remind_to: tuple[str, ...], expected: list[str]) -> None:
     rules = replace(RULES, remind_to=remind_to)
-    out = run("2023-04-28", ob("2023-04-30", owners=(LEAD, CO), rules=rules))
+    out = evaluate_on("2023-04-28", ob("2023-04-30", owners=(LEAD, CO), rules=rules))
     assert [i.department for i in out] == expected
     # the same roles address report reminders and pace notices
     m = metric(report="month", latest=10.0, on="2023-04-20", rules=rules, pace=YEAR)
-    assert sorted({i.department for i in run("2023-05-26", m)}) == sorted(expected)
+    assert sorted({i.department for i in evaluate_on("2023-05-26", m)}) == sorted(expected)
 
 
 # a plan issued after some of its deadlines ----------------------------------------------------
@@ -1070,7 +1075,7 @@ def test_plan_issued_after_some_deadlines() -> None:
         ob("2023-05-31", id=8, owners=(LEAD, CO)),  # far off: nothing
         cp("2023-04-30", 30, value=25, on="2023-04-20", id=9),
     ]
-    out = run("2023-05-09", *items)
+    out = evaluate_on("2023-05-09", *items)
     by_subject: dict[str, set[tuple[str, int]]] = {}
     for intent in out:
         by_subject.setdefault(intent.subject, set()).add((intent.rule, intent.level))
@@ -1145,4 +1150,4 @@ def test_no_report_reminder_for_a_period_before_the_plan(cadence: str, as_of: st
     """A 2023 plan loaded in December 2022 is evaluated every working morning: it must not
     ask for reports for 2022-12, 2022-Q4 or 2022-W48 (the ladder was already bounded by the
     plan's first day; the reminder once was by the period's end only)."""
-    assert run(as_of, metric(report=cadence)) == []
+    assert evaluate_on(as_of, metric(report=cadence)) == []

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, delete, select
 
-from tests.conftest import PLANS
+from tests.helpers import PLANS
 from workplan.notices import outbox
 from workplan.plan.calendar import WorkCalendar
 from workplan.plan.policy import Rules, Step

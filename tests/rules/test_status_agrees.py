@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PLANS
+from tests.helpers import PLANS
 from workplan.plan.validate import read_plan
 from workplan.rules.evaluate import evaluate
 from workplan.rules.status import task_statuses

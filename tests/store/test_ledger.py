@@ -6,20 +6,11 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
-from click.testing import CliRunner, Result
 from openpyxl import Workbook
 
-from tests.conftest import PLANS
-from workplan.cli.commands import cli
+from tests.helpers import PLANS, run
 
 EXAMPLE = str(PLANS / "example.yaml")
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in result.output, result.output
-    assert result.exit_code == code, (result.output, result.exception)
-    return result
 
 
 def _status(db_url: str, day: str) -> dict[str, object]:

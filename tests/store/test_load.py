@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import PLANS
+from tests.helpers import PLANS
 from workplan.plan.validate import read_plan
 from workplan.store import records
 from workplan.store.db import open_store

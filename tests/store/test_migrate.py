@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import PLANS
+from tests.helpers import PLANS
 from workplan.cli import cli
 from workplan.errors import StoreError
 from workplan.service import database_warnings

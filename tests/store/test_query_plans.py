@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Connection, Engine, text
 
-from tests.conftest import PLANS
+from tests.helpers import PLANS
 from workplan.plan.validate import read_plan
 from workplan.store.db import open_store
 from workplan.store.facts_query import _metric_query, _obligation_query

@@ -14,19 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
-from workplan.cli.commands import cli
+from tests.helpers import FORMS, run
 
-FORMS = Path(__file__).resolve().parents[1] / "plans" / "valid" / "forms.yaml"
 OFFICE = "区乡村振兴局"
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
-    assert result.exit_code == code, (result.output, result.exception)
-    assert "Traceback" not in result.output
-    return result
 
 
 def record(db: str, part: str, value: str, day: str, *more: str) -> Result:
@@ -217,7 +209,7 @@ def test_the_brief_shows_x_of_y(db: str, tmp_path: Path) -> None:
 def test_banan_mid_july_is_met_by_the_national_average(db_url: str, tmp_path: Path) -> None:
     """（十六） 区级衔接资金支出进度 at 50% on 20 July: short of 序时进度 (55.07%), so a 催办
     the next working day, unless the office has recorded a national average it reaches."""
-    from tests.conftest import banan_live_from
+    from tests.helpers import banan_live_from
 
     run("load", str(banan_live_from(tmp_path)), "--db", db_url)
 

@@ -13,12 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.conftest import PLANS
-from workplan.cli.commands import cli
+from tests.helpers import PLANS, run
 from workplan.store.db import open_store
 from workplan.store.tables import KEPT, KEPT_MESSAGE, metadata
 
@@ -40,11 +38,6 @@ def references() -> list[tuple[str, str, str]]:
         for column in table.columns
         if "refers_to" in column.info
     ]
-
-
-def run(*args: str) -> None:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "200"})
-    assert result.exit_code == 0, (result.output, result.exception)
 
 
 @pytest.fixture

@@ -7,22 +7,13 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
-from tests.conftest import PLANS
-from workplan.cli.commands import cli
+from tests.helpers import PLANS, run
 from workplan.store.returnform import HEADER
 
 BANAN = str(PLANS / "banan-2023.yaml")
 LEDGER = PLANS / "banan-2023-ledger.csv"
-
-
-def run(*args: str, code: int = 0) -> Result:
-    result = CliRunner().invoke(cli, list(args))
-    assert "Traceback" not in result.output, result.output
-    assert result.exit_code == code, (result.output, result.exception)
-    return result
 
 
 def first_half(tmp_path: Path) -> Path:

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PLANS
-from tests.web.test_web import TODAY, Site, make_site
+from tests.helpers import PLANS, TODAY, Site, make_site
 
 
 @pytest.fixture

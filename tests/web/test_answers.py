@@ -17,14 +17,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.web.test_return_form import download, fill, rows, saved, upload
-from tests.web.test_web import SECRET, Site, make_site, run
+from tests.helpers import FORMS, SECRET, Site, download, fill, make_site, rows, run, saved, upload
 from workplan.store import links
 from workplan.store.db import open_store
 from workplan.store.tables import T_METRIC, T_OBL, T_PROGRESS, T_WEB_REPORT
 
 DAY = date(2023, 5, 2)
-FORMS = Path(__file__).parents[1] / "plans" / "valid" / "forms.yaml"
 
 
 @pytest.fixture
@@ -128,7 +126,9 @@ def test_every_kind_of_obligation_is_answered_on_the_page(forms: Site) -> None:
     ]
     assert len(pages) == 6 and all(r.department for r in pages)
     # what the status says for each department, from the CLI
-    status = run("status", "--as-of", "2023-05-02", "--department", "姜家镇", "--db", forms.db)
+    status = run(
+        "status", "--as-of", "2023-05-02", "--department", "姜家镇", "--db", forms.db
+    ).output
     assert "80%" in status
 
 
@@ -161,5 +161,5 @@ def test_a_standing_duty_sent_back_on_the_return_form_needs_its_account(forms: S
         "2023-05-02",
         "--db",
         forms.db,
-    )
+    ).output
     assert output.startswith("done:")

@@ -22,13 +22,22 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import PLANS
+from tests.helpers import (
+    AFTER,
+    MORNINGS,
+    PLANS,
+    SECRET,
+    delivered_link,
+    escalations,
+    mornings,
+    needs,
+    run,
+)
 from tests.smtp import free_port
-from tests.web.test_web import AFTER, MORNINGS, SECRET, delivered_link, escalations, mornings, run
+from workplan.reports.output import chromium
 from workplan.store import links
 from workplan.web.auth import hash_password
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -90,14 +99,11 @@ def server(tmp_path: Path) -> Iterator[Server]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is not installed (.ci/run installs it)")
-        pytest.skip("Debian's chromium is not installed: apt-get install chromium")
+    needs("chromium")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        launched = playwright.chromium.launch(executable_path=chromium(), args=ARGS)
         try:
             yield launched
         finally:
@@ -162,7 +168,7 @@ def test_the_office_logs_in_and_signs_an_item_off(server: Server, browser: Any) 
     page.wait_for_url(f"{server.url}/office/item/16")
     assert "已销号（区委农办" in page.locator("#signed-off").inner_text()
     assert "资金支出已核验" in page.content()
-    status = run("status", "--as-of", "2023-06-01", "--format", "csv", "--db", server.db)
+    status = run("status", "--as-of", "2023-06-01", "--format", "csv", "--db", server.db).output
     assert ",signed off," in next(line for line in status.splitlines() if line.startswith("16,"))
 
 
@@ -190,7 +196,7 @@ def test_a_department_corrects_a_figure_it_reported_today(server: Server, browse
     row = page.locator("#item-16 tr", has_text=share)
     assert "40%（2023-06-01）" in row.inner_text()
     status = json.loads(
-        run("status", "--as-of", "2023-06-01", "--format", "json", "--db", server.db)
+        run("status", "--as-of", "2023-06-01", "--format", "json", "--db", server.db).output
     )
     values = {m["key"]: m["value"] for i in status["items"] for m in i["metrics"]}
     assert values["central-industry-share"] == 40

@@ -13,8 +13,7 @@ from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from tests.conftest import PLANS
-from tests.web.test_same_as_cli import error_page, report
-from tests.web.test_web import SECRET, TODAY, Site, make_site
+from tests.helpers import SECRET, TODAY, Site, error_page, make_site, report
 from workplan.store import links
 from workplan.store.db import open_store
 

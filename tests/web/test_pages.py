@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import Connection, event
 
 from tests.conftest import PLANS
-from tests.web.test_web import run
+from tests.helpers import run
 from workplan.rules.evaluate import Intent, evaluate
 from workplan.rules.status import TaskStatus, task_statuses
 from workplan.store import refs

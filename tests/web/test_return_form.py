@@ -6,67 +6,31 @@ clerk's spreadsheet program would, and the evaluation the next mornings is the C
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from sqlalchemy import select
 
-from tests.conftest import PLANS
-from tests.web.test_web import (
+from tests.helpers import (
     AFTER,
     MORNINGS,
     PDF,
+    PLANS,
     TODAY,
+    XLSX,
     Site,
+    download,
     escalations,
+    fill,
     make_site,
     mornings,
+    rows,
+    saved,
+    upload,
 )
 from workplan.store.db import open_store
 from workplan.store.tables import T_FORM_USED, T_OBL, T_PROGRESS, T_WEB_REPORT
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-HEADER_ROW = 4
-
-
-def download(site: Site, month: str | None = None) -> Any:
-    response = site.client.get("/d/form.xlsx", params={"month": month} if month else None)
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == XLSX
-    assert "attachment" in response.headers["content-disposition"]
-    return load_workbook(io.BytesIO(response.content))
-
-
-def rows(book: Any) -> list[dict[str, Any]]:
-    """The form's rows by header, each with its row number."""
-    sheet = book.worksheets[0]
-    header = [c.value for c in sheet[HEADER_ROW]]
-    return [
-        {"row": number, **dict(zip(header, (c.value for c in cells), strict=False))}
-        for number, cells in enumerate(sheet.iter_rows(min_row=HEADER_ROW + 1), HEADER_ROW + 1)
-    ]
-
-
-def fill(book: Any, row: int, **cells: Any) -> None:
-    sheet = book.worksheets[0]
-    header = [c.value for c in sheet[HEADER_ROW]]
-    for name, value in cells.items():
-        sheet.cell(row, header.index(name) + 1).value = value
-
-
-def saved(book: Any) -> bytes:
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def upload(site: Site, data: bytes, name: str = "报送表.xlsx", kind: str = XLSX) -> Any:
-    return site.client.post(
-        "/d/import", data={"form": site.form()}, files={"ledger": (name, data, kind)}
-    )
 
 
 def central(book: Any) -> int:

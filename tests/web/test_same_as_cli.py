@@ -7,16 +7,14 @@ Each case goes through the real app on a real database, and through the CLI besi
 
 from __future__ import annotations
 
-import html
 import re
 from datetime import UTC, date, datetime
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from tests.web.test_web import Site, run
+from tests.helpers import Site, error_page, report, run
 from workplan.cli.commands import cli
 from workplan.errors import WorkplanError
 from workplan.store import records
@@ -29,17 +27,6 @@ CENTRAL = "central-disbursement"  # 中央衔接资金支出进度, in %, derive
 SHARE = "central-industry-share"  # 中央衔接资金用于产业发展的比重, in %
 SUPPORT = "consumption-support"  # item 7's 全年消费帮扶金额, in 亿元
 ITEMS = {ALLOCATED: "16", CENTRAL: "16", SHARE: "16", SUPPORT: "7"}
-
-
-def report(site: Site, metric: str, value: str, **extra: str) -> Any:
-    """Send the department page's own report form for ``metric`` with ``value``."""
-    page = site.client.get("/d").text
-    forms = re.findall(r'<form method="post" action="/d/report">(.*?)</form>', page, re.S)
-    form = next(f for f in forms if f'name="metric" value="{metric}"' in f)
-    token = re.search(r'name="form" value="([^"]+)"', form)
-    assert token is not None
-    data = {"form": token[1], "task": ITEMS[metric], "metric": metric, "value": value, **extra}
-    return site.client.post("/d/report", data=data, follow_redirects=False)
 
 
 def recorded(db: str, metric: str) -> list[tuple[date, float, bool]]:
@@ -83,18 +70,6 @@ def library_error(db: str, value: str, metric: str, as_of: date, today: date) ->
     finally:
         engine.dispose()
     return raised.value
-
-
-def error_page(text: str) -> tuple[str, str, list[str]]:
-    """An error page's title, message and links."""
-    title = re.search(r"<title>(.*?)</title>", text, re.S)
-    message = re.search(r'<p class="error" id="message">(.*?)</p>', text, re.S)
-    assert title is not None and message is not None, text
-    return (
-        html.unescape(title[1]),
-        html.unescape(message[1]),
-        re.findall(r'<a href="([^"]+)"', text),
-    )
 
 
 VALUE_FORMS = [

@@ -12,85 +12,34 @@ import email.policy
 import logging
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select, text
-from starlette.testclient import TestClient
+from sqlalchemy import select, text
 
-from tests.conftest import PLANS
+from tests.helpers import (
+    AFTER,
+    MORNINGS,
+    PASSWORD,
+    PDF,
+    PLANS,
+    SECRET,
+    TODAY,
+    Site,
+    delivered_link,
+    escalations,
+    make_site,
+    mornings,
+    run,
+)
 from workplan.cli.commands import cli
 from workplan.notices.outbox import tick
 from workplan.store import links
 from workplan.store.db import make_engine, open_store
 from workplan.store.tables import T_META, T_METRIC, T_NOTICE, T_PROGRESS, T_WEB_REPORT
-from workplan.web.app import WebSettings, create_app
 from workplan.web.auth import check_password, hash_password
-
-SECRET = "test-secret-0123456789abcdef"
-# The Banan plan takes effect on 9 May.  On Thursday 1 June 区财政局 has not reported May's
-# central-fund disbursement (report: month): the evaluation owes it a 催办; ten working days
-# later, 14 June, a 通报.
-TODAY = date(2023, 6, 1)
-MORNINGS = ["2023-05-26", "2023-05-30", "2023-06-01"]
-AFTER = [f"2023-06-{day:02d}" for day in range(2, 21)]
-PASSWORD = "办公室-pass"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-
-
-def run(*args: str, code: int = 0, env: dict[str, str] | None = None) -> str:
-    result = CliRunner().invoke(cli, list(args), env={"COLUMNS": "160", **(env or {})})
-    assert "Traceback" not in result.output, result.output
-    assert result.exit_code == code, (result.output, result.exception)
-    return result.output
-
-
-@dataclass
-class Site:
-    db: str
-    client: TestClient
-    files: Path
-
-    def link(self, department: str, *, days: float = 30, now: datetime | None = None) -> str:
-        start = now or datetime.now(UTC)
-        return links.issue(SECRET, "banan-2023", department, start, timedelta(days=days))
-
-    def enter(self, department: str) -> None:
-        response = self.client.get(f"/r/{self.link(department)}", follow_redirects=False)
-        assert response.status_code == 303 and response.headers["location"] == "/d"
-
-    def form(self, path: str = "/d", index: int = 0) -> str:
-        page = self.client.get(path)
-        assert page.status_code == 200, page.text
-        return re.findall(r'name="form" value="([^"]+)"', page.text)[index]
-
-    def count(self, table: object) -> int:
-        engine = open_store(self.db)
-        with engine.connect() as conn:
-            found = conn.execute(select(func.count()).select_from(table)).scalar()  # type: ignore[arg-type]
-        engine.dispose()
-        return int(found or 0)
-
-    def login(self) -> None:
-        token = self.form("/office/login")
-        response = self.client.post(
-            "/office/login", data={"form": token, "password": PASSWORD}, follow_redirects=False
-        )
-        assert response.status_code == 303, response.text
-
-
-def make_site(db_url: str, tmp_path: Path, plan: Path, as_of: date, **extra: object) -> Site:
-    run("load", str(plan), "--db", db_url)
-    values: dict[str, object] = {
-        "office_password_hash": hash_password(PASSWORD, iterations=1000),
-        "as_of": as_of,
-        **extra,
-    }
-    settings = WebSettings(db_url=db_url, secret=SECRET, files=tmp_path / "evidence", **values)  # type: ignore[arg-type]
-    return Site(db_url, TestClient(create_app(settings)), tmp_path / "evidence")
 
 
 def report_35(site: Site) -> None:
@@ -109,29 +58,6 @@ def report_35(site: Site) -> None:
             follow_redirects=False,
         )
         assert response.status_code == 303, response.text
-
-
-def escalations(db: str, metric: str = "central-disbursement") -> list[tuple[str, int]]:
-    """Return the escalations owed to 区财政局 for not reporting a metric: (name, level)."""
-    engine = open_store(db)
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(T_NOTICE.c.level_name, T_NOTICE.c.level)
-            .select_from(T_NOTICE.join(T_METRIC, T_METRIC.c.id == T_NOTICE.c.metric_id))
-            .where(
-                T_METRIC.c.key == metric,
-                T_NOTICE.c.department == "区财政局",
-                T_NOTICE.c.rule == "report-overdue",
-            )
-            .order_by(T_NOTICE.c.id)
-        ).all()
-    engine.dispose()
-    return [(r[0], r[1]) for r in rows]
-
-
-def mornings(db: str, days: list[str]) -> None:
-    for day in days:
-        run("tick", "--as-of", day, "--db", db)
 
 
 def test_the_link_opens_the_department_page_and_leaves_no_token_in_the_address(
@@ -242,7 +168,7 @@ def test_an_expired_token_is_refused(site: Site) -> None:
 def test_a_revoked_token_is_refused_even_after_it_was_used(site: Site) -> None:
     site.enter("区财政局")
     assert site.client.get("/d").status_code == 200
-    output = run("links", "revoke", "--department", "区财政局", "--db", site.db)
+    output = run("links", "revoke", "--department", "区财政局", "--db", site.db).output
     assert output.startswith("revoked: every link of 区财政局")
     assert site.client.get("/d").status_code == 403
     site.client.cookies.clear()
@@ -273,7 +199,7 @@ def test_links_new_prints_a_link_that_opens_the_page(site: Site) -> None:
         "--db",
         site.db,
         env={"WORKPLAN_LINK_SECRET": SECRET},
-    )
+    ).output
     assert output.startswith("https://wp.example.org/r/")
     token = output.strip().rsplit("/", 1)[1]
     assert site.client.get(f"/r/{token}", follow_redirects=False).status_code == 303
@@ -528,7 +454,7 @@ def test_the_office_signs_off_extends_and_records_with_the_clis_functions(site: 
         'id="signed-off"' in history and "市级审核时间调整" in history and "2024-01-20" in history
     )
     assert "网页 office office" in history
-    status = run("status", "--as-of", "2023-06-01", "--format", "csv", "--db", site.db)
+    status = run("status", "--as-of", "2023-06-01", "--format", "csv", "--db", site.db).output
     assert "\n16,item,,强化衔接资金和项目管理,区乡村振兴局,区财政局,signed off," in status
 
 
@@ -612,7 +538,7 @@ def test_the_password_hash_round_trips() -> None:
     hashed = hash_password("秘密")
     assert hashed.startswith("pbkdf2_sha256$") and check_password("秘密", hashed)
     assert not check_password("secret", hashed) and not check_password("秘密", "garbage")
-    output = run("password-hash", "--password", "秘密")
+    output = run("password-hash", "--password", "秘密").output
     assert check_password("秘密", output.strip())
 
 
@@ -621,30 +547,6 @@ def test_serve_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
         cli, ["serve", "--db", str(tmp_path / "x.db")], env={"WORKPLAN_LINK_SECRET": ""}
     )
     assert output.exit_code == 2 and "WORKPLAN_LINK_SECRET" in output.output
-
-
-def delivered_link(
-    db: str, outbox: Path, address: str, base_url: str = "http://127.0.0.1:8000"
-) -> str:
-    """Evaluate the mornings up to 1 June, send as the service would at 09:00, and return the
-    link in the 催办 to ``address`` (the department's own e-mail)."""
-    env = {"WORKPLAN_LINK_SECRET": SECRET, "WORKPLAN_BASE_URL": base_url}
-    mornings(db, MORNINGS)
-    run("run", "--once", "--now", "2023-06-01T09:00", "--outbox", str(outbox), "--db", db, env=env)
-    for eml in sorted(outbox.glob("*.eml")):
-        message = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
-        body = message.get_body(preferencelist=("plain",))
-        assert body is not None
-        text = body.get_content()
-        if address in str(message["To"]) and "催办" in str(message["Subject"]):
-            assert "中央衔接资金支出进度" in text
-            html = message.get_body(preferencelist=("html",))
-            assert html is not None
-            found = re.search(r"在线报送（本单位专用链接，请勿转发）：(http://\S+)", text)
-            assert found is not None, text
-            assert f'<a href="{found[1]}">' in html.get_content()
-            return found[1]
-    raise AssertionError(f"no letter to {address} in {outbox}")
 
 
 def test_the_letter_carries_the_departments_link(site: Site, tmp_path: Path) -> None:
@@ -671,7 +573,7 @@ def test_without_link_settings_letters_carry_no_link(site: Site, tmp_path: Path)
 
 def test_revoke_all_withdraws_every_departments_links(site: Site) -> None:
     before = [site.link("区财政局"), site.link("区乡村振兴局")]
-    output = run("links", "revoke", "--all", "--db", site.db)
+    output = run("links", "revoke", "--all", "--db", site.db).output
     assert output.startswith("revoked: every link of every department (banan-2023)")
     for token in before:
         assert site.client.get(f"/r/{token}", follow_redirects=False).status_code == 403
@@ -686,7 +588,7 @@ def test_upgrade_adds_the_web_tables_to_an_earlier_database(db_url: str) -> None
             conn.execute(text(f"DROP TABLE {table}"))
         conn.execute(T_META.update().where(T_META.c.key == "schema").values(value="1"))
     engine.dispose()
-    output = run("upgrade", "--db", db_url)
+    output = run("upgrade", "--db", db_url).output
     for table in ("web_report", "form_used", "link_revocation"):
         assert f"table {table} added" in output
     run("links", "revoke", "--department", "区财政局", "--db", db_url)

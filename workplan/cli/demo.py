@@ -176,9 +176,22 @@ def demo(
         except SystemExit as exc:
             if exc.code:
                 raise
-    click.secho(
-        f"\nThe demo database is {db}; try: workplan status --db {db} --as-of 2023-10-23", fg="cyan"
-    )
+    click.secho(f"\nThe demo database is {db}; try: {next_command(db)}", fg="cyan")
+
+
+def next_command(db: Path) -> str:
+    """Return a command to try after the demo, as the shell the demo ran in can run it: this
+    workplan's path when `workplan` there is another program or none (a venv not activated)."""
+    import os
+    import shutil
+    import sys
+
+    program = "workplan"
+    mine = Path(sys.executable).with_name("workplan")
+    found = shutil.which(program)
+    if mine.is_file() and not (found and os.path.samefile(found, mine)):
+        program = os.path.relpath(mine) if mine.is_relative_to(Path.cwd()) else str(mine)
+    return f"{program} status --db {db} --as-of 2023-10-23"
 
 
 def _last_sent(db: Path, placeholder: str) -> str:

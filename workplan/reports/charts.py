@@ -3,9 +3,41 @@
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
+import warnings
 from datetime import date
+from functools import cache
 
 from workplan.reports.brief import MetricSeries
+
+CJK_FAMILY = "Noto Sans CJK SC"
+
+
+@cache
+def font_families() -> list[str]:
+    """Return the charts' font families: the CJK font first when this machine has it.
+
+    Matplotlib keeps its list of the system's fonts in a cache it writes once; a font installed
+    later is missing from it, and each text drawn would warn that the family is not found
+    (thousands of lines for a brief).  The font's files, as fontconfig knows them, are
+    registered with matplotlib directly.
+    """
+    from matplotlib import font_manager
+
+    manager = font_manager.fontManager
+    if not any(f.name == CJK_FAMILY for f in manager.ttflist) and shutil.which("fc-list"):
+        listed = subprocess.run(
+            ["fc-list", "--format", "%{file}\n", CJK_FAMILY],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for path in listed.stdout.split():
+            manager.addfont(path)
+    if any(f.name == CJK_FAMILY for f in manager.ttflist):
+        return [CJK_FAMILY, "sans-serif"]
+    return ["sans-serif"]
 
 
 def metric_svg(series: MetricSeries, year: int) -> str:
@@ -17,7 +49,7 @@ def metric_svg(series: MetricSeries, year: int) -> str:
     from matplotlib import pyplot as plt
 
     plt.rcParams["svg.fonttype"] = "none"  # the browser draws the Chinese text
-    plt.rcParams["font.family"] = ["Noto Sans CJK SC", "sans-serif"]
+    plt.rcParams["font.family"] = font_families()
     plt.rcParams["svg.hashsalt"] = "workplan"  # the same brief twice, the same bytes
     fig, ax = plt.subplots(figsize=(3.6, 2.1), dpi=72)
     unit = series.metric.unit
@@ -69,9 +101,13 @@ def metric_svg(series: MetricSeries, year: int) -> str:
     ax.grid(True, color="0.85", linewidth=0.6)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.tight_layout(pad=0.4)
     out = io.StringIO()
-    fig.savefig(out, format="svg", metadata={"Date": None})
+    with warnings.catch_warnings():
+        # without a CJK font matplotlib measures Chinese in a Latin one and warns once a glyph;
+        # the browser draws the text with its own fonts
+        warnings.filterwarnings("ignore", "Glyph .* missing from font", UserWarning)
+        fig.tight_layout(pad=0.4)
+        fig.savefig(out, format="svg", metadata={"Date": None})
     plt.close(fig)
     text = out.getvalue()
     return text[text.index("<svg") :]
