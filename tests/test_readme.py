@@ -32,6 +32,13 @@ ILLUSTRATIVE = {
         "line's last command"
     ),
     "workplan load banan-2023-amended.yaml --dry-run": "an amended plan the reader has made",
+    "workplan validate plans/banan-decided.yaml": "the draft once the office has decided its marks",
+    "workplan load plans/banan-decided.yaml --db draft.db": (
+        "the draft once the office has decided its marks"
+    ),
+    'workplan run --once --now "2023-05-10 09:00" --db draft.db --outbox outbox': (
+        "the decided draft's database"
+    ),
     "workplan progress import ledger-july.csv": "a department's ledger, with its mistakes",
     "workplan channels check --config demo/robots.toml --db demo/workplan.db": (
         "the config the robots' contract servers write (python -m tests.robots)"
@@ -61,6 +68,7 @@ ILLUSTRATIVE = {
 REFUSED = {
     "workplan validate tests/plans/invalid/keys.yaml tests/plans/invalid/traps.yaml": 2,
     "workplan status --db plans/banan-2023.yaml": 1,
+    "workplan validate plans/banan-draft.yaml": 2,
 }
 PDF = ("chromium", "fonts-noto-cjk")
 NEEDS = {

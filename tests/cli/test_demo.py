@@ -23,4 +23,4 @@ def test_the_demo_runs_each_step_it_prints(tmp_path: Path) -> None:
     ]
     assert "loaded banan-2023 new plan" in result.output  # the load step ran, not only its line
     assert list((tmp_path / "outbox").glob("*.eml")), "the morning's letters were written"
-    assert result.output.rstrip().endswith(f"try: workplan status --db {db} --as-of 2023-10-23")
+    assert result.output.rstrip().endswith(f"workplan status --db {db} --as-of 2023-10-23")

@@ -123,7 +123,7 @@ def import_command(
     sheet, row and column, e.g. 分解表.xlsx:Sheet1:12:F: 完成时限 “六月中” ….
 
       workplan plan import 分解表.xlsx -o plans/plan.yaml
-      workplan plan import 分解表.xlsx --onto banan-2023 -o plans/banan-2023.yaml
+      workplan plan import 分解表.xlsx --onto banan-2023 -o plans/banan-2023-amended.yaml
     """
     import os
 
