@@ -5,7 +5,8 @@ Run:  python benchmarks/replay.py                        (2,800 counties; builds
       python benchmarks/replay.py --keep /tmp/national-2800.db --pairs 7
 
 The national set of ``national.py`` (its load and setup phases, in processes of their own) is
-built once into ``--keep`` (reused when it is there).  One tick of 15 November is run with every
+built once into ``--keep`` (reused when it is there; any notices and evaluations stored in it
+are deleted first, so the tick is the day's first).  One tick of 15 November is run with every
 statement it sends to SQLite recorded, with its parameters as the driver got them.  Then, in
 one process, pairs in turn, A B A B …, after one pair not counted:
 
@@ -31,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import delete, event
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -39,6 +40,7 @@ from national import TICK_DAY, YEAR
 
 from workplan.notices.outbox import tick
 from workplan.store import db as store
+from workplan.store.tables import T_EVAL, T_NOTICE, T_SEQUENCE
 
 NATIONAL = Path(__file__).with_name("national.py")
 
@@ -57,8 +59,12 @@ Statement = tuple[str, Any, bool]
 
 
 def record(url: str) -> tuple[list[Statement], int]:
-    """Tick once, recording every statement sent to the driver; roll it back."""
+    """Forget any evaluation of the day stored earlier (committed), then tick once, recording
+    every statement sent to the driver; roll that back."""
     engine = store.open_store(url)
+    with engine.begin() as conn:
+        for table in (T_NOTICE, T_EVAL, T_SEQUENCE):
+            conn.execute(delete(table))
     sent: list[Statement] = []
 
     def _sent(_c: Any, _cursor: Any, sql: str, params: Any, _ctx: Any, many: bool) -> None:
