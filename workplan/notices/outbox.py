@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -22,7 +23,7 @@ from workplan.channels.mail import domain_of, message_id
 from workplan.notices.numbers import number_format, take
 from workplan.rules.evaluate import STAGE_OVERDUE, STAGE_WARN, WARN_NAME, Intent, evaluate
 from workplan.store.changes import Marker, markers
-from workplan.store.db import bulk_insert, dumps, read_only, take_ids
+from workplan.store.db import binder, bulk_insert, dumps, read_only, take_ids
 from workplan.store.facts import read_facts
 from workplan.store.tables import T_DEPT, T_EVAL, T_NOTICE, T_PLAN
 
@@ -79,31 +80,50 @@ NOTICE_COLUMNS = [
 ]
 
 
-def _row(intent: Intent, as_of: date, now: datetime, batch: str, facts: str) -> tuple[Any, ...]:
-    return (
-        as_of,
-        intent.plan_id,
-        intent.key,
-        intent.task_id,
-        intent.obligation_id,
-        intent.metric_id,
-        intent.subject,
-        intent.department,
-        intent.rule,
-        intent.level,
-        intent.level_name,
-        intent.period,
-        intent.due,
-        intent.stage,
-        _roles(intent.roles),
-        facts,
-        as_of,
-        now,
-        "pending",
-        0,
-        False,
-        batch,
-    )
+def _rows(conn: Connection, new: list[Intent], as_of: date, now: datetime) -> list[list[Any]]:
+    """The new notices' rows, in ``NOTICE_COLUMNS`` order, already bound for the driver (the
+    day, the moment and the flag once; each distinct due day once)."""
+    day, moment = binder(conn, T_NOTICE.c.as_of), binder(conn, T_NOTICE.c.created_at)
+    bound_day, bound_now = day(as_of), moment(now)
+    false = binder(conn, T_NOTICE.c.possible_duplicate)(False)
+    batch = uuid.uuid4().hex
+    dues: dict[date, Any] = {}
+    facts_json: dict[int, str] = {}  # the departments of one notice share its facts
+    rows = []
+    for i in new:
+        facts = facts_json.get(id(i.facts))
+        if facts is None:
+            facts = facts_json[id(i.facts)] = dumps(i.facts)
+        due = dues.get(i.due)
+        if due is None:
+            due = dues[i.due] = day(i.due)
+        rows.append(
+            [
+                bound_day,
+                i.plan_id,
+                i.key,
+                i.task_id,
+                i.obligation_id,
+                i.metric_id,
+                i.subject,
+                i.department,
+                i.rule,
+                i.level,
+                i.level_name,
+                i.period,
+                due,
+                i.stage,
+                _roles(i.roles),
+                facts,
+                bound_day,
+                bound_now,
+                "pending",
+                0,
+                false,
+                batch,
+            ]
+        )
+    return rows
 
 
 def _insert_new(conn: Connection, intents: list[Intent], as_of: date, now: datetime) -> set[str]:
@@ -153,19 +173,11 @@ def _insert_new(conn: Connection, intents: list[Intent], as_of: date, now: datet
             new.append(intent)
     if not new:
         return set()
-    batch = uuid.uuid4().hex
-    facts_json: dict[int, str] = {}  # the departments of one notice share its facts
-    rows = []
-    for intent in new:
-        text = facts_json.get(id(intent.facts))
-        if text is None:
-            text = facts_json[id(intent.facts)] = dumps(intent.facts)
-        rows.append(_row(intent, as_of, now, batch, text))
-    return _insert_in_letters(conn, new, rows, as_of)
+    return _insert_in_letters(conn, new, _rows(conn, new, as_of, now), as_of)
 
 
 def _insert_in_letters(
-    conn: Connection, new: list[Intent], rows: list[tuple[Any, ...]], day: date
+    conn: Connection, new: list[Intent], rows: list[list[Any]], day: date
 ) -> set[str]:
     """Insert new notices already in their letters; return the keys inserted.
 
@@ -183,15 +195,15 @@ def _insert_in_letters(
     ids = take_ids(conn, T_NOTICE, len(new))
     plans = _plan_letters(conn, sorted({i.plan_id for i in new}))
     groups = _letter_groups(
-        [
+        (
             (nid, i.plan_id, i.department, i.rule, i.stage, i.level_name)
             for nid, i in zip(ids, new, strict=True)
-        ],
+        ),
         plans,
     )
     server = conn.dialect.name == "postgresql"
-    letter: dict[int, tuple[str, str, str | None]] = {}
     to_number: list[tuple[int, str, list[int]]] = []
+    row_of = dict(zip(ids, rows, strict=True))
     for found in _letters(conn, groups, plans, day):
         number = found.number
         if found.fmt and server:
@@ -199,13 +211,15 @@ def _insert_in_letters(
         elif found.fmt:
             number = take(conn, found.plan_id, found.fmt, day)
         for nid in found.ids:
-            letter[nid] = (found.mid, found.kind, number)
-    full = [(nid, *letter[nid], *row) for nid, row in zip(ids, rows, strict=True)]
+            row_of[nid][0:0] = (nid, found.mid, found.kind, number)
     columns = ["id", "message_id", "document", "doc_number", *NOTICE_COLUMNS]
+    full = [tuple(row) for row in rows]
     if not server:
-        bulk_insert(conn, T_NOTICE, columns, full)
+        bulk_insert(conn, T_NOTICE, columns, full, bound=True)
         return {i.key for i in new}
-    inserted = bulk_insert(conn, T_NOTICE, columns, full, skip_conflicts_on="key", returning="id")
+    inserted = bulk_insert(
+        conn, T_NOTICE, columns, full, skip_conflicts_on="key", returning="id", bound=True
+    )
     ours = set(inserted)
     numbers = []
     for plan_id, fmt, members in to_number:
@@ -509,7 +523,7 @@ def _letters(
 
 
 def _letter_groups(
-    loose: list[tuple[Any, ...]], plans: dict[int, _PlanLetters]
+    loose: Iterable[tuple[Any, ...]], plans: dict[int, _PlanLetters]
 ) -> dict[tuple[int, str, str], list[int]]:
     """Group notices (id, plan, department, rule, stage, level name; in the order of their
     ids) by the letter each belongs in: its plan, recipient and kind of document."""
