@@ -210,6 +210,34 @@ def test_the_pure_core_loads_no_database(module: str) -> None:
     assert "sqlalchemy" not in loaded, f"importing {module} loads SQLAlchemy"
 
 
+def test_status_on_sqlite_reads_with_what_it_needs(tmp_path: Path) -> None:
+    """`workplan status` on a SQLite file imports neither the PostgreSQL dialect nor the
+    delivery code (dispatch, the channels), and of the holidays package's 250 countries only
+    China."""
+    db = str(tmp_path / "w.db")
+    plan = str(PACKAGE.parent / "plans" / "banan-2023.yaml")
+    subprocess.run(
+        [sys.executable, "-m", "workplan", "load", plan, "--db", db],
+        capture_output=True,
+        check=True,
+    )
+    probe = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from workplan.cli import cli\n"
+        f"result = CliRunner().invoke(cli, ['status', '--as-of', '2023-07-03', '--db', {db!r}])\n"
+        "assert result.exit_code == 0, result.output\n"
+        "print(' '.join(sorted(sys.modules)))\n"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert "workplan.rules.status" in loaded  # the probe did run the command
+    assert [m for m in loaded if "postgresql" in m or "psycopg" in m] == []
+    assert [m for m in loaded if m.startswith(("workplan.channels", "workplan.notices.d"))] == []
+    assert [m for m in loaded if m.startswith("holidays.countries")] == ["holidays.countries.china"]
+
+
 def test_database_constants_agree() -> None:
     """The CLI's help names the database defaults without importing the store."""
     from workplan.cli import options

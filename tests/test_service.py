@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import random
 import signal
@@ -28,7 +29,7 @@ from workplan.plan.validate import read_plan
 from workplan.service import Service, last_evaluated
 from workplan.store.db import open_store
 from workplan.store.load import load
-from workplan.store.tables import T_NOTICE
+from workplan.store.tables import T_EVAL, T_NOTICE, T_RULES
 
 BANAN = str(PLANS / "banan-2023.yaml")
 
@@ -311,3 +312,105 @@ def test_the_service_says_when_the_server_does_not_vacuum(db_url: str, env: dict
             off = conn.exec_driver_sql("SHOW autovacuum").scalar_one() == "off"
     engine.dispose()
     assert ("autovacuum is off" in run.stderr) == off
+
+
+# a fault that makes one plan's evaluation fail, and the statements that take it away again
+FAULTS = {
+    # the database refuses the plan's notices (a trigger), half-way through its writes
+    "refused": {
+        "sqlite": (
+            [
+                "CREATE TRIGGER refuse_plan BEFORE INSERT ON notice WHEN NEW.plan_id = {plan} "
+                "BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+            ],
+            ["DROP TRIGGER refuse_plan"],
+        ),
+        "postgresql": (
+            [
+                "CREATE FUNCTION refuse_plan() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$",
+                "CREATE TRIGGER refuse_plan BEFORE INSERT ON notice FOR EACH ROW "
+                "WHEN (NEW.plan_id = {plan}) EXECUTE FUNCTION refuse_plan()",
+            ],
+            ["DROP TRIGGER refuse_plan ON notice"],
+        ),
+    },
+    # the plan's stored rules cannot be read (its facts cannot be built)
+    "unreadable": {
+        dialect: (
+            ["UPDATE rules SET body = '{{not json' WHERE plan_id = {plan}"],
+            ["UPDATE rules SET body = '{body}' WHERE plan_id = {plan}"],
+        )
+        for dialect in ("sqlite", "postgresql")
+    },
+}
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_one_plans_failure_never_stops_anothers(
+    fault: str, db_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The morning evaluates every plan in one pass; a plan whose evaluation fails is rolled
+    back alone, the others' notices are stored, and its next run starts again from the day
+    that failed."""
+    engine = open_store(db_url, create=True)
+    zone = ZoneInfo("Asia/Shanghai")
+    at = datetime(2023, 10, 31, 9, 0, tzinfo=zone)
+    with engine.begin() as conn:
+        for name in ("example.yaml", "banan-2023.yaml"):
+            loaded = read_plan(PLANS / name)
+            load(conn, loaded.compiled, source_path=name, source_text=loaded.text, now=at)
+        tick(conn, date(2023, 10, 31), at)  # both plans evaluated on Tuesday
+
+    def service(day: str) -> Service:
+        now = datetime.fromisoformat(f"{day}T09:00").replace(tzinfo=zone)
+        return Service(
+            engine,
+            DeliverySettings(None, tmp_path / "outbox"),
+            Templates(None),
+            owner="test",
+            now=lambda: now,
+        )
+
+    clocks = {c.plan.key: c for c in service("2023-10-31").plans()}
+    faulty, sound = clocks["example-2023"].plan.id, clocks["banan-2023"].plan.id
+
+    def notices(plan_id: int) -> list[tuple[int, str, str]]:
+        query = select(T_NOTICE.c.id, T_NOTICE.c.status, T_NOTICE.c.evaluated_on).where(
+            T_NOTICE.c.plan_id == plan_id
+        )
+        with engine.connect() as conn:
+            return sorted((r.id, r.status, str(r.evaluated_on)) for r in conn.execute(query))
+
+    def evaluated(plan_id: int) -> set[str]:
+        query = select(T_EVAL.c.as_of).where(T_EVAL.c.plan_id == plan_id)
+        with engine.connect() as conn:
+            return {str(day) for day in conn.execute(query).scalars()}
+
+    before = notices(faulty)
+    with engine.connect() as conn:
+        body = conn.execute(select(T_RULES.c.body).where(T_RULES.c.plan_id == faulty)).scalar()
+    breaking, mending = FAULTS[fault][engine.dialect.name]
+    with engine.begin() as conn:
+        for statement in breaking:
+            conn.exec_driver_sql(statement.format(plan=faulty))
+
+    caplog.set_level(logging.INFO, logger="workplan.service")
+    thursday = service("2023-11-02")
+    thursday.catch_up(thursday.plans(), starting=True)
+    # the sound plan caught up Wednesday and Thursday; nothing of the faulty one was written,
+    # not even the closing of its notices no longer owed, and it did not go on to Thursday
+    assert evaluated(sound) == {"2023-10-31", "2023-11-01", "2023-11-02"}
+    assert "2023-11-01" in {day for _, _, day in notices(sound)}
+    assert evaluated(faulty) == {"2023-10-31"}
+    assert notices(faulty) == before
+    failures = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(failures) == 1 and "2023-11-01 for example-2023 failed" in failures[0].message
+
+    with engine.begin() as conn:
+        for statement in mending:
+            conn.exec_driver_sql(statement.format(plan=faulty, body=body))
+    thursday.catch_up(thursday.plans(), starting=True)
+    assert evaluated(faulty) == {"2023-10-31", "2023-11-01", "2023-11-02"}
+    assert notices(faulty) != before  # what the failed run would have written is written now
+    engine.dispose()

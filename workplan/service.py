@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.engine import make_url
 
 from workplan.channels.config import DeliverySettings
@@ -32,9 +32,9 @@ from workplan.errors import StoreError
 from workplan.notices.compose import Renderer
 from workplan.notices.deliver import Delivered, deliver_all
 from workplan.notices.dispatch import DispatchResult, DispatchSettings
-from workplan.notices.outbox import tick
+from workplan.notices.outbox import TickResult, already_evaluated, tick
 from workplan.notices.robots import RobotResult
-from workplan.plan.calendar import Calendars, unknown_years
+from workplan.plan.calendar import Calendars, WorkCalendar, unknown_years
 from workplan.store import db as store
 from workplan.store.migrate import bulk_foreign_keys
 from workplan.store.refs import PlanRef, all_plans
@@ -131,13 +131,67 @@ class SingleService:
 
 def last_evaluated(engine: Engine, plan_id: int) -> date | None:
     """Return the last local date evaluated for a plan."""
+    return last_evaluations(engine, [plan_id]).get(plan_id)
+
+
+def last_evaluations(engine: Engine, plan_ids: list[int]) -> dict[int, date]:
+    """Return the last local date evaluated for each plan evaluated so far (one query)."""
+    query = (
+        select(T_EVAL.c.plan_id, func.max(T_EVAL.c.as_of))
+        .where(T_EVAL.c.plan_id.in_(plan_ids))
+        .group_by(T_EVAL.c.plan_id)
+    )
     with store.reading(engine) as conn:
-        found = conn.execute(
-            select(func.max(T_EVAL.c.as_of)).where(T_EVAL.c.plan_id == plan_id)
-        ).scalar()
-    if isinstance(found, str):
-        return date.fromisoformat(found)
-    return found if isinstance(found, date) else None
+        rows = conn.execute(query).all()
+    found = {}
+    for plan_id, day in rows:
+        if isinstance(day, str):  # max() of a SQLite text column comes back as text
+            day = date.fromisoformat(day)
+        if isinstance(day, date):
+            found[plan_id] = day
+    return found
+
+
+def tick_apart(
+    conn: Connection, day: date, now: datetime, plan_ids: list[int]
+) -> tuple[TickResult, dict[int, Exception]]:
+    """Evaluate ``day`` for the plans in one pass, in the caller's transaction; a plan whose
+    evaluation fails is rolled back alone.  Return the evaluation and each failed plan's error.
+
+    The plans go as one tick (a few set-based statements for all of them) inside a savepoint.
+    Should it fail, it is rolled back and each plan ticks again in a savepoint of its own: the
+    failing plan is rolled back and reported, and the others are stored.  Any error counts:
+    this is where one plan's fault is kept from stopping the others' notices.
+    """
+    try:
+        with conn.begin_nested():
+            return tick(conn, day, now, plan_ids=plan_ids), {}
+    except Exception as exc:
+        if len(plan_ids) == 1:
+            return TickResult(day), {plan_ids[0]: exc}
+    total = TickResult(day)
+    failed: dict[int, Exception] = {}
+    for plan_id in plan_ids:
+        try:
+            with conn.begin_nested():
+                one = tick(conn, day, now, plan_ids=[plan_id])
+        except Exception as exc:
+            failed[plan_id] = exc
+            continue
+        total.owed += one.owed
+        total.added += one.added
+        total.superseded += one.superseded
+        total.plans += one.plans
+        total.unchanged += one.unchanged
+    return total, failed
+
+
+def _named(clocks: list[PlanClock]) -> str:
+    """Name the plans of a log line: one by its key, several by their number and first keys."""
+    if len(clocks) == 1:
+        return clocks[0].plan.key
+    keys = ", ".join(c.plan.key for c in clocks[:3])
+    return f"{len(clocks)} plans ({keys}{', …' if len(clocks) > 3 else ''})"
 
 
 class Service:
@@ -171,55 +225,107 @@ class Service:
         with store.reading(self.engine) as conn:
             return [PlanClock.of(p) for p in all_plans(conn, None)]
 
-    def evaluate(self, clock: PlanClock, day: date) -> None:
-        """Evaluate one local date for one plan (a no-op on a day already evaluated)."""
-        calendar = Calendars().get(clock.plan.settings.calendar, clock.plan.year)
-        for year in unknown_years(clock.plan.settings.calendar, [day.year]):
-            log.warning(
-                "%s: the calendar has no official schedule for %d (its 调休 are unknown): "
-                "upgrade the holidays package or give the year in a calendar file",
-                clock.plan.key,
-                year,
-            )
-        if not calendar.is_working_day(day):
-            return
-        with self.lock, self.engine.begin() as conn:
-            result = tick(conn, day, self.now(), plan_ids=[clock.plan.id])
-        log.info(
-            "evaluated %s for %s: %d owed, %d new, %d superseded",
-            day,
-            clock.plan.key,
-            result.owed,
-            len(result.added),
-            result.superseded,
-        )
+    def calendar(self, clock: PlanClock) -> WorkCalendar:
+        """Return a plan's working-day calendar (built once per distinct calendar)."""
+        return Calendars().get(clock.plan.settings.calendar, clock.plan.year)
 
-    def catch_up(self, clock: PlanClock, *, starting: bool = False) -> None:
-        """Evaluate every local date since the last recorded evaluation, up to today.
+    def evaluate(self, day: date, clocks: list[PlanClock]) -> set[int]:
+        """Evaluate one local date for the plans whose working day it is, in one pass; return
+        the plans whose evaluation failed (the others' is stored).
+
+        A day every plan has evaluated already, with nothing changed since, is answered by one
+        read of their change markers, outside a transaction (on SQLite, without the write
+        lock).
+        """
+        due = [c for c in clocks if self.calendar(c).is_working_day(day)]
+        if not due:
+            return set()
+        plan_ids = [c.plan.id for c in due]
+        with self.lock, self.engine.connect() as conn:
+            with store.read_only(conn):
+                result = already_evaluated(conn, day, plan_ids)
+            failed: dict[int, Exception] = {}
+            if result is None:
+                with conn.begin():
+                    result, failed = tick_apart(conn, day, self.now(), plan_ids)
+        for clock in due:
+            if clock.plan.id in failed:
+                error = failed[clock.plan.id]
+                log.error(
+                    "evaluating %s for %s failed, nothing of it was stored (the other plans' "
+                    "evaluation was; its next run starts again from this day): %s",
+                    day,
+                    clock.plan.key,
+                    error,
+                    exc_info=error,
+                )
+        done = [c for c in due if c.plan.id not in failed]
+        if done:
+            log.info(
+                "evaluated %s for %s: %d owed, %d new, %d superseded%s",
+                day,
+                _named(done),
+                result.owed,
+                len(result.added),
+                result.superseded,
+                f" ({result.unchanged} unchanged since)" if result.unchanged else "",
+            )
+        return set(failed)
+
+    def catch_up(self, clocks: list[PlanClock], *, starting: bool = False) -> None:
+        """Evaluate every local date since each plan's last recorded evaluation, up to today,
+        a day at a time: each day's plans in one pass.
 
         Starting inside the sending hours but before the morning evaluation, today is
         evaluated at once: what goes out is today's state, never yesterday's followed by
-        today's a few minutes later.
+        today's a few minutes later.  A plan whose evaluation of a day fails is left out of
+        the days after it: its next run starts again from that day.
         """
-        local = self.now().astimezone(clock.zone)
-        today = local.date()
-        due = local.time() >= clock.run_at or (starting and local.time() >= clock.sends_from)
-        until = today if due else today - timedelta(days=1)
-        last = last_evaluated(self.engine, clock.plan.id)
-        day = (last + timedelta(days=1)) if last is not None else until
-        if last is None:
-            log.info("%s: never evaluated; starting with %s", clock.plan.key, until)
-        elif day <= until:
-            log.info("%s: catching up %s to %s", clock.plan.key, day, until)
-        while day <= until and not self.stopping.is_set():
-            self.evaluate(clock, day)
+        last = last_evaluations(self.engine, [c.plan.id for c in clocks])
+        spans: dict[int, tuple[date, date]] = {}
+        told: dict[tuple[date, date, bool], list[PlanClock]] = {}
+        for clock in clocks:
+            local = self.now().astimezone(clock.zone)
+            today = local.date()
+            due = local.time() >= clock.run_at or (starting and local.time() >= clock.sends_from)
+            until = today if due else today - timedelta(days=1)
+            before = last.get(clock.plan.id)
+            first = (before + timedelta(days=1)) if before is not None else until
+            spans[clock.plan.id] = (first, until)
+            if before is None or first <= until:
+                told.setdefault((first, until, before is None), []).append(clock)
+            for year in unknown_years(
+                clock.plan.settings.calendar, range(first.year, until.year + 1)
+            ):
+                log.warning(
+                    "%s: the calendar has no official schedule for %d (its 调休 are unknown): "
+                    "upgrade the holidays package or give the year in a calendar file",
+                    clock.plan.key,
+                    year,
+                )
+        for (first, until, never), named in told.items():
+            if never:
+                log.info("%s: never evaluated; starting with %s", _named(named), until)
+            else:
+                log.info("%s: catching up %s to %s", _named(named), first, until)
+        if not spans:
+            return
+        failed: set[int] = set()
+        day = min(first for first, _ in spans.values())
+        last_day = max(until for _, until in spans.values())
+        while day <= last_day and not self.stopping.is_set():
+            clocks_due = [
+                c
+                for c in clocks
+                if spans[c.plan.id][0] <= day <= spans[c.plan.id][1] and c.plan.id not in failed
+            ]
+            failed |= self.evaluate(day, clocks_due)
             day += timedelta(days=1)
 
-    def morning(self, plan_key: str) -> None:
-        """The scheduled evaluation of today, for one plan."""
-        for clock in self.plans():
-            if clock.plan.key == plan_key:
-                self.catch_up(clock)
+    def morning(self, plan_keys: list[str]) -> None:
+        """The scheduled evaluation of today, for the plans evaluated at this time."""
+        wanted = set(plan_keys)
+        self.catch_up([c for c in self.plans() if c.plan.key in wanted])
         self.send()
 
     def send(self) -> DispatchResult:
@@ -273,8 +379,7 @@ class Service:
         """Catch up every plan, then dispatch until nothing more is due now."""
         for warning in database_warnings(self.engine):
             log.warning(warning)
-        for clock in self.plans():
-            self.catch_up(clock, starting=True)
+        self.catch_up(self.plans(), starting=True)
         return self.send()
 
     def run(self, *, dispatch_every: timedelta = timedelta(minutes=1)) -> None:
@@ -285,22 +390,21 @@ class Service:
         for warning in database_warnings(self.engine):
             log.warning(warning)
         clocks = self.plans()
+        self.catch_up(clocks, starting=True)
+        # the plans evaluated at the same time in the same zone: one job, one pass
+        mornings: dict[tuple[str, time], list[PlanClock]] = {}
         for clock in clocks:
-            self.catch_up(clock, starting=True)
+            mornings.setdefault((clock.zone.key, clock.run_at), []).append(clock)
+        for (zone, run_at), group in mornings.items():
             scheduler.add_job(
                 self.morning,
-                CronTrigger(
-                    hour=clock.run_at.hour, minute=clock.run_at.minute, timezone=clock.zone
-                ),
-                args=[clock.plan.key],
-                id=f"evaluate:{clock.plan.key}",
-                name=f"evaluate {clock.plan.key} at {clock.run_at:%H:%M} {clock.zone.key}",
+                CronTrigger(hour=run_at.hour, minute=run_at.minute, timezone=group[0].zone),
+                args=[[c.plan.key for c in group]],
+                id=f"evaluate:{zone}:{run_at:%H:%M}",
+                name=f"evaluate {_named(group)} at {run_at:%H:%M} {zone}",
             )
             log.info(
-                "%s: evaluated each working day at %s (%s)",
-                clock.plan.key,
-                f"{clock.run_at:%H:%M}",
-                clock.zone.key,
+                "%s: evaluated each working day at %s (%s)", _named(group), f"{run_at:%H:%M}", zone
             )
         scheduler.add_job(
             self.send,

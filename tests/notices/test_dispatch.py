@@ -23,7 +23,7 @@ from workplan.notices.compose import plans
 from workplan.notices.dispatch import DispatchSettings, dispatch
 from workplan.notices.lease import claim
 from workplan.notices.outbox import tick
-from workplan.notices.pauses import channel_pauses
+from workplan.notices.record import pauses as channel_pauses
 from workplan.notices.templates import Templates
 from workplan.plan.validate import read_plan
 from workplan.store import records

@@ -42,7 +42,6 @@ def status(
     """
     from workplan.cli import render
     from workplan.notices import record as outbox_log
-    from workplan.notices.pauses import channel_pauses
     from workplan.rules.evaluate import evaluate
     from workplan.rules.status import task_statuses
     from workplan.store import db as store
@@ -59,7 +58,7 @@ def status(
         delivery = outbox_log.counts(conn, plan)
         waits = outbox_log.waiting(conn, plan)
         posts = outbox_log.robot_counts(conn, plan)
-        pauses = channel_pauses(conn)
+        pauses = outbox_log.pauses(conn)
     # the same facts, the same rules as the morning evaluation: status never says "behind"
     # about a metric the evaluator owes nothing
     facts = everything[plan.id]

@@ -36,7 +36,8 @@ from workplan.channels import mail
 from workplan.channels.base import Channel, Outcome, Outgoing, RenderError
 from workplan.notices.compose import Composer, Group, Issued, Renderer, plans
 from workplan.notices.lease import Heartbeat, Retries, claim, fenced, hand, reap, release
-from workplan.notices.pauses import channel_pauses, pause_channel, resume_channel
+from workplan.notices.pauses import pause_channel, resume_channel
+from workplan.notices.record import pauses as channel_pauses
 from workplan.notices.stored import keep
 from workplan.store import db as store
 from workplan.store.changes import facts_changed

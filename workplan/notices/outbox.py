@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, String, bindparam, cast, func, select, update
+from sqlalchemy import Connection, String, bindparam, cast, func, literal_column, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -24,7 +25,7 @@ from workplan.plan.settings import NumberFormats, PlanSettings
 from workplan.rules.evaluate import Intent, evaluate
 from workplan.rules.kinds import STAGE_OVERDUE, STAGE_WARN, WARN_NAME
 from workplan.store.changes import Marker, markers
-from workplan.store.db import bulk_insert, dumps, read_only, take_ids
+from workplan.store.db import binder, bulk_insert, dumps, read_only, take_ids
 from workplan.store.facts_query import read_facts
 from workplan.store.tables import T_DEPT, T_EVAL, T_NOTICE, T_PLAN
 
@@ -81,50 +82,67 @@ NOTICE_COLUMNS = [
 ]
 
 
-def _row(intent: Intent, as_of: date, now: datetime, batch: str, facts: str) -> tuple[Any, ...]:
-    return (
-        as_of,
-        intent.plan_id,
-        intent.key,
-        intent.task_id,
-        intent.obligation_id,
-        intent.metric_id,
-        intent.subject,
-        intent.department,
-        intent.rule,
-        intent.level,
-        intent.level_name,
-        intent.period,
-        intent.due,
-        intent.stage,
-        _roles(intent.roles),
-        facts,
-        as_of,
-        now,
-        "pending",
-        0,
-        False,
-        batch,
-    )
+def _rows(conn: Connection, new: list[Intent], as_of: date, now: datetime) -> list[list[Any]]:
+    """The new notices' rows, in ``NOTICE_COLUMNS`` order, already bound for the driver (the
+    day, the moment and the flag once; each distinct due day once)."""
+    day, moment = binder(conn, T_NOTICE.c.as_of), binder(conn, T_NOTICE.c.created_at)
+    bound_day, bound_now = day(as_of), moment(now)
+    false = binder(conn, T_NOTICE.c.possible_duplicate)(False)
+    batch = uuid.uuid4().hex
+    dues: dict[date, Any] = {}
+    facts_json: dict[int, str] = {}  # the departments of one notice share its facts
+    rows = []
+    for i in new:
+        facts = facts_json.get(id(i.facts))
+        if facts is None:
+            facts = facts_json[id(i.facts)] = dumps(i.facts)
+        due = dues.get(i.due)
+        if due is None:
+            due = dues[i.due] = day(i.due)
+        rows.append(
+            [
+                bound_day,
+                i.plan_id,
+                i.key,
+                i.task_id,
+                i.obligation_id,
+                i.metric_id,
+                i.subject,
+                i.department,
+                i.rule,
+                i.level,
+                i.level_name,
+                i.period,
+                due,
+                i.stage,
+                _roles(i.roles),
+                facts,
+                bound_day,
+                bound_now,
+                "pending",
+                0,
+                false,
+                batch,
+            ]
+        )
+    return rows
 
 
 def _insert_new(conn: Connection, intents: list[Intent], as_of: date, now: datetime) -> set[str]:
-    """Insert the intents not stored yet; return the keys this call inserted.
+    """Insert the intents not stored yet, already in their letters; return the keys this call
+    inserted.
 
     A notice still waiting from an earlier day is brought up to today: its facts (the value,
     the working days late …) are today's, and so is the date of the letter that carries it.
 
-    Most of what is owed on a day was owed yesterday too: look the keys up first and build
-    rows only for the new ones.  ``ON CONFLICT DO NOTHING`` keeps a concurrent evaluation
-    harmless; what was ours comes back by ``RETURNING`` on PostgreSQL, by the batch token on
-    SQLite (whose executemany returns no rows).
+    Most of what is owed on a day was owed yesterday too: the keys are looked up first, in one
+    statement, and rows are built only for the new ones.
     """
     existing: set[str] = set()
     revived: list[str] = []
     stale_facts: list[str] = []
-    keys = [i.key for i in intents]
     query = select(T_NOTICE.c.key, T_NOTICE.c.status, T_NOTICE.c.as_of)
-    for key, status, day in _lookup(conn, query, keys):
+    for key, status, day in _lookup(conn, query, [i.key for i in intents]):
         existing.add(key)
         if status == "superseded":
             revived.append(key)
@@ -148,56 +166,62 @@ def _insert_new(conn: Connection, intents: list[Intent], as_of: date, now: datet
             update(T_NOTICE)
             .where(_among(conn, T_NOTICE.c.key), T_NOTICE.c.status == "superseded")
             .values(status="pending", closed_on=None, message_id=None, doc_number=None),
-            [{"keys": chunk} for chunk in _chunks(conn, revived)],
+            {"keys": dumps(revived)},
         )
-    batch = uuid.uuid4().hex
-    new = [i for i in intents if i.key not in existing]
+    new: list[Intent] = []
+    for intent in intents:
+        if intent.key not in existing:
+            existing.add(intent.key)
+            new.append(intent)
     if not new:
         return set()
-    facts_json: dict[int, str] = {}  # the departments of one notice share its facts
-    rows = []
-    for intent in new:
-        text = facts_json.get(id(intent.facts))
-        if text is None:
-            text = facts_json[id(intent.facts)] = dumps(intent.facts)
-        rows.append(_row(intent, as_of, now, batch, text))
-    if conn.dialect.name == "postgresql":
-        return _insert_in_letters(conn, new, rows, as_of)
-    bulk_insert(conn, T_NOTICE, NOTICE_COLUMNS, rows, skip_conflicts_on="key")
-    ours = select(T_NOTICE.c.key).where(T_NOTICE.c.batch == batch)
-    return {key for (key,) in _lookup(conn, ours, [i.key for i in new])}
+    return _insert_in_letters(conn, new, _rows(conn, new, as_of, now), as_of)
 
 
 def _insert_in_letters(
-    conn: Connection, new: list[Intent], rows: list[tuple[Any, ...]], day: date
+    conn: Connection, new: list[Intent], rows: list[list[Any]], day: date
 ) -> set[str]:
-    """Insert new notices already in their letters (PostgreSQL); return the keys inserted.
+    """Insert new notices already in their letters; return the keys inserted.
 
-    Their ids are taken from the table's sequence first (one statement), so each row goes in
-    with its Message-ID and document: putting them in letters afterwards rewrote every row
-    (and every index entry) a second time.  A document number is taken only once the insert
-    says the letter has a notice of this call in it, so a concurrent evaluation that stored
-    the same notices first never makes a number be skipped.
+    Their ids are taken first, so each row goes in with its Message-ID and document: putting
+    them in letters afterwards wrote every row (and every index entry) a second time.
+
+    PostgreSQL: ids from the table's sequence; ``ON CONFLICT DO NOTHING`` keeps a concurrent
+    evaluation harmless, and what was ours comes back by ``RETURNING``.  A document number is
+    taken only once the insert says the letter has a notice of this call in it, so one that
+    stored the same notices first never makes a number be skipped.  SQLite: the transaction
+    has held the database's write lock since it began (``BEGIN IMMEDIATE``), so no other
+    evaluation can have stored a key looked up as new: the ids follow the largest, the numbers
+    are taken at once, and every row is ours.
     """
     ids = take_ids(conn, T_NOTICE, len(new))
     plans = _plan_letters(conn, sorted({i.plan_id for i in new}))
     groups = _letter_groups(
-        [
+        (
             (nid, i.plan_id, i.department, i.rule, i.stage, i.level_name)
             for nid, i in zip(ids, new, strict=True)
-        ],
+        ),
         plans,
     )
-    letter: dict[int, tuple[str, str, str | None]] = {}
+    server = conn.dialect.name == "postgresql"
     to_number: list[tuple[int, str, list[int]]] = []
+    row_of = dict(zip(ids, rows, strict=True))
     for found in _letters(conn, groups, plans, day):
-        if found.fmt:
+        number = found.number
+        if found.fmt and server:
             to_number.append((found.plan_id, found.fmt, found.ids))
+        elif found.fmt:
+            number = take(conn, found.plan_id, found.fmt, day)
         for nid in found.ids:
-            letter[nid] = (found.mid, found.kind, found.number)
-    full = [(nid, *letter[nid], *row) for nid, row in zip(ids, rows, strict=True)]
+            row_of[nid][0:0] = (nid, found.mid, found.kind, number)
     columns = ["id", "message_id", "document", "doc_number", *NOTICE_COLUMNS]
-    inserted = bulk_insert(conn, T_NOTICE, columns, full, skip_conflicts_on="key", returning="id")
+    full = [tuple(row) for row in rows]
+    if not server:
+        bulk_insert(conn, T_NOTICE, columns, full, bound=True)
+        return {i.key for i in new}
+    inserted = bulk_insert(
+        conn, T_NOTICE, columns, full, skip_conflicts_on="key", returning="id", bound=True
+    )
     ours = set(inserted)
     numbers = []
     for plan_id, fmt, members in to_number:
@@ -215,34 +239,24 @@ def _insert_in_letters(
     return {i.key for nid, i in zip(ids, new, strict=True) if nid in ours}
 
 
-def _chunks(conn: Connection, keys: list[str]) -> list[Any]:
-    """One chunk on PostgreSQL (the keys as one JSON text); 900 at a time on SQLite (its limit
-    on parameters in one statement)."""
-    if conn.dialect.name == "postgresql":
-        return [dumps(keys)]
-    return [keys[start : start + 900] for start in range(0, len(keys), 900)]
-
-
 def _among(conn: Connection, column: Any) -> Any:
-    """``column`` is one of the ``keys`` parameter: on PostgreSQL one statement whatever the
-    number of keys, given as one JSON text (an array parameter is quoted key by key in
-    Python); an expanding ``IN`` on SQLite."""
+    """``column`` is one of the ``keys`` parameter, given as one JSON text: one statement
+    whatever the number of keys (an array parameter is quoted key by key in Python on
+    PostgreSQL; SQLite takes at most 32,766 parameters a statement)."""
+    keys_text = bindparam("keys", type_=String())
     if conn.dialect.name == "postgresql":
-        keys = select(
-            func.jsonb_array_elements_text(cast(bindparam("keys", type_=String()), JSONB))
-        )
-        return column.in_(keys.scalar_subquery())
-    return column.in_(bindparam("keys", expanding=True))
+        keys = select(func.jsonb_array_elements_text(cast(keys_text, JSONB)))
+    else:
+        keys = select(literal_column("value")).select_from(func.json_each(keys_text))
+    return column.in_(keys.scalar_subquery())
 
 
 def _lookup(conn: Connection, query: Any, keys: list[str]) -> list[Any]:
-    """Run ``query`` for the notices whose key is in ``keys``."""
-    found: list[Any] = []
-    query = query.where(_among(conn, T_NOTICE.c.key))
-    if keys:
-        for chunk in _chunks(conn, keys):
-            found.extend(conn.execute(query, {"keys": chunk}).all())
-    return found
+    """Run ``query`` for the notices whose key is in ``keys`` (one statement)."""
+    if not keys:
+        return []
+    found = conn.execute(query.where(_among(conn, T_NOTICE.c.key)), {"keys": dumps(keys)})
+    return list(found.all())  # all at once: psycopg fetches a row at a time otherwise
 
 
 def _record_days(
@@ -511,7 +525,7 @@ def _letters(
 
 
 def _letter_groups(
-    loose: list[tuple[Any, ...]], plans: dict[int, _PlanLetters]
+    loose: Iterable[tuple[Any, ...]], plans: dict[int, _PlanLetters]
 ) -> dict[tuple[int, str, str], list[int]]:
     """Group notices (id, plan, department, rule, stage, level name; in the order of their
     ids) by the letter each belongs in: its plan, recipient and kind of document."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -51,13 +50,6 @@ def pause_channel(conn: Connection, name: str, reason: str, at: datetime) -> Non
 def resume_channel(conn: Connection, name: str) -> None:
     """A message went through the channel: its pause is over."""
     conn.execute(delete(T_CHANNEL).where(T_CHANNEL.c.channel == name))
-
-
-def channel_pauses(conn: Connection) -> list[dict[str, Any]]:
-    """Return the paused channels: channel, since, last_seen, reason."""
-    return [
-        dict(r) for r in conn.execute(select(T_CHANNEL).order_by(T_CHANNEL.c.channel)).mappings()
-    ]
 
 
 def pauses(engine: Engine, channels: Sequence[str] | None = None) -> list[Pause]:

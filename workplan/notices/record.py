@@ -15,7 +15,7 @@ from workplan.plan.compiled import item_label
 from workplan.rules.kinds import rule_kind
 from workplan.store.changes import facts_changed
 from workplan.store.refs import PlanRef
-from workplan.store.tables import T_DELIVERY, T_MESSAGE, T_NOTICE, T_TASK
+from workplan.store.tables import T_CHANNEL, T_DELIVERY, T_MESSAGE, T_NOTICE, T_TASK
 
 COLUMNS = (
     "id",
@@ -142,6 +142,14 @@ def counts(conn: Connection, plan: PlanRef) -> dict[str, int]:
         .group_by(T_NOTICE.c.status)
     )
     return {status: int(n) for status, n in conn.execute(query)}
+
+
+def pauses(conn: Connection) -> list[dict[str, Any]]:
+    """Return the paused channels: channel, since, last_seen, reason (read without the
+    delivery modules, for `workplan status`)."""
+    return [
+        dict(r) for r in conn.execute(select(T_CHANNEL).order_by(T_CHANNEL.c.channel)).mappings()
+    ]
 
 
 CHANNEL_WAIT = "waiting for the channel:"

@@ -2,15 +2,59 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import sys
+import threading
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import holidays
 
 from workplan.plan.settings import CalendarSpec
+
+CHINA = ("CN", "CHN")
+_CHINA_MODULE = "holidays.countries.china"
+_loading = threading.Lock()
+
+
+def _china() -> ModuleType:
+    """Return the ``holidays`` package's module of China, imported on its own.
+
+    Importing it the usual way runs ``holidays.countries``' ``__init__``, which imports every
+    one of the package's 250 countries (40 ms of a `workplan status`, to read one).  China's
+    module imports none of them: it is read from its file under its own name, so a later
+    import of the whole package finds it already there.
+    """
+    with _loading:
+        found = sys.modules.get(_CHINA_MODULE)
+        if found is not None:
+            return found
+        path = Path(holidays.__file__).parent / "countries" / "china.py"
+        spec = importlib.util.spec_from_file_location(_CHINA_MODULE, path)
+        if spec is None or spec.loader is None or not path.is_file():
+            return importlib.import_module(_CHINA_MODULE)  # another layout: the usual way
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[_CHINA_MODULE] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            del sys.modules[_CHINA_MODULE]
+            raise
+        return module
+
+
+def country_holidays(country: str, years: Iterable[int], language: str | None = None) -> Any:
+    """Return a country's holidays for ``years`` (``holidays.country_holidays``; China's
+    without importing every other country)."""
+    if country.upper() in CHINA:
+        return _china().China(years=years, language=language)
+    return holidays.country_holidays(country, years=years, language=language)
 
 
 class WorkCalendar:
@@ -41,7 +85,7 @@ class WorkCalendar:
 
     def _build(self) -> None:
         years = range(self.first_year, self.last_year + 1)
-        self._holidays = holidays.country_holidays(self.country, years=years)
+        self._holidays = country_holidays(self.country, years)
         self._start = date(self.first_year, 1, 1)
         self._end = date(self.last_year, 12, 31)
         days: list[int] = []
@@ -102,7 +146,7 @@ class WorkCalendar:
             if names is None:
                 years = range(self.first_year, self.last_year + 1)
                 try:
-                    names = holidays.country_holidays(self.country, years=years, language=language)
+                    names = country_holidays(self.country, years, language)
                 except (NotImplementedError, ValueError):
                     names = self._holidays
                 self._memo[key] = names
@@ -165,11 +209,9 @@ def official_through(country: str) -> int | None:
     before; the ``holidays`` package computes later years by rule, without the 调休.  None
     when the country's data does not say (then nothing is claimed either way).
     """
-    if country.upper() not in ("CN", "CHN"):
+    if country.upper() not in CHINA:
         return None
-    from holidays.countries.china import ChinaStaticHolidays
-
-    return max(ChinaStaticHolidays.special_public_holidays)
+    return int(max(_china().ChinaStaticHolidays.special_public_holidays))
 
 
 def unknown_years(spec: CalendarSpec, years: Iterable[int]) -> list[int]:

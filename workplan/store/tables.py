@@ -25,9 +25,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
-    text,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import CreateIndex
 from sqlalchemy.types import Date, TypeDecorator
 
 metadata = MetaData()
@@ -242,6 +243,23 @@ T_METRIC = Table(
     UniqueConstraint("task_id", "key"),
 )
 
+
+def _partial(name: str, column: str, where: str) -> Index:
+    """An index of the rows for which ``where`` holds, on either backend.
+
+    Declared once, without ``sqlite_where`` and ``postgresql_where``: a dialect's option
+    imports that dialect (PostgreSQL's and its five drivers), on every SQLite read too.
+    """
+    return Index(name, column, info={"where": where})
+
+
+@compiles(CreateIndex)
+def _create_index(create: CreateIndex, compiler: Any, **kw: Any) -> str:
+    sql: str = compiler.visit_create_index(create, **kw)
+    where = create.element.info.get("where")
+    return f"{sql} WHERE {where}" if where else sql
+
+
 # One dated obligation: a deliverable, one occurrence of a duty, or one checkpoint.
 T_OBL = Table(
     "obligation",
@@ -270,18 +288,8 @@ T_OBL = Table(
     _ref("benchmark_id", "metric"),
     UniqueConstraint("task_id", "key"),
     # the open obligations, which is what a tick reads: a small part of a year's rows
-    Index(
-        "ix_obligation_open",
-        "deadline",
-        sqlite_where=text("done_on IS NULL"),
-        postgresql_where=text("done_on IS NULL"),
-    ),
-    Index(
-        "ix_obligation_done",
-        "done_on",
-        sqlite_where=text("done_on IS NOT NULL"),
-        postgresql_where=text("done_on IS NOT NULL"),
-    ),
+    _partial("ix_obligation_open", "deadline", "done_on IS NULL"),
+    _partial("ix_obligation_done", "done_on", "done_on IS NOT NULL"),
 )
 
 # A report from a department: a metric's value, or a note against a task.
