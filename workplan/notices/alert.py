@@ -312,3 +312,28 @@ def alert_paused(
         for pause in pauses(engine, channels)
         for line in alert_office(engine, pause, delivery, now=now, wall=wall)
     ]
+
+
+def office_routes(
+    engine: Engine,
+    office: Office,
+    delivery: DeliverySettings,
+    *,
+    now: Callable[[], datetime],
+    wall: Callable[[], datetime],
+) -> list[Route]:
+    """Every channel that reaches the office, for an alert that is not about a pause: its
+    mailbox by the e-mail channel (or the outbox folder), then its group robots."""
+    robots = delivery.robots
+    by_robot = [_robot_route(engine, robots[n], wall) for n in office.robots if n in robots]
+    if not office.emails:
+        return by_robot
+    (mail, *more) = open_channels(delivery, connections=1)
+    for extra in more:
+        extra.close()
+    return [_mail_route(mail, office, delivery.sender, now), *by_robot]
+
+
+def offices(engine: Engine) -> list[Office]:
+    """Every plan's coordination office and the way to it."""
+    return _offices(engine)

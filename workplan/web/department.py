@@ -23,7 +23,7 @@ from workplan.errors import NotFound, Refused
 from workplan.store import ledger, records, refs, returnform
 from workplan.web import pages, progress
 from workplan.web.base import Back, SignedInView, Visitor
-from workplan.web.forms import Form, Upload
+from workplan.web.forms import Form, Upload, check_text
 from workplan.web.security import RETURN_FORM_TYPES, check_evidence
 from workplan.web.session import department_of
 
@@ -90,7 +90,11 @@ class Department(SignedInView):
             sent = data.get("ledger" if kind == "import" else "evidence")
             upload = None
             if isinstance(sent, UploadFile) and sent.filename:
-                upload = Upload(sent.filename, sent.content_type or "", await sent.read())
+                upload = Upload(
+                    check_text("file", sent.filename or ""),
+                    sent.content_type or "",
+                    await sent.read(),
+                )
         if kind == "import":
             imported = await run_in_threadpool(self._import, request, form, upload)
             return self.web.render("imported.html", result=imported)
