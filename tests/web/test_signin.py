@@ -240,7 +240,7 @@ def test_a_link_issued_just_after_a_revocation_in_the_same_second_is_good(db: st
     )
     with engine.connect() as conn:
         assert links.verify(conn, SECRET, after, revoked_at + timedelta(seconds=1)).department
-        with pytest.raises(Exception, match="收回|withdrawn"):
+        with pytest.raises(Exception, match=r"收回|withdrawn"):
             links.verify(conn, SECRET, before, revoked_at + timedelta(seconds=1))
     engine.dispose()
 

@@ -226,12 +226,19 @@ def routes(
         if folder is None or not office.emails:
             return by_robot
         return [*by_robot, _mail_route(FolderChannel(folder), office, delivery.sender, now)]
+    return [*_mailbox(office, delivery, now), *by_robot]
+
+
+def _mailbox(
+    office: Office, delivery: DeliverySettings, now: Callable[[], datetime]
+) -> list[Route]:
+    """The office's mailbox by the configured e-mail channel (none without a mailbox)."""
     if not office.emails:
-        return by_robot
+        return []
     (mail, *more) = open_channels(delivery, connections=1)
     for extra in more:
         extra.close()
-    return [_mail_route(mail, office, delivery.sender, now), *by_robot]
+    return [_mail_route(mail, office, delivery.sender, now)]
 
 
 def _take(engine: Engine, channel: str, plan_id: int, day: Any, at: datetime) -> bool:
@@ -326,12 +333,7 @@ def office_routes(
     mailbox by the e-mail channel (or the outbox folder), then its group robots."""
     robots = delivery.robots
     by_robot = [_robot_route(engine, robots[n], wall) for n in office.robots if n in robots]
-    if not office.emails:
-        return by_robot
-    (mail, *more) = open_channels(delivery, connections=1)
-    for extra in more:
-        extra.close()
-    return [_mail_route(mail, office, delivery.sender, now), *by_robot]
+    return [*_mailbox(office, delivery, now), *by_robot]
 
 
 def offices(engine: Engine) -> list[Office]:
