@@ -24,6 +24,8 @@ import csv
 import difflib
 import io
 import re
+import time
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -109,9 +111,50 @@ def header_key(text: str) -> str:
     return re.sub(r"\([^()]*\)$", "", plain).lower()
 
 
-def _xlsx_rows(path: Path, name: str) -> list[list[Any]]:
+@dataclass(frozen=True)
+class SheetLimits:
+    """How much of a workbook is read before it is refused: an .xlsx is a zip whose few
+    hundred kilobytes can unpack to millions of rows (a 227 KB file held 600,000)."""
+
+    unpacked: int = 64 * 1024 * 1024
+    """bytes of the workbook's parts, unpacked"""
+    rows: int = 50_000
+    seconds: float = 60.0
+
+
+LIMITS = SheetLimits()
+"""the command line's: a ledger of a whole county's year fits well within them"""
+RETURN_FORM_LIMITS = SheetLimits(unpacked=16 * 1024 * 1024, rows=500, seconds=10.0)
+"""a department's return form sent from its page: its own rows, a few dozen a month (the
+Banan plan's busiest department owes 48 in its busiest month); its write holds the database
+for about 7 ms a row, so 500 rows keep the service's wait within seconds"""
+
+
+def _too_big(name: str, what: str, zh: str) -> InvalidInput:
+    return InvalidInput([Problem(name, 0, 0, "", what, zh=zh)])
+
+
+def _unpacked_size(path: Path, name: str, limits: SheetLimits) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            size = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # openpyxl says what is wrong with it
+    if size > limits.unpacked:
+        raise _too_big(
+            name,
+            f"the workbook unpacks to {size // 1024 // 1024} MB, more than the "
+            f"{limits.unpacked // 1024 // 1024} MB taken: send only the rows to report",
+            f"工作簿解压后有 {size // 1024 // 1024} MB，超过上限 {limits.unpacked // 1024 // 1024} MB："
+            "请只保留要报送的行",
+        )
+
+
+def _xlsx_rows(path: Path, name: str, limits: SheetLimits = LIMITS) -> list[list[Any]]:
     from openpyxl import load_workbook  # only when an XLSX file is given
 
+    _unpacked_size(path, name, limits)
+    deadline = time.monotonic() + limits.seconds
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -128,8 +171,22 @@ def _xlsx_rows(path: Path, name: str) -> list[list[Any]]:
             ]
         ) from None
     sheet = book.worksheets[0]
-    rows = []
+    rows: list[list[Any]] = []
     for cells in sheet.iter_rows():
+        if len(rows) >= limits.rows:
+            book.close()
+            raise _too_big(
+                name,
+                f"more than {limits.rows:,} rows: send only the rows to report",
+                f"超过 {limits.rows:,} 行：请只保留要报送的行",
+            )
+        if len(rows) % 500 == 0 and time.monotonic() > deadline:
+            book.close()
+            raise _too_big(
+                name,
+                f"the workbook took over {limits.seconds:g} s to read: send only the rows to report",
+                f"工作簿读取超过 {limits.seconds:g} 秒：请只保留要报送的行",
+            )
         row = []
         for cell in cells:
             value = getattr(cell, "value", None)
@@ -192,12 +249,15 @@ def _header_row(raw: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, st
     return index, columns, headers, ignored
 
 
-def read_rows(path: Path, name: str | None = None) -> tuple[list[LedgerRow], list[str]]:
+def read_rows(
+    path: Path, name: str | None = None, limits: SheetLimits = LIMITS
+) -> tuple[list[LedgerRow], list[str]]:
     """Read a ledger file into rows keyed by canonical column names, and the columns ignored;
-    ``name`` is the file as messages name it (default: its path)."""
+    ``name`` is the file as messages name it (default: its path).  Reads only: a caller with a
+    transaction open reads first (see ``parsed`` of :func:`import_ledger`)."""
     name = name or str(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raw = _xlsx_rows(path, name)
+        raw = _xlsx_rows(path, name, limits)
     elif path.suffix.lower() in (".csv", ".txt"):
         raw = _csv_rows(path)
     else:
@@ -268,6 +328,7 @@ def import_ledger(
     correct: bool = False,
     sender: str | None = None,
     name: str | None = None,
+    parsed: tuple[list[LedgerRow], list[str]] | None = None,
 ) -> ImportResult:
     """Check every row, then record them all in the caller's transaction; raise if any is bad.
 
@@ -278,10 +339,12 @@ def import_ledger(
     :func:`records.record_progress`.  ``sender`` (when given) is the only department the
     rows may report for: a department's own return form, sent from its page, where a standing
     duty's review also needs its account (see :func:`records.check_account`).  ``name`` is
-    the file as messages name it (default: its path).
+    the file as messages name it (default: its path).  ``parsed``: the file as
+    :func:`read_rows` read it already, outside the transaction (the web pages do: reading a
+    workbook can take seconds, and no write should wait on it).
     """
     name = name or str(path)
-    rows, ignored = read_rows(path, name)
+    rows, ignored = parsed if parsed is not None else read_rows(path, name)
     plan = refs.find_plan(conn, plan_key)
     problems: list[Problem] = []
     result = ImportResult(ignored=tuple(ignored))

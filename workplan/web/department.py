@@ -178,20 +178,29 @@ class Department(SignedInView):
             what="报送表",
         )
 
+        # read the workbook before any transaction opens, once the sender is known: it may
+        # take seconds, and the service and the other pages write meanwhile (the write below
+        # is short); the limits bound what a workbook can cost
+        with self.reading(request):
+            pass
+        name = Path(upload.name).name[:200]
+        with tempfile.TemporaryDirectory(prefix="workplan-") as folder:
+            path = Path(folder) / "upload.xlsx"
+            path.write_bytes(upload.data)
+            parsed = ledger.read_rows(path, name, ledger.RETURN_FORM_LIMITS)
+
         def action(conn: Connection, visitor: Visitor) -> ledger.ImportResult:
             plan = visitor.plan
-            with tempfile.TemporaryDirectory(prefix="workplan-") as folder:
-                path = Path(folder) / "upload.xlsx"
-                path.write_bytes(upload.data)
-                result = ledger.import_ledger(
-                    conn,
-                    path,
-                    plan_key=plan.key,
-                    now=self.web.now(),
-                    today=self.web.today(plan),
-                    sender=visitor.department,
-                    name=Path(upload.name).name[:200],
-                )
+            result = ledger.import_ledger(
+                conn,
+                Path(name),
+                plan_key=plan.key,
+                now=self.web.now(),
+                today=self.web.today(plan),
+                sender=visitor.department,
+                name=name,
+                parsed=parsed,
+            )
             for kind, recorded in result.recorded:
                 task = refs.find_task(conn, plan, str(recorded.task))
                 on_obligation = kind == "done"
