@@ -30,6 +30,7 @@ from workplan.rules.words import STATE_WORDS
 from workplan.store import db, refs
 from workplan.store.tables import T_FORM_USED, T_WEB_REPORT
 from workplan.web import auth
+from workplan.web.cache import Views
 from workplan.web.forms import Form
 from workplan.web.settings import WebSettings
 
@@ -120,6 +121,7 @@ class Web:
         self.settings = settings
         self.store = store
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.views = Views()
         self.templates = _templates()
         self.css = (Path(__file__).parent / "templates" / "style.css").read_bytes()
 

@@ -48,9 +48,17 @@ class Department(SignedInView):
     def page(self, request: Request) -> Response:
         """What the department owes, where its metrics stand, and its latest reports."""
         with self.reading(request) as (conn, visitor):
-            day = self.web.today(visitor.plan)
-            view = pages.standing(conn, visitor.plan, day, visitor.department)
-            recent = pages.recent_reports(conn, visitor.plan, visitor.department, day)
+            plan, department = visitor.plan, visitor.department
+            day = self.web.today(plan)
+            view, recent = self.web.views.get(
+                conn,
+                plan,
+                ("department", department, day),
+                lambda: (
+                    pages.standing(conn, plan, day, department),
+                    pages.recent_reports(conn, plan, department, day),
+                ),
+            )
         return self.web.render(
             "department.html",
             plan=visitor.plan,
