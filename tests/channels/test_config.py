@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.helpers import run
 from workplan.channels.base import ConfigError
 from workplan.channels.config import load_settings
-from tests.helpers import run
 from workplan.cli.commands import cli
 
 BAD: list[tuple[str, bytes, str]] = [
