@@ -344,7 +344,7 @@ def _settings(
     smtp = SmtpSettings(
         host=host,
         port=port,
-        security=security,  # type: ignore[arg-type]
+        security=security,
         user=user,
         password=password,
         timeout=timeout,
