@@ -143,7 +143,8 @@ class SmtpChannel:
             code, reply = smtp.getreply()
             if code != 250:
                 outcome = self._refused(code, reply)
-                return Outcome(outcome.status, code, outcome.detail, refused)
+                ours = outcome.status == "permanent"  # the message's bytes, not an address
+                return Outcome(outcome.status, code, outcome.detail, refused, ours)
             return Outcome("sent", code, _text(reply), refused)
         except smtplib.SMTPResponseException as exc:
             # 421 closes the connection; any reply error leaves it in doubt

@@ -128,6 +128,7 @@ def robot_line(result: Any) -> None:
     click.echo(
         f"robots: {result.sent} message(s) delivered in {result.parts} post(s), "
         f"{result.retrying} to retry, {result.failed} failed, {result.held} held for the limit"
+        + (f", {result.unsure} possibly delivered (flagged)" if result.unsure else "")
         + "".join(f"\n  {e}" for e in result.errors[:5])
     )
 
@@ -228,7 +229,9 @@ def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
 @click.group(invoke_without_command=True)
 @click.option(
     "--status",
-    type=click.Choice(["pending", "claimed", "sent", "retrying", "failed", "superseded"]),
+    type=click.Choice(
+        ["pending", "claimed", "sent", "retrying", "failed", "superseded", "unconfirmed"]
+    ),
 )
 @click.option("--department", help="only this department's notices")
 @click.option(
@@ -327,6 +330,11 @@ def notices(
     help="only the e-mail, or only this robot channel's failed deliveries (robots: all of them) "
     "[default: both]",
 )
+@click.option(
+    "--force",
+    is_flag=True,
+    help="also post again robot posts that may have been delivered (possible duplicates)",
+)
 @plan_option
 @db_option
 def resend(
@@ -334,6 +342,7 @@ def resend(
     since: date | None,
     ids: tuple[int, ...],
     channel: str | None,
+    force: bool,
     plan_key: str | None,
     db: str | None,
 ) -> None:
@@ -343,20 +352,28 @@ def resend(
     After a fault is fixed (a wrong password, a refused sender, a broken template, a robot's
     secret), what failed goes out at the next dispatch: `workplan notices resend --since
     2023-05-04`.  `--id` and `--since` pick robot deliveries by the notices they carried;
-    `--status sent` sends e-mail again, never a robot post.
+    `--status sent` sends e-mail again, never a robot post; a robot post that may have been
+    delivered (an answer that said nothing, twice) is posted again only with `--force`.
     """
     from workplan.notices import record as outbox_log
     from workplan.store import db as store
     from workplan.store import refs
 
-    count = posts = 0
+    count = posts = unsure = 0
     with store.connected(db) as engine, engine.begin() as conn:
         plan = refs.find_plan(conn, plan_key)
         if channel in (None, "email"):
             count = outbox_log.resend(conn, plan, status=status, since=since, ids=ids)
         if channel != "email" and status == "failed":
             robots = None if channel == "robots" else channel
-            posts = outbox_log.resend_deliveries(conn, plan, channel=robots, since=since, ids=ids)
+            posts, unsure = outbox_log.resend_deliveries(
+                conn, plan, channel=robots, since=since, ids=ids, force=force
+            )
+    if unsure:
+        click.echo(
+            f"{unsure} possibly delivered robot post(s) left alone (the robot may have shown"
+            " them): `--force` posts them again"
+        )
     said = []
     if count or channel in (None, "email"):
         said.append(f"{count} {status} notice(s)")

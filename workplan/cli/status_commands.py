@@ -130,12 +130,20 @@ def status(
 def _robot_posts_line(posts: dict[str, dict[str, int]]) -> None:
     """Say how many robot posts wait and failed, channel by channel, when any does."""
     counted = {
-        channel: (sum(n.get(s, 0) for s in ("pending", "retrying", "claimed")), n.get("failed", 0))
+        channel: (
+            sum(n.get(s, 0) for s in ("pending", "retrying", "claimed")),
+            n.get("failed", 0),
+            n.get("unconfirmed", 0),
+        )
         for channel, n in posts.items()
     }
-    shown = [f"{c} {w} wait, {f} failed" for c, (w, f) in counted.items() if w or f]
+    shown = [
+        f"{c} {w} wait, {f} failed" + (f", {u} possibly delivered" if u else "")
+        for c, (w, f, u) in counted.items()
+        if w or f or u
+    ]
     if shown:
-        failed = any(f for _, f in counted.values())
+        failed = any(f for _, f, _ in counted.values())
         click.echo(
             "robot posts: "
             + "; ".join(shown)

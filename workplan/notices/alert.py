@@ -25,7 +25,8 @@ from __future__ import annotations
 import html
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,10 @@ class Alert:
     subject: str
     text: str
 
+
+FAULT = "workplan"
+"""what an alert of messages the server refused as workplan built them is named (in the
+``channel_alert`` rows, once a day per plan): no channel is paused, workplan is at fault"""
 
 HINT = (
     "name a group robot for the office in the plan's directory and the config, give the office"
@@ -156,6 +161,7 @@ def render(
             "reason": pause.reason,
             "waiting": waiting,
             "via": label(via, locale, robots),
+            "fault": pause.channel == FAULT,
         }
     }
     env = Templates().env
@@ -221,7 +227,7 @@ def routes(
         for name in office.robots
         if name in robots and robot_channel(name) != paused
     ]
-    if not paused.startswith(ROBOT):
+    if not paused.startswith(ROBOT) and paused != FAULT:
         folder = delivery.outbox if delivery.outbox_set and paused == "smtp" else None
         if folder is None or not office.emails:
             return by_robot
@@ -261,11 +267,13 @@ def alert_office(
     *,
     now: Callable[[], datetime],
     wall: Callable[[], datetime],
+    waiting: Mapping[int, int] | None = None,
 ) -> list[str]:
-    """Alert each plan's office that has something waiting on the paused channel, once a day;
-    return what was done, one line each (also logged)."""
+    """Alert each plan's office that has something waiting on the paused channel (or, given,
+    ``waiting``: so many per plan), once a day; return what was done, one line each (also
+    logged)."""
     done: list[str] = []
-    waiting = _waiting(engine, pause.channel)
+    waiting = _waiting(engine, pause.channel) if waiting is None else waiting
     for office in _offices(engine):
         if not waiting.get(office.plan_id):
             continue
@@ -283,7 +291,7 @@ def alert_office(
             if outcome.status == "sent":
                 with engine.begin() as conn:
                     conn.execute(update(T_ALERT).where(*_match(*key)).values(via=name[:120]))
-                line = f"told {office.name} that the {pause.channel} channel is paused, via {name}"
+                line = f"told {office.name} that {_what(pause)}, via {name}"
                 log.warning("%s", line)
                 done.append(line)
                 break
@@ -292,13 +300,16 @@ def alert_office(
             with engine.begin() as conn:
                 conn.execute(delete(T_ALERT).where(*_match(*key)))
             why = "; ".join(tried) if tried else f"no other channel reaches the office ({HINT})"
-            line = (
-                f"no alert could be sent to {office.name} that the {pause.channel} channel is"
-                f" paused: {why}"
-            )
+            line = f"no alert could be sent to {office.name} that {_what(pause)}: {why}"
             log.error("%s", line)
             done.append(line)
     return done
+
+
+def _what(pause: Pause) -> str:
+    if pause.channel == FAULT:
+        return "the mail server refused letters as workplan built them"
+    return f"the {pause.channel} channel is paused"
 
 
 def _match(channel: str, plan_id: int, day: Any) -> tuple[Any, ...]:
@@ -339,3 +350,21 @@ def office_routes(
 def offices(engine: Engine) -> list[Office]:
     """Every plan's coordination office and the way to it."""
     return _offices(engine)
+
+
+def alert_refused(
+    engine: Engine,
+    refused: Sequence[tuple[int, str]],
+    delivery: DeliverySettings,
+    *,
+    now: Callable[[], datetime],
+    wall: Callable[[], datetime],
+) -> list[str]:
+    """Tell each plan's office, once a day, that the server refused letters as workplan built
+    them (``refused``: each letter's plan and why): a fault of workplan's, which the departments
+    are not blamed for; the e-mail channel carries it first (it works), then the robots."""
+    if not refused:
+        return []
+    counts = Counter(plan for plan, _ in refused)
+    fault = Pause(FAULT, now(), refused[0][1])
+    return alert_office(engine, fault, delivery, now=now, wall=wall, waiting=counts)

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from workplan.channels.config import DeliverySettings, close_all, open_channels
-from workplan.notices.alert import alert_paused
+from workplan.notices.alert import alert_paused, alert_refused
 from workplan.notices.compose import Renderer
 from workplan.notices.dispatch import DispatchResult, DispatchSettings, dispatch
 from workplan.notices.pauses import robot_channel
@@ -72,5 +72,6 @@ def deliver_all(
     paused += [robot_channel(robot) for robot in (done.posts.broken if done.posts else [])]
     if paused:
         done.alerts = alert_paused(engine, paused, delivery, now=now, wall=wall)
+    done.alerts += alert_refused(engine, mail.refused_bytes, delivery, now=now, wall=wall)
     done.alerts += alert_sign_ins(engine, delivery, now=now, wall=wall)
     return done

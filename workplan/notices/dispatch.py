@@ -92,6 +92,9 @@ class DispatchResult:
     """messages that wait for the channel (not counted as attempts)"""
     channel_error: str | None = None
     """why the channel paused this run, if it did"""
+    refused_bytes: list[tuple[int, str]] = field(default_factory=list)
+    """(plan, why) of each message the server refused as workplan built it: workplan's fault,
+    not the department's; the office is alerted"""
     outside_hours: list[str] = field(default_factory=list)
 
 
@@ -146,6 +149,9 @@ def _outcome_row(
         result.refused_recipients += len(outcome.refused)
     elif fate.status == "failed":
         result.failed += 1
+        if outcome.ours:
+            row["error"] = ours(outcome, group.department)
+            result.refused_bytes.append((group.plan_id, row["error"]))
     else:
         result.retrying += 1
     if outcome.status == "unknown":
@@ -162,6 +168,15 @@ def _refusals(outcome: Outcome) -> str | None:
 def _why(outcome: Outcome, attempts: int) -> str:
     code = f"{outcome.code} " if outcome.code else ""
     return f"attempt {attempts}: {outcome.status}: {code}{outcome.detail}".strip()[:1000]
+
+
+def ours(outcome: Outcome, department: str) -> str:
+    """Say that the server refused the message as workplan built it (its own bytes)."""
+    code = f"{outcome.code} " if outcome.code else ""
+    return (
+        f"workplan's fault, not {department}'s: the server refused the message as workplan"
+        f" built it: {code}{outcome.detail}; the office is alerted"
+    )[:1000]
 
 
 _REPORTED: set[str] = set()

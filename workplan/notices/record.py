@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, exists, func, select, update
+from sqlalchemy import Connection, and_, case, exists, func, not_, or_, select, update
 
 from workplan.errors import NotFound
 from workplan.plan.compiled import item_label
@@ -275,31 +275,44 @@ def resend_deliveries(
     channel: str | None = None,
     since: date | None = None,
     ids: Sequence[int] = (),
-) -> int:
+    force: bool = False,
+) -> tuple[int, int]:
     """Queue failed robot deliveries again, each for the same message and robot (the parts a
     robot accepted are not posted twice); ``since`` and ``ids`` select them by the notices
-    their message carried.  Return how many."""
+    their message carried.  One that may have been delivered (flagged, or ``unconfirmed``)
+    is queued only with ``force``.  Return how many were queued, and how many left alone."""
+    picked = and_(
+        T_DELIVERY.c.plan_id == plan.id,
+        T_DELIVERY.c.status.in_(("failed", "unconfirmed")),
+        T_DELIVERY.c.channel.in_(_robots(channel)),
+    )
+    carried = T_NOTICE.c.message_id == T_DELIVERY.c.message_id
+    if since is not None:
+        picked = and_(
+            picked, exists(select(T_NOTICE.c.id).where(carried, T_NOTICE.c.evaluated_on >= since))
+        )
+    if ids:
+        picked = and_(
+            picked, exists(select(T_NOTICE.c.id).where(carried, T_NOTICE.c.id.in_(list(ids))))
+        )
+    unsure = or_(T_DELIVERY.c.possible_duplicate, T_DELIVERY.c.status == "unconfirmed")
+    left = 0
+    if not force:
+        left = int(conn.execute(select(func.count()).where(picked, unsure)).scalar_one())
+        picked = and_(picked, not_(unsure))
+    # an unconfirmed delivery whose every part the robot answered is posted whole again
+    taken = and_(
+        T_DELIVERY.c.status == "unconfirmed", T_DELIVERY.c.parts_sent >= T_DELIVERY.c.parts
+    )
     query = (
         update(T_DELIVERY)
-        .where(
-            T_DELIVERY.c.plan_id == plan.id,
-            T_DELIVERY.c.status == "failed",
-            T_DELIVERY.c.channel.in_(_robots(channel)),
-        )
+        .where(picked)
         .values(
             status="retrying",
+            parts_sent=case((taken, 0), else_=T_DELIVERY.c.parts_sent),
             attempts=0,
             next_attempt_at=None,
             error=func.coalesce("resent by hand after: " + T_DELIVERY.c.error, "resent by hand"),
         )
     )
-    carried = T_NOTICE.c.message_id == T_DELIVERY.c.message_id
-    if since is not None:
-        query = query.where(
-            exists(select(T_NOTICE.c.id).where(carried, T_NOTICE.c.evaluated_on >= since))
-        )
-    if ids:
-        query = query.where(
-            exists(select(T_NOTICE.c.id).where(carried, T_NOTICE.c.id.in_(list(ids))))
-        )
-    return int(conn.execute(query).rowcount or 0)
+    return int(conn.execute(query).rowcount or 0), left

@@ -20,6 +20,7 @@ problem naming the file, the row and the column as the file names it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
@@ -201,21 +202,60 @@ def _xlsx_rows(path: Path, name: str, limits: SheetLimits = LIMITS) -> list[list
     return rows
 
 
-def _csv_rows(path: Path) -> list[list[Any]]:
-    try:
-        text = yamlsource.read_text(path)
-    except InvalidInput:
-        # Excel on a Chinese Windows saves CSV in GB18030 (GBK), not UTF-8
+MAX_CSV_BYTES = yamlsource.MAX_FILE_BYTES
+"""the largest CSV ledger read (2 MB, ~40,000 rows: a county's year of reports is far less)"""
+
+
+def _csv_problem(name: str, message: str, zh: str) -> InvalidInput:
+    return InvalidInput([Problem(name, 0, 0, "", message, zh=zh)])
+
+
+def _csv_text(name: str, raw: bytes) -> str:
+    """Decode a CSV ledger: UTF-16 by its byte-order mark (Excel's "Unicode text"), UTF-8
+    (with or without its mark), else GB18030 (Excel's CSV on a Chinese Windows)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            text = path.read_bytes().decode("gb18030")
-        except (OSError, UnicodeDecodeError):
-            raise  # the UTF-8 problem, positioned, is the better message
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _csv_problem(
+                name,
+                f"not readable UTF-16 (byte {exc.start}); save it again as CSV UTF-8",
+                f"不是可读的 UTF-16 文件（第 {exc.start} 字节）；请另存为“CSV UTF-8”",
+            ) from None
     try:
-        return [list(r) for r in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:  # a cell over the csv module's field limit, a stray NUL …
-        raise InvalidInput(
-            [Problem(str(path), 0, 0, "", f"not a readable CSV file: {exc}")]
+        return yamlsource.decode(name, raw)
+    except InvalidInput as utf8:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise utf8 from None  # the UTF-8 problem, positioned, is the better message
+
+
+def _csv_rows(path: Path, name: str) -> list[list[Any]]:
+    """Read a CSV ledger's cells (comma- or, when its first line has tabs and no comma,
+    tab-separated), refusing a file it cannot read or over the limit in one problem."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CSV_BYTES + 1)
+    except OSError as exc:
+        raise _csv_problem(
+            name, f"cannot read: {exc.strerror}", f"无法读取：{exc.strerror}"
         ) from None
+    if len(raw) > MAX_CSV_BYTES:
+        limit = MAX_CSV_BYTES // (1024 * 1024)
+        raise _csv_problem(
+            name,
+            f"the file is over the {limit} MB limit of a CSV ledger; split it (by month or"
+            " department) and import each part, or save it as .xlsx",
+            f"文件超过 CSV 台账 {limit} MB 的上限；请按月份或单位拆分后分别导入，或另存为 .xlsx",
+        )
+    text = _csv_text(name, raw)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:  # a cell over the csv module's field limit, a stray NUL …
+        raise InvalidInput([Problem(name, 0, 0, "", f"not a readable CSV file: {exc}")]) from None
 
 
 def _header_row(raw: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, str], list[str]]:
@@ -259,7 +299,7 @@ def read_rows(
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raw = _xlsx_rows(path, name, limits)
     elif path.suffix.lower() in (".csv", ".txt"):
-        raw = _csv_rows(path)
+        raw = _csv_rows(path, name)
     else:
         raise InvalidInput(
             [

@@ -542,6 +542,9 @@ T_DELIVERY = Table(
     Column("created_at", Instant(), nullable=False),
     Column("sent_at", Instant()),
     Column("error", String()),
+    # an answer that may mean the robot took the post (no answer once sent, an HTTP 200 that
+    # says nothing): its one retry may be a second copy
+    Column("possible_duplicate", Boolean(), nullable=False, default=False),
     UniqueConstraint("message_id", "robot"),
     Index("ix_delivery_status", "status", "next_attempt_at"),
 )

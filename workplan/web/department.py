@@ -8,7 +8,6 @@ attributed to the link it came through.
 from __future__ import annotations
 
 import io
-import secrets
 import tempfile
 from pathlib import Path
 from urllib.parse import quote
@@ -21,6 +20,7 @@ from starlette.responses import RedirectResponse, Response
 
 from workplan.errors import NotFound, Refused
 from workplan.store import ledger, records, refs, returnform
+from workplan.store.files import save_private
 from workplan.web import pages, progress
 from workplan.web.base import Back, SignedInView, Visitor
 from workplan.web.forms import Form, Upload, check_text
@@ -142,10 +142,7 @@ class Department(SignedInView):
             records.check_account(obligation["kind"], note)
             evidence = None
             if upload is not None and ext is not None:
-                folder = settings.files / plan.key
-                folder.mkdir(parents=True, exist_ok=True)
-                path = folder / f"{secrets.token_hex(16)}{ext}"
-                path.write_bytes(upload.data)
+                path = save_private(settings.files, plan.key, ext, upload.data)
                 stored.append(path)
                 evidence = {
                     "evidence_name": Path(upload.name).name[:200],

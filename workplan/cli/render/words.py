@@ -61,6 +61,7 @@ ZH = {
     "failed": "发送失败",
     "retrying": "待重试",
     "superseded": "已撤销",
+    "unconfirmed": "可能已送达",
 }
 
 
