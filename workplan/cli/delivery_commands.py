@@ -10,7 +10,11 @@ import click
 
 from workplan.channels.registry import POSTING
 from workplan.cli.options import (
+    CHANNEL_WORDS,
     DAY,
+    KIND_WORDS,
+    STATUS_WORDS,
+    Words,
     business_clock,
     config_option,
     db_option,
@@ -228,18 +232,16 @@ def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
 @click.group(invoke_without_command=True)
 @click.option(
     "--status",
-    type=click.Choice(["pending", "claimed", "sent", "retrying", "failed", "superseded"]),
+    type=Words(STATUS_WORDS),
 )
 @click.option("--department", help="only this department's notices")
 @click.option(
     "--channel",
-    type=click.Choice(CHANNELS),
+    type=Words({c: CHANNEL_WORDS.get(c, ()) for c in CHANNELS}),
     help="the group robots' deliveries by this channel (robots: all of them), each with its "
     "own status, instead of the notices (e-mail)",
 )
-@click.option(
-    "--kind", type=click.Choice(["reminder", "warning", "overdue", "escalation", "bulletin"])
-)
+@click.option("--kind", type=Words(KIND_WORDS))
 @click.option("--date", "day", type=DAY, help="only notices owed by the evaluation of this day")
 @click.option(
     "--show", "show", type=int, metavar="ID", help="the full text of one notice's message"
@@ -314,7 +316,7 @@ def notices(
 @notices.command("resend")
 @click.option(
     "--status",
-    type=click.Choice(["failed", "sent"]),
+    type=Words({"failed": STATUS_WORDS["failed"], "sent": STATUS_WORDS["sent"]}),
     default="failed",
     show_default=True,
     help="which notices to send again",
@@ -323,7 +325,7 @@ def notices(
 @click.option("--id", "ids", type=int, multiple=True, metavar="N", help="only this notice (repeat)")
 @click.option(
     "--channel",
-    type=click.Choice(CHANNELS),
+    type=Words({c: CHANNEL_WORDS.get(c, ()) for c in CHANNELS}),
     help="only the e-mail, or only this robot channel's failed deliveries (robots: all of them) "
     "[default: both]",
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -77,7 +77,7 @@ def format_option(func: F) -> F:
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(["table", "json", "csv"]),
+        type=Words(FORMAT_WORDS),
         default="table",
         show_default=True,
         help="table for people, json or csv for scripts",
@@ -87,7 +87,7 @@ def format_option(func: F) -> F:
 def lang_option(func: F) -> F:
     return click.option(
         "--lang",
-        type=click.Choice(["zh-CN", "en"]),
+        type=Words(LANG_WORDS),
         help="language of the table's headers and state words [default: the plan's locale]",
     )(func)
 
@@ -105,19 +105,79 @@ def table_width() -> int | None:
     return None
 
 
-class _Day(click.ParamType):  # type: ignore[type-arg]
-    name = "DATE"
+class _Read(click.ParamType):  # type: ignore[type-arg]
+    """A parameter read with the one input grammar (``store.cells``), as ledgers and the web
+    forms read it: 2023-07-28, 2023/7/28, 2023.7.28, 2023年7月28日; 2023-07, 2023年7月."""
+
+    def __init__(self, name: str, reader: Callable[[Any], date]) -> None:
+        self.name = name
+        self.reader = reader
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        from workplan.errors import Unreadable
+
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"'{value}' is not a date like 2023-06-30", param, ctx)
+            return self.reader(value)
+        except Unreadable as exc:
+            self.fail(str(exc), param, ctx)
 
 
-DAY = _Day()
+def _day(value: Any) -> date:
+    from workplan.store.cells import read_day
+
+    return read_day(value)
+
+
+def _month(value: Any) -> date:
+    from workplan.store.cells import read_month
+
+    return read_month(value)
+
+
+DAY = _Read("DATE", _day)
+MONTH = _Read("MONTH", _month)
+
+
+class Words(click.Choice):  # type: ignore[type-arg]
+    """A choice that takes each value's Chinese words too (--kind 督办, --status 已发送) and
+    gives the command the value itself."""
+
+    def __init__(self, words: Mapping[str, tuple[str, ...]]) -> None:
+        super().__init__(list(words))
+        self.aliases = {alias: value for value, names in words.items() for alias in names}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value).strip()
+        return super().convert(self.aliases.get(text, text), param, ctx)
+
+
+STATUS_WORDS = {
+    "pending": ("待发送",),
+    "claimed": ("发送中",),
+    "sent": ("已发送",),
+    "retrying": ("待重试",),
+    "failed": ("发送失败", "失败"),
+    "superseded": ("已撤销",),
+}
+KIND_WORDS = {
+    "reminder": ("提醒",),
+    "warning": ("提示函",),
+    "overdue": ("催办",),
+    "escalation": ("督办",),
+    "bulletin": ("通报",),
+}
+CHANNEL_WORDS = {
+    "email": ("邮件", "电子邮件"),
+    "dingtalk": ("钉钉",),
+    "wecom": ("企业微信", "企微"),
+    "feishu": ("飞书",),
+    "webhook": (),
+    "robots": ("群机器人",),
+}
+FORMAT_WORDS = {"table": ("表格",), "json": (), "csv": ()}
+LANG_WORDS = {"zh-CN": ("zh", "中文"), "en": ("英文",)}
 
 
 def config_option(func: F) -> F:
