@@ -190,8 +190,8 @@ def _one(
         return group, Outcome("channel", None, reason), None
     try:
         (email,) = channel.render(issued.composed, composer.renderer.env)
-    except RenderError as exc:  # a value that cannot go into a header: this message's
-        return group, Outcome("permanent", None, str(exc)), None
+    except (RenderError, UnicodeError, ValueError) as exc:  # a value no header takes: this
+        return group, Outcome("permanent", None, str(exc)), None  # message's fault alone
     if not handing(group):
         return group, _LOST, None
     return group, channel.send(email, at), (issued, email)
