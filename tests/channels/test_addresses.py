@@ -5,7 +5,6 @@ department is served."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -78,18 +77,10 @@ def recipients_of(db: str) -> dict[str, set[str]]:
     return out
 
 
-@pytest.fixture
-def plain_server() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
-
 def test_a_server_without_smtputf8_fails_that_message_and_serves_every_other(
-    db: str, plain_server: SmtpServer
+    db: str, smtp_server: SmtpServer
 ) -> None:
-    said = run("dispatch", "--ignore-hours", "--db", db, env=plain_server.env())
+    said = run("dispatch", "--ignore-hours", "--db", db, env=smtp_server.env())
     assert "Traceback" not in said.output and "paused" not in said.output, said.output
     rows = notice_rows(db)
     by_message: dict[str | None, set[str]] = {}
@@ -99,9 +90,9 @@ def test_a_server_without_smtputf8_fails_that_message_and_serves_every_other(
     finance = recipients_of(db)["区财政局"]
     # 区财政局's own letters (its only mailbox) failed; none else did
     assert failed and failed <= finance, (failed, finance)
-    arrived = {r.message["Message-ID"] for r in plain_server.received}
+    arrived = {r.message["Message-ID"] for r in smtp_server.received}
     assert arrived == set(by_message) - failed  # every other message was served
-    assert all(CHINESE not in r.recipients for r in plain_server.received)
+    assert all(CHINESE not in r.recipients for r in smtp_server.received)
     status = run("status", "--as-of", AS_OF, "--db", db).output
     assert "channel is paused" not in status
     shown = run("notices", "--status", "failed", "--db", db).output
