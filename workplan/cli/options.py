@@ -157,6 +157,7 @@ STATUS_WORDS = {
     "pending": ("待发送",),
     "claimed": ("发送中",),
     "sent": ("已发送",),
+    "written": ("已写入",),
     "retrying": ("待重试",),
     "failed": ("发送失败", "失败"),
     "superseded": ("已撤销",),
