@@ -23,10 +23,12 @@ DAY = date(2023, 5, 28)  # before the site's today (1 June 2023)
 DAYS = ["2023-05-28", "2023/5/28", "2023.5.28", "2023年5月28日", "２０２３年５月２８日"]
 MONTHS = ["2023-07", "2023/7", "2023年7月"]
 ITEMS = ["16", "十六", "（十六）", "(16)", "十六、", "第十六项"]
+MOMENTS = ["2023-05-28T09:00", "2023/5/28 09:00", "2023年5月28日 09:00"]  # --now: the CLI's
 TABLE = (
     [("day", text, shell) for text in DAYS for shell in ("cli", "web")]
     + [("month", text, shell) for text in MONTHS for shell in ("cli", "web")]
     + [("item", text, shell) for text in ITEMS for shell in ("cli", "web")]
+    + [("moment", text, "cli") for text in MOMENTS]
 )
 
 
@@ -63,6 +65,9 @@ def test_every_form_is_taken_as_written(
     elif what == "item":
         _given(site, shell, item=text)
         assert reports(site.db) == [(DAY, 30.0)]
+    elif what == "moment":
+        said = run("dispatch", "--dry-run", "--now", text, "--db", site.db).output
+        assert "0 message(s) would be written to ./outbox now: 没有待发送的通知" in said, said
     elif shell == "cli":
         out = tmp_path / "brief.html"
         said = run("brief", "--month", text, "-o", str(out), "--db", site.db).output

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -136,8 +137,22 @@ def _month(value: Any) -> date:
     return read_month(value)
 
 
+def _moment(value: Any) -> datetime:
+    """A local time: a day as the grammar writes it, then HH:MM (2023/7/28 09:00, 2023-07-28T09:00)."""
+    from workplan.errors import Unreadable
+
+    found = re.fullmatch(r"\s*(.+?)[T\s]+(\d{1,2}):(\d{2})\s*", str(value))
+    if not found or int(found[2]) > 23 or int(found[3]) > 59:
+        raise Unreadable(
+            f"'{value}' is not a local time like 2023-07-28T09:00 or '2023/7/28 09:00'",
+            f"“{value}”不是时间：请写成 2023-07-28T09:00 或 “2023年7月28日 09:00”",
+        )
+    return datetime.combine(_day(found[1]), time(int(found[2]), int(found[3])))
+
+
 DAY = _Read("DATE", _day)
 MONTH = _Read("MONTH", _month)
+MOMENT = _Read("YYYY-MM-DDTHH:MM", _moment)
 
 
 class Words(click.Choice):  # type: ignore[type-arg]
@@ -237,7 +252,7 @@ def now_option(func: F) -> F:
     return click.option(
         "--now",
         "pinned",
-        type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+        type=MOMENT,
         help="act as if it were this local time in the plans' zone (a replay, a backfill); "
         "real time still times claims and is kept as the send time",
     )(func)
