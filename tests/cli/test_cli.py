@@ -171,7 +171,7 @@ def test_errors_are_plain(tmp_path: Path) -> None:
         == f"error: no database at {missing}: load a plan first (workplan load PLAN.yaml --db {missing})\n"
     )
     out = run("status", "--as-of", "30/06/2023", "--db", str(missing), code=2).stderr
-    assert "'30/06/2023' is not a date like 2023-06-30" in out
+    assert "'30/06/2023' is not a date: write it like 2023-05-04" in out
     out = run("load", str(tmp_path / "nope.yaml"), "--db", str(missing), code=2).stderr
     assert "nope.yaml: cannot read: No such file or directory" in out
     assert not missing.exists()

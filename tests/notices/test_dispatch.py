@@ -290,7 +290,7 @@ def test_dry_run_changes_nothing(world: World) -> None:
     before = world.statuses()
     out = CliRunner().invoke(cli, ["dispatch", "--dry-run", "--ignore-hours", "--db", world.url])
     assert out.exit_code == 0, out.output
-    assert "would be sent; nothing was sent or changed" in out.stdout
+    assert "would be written to ./outbox; nothing was sent or changed" in out.stdout
     assert "Subject: 【" in out.stdout
     assert world.statuses() == before
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from workplan.channels.base import Channel, ConfigError
 from workplan.channels.folder import FolderChannel
@@ -95,7 +96,7 @@ def _read(config: Path) -> dict[str, dict[str, Any]]:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{config}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{config}: not valid TOML: {exc}{_toml_hint(text, str(exc))}") from None
     out: dict[str, dict[str, Any]] = {}
     for table, body in raw.items():
         if table == "robots":
@@ -115,6 +116,38 @@ def _read(config: Path) -> dict[str, dict[str, Any]]:
                 raise _unknown(key, KEYS[table], f"{config}: [{table}] ")
         out[table] = body
     return out
+
+
+def _toml_hint(text: str, error: str) -> str:
+    """The fix for a TOML error a clerk makes: a Chinese name left unquoted in a key or a
+    table's name ([robots.财政局企微群] for [robots."财政局企微群"])."""
+    found = re.search(r"at line (\d+)", error)
+    lines = text.splitlines()
+    if not found or not 0 < int(found[1]) <= len(lines):
+        return ""
+    line = lines[int(found[1]) - 1].strip()
+    table = re.fullmatch(r"(\[+)([^\]\"']+)(\]+)", line)
+    key = re.fullmatch(r"([^=\"'\[]+?)\s*=(.*)", line)
+    if table and not table[2].isascii():
+        parts = [p.strip() for p in table[2].split(".")]
+        quoted = ".".join(p if p.isascii() else f'"{p}"' for p in parts)
+        return f"; a name in Chinese goes in quotes: write {table[1]}{quoted}{table[3]}"
+    if key and not key[1].isascii():
+        return f'; a name in Chinese goes in quotes: write "{key[1].strip()}" ={key[2]}'
+    return ""
+
+
+def _well_formed(url: str, where: str) -> None:
+    """Refuse a URL that is not one at all (a stray bracket, a port that is not a number):
+    one line naming the robot, at start, rather than a traceback at the first post."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises for a port that is not a number or out of range
+    except ValueError as exc:
+        raise ConfigError(
+            f"{where}: url {url.split('?')[0].rsplit('/', 1)[0] + '/…'!r} is not a web address"
+            f" ({exc}): copy it again from the robot's settings"
+        ) from None
 
 
 def _secrets(raw: dict[str, dict[str, Any]], robots: Mapping[str, RobotSettings]) -> list[str]:
@@ -167,6 +200,7 @@ def _robot(name: str, section: object, environ: Mapping[str, str], config: Path)
         values[key] = str(value) if value else None
     if not values["url"]:
         raise ConfigError(f"{where}: no url (give url, or url_env naming a variable)")
+    _well_formed(values["url"], where)
     per_minute = section.get("per_minute")
     if per_minute is not None and (not isinstance(per_minute, int) or per_minute < 1):
         raise ConfigError(f"{where}: per_minute must be a whole number above 0")

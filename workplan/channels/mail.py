@@ -18,6 +18,7 @@ from email.utils import format_datetime, formataddr
 from urllib.parse import quote
 
 from workplan.channels.base import Composed, Outgoing, Party, RenderError
+from workplan.plan import addresses
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -57,7 +58,13 @@ def _address(name: str, email: str) -> str:
     header_safe(email, f"an address of {name}")
     if "@" not in email or any(c in email for c in ' <>,;"'):
         raise HeaderInjection(f"{email!r} is not an e-mail address")
-    return _named(name, email)
+    wire = addresses.on_the_wire(email)
+    if wire.isascii():
+        return _named(name, wire)
+    # an internationalised address goes as UTF-8 (RFC 6532), to a server offering SMTPUTF8;
+    # the name is still written in RFC 2047 words, folded
+    shown = _named(name, "a@b.invalid").removesuffix("<a@b.invalid>").rstrip()
+    return f"{shown} <{wire}>"
 
 
 def _named(name: str, email: str) -> str:
@@ -221,8 +228,9 @@ def compose(
         ]
     if attachments:
         out += [f"--{mixed}--".encode(), b""]
-    recipients = tuple(dict.fromkeys(e for _, e in [*tos, *ccs]))
-    return Outgoing(message_id_, senders[0][1], recipients, b"\r\n".join(out))
+    recipients = tuple(dict.fromkeys(addresses.on_the_wire(e) for _, e in [*tos, *ccs]))
+    sender_address = addresses.on_the_wire(senders[0][1])
+    return Outgoing(message_id_, sender_address, recipients, b"\r\n".join(out))
 
 
 def render(message: Composed) -> Outgoing:

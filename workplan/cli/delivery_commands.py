@@ -10,7 +10,11 @@ import click
 
 from workplan.channels.registry import POSTING
 from workplan.cli.options import (
+    CHANNEL_WORDS,
     DAY,
+    KIND_WORDS,
+    STATUS_WORDS,
+    Words,
     business_clock,
     config_option,
     db_option,
@@ -59,7 +63,7 @@ def dispatch_command(
     `workplan run` does this every minute.
     """
     from workplan.notices.deliver import deliver_all
-    from workplan.notices.dispatch import DispatchSettings, preview
+    from workplan.notices.dispatch import DispatchSettings, preview, why_quiet
     from workplan.store import db as store
     from workplan.store.links import link_settings
 
@@ -79,7 +83,11 @@ def dispatch_command(
                 click.echo(f"--- {mail.message_id} to {', '.join(mail.recipients)}")
                 click.echo(f"Subject: {issued.composed.subject}\n")
                 click.echo(issued.composed.text)
-            click.echo(f"{len(composed)} message(s) would be sent; nothing was sent or changed")
+            verb = "sent by" if delivery.smtp is not None else "written to"
+            said = f"{len(composed)} message(s) would be {verb} {_channel_named(delivery)}"
+            if not composed:
+                said += f" now: {why_quiet(engine, now=clock(), ignore_hours=ignore_hours)}"
+            click.echo(f"{said}; nothing was sent or changed")
             return
         done = deliver_all(
             engine,
@@ -109,7 +117,7 @@ def dispatch_command(
         return
     click.echo(
         f"{result.messages} message(s) for {result.notices} notice(s) via {done.channel}: "
-        f"{result.sent} sent, {result.retrying} to retry, {result.failed} failed"
+        f"{result.sent} {_went(delivery)}, {result.retrying} to retry, {result.failed} failed"
         + (f", {result.unknown} possibly duplicated" if result.unknown else "")
         + (
             f", {result.refused_recipients} recipient(s) refused"
@@ -203,7 +211,8 @@ def run(
             service.once()
             t = service.totals
             click.echo(
-                f"{t.messages} message(s): {t.sent} sent, {t.retrying} to retry, {t.failed} failed"
+                f"{t.messages} message(s): {t.sent} {_went(delivery)}, {t.retrying} to retry, "
+                f"{t.failed} failed"
             )
             if t.messages:
                 _where_it_went(delivery)
@@ -213,15 +222,27 @@ def run(
             service.run()
 
 
+def _went(delivery: Any) -> str:
+    """What became of a message handed over: sent by SMTP, or written to the outbox folder
+    (已写入: in nobody's inbox yet)."""
+    return "sent" if delivery.smtp is not None else "written"
+
+
+def _channel_named(delivery: Any) -> str:
+    """The e-mail's channel as a clerk would name it: the SMTP server, or the outbox folder."""
+    if delivery.smtp is not None:
+        return f"SMTP {delivery.smtp.host}:{delivery.smtp.port}"
+    folder = Path(delivery.outbox)
+    return str(folder) if folder.is_absolute() or str(folder).startswith(".") else f"./{folder}"
+
+
 def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
     """Say where messages go when no SMTP server is configured: a folder, not anyone's inbox."""
     if delivery.smtp is not None:
         return
-    folder = Path(delivery.outbox)
-    shown = str(folder) if folder.is_absolute() or str(folder).startswith(".") else f"./{folder}"
     verb = "messages will be written to" if ahead else "written to"
     click.echo(
-        f"{verb} {shown}, no SMTP configured (set WORKPLAN_SMTP_HOST, or [smtp] host in "
+        f"{verb} {_channel_named(delivery)}, no SMTP configured (set WORKPLAN_SMTP_HOST, or [smtp] host in "
         "--config, to send by e-mail)"
     )
 
@@ -229,20 +250,16 @@ def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
 @click.group(invoke_without_command=True)
 @click.option(
     "--status",
-    type=click.Choice(
-        ["pending", "claimed", "sent", "retrying", "failed", "superseded", "unconfirmed"]
-    ),
+    type=Words(STATUS_WORDS),
 )
 @click.option("--department", help="only this department's notices")
 @click.option(
     "--channel",
-    type=click.Choice(CHANNELS),
+    type=Words({c: CHANNEL_WORDS.get(c, ()) for c in CHANNELS}),
     help="the group robots' deliveries by this channel (robots: all of them), each with its "
     "own status, instead of the notices (e-mail)",
 )
-@click.option(
-    "--kind", type=click.Choice(["reminder", "warning", "overdue", "escalation", "bulletin"])
-)
+@click.option("--kind", type=Words(KIND_WORDS))
 @click.option("--date", "day", type=DAY, help="only notices owed by the evaluation of this day")
 @click.option(
     "--show", "show", type=int, metavar="ID", help="the full text of one notice's message"
@@ -317,16 +334,17 @@ def notices(
 @notices.command("resend")
 @click.option(
     "--status",
-    type=click.Choice(["failed", "sent"]),
+    type=Words({s: STATUS_WORDS[s] for s in ("failed", "sent", "written")}),
     default="failed",
     show_default=True,
-    help="which notices to send again",
+    help="which notices to send again (written: those written to the outbox folder, to send "
+    "them once SMTP is configured)",
 )
 @click.option("--since", type=DAY, help="only notices owed by evaluations from this day on")
 @click.option("--id", "ids", type=int, multiple=True, metavar="N", help="only this notice (repeat)")
 @click.option(
     "--channel",
-    type=click.Choice(CHANNELS),
+    type=Words({c: CHANNEL_WORDS.get(c, ()) for c in CHANNELS}),
     help="only the e-mail, or only this robot channel's failed deliveries (robots: all of them) "
     "[default: both]",
 )

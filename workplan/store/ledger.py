@@ -259,21 +259,23 @@ def _csv_rows(path: Path, name: str) -> list[list[Any]]:
 
 
 def _header_row(raw: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, str], list[str]]:
-    """Find the header row below any title block; return its index, the columns it maps,
-    their names as written, and the columns it does not use."""
+    """Find the header row below any title block; return the index of its last row (a header
+    may take two), the columns it maps, their names as written, and the columns it does not
+    use."""
     best: tuple[int, int] = (-1, 0)
-    for index, values in enumerate(raw[:HEADER_SEARCH]):
-        known = {HEADERS.get(header_key(str(v))) for v in values if text_of(v)} - {None}
+    for index in range(min(len(raw), HEADER_SEARCH)):
+        names = _two_rows(raw, index)[0]
+        known = {HEADERS.get(header_key(v)) for v in names if v} - {None}
         if len(known) > best[1]:
             best = (index, len(known))
         if len(known) >= 2:
             break
     index = max(best[0], 0)
+    names, taken = _two_rows(raw, index)
     columns: dict[str, int] = {}
     headers: dict[str, str] = {}
     ignored: list[str] = []
-    for i, value in enumerate(raw[index] if raw else []):
-        text = text_of(value)
+    for i, text in enumerate(names):
         if text is None:
             continue
         key = header_key(text)
@@ -286,7 +288,25 @@ def _header_row(raw: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, st
             headers[canonical] = text
         else:
             ignored.append(text)
-    return index, columns, headers, ignored
+    return index + taken - 1, columns, headers, ignored
+
+
+def _two_rows(raw: list[list[Any]], index: int) -> tuple[list[str | None], int]:
+    """Return the header's name of each column; a header over two merged rows (本月完成情况
+    over 完成值 and 截至日期, 事项 merged down) is read as one, its lower row's names first;
+    and how many rows the header takes."""
+    upper = [text_of(v) for v in (raw[index] if raw else [])]
+    below = [text_of(v) for v in raw[index + 1]] if index + 1 < len(raw) else []
+    named = [i for i, text in enumerate(below) if text is not None]
+    # the row below belongs to the header when each of its cells is a column's name, and none
+    # stands under a name the upper row already gave its own column
+    if not named or any(HEADERS.get(header_key(str(below[i]))) is None for i in named):
+        return upper, 1
+    if any(i < len(upper) and HEADERS.get(header_key(upper[i] or "")) for i in named):
+        return upper, 1
+    width = max(len(upper), len(below))
+    upper += [None] * (width - len(upper))
+    return [below[i] if i < len(below) and below[i] else upper[i] for i in range(width)], 2
 
 
 def read_rows(

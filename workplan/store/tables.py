@@ -356,6 +356,9 @@ T_NOTICE = Table(
     # 催办, 督办, 通报 …); its lines share the Message-ID and the document number (文号)
     Column("document", String(16)),
     Column("doc_number", String()),
+    # how a sent notice went: "folder" when its letter was written to the outbox folder (已写入,
+    # nobody's inbox yet), else by the mail server (None: sent by SMTP, or not yet)
+    Column("delivered_by", String(16)),
     UniqueConstraint("key"),
     Index("ix_notice_status", "status", "next_attempt_at"),
     Index("ix_notice_thread", "subject", "department"),

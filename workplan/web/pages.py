@@ -167,7 +167,7 @@ def item_history(conn: Connection, plan: PlanRef, number: int) -> dict[str, Any]
             T_NOTICE.c.level_name,
             T_NOTICE.c.department,
             T_NOTICE.c.due,
-            T_NOTICE.c.status,
+            notices_record.status_column().label("status"),
             T_NOTICE.c.sent_at,
             T_NOTICE.c.message_id,
             T_NOTICE.c.doc_number,

@@ -58,6 +58,7 @@ ZH = {
     "pending": "待发送",
     "claimed": "发送中",
     "sent": "已发送",
+    "written": "已写入",
     "failed": "发送失败",
     "retrying": "待重试",
     "superseded": "已撤销",
