@@ -106,12 +106,6 @@ def december(tmp_path_factory: pytest.TempPathFactory) -> Year:
 # The ladder and the addressee ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: the rung comes from working days elapsed, not from letters sent: a "
-    "first start on 2023-09-25 opens with 通报 (已逾期61个工作日) though no 催办 was ever sent",
-)
 def test_a_first_start_mid_year_opens_at_the_lowest_rung(tmp_path: Path) -> None:
     first = service(tmp_path, "2023-09-25", ledger=True)
     above_the_first_rung = [x.kind for x in first.letters if x.kind in PLAN.ladder[1:]]
@@ -129,12 +123,6 @@ def test_the_office_sends_itself_no_督办_or_通报(summer: Year) -> None:
     assert to_itself == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: 通报 goes to every owner, 督办 only to the lead: 区财政局's 通报 of 3 August "
-    "(and each co-owner's) comes with no 督办 before it",
-)
 def test_no_rung_is_skipped(summer: Year) -> None:
     assert [str(s) for s in skipped_rungs(summer.letters, PLAN.ladder, by_occurrence)] == []
 

@@ -23,7 +23,7 @@ from workplan.channels.mail import domain_of, message_id
 from workplan.notices.numbers import number_format, take
 from workplan.plan.settings import NumberFormats, PlanSettings
 from workplan.rules.evaluate import Intent, evaluate
-from workplan.rules.kinds import STAGE_OVERDUE, STAGE_WARN, WARN_NAME
+from workplan.rules.kinds import LADDER, STAGE_OVERDUE, STAGE_WARN, WARN_NAME
 from workplan.store.changes import Marker, markers
 from workplan.store.db import binder, bulk_insert, dumps, read_only, take_ids
 from workplan.store.facts_query import read_facts
@@ -382,7 +382,7 @@ def tick(
         return _skipped(as_of, marks)
     owed_before = sum(marks[pid].owed or 0 for pid in unchanged)
     chosen = plan_ids if not unchanged else sorted(set(marks) - unchanged)
-    facts, calendars = read_facts(conn, as_of, plan_ids=chosen)
+    facts, calendars = read_facts(conn, as_of, plan_ids=chosen, ladder=LADDER)
     intents: list[Intent] = []
     owed: dict[int, int] = {}
     for plan_id, plan_facts in facts.items():
