@@ -63,9 +63,10 @@ def test_a_warning_explains_itself_in_chinese() -> None:
 def test_an_escalation_names_the_ladder_and_the_holidays() -> None:
     text = _text("zh-CN", "escalation")
     assert "已逾期6个工作日" in text
+    # the ladder climbs by letters sent, and the letter says so (issue 22)
     assert (
-        "逾期5个工作日督办（本计划：逾期1个工作日催办、逾期5个工作日督办、逾期10个工作日通报）"
-        in text
+        "依据：催办发出4个工作日后仍未办结，发督办（本计划逐级督办：逾期1个工作日起首次发催办；"
+        "催办发出4个工作日后仍未办结的，发督办；督办发出5个工作日后仍未办结的，发通报）" in text
     )
     assert "5月1日至5月3日为节假日（劳动节）" in text
     assert "现予督办" in text

@@ -109,6 +109,8 @@ class Message:
     """a summary for the office or the leadership rather than a department's own letter"""
     report_url: str | None = None
     """the department's own signed link to its report page, when the web pages are set up"""
+    document: str | None = None
+    """the document it is (催办, 通报, 督查专报, 抄送, digest …), as the office's record keeps it"""
 
     @property
     def letter(self) -> Letter:

@@ -24,7 +24,13 @@ from workplan.plan.events import TriggerInfo
 from workplan.plan.metrics import metrics as compile_metrics
 from workplan.plan.model import CalendarFile, Deliverable, Metric, Plan, Recurring, Task
 from workplan.plan.policy import Rules
-from workplan.plan.settings import BriefStyle, NoticeSettings, NumberFormats, PlanSettings
+from workplan.plan.settings import (
+    DEFAULT_REPORT,
+    BriefStyle,
+    NoticeSettings,
+    NumberFormats,
+    PlanSettings,
+)
 from workplan.plan.yamlsource import PathKey, Source
 
 COMPILED_FORMAT = "2"
@@ -98,7 +104,9 @@ class _Compiler:
             chase_from=plan.chase_from or plan.issued,
             closes_on=closes_on,
             period=(ctx.start, ctx.end),
-            numbering=NumberFormats(dict(plan.numbering.documents), plan.numbering.bulletin),
+            numbering=NumberFormats(
+                dict(plan.numbering.documents), plan.numbering.bulletin, plan.numbering.report
+            ),
             brief=BriefStyle(**plan.brief.model_dump()),
             events=dict(plan.events),
             triggers=tuple(self.triggers),
@@ -140,6 +148,7 @@ class _Compiler:
     def check_numbering(self, rules: Rules) -> None:
         """Every numbered document must be a kind the plan sends."""
         known = {"提示函", *(step.name for step in rules.escalate)}
+        known.add(self.plan.numbering.report or DEFAULT_REPORT)  # the leadership's report
         known |= {step.name for step in self.ctx.ladders}
         for name in self.plan.numbering.documents:
             if name not in known:

@@ -537,6 +537,11 @@ class Numbering(_Model):
     bulletin: NumberFormat | None = Field(
         default=None, description="the monthly bulletin's issue number, e.g. 第{n}期"
     )
+    report: Line | None = Field(
+        default=None,
+        description="the name of the report the leadership receives (default 督查专报; or "
+        "情况报告 …): its own document, numbered by documents[name] when given, never a 通报",
+    )
 
 
 class BriefSettings(_Model):

@@ -12,6 +12,7 @@ from workplan.plan.compiled import expected_on
 from workplan.plan.periods import month_end
 from workplan.reports.agenda import AgendaEntry, agenda
 from workplan.rules.evaluate import evaluate
+from workplan.rules.kinds import LADDER
 from workplan.rules.status import MetricStatus, TaskStatus, is_done, task_statuses
 from workplan.store.facts import MetricFacts, ObligationFacts
 from workplan.store.facts_query import read_facts
@@ -177,7 +178,9 @@ def build_brief(
     month_last = month_end(first.year, first.month)
     as_of = month_last if today is None else min(month_last, today)
     tasks = read_tasks(conn, plan)
-    everything, calendars = read_facts(conn, as_of, plan_ids=[plan.id], everything=True)
+    everything, calendars = read_facts(
+        conn, as_of, plan_ids=[plan.id], everything=True, ladder=LADDER
+    )
     calendar: WorkCalendar = calendars[plan.id]
     # the same facts and rules as `workplan status` on that day
     facts = everything[plan.id]
