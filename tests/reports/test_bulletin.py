@@ -34,13 +34,15 @@ def test_the_bulletin_names_what_reached_tongbao_under_a_kept_number(
         out = run("bulletin", "--month", "2023-07", "-o", str(july), *banan).stdout
         assert out == (
             f"wrote {july}: 巴南乡振简报〔2023〕第1期, 2023年7月, "
-            "6 items reached 通报 in 2 departments\n"
+            "7 items reached 通报 in 3 departments\n"
         )
     html = july.read_text(encoding="utf-8")
     assert "巴南乡振简报〔2023〕第1期" in html and "<script" not in html
     # the standing duties' reviews (issue 11) went unanswered too
     assert "区农业农村委（1项）" in html and "区乡村振兴局（5项）" in html
     assert "调度扶贫项目资产营收和联农带农情况" in html and "（十）" in html
+    # the office's own item (（二十）, led by 区委农办) is reported like any department's (issue 22)
+    assert "区委农办（1项）" in html and "（二十）" in html
     assert "@leadership" not in html
 
     book_path = tmp_path / "july.xlsx"
@@ -50,7 +52,7 @@ def test_the_bulletin_names_what_reached_tongbao_under_a_kept_number(
     rows = list(load_workbook(book_path)["通报"].iter_rows(values_only=True))
     assert rows[0] == ("期号", "巴南乡振简报〔2023〕第1期", None, None, None, None, None)
     entries = rows[3:]
-    assert len(entries) == 6
+    assert len(entries) == 7
     [entry] = [e for e in entries if e[0] == "区农业农村委"]
     assert entry[:3] == ("区农业农村委", 10, "调度扶贫项目资产营收和联农带农情况")
     assert isinstance(entry[3], datetime) and isinstance(entry[5], datetime)
