@@ -120,6 +120,7 @@ def test_a_letter_after_the_deadline_names_the_date_to_answer_by(
     body = written.split("\n\n1. ", 1)[1]
     closing = body.split("\n\n", 1)[1]  # the words after the numbered line: the frame
     assert answer_by in closing
+    assert closing.splitlines()[1] == ""  # a blank line before the signature, as on paper
     assert "报送方式：" in written and "请勿直接回复" not in written
 
 
