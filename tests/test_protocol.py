@@ -189,53 +189,25 @@ def test_the_leaderships_letter_is_one_page(december: Year) -> None:
 # Facts in the words --------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: 29 Dec letters say '时限：2023年12月31日（星期日），今天到期' on Friday 29 Dec",
-)
 def test_今天到期_only_on_the_due_day(december: Year) -> None:
     assert [str(c) for c in due_today_claims(december.letters)] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: 29 Dec 提示函 say 进度滞后 of figures never reported (no data read as zero)",
-)
 def test_进度滞后_only_with_data(december: Year) -> None:
     claims, _ = lag_without_data(december.letters, PLAN, december.reported)
     assert [str(c) for c in claims] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: the issue-day list says 尚未报送完成 of April's central funds, reported at "
-    "25% on 20 April",
-)
 def test_the_issue_day_list_says_what_was_reported(tmp_path: Path) -> None:
     first = service(tmp_path, "2023-05-09", ledger=True)
     assert [str(c) for c in unreported_claims(first.letters, PLAN, first.reported)] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: 依据 lists every weekend ('7月1日至7月2日为周末'): only holidays and 调休 "
-    "explain a count of working days",
-)
 def test_依据_names_holidays_not_weekends(summer: Year) -> None:
     grounds = [(x.subject, g) for x in summer.letters for g in re.findall("依据：.*", x.body)]
     assert [subject for subject, g in grounds if "为周末" in g] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: letters give no calendar date to act by: 催办 '于3个工作日内', 督办 "
-    "'于5个工作日内', 通报 none",
-)
 def test_each_escalation_names_the_date_to_act_by(summer: Year) -> None:
     def act_by(x: Letter) -> bool:
         return any(
@@ -251,12 +223,6 @@ def test_each_escalation_names_the_date_to_act_by(summer: Year) -> None:
 # Status and agenda count honestly ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: status on 2023-07-31 shows （五） 已完成 12/12: August to December count as "
-    "met on July's value",
-)
 def test_status_counts_no_checkpoint_still_ahead_as_met(tmp_path: Path) -> None:
     db = tmp_path / "workplan.db"
     workplan("load", BANAN, "--db", db)
@@ -266,11 +232,6 @@ def test_status_counts_no_checkpoint_still_ahead_as_met(tmp_path: Path) -> None:
     assert (five["state"], five["done"]) != ("done", five["total"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: agenda marks August's in-village checkpoint （已完成） before August starts",
-)
 def test_agenda_marks_no_future_checkpoint_done(tmp_path: Path) -> None:
     db = tmp_path / "workplan.db"
     workplan("load", BANAN, "--db", db)

@@ -393,6 +393,7 @@ class Composer:
             report_url=self.links.url_for(plan.key, group.department, now)
             if self.links and not summary
             else None,
+            return_form=next((name for name, _, _ in self.forms.get(group.message_id, [])), None),
         )
 
     def compose(self, group: Group, now: datetime, root: str | None) -> Issued:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 from workplan import __version__
@@ -96,6 +98,7 @@ class _Compiler:
         self.check_numbering(rules)
         if ctx.out.problems:
             return None
+        obligations = moved_off_days_off(obligations, plan.due_on_day_off, ctx.work_calendar())
         settings = PlanSettings(
             calendar=ctx.calendar_spec(schedules),
             leadership=tuple((p.name, p.email) for p in plan.leadership),
@@ -184,6 +187,24 @@ class _Compiler:
                     )
                 else:
                     names[alias] = (entry.id, where)
+
+
+def moved_off_days_off(
+    obligations: list[ObligationInfo], way: str, is_working: Callable[[date], bool]
+) -> list[ObligationInfo]:
+    """Move each deadline that falls on a day off as the plan's ``due_on_day_off`` says: keep
+    it (the letters name the last working day before it), or move it to the next or the
+    previous working day."""
+    if way == "keep":
+        return obligations
+    step = timedelta(days=1 if way == "next" else -1)
+    out = []
+    for ob in obligations:
+        due = ob.due
+        while not is_working(due):
+            due += step
+        out.append(ob if due == ob.due else replace(ob, due=due))
+    return out
 
 
 def compile_plan(

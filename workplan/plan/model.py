@@ -575,6 +575,12 @@ class Plan(_Model):
         le=250,
         description="working days after the plan's period ends during which it is still chased",
     )
+    due_on_day_off: Literal["keep", "next", "previous"] = Field(
+        default="keep",
+        description="a deadline that falls on a day off: keep the date as written (letters "
+        "name the last working day before it), move it to the next working day (next, as "
+        "民法典第二百零三条 counts a period), or to the last working day before it (previous)",
+    )
     numbering: Numbering = Field(default_factory=Numbering)
     default_due: Due | None = Field(
         default=None,
