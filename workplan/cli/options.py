@@ -120,6 +120,26 @@ class _Day(click.ParamType):  # type: ignore[type-arg]
 DAY = _Day()
 
 
+class _Month(click.ParamType):  # type: ignore[type-arg]
+    """A month as offices write it (2023-07, 2023/7, 2023年7月), read by the ledger's reader."""
+
+    name = "YYYY-MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        from workplan.errors import Unreadable
+        from workplan.store.cells import read_month
+
+        if isinstance(value, date):
+            return value
+        try:
+            return read_month(value)
+        except Unreadable as exc:
+            self.fail(str(exc), param, ctx)
+
+
+MONTH = _Month()
+
+
 def config_option(func: F) -> F:
     return click.option(
         "--config",

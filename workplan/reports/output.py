@@ -245,3 +245,32 @@ def brief_xlsx(brief: Brief, target: Path) -> None:
                     cell.number_format = "yyyy-mm-dd"
         ws.freeze_panes = "A2"
     book.save(target)
+
+
+def score_xlsx(report: Any, target: Path) -> None:
+    """Write a period's scores as a workbook: the scores and rates, then every point."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from workplan.reports.scoring import HEADER, POINT_HEADER
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "考核"
+    sheet.append([f"{report.plan.title} — {report.label}考核（截至{report.period.as_of}）"])
+    sheet.append(list(HEADER))
+    for row in report.rows():
+        sheet.append(row)
+    for row in sheet.iter_rows(min_row=3):
+        for cell in row[5:8]:
+            cell.number_format = "0.0%"
+    points = book.create_sheet("扣分明细")
+    points.append(list(POINT_HEADER))
+    for row in report.point_rows():
+        points.append(row)
+    for row in points.iter_rows(min_row=2):
+        row[3].number_format = "yyyy-mm-dd"
+    for cell in [*sheet[2], *points[1]]:
+        cell.font = Font(bold=True)
+    book.save(target)

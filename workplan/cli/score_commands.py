@@ -1,0 +1,142 @@
+"""考核 and the plan's record: score, month close, drift."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from workplan.cli.options import DAY, MONTH, db_option, plan_option, table_width, today_in
+
+_QUARTER = re.compile(r"^(?:(\d{4})\s*[-年]?\s*)?(?:Q|第)?([1-4])(?:季度)?$", re.IGNORECASE)
+
+
+def _quarter(text: str, year: int) -> tuple[int, int]:
+    found = _QUARTER.match(text.strip())
+    if not found:
+        raise click.BadParameter(
+            f"'{text}' is not a quarter like 2023-Q3 or 3", param_hint="--quarter"
+        )
+    return int(found.group(1) or year), int(found.group(2))
+
+
+def _rate(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f}%"
+
+
+def _points(value: float) -> str:
+    text = f"{value:+g}" if value else "0"
+    return text.replace("-", "−")
+
+
+@click.command()
+@click.option("--month", type=MONTH, help="score a month (2023-07 or 2023年7月)")
+@click.option("--quarter", metavar="Q", help="score a quarter (2023-Q3, or 3 for the plan's year)")
+@click.option("--year", "whole_year", is_flag=True, help="score the plan's year")
+@click.option("--as-of", type=DAY, help="the day the facts are known on [default: today]")
+@click.option("--department", help="only this department's line")
+@click.option("--explain", metavar="DEPT", help="every point of one department, with its evidence")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "xlsx"]),
+    default="table",
+    show_default=True,
+    help="table for people, csv or json for scripts, xlsx for the office (with -o)",
+)
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="the .xlsx to write")
+@plan_option
+@db_option
+def score(
+    month: date | None,
+    quarter: str | None,
+    whole_year: bool,
+    as_of: date | None,
+    department: str | None,
+    explain: str | None,
+    fmt: str,
+    output: Path | None,
+    plan_key: str | None,
+    db: str | None,
+) -> None:
+    """Score departments (考核) over a month, a quarter or the year, with every point explained.
+
+    Each obligation due in the period: on time 0 (or the plan's bonus for early), late by the
+    highest rung of the ladder actually sent to the department (催办, 督办, 通报), nothing
+    reported by the scoring day −5, each 退回 −2; a co-responsible department's points are
+    weighted; aims and paused obligations are not scored; an item's loss is capped.  Beside
+    the score: 按期办结率, 报送及时率, 目标完成率.  The numbers are the plan's `scoring:`.
+    """
+    from workplan.cli import render
+    from workplan.reports import scoring
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    if (month is not None) + (quarter is not None) + whole_year > 1:
+        raise click.UsageError("give one of --month, --quarter, --year")
+    if fmt == "xlsx" and output is None:
+        raise click.UsageError("--format xlsx writes a file: give -o FILE.xlsx")
+    with store.connected(db) as engine, store.reading(engine) as conn:
+        plan = refs.find_plan(conn, plan_key)
+        day = as_of or today_in(plan.timezone)
+        if month is not None:
+            span = scoring.period_of(month.year, month=month.month)
+        elif quarter is not None:
+            year, q = _quarter(quarter, plan.year)
+            span = scoring.period_of(year, quarter=q)
+        elif whole_year:
+            span = scoring.period_of(plan.year)
+        else:
+            span = scoring.period_of(day.year, month=day.month)
+        who = refs.find_department(conn, plan, department) if department else None
+        explained = refs.find_department(conn, plan, explain) if explain else None
+        made = scoring.build_scores(conn, plan, span[0], span[1], span[2], day)
+    if explained is not None:
+        rows = made.point_rows(explained)
+        header: tuple[str, ...] = scoring.POINT_HEADER
+    else:
+        rows = [r for r in made.rows() if who is None or r[0] == who]
+        header = scoring.HEADER
+    if fmt == "xlsx" and output is not None:
+        from workplan.reports.output import score_xlsx
+
+        score_xlsx(made, output)
+        click.echo(f"wrote {output}: {made.label}, {len(made.scores)} departments")
+    elif fmt == "json":
+        click.echo(render.dump_json([dict(zip(header, r, strict=True)) for r in rows]))
+    elif fmt == "csv":
+        click.echo(render.dump_csv(header, rows), nl=False)
+    else:
+        click.echo(_table(made, header, rows, explained), nl=False)
+
+
+def _table(made: Any, header: tuple[str, ...], rows: list[list[Any]], explained: str | None) -> str:
+    from workplan.cli.render import Column, grid
+
+    if explained is not None:
+        shown = [
+            [r[0], f"{r[1]}{r[2]}" if r[2] else r[1], str(r[3]), r[4], _points(r[5]), r[6], r[7]]
+            for r in rows
+        ]
+        names: tuple[str, ...] = ("单位", "事项", "日期", "规则", "分值", "角色", "依据")
+        total = next(s for s in made.scores if s.department == explained)
+        title = (
+            f"{made.plan.title} — {made.label}考核 — {explained}：基础分{total.base:g}，"
+            f"得分{total.total:g}（截至{made.period.as_of}）"
+        )
+        right = {"分值"}
+    else:
+        shown = [
+            [r[0], f"{r[1]:g}", _points(r[2]), f"{r[3]:g}", str(r[4]), *map(_rate, r[5:])]
+            for r in rows
+        ]
+        names = header
+        title = f"{made.plan.title} — {made.label}考核（截至{made.period.as_of}）"
+        right = set(header[1:])
+    columns = [
+        Column(n, right=n in right, keep=n in ("单位", "日期", "分值", "得分")) for n in names
+    ]
+    return grid(title, columns, shown, table_width())
