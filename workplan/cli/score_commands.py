@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -140,3 +140,91 @@ def _table(made: Any, header: tuple[str, ...], rows: list[list[Any]], explained:
         Column(n, right=n in right, keep=n in ("单位", "日期", "分值", "得分")) for n in names
     ]
     return grid(title, columns, shown, table_width())
+
+
+@click.group()
+def month() -> None:
+    """The record of each month: where every item and metric stood at its end, kept as written."""
+
+
+@month.command("close")
+@click.argument("which", metavar="[MONTH]", required=False, type=MONTH)
+@click.option("--today", type=DAY, help="the day it is closed on [default: today]")
+@plan_option
+@db_option
+def month_close(
+    which: date | None, today: date | None, plan_key: str | None, db: str | None
+) -> None:
+    """Keep where every item and metric stood at the end of MONTH (default: last month).
+
+    Colour, category, the escalation reached, each metric's value and its gap to 序时进度, as
+    the brief shows them on the month's last day; an item whose lapse was made up is yellow,
+    never green.  A month is closed once: closing it again, or reports made later, change
+    nothing kept.  The service closes each month on the first working day after it.
+    """
+    from workplan.cli.options import now_utc
+    from workplan.reports.months import close_month
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    with store.connected(db) as engine, engine.begin() as conn:
+        plan = refs.find_plan(conn, plan_key)
+        day = today or today_in(plan.timezone)
+        first = which or (day.replace(day=1) - timedelta(days=1)).replace(day=1)
+        done = close_month(conn, plan, first, day, now_utc())
+    if done.written:
+        click.echo(f"closed {done.month}: {done.written} rows as of {done.as_of}")
+    else:
+        click.echo(f"{done.month} was closed already: nothing rewritten")
+
+
+def month_table(
+    conn: Any, plan: Any, first: date, width: int | None, department: str | None = None
+) -> str:
+    """Where every item and metric stood at the end of a month: from its record, or (for a
+    month not closed) computed from the facts known now, and said so; optionally only the
+    items a department answers for."""
+    from workplan.cli.render import Column, grid
+    from workplan.plan.compiled import item_label
+    from workplan.reports.brief import COLOUR_NAMES
+    from workplan.reports.months import month_rows, recorded
+    from workplan.rules.words import STATE_WORDS
+    from workplan.store.months import subject_titles
+    from workplan.store.snapshot import read_tasks
+
+    kept = recorded(conn, plan, first)
+    tasks = read_tasks(conn, plan)
+    numbers = {t.id: t.number for t in tasks.values()}
+    if kept:
+        rows = [(r.number, r.row) for r in kept]
+        note = "月末存档"
+    else:
+        rows = [(numbers[r.task_id], r) for r in month_rows(conn, plan, first)[1]]
+        note = "未存档：按现有数据计算"
+    if department is not None:
+        rows = [(n, r) for n, r in rows if department in tasks[r.task_id].owners]
+    titles = subject_titles(conn, plan.id)
+
+    def number(value: float | None) -> str:
+        return "–" if value is None else f"{value:g}"
+
+    shown = []
+    for n, r in rows:
+        title = titles.get((r.task_id, r.subject), r.subject)
+        shown.append(
+            [
+                item_label(n) if not r.subject else "",
+                title if not r.subject else f"  {title}",
+                COLOUR_NAMES.get(r.colour or "", "–"),
+                r.category or STATE_WORDS.get(r.state, r.state),
+                r.level or "",
+                number(r.value) if r.subject else "",
+                number(r.expected) if r.subject else "",
+                number(r.gap) if r.subject else "",
+            ]
+        )
+    names = ("事项", "内容", "颜色", "分类", "督办级别", "数值", "序时进度", "差距")
+    columns = [Column(h, right=h in ("数值", "序时进度", "差距"), keep=h == "事项") for h in names]
+    who = f" — {department}" if department else ""
+    title = f"{plan.title} — {first.year}年{first.month}月末（{note}）{who}"
+    return grid(title, columns, shown, width)
