@@ -102,7 +102,12 @@ def test_the_service_closes_a_month_on_the_first_working_day_after(
 
     def months() -> list[str]:
         with engine.connect() as conn:
-            return [m for (m,) in conn.execute(select(T_MONTH.c.month).distinct().order_by(T_MONTH.c.month))]
+            return [
+                m
+                for (m,) in conn.execute(
+                    select(T_MONTH.c.month).distinct().order_by(T_MONTH.c.month)
+                )
+            ]
 
     morning(date(2023, 6, 30))  # the first evaluation after May: May is kept
     assert months() == ["2023-05"]

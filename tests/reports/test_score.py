@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import PLANS, run
+from tests.helpers import PLANS, demo_database, run
 
 # The demo's July, scored by hand from plans/banan-2023.yaml and plans/banan-2023-ledger.csv
 # with the default rules (base 100; lead ×1, co-responsible ×0.5; on time 0; 催办 −1, 督办 −2,
@@ -82,16 +82,7 @@ JULY_POINTS = [
 def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The demo's database, made by `workplan demo` as a user runs it."""
     folder = tmp_path_factory.mktemp("demo")
-    run(
-        "demo",
-        "--plan-file",
-        str(PLANS / "banan-2023.yaml"),
-        "--ledger",
-        str(PLANS / "banan-2023-ledger.csv"),
-        "--dir",
-        str(folder),
-    )
-    return str(folder / "workplan.db")
+    return demo_database(folder)
 
 
 def _score(db: str, *args: str) -> list[dict[str, object]]:

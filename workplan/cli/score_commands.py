@@ -9,7 +9,15 @@ from typing import Any
 
 import click
 
-from workplan.cli.options import DAY, MONTH, db_option, plan_option, table_width, today_in
+from workplan.cli.options import (
+    DAY,
+    MONTH,
+    db_option,
+    format_option,
+    plan_option,
+    table_width,
+    today_in,
+)
 
 _QUARTER = re.compile(r"^(?:(\d{4})\s*[-年]?\s*)?(?:Q|第)?([1-4])(?:季度)?$", re.IGNORECASE)
 
@@ -228,3 +236,46 @@ def month_table(
     who = f" — {department}" if department else ""
     title = f"{plan.title} — {first.year}年{first.month}月末（{note}）{who}"
     return grid(title, columns, shown, width)
+
+
+@click.command()
+@click.option("--department", help="only the deadlines this department answers for")
+@format_option
+@plan_option
+@db_option
+def drift(department: str | None, fmt: str, plan_key: str | None, db: str | None) -> None:
+    """Show every deadline moved since the plan was issued: extensions, amendments, pauses.
+
+    One row per move, with the item, the lead department, the deadline before and after, the
+    days it moved and the day it was decided; then, per department, how many moved and by
+    how many days in all.
+    """
+    from workplan.cli import render
+    from workplan.cli.render import Column, grid
+    from workplan.reports.drift import HEADER, SUMMARY_HEADER, build_drift
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    with store.connected(db) as engine, store.reading(engine) as conn:
+        plan = refs.find_plan(conn, plan_key)
+        who = refs.find_department(conn, plan, department) if department else None
+        made = build_drift(conn, plan, who)
+    rows = made.rows()
+    if fmt == "json":
+        click.echo(render.dump_json([dict(zip(HEADER, r, strict=True)) for r in rows]))
+        return
+    if fmt == "csv":
+        click.echo(render.dump_csv(HEADER, rows), nl=False)
+        return
+    if not rows:
+        click.echo(f"{plan.title}：自印发以来没有期限调整")
+        return
+    shown = [["–" if v is None else str(v) for v in r] for r in rows]
+    columns = [
+        Column(h, right=h == "推迟天数", keep=h in ("原期限", "新期限", "决定日期")) for h in HEADER
+    ]
+    width = table_width()
+    click.echo(grid(f"{plan.title} — 期限调整（自印发以来）", columns, shown, width), nl=False)
+    summary = [[str(v) for v in r] for r in made.summary()]
+    columns = [Column(h, right=h != "单位") for h in SUMMARY_HEADER]
+    click.echo(grid("按单位", columns, summary, width), nl=False)
