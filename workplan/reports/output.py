@@ -14,6 +14,8 @@ from workplan.errors import WorkplanError
 from workplan.plan.units import figure
 from workplan.reports.brief import CATEGORIES, COLOUR_NAMES, Brief
 from workplan.reports.bulletin import Bulletin
+from workplan.reports.drift import HEADER as DRIFT_HEADER
+from workplan.reports.scoring import HEADER as SCORE_HEADER
 
 LEGENDS = {
     "pace": [
@@ -230,6 +232,30 @@ def brief_xlsx(brief: Brief, target: Path) -> None:
         sheet.append(["名次", "牵头单位", "红", "黄", "牵头事项"])
         for place, (name, red, yellow, total) in enumerate(brief.ranking, 1):
             sheet.append([place, name, red, yellow, total])
+    if brief.scores:
+        sheet = book.create_sheet("考核")
+        sheet.append(list(SCORE_HEADER))
+        for score_row in brief.scores:
+            sheet.append(score_row)
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells[5:8]:
+                cell.number_format = "0.0%"
+    if brief.strip:
+        months = sorted({m for shown in brief.strip.values() for m, _ in shown})
+        sheet = book.create_sheet("月度色带")
+        sheet.append(["事项", *months])
+        for number, shown in sorted(brief.strip.items()):
+            colours = dict(shown)
+            sheet.append([number, *(COLOUR_NAMES.get(colours.get(m) or "", None) for m in months)])
+            for at, m in enumerate(months, 2):
+                found = colours.get(m)
+                if found in fills:
+                    sheet.cell(sheet.max_row, at).fill = fills[found]
+    if brief.drift:
+        sheet = book.create_sheet("期限调整")
+        sheet.append(list(DRIFT_HEADER))
+        for drift_row in brief.drift:
+            sheet.append(drift_row)
     sheet = book.create_sheet("下月期限")
     sheet.append(["期限", "事项", "应办事项", "目标值", "单位", "责任单位", "已完成"])
     for e in brief.agenda:
@@ -252,14 +278,14 @@ def score_xlsx(report: Any, target: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from workplan.reports.scoring import HEADER, POINT_HEADER
+    from workplan.reports.scoring import POINT_HEADER
 
     book = Workbook()
     sheet = book.active
     assert sheet is not None
     sheet.title = "考核"
     sheet.append([f"{report.plan.title} — {report.label}考核（截至{report.period.as_of}）"])
-    sheet.append(list(HEADER))
+    sheet.append(list(SCORE_HEADER))
     for row in report.rows():
         sheet.append(row)
     for row in sheet.iter_rows(min_row=3):
