@@ -178,3 +178,21 @@ def test_scoring_rules_are_checked_one_line_each(tmp_path: Path) -> None:
     assert len(lines) == 2
     assert "scoring.late.督察: no step of the plan's ladders is called '督察'" in lines[0]
     assert "scoring.unreported" in lines[1]
+
+
+def test_the_workbook_holds_the_scores_and_every_point(demo: str, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    target = tmp_path / "july.xlsx"
+    args = ("--month", "2023-07", "--as-of", "2023-12-31", "--db", demo)
+    out = run("score", *args, "--format", "xlsx", "-o", str(target)).output
+    assert out == f"wrote {target}: 2023年7月, 17 departments\n"
+    book = load_workbook(target)
+    scores = [list(r) for r in book["考核"].iter_rows(min_row=3, values_only=True)]
+    assert [r[:5] for r in scores] == [list(j[:5]) for j in JULY]
+    points = [r for r in book["扣分明细"].iter_rows(min_row=2, values_only=True) if r[5]]
+    assert [(r[0], r[4], r[5], r[7]) for r in points] == [
+        (p[0], p[4], p[5], p[7]) for p in JULY_POINTS
+    ]
+    refused = run("score", *args, "--format", "xlsx", code=2).output
+    assert "give -o FILE.xlsx" in refused

@@ -74,9 +74,9 @@ class ScoreReport:
 
 def rule_text(p: Point) -> str:
     """The rule in words: 按期, or for a late obligation the highest rung sent (催办)."""
-    if p.rule == "late":
+    if p.basis == "late":
         return p.rung or "逾期（未发函）"
-    return RULE_WORDS[p.rule]
+    return RULE_WORDS[p.basis]
 
 
 def evidence(p: Point) -> str:

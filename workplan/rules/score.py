@@ -46,7 +46,8 @@ class Point:
     obligation_id: int
     key: str
     day: date
-    rule: str
+    basis: str
+    """the scoring rule the points are given by (on time, late, unreported …)"""
     points: float
     """weighted by the department's role, as added to its score"""
     role: str
@@ -227,7 +228,7 @@ class _Owed:
     role: str
     weight: float
 
-    def point(self, rule: str, raw: float, day: date, letter: Letter | None = None) -> Point:
+    def point(self, basis: str, raw: float, day: date, letter: Letter | None = None) -> Point:
         return Point(
             self.department,
             item_label(self.ob.task),
@@ -235,7 +236,7 @@ class _Owed:
             self.ob.id,
             self.ob.key,
             day,
-            rule,
+            basis,
             round(raw * self.weight, 2),
             self.role,
             letter.level_name if letter else None,
