@@ -196,3 +196,54 @@ def test_the_workbook_holds_the_scores_and_every_point(demo: str, tmp_path: Path
     ]
     refused = run("score", *args, "--format", "xlsx", code=2).output
     assert "give -o FILE.xlsx" in refused
+
+
+def test_letters_and_the_cycles_steps_are_read_on_every_backend(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The letters sent are read from the notices; where the office's cycle is recorded (a
+    cycle_step table: 退回 and 挂起), each 退回 costs −2 and a paused obligation is not scored."""
+    from sqlalchemy import text
+
+    from workplan.store.db import open_store
+
+    run("load", str(PLANS / "banan-2023.yaml"), "--db", db_url)
+    run("progress", "import", str(PLANS / "banan-2023-ledger.csv"), "--db", db_url)
+    run("tick", "--as-of", "2023-07-21", "--db", db_url)
+    run("run", "--once", "--now", "2023-07-21T09:00", "--outbox", str(tmp_path), "--db", db_url)
+    args = ("--month", "2023-07", "--as-of", "2023-12-31", "--format", "json", "--db", db_url)
+
+    def points(department: str) -> list[tuple[object, ...]]:
+        out = run("score", *args, "--explain", department).output
+        return [(p["应办事项"], p["规则"], p["分值"]) for p in json.loads(out) if p["分值"]]
+
+    assert points("区乡村振兴局") == [("区级衔接资金支出进度", "催办", -1)]
+    engine = open_store(db_url)
+    with engine.begin() as conn:
+        ids = dict(
+            conn.execute(
+                text(
+                    "SELECT o.key, o.id FROM obligation o JOIN task t ON t.id = o.task_id "
+                    "WHERE t.number = 16 AND o.key IN "
+                    "('district-disbursement#1', 'central-disbursement#3')"
+                )
+            ).all()
+        )
+        conn.execute(
+            text(
+                "CREATE TABLE cycle_step (id INTEGER PRIMARY KEY, obligation_id INTEGER, "
+                'step VARCHAR, "on" DATE, department VARCHAR)'
+            )
+        )
+        conn.execute(
+            text(
+                'INSERT INTO cycle_step (id, obligation_id, step, "on", department) VALUES '
+                "(1, :central, '退回', '2023-07-19', '区乡村振兴局'), "
+                "(2, :district, '挂起', '2023-07-19', NULL)"
+            ),
+            {"central": ids["central-disbursement#3"], "district": ids["district-disbursement#1"]},
+        )
+    engine.dispose()
+    assert points("区乡村振兴局") == [("中央衔接资金支出进度", "退回", -2)]
+    due = {r["单位"]: r["应办"] for r in json.loads(run("score", *args).output)}
+    assert due["区乡村振兴局"] == 13  # the paused checkpoint is not counted
