@@ -111,6 +111,8 @@ class Message:
     """the department's own signed link to its report page, when the web pages are set up"""
     document: str | None = None
     """the document it is (催办, 通报, 督查专报, 抄送, digest …), as the office's record keeps it"""
+    addressees: tuple[str, ...] = ()
+    """主送: the departments the act names, when one document goes to several (the day's 通报)"""
 
     @property
     def letter(self) -> Letter:
