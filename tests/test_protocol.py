@@ -118,23 +118,11 @@ def test_a_first_start_mid_year_opens_at_the_lowest_rung(tmp_path: Path) -> None
     assert above_the_first_rung == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: 督办 巴南乡振督〔2023〕5号 goes to 区委农办 itself (its own item merged with "
-    "six lines of others'), and 通报 巴南乡振通〔2023〕5号 too",
-)
 def test_the_office_sends_itself_no_督办_or_通报(summer: Year) -> None:
     to_itself = [x for x in office_letters(summer.letters, PLAN.office) if x.own]
     assert to_itself == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: 通报 goes to every owner, 督办 only to the lead: 区财政局's 通报 of 3 August "
-    "(and each co-owner's) comes with no 督办 before it",
-)
 def test_no_rung_is_skipped(summer: Year) -> None:
     assert [str(s) for s in skipped_rungs(summer.letters, PLAN.ladder, by_occurrence)] == []
 
@@ -151,12 +139,6 @@ def test_a_letter_cites_only_documents_its_addressee_received(summer: Year) -> N
     assert [str(c) for c in unreceived if c.recipient == "区财政局"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: 区委组织部 reported June's in-village average on time (62.5% of 66.67%); "
-    "its 催办, 督办 and 通报 say 请立即办理 and 逾期未办 about a month that is over",
-)
 def test_a_figure_reported_on_time_but_short_is_not_a_lapse(summer: Year) -> None:
     assert [str(c) for c in lapse_for_shortfall(summer.letters, PLAN, summer.reported)] == []
 
@@ -164,21 +146,10 @@ def test_a_figure_reported_on_time_but_short_is_not_a_lapse(summer: Year) -> Non
 # Numbers (文号) -------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: each recipient of 14 July's 通报 gets its own number, the leadership's "
-    "summary another: 巴南乡振通〔2023〕1号 to 5号 for one act",
-)
 def test_one_days_通报_is_one_act_under_one_number(summer: Year) -> None:
     assert acts_with_several_numbers(summer.on("2023-07-14")) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: the report up to the leading group (现报告如下) is numbered and titled 通报",
-)
 def test_the_leadership_gets_a_report_not_a_通报(summer: Year) -> None:
     up = [x for x in summer.letters if x.recipient == LEADERSHIP]
     assert up
@@ -229,12 +200,6 @@ def test_a_second_plan_of_the_office_continues_its_series(tmp_path: Path) -> Non
 # What reaches the leadership -------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: the leadership's letter lists every line reaching 通报 with its history "
-    "(109 items on 29 December): far over one A4 page",
-)
 def test_the_leaderships_letter_is_one_page(december: Year) -> None:
     pages = {x.day: page_of(x.body).rows for x in december.letters if x.recipient == LEADERSHIP}
     assert {day: rows for day, rows in pages.items() if rows > PAGE_LINES} == {}

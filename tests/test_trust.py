@@ -128,10 +128,11 @@ def test_a_first_day_bulletin_claims_no_earlier_letter(tmp_path: Path) -> None:
     for m in bulletins:
         assert "经" not in body(m).split("依据")[0], body(m)
         assert "仍未完成" not in body(m)
-    # the leadership: one summary of the day's 通报, grouped by department, not a copy each
+    # the leadership: the month's one-page report naming the departments, not a copy each
     to_leaders = [m for m in letters if "leaders@example.org" in recipients(m)]
     assert len(to_leaders) == 1
-    assert "责任单位：" in body(to_leaders[0])
+    assert "【情况报告】" in str(to_leaders[0]["Subject"])
+    assert "另有15项；全部20项见附件《督办事项清单》" in body(to_leaders[0])
     assert all(m["Cc"] is None for m in letters)
 
 

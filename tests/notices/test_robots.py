@@ -201,7 +201,7 @@ def test_a_busy_morning_is_spread_under_each_robots_limit_and_all_delivered(
     for kind, name in GROUPS.items():
         deliveries = world.deliveries(name)
         server = world.servers[name]
-        assert len(deliveries) >= 300
+        assert len(deliveries) >= 200  # a recurring duty's missed occurrences are one series
         assert {d["status"] for d in deliveries} == {"sent"}
         assert server.breaches == [] and server.refused == []
         times = [a.at for a in server.accepted]
@@ -337,7 +337,7 @@ def test_two_services_share_one_robots_limit(
     finally:
         second.dispose()
     deliveries = world.deliveries()
-    assert len(deliveries) > 100
+    assert len(deliveries) > 80  # fewer since a duty's missed occurrences are one series
     assert world.statuses() == {"sent": len(deliveries)}
     assert world.server.breaches == []
     assert busiest([a.at for a in world.server.accepted], 60) <= 20

@@ -72,6 +72,19 @@ class BriefStyle:
 
 
 @dataclass(frozen=True, slots=True)
+class ProportionSettings:
+    """How far each kind of miss climbs, and how often the leadership hears of it (the
+    rungs' caps are resolved into each obligation's policy when the plan compiles)."""
+
+    shortfall: str | None = None
+    """the highest rung a shortfall reaches after its 提示函 (None: the ladder's first)"""
+    standing: str | None = None
+    """the highest rung a standing duty's review reaches (None: the ladder's first)"""
+    leadership: str = "monthly"
+    """monthly: at most one one-page report a month to the leadership; off: none"""
+
+
+@dataclass(frozen=True, slots=True)
 class PlanSettings:
     """The plan-level settings kept with the plan row."""
 
@@ -88,6 +101,7 @@ class PlanSettings:
     """the span the plan's dates fall in, when the plan widens it beyond its year"""
     numbering: NumberFormats = NumberFormats()
     brief: BriefStyle = BriefStyle()
+    proportion: ProportionSettings = ProportionSettings()
     events: dict[str, str] = field(default_factory=dict)
     """the events the office records (id -> what happened)"""
     triggers: tuple[TriggerInfo, ...] = ()
@@ -105,6 +119,11 @@ class PlanSettings:
             for f in fields(BriefStyle)
             if getattr(self.brief, f.name) != f.default
         }
+        proportion = {
+            f.name: getattr(self.proportion, f.name)
+            for f in fields(ProportionSettings)
+            if getattr(self.proportion, f.name) != f.default
+        }
         numbering: dict[str, Any] = {"documents": dict(self.numbering.documents)}
         if self.numbering.bulletin is not None:
             numbering["bulletin"] = self.numbering.bulletin
@@ -114,28 +133,35 @@ class PlanSettings:
                 "events": dict(self.events),
                 "triggers": [trigger_to_json(t) for t in self.triggers],
             }
-        return {
-            "country": cal.country,
-            "extra_holidays": _iso(cal.extra_holidays),
-            "extra_working_days": _iso(cal.extra_working_days),
-            "leadership": [list(p) for p in self.leadership],
-            "notices": {
-                "digest": self.notices.digest,
-                "hours": list(self.notices.hours),
-                "run_at": self.notices.run_at,
-                "return_form": self.notices.return_form,
-            },
-            "issuer": self.issuer,
-            "chase_from": self.chase_from.isoformat() if self.chase_from else None,
-            "closes_on": self.closes_on.isoformat() if self.closes_on else None,
-            "period": _iso(self.period) if self.period else None,
-            "numbering": numbering,
-            "calendar_schedules": {
-                str(s.year): {"holidays": _iso(s.holidays), "working_days": _iso(s.working_days)}
-                for s in cal.schedules
-            },
-            **events,
-        } | ({"brief": brief} if brief else {})
+        return (
+            {
+                "country": cal.country,
+                "extra_holidays": _iso(cal.extra_holidays),
+                "extra_working_days": _iso(cal.extra_working_days),
+                "leadership": [list(p) for p in self.leadership],
+                "notices": {
+                    "digest": self.notices.digest,
+                    "hours": list(self.notices.hours),
+                    "run_at": self.notices.run_at,
+                    "return_form": self.notices.return_form,
+                },
+                "issuer": self.issuer,
+                "chase_from": self.chase_from.isoformat() if self.chase_from else None,
+                "closes_on": self.closes_on.isoformat() if self.closes_on else None,
+                "period": _iso(self.period) if self.period else None,
+                "numbering": numbering,
+                "calendar_schedules": {
+                    str(s.year): {
+                        "holidays": _iso(s.holidays),
+                        "working_days": _iso(s.working_days),
+                    }
+                    for s in cal.schedules
+                },
+                **events,
+            }
+            | ({"brief": brief} if brief else {})
+            | ({"proportion": proportion} if proportion else {})
+        )
 
     @classmethod
     def from_json(cls, text: str | dict[str, Any]) -> PlanSettings:
@@ -144,6 +170,7 @@ class PlanSettings:
         notices = raw.get("notices") or {}
         numbering = raw.get("numbering") or {}
         brief = raw.get("brief") or {}
+        proportion = raw.get("proportion") or {}
         period = raw.get("period")
         chase_from, closes_on = raw.get("chase_from"), raw.get("closes_on")
         defaults = NoticeSettings()
@@ -178,6 +205,13 @@ class PlanSettings:
             ),
             brief=BriefStyle(
                 **{f.name: brief[f.name] for f in fields(BriefStyle) if f.name in brief}
+            ),
+            proportion=ProportionSettings(
+                **{
+                    f.name: proportion[f.name]
+                    for f in fields(ProportionSettings)
+                    if f.name in proportion
+                }
             ),
             events=dict(raw.get("events") or {}),
             triggers=tuple(trigger_from_json(t) for t in raw.get("triggers") or []),

@@ -20,7 +20,6 @@ from workplan.plan.policy import Rules, Step
 from workplan.rules.kinds import (
     BACKLOG,
     BACKLOG_NAME,
-    OVERDUE,
     PACE,
     REMIND,
     REPORT,
@@ -29,6 +28,7 @@ from workplan.rules.kinds import (
     RuleKind,
     rule_kind,
 )
+from workplan.rules.proportion import ladder_of, settle
 from workplan.store.facts import Alternative, MetricFacts, ObligationFacts, PlanFacts
 from workplan.store.parts import Parts
 
@@ -306,11 +306,12 @@ class _Evaluator:
                 about, WARN if warn else REMIND, level=stage, roles=ob.rules.remind_to, facts=facts
             )
             return
-        reached = _ladder(ob.rules, ob.deadline, self.as_of, self.cal)
+        rules, kind = ladder_of(ob)  # a lapse's ladder, or a shortfall's (未达到)
+        reached = _ladder(rules, ob.deadline, self.as_of, self.cal)
         if reached is not None:
             step, late = reached
             facts["working_days_late"] = late
-            self.emit_step(about, OVERDUE, step, facts)
+            self.emit_step(about, kind, step, facts)
 
     def metric(self, m: MetricFacts) -> None:
         complete = (
@@ -486,4 +487,5 @@ def evaluate(plan: PlanFacts, as_of: date, calendar: WorkCalendar) -> list[Inten
         evaluator.metric(m)
     if evaluator.before_plan and plan.chase_from is not None and as_of >= plan.chase_from:
         evaluator.backlog(evaluator.before_plan)
-    return sorted(evaluator.out, key=lambda i: (i.task, i.subject, i.department, i.rule, i.level))
+    owed = settle(plan, evaluator.out, as_of, monthly=plan.report_up)
+    return sorted(owed, key=lambda i: (i.task, i.subject, i.department, i.rule, i.level))

@@ -103,6 +103,8 @@ class PlanFacts:
     """the first day the plan is chased: earlier occurrences are shown, never chased"""
     closes_on: date | None = None
     """the last day anything is owed (the plan's period end plus its grace)"""
+    report_up: bool = True
+    """the leadership gets the month's report (``proportion.leadership: monthly``)"""
 
 
 @dataclass(frozen=True)
