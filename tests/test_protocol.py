@@ -126,12 +126,6 @@ def test_a_letter_cites_only_documents_its_addressee_received(summer: Year) -> N
     assert [str(c) for c in unreceived if c.recipient == "区财政局"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: 区委组织部 reported June's in-village average on time (62.5% of 66.67%); "
-    "its 催办, 督办 and 通报 say 请立即办理 and 逾期未办 about a month that is over",
-)
 def test_a_figure_reported_on_time_but_short_is_not_a_lapse(summer: Year) -> None:
     assert [str(c) for c in lapse_for_shortfall(summer.letters, PLAN, summer.reported)] == []
 
@@ -139,10 +133,13 @@ def test_a_figure_reported_on_time_but_short_is_not_a_lapse(summer: Year) -> Non
 # Numbers (文号) -------------------------------------------------------------------------------
 
 
-def test_one_days_通报_is_one_act_under_one_number(summer: Year) -> None:
-    assert acts_with_several_numbers(summer.on("2023-07-14")) == {}
+def test_one_days_通报_is_one_act_under_one_number(tmp_path: Path) -> None:
+    # nothing reported: on 14 June six departments reach 通报 (with the ledger, since standing
+    # reviews stop at 催办 and shortfalls are not lapses, 14 July's 通报 goes to one alone)
+    june = service(tmp_path, "2023-05-09", "2023-06-14", ledger=False).on("2023-06-14")
+    assert acts_with_several_numbers(june) == {}
     # one document: each e-mail names every department the act names (主送)
-    notices = [x for x in summer.on("2023-07-14") if x.kind == "通报"]
+    notices = [x for x in june if x.kind == "通报"]
     named = "、".join(sorted({x.recipient for x in notices}))
     assert len(notices) > 1 and all(f"主送：{named}" in x.body for x in notices)
 
@@ -256,5 +253,8 @@ def test_the_checks_read_the_plan_and_every_letter(summer: Year) -> None:
     assert PLAN.number_pattern.fullmatch("巴南乡振督〔2023〕12号")
     assert summer.letters and all(x.lines and x.rows for x in summer.letters)
     assert all(x.number for x in summer.letters if x.kind in PLAN.ladder)
-    numbered = [line for x in summer.letters if x.number for line in x.lines]
+    # (the month's report to the leadership names items without their deadlines: one page)
+    numbered = [
+        line for x in summer.letters if x.number and x.recipient != LEADERSHIP for line in x.lines
+    ]
     assert numbered and all(line.about and line.due for line in numbered)

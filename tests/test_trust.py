@@ -133,8 +133,14 @@ def test_a_first_day_opens_with_催办_and_claims_no_earlier_letter(tmp_path: Pa
     assert [
         m for m in letters if "【通报】" in str(m["Subject"]) or "【督办】" in str(m["Subject"])
     ] == []
-    # nothing reached the top rung: nothing goes up to the leadership
-    assert [m for m in letters if "leaders@example.org" in recipients(m)] == []
+    # nothing reached the top rung: the leadership gets the month's one report (numbered in its
+    # own series), naming only the key items, never a copy of each letter
+    to_leaders = [m for m in letters if "leaders@example.org" in recipients(m)]
+    assert len(to_leaders) == 1
+    assert "【情况报告】巴南乡振专报〔2023〕1号" in str(to_leaders[0]["Subject"])
+    assert "催办20项" in body(to_leaders[0]) and "全部20项见附件《督办事项清单》" in body(
+        to_leaders[0]
+    )
     assert all(m["Cc"] is None for m in letters)
 
 

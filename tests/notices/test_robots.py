@@ -202,7 +202,9 @@ def test_a_busy_morning_is_spread_under_each_robots_limit_and_all_delivered(
     for kind, name in GROUPS.items():
         deliveries = world.deliveries(name)
         server = world.servers[name]
-        assert len(deliveries) >= 250  # (over 300 before the ladder climbed by letters sent)
+        # 182: over 300 before the ladder climbed by letters sent and a recurring duty's missed
+        # occurrences became one series; still many times the robots' per-minute limit
+        assert len(deliveries) >= 150
         assert {d["status"] for d in deliveries} == {"sent"}
         assert server.breaches == [] and server.refused == []
         times = [a.at for a in server.accepted]

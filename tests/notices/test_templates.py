@@ -43,7 +43,37 @@ def test_every_kind_renders_and_says_what_matters(locale: str) -> None:
             assert message.department.name in part
             assert message.office.emails[0] in part
         assert rendered.html.lstrip().startswith("<!DOCTYPE html>")
-    assert kinds == {"reminder", "warning", "overdue", "escalation", "bulletin", "digest"}
+    assert kinds == {
+        "reminder",
+        "warning",
+        "overdue",
+        "escalation",
+        "bulletin",
+        "digest",
+        "report",
+    }
+
+
+def test_a_shortfall_says_未达到_with_the_gap_and_asks_for_the_reason() -> None:
+    """A figure reported on time but short is 未达到, not 逾期未办: the letter names the gap, asks
+    for the reason and the next period's correction, and never says 立即办理 of a past month."""
+    text = _text("zh-CN", "overdue", 2)
+    assert "【" not in text.splitlines()[0]
+    assert "以下1项工作到期未达到目标，特此催办" in text
+    assert "到期时为25%，差5个百分点" in text
+    assert "请分析未达到目标的原因，明确下一期的改进措施" in text
+    assert "本计划对未达到目标的事项：到期后1个工作日提示函、到期后5个工作日催办" in text
+    for lapse in ("逾期未办", "立即办理", "已逾期"):
+        assert lapse not in text
+    assert "short of the target" in _text("en", "overdue", 2)
+
+
+def test_the_report_to_the_leadership_is_counts_and_names_on_one_page() -> None:
+    text = _text("zh-CN", "report")
+    assert "在督办的事项4项：催办3项、督办（未达到）1项" in text
+    assert "1. （十六）中央衔接资金支出进度（区乡村振兴局等，督办·未达到）" in text
+    assert "全部4项见附件《督办事项清单》" in text
+    assert len(text.strip().splitlines()) <= 22
 
 
 def _text(locale: str, kind: str, index: int = 0) -> str:

@@ -28,14 +28,17 @@ from tests.helpers import PLANS, demo_database, run
 #   （十六） central-disbursement 07-20 ≥55.07: 58 on 07-18, met; 区乡村振兴局 + 区财政局
 #   （十六） municipal-disbursement 07-20 ≥55.07: 56 on 07-18, met; the same two
 #   （十六） district-disbursement 07-20 ≥55.07: 50 on 07-18, short; 60 on 08-21 (late);
-#          催办 sent on 07-21 to both: 巴南乡振督〔2023〕2号 (区乡村振兴局, its list of 6
-#          items), 3号 (区财政局); 1号 went first, to 区农业农村委 about （十）'s June dispatch
+#          reported on time but short: a shortfall (issue 22, item 4), whose first letter is
+#          a 提示函, sent on 07-21 to both: 巴南乡振提〔2023〕1号 (区乡村振兴局), 2号 (区财政局);
+#          the default rules score a 提示函 0 (only 催办, 督办, 通报 are listed), so July has no
+#          point (before proportion it was a 催办: −1 for the lead, −0.5 for the co-owner)
 #   （二十三） task-force-dispatch, household-visits @2023-07: 区委农办 + 区乡村振兴局; done 07-27
 #   （二十五） progress-bulletin@2023-07: 区乡村振兴局 + 区财政局; done 07-27
 # Rates: 按期办结 = done by the deadline; 报送及时 = something on record by the deadline (50%
 # counts); 目标完成 = checkpoints reached by the scoring day (district's 60 in August counts).
 JULY = [
     # department, base, points, score, due, 按期办结率, 报送及时率, 目标完成率
+    ("区乡村振兴局", 100, 0, 100, 14, 13 / 14, 1.0, 1.0),
     ("区交通局", 100, 0, 100, 1, 1.0, 1.0, None),
     ("区人力社保局", 100, 0, 100, 4, 1.0, 1.0, 1.0),
     ("区住房城乡建委", 100, 0, 100, 1, 1.0, 1.0, None),
@@ -50,33 +53,22 @@ JULY = [
     ("区林业局", 100, 0, 100, 1, 1.0, 1.0, None),
     ("区民政局", 100, 0, 100, 1, 1.0, 1.0, None),
     ("区水利局", 100, 0, 100, 2, 1.0, 1.0, None),
+    ("区财政局", 100, 0, 100, 6, 5 / 6, 1.0, 1.0),
     ("巴南银保监分局", 100, 0, 100, 1, 1.0, 1.0, None),
-    ("区财政局", 100, -0.5, 99.5, 6, 5 / 6, 1.0, 1.0),
-    ("区乡村振兴局", 100, -1, 99, 14, 13 / 14, 1.0, 1.0),
 ]
-# every point that is not 0, with its evidence
-JULY_POINTS = [
-    (
-        "区财政局",
-        "（十六）",
-        "区级衔接资金支出进度",
-        "2023-07-21",
-        "催办",
-        -0.5,
-        "配合",
-        "巴南乡振督〔2023〕3号",
-    ),
-    (
-        "区乡村振兴局",
-        "（十六）",
-        "区级衔接资金支出进度",
-        "2023-07-21",
-        "催办",
-        -1,
-        "牵头",
-        "巴南乡振督〔2023〕2号",
-    ),
-]
+# every point that is not 0, with its evidence: none in July (the shortfall's 提示函 scores 0)
+JULY_POINTS: list[tuple[object, ...]] = []
+# June's point of 区农业农村委: （十）'s June dispatch, nothing reported, its 催办 sent on 07-21
+JUNE_POINT = (
+    "区农业农村委",
+    "（十）",
+    "调度扶贫项目资产营收和联农带农情况",
+    "2023-06-30",
+    "逾期未报送",
+    -5,
+    "牵头",
+    "巴南乡振督〔2023〕1号",
+)
 
 
 @pytest.fixture(scope="module")
@@ -124,16 +116,16 @@ def test_the_explanation_prints_every_point(demo: str) -> None:
         "--db",
         demo,
     ).output
-    assert "得分99（截至2023-12-31）" in out
+    assert "得分100（截至2023-12-31）" in out
     line = next(x for x in out.splitlines() if "区级衔接资金支出进度" in x)
     assert line.split() == [
         "区乡村振兴局",
         "（十六）区级衔接资金支出进度",
         "2023-07-21",
-        "催办",
-        "−1",
+        "提示函",
+        "0",
         "牵头",
-        "巴南乡振督〔2023〕2号",
+        "巴南乡振提〔2023〕1号",
     ]
     # every obligation of the department due in July has its line, on time or not
     assert sum("2023-07" in x for x in out.splitlines()) == 14
@@ -141,13 +133,15 @@ def test_the_explanation_prints_every_point(demo: str) -> None:
 
 def test_a_disputed_point_traces_to_one_obligation_and_one_letter(demo: str) -> None:
     (point,) = [
-        p for p in _score(demo, "--month", "2023-07", "--explain", "区财政局") if p["分值"] != 0
+        p for p in _score(demo, "--month", "2023-06", "--explain", "区农业农村委") if p["分值"] != 0
     ]
+    assert tuple(point.values()) == JUNE_POINT
     number = point["依据"]
     # the demo writes its letters to the outbox folder (已写入)
-    shown = run("notices", "--status", "written", "--department", "区财政局", "--db", demo).output
-    (letter,) = [x for x in shown.splitlines() if str(number) in x]
-    assert "催办" in letter and "区级衔接资金支出进度" in letter and "2023-07-21" in letter
+    shown = run("notices", "--status", "written", "--department", "区农业农村委", "--db", demo)
+    (letter,) = [x for x in shown.output.splitlines() if str(number) in x]
+    assert "催办" in letter and "调度扶贫项目资产营收和联农带农情况" in letter
+    assert "2023-07-21" in letter
 
 
 def test_rescoring_after_a_rule_change_is_scoring_afresh(demo: str, tmp_path: Path) -> None:
@@ -166,7 +160,8 @@ def test_rescoring_after_a_rule_change_is_scoring_afresh(demo: str, tmp_path: Pa
     by_name = {r["单位"]: r for r in after}
     assert by_name["区财政局"]["基础分"] == 90
     july = {r["单位"]: r for r in _score(demo, "--month", "2023-07")}
-    assert july["区财政局"]["得分"] == 86 and july["区乡村振兴局"]["得分"] == 86
+    # (July's shortfall had a 提示函, scored 0 under the new rules too: base 90 alone)
+    assert july["区财政局"]["得分"] == 90 and july["区乡村振兴局"]["得分"] == 90
     run("load", str(PLANS / "banan-2023.yaml"), "--db", demo)
     assert _score(demo, "--year") == before
 
@@ -219,7 +214,8 @@ def test_letters_and_the_cycles_steps_are_read_on_every_backend(
         out = run("score", *args, "--explain", department).output
         return [(p["应办事项"], p["规则"], p["分值"]) for p in json.loads(out) if p["分值"]]
 
-    assert points("区乡村振兴局") == [("区级衔接资金支出进度", "催办", -1)]
+    # (the shortfall's 提示函 scores 0: no point before the cycle's steps)
+    assert points("区乡村振兴局") == []
     engine = open_store(db_url)
     with engine.begin() as conn:
         ids = dict(

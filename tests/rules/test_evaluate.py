@@ -52,18 +52,21 @@ TONGBAO = Step(3, "通报", 10, ("owners", "heads", "leadership"))
 RULES = Rules(remind=(3, 1), remind_to=("owners",), escalate=(CUIBAN, DUBAN, TONGBAO))
 NAMES = {1: "催办", 2: "督办", 3: "通报"}
 # who receives each level with owners (LEAD, CO) and lead (LEAD,): 督办 goes to the lead with a
-# line in the office's own letter; 通报 to the owners, with a line in the leadership's summary
-LEVEL_TO = {1: [LEAD, CO], 2: [LEAD, OFFICE], 3: [LEAD, LEADERSHIP]}
+# line in the office's own letter; 通报 to the owners, and the leadership hears of it in the
+# month's report (情况报告: one intent of the plan's, never a copy of each letter)
+LEVEL_TO = {1: [LEAD, CO], 2: [LEAD, OFFICE], 3: [LEAD]}
+REPORTED_UP = {1: [], 2: [], 3: [("report-up", 0, LEADERSHIP)]}
 
 
 def owed_at(rule: str, level: int) -> list[tuple[str, int, str]]:
     """What is owed (rule, level, department) when the lead is at ``level`` with owners (LEAD,
     CO): the ladder climbs by letters sent, and the co-owner, never sent the 督办 (the lead's
-    alone), stays at its 催办 (already sent: stored once, no new letter)."""
+    alone), stays at its 催办 (already sent: stored once, no new letter); at the top rung, the
+    month's report to the leadership."""
     out = [(rule, level, d) for d in LEVEL_TO[level]]
     if level > 1:
         out.append((rule, 1, CO))
-    return sorted(out, key=lambda t: (t[2], t[1]))
+    return sorted(out, key=lambda t: (t[2], t[1])) + REPORTED_UP[level]
 
 
 # builders ------------------------------------------------------------------------------------
@@ -237,10 +240,12 @@ def brief(intents: list[Intent]) -> list[tuple[str, int, str]]:
 
 def owed(intents: list[Intent]) -> set[tuple[str, int]]:
     """The highest level owed of each rule, whoever receives it (a co-owner held at a lower
-    rung, since the rung above is the lead's alone, is left out)."""
+    rung, since the rung above is the lead's alone, is left out; the month's report to the
+    leadership aside: it is about the plan, not one obligation)."""
     top: dict[str, int] = {}
     for i in intents:
-        top[i.rule] = max(i.level, top.get(i.rule, i.level))
+        if i.rule != "report-up":
+            top[i.rule] = max(i.level, top.get(i.rule, i.level))
     return set(top.items())
 
 
@@ -449,7 +454,7 @@ def test_ladder_levels_and_their_first_days(deadline: str, as_of: str, level: in
         return
     # only the highest level reached is owed, to that level's recipients
     assert brief(out) == owed_at("overdue", level)
-    for intent in out:
+    for intent in (i for i in out if i.rule == "overdue"):
         assert intent.level_name == NAMES[intent.level]
         assert intent.stage == STAGE_OVERDUE + intent.level
         assert intent.period == deadline
@@ -602,12 +607,13 @@ def test_not_extended_has_no_planned_fact() -> None:
 
 
 def test_missed_checkpoint_carries_the_shortfall() -> None:
-    # 25% reported on 20 April against 30% by 30 April
+    # 25% reported on 20 April against 30% by 30 April: a shortfall (未达到), not a lapse; its
+    # ladder starts with a 提示函 where a lapse's 催办 would go
     item = cp("2023-04-30", 30, value=25, on="2023-04-20", id=3)
     out = evaluate_on("2023-05-04", item)
-    assert brief(out) == [("overdue", 1, d) for d in sorted([LEAD, CO])]
+    assert brief(out) == [("shortfall", 1, d) for d in sorted([LEAD, CO])]
     for intent in out:
-        assert intent.level_name == "催办"
+        assert intent.level_name == "提示函"
         assert intent.metric_id == 7 and intent.obligation_id == 3
         assert intent.fact("value") == 25
         assert intent.fact("target") == 30
@@ -616,13 +622,12 @@ def test_missed_checkpoint_carries_the_shortfall() -> None:
         assert intent.fact("direction") == "at_least"
         assert intent.fact("unit") == "%"
         assert intent.fact("kind") == "checkpoint"
-    # 督办 to the lead, with the same shortfall
-    [duban] = [
-        i for i in evaluate_on("2023-05-09", item) if i.level == 2 and i.department != OFFICE
-    ]
-    assert (duban.rule, duban.level, duban.department) == ("overdue", 2, LEAD)
-    assert duban.fact("shortfall") == 5
-    assert duban.key == f"o3|overdue|2|2023-04-30|{LEAD}"
+    # then 催办 to the owners, with the same shortfall, and no higher (the metric is not key)
+    for day in ("2023-05-09", "2023-05-16", "2023-06-30"):
+        out = evaluate_on(day, item)
+        assert brief(out) == [("shortfall", 2, d) for d in sorted([LEAD, CO])]
+        assert {(i.level_name, i.fact("shortfall")) for i in out} == {("催办", 5)}
+    assert out[0].key == f"o3|shortfall|2|2023-04-30|{LEAD}"
 
 
 @pytest.mark.parametrize(
@@ -655,7 +660,7 @@ def test_checkpoint_direction(
         assert out == []
         return
     assert not checkpoint_met(item)
-    assert owed(out) == {("overdue", 1)}
+    assert owed(out) == {("shortfall", 1)}
     assert {i.fact("shortfall") for i in out} == {shortfall}
     assert {i.fact("value") for i in out} == {value}
 
@@ -687,11 +692,12 @@ CHECKPOINT_ON_A_HOLIDAY = [
     ("2023-10-01", ("warn", 1)),
     ("2023-10-02", None),
     ("2023-10-06", None),
-    ("2023-10-07", ("overdue", 1)),  # Saturday, a swapped working day
-    ("2023-10-10", ("overdue", 1)),  # 07, 08, 09, 10: 4 working days late
-    ("2023-10-11", ("overdue", 2)),
-    ("2023-10-17", ("overdue", 2)),
-    ("2023-10-18", ("overdue", 3)),
+    # reported on time and short: a shortfall's 提示函, then its 催办, and no higher
+    ("2023-10-07", ("shortfall", 1)),  # Saturday, a swapped working day
+    ("2023-10-10", ("shortfall", 1)),  # 07, 08, 09, 10: 4 working days late
+    ("2023-10-11", ("shortfall", 2)),
+    ("2023-10-17", ("shortfall", 2)),
+    ("2023-10-18", ("shortfall", 2)),
 ]
 
 
@@ -701,7 +707,7 @@ def test_checkpoint_on_a_holiday(as_of: str, expected: tuple[str, int] | None) -
     item = cp("2023-10-01", 75, value=70, on="2023-09-20", cumulative=False)
     out = evaluate_on(as_of, item)
     assert owed(out) == ({expected} if expected else set())
-    if expected and expected[0] == "overdue":
+    if expected and expected[0] == "shortfall":
         assert {i.fact("shortfall") for i in out} == {5}
         assert {i.period for i in out} == {"2023-10-01"}
 
@@ -771,7 +777,7 @@ def test_warning_then_overdue_for_the_same_checkpoint() -> None:
     assert keys == {
         "2023-04-26": [f"o9|warn|3|2023-04-30|{d}" for d in sorted([LEAD, CO])],
         "2023-04-28": [f"o9|warn|1|2023-04-30|{d}" for d in sorted([LEAD, CO])],
-        "2023-05-04": [f"o9|overdue|1|2023-04-30|{d}" for d in sorted([LEAD, CO])],
+        "2023-05-04": [f"o9|shortfall|1|2023-04-30|{d}" for d in sorted([LEAD, CO])],
     }
 
 
@@ -926,7 +932,7 @@ def test_pace_with_a_cadence_and_nothing_reported_is_left_to_the_report_rule() -
     # the report rule chases it instead: nothing was ever reported, January was the first
     # period without a report, and its lateness has reached the top of the ladder
     assert owed(out) == {("report-overdue", 3)}
-    assert {i.period for i in out} == {"2023-01"}
+    assert {i.period for i in out if i.rule == "report-overdue"} == {"2023-01"}
 
 
 def test_pace_outside_its_period_and_when_complete() -> None:
@@ -1008,7 +1014,7 @@ def test_report_reminders_and_overdue(
         assert brief(out) == owed_at(rule, level)
     else:
         assert brief(out) == [(rule, level, d) for d in sorted([LEAD, CO])]
-    for intent in out:
+    for intent in (i for i in out if i.rule == rule):
         assert intent.period == period
         assert intent.fact("period") == period
         assert intent.fact("cadence") == cadence
@@ -1070,8 +1076,8 @@ def test_period_labels(cadence: str, day: str, expected: tuple[str, str, str]) -
     ("to", "owners", "lead", "expected"),
     [
         (("owners",), (LEAD, CO), (LEAD,), sorted([LEAD, CO])),  # one intent per owner department
-        # and one line in the leadership's daily summary, never a copy of each letter
-        (("owners", "heads", "leadership"), (LEAD, CO), (LEAD,), sorted([LEAD, CO, LEADERSHIP])),
+        # and the leadership hears of it in the month's report, never a copy of each letter
+        (("owners", "heads", "leadership"), (LEAD, CO), (LEAD,), [*sorted([LEAD, CO]), LEADERSHIP]),
         # the lead, and a line in the office's own letter (no copy of each department's)
         (("lead", "heads", "office"), (LEAD, CO), (LEAD,), sorted([LEAD, OFFICE])),
         (("lead",), (CO, LEAD), (LEAD,), [LEAD]),  # the lead, wherever it is among the owners
@@ -1088,7 +1094,7 @@ def test_recipients_by_role(
     rules = Rules((3, 1), ("owners",), (Step(1, "催办", 1, to),))
     out = evaluate_on("2023-05-04", ob("2023-04-30", owners=owners, lead=lead, rules=rules))
     assert [i.department for i in out] == expected
-    assert {i.roles for i in out} == {to}
+    assert {i.roles for i in out if i.department != LEADERSHIP} == {to}
 
 
 @pytest.mark.parametrize(
@@ -1134,10 +1140,11 @@ def test_plan_issued_after_some_deadlines() -> None:
         "o4": {("overdue", 1)},
         "o5": {("overdue", 1)},
         "o7": {("remind", 1)},
-        "o9": {("overdue", 1)},
+        "o9": {("shortfall", 1)},  # reported on time, short: its first rung, a 提示函
     }
-    # 催办 to both owners of each (and of the checkpoint), the reminder to both owners
-    assert len(out) == 6 * 2 + 2
+    # 催办 to both owners of each, the shortfall's 提示函 and the reminder to both owners; no
+    # month's report to the leadership (nothing at the top rung, nothing key)
+    assert len(out) == 5 * 2 + 2 + 2
     assert len({i.key for i in out}) == len(out)
 
 

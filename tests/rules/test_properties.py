@@ -499,12 +499,15 @@ def test_evaluating_twice_gives_identical_intents(world: World) -> None:
 
 
 def escalations(intents: list[Intent]) -> dict[tuple[str, str], int]:
-    """(subject, department) -> level of each escalation (stage > 100) owed."""
+    """(subject, department) -> level of each escalation (stage > 100) owed; a recurring duty's
+    missed occurrences are one series (its oldest open occurrence's notice), keyed by the duty."""
     out: dict[tuple[str, str], int] = {}
     for intent in intents:
         if intent.stage > 100:
-            assert intent.rule in ("overdue", "report-overdue")
-            where = (intent.subject, intent.department)
+            assert intent.rule in ("overdue", "report-overdue", "shortfall")
+            series = intent.fact("kind") == "occurrence"
+            subject = f"{intent.task}/{intent.fact('key')}" if series else intent.subject
+            where = (subject.partition("@")[0], intent.department)
             assert where not in out  # one level per subject and recipient
             out[where] = intent.level
     return out

@@ -29,7 +29,7 @@ CASES = [
     ("example.yaml", None),
 ]
 NOW = datetime(2023, 1, 1, tzinfo=UTC)
-OWES = {"warn", "pace", "overdue"}
+OWES = {"warn", "pace", "overdue", "shortfall"}
 
 
 @pytest.mark.parametrize(("plan_file", "ledger_file"), CASES)

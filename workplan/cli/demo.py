@@ -64,7 +64,8 @@ def steps(
         ),
         Step(
             "Friday 21 July, the first working day after the checkpoint: 50% reported on 18 July "
-            "is short of it: 催办, numbered. The 提示函 of the 17th was never sent (no run that "
+            "is short of it, reported on time: a shortfall (未达到), so a numbered 提示函 naming the gap, "
+            "not a 催办. The 提示函 of the 17th was never sent (no run that "
             "week), so no letter claims it was.",
             ("tick", "--as-of", "2023-07-21", *on),
         ),

@@ -25,10 +25,11 @@ from workplan.channels.base import Composed, Mail, Party
 from workplan.channels.mail import domain_of, message_id
 from workplan.notices.letters import Earlier, Letter, Message, letter
 from workplan.notices.outbox import DIGEST
+from workplan.notices.report_up import attachment
 from workplan.plan.calendar import Calendars, WorkCalendar
 from workplan.plan.settings import NumberFormats, PlanSettings
 from workplan.rules.evaluate import LEADERSHIP
-from workplan.rules.kinds import STAGE_OVERDUE, STAGE_WARN, rule_kind
+from workplan.rules.kinds import REPORT_UP, SHORTFALL, STAGE_OVERDUE, STAGE_WARN, rule_kind
 from workplan.store.links import LinkSettings
 from workplan.store.snapshot import rules_from_json
 from workplan.store.tables import T_DEPT, T_METRIC, T_NOTICE, T_OBL, T_PLAN, T_RULES, T_TASK
@@ -172,6 +173,8 @@ class Composer:
         self.departments: dict[tuple[int, str], dict[str, Any]] = {}
         self.tasks: dict[int, str] = {}
         self.rules: dict[int, tuple[tuple[int, ...], tuple[tuple[int, str, int], ...]]] = {}
+        self.shortfall: dict[int, tuple[tuple[int, str, int], ...]] = {}
+        """each policy's shortfall ladder (未达到), as its letters' 依据 states it"""
         self.earlier: dict[tuple[str, str], list[tuple[int, str, Earlier]]] = {}
         self.forms: dict[str, list[tuple[str, str, bytes]]] = {}
         self.addressees: dict[str, tuple[str, ...]] = {}
@@ -194,6 +197,8 @@ class Composer:
                 rules.remind,
                 tuple((s.level, s.name, s.after) for s in rules.escalate),
             )
+            steps = rules.shortfall if rules.shortfall is not None else rules.escalate
+            self.shortfall[rule_id] = tuple((s.level, s.name, s.after) for s in steps)
         self.notice_rules: dict[int, int] = {}
         ids = [r["id"] for g in groups for r in g.rows]
         for start in range(0, len(ids), 900):
@@ -329,7 +334,10 @@ class Composer:
         for name in DATE_FACTS:
             if isinstance(facts.get(name), str):
                 facts[name] = date.fromisoformat(facts[name])
-        remind, ladder = self.rules.get(self.notice_rules.get(row["id"], -1), ((), ()))
+        rules_id = self.notice_rules.get(row["id"], -1)
+        remind, ladder = self.rules.get(rules_id, ((), ()))
+        if row["rule"] == SHORTFALL.name:
+            ladder = self.shortfall.get(rules_id, ladder)
         return letter(
             rule=row["rule"],
             level=row["level"],
@@ -353,6 +361,12 @@ class Composer:
         self.forms = {}
         for group in groups:
             plan = self.plans[group.plan_id]
+            report = [r for r in group.rows if r["rule"] == REPORT_UP.name]
+            if report:  # the month's report to the leadership: its full list attached
+                self.forms[group.message_id] = [
+                    attachment(json.loads(report[0]["facts"]), plan.locale)
+                ]
+                continue
             if not (plan.return_form and group.digest) or group.department == LEADERSHIP:
                 continue
             days = [r["as_of"] for r in group.rows if r["as_of"] is not None]

@@ -108,6 +108,8 @@ class Letter:
 
 REPLY_DAYS: dict[str, int] = {"overdue": 3, "escalation": 5, "bulletin": 10}
 """working days a letter after the deadline gives to answer, by letter kind"""
+SHORTFALL_REPLY = 5
+"""working days a shortfall's 提示函 gives to explain why the target was not reached"""
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,7 @@ def letter(
     kind = rule_kind(rule)
     letter_kind = kind.letter_at(level)
     last_day = act_on(calendar, due)
-    reply = REPLY_DAYS.get(letter_kind)
+    reply = REPLY_DAYS.get(letter_kind) or (SHORTFALL_REPLY if kind.topic == "shortfall" else None)
     return Letter(
         kind=letter_kind,
         rule=rule,

@@ -37,6 +37,8 @@ from workplan.rules.kinds import (
     REMIND,
     REPORT,
     REPORT_OVERDUE,
+    REPORT_UP,
+    SHORTFALL,
     WARN,
     RuleKind,
 )
@@ -524,7 +526,38 @@ def sample_messages(locale: str) -> list[Message]:
         Message(
             kind="digest", today=today, letters=(warning, behind, reminder, report_due), **base
         ),
+        Message(  # a figure reported on time, short of its checkpoint: 未达到, not 逾期
+            kind="overdue",
+            today=late,
+            letters=(
+                replace(
+                    make(SHORTFALL, 2, funds, late, overdue_facts),
+                    level_name="催办",
+                    ladder=((1, "提示函", 1), (2, "催办", 5)),
+                ),
+            ),
+            **base,
+        ),
+        Message(  # the month's report to the leadership
+            kind="report",
+            today=late,
+            letters=(make(REPORT_UP, 0, funds, late, _report_facts()),),
+            summary=True,
+            **{**base, "department": Party("领导小组", ("leaders@example.org",))},
+        ),
     ]
+
+
+def _report_facts() -> dict[str, Any]:
+    """A sample month's report to the leadership (rules.proportion.report_up's facts)."""
+    line: dict[str, Any] = {"task": 16, "subject": "o1", "title": "中央衔接资金支出进度"}
+    line |= {"owners": ["区乡村振兴局", "区财政局"], "rung": "督办", "level": 3, "late": 5}
+    line |= {"due": "2023-04-30", "shortfall": True, "key": True, "top": False}
+    counts = {"催办": 3, "督办（未达到）": 1}
+    return {"month": "2023-05", "counts": counts, "items": 4, "named": 1} | {
+        "lines": [line],
+        "all": [line],
+    }
 
 
 def _where(exc: BaseException, folder: Path | None) -> tuple[str, int]:

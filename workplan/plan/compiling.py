@@ -14,7 +14,9 @@ from datetime import date
 from workplan.errors import Problem
 from workplan.plan.compiled import TaskInfo
 from workplan.plan.model import DEFAULT_POLICY, CalendarFile, Plan, Policy
+from workplan.plan.model import _Obligation as Obligation
 from workplan.plan.policy import Rules, Step
+from workplan.plan.proportion import proportioned
 from workplan.plan.settings import CalendarSpec, Schedule
 from workplan.plan.yamlsource import PathKey, Source
 
@@ -179,12 +181,17 @@ class Item:
         info: TaskInfo,
         rules: Rules,
         resolve: Callable[[list[str], PathKey], tuple[str, ...]],
+        *,
+        strength: str = "firm",
+        key: bool = False,
     ) -> None:
         self.ctx = ctx
         self.info = info
         self.number = info.number
         self.rules = rules
         self.resolve = resolve
+        self.strength = strength
+        self.key = key
         self.ids: set[str] = set()
 
     def unique(self, obligation_id: str, where: PathKey) -> None:
@@ -206,8 +213,18 @@ class Item:
             return self.info.owners
         return self.resolve(names, (*where, "owners"))
 
-    def begin(self, obligation_id: str, policy: Policy | None, where: PathKey) -> Rules:
-        """Start an obligation: its id checked, its ladder checked; return its policy."""
-        self.unique(obligation_id, where)
-        self.ladder(policy, where)
-        return merge(self.rules, policy)
+    def begin(self, ob: Obligation, where: PathKey, *, standing: bool = False) -> Rules:
+        """Start an obligation: its id checked, its ladder checked; return its policy, its
+        ladders in proportion to its strength and kind (:mod:`workplan.plan.proportion`)."""
+        self.unique(ob.id, where)
+        self.ladder(ob.policy, where)
+        caps = self.ctx.plan.proportion
+        return proportioned(
+            merge(self.rules, ob.policy),
+            strength=ob.strength or self.strength,
+            key=self.key if ob.key is None else ob.key,
+            standing=standing,
+            own_ladder=ob.policy is not None and ob.policy.escalate is not None,
+            shortfall_to=caps.shortfall,
+            standing_to=caps.standing,
+        )

@@ -31,7 +31,7 @@ def deliverables(ctx: Context, item: Item, task: Task, path: PathKey) -> list[Ob
     out: list[ObligationInfo] = []
     for i, d in enumerate(task.deliverables):
         where = (*path, "deliverables", i)
-        rules = item.begin(d.id, d.policy, where)
+        rules = item.begin(d, where)
         due_text, title = d.due, d.title
         if due_text is None:
             if ctx.plan.default_due is None:
@@ -75,7 +75,7 @@ def duties(ctx: Context, item: Item, task: Task, path: PathKey) -> list[Obligati
     ]
     out: list[ObligationInfo] = []
     for r, title, where in found:
-        rules = item.begin(r.id, r.policy, where)
+        rules = item.begin(r, where, standing=isinstance(r, Standing))
         items = (
             occurrences(ctx, r, where)
             if isinstance(r, Recurring)
@@ -108,7 +108,7 @@ def triggered(ctx: Context, item: Item, task: Task, path: PathKey) -> list[Trigg
     out: list[TriggerInfo] = []
     for i, e in enumerate(task.triggered):
         where = (*path, "triggered", i)
-        rules = item.begin(e.id, e.policy, where)
+        rules = item.begin(e, where)
         out += _trigger(ctx, e, item.number, rules, where, item.owners(e.owners, where))
     return out
 

@@ -26,19 +26,22 @@ from workplan.plan.events import TriggerInfo
 from workplan.plan.metrics import metrics as compile_metrics
 from workplan.plan.model import CalendarFile, Deliverable, Metric, Plan, Recurring, Task
 from workplan.plan.policy import Rules
+from workplan.plan.proportion import unknown_rung
 from workplan.plan.settings import (
     DEFAULT_REPORT,
     BriefStyle,
     NoticeSettings,
     NumberFormats,
     PlanSettings,
+    ProportionSettings,
     ScoringRules,
 )
 from workplan.plan.yamlsource import PathKey, Source
 
-COMPILED_FORMAT = "2"
+COMPILED_FORMAT = "3"
 """Raised when the same plan file compiles to other rows, so that loading it again rewrites
-them (2: a standing duty's reviews are obligations of kind standing, not occurrences)."""
+them (2: a standing duty's reviews are obligations of kind standing, not occurrences; 3: each
+policy carries its strength, key and shortfall ladder)."""
 
 
 class _Compiler:
@@ -98,6 +101,10 @@ class _Compiler:
         closes_on = ctx.closes_on(schedules)
         self.check_numbering(rules)
         self.check_scoring(rules)
+        for name in ("shortfall", "standing"):
+            problem = unknown_rung(rules.escalate, getattr(plan.proportion, name))
+            if problem:
+                ctx.add(("proportion", name), problem)
         if ctx.out.problems:
             return None
         obligations = moved_off_days_off(obligations, plan.due_on_day_off, ctx.work_calendar())
@@ -114,6 +121,7 @@ class _Compiler:
             ),
             brief=BriefStyle(**plan.brief.model_dump()),
             scoring=ScoringRules.from_json(plan.scoring.model_dump()),
+            proportion=ProportionSettings(**plan.proportion.model_dump()),
             events=dict(plan.events),
             triggers=tuple(self.triggers),
         )
@@ -142,7 +150,14 @@ class _Compiler:
         obligations: list[ObligationInfo],
     ) -> None:
         """Compile an item's obligations, kind by kind."""
-        item = Item(self.ctx, info, rules, self.directory.departments_at)
+        item = Item(
+            self.ctx,
+            info,
+            rules,
+            self.directory.departments_at,
+            strength=task.strength,
+            key=task.key,
+        )
         self.check_aliases(task, path)
         obligations += duties.deliverables(self.ctx, item, task, path)
         obligations += duties.duties(self.ctx, item, task, path)

@@ -10,7 +10,7 @@ from datetime import date
 from itertools import pairwise
 
 from workplan.plan.compiled import MetricInfo, ObligationInfo, pace_value
-from workplan.plan.compiling import Context, Item, merge, units
+from workplan.plan.compiling import Context, Item, units
 from workplan.plan.model import AnyOf, Metric, Task
 from workplan.plan.periods import resolve_due, shortcut
 from workplan.plan.policy import Rules
@@ -26,12 +26,12 @@ def metrics(
     obligations: list[ObligationInfo] = []
     for i, m in enumerate(task.metrics):
         where = (*path, "metrics", i)
-        item.begin(m.id, m.policy, where)
+        rules = item.begin(m, where)
         who = item.owners(m.owners, where)
         seen = len(ctx.out.problems)
         for n, (key, unit_title, unit) in enumerate(units(m.id, m.title, m.each, who)):
             one = m if key == m.id else m.model_copy(update={"id": key, "title": unit_title})
-            compile_metric(ctx, one, item.number, item.rules, where, unit, found, obligations)
+            compile_metric(ctx, one, item.number, rules, where, unit, found, obligations)
             if n == 0:
                 seen = len(ctx.out.problems)
             else:  # the same problem again for every owner says nothing new
@@ -66,7 +66,7 @@ def compile_metric(
     metrics: list[MetricInfo],
     obligations: list[ObligationInfo],
 ) -> None:
-    merged = merge(rules, m.policy)
+    merged = rules  # the metric's own policy, merged and in proportion (Item.begin)
     by = resolve_due(m.by, ctx.plan.year).due if m.by is not None else ctx.year_end
     if m.target is None and not m.checkpoints:
         ctx.add(where, "a metric needs a target, checkpoints or both")

@@ -360,9 +360,15 @@ class _Obligation(_Model):
         description="one obligation per owner, chased and done by that department alone "
         "(各部门/各镇街分别报送)",
     )
-    strength: Literal["firm", "aim"] = Field(
-        default="firm",
-        description="'aim' for 力争/争取/原则上/适时: shown and reminded, never escalated",
+    strength: Literal["firm", "aim"] | None = Field(
+        default=None,
+        description="'aim' for 力争/争取/积极争取/原则上/适时: shown and reminded, never "
+        "escalated; 'firm' (确保/完成); default: the item's",
+    )
+    key: bool | None = Field(
+        default=None,
+        description="a key duty or metric (e.g. the funds' 序时进度): its shortfalls climb the "
+        "whole ladder and the report to the leadership names it; default: the item's",
     )
 
 
@@ -500,6 +506,16 @@ class Task(_Model):
         default_factory=list,
         description="duties started by an event the office records (第一时间, 立即, 及时)",
     )
+    strength: Literal["firm", "aim"] = Field(
+        default="firm",
+        description="'aim' when the whole item is an aim (力争/争取): every duty of it is "
+        "reminded and shown, never escalated",
+    )
+    key: bool = Field(
+        default=False,
+        description="a key item: its shortfalls climb the whole ladder and the report to the "
+        "leadership names it",
+    )
 
 
 class Chapter(_Model):
@@ -604,6 +620,28 @@ class ScoringSettings(_Model):
     )
 
 
+class Proportion(_Model):
+    """How far each kind of miss climbs, and how often the leadership hears of it."""
+
+    shortfall: Line | None = Field(
+        default=None,
+        description="the highest rung of the ladder a shortfall reaches (a figure reported on "
+        "time, short of its checkpoint: 未达到), after its 提示函; default: the ladder's first "
+        "rung (催办); a key metric's shortfall climbs the whole ladder",
+    )
+    standing: Line | None = Field(
+        default=None,
+        description="the highest rung a standing duty's review (常态化, a cadence the office "
+        "chose) reaches; default: the ladder's first rung (催办); a standing duty with its own "
+        "'policy: escalate' climbs that",
+    )
+    leadership: Literal["monthly", "off"] = Field(
+        default="monthly",
+        description="monthly: at most one report a month to the leadership, one page (counts, "
+        "key items, lapses at the top rung), the full list attached; off: none",
+    )
+
+
 class Plan(_Model):
     """An annual work plan (工作要点) as written by the coordination office."""
 
@@ -652,6 +690,7 @@ class Plan(_Model):
     notices: Notices = Field(default_factory=Notices)
     brief: BriefSettings = Field(default_factory=BriefSettings)
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
+    proportion: Proportion = Field(default_factory=Proportion)
     chapters: list[Chapter] = Field(min_length=1)
 
 

@@ -110,6 +110,19 @@ class ScoringRules:
 
 
 @dataclass(frozen=True, slots=True)
+class ProportionSettings:
+    """How far each kind of miss climbs, and how often the leadership hears of it (the
+    rungs' caps are resolved into each obligation's policy when the plan compiles)."""
+
+    shortfall: str | None = None
+    """the highest rung a shortfall reaches after its 提示函 (None: the ladder's first)"""
+    standing: str | None = None
+    """the highest rung a standing duty's review reaches (None: the ladder's first)"""
+    leadership: str = "monthly"
+    """monthly: at most one one-page report a month to the leadership; off: none"""
+
+
+@dataclass(frozen=True, slots=True)
 class PlanSettings:
     """The plan-level settings kept with the plan row."""
 
@@ -127,6 +140,7 @@ class PlanSettings:
     numbering: NumberFormats = NumberFormats()
     brief: BriefStyle = BriefStyle()
     scoring: ScoringRules = ScoringRules()
+    proportion: ProportionSettings = ProportionSettings()
     events: dict[str, str] = field(default_factory=dict)
     """the events the office records (id -> what happened)"""
     triggers: tuple[TriggerInfo, ...] = ()
@@ -143,6 +157,11 @@ class PlanSettings:
             f.name: getattr(self.brief, f.name)
             for f in fields(BriefStyle)
             if getattr(self.brief, f.name) != f.default
+        }
+        proportion = {
+            f.name: getattr(self.proportion, f.name)
+            for f in fields(ProportionSettings)
+            if getattr(self.proportion, f.name) != f.default
         }
         numbering: dict[str, Any] = {"documents": dict(self.numbering.documents)}
         if self.numbering.bulletin is not None:
@@ -183,6 +202,7 @@ class PlanSettings:
             }
             | ({"brief": brief} if brief else {})
             | {"scoring": self.scoring.to_json()}
+            | ({"proportion": proportion} if proportion else {})
         )
 
     @classmethod
@@ -192,6 +212,7 @@ class PlanSettings:
         notices = raw.get("notices") or {}
         numbering = raw.get("numbering") or {}
         brief = raw.get("brief") or {}
+        proportion = raw.get("proportion") or {}
         period = raw.get("period")
         chase_from, closes_on = raw.get("chase_from"), raw.get("closes_on")
         defaults = NoticeSettings()
@@ -230,6 +251,13 @@ class PlanSettings:
                 **{f.name: brief[f.name] for f in fields(BriefStyle) if f.name in brief}
             ),
             scoring=ScoringRules.from_json(raw.get("scoring") or {}),
+            proportion=ProportionSettings(
+                **{
+                    f.name: proportion[f.name]
+                    for f in fields(ProportionSettings)
+                    if f.name in proportion
+                }
+            ),
             events=dict(raw.get("events") or {}),
             triggers=tuple(trigger_from_json(t) for t in raw.get("triggers") or []),
         )

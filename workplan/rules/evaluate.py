@@ -20,7 +20,6 @@ from workplan.plan.policy import Rules, Step
 from workplan.rules.kinds import (
     BACKLOG,
     BACKLOG_NAME,
-    OVERDUE,
     PACE,
     REMIND,
     REPORT,
@@ -30,6 +29,7 @@ from workplan.rules.kinds import (
     rule_kind,
 )
 from workplan.rules.ladder import addressed, climb, interval, rung
+from workplan.rules.proportion import ladder_of, settle
 from workplan.store.facts import Alternative, MetricFacts, ObligationFacts, PlanFacts
 from workplan.store.parts import Parts
 
@@ -338,7 +338,8 @@ class _Evaluator:
             return
         if self.as_of > ob.deadline:
             facts["working_days_late"] = self.cal.count(ob.deadline, self.as_of)
-            self.emit_ladder(about, OVERDUE, ob.rules, facts)
+            rules, kind = ladder_of(ob)  # a lapse's ladder, or a shortfall's (未达到)
+            self.emit_ladder(about, kind, rules, facts)
 
     def metric(self, m: MetricFacts) -> None:
         complete = (
@@ -511,4 +512,5 @@ def evaluate(plan: PlanFacts, as_of: date, calendar: WorkCalendar) -> list[Inten
         evaluator.metric(m)
     if evaluator.before_plan and plan.chase_from is not None and as_of >= plan.chase_from:
         evaluator.backlog(evaluator.before_plan)
-    return sorted(evaluator.out, key=lambda i: (i.task, i.subject, i.department, i.rule, i.level))
+    owed = settle(plan, evaluator.out, as_of, monthly=plan.report_up)
+    return sorted(owed, key=lambda i: (i.task, i.subject, i.department, i.rule, i.level))

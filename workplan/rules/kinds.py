@@ -21,14 +21,26 @@ STAGE_WARN = 20
 STAGE_PACE = 30
 STAGE_OVERDUE = 100
 
-Topic = Literal["deadline", "report", "pace", "backlog"]
-"""what a notice's line is about: a deadline (done or a checkpoint met), a periodic report,
-the pace (序时进度), or the summary of what fell due before the plan took effect"""
+Topic = Literal["deadline", "shortfall", "report", "pace", "backlog", "summary"]
+"""what a notice's line is about: a deadline (done or a checkpoint met), a checkpoint whose
+figure came on time but short of it (未达到), a periodic report, the pace (序时进度), the summary
+of what fell due before the plan took effect, or the month's report to the leadership"""
 
-LetterKind = Literal["reminder", "warning", "overdue", "escalation", "bulletin"]
+LetterKind = Literal["reminder", "warning", "overdue", "escalation", "bulletin", "report"]
 
-LETTER_KINDS: tuple[LetterKind, ...] = ("reminder", "warning", "overdue", "escalation", "bulletin")
-"""The kinds of letter, each with its template: 提醒, 提示函, 催办, 督办, 通报."""
+LETTER_KINDS: tuple[LetterKind, ...] = (
+    "reminder",
+    "warning",
+    "overdue",
+    "escalation",
+    "bulletin",
+    "report",
+)
+"""The kinds of letter, each with its template: 提醒, 提示函, 催办, 督办, 通报, and the report up
+to the leadership (情况报告)."""
+
+LAPSE_LETTERS: tuple[LetterKind, ...] = ("overdue", "escalation", "bulletin")
+"""the letters of a lapse's ladder, by step: 催办 at the first, 督办 at the second, 通报 beyond"""
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,8 @@ class RuleKind:
     topic: Topic
     forecast: bool = False
     """the letter explains a forecast: the progress so far will not reach the target"""
+    rungs: tuple[LetterKind, ...] = LAPSE_LETTERS
+    """a ladder kind: the letter of each step, the last for every step above"""
 
     @property
     def ladder(self) -> bool:
@@ -57,11 +71,11 @@ class RuleKind:
         return self.stage + level if self.ladder else self.stage
 
     def letter_at(self, level: int) -> LetterKind:
-        """The letter its notice at ``level`` goes in: on the ladder, 催办 at the first step,
-        督办 at the second, 通报 beyond."""
+        """The letter its notice at ``level`` goes in: on the ladder, the step's of ``rungs``
+        (a lapse: 催办 at the first step, 督办 at the second, 通报 beyond)."""
         if self.letter is not None:
             return self.letter
-        return "overdue" if level <= 1 else "escalation" if level == 2 else "bulletin"
+        return self.rungs[min(max(level, 1), len(self.rungs)) - 1]
 
 
 WARN_NAME = "提示函"
@@ -75,9 +89,17 @@ REPORT = RuleKind("report", STAGE_REMIND, "报送提醒", "reminder", "report")
 OVERDUE = RuleKind("overdue", STAGE_OVERDUE, None, None, "deadline")
 REPORT_OVERDUE = RuleKind("report-overdue", STAGE_OVERDUE, None, None, "report")
 BACKLOG = RuleKind("backlog", STAGE_REMIND, BACKLOG_NAME, "reminder", "backlog")
+SHORTFALL = RuleKind(
+    "shortfall", STAGE_OVERDUE, None, None, "shortfall", rungs=("warning", *LAPSE_LETTERS)
+)
+"""a checkpoint missed by a figure reported on time: its own ladder, a 提示函 first"""
+REPORT_UP_NAME = "情况报告"
+REPORT_UP = RuleKind("report-up", STAGE_OVERDUE, REPORT_UP_NAME, "report", "summary")
+"""the month's report to the leadership: counts, key items and lapses at the top rung"""
 
 KINDS: dict[str, RuleKind] = {
-    k.name: k for k in (REMIND, WARN, PACE, REPORT, OVERDUE, REPORT_OVERDUE, BACKLOG)
+    k.name: k
+    for k in (REMIND, WARN, PACE, REPORT, OVERDUE, REPORT_OVERDUE, BACKLOG, SHORTFALL, REPORT_UP)
 }
 
 

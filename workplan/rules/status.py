@@ -123,7 +123,7 @@ def metric_state(
     values say: "met", "on track", or "no report" while nothing has been reported yet.
     """
     kinds = {i.kind for i in owed}
-    if any(k.ladder and k.topic == "deadline" for k in kinds):
+    if any(k.ladder and k.topic in ("deadline", "shortfall") for k in kinds):
         return "missed"
     if any(k.letter == "warning" for k in kinds):
         return "behind"

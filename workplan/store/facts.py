@@ -118,6 +118,8 @@ class PlanFacts:
     sent: SentRungs = field(default_factory=dict)
     """the rungs of the ladder already sent, each department's highest (the ladder climbs
     by letters sent: ``rules.ladder``)"""
+    report_up: bool = True
+    """the leadership gets the month's report (``proportion.leadership: monthly``)"""
 
 
 @dataclass(frozen=True)

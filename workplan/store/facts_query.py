@@ -414,10 +414,12 @@ def read_facts(
     calendars = Calendars()
     plans: dict[int, tuple[str, int, WorkCalendar]] = {}
     spans: dict[int, tuple[date | None, date | None]] = {}
+    report_up: dict[int, bool] = {}
     for row in conn.execute(plan_query):
         settings = PlanSettings.from_json(row.settings)
         plans[row.id] = (row.office, row.year, calendars.get(settings.calendar, row.year))
         spans[row.id] = (settings.chase_from, settings.closes_on)
+        report_up[row.id] = settings.proportion.leadership == "monthly"
     rules_query = select(T_RULES.c.id, T_RULES.c.body)
     if plan_ids is not None:
         rules_query = rules_query.where(T_RULES.c.plan_id.in_(plan_ids))
@@ -574,6 +576,7 @@ def read_facts(
             chase_from=spans[pid][0],
             closes_on=spans[pid][1],
             sent=sent[pid],
+            report_up=report_up[pid],
         )
         for pid, (office, year, _) in plans.items()
     }

@@ -59,10 +59,15 @@ def _deadline_detail(kind: RuleKind, facts: dict[str, Any], w: Words) -> str:
             text += f"{colon}{measured}{trend}"
         return text
     late = facts.get("working_days_late")
+    short = kind.topic == "shortfall"
     if w.zh:
-        text = f"{facts['deadline']}到期，逾期{late}个工作日"
+        text = f"{facts['deadline']}到期" + (
+            f"未达到（到期后{late}个工作日）" if short else f"，逾期{late}个工作日"
+        )
     else:
-        text = f"due {facts['deadline']}, {late} wd late"
+        text = f"due {facts['deadline']}, " + (
+            f"short ({late} wd after)" if short else f"{late} wd late"
+        )
     return f"{text}{colon}{measured}" if measured else text
 
 
@@ -95,9 +100,20 @@ def _report_detail(kind: RuleKind, facts: dict[str, Any], w: Words) -> str:
     return f"no report for {facts['period']} ({late} wd late); {since}"
 
 
+def _summary_detail(kind: RuleKind, facts: dict[str, Any], w: Words) -> str:
+    counts = facts.get("counts") or {}
+    if w.zh:
+        listed = "、".join(f"{k}{v}项" for k, v in counts.items())
+        return f"{facts.get('month')}：在督办{facts.get('items')}项（{listed}），列名{facts.get('named')}项"
+    listed = ", ".join(f"{k} {v}" for k, v in counts.items())
+    return f"{facts.get('month')}: {facts.get('items')} on the ladder ({listed}), {facts.get('named')} named"
+
+
 DETAILS: dict[Topic, Callable[[RuleKind, dict[str, Any], Words], str]] = {
     "backlog": _backlog_detail,
     "deadline": _deadline_detail,
+    "shortfall": _deadline_detail,
+    "summary": _summary_detail,
     "pace": _pace_detail,
     "report": _report_detail,
 }
