@@ -24,7 +24,13 @@ from workplan.plan.events import TriggerInfo
 from workplan.plan.metrics import metrics as compile_metrics
 from workplan.plan.model import CalendarFile, Deliverable, Metric, Plan, Recurring, Task
 from workplan.plan.policy import Rules
-from workplan.plan.settings import BriefStyle, NoticeSettings, NumberFormats, PlanSettings
+from workplan.plan.settings import (
+    BriefStyle,
+    CycleSettings,
+    NoticeSettings,
+    NumberFormats,
+    PlanSettings,
+)
 from workplan.plan.yamlsource import PathKey, Source
 
 COMPILED_FORMAT = "2"
@@ -102,6 +108,8 @@ class _Compiler:
             brief=BriefStyle(**plan.brief.model_dump()),
             events=dict(plan.events),
             triggers=tuple(self.triggers),
+            cycle=CycleSettings(**plan.cycle.model_dump()),
+            ladder=rules,
         )
         return CompiledPlan(
             id=plan.id,

@@ -554,6 +554,29 @@ class BriefSettings(_Model):
     ranking: bool = Field(default=False, description="add a league table of lead departments")
 
 
+class CycleOptions(_Model):
+    """The office's cycle around an item: 签收, 延期申请, 复核 (workplan.store.cycle)."""
+
+    receipt_days: int = Field(
+        default=2,
+        ge=1,
+        le=30,
+        description="working days a department has to sign for (签收) a 交办单; not signed for "
+        "by then, it is followed up sooner",
+    )
+    answer_days: int = Field(
+        default=3,
+        ge=1,
+        le=30,
+        description="working days an extension request (延期申请) may wait for the office's "
+        "answer before the office is reminded",
+    )
+    review: bool = Field(
+        default=False,
+        description="every report needs the office's review (复核): it counts once accepted",
+    )
+
+
 class Plan(_Model):
     """An annual work plan (工作要点) as written by the coordination office."""
 
@@ -595,6 +618,7 @@ class Plan(_Model):
     policy: Policy = Field(default_factory=Policy)
     notices: Notices = Field(default_factory=Notices)
     brief: BriefSettings = Field(default_factory=BriefSettings)
+    cycle: CycleOptions = Field(default_factory=CycleOptions)
     chapters: list[Chapter] = Field(min_length=1)
 
 

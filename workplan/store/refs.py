@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from workplan.errors import NotFound, Refused
-from workplan.plan.compiled import CHINESE_DIGITS, PERIODIC, item_label
+from workplan.plan.compiled import ASSIGNED, CHINESE_DIGITS, PERIODIC, item_label
 from workplan.plan.periods import label_span
 from workplan.plan.settings import PlanSettings
 from workplan.store.cells import normalise
@@ -20,8 +20,11 @@ from workplan.store.tables import T_DEPT, T_METRIC, T_OBL, T_PLAN, T_TASK
 
 
 def parse_number(text: str) -> int | None:
-    """Read an item number written as 16, 十六, (十六) or （十六）."""
+    """Read an item number written as 16, 十六, (十六) or （十六）; a 交办件's as 交办3 or
+    （交办3）."""
     core = text.strip().strip("()（）")
+    if core.startswith("交办") and core[2:].isdigit() and int(core[2:]) > 0:
+        return ASSIGNED + int(core[2:])
     if core.isdigit():
         return int(core)
     if not core or any(c not in CHINESE_DIGITS + "十" for c in core):
