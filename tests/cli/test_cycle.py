@@ -222,6 +222,10 @@ def test_a_pause_stops_the_ladder_and_keeps_the_deadline(db: tuple[str, str]) ->
     _assign(db)
     run("pause", "交办1", "--by", OFFICE, "--reason", "等待市级审核", "--on", "2023-08-30", *db)
     assert not [n for n in _tick(db, "2023-09-05") if n["item"] == 1001]
+    shown = run("status", "--as-of", "2023-09-05", *db).output
+    assert "（交办1） 挂起 since 2023-08-30 (6 days): 等待市级审核" in shown
+    exported = json.loads(run("status", "--as-of", "2023-09-05", "--format", "json", *db).output)
+    assert [s["step"] for s in exported["cycle_steps"]] == ["assign", "pause"]
     out = run("pause", "交办1", "--by", OFFICE, "--reason", "x", "--on", "2023-09-05", *db, code=2)
     assert "paused since 2023-08-30" in out.output
     out = run("resume", "交办1", "--by", OFFICE, "--on", "2023-09-11", *db).output
