@@ -11,6 +11,7 @@ import io
 import secrets
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Connection
@@ -51,6 +52,7 @@ class Department(SignedInView):
             day = self.web.today(visitor.plan)
             view = pages.standing(conn, visitor.plan, day, visitor.department)
             recent = pages.recent_reports(conn, visitor.plan, visitor.department, day)
+            more = self.more(conn, visitor)
         return self.web.render(
             "department.html",
             plan=visitor.plan,
@@ -58,7 +60,12 @@ class Department(SignedInView):
             view=view,
             recent=recent,
             form=lambda: self.web.token(visitor.session),
+            **more,
         )
+
+    def more(self, conn: Connection, visitor: Visitor) -> dict[str, Any]:
+        """What a family built on this one adds to the page (the cycle's: web/cycle.py)."""
+        return {}
 
     def return_form(self, request: Request) -> Response:
         """The department's own return form (报送表) for a month (?month=2023-06), as .xlsx."""
