@@ -267,3 +267,26 @@ def test_a_list_with_a_bad_row_is_refused_whole(db: tuple[str, str], tmp_path: P
               *db, code=2).output  # fmt: skip
     assert "list.xlsx:3:1: 牵头单位:" in out and "list.xlsx:3:1: 完成时限:" in out
     assert json.loads(run("history", "--format", "json", *db).output) == []
+
+
+def test_a_department_that_has_not_signed_for_it_is_followed_up_sooner(db: tuple[str, str]) -> None:
+    _assign(db)  # Monday 3 July; the plan's cycle.receipt_days: 2 working days
+    run("receipt", "交办1", "--by", CO, "--on", "2023-07-04", *db)
+    assert not [n for n in _tick(db, "2023-07-04") if n["item"] == 1001]
+    owed = [n for n in _tick(db, "2023-07-05") if n["item"] == 1001]
+    assert [(n["department"], n["notice"]) for n in owed] == [(LEAD, "签收提醒")]
+    run("receipt", "交办1", "--by", LEAD, "--on", "2023-07-06", *db)
+    assert not [n for n in _tick(db, "2023-07-06") if n["item"] == 1001]
+
+
+def test_a_request_left_unanswered_reminds_the_office(db: tuple[str, str]) -> None:
+    _assign(db)
+    for department in (LEAD, CO):
+        run("receipt", "交办1", "--by", department, "--on", "2023-07-04", *db)
+    run("request", "交办1", "--by", LEAD, "--to", "2023-09-30", "--reason", "需等待市级数据",
+        "--on", "2023-07-06", *db)  # fmt: skip
+    assert not [n for n in _tick(db, "2023-07-10") if n["item"] == 1001]
+    owed = [n for n in _tick(db, "2023-07-11") if n["item"] == 1001]
+    assert [(n["department"], n["notice"]) for n in owed] == [(OFFICE, "延期申请待批复")]
+    run("answer", "交办1", "--approve", "--by", OFFICE, "--on", "2023-07-12", *db)
+    assert not [n for n in _tick(db, "2023-07-12") if n["item"] == 1001]

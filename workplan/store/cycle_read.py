@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from workplan.store.facts import ObligationFacts, PlanFacts
-from workplan.store.tables import T_CYCLE, T_OBL, T_TASK
+from workplan.plan.settings import PlanSettings
+from workplan.store.tables import T_CYCLE, T_OBL, T_PLAN, T_TASK
 
 WORDS: dict[str, tuple[str, str]] = {
     "assign": ("交办", "assigned"),
@@ -226,3 +227,135 @@ def problems(conn: Connection, plan_id: int, as_of: date | None = None) -> list[
     steps = [s for s in plan_steps(conn, plan_id, as_of) if s.step in ("problem", "decide")]
     decisions = {s.answers: s for s in steps if s.step == "decide"}
     return [Problem(s, decisions.get(s.id)) for s in steps if s.step == "problem"]
+
+
+@dataclass(frozen=True)
+class Unsigned:
+    """A 交办件 a department has not signed for, with its first open obligation."""
+
+    task_id: int
+    task: int
+    title: str
+    department: str
+    assigned_on: date
+    obligation_id: int
+    deadline: date
+    owners: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An extension request the office has not answered."""
+
+    task_id: int
+    task: int
+    title: str
+    department: str
+    asked_on: date
+    obligation_id: int
+    deadline: date
+    to: date
+
+
+@dataclass(frozen=True)
+class CycleFacts:
+    """What the cycle owes notices for, in one plan: 交办件 not signed for, requests waiting."""
+
+    receipt_days: int
+    answer_days: int
+    unsigned: tuple[Unsigned, ...] = ()
+    waiting: tuple[Waiting, ...] = ()
+
+
+def cycle_facts(conn: Connection, plan_ids: list[int], as_of: date) -> dict[int, CycleFacts]:
+    """The cycle's facts of each plan on ``as_of``: what its notices are owed for."""
+    steps = conn.execute(
+        select(
+            T_CYCLE.c.id,
+            T_CYCLE.c.plan_id,
+            T_CYCLE.c.task_id,
+            T_CYCLE.c.obligation_id,
+            T_CYCLE.c.step,
+            T_CYCLE.c.department,
+            T_CYCLE.c.day,
+            T_CYCLE.c.detail,
+            T_CYCLE.c.answers,
+        )
+        .where(
+            T_CYCLE.c.plan_id.in_(plan_ids),
+            T_CYCLE.c.step.in_(("assign", "receipt", "request", "approve", "refuse")),
+            T_CYCLE.c.day <= as_of,
+        )
+        .order_by(T_CYCLE.c.id)
+    ).all()
+    if not steps:
+        return {}
+    task_ids = {s.task_id for s in steps}
+    tasks = {
+        r.id: r
+        for r in conn.execute(
+            select(T_TASK.c.id, T_TASK.c.number, T_TASK.c.title, T_TASK.c.lead, T_TASK.c.co).where(
+                T_TASK.c.id.in_(task_ids), T_TASK.c.active, T_TASK.c.signed_off_at.is_(None)
+            )
+        )
+    }
+    open_: dict[int, list[Any]] = {}
+    for o in conn.execute(
+        select(T_OBL.c.id, T_OBL.c.task_id, T_OBL.c.deadline)
+        .where(T_OBL.c.task_id.in_(task_ids), T_OBL.c.active, T_OBL.c.done_on.is_(None))
+        .order_by(T_OBL.c.deadline)
+    ):
+        open_.setdefault(o.task_id, []).append(o)
+    signed = {(s.task_id, s.department) for s in steps if s.step == "receipt"}
+    answered = {s.answers for s in steps if s.step in ("approve", "refuse")}
+    settings = {
+        r.id: PlanSettings.from_json(r.settings)
+        for r in conn.execute(
+            select(T_PLAN.c.id, T_PLAN.c.settings).where(T_PLAN.c.id.in_(plan_ids))
+        )
+    }
+    out: dict[int, CycleFacts] = {}
+    for pid in plan_ids:
+        cycle = settings[pid].cycle
+        unsigned, waiting = [], []
+        for s in steps:
+            task = tasks.get(s.task_id)
+            if s.plan_id != pid or task is None or not open_.get(s.task_id):
+                continue
+            first = open_[s.task_id][0]
+            if s.step == "assign":
+                owners = (*json.loads(task.lead), *json.loads(task.co))
+                unsigned += [
+                    Unsigned(
+                        s.task_id,
+                        task.number,
+                        task.title,
+                        d,
+                        s.day,
+                        first.id,
+                        first.deadline,
+                        owners,
+                    )  # fmt: skip
+                    for d in owners
+                    if (s.task_id, d) not in signed
+                ]
+            elif s.step == "request" and s.id not in answered:
+                ob = next((o for o in open_[s.task_id] if o.id == s.obligation_id), None)
+                if ob is not None:
+                    to = date.fromisoformat(json.loads(s.detail)["to"])
+                    waiting.append(
+                        Waiting(
+                            s.task_id,
+                            task.number,
+                            task.title,
+                            s.department,
+                            s.day,
+                            ob.id,
+                            ob.deadline,
+                            to,
+                        )  # fmt: skip
+                    )
+        out[pid] = CycleFacts(
+            cycle.receipt_days, cycle.answer_days, tuple(unsigned), tuple(waiting)
+        )
+    return out
