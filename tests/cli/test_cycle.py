@@ -290,3 +290,29 @@ def test_a_request_left_unanswered_reminds_the_office(db: tuple[str, str]) -> No
     assert [(n["department"], n["notice"]) for n in owed] == [(OFFICE, "延期申请待批复")]
     run("answer", "交办1", "--approve", "--by", OFFICE, "--on", "2023-07-12", *db)
     assert not [n for n in _tick(db, "2023-07-12") if n["item"] == 1001]
+
+
+def test_the_agenda_and_the_brief_show_problems_pauses_and_the_assigned_items(
+    db: tuple[str, str], tmp_path: Path
+) -> None:
+    _assign(db)
+    run("problem", "raise", "交办1", "危房鉴定机构不足", "--by", LEAD, "--on", "2023-07-10", *db)
+    run("problem", "raise", "二", "参保数据口径不一", "--by", "区医保局", "--on", "2023-07-11", *db)
+    number = json.loads(run("problem", "list", "--format", "json", *db).output)[1]["编号"]
+    run(
+        "problem", "decide", number, "由区医保局统一口径", "--by", OFFICE, "--on", "2023-07-20", *db
+    )
+    run("pause", "十六", "--by", OFFICE, "--reason", "等待市级审核", "--on", "2023-07-03", *db)
+    agenda = run("agenda", "--from", "2023-08-01", "--to", "2023-08-31", *db).output
+    assert (
+        "需协调解决的问题" in agenda
+        and "（交办1） 区住房城乡建委 2023-07-10：危房鉴定机构不足" in agenda
+    )
+    assert "参保数据口径不一" not in agenda  # decided already
+    assert "（交办1）" in agenda.split("需协调")[0]  # its deadline beside the plan's
+    out = tmp_path / "brief.html"
+    run("brief", "--month", "2023-07", "-o", str(out), *db)
+    page = out.read_text(encoding="utf-8")
+    assert "本月提出问题2个，已作出决定1个，尚待协调1个；挂起事项1项。" in page
+    assert "由区医保局统一口径" in page and "等待市级审核" in page
+    assert "<td>交办件</td>" in page  # the 交办件 counted beside the plan's chapters

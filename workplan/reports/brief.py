@@ -11,6 +11,7 @@ from workplan.plan.calendar import WorkCalendar
 from workplan.plan.compiled import expected_on
 from workplan.plan.periods import month_end
 from workplan.reports.agenda import AgendaEntry, agenda
+from workplan.reports.cycle import CycleSection, cycle_section
 from workplan.rules.evaluate import evaluate
 from workplan.rules.status import MetricStatus, TaskStatus, is_done, task_statuses
 from workplan.store.facts import MetricFacts, ObligationFacts
@@ -126,6 +127,8 @@ class Brief:
     agenda: list[AgendaEntry]
     ranking: list[tuple[str, int, int, int]] = field(default_factory=list)
     """(department, red, yellow, items) for a league table, when the plan asks for one."""
+    cycle: CycleSection | None = None
+    """the problems raised, resolved and open, and the items paused (reports/cycle.py)"""
 
     @property
     def month_label(self) -> str:
@@ -273,7 +276,7 @@ def build_brief(
         preset,
         _count("全部", lines),
         [
-            _count(f"第{n}章 {titles.get(n, '')}".strip(), held)
+            _count(f"第{n}章 {titles.get(n, '')}".strip() if n else titles.get(n, ""), held)
             for n, held in sorted(chapters.items())
         ],
         sorted(
@@ -285,4 +288,5 @@ def build_brief(
         notices,
         coming,
         league,
+        cycle_section(conn, plan, first, as_of),
     )

@@ -8,11 +8,39 @@ facts come from :func:`workplan.store.cycle_read.cycle_facts`.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from workplan.plan.calendar import WorkCalendar
 from workplan.rules.evaluate import Intent
-from workplan.rules.kinds import ANSWER, RECEIPT
-from workplan.store.cycle_read import CycleFacts
+from workplan.rules.kinds import ANSWER, RECEIPT, RuleKind
+from workplan.store.cycle_read import CycleFacts, Unsigned, Waiting
+
+
+def _intent(
+    plan_id: int,
+    about: Unsigned | Waiting,
+    kind: RuleKind,
+    department: str,
+    since: date,
+    facts: dict[str, Any],
+) -> Intent:
+    return Intent(
+        plan_id=plan_id,
+        task_id=about.task_id,
+        task=about.task,
+        subject=f"{kind.name[0]}{about.obligation_id}",
+        obligation_id=about.obligation_id,
+        metric_id=None,
+        department=department,
+        rule=kind.name,
+        level=0,
+        level_name=kind.level_name or kind.name,
+        period=since.isoformat(),
+        due=about.deadline,
+        stage=kind.stage,
+        roles=("office",) if kind is ANSWER else ("owners",),
+        facts={"title": about.title, "kind": "deliverable", "deadline": about.deadline, **facts},
+    )
 
 
 def cycle_intents(
@@ -25,61 +53,13 @@ def cycle_intents(
     for u in facts.unsigned:
         if as_of < cal.after(u.assigned_on, facts.receipt_days) or as_of > u.deadline:
             continue  # still in time to sign; once overdue, the ladder speaks
-        out.append(
-            Intent(
-                plan_id=plan_id,
-                task_id=u.task_id,
-                task=u.task,
-                subject=f"r{u.task_id}",
-                obligation_id=u.obligation_id,
-                metric_id=None,
-                department=u.department,
-                rule=RECEIPT.name,
-                level=0,
-                level_name=RECEIPT.level_name or RECEIPT.name,
-                period=u.assigned_on.isoformat(),
-                due=u.deadline,
-                stage=RECEIPT.stage,
-                roles=("owners",),
-                facts={
-                    "title": u.title,
-                    "kind": "deliverable",
-                    "deadline": u.deadline,
-                    "owners": list(u.owners),
-                    "assigned_on": u.assigned_on,
-                    "working_days": cal.count(as_of, u.deadline),
-                },
-            )
-        )
+        more = {"owners": list(u.owners), "assigned_on": u.assigned_on}
+        more["working_days"] = cal.count(as_of, u.deadline)
+        out.append(_intent(plan_id, u, RECEIPT, u.department, u.assigned_on, more))
     for w in facts.waiting:
         if as_of < cal.after(w.asked_on, facts.answer_days):
             continue
-        out.append(
-            Intent(
-                plan_id=plan_id,
-                task_id=w.task_id,
-                task=w.task,
-                subject=f"x{w.obligation_id}",
-                obligation_id=w.obligation_id,
-                metric_id=None,
-                department=office,
-                rule=ANSWER.name,
-                level=0,
-                level_name=ANSWER.level_name or ANSWER.name,
-                period=w.asked_on.isoformat(),
-                due=w.deadline,
-                stage=ANSWER.stage,
-                roles=("office",),
-                facts={
-                    "title": w.title,
-                    "kind": "deliverable",
-                    "deadline": w.deadline,
-                    "owners": [w.department],
-                    "asked_by": w.department,
-                    "asked_on": w.asked_on,
-                    "asked_to": w.to,
-                    "working_days": cal.count(as_of, w.deadline),
-                },
-            )
-        )
+        more = {"owners": [w.department], "asked_by": w.department, "asked_on": w.asked_on}
+        more.update(asked_to=w.to, working_days=cal.count(as_of, w.deadline))
+        out.append(_intent(plan_id, w, ANSWER, office, w.asked_on, more))
     return out

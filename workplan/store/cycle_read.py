@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from workplan.store.facts import ObligationFacts, PlanFacts
 from workplan.plan.settings import PlanSettings
+from workplan.store.facts import ObligationFacts, PlanFacts
 from workplan.store.tables import T_CYCLE, T_OBL, T_PLAN, T_TASK
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -335,7 +335,7 @@ def cycle_facts(conn: Connection, plan_ids: list[int], as_of: date) -> dict[int,
                         first.id,
                         first.deadline,
                         owners,
-                    )  # fmt: skip
+                    )
                     for d in owners
                     if (s.task_id, d) not in signed
                 ]
@@ -353,7 +353,7 @@ def cycle_facts(conn: Connection, plan_ids: list[int], as_of: date) -> dict[int,
                             ob.id,
                             ob.deadline,
                             to,
-                        )  # fmt: skip
+                        )
                     )
         out[pid] = CycleFacts(
             cycle.receipt_days, cycle.answer_days, tuple(unsigned), tuple(waiting)
