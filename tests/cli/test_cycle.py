@@ -271,7 +271,11 @@ def test_a_list_with_a_bad_row_is_refused_whole(db: tuple[str, str], tmp_path: P
 
 def test_a_department_that_has_not_signed_for_it_is_followed_up_sooner(db: tuple[str, str]) -> None:
     _assign(db)  # Monday 3 July; the plan's cycle.receipt_days: 2 working days
+    # the 交办单 goes to each of its departments the day it is assigned
+    owed = [n for n in _tick(db, "2023-07-03") if n["item"] == 1001]
+    assert {(n["department"], n["notice"]) for n in owed} == {(CO, "交办单"), (LEAD, "交办单")}
     run("receipt", "交办1", "--by", CO, "--on", "2023-07-04", *db)
+    # (the tick lists what it adds: the 交办单 is owed once, whatever the days it waits)
     assert not [n for n in _tick(db, "2023-07-04") if n["item"] == 1001]
     owed = [n for n in _tick(db, "2023-07-05") if n["item"] == 1001]
     assert [(n["department"], n["notice"]) for n in owed] == [(LEAD, "签收提醒")]

@@ -1,4 +1,5 @@
-"""The notices the office's cycle owes (pure): a 交办件 not signed for (签收) within the plan's
+"""The notices the office's cycle owes (pure): a 交办件's 交办单 to each of its departments
+until it is signed for; one not signed for (签收) within the plan's
 ``cycle.receipt_days`` working days is followed up at once, before its deadline's own
 reminders; an extension request (延期申请) left unanswered ``cycle.answer_days`` working days
 reminds the office.  Their kinds are in the registry (:mod:`workplan.rules.kinds`); the
@@ -12,7 +13,7 @@ from typing import Any
 
 from workplan.plan.calendar import WorkCalendar
 from workplan.rules.evaluate import Intent
-from workplan.rules.kinds import ANSWER, RECEIPT, RuleKind
+from workplan.rules.kinds import ANSWER, ASSIGN, RECEIPT, RuleKind
 from workplan.store.cycle_read import CycleFacts, Unsigned, Waiting
 
 
@@ -51,11 +52,14 @@ def cycle_intents(
         return []
     out: list[Intent] = []
     for u in facts.unsigned:
-        if as_of < cal.after(u.assigned_on, facts.receipt_days) or as_of > u.deadline:
-            continue  # still in time to sign; once overdue, the ladder speaks
+        if as_of > u.deadline:
+            continue  # once overdue, the ladder speaks
+        # the 交办单 until it is signed for, or the days to sign have passed: then a 签收提醒
+        late = as_of >= cal.after(u.assigned_on, facts.receipt_days)
         more = {"owners": list(u.owners), "assigned_on": u.assigned_on}
         more["working_days"] = cal.count(as_of, u.deadline)
-        out.append(_intent(plan_id, u, RECEIPT, u.department, u.assigned_on, more))
+        kind = RECEIPT if late else ASSIGN
+        out.append(_intent(plan_id, u, kind, u.department, u.assigned_on, more))
     for w in facts.waiting:
         if as_of < cal.after(w.asked_on, facts.answer_days):
             continue

@@ -76,14 +76,16 @@ OVERDUE = RuleKind("overdue", STAGE_OVERDUE, None, None, "deadline")
 REPORT_OVERDUE = RuleKind("report-overdue", STAGE_OVERDUE, None, None, "report")
 BACKLOG = RuleKind("backlog", STAGE_REMIND, BACKLOG_NAME, "reminder", "backlog")
 
-# the office's cycle (workplan.rules.cycle): a 交办件 not signed for in time, followed up
-# before its deadline's reminders; an extension request the office has not answered
+# the office's cycle (workplan.rules.cycle): a 交办件's 交办单 to its departments, and, not
+# signed for in time, followed up before its deadline's reminders; an extension request the
+# office has not answered
+ASSIGN = RuleKind("assign", STAGE_REMIND, "交办单", "reminder", "deadline")
 RECEIPT = RuleKind("receipt", STAGE_REMIND, "签收提醒", "reminder", "deadline")
 ANSWER = RuleKind("answer", STAGE_REMIND, "延期申请待批复", "reminder", "deadline")
 
 KINDS: dict[str, RuleKind] = {
     k.name: k
-    for k in (REMIND, WARN, PACE, REPORT, OVERDUE, REPORT_OVERDUE, BACKLOG, RECEIPT, ANSWER)
+    for k in (REMIND, WARN, PACE, REPORT, OVERDUE, REPORT_OVERDUE, BACKLOG, ASSIGN, RECEIPT, ANSWER)
 }
 
 
