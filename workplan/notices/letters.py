@@ -80,6 +80,8 @@ class Letter:
     """the recipient does not answer for it: the office's or leadership's line, for supervision"""
     history: tuple[Earlier, ...] = ()
     """the documents about it sent before, oldest first, as the record shows them"""
+    asks: str = ""
+    """what the letter asks, where its kind says it (``RuleKind.asks``: the office's cycle)"""
 
 
 @dataclass(frozen=True)
@@ -176,4 +178,5 @@ def letter(
         owners=owners,
         copy=recipient is not None and bool(owners) and recipient not in owners,
         history=history,
+        asks=kind.asks[1 if locale == "en" else 0],
     )

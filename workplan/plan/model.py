@@ -555,7 +555,7 @@ class BriefSettings(_Model):
 
 
 class CycleOptions(_Model):
-    """The office's cycle around an item: 签收, 延期申请, 复核 (workplan.store.cycle)."""
+    """The office's cycle around an item: 签收 and 延期申请 (workplan.store.cycle)."""
 
     receipt_days: int = Field(
         default=2,
@@ -570,10 +570,6 @@ class CycleOptions(_Model):
         le=30,
         description="working days an extension request (延期申请) may wait for the office's "
         "answer before the office is reminded",
-    )
-    review: bool = Field(
-        default=False,
-        description="every report needs the office's review (复核): it counts once accepted",
     )
 
 

@@ -74,11 +74,10 @@ class BriefStyle:
 
 @dataclass(frozen=True, slots=True)
 class CycleSettings:
-    """The office's cycle: days to sign for a 交办单, days a request waits, review plan-wide."""
+    """The office's cycle: days to sign for a 交办单, days a request waits for an answer."""
 
     receipt_days: int = 2
     answer_days: int = 3
-    review: bool = False
 
 
 @dataclass(frozen=True, slots=True)
