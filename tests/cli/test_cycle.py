@@ -24,10 +24,27 @@ def db(db_url: str) -> tuple[str, str]:
 
 def _assign(db: tuple[str, str], *more: str, on: str = "2023-07-03") -> str:
     return run(
-        "assign", "排查农村危房并建立台账", "--source", "领导批示", "--leader", "张三",
-        "--document", "区领导批示〔2023〕12号", "--lead", LEAD, "--co", CO,
-        "--due", "2023-08-31", "--by", OFFICE, "--on", on, *more, *db,
-    ).output  # fmt: skip
+        "assign",
+        "排查农村危房并建立台账",
+        "--source",
+        "领导批示",
+        "--leader",
+        "张三",
+        "--document",
+        "区领导批示〔2023〕12号",
+        "--lead",
+        LEAD,
+        "--co",
+        CO,
+        "--due",
+        "2023-08-31",
+        "--by",
+        OFFICE,
+        "--on",
+        on,
+        *more,
+        *db,
+    ).output
 
 
 def _history(db: tuple[str, str], item: str = "交办1") -> list[dict[str, object]]:
@@ -42,10 +59,24 @@ def test_assign_numbers_its_own_series_and_behaves_like_an_item(db: tuple[str, s
         db
     )
     second = run(
-        "assign", "落实区委常委会议定事项", "--source", "会议议定事项", "--document", "区委常委会纪要〔2023〕5号",
-        "--lead", "区财政局", "--every", "month", "--due", "2023-10-31", "--by", OFFICE,
-        "--on", "2023-07-03", *db,
-    ).output  # fmt: skip
+        "assign",
+        "落实区委常委会议定事项",
+        "--source",
+        "会议议定事项",
+        "--document",
+        "区委常委会纪要〔2023〕5号",
+        "--lead",
+        "区财政局",
+        "--every",
+        "month",
+        "--due",
+        "2023-10-31",
+        "--by",
+        OFFICE,
+        "--on",
+        "2023-07-03",
+        *db,
+    ).output
     assert "（交办2）" in second and "report@2023-07" in second
     status = run("status", "--as-of", "2023-07-05", *db).output
     assert "（交办1）" in status and "（交办2）" in status
@@ -69,8 +100,19 @@ def test_assign_refuses_what_is_incomplete(db: tuple[str, str]) -> None:
     assert "a due date (--due), a cadence (--every) or both" in out
     out = run(*base, "--source", "上级交办", "--due", "2023-06-30", code=2).output
     assert "has passed" in out
-    out = run(*base[:-4], "--by", LEAD, "--on", "2023-07-03", *db, "--source", "上级交办",
-              "--due", "2023-08-31", code=2).output  # fmt: skip
+    out = run(
+        *base[:-4],
+        "--by",
+        LEAD,
+        "--on",
+        "2023-07-03",
+        *db,
+        "--source",
+        "上级交办",
+        "--due",
+        "2023-08-31",
+        code=2,
+    ).output
     assert "only the coordination office" in out
 
 
@@ -124,11 +166,35 @@ def test_a_request_is_answered_and_an_approval_moves_the_deadline(db: tuple[str,
 
 def test_a_request_after_the_deadline_is_refused_with_the_reason(db: tuple[str, str]) -> None:
     _assign(db)
-    out = run("request", "交办1", "--by", LEAD, "--to", "2023-09-30", "--reason", "来不及",
-              "--on", "2023-09-01", *db, code=2).output  # fmt: skip
+    out = run(
+        "request",
+        "交办1",
+        "--by",
+        LEAD,
+        "--to",
+        "2023-09-30",
+        "--reason",
+        "来不及",
+        "--on",
+        "2023-09-01",
+        *db,
+        code=2,
+    ).output
     assert "asked before the deadline, not after it" in out
-    out = run("request", "交办1", "--by", "区财政局", "--to", "2023-09-30", "--reason", "x",
-              "--on", "2023-08-01", *db, code=2).output  # fmt: skip
+    out = run(
+        "request",
+        "交办1",
+        "--by",
+        "区财政局",
+        "--to",
+        "2023-09-30",
+        "--reason",
+        "x",
+        "--on",
+        "2023-08-01",
+        *db,
+        code=2,
+    ).output
     assert "does not answer for item" in out
 
 
@@ -244,8 +310,18 @@ def test_a_pause_stops_the_ladder_and_keeps_the_deadline(db: tuple[str, str]) ->
 
 
 def test_a_list_is_imported_as_entries_of_its_item(db: tuple[str, str]) -> None:
-    out = run("list", "import", str(PLANS / "banan-2023-lists.xlsx"), "--item", "二", "--by", OFFICE,
-              "--on", "2023-06-01", *db).output  # fmt: skip
+    out = run(
+        "list",
+        "import",
+        str(PLANS / "banan-2023-lists.xlsx"),
+        "--item",
+        "二",
+        "--by",
+        OFFICE,
+        "--on",
+        "2023-06-01",
+        *db,
+    ).output
     assert "交办件 of item 二" in out
     steps = json.loads(run("history", "--format", "json", *db).output)
     assert steps and all(s["detail"]["list_of"] == 2 for s in steps)
@@ -263,8 +339,19 @@ def test_a_list_with_a_bad_row_is_refused_whole(db: tuple[str, str], tmp_path: P
     sheet.append([2, "整改乙", "", "九月底"])
     path = tmp_path / "list.xlsx"
     book.save(path)
-    out = run("list", "import", str(path), "--item", "二十", "--by", OFFICE, "--on", "2023-06-01",
-              *db, code=2).output  # fmt: skip
+    out = run(
+        "list",
+        "import",
+        str(path),
+        "--item",
+        "二十",
+        "--by",
+        OFFICE,
+        "--on",
+        "2023-06-01",
+        *db,
+        code=2,
+    ).output
     assert "list.xlsx:3:1: 牵头单位:" in out and "list.xlsx:3:1: 完成时限:" in out
     assert json.loads(run("history", "--format", "json", *db).output) == []
 
@@ -287,8 +374,19 @@ def test_a_request_left_unanswered_reminds_the_office(db: tuple[str, str]) -> No
     _assign(db)
     for department in (LEAD, CO):
         run("receipt", "交办1", "--by", department, "--on", "2023-07-04", *db)
-    run("request", "交办1", "--by", LEAD, "--to", "2023-09-30", "--reason", "需等待市级数据",
-        "--on", "2023-07-06", *db)  # fmt: skip
+    run(
+        "request",
+        "交办1",
+        "--by",
+        LEAD,
+        "--to",
+        "2023-09-30",
+        "--reason",
+        "需等待市级数据",
+        "--on",
+        "2023-07-06",
+        *db,
+    )
     assert not [n for n in _tick(db, "2023-07-10") if n["item"] == 1001]
     owed = [n for n in _tick(db, "2023-07-11") if n["item"] == 1001]
     assert [(n["department"], n["notice"]) for n in owed] == [(OFFICE, "延期申请待批复")]
@@ -320,3 +418,28 @@ def test_the_agenda_and_the_brief_show_problems_pauses_and_the_assigned_items(
     assert "本月提出问题2个，已作出决定1个，尚待协调1个；挂起事项1项。" in page
     assert "由区医保局统一口径" in page and "等待市级审核" in page
     assert "<td>交办件</td>" in page  # the 交办件 counted beside the plan's chapters
+
+
+def test_a_decision_becomes_a_tracked_item_with_its_own_ladder(db: tuple[str, str]) -> None:
+    run("problem", "raise", "二", "危房鉴定机构不足", "--by", LEAD, "--on", "2023-07-10", *db)
+    number = json.loads(run("problem", "list", "--format", "json", *db).output)[0]["编号"]
+    out = run(
+        "problem",
+        "decide",
+        number,
+        "由区财政局安排鉴定经费",
+        "--by",
+        OFFICE,
+        "--lead",
+        "区财政局",
+        "--due",
+        "2023-08-15",
+        "--on",
+        "2023-07-20",
+        *db,
+    ).output
+    assert "assigned as （交办1）" in out
+    steps = _history(db)
+    assert steps[0]["detail"]["source"] == "会议议定事项"  # type: ignore[index]
+    assert steps[0]["reason"] == f"问题{number}的决定"
+    assert [n for n in _tick(db, "2023-08-16") if n["item"] == 1001 and n["rule"] == "overdue"]

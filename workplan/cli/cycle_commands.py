@@ -275,25 +275,49 @@ def problem_raise(
 @click.argument("number", type=int)
 @click.argument("decision")
 @click.option("--by", "by", required=True, help="the coordination office")
+@click.option(
+    "--lead", "lead", multiple=True, help="assign the decision as a 交办件 to this department"
+)
+@click.option("--co", "co", multiple=True, help="the 交办件's co-responsible departments")
+@click.option("--due", type=DAY, help="the 交办件's due date")
 @_on_option
 @plan_option
 @db_option
 def problem_decide(
-    number: int, decision: str, by: str, on: date | None, plan_key: str | None, db: str | None
+    number: int,
+    decision: str,
+    by: str,
+    lead: tuple[str, ...],
+    co: tuple[str, ...],
+    due: date | None,
+    on: date | None,
+    plan_key: str | None,
+    db: str | None,
 ) -> None:
-    """Record the meeting's decision on problem NUMBER (`workplan problem list`); to follow
-    it up, assign it as a 交办件 with `workplan assign … --source 会议议定事项`."""
+    """Record the meeting's decision on problem NUMBER (`workplan problem list`); with
+    --lead and --due it becomes a 交办件 (会议议定事项) with its own ladder."""
+    from workplan.store.assign import Order, assign
     from workplan.store.cycle import decide_problem
 
-    step = _in_store(
-        db,
-        plan_key,
-        on,
-        lambda conn, today, now: decide_problem(
-            conn, plan_key, number, _actor(by), decision=decision, today=today, now=now
-        ),
-    )
-    click.echo(_said(step))
+    def act(conn: Any, today: date, now: Any) -> Any:
+        made = None
+        if lead:
+            order = Order(decision, "会议议定事项", lead, co, due, document=f"问题{number}的决定")
+            made = assign(conn, plan_key, order, _actor(by), today=today, now=now)
+        step = decide_problem(
+            conn,
+            plan_key,
+            number,
+            _actor(by),
+            decision=decision,
+            today=today,
+            now=now,
+            assigned=made.number if made else None,
+        )
+        return step, made
+
+    step, made = _in_store(db, plan_key, on, act)
+    click.echo(_said(step) + (f"; assigned as {made.label}" if made else ""))
 
 
 @problem.command("list")
