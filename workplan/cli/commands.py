@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from workplan.cli.channel_commands import channels
+from workplan.cli.cycle_commands import COMMANDS as CYCLE_COMMANDS
 from workplan.cli.delivery_commands import dispatch_command, notices, run, templates
 from workplan.cli.demo import demo
 from workplan.cli.draft_commands import draft, plan_group
@@ -62,6 +63,7 @@ for command in (
     links,
     password_hash,
     demo,
+    *CYCLE_COMMANDS,
 ):
     cli.add_command(command)
 

@@ -62,6 +62,7 @@ def agenda(
     """
     from workplan.cli import render
     from workplan.reports.agenda import agenda as read_agenda
+    from workplan.reports.cycle import cycle_section
     from workplan.store import db as store
     from workplan.store import refs
 
@@ -71,6 +72,7 @@ def agenda(
         last = end or first + timedelta(days=30)
         who = refs.find_department(conn, plan, department) if department else None
         entries = read_agenda(conn, plan, first, last, who)
+        raised = cycle_section(conn, plan, first, last).open
     if fmt == "json":
         click.echo(
             render.dump_json({"plan": plan.key, "from": first, "to": last, "items": entries})
@@ -103,6 +105,9 @@ def agenda(
     if who:
         title += f" — {who}"
     click.echo(render.agenda_table(entries, title, table_width(), words), nl=False)
+    for label, problem in raised:
+        p = problem.raised
+        click.echo(f"需协调解决的问题 {p.id}：{label} {p.department} {p.day}：{p.reason}")
 
 
 def output_option(name: str) -> Callable[[F], F]:

@@ -49,11 +49,14 @@ def status(
     """
     from workplan.cli import render
     from workplan.notices import record as outbox_log
+    from workplan.plan.compiled import item_label
     from workplan.rules.evaluate import evaluate
     from workplan.rules.kinds import LADDER
     from workplan.rules.status import task_statuses
     from workplan.store import db as store
     from workplan.store import refs
+    from workplan.store.cycle_read import pauses as cycle_pauses
+    from workplan.store.cycle_read import plan_steps
     from workplan.store.facts_query import read_facts
     from workplan.store.snapshot import read_tasks
 
@@ -75,6 +78,8 @@ def status(
         waits = outbox_log.waiting(conn, plan)
         posts = outbox_log.robot_counts(conn, plan)
         pauses = outbox_log.pauses(conn)
+        steps = plan_steps(conn, plan.id, day)
+        paused = [p for p in cycle_pauses(conn, [plan.id], day) if p.until is None]
     # the same facts, the same rules as the morning evaluation: status never says "behind"
     # about a metric the evaluator owes nothing
     facts = everything[plan.id]
@@ -95,6 +100,7 @@ def status(
                     "waiting": waits,
                     "paused_channels": pauses,
                     "robot_posts": posts,
+                    "cycle_steps": [s.to_json() for s in steps],
                 }
             )
         )
@@ -106,6 +112,10 @@ def status(
             f" — {who}" if who else ""
         )
         click.echo(render.status_table(rows, title, table_width(), words), nl=False)
+        numbers = {tid: t.number for tid, t in tasks.items()}
+        for p in paused:
+            label = item_label(numbers.get(p.task_id, 0))
+            click.echo(f"{label} 挂起 since {p.since} ({(day - p.since).days} days): {p.reason}")
         early = sum(len(r.before_plan) for r in rows)
         if early:
             click.echo(

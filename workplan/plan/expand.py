@@ -29,6 +29,7 @@ from workplan.plan.policy import Rules
 from workplan.plan.settings import (
     DEFAULT_REPORT,
     BriefStyle,
+    CycleSettings,
     NoticeSettings,
     NumberFormats,
     PlanSettings,
@@ -116,6 +117,8 @@ class _Compiler:
             scoring=ScoringRules.from_json(plan.scoring.model_dump()),
             events=dict(plan.events),
             triggers=tuple(self.triggers),
+            cycle=CycleSettings(**plan.cycle.model_dump()),
+            ladder=rules,
         )
         return CompiledPlan(
             id=plan.id,

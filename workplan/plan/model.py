@@ -604,6 +604,25 @@ class ScoringSettings(_Model):
     )
 
 
+class CycleOptions(_Model):
+    """The office's cycle around an item: 签收 and 延期申请 (workplan.store.cycle)."""
+
+    receipt_days: int = Field(
+        default=2,
+        ge=1,
+        le=30,
+        description="working days a department has to sign for (签收) a 交办单; not signed for "
+        "by then, it is followed up sooner",
+    )
+    answer_days: int = Field(
+        default=3,
+        ge=1,
+        le=30,
+        description="working days an extension request (延期申请) may wait for the office's "
+        "answer before the office is reminded",
+    )
+
+
 class Plan(_Model):
     """An annual work plan (工作要点) as written by the coordination office."""
 
@@ -652,6 +671,7 @@ class Plan(_Model):
     notices: Notices = Field(default_factory=Notices)
     brief: BriefSettings = Field(default_factory=BriefSettings)
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
+    cycle: CycleOptions = Field(default_factory=CycleOptions)
     chapters: list[Chapter] = Field(min_length=1)
 
 

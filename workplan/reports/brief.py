@@ -11,6 +11,7 @@ from workplan.plan.calendar import WorkCalendar
 from workplan.plan.compiled import expected_on
 from workplan.plan.periods import month_end
 from workplan.reports.agenda import AgendaEntry, agenda
+from workplan.reports.cycle import CycleSection, cycle_section
 from workplan.rules.evaluate import evaluate
 from workplan.rules.kinds import LADDER, rule_kind
 from workplan.rules.status import MetricStatus, TaskStatus, is_done, task_statuses
@@ -155,6 +156,8 @@ class Brief:
     """the deadlines moved since the plan was issued (reports.drift.HEADER)"""
     scores: list[list[object]] = field(default_factory=list)
     """the month's 考核 (reports.scoring.HEADER), when the plan asks for a ranking"""
+    cycle: CycleSection | None = None
+    """the problems raised, resolved and open, and the items paused (reports/cycle.py)"""
 
     @property
     def month_label(self) -> str:
@@ -323,7 +326,7 @@ def build_brief(
         preset,
         _count("全部", lines),
         [
-            _count(f"第{n}章 {titles.get(n, '')}".strip(), held)
+            _count(f"第{n}章 {titles.get(n, '')}".strip() if n else titles.get(n, ""), held)
             for n, held in sorted(chapters.items())
         ],
         sorted(
@@ -335,4 +338,5 @@ def build_brief(
         notices,
         coming,
         league,
+        cycle=cycle_section(conn, plan, first, as_of),
     )

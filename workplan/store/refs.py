@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from workplan.errors import NotFound, Refused
-from workplan.plan.compiled import PERIODIC, item_label
+from workplan.plan.compiled import ASSIGNED, PERIODIC, item_label
 from workplan.plan.periods import label_span
 from workplan.plan.settings import PlanSettings
 from workplan.store.cells import ITEM_HELP, ITEM_HELP_ZH, normalise, parse_item, parse_month
@@ -19,7 +19,11 @@ from workplan.store.tables import T_DEPT, T_METRIC, T_OBL, T_PLAN, T_TASK
 
 
 def parse_number(text: str) -> int | None:
-    """Read an item number as the one input grammar writes it (16, 十六, （十六）, 第十六项)."""
+    """Read an item number as the one input grammar writes it (16, 十六, （十六）, 第十六项); a
+    交办件's as 交办3 or （交办3）."""
+    core = text.strip().strip("()（）")
+    if core.startswith("交办") and core[2:].isdigit() and int(core[2:]) > 0:
+        return ASSIGNED + int(core[2:])
     return parse_item(text)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Connection
@@ -59,6 +60,7 @@ class Department(SignedInView):
                     pages.recent_reports(conn, plan, department, day),
                 ),
             )
+            more = self.more(conn, visitor)
         return self.web.render(
             "department.html",
             plan=visitor.plan,
@@ -66,7 +68,12 @@ class Department(SignedInView):
             view=view,
             recent=recent,
             form=lambda: self.web.token(visitor.session),
+            **more,
         )
+
+    def more(self, conn: Connection, visitor: Visitor) -> dict[str, Any]:
+        """What a family built on this one adds to the page (the cycle's: web/cycle.py)."""
+        return {}
 
     def return_form(self, request: Request) -> Response:
         """The department's own return form (报送表) for a month (?month=2023-06), as .xlsx."""

@@ -5,6 +5,8 @@ sign-off), each the library function of its command (`progress record`, `extend`
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -42,18 +44,30 @@ class Office(SignedInView):
             view = self.web.views.get(
                 conn, plan, ("office", day), lambda: pages.standing(conn, plan, day, None)
             )
-        return self.web.render("office.html", plan=visitor.plan, view=view, user=visitor.via)
+            more = self.more(conn, visitor, None)
+        return self.web.render(
+            "office.html", plan=visitor.plan, view=view, user=visitor.via, **more
+        )
+
+    def more(
+        self, conn: Connection, visitor: Visitor, item: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """What a family built on this one adds to the dashboard (``item`` None) or to an
+        item's page (the cycle's: web/cycle.py)."""
+        return {}
 
     def item(self, request: Request) -> Response:
         """One item's record, and the office's forms for it."""
         with self.reading(request) as (conn, visitor):
             history = pages.item_history(conn, visitor.plan, request.path_params["number"])
+            more = self.more(conn, visitor, history)
         return self.web.render(
             "item.html",
             plan=visitor.plan,
             h=history,
             form=lambda: self.web.token(visitor.session),
             today=self.web.today(visitor.plan),
+            **more,
         )
 
     def notices(self, request: Request) -> Response:
