@@ -119,7 +119,7 @@ def config(tmp_path: Path, endpoint: Endpoint, secret: str = SECRET) -> str:
 def morning(db: str, tmp_path: Path, settings: str) -> str:
     out = tmp_path / "outbox"
     return run(
-        "run", "--once", "--now", "2023-07-21T09:00", "--outbox", str(out), "--config", settings,
+        "--lang", "en", "run", "--once", "--now", "2023-07-21T09:00", "--outbox", str(out), "--config", settings,
         "--db", db,
     ).output  # fmt: skip
 
@@ -128,8 +128,8 @@ def test_each_post_is_its_letter_signed_and_within_the_webhooks_own_limit(
     db_url: str, tmp_path: Path, endpoint: Endpoint
 ) -> None:
     settings = config(tmp_path, endpoint)
-    run("load", str(write_plan(tmp_path, [NAME])), "--db", db_url)
-    checked = run("channels", "check", "--config", settings, "--db", db_url).output
+    run("--lang", "en", "load", str(write_plan(tmp_path, [NAME])), "--db", db_url)
+    checked = run("--lang", "en", "channels", "check", "--config", settings, "--db", db_url).output
     assert f"{NAME} (webhook)" in checked and "4/60s" in checked
     assert "every configured robot checks out" in checked
     out = morning(db_url, tmp_path, settings)

@@ -70,7 +70,9 @@ def test_a_message_type_the_robot_does_not_take_is_a_one_line_error(
         encoding="utf-8",
     )
     config.chmod(0o600)  # it holds the robots' URLs and secrets
-    out = run("channels", "check", "--config", str(config), code=2, columns=160).output
+    out = run(
+        "--lang", "en", "channels", "check", "--config", str(config), code=2, columns=160
+    ).output
     assert out.strip() == f"error: {config}: [robots.群]: {why}"
 
 
@@ -118,7 +120,9 @@ def test_a_config_without_the_secrets_variable_is_a_one_line_error(tmp_path: Pat
     config = tmp_path / "workplan.toml"
     config.write_text(GOOD, encoding="utf-8")
     config.chmod(0o600)  # it holds the robots' URLs and secrets
-    out = run("channels", "check", "--config", str(config), code=2, columns=160).output
+    out = run(
+        "--lang", "en", "channels", "check", "--config", str(config), code=2, columns=160
+    ).output
     assert "the environment variable TEST_DINGTALK_SECRET is not set" in out
 
 
@@ -132,6 +136,8 @@ def test_run_once_posts_the_morning_to_the_robot(loaded: str, tmp_path: Path) ->
         )
         config.chmod(0o600)  # it holds the robots' URLs and secrets
         out = run(
+            "--lang",
+            "en",
             "run",
             "--once",
             "--now",

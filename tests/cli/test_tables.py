@@ -247,4 +247,8 @@ def test_agenda_refuses_a_period_backwards(banan: tuple[str, ...]) -> None:
         cli, ["agenda", "--from", "2023-07-31", "--to", "2023-07-01", *banan]
     )
     assert result.exit_code == 2
+    assert result.stderr == "错误：时段的结束日（2023-07-01）早于开始日（2023-07-31）\n"
+    result = CliRunner().invoke(
+        cli, ["--lang", "en", "agenda", "--from", "2023-07-31", "--to", "2023-07-01", *banan]
+    )
     assert result.stderr == "error: the period ends (2023-07-01) before it starts (2023-07-31)\n"

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from workplan import i18n
 from workplan.channels.registry import POSTING
 from workplan.cli.options import (
     DAY,
@@ -27,6 +28,7 @@ from workplan.cli.options import (
     templates_option,
 )
 from workplan.errors import InvalidInput
+from workplan.i18n import _
 
 CHANNELS = ("email", *POSTING, "robots")
 """what `notices` lists and `notices resend` queues: e-mail, a robot's channel, all robots"""
@@ -79,7 +81,9 @@ def dispatch_command(
                 click.echo(f"--- {mail.message_id} to {', '.join(mail.recipients)}")
                 click.echo(f"Subject: {issued.composed.subject}\n")
                 click.echo(issued.composed.text)
-            click.echo(f"{len(composed)} message(s) would be sent; nothing was sent or changed")
+            click.echo(
+                _("{n} message(s) would be sent; nothing was sent or changed", n=len(composed))
+            )
             return
         done = deliver_all(
             engine,
@@ -95,24 +99,37 @@ def dispatch_command(
         click.echo(line, err=True)
     if result.channel_error:
         click.echo(
-            f"the {done.channel} channel failed: {result.channel_error}; {result.sent} sent,"
-            " the rest wait, still owed (see `workplan status`)",
+            _(
+                "the {channel} channel failed: {error}; {sent} sent,"
+                " the rest wait, still owed (see `workplan status`)",
+                channel=done.channel,
+                error=result.channel_error,
+                sent=result.sent,
+            ),
             err=True,
         )
         robot_line(posted)
         raise SystemExit(1)
     if not result.messages and not settings.ignore_hours and result.reaped == 0:
         click.echo(
-            "nothing to send now (outside sending hours, the queue is empty, or retries wait)"
+            _("nothing to send now (outside sending hours, the queue is empty, or retries wait)")
         )
         robot_line(posted)
         return
     click.echo(
-        f"{result.messages} message(s) for {result.notices} notice(s) via {done.channel}: "
-        f"{result.sent} sent, {result.retrying} to retry, {result.failed} failed"
-        + (f", {result.unknown} possibly duplicated" if result.unknown else "")
+        _(
+            "{messages} message(s) for {notices} notice(s) via {channel}: "
+            "{sent} sent, {retrying} to retry, {failed} failed",
+            messages=result.messages,
+            notices=result.notices,
+            channel=done.channel,
+            sent=result.sent,
+            retrying=result.retrying,
+            failed=result.failed,
+        )
+        + (_(", {n} possibly duplicated", n=result.unknown) if result.unknown else "")
         + (
-            f", {result.refused_recipients} recipient(s) refused"
+            _(", {n} recipient(s) refused", n=result.refused_recipients)
             if result.refused_recipients
             else ""
         )
@@ -126,8 +143,15 @@ def robot_line(result: Any) -> None:
     if result is None:
         return
     click.echo(
-        f"robots: {result.sent} message(s) delivered in {result.parts} post(s), "
-        f"{result.retrying} to retry, {result.failed} failed, {result.held} held for the limit"
+        _(
+            "robots: {sent} message(s) delivered in {parts} post(s), "
+            "{retrying} to retry, {failed} failed, {held} held for the limit",
+            sent=result.sent,
+            parts=result.parts,
+            retrying=result.retrying,
+            failed=result.failed,
+            held=result.held,
+        )
         + "".join(f"\n  {e}" for e in result.errors[:5])
     )
 
@@ -202,7 +226,13 @@ def run(
             service.once()
             t = service.totals
             click.echo(
-                f"{t.messages} message(s): {t.sent} sent, {t.retrying} to retry, {t.failed} failed"
+                _(
+                    "{messages} message(s): {sent} sent, {retrying} to retry, {failed} failed",
+                    messages=t.messages,
+                    sent=t.sent,
+                    retrying=t.retrying,
+                    failed=t.failed,
+                )
             )
             if t.messages:
                 _where_it_went(delivery)
@@ -218,10 +248,17 @@ def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
         return
     folder = Path(delivery.outbox)
     shown = str(folder) if folder.is_absolute() or str(folder).startswith(".") else f"./{folder}"
-    verb = "messages will be written to" if ahead else "written to"
+    said = (
+        _("messages will be written to {folder}", folder=shown)
+        if ahead
+        else _("written to {folder}", folder=shown)
+    )
     click.echo(
-        f"{verb} {shown}, no SMTP configured (set WORKPLAN_SMTP_HOST, or [smtp] host in "
-        "--config, to send by e-mail)"
+        said
+        + _(
+            ", no SMTP configured (set WORKPLAN_SMTP_HOST, or [smtp] host in "
+            "--config, to send by e-mail)"
+        )
     )
 
 
@@ -302,7 +339,7 @@ def notices(
         columns = outbox_log.DELIVERY_COLUMNS if robots else outbox_log.COLUMNS
         click.echo(render.dump_csv(columns, [tuple(r.values()) for r in rows]), nl=False)
     else:
-        words = render.Words(lang or plan.locale)
+        words = render.Words(i18n.plan_locale(plan.locale))
         if robots:
             title = f"{plan.key} 的群机器人推送" if words.zh else f"Group robot posts of {plan.key}"
             click.echo(render.deliveries_table(rows, title, table_width(), words), nl=False)
@@ -359,11 +396,14 @@ def resend(
             posts = outbox_log.resend_deliveries(conn, plan, channel=robots, since=since, ids=ids)
     said = []
     if count or channel in (None, "email"):
-        said.append(f"{count} {status} notice(s)")
+        said.append(_("{n} {status} notice(s)", n=count, status=_(status)))
     if posts or (channel not in (None, "email") and status == "failed"):
-        said.append(f"{posts} failed robot post(s)")
+        said.append(_("{n} failed robot post(s)", n=posts))
     click.echo(
-        f"{' and '.join(said)} queued again; `workplan dispatch` or the service sends them"
+        _(
+            "{what} queued again; `workplan dispatch` or the service sends them",
+            what=_(" and ").join(said),
+        )
         if count or posts
         else _none_matches(status, channel)
     )
@@ -373,11 +413,11 @@ def _none_matches(status: str, channel: str | None) -> str:
     """What resend says when nothing matched: the notices, the robot posts, or both."""
     posts = channel != "email" and status == "failed"
     if channel in (None, "email"):
-        nor = ", nor any failed robot post" if posts else ""
-        return f"no {status} notice matches{nor}: nothing queued"
+        nor = _(", nor any failed robot post") if posts else ""
+        return _("no {status} notice matches{nor}: nothing queued", status=_(status), nor=nor)
     if not posts:
-        return "robot posts are resent when they failed, never when sent: nothing queued"
-    return "no failed robot post matches: nothing queued"
+        return _("robot posts are resent when they failed, never when sent: nothing queued")
+    return _("no failed robot post matches: nothing queued")
 
 
 @click.group()
@@ -398,4 +438,4 @@ def templates_check(templates_dir: Path | None) -> None:
     problems = check(templates_dir)
     if problems:
         raise InvalidInput(problems)
-    click.echo(f"templates ok: {templates_dir or 'the shipped templates'}")
+    click.echo(_("templates ok: {folder}", folder=templates_dir or _("the shipped templates")))

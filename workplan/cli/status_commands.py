@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from workplan import i18n
 from workplan.cli.options import (
     DAY,
     db_option,
@@ -85,7 +86,7 @@ def status(
     elif fmt == "csv":
         click.echo(render.status_csv(rows), nl=False)
     else:
-        words = render.Words(lang or plan.locale)
+        words = render.Words(i18n.plan_locale(plan.locale))
         title = f"{plan.title} — {'截至' if words.zh else 'as of '}{day}" + (
             f" — {who}" if who else ""
         )
@@ -190,7 +191,7 @@ def tick(
             for day, ids in sorted(groups.items()):
                 results.append(outbox.tick_if_changed(conn, day, now_utc(), plan_ids=ids))
     pairs = [(r.as_of, i) for r in results for i in r.added]
-    words = render.Words(lang or (plans[0].locale if len(plans) == 1 else "en"))
+    words = render.Words(i18n.plan_locale(plans[0].locale if len(plans) == 1 else None))
     rows = render.notice_rows(pairs, words if fmt == "table" else render.EN)
     if fmt == "json":
         click.echo(render.notice_json(rows))
@@ -250,7 +251,7 @@ def simulate(
         produced = simulate_plan(
             loaded, first, last, progress=progress_file, on_day=lambda _d: bar.update(1)
         )
-    words = render.Words(lang or loaded.compiled.locale)
+    words = render.Words(i18n.plan_locale(loaded.compiled.locale))
     pairs = [(s.day, s.intent) for s in produced.notices]
     rows = render.notice_rows(pairs, words if fmt == "table" else render.EN)
     if summary and fmt != "table":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from workplan.cli.options import db_option
+from workplan.i18n import _
 
 
 @click.command()
@@ -22,8 +23,8 @@ def upgrade(dry_run: bool, db: str | None) -> None:
     for step in added:
         click.echo(f"  {step}")
     if not added:
-        click.echo("the database is up to date")
+        click.echo(_("the database is up to date"))
     elif dry_run:
-        click.echo(f"{len(added)} change(s) would be made; nothing was changed")
+        click.echo(_("{n} change(s) would be made; nothing was changed", n=len(added)))
     else:
-        click.echo(f"upgraded: {len(added)} change(s)")
+        click.echo(_("upgraded: {n} change(s)", n=len(added)))

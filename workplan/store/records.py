@@ -43,6 +43,8 @@ class Recorded:
     """the obligation's kind when one was marked done: an "outcome" was achieved"""
     derived: str | None = None
     """a ratio's part: what the ratio stands at that day (x / y = z%)"""
+    title: str = ""
+    """the metric's or the obligation's title, what a clerk reads for ``what``"""
 
 
 def _owners(task: dict[str, Any], override: str | None = None) -> list[str]:
@@ -157,6 +159,7 @@ def record_progress(
         as_of,
         None,
         metric["unit"] if metric else None,
+        title=metric["title"] if metric else "",
     )
     number: float | None = None
     current: dict[str, Any] | None = None
@@ -309,7 +312,15 @@ def mark_done(
         )
     who = refs.find_department(conn, plan, department)
     check_owner(plan, task, who, _owners(task, obligation["owners"]))
-    echo = Recorded(plan.key, task["number"], obligation["key"], who, on, kind=obligation["kind"])
+    echo = Recorded(
+        plan.key,
+        task["number"],
+        obligation["key"],
+        who,
+        on,
+        kind=obligation["kind"],
+        title=obligation["title"],
+    )
     earlier = obligation["done_on"]
     if earlier == on:
         return replace(echo, outcome="already")
@@ -378,7 +389,7 @@ def extend(
     conn.execute(update(T_OBL).where(T_OBL.c.id == obligation["id"]).values(deadline=to))
     detail = {"from": obligation["deadline"], "to": to, "reason": reason}
     _event(conn, plan, task, obligation["id"], "extend", who, detail, now)
-    return Recorded(plan.key, task["number"], obligation["key"], who, to)
+    return Recorded(plan.key, task["number"], obligation["key"], who, to, title=obligation["title"])
 
 
 def signoff(

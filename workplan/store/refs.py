@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from workplan import i18n
 from workplan.errors import NotFound, Refused
 from workplan.plan.compiled import CHINESE_DIGITS, PERIODIC, item_label
 from workplan.plan.periods import label_span
@@ -49,6 +50,7 @@ class PlanRef:
 
 
 def _ref(row: Any) -> PlanRef:
+    i18n.follow_plan(row["locale"])  # a Chinese plan is answered in Chinese
     return PlanRef(
         row["id"],
         row["key"],
