@@ -157,11 +157,11 @@ def test_each_post_is_its_letter_signed_and_within_the_webhooks_own_limit(
 def test_a_wrong_secret_pauses_the_webhook_and_the_office_is_told(
     db_url: str, tmp_path: Path, endpoint: Endpoint
 ) -> None:
-    run("load", str(write_plan(tmp_path, [NAME])), "--db", db_url)
+    run("--lang", "en", "load", str(write_plan(tmp_path, [NAME])), "--db", db_url)
     out = morning(db_url, tmp_path, config(tmp_path, endpoint, secret="wrong"))
     assert len(endpoint.refused) == 1 and endpoint.accepted == []
     assert "attempt 1: permanent: HTTP 401 the signature does not match" in out, out
-    status = run("status", "--as-of", "2023-07-21", "--db", db_url).output
+    status = run("--lang", "en", "status", "--as-of", "2023-07-21", "--db", db_url).output
     assert f"the robot {NAME} channel is paused since" in status
     alerts = [
         email.message_from_bytes(p.read_bytes(), policy=email.policy.default)

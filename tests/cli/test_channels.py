@@ -42,7 +42,9 @@ def test_check_shows_each_robot_and_where_each_department_goes(
     config = tmp_path / "workplan.toml"
     config.write_text(GOOD, encoding="utf-8")
     config.chmod(0o600)  # it holds the robots' URLs and secrets
-    out = run("channels", "check", "--config", str(config), "--db", loaded, columns=160).output
+    out = run(
+        "--lang", "en", "channels", "check", "--config", str(config), "--db", loaded, columns=160
+    ).output
     assert "every configured robot checks out" in out
     assert "access_token" not in out and "key=abc" not in out, "the URL is a secret"
     assert "区财政局" in out and f"{GROUP} (dingtalk)" in out
@@ -85,7 +87,9 @@ def test_check_shows_an_action_card_robot_and_says_it_posts_links_when_the_web_i
     config = tmp_path / "workplan.toml"
     config.write_text(GOOD.replace("secret_env = ", 'msgtype = "actionCard"\nsecret_env = '))
     config.chmod(0o600)  # it holds the robots' URLs and secrets
-    out = run("channels", "check", "--config", str(config), "--db", loaded, columns=160).output
+    out = run(
+        "--lang", "en", "channels", "check", "--config", str(config), "--db", loaded, columns=160
+    ).output
     assert "dingtalk actionCard" in out and "posts carry no report link" not in out
     assert "every configured robot checks out" in out
 
@@ -106,7 +110,16 @@ url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
     )
     config.chmod(0o600)  # it holds the robots' URLs and secrets
     out = run(
-        "channels", "check", "--config", str(config), "--db", loaded, code=2, columns=160
+        "--lang",
+        "en",
+        "channels",
+        "check",
+        "--config",
+        str(config),
+        "--db",
+        loaded,
+        code=2,
+        columns=160,
     ).output
     assert "the URL must use https" in out
     assert "the URL has no access_token" in out

@@ -36,14 +36,17 @@ def test_a_channel_failure_waits_and_status_says_so(
     statuses = Counter(status for _, status, _, _ in notice_rows(db))
     # owed still: none failed, none left claimed
     assert set(statuses) <= {"pending", "retrying"} and statuses["retrying"] >= 1
-    status = run("status", "--as-of", "2023-11-01", "--db", db, env=env).output
+    status = run("--lang", "en", "status", "--as-of", "2023-11-01", "--db", db, env=env).output
     assert "the smtp channel is paused since" in status and "Connection refused" in status
     assert f"notices: {sum(statuses.values())} wait (" in status and " for the channel" in status
     smtp_server.start()
-    back = run("dispatch", "--ignore-hours", "--db", db, env=env)
+    back = run("--lang", "en", "dispatch", "--ignore-hours", "--db", db, env=env)
     assert "0 failed" in back.output
     assert {status for _, status, _, _ in notice_rows(db)} == {"sent"}
-    assert "paused" not in run("status", "--as-of", "2023-11-01", "--db", db, env=env).output
+    assert (
+        "paused"
+        not in run("--lang", "en", "status", "--as-of", "2023-11-01", "--db", db, env=env).output
+    )
 
 
 def test_failed_notices_are_resent_with_the_same_message_id(

@@ -145,7 +145,7 @@ def test_notices_keep_the_ids_show_needs(banan: tuple[str, ...], width: int | No
         "文号",
         "成文日期",
         "发送状态",
-        "实际发送(UTC)",
+        "实际发送时间",
     ]
     rows = read_grid(out, [*headers, "错误"])
     assert [r["ID"] for r in rows] == [str(n["id"]) for n in data] and len(rows) == 13

@@ -322,7 +322,11 @@ def notices(
         plan = refs.find_plan(conn, plan_key)
         if show is not None:
             record = outbox_log.show(conn, plan, show)
-            click.echo(render.notice_record(record))
+            click.echo(
+                render.notice_record(
+                    record, render.Words(i18n.plan_locale(plan.locale), plan.timezone)
+                )
+            )
             return
         who = refs.find_department(conn, plan, department) if department else None
         if robots:
@@ -339,7 +343,7 @@ def notices(
         columns = outbox_log.DELIVERY_COLUMNS if robots else outbox_log.COLUMNS
         click.echo(render.dump_csv(columns, [tuple(r.values()) for r in rows]), nl=False)
     else:
-        words = render.Words(i18n.plan_locale(plan.locale))
+        words = render.Words(i18n.plan_locale(plan.locale), plan.timezone)
         if robots:
             title = f"{plan.key} 的群机器人推送" if words.zh else f"Group robot posts of {plan.key}"
             click.echo(render.deliveries_table(rows, title, table_width(), words), nl=False)

@@ -27,6 +27,12 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def local_time(instant: datetime, zone: ZoneInfo) -> str:
+    """Show an instant (aware, or naive in UTC as SQLite gives it) as a local time in ``zone``."""
+    aware = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+    return f"{aware.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
 def today_in(zone: str) -> date:
     """Read the clock: today's date in a plan's time zone."""
     return datetime.now(ZoneInfo(zone)).date()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from workplan import i18n
 from workplan.i18n import N_
@@ -70,6 +72,8 @@ class Words:
     """The CLI's words for people in one language."""
 
     lang: str = "en"
+    zone: str = "UTC"
+    """the plan's time zone: a clerk reading Chinese reads times there, not in UTC"""
 
     @property
     def zh(self) -> bool:
@@ -79,6 +83,13 @@ class Words:
         if not self.zh:
             return word
         return ZH.get(word) or i18n.gettext(word, "zh")
+
+    def time(self, instant: datetime) -> str:
+        """Show an instant (aware, or naive in UTC): in the plan's zone for Chinese, in UTC
+        for English (the tables' headers say which)."""
+        aware = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+        shown = aware.astimezone(ZoneInfo(self.zone)) if self.zh else aware.astimezone(UTC)
+        return f"{shown:%Y-%m-%d %H:%M}"
 
     def days(self, n: int) -> str:
         if n == 0:
