@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 import click
 
 from workplan.cli.options import db_option
@@ -17,9 +19,20 @@ def upgrade(dry_run: bool, db: str | None) -> None:
     Adds the tables, columns and indexes this version needs, in one transaction; nothing is
     dropped or rewritten.  Back the database up first (see Operations in the README).
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from workplan.errors import WorkplanError
     from workplan.store import db as store
+    from workplan.store import refs
 
     added = store.upgrade_store(db, dry_run=dry_run)
+    if not added or not dry_run:  # the tables as this version reads them: say it in their plans'
+        with (
+            suppress(WorkplanError, SQLAlchemyError),
+            store.connected(db) as engine,
+            store.reading(engine) as conn,
+        ):
+            refs.all_plans(conn, None)
     for step in added:
         click.echo(f"  {step}")
     if not added:

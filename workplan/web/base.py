@@ -24,10 +24,13 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from workplan import i18n
 from workplan.errors import Conflict, Refused, WorkplanError
 from workplan.plan.units import figure
+from workplan.rules.evaluate import LEADERSHIP
 from workplan.rules.words import STATE_WORDS
 from workplan.store import db, refs
+from workplan.store.parts import parts_of, ratio_text
 from workplan.store.tables import T_FORM_USED, T_WEB_REPORT
 from workplan.web import auth
 from workplan.web.forms import Form
@@ -97,7 +100,26 @@ def _templates() -> Environment:
     env.filters["num"] = figure
     # a value or a day, as an office's record keeps either (a correction's "from" and "to")
     env.filters["shown"] = lambda v: figure(v) if isinstance(v, int | float) else str(v)
+    # a notice's status, its recipient, an instant and a report's note, as a clerk reads them
+    env.filters["status"] = lambda v: i18n.gettext(v, "zh") if v else "全部"
+    env.filters["recipient"] = lambda v: "领导小组" if v == LEADERSHIP else v
+    env.filters["local"] = _local
+    env.filters["note"] = _note
     return env
+
+
+def _local(instant: datetime | None, zone: str) -> str:
+    """Show an instant (aware, or naive in UTC as SQLite keeps it) in the plan's zone."""
+    if instant is None:
+        return ""
+    aware = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+    return f"{aware.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}"
+
+
+def _note(note: str | None) -> str:
+    """A report's note; a ratio's derived row says its parts as people check them."""
+    parts = parts_of(note)
+    return ratio_text(parts) if parts else (note or "")
 
 
 class Web:

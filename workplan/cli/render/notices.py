@@ -253,7 +253,7 @@ def notices_table(rows: list[dict[str, Any]], title: str, width: int | None, w: 
             [
                 str(r["id"]),
                 item_label(r["item"]),
-                r["department"],
+                *to_whom([r["department"]], w),
                 r["notice"],
                 r.get("title") or str(r["about"]),
                 r["number"] or "–",

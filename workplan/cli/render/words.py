@@ -62,6 +62,7 @@ WORDS = (
     N_("failed"),
     N_("retrying"),
     N_("superseded"),
+    N_("closed"),
 )
 # the states of items, metrics and outcomes: the rules' own table of their Chinese
 ZH = dict(STATE_WORDS)
