@@ -31,8 +31,11 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import io
 import json
 import re
+import socket
+import struct
 import threading
 import time
 from collections.abc import Callable
@@ -93,8 +96,22 @@ class Accepted:
         return [url for _, url in self.buttons] + re.findall(r"\]\((\S+?)\)", self.text)
 
 
-Answer = Callable[[str, dict[str, str], bytes], tuple[int, dict[str, Any]]]
-"""a contract's answer to a POST: from its path, headers and body, the HTTP status and JSON"""
+@dataclass(frozen=True)
+class Raw:
+    """An answer that is not the contract's JSON: a body as it is (an HTML page, nothing), or
+    no answer at all after the post was read (``after``: "silence" or "reset")."""
+
+    body: bytes = b""
+    content_type: str = "text/html; charset=utf-8"
+    after: str | None = None
+
+
+SILENCE = 1.5
+"""seconds a silent endpoint keeps the connection open without answering, then closes it"""
+
+Answer = Callable[[str, dict[str, str], bytes], tuple[int, "dict[str, Any] | Raw"]]
+"""a contract's answer to a POST: from its path, headers and body, the HTTP status and JSON
+(or a Raw answer)"""
 
 
 def json_endpoint(answer: Answer, lock: threading.Lock, delay: Callable[[], float] = float) -> Any:
@@ -107,6 +124,9 @@ def json_endpoint(answer: Answer, lock: threading.Lock, delay: Callable[[], floa
             time.sleep(delay())
             with lock:
                 status, reply = answer(self.path, dict(self.headers.items()), raw)
+            if isinstance(reply, Raw):
+                self.raw(status, reply)
+                return
             data = json.dumps(reply).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
@@ -114,10 +134,43 @@ def json_endpoint(answer: Answer, lock: threading.Lock, delay: Callable[[], floa
             self.end_headers()
             self.wfile.write(data)
 
+        def raw(self, status: int, reply: Raw) -> None:
+            self.close_connection = True
+            if reply.after == "silence":  # no answer: the client times out
+                time.sleep(SILENCE)
+                return
+            if reply.after == "reset":  # the connection reset (RST) instead of an answer
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.rfile.close()
+                self.wfile.close()
+                self.connection.close()  # the last reference: the socket closes, with a RST
+                self.rfile, self.wfile = io.BytesIO(), io.BytesIO()  # what the server closes
+                return
+            self.send_response(status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            self.wfile.write(reply.body)
+
         def log_message(self, *_: Any) -> None:
             pass
 
     return ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+
+
+ANSWERS = ("429", "500", "503", "rate", "busy", "silence", "reset", "html", "empty")
+"""the answer modes a contract server can be told to give (``RobotServer.answers``): HTTP
+429, 500 and 503; the robot's rate-limit code and its busy code (HTTP 200, refused); and,
+after the post was taken (it reached the group): silence, a reset connection, an HTML page
+with HTTP 200, an empty HTTP 200"""
+
+TAKEN = ("silence", "reset", "html", "empty")
+"""the modes in which the post reached the group before the odd answer"""
+
+RATE = {"dingtalk": 130101, "wecom": 45009, "feishu": 11232}
+BUSY = {"dingtalk": -1, "wecom": -1, "feishu": 9499}
 
 
 @dataclass
@@ -135,6 +188,8 @@ class RobotServer:
     """(HTTP status, code) answers to give to the next requests, whatever they are"""
     blocked_until: datetime | None = None
     on_accept: Callable[[Accepted], None] | None = None
+    answers: list[str] = field(default_factory=list)
+    """answer modes (ANSWERS) for the next requests, in order, whatever they are"""
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -160,11 +215,13 @@ class RobotServer:
         self.http.server_close()
 
     # the contract ---------------------------------------------------------------------------
-    def handle(self, path: str, raw: bytes) -> tuple[int, dict[str, Any]]:
+    def handle(self, path: str, raw: bytes) -> tuple[int, dict[str, Any] | Raw]:
         now = self.clock()
         if self.fail_next:
             status, code = self.fail_next.pop(0)
             return status, self.reply(code, "told to fail")
+        if self.answers:
+            return self.odd(self.answers.pop(0), raw, now)
         body = json.loads(raw)
         check = {"dingtalk": self.dingtalk, "wecom": self.wecom, "feishu": self.feishu}[self.kind]
         code, why = check(path, body, raw, now)
@@ -175,6 +232,20 @@ class RobotServer:
         if self.on_accept:
             self.on_accept(self.accepted[-1])
         return 200, self.reply(0, "ok")
+
+    def odd(self, mode: str, raw: bytes, now: datetime) -> tuple[int, dict[str, Any] | Raw]:
+        """Answer as told (one of ANSWERS); a post taken first is in ``accepted``."""
+        if mode in ("429", "500", "503"):
+            return int(mode), Raw(f"<html><body>{mode}</body></html>".encode())
+        if mode in ("rate", "busy"):
+            code = (RATE if mode == "rate" else BUSY)[self.kind]
+            return 200, self.reply(code, f"told to answer {mode}")
+        self.accepted.append(Accepted(now, json.loads(raw)))
+        if mode == "html":
+            return 200, Raw(b"<!DOCTYPE html><html><body>ok</body></html>")
+        if mode == "empty":
+            return 200, Raw(b"", "application/json")
+        return 200, Raw(after=mode)
 
     def reply(self, code: int, message: str) -> dict[str, Any]:
         if self.kind == "feishu":

@@ -98,16 +98,24 @@ class SmtpServer:
     """aiosmtpd on 127.0.0.1, started and stopped at will (on the same port).
 
     With ``password`` it offers AUTH (in clear text) and answers a wrong login with 535; with
-    ``tls`` it offers STARTTLS with that context (else it does not offer STARTTLS at all).
+    ``tls`` it offers STARTTLS with that context (else it does not offer STARTTLS at all); with
+    ``smtputf8`` it offers SMTPUTF8 (internationalised addresses, RFC 6531).
     """
 
-    def __init__(self, *, password: str | None = None, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        password: str | None = None,
+        tls: ssl.SSLContext | None = None,
+        smtputf8: bool = False,
+    ) -> None:
         self.port = free_port()
         self.handler = Handler()
         self.controller: Controller | None = None
         self.password = password
         self.tls = tls
         self.logins: list[tuple[str, bool]] = []
+        self.smtputf8 = smtputf8
 
     def _authenticate(
         self, server: Any, session: Any, envelope: Any, mechanism: str, data: Any
@@ -122,6 +130,7 @@ class SmtpServer:
             options |= {"authenticator": self._authenticate, "auth_require_tls": False}
         if self.tls is not None:
             options["tls_context"] = self.tls
+        options["enable_SMTPUTF8"] = self.smtputf8  # aiosmtpd's Controller offers it unless told
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
 

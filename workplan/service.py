@@ -354,11 +354,12 @@ class Service:
         result = done.mail
         if result.messages or result.reaped:
             log.info(
-                "dispatched %d messages (%d notices) by %s: %d sent, %d retrying, %d failed%s",
+                "dispatched %d messages (%d notices) by %s: %d %s, %d retrying, %d failed%s",
                 result.messages,
                 result.notices,
                 done.channel,
                 result.sent,
+                "written" if done.channel == "outbox folder" else "sent",
                 result.retrying,
                 result.failed,
                 f", {result.reaped} reclaimed after a stop" if result.reaped else "",

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.helpers import run
 from workplan.channels.base import ConfigError
 from workplan.channels.config import load_settings
 from workplan.cli.commands import cli
@@ -25,7 +26,7 @@ BAD: list[tuple[str, bytes, str]] = [
     ("security", b'[smtp]\nhost = "m"\nsecurity = "startls"\n', "did you mean 'starttls'?"),
     ("smtp-string", b'smtp = "mail.example.org"\n', "'smtp' must be a table: write [smtp]"),
     ("outbox-string", b'outbox = "/var/mail"\n', "'outbox' must be a table: write [outbox]"),
-    ("outbox-number", b"[outbox]\ndir = 3\n", "[outbox] dir must be text"),
+    ("outbox-number", b"[outbox]\ndir = 3\n", "[outbox] dir: must be text"),
     ("not-utf8", '[smtp]\nhost = "邮件"\n'.encode("gb18030"), "not UTF-8"),
     ("not-toml", b"[smtp\n", "not valid TOML"),
     (
@@ -34,6 +35,23 @@ BAD: list[tuple[str, bytes, str]] = [
         "would send the password in clear text",
     ),
     ("flag", b'[smtp]\nhost = "m"\nallow_plaintext_auth = "maybe"\n', "true or false"),
+    (
+        "sender",
+        b'[mail]\nfrom = "office at example dot org"\n',
+        "[mail] from: 'office at example dot org' is not an e-mail address",
+    ),
+    ("sender-two", b'[mail]\nfrom = "a@b.org, c@d.org"\n', "is not an e-mail address"),
+]
+
+# issue 27.6: the environment's values were taken unchecked (a sender of
+# "office at example dot org" failed every notice, exit 0, no pause, no alert)
+BAD_ENV: list[tuple[str, str, str]] = [
+    ("WORKPLAN_MAIL_FROM", "office at example dot org", "is not an e-mail address"),
+    ("WORKPLAN_MAIL_FROM", "office@", "is not an e-mail address"),
+    ("WORKPLAN_SMTP_PORT", "seventy", "SMTP port must be"),
+    ("WORKPLAN_SMTP_TIMEOUT", "-3", "SMTP timeout must be"),
+    ("WORKPLAN_SMTP_SECURITY", "ssl", "use starttls, tls or none"),
+    ("WORKPLAN_SMTP_ALLOW_PLAINTEXT_AUTH", "perhaps", "true or false"),
 ]
 
 
@@ -136,3 +154,15 @@ def test_a_robots_section_not_in_utf8_is_one_line(tmp_path: Path) -> None:
     config.write_bytes('[robots."钉钉群"]\nkind = "dingtalk"\n'.encode("gb18030"))
     with pytest.raises(ConfigError, match="not UTF-8"):
         load_settings(config, env={})
+
+
+@pytest.mark.parametrize(("name", "value", "message"), BAD_ENV, ids=[b[0] for b in BAD_ENV])
+@pytest.mark.parametrize("command", [("dispatch",), ("run", "--once")])
+def test_the_environment_is_checked_with_the_file_rules(
+    tmp_path: Path, name: str, value: str, message: str, command: tuple[str, ...]
+) -> None:
+    env = {"WORKPLAN_SMTP_HOST": "127.0.0.1", name: value}
+    result = run(*command, "--db", str(tmp_path / "never.db"), code=2, env=env)
+    assert len(result.output.strip().splitlines()) == 1, result.output
+    assert f"{name}: " in result.output and message in result.output
+    assert not (tmp_path / "never.db").exists()  # refused before the store was opened

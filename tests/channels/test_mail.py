@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from workplan.channels.base import Party
+from workplan.channels.base import Party, RenderError
 from workplan.channels.mail import HeaderInjection, compose
 
 # every C0 control, DEL, every C1 control, and the Unicode line and paragraph separators
@@ -47,3 +47,32 @@ def test_every_control_character_is_refused_in_headers(char: str, where: str) ->
     }[where]
     with pytest.raises(HeaderInjection, match=f"U\\+{ord(char):04X}"):
         _compose(**changes)
+
+
+def test_every_header_line_is_short_whatever_the_values() -> None:
+    """Issue 27.1: the notice ids, the thread, long names, subjects and file names are folded:
+    no header line passes 78 octets (RFC 5322 allows 998; a server refuses longer ones)."""
+    name = "二〇二三年度乡村振兴重点工作任务清单执行情况报送表（区财政局、区农业农村委）.xlsx"
+    data = _compose(
+        subject="【巴南乡振督〔2023〕12号】关于加快推进农村人居环境整治提升工作的督办通知" * 3,
+        to=[Party("区委农村工作暨实施乡村振兴战略领导小组办公室", ("leaders@example.org",))],
+        notices=[str(n) for n in range(100_000, 101_000)],
+        in_reply_to="<wp.0123456789abcdef0123456789abcdef@example.org>",
+        attachments=[(name, "application/octet-stream", b"PK")],
+    )
+    head = data.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in data.split(b"\r\n")) <= 78
+    parsed = message_from_bytes(data, policy=policy.default)
+    assert parsed["To"].addresses[0].display_name.startswith("区委农村工作暨")
+    assert parsed["X-Workplan-Notices"].split() == [str(n) for n in range(100_000, 101_000)]
+    assert parsed["Subject"].startswith("【巴南乡振督〔2023〕12号】")
+    [attachment] = parsed.iter_attachments()
+    assert attachment.get_filename() == name
+    assert b"\r\n " in head
+
+
+def test_a_header_line_over_998_octets_is_never_written() -> None:
+    """A value that cannot be folded (one long word) is refused before sending, not sent into
+    the server's `500 Line too long`."""
+    with pytest.raises(RenderError, match="998"):
+        _compose(subject="x" * 1200)

@@ -185,7 +185,8 @@ def test_a_slow_endpoint_times_out_and_is_tried_again() -> None:
     try:
         webhook, post = _post(0.5, endpoint.url)
         late = webhook.send(post, datetime.now(UTC))
-        assert late.status == "temporary" and "timed out" in late.detail
+        # sent, then no answer: the endpoint may have taken it (retried once, flagged)
+        assert late.status == "unknown" and "timed out" in late.detail
         endpoint.delay = 0
         assert webhook.send(post, datetime.now(UTC)).status == "sent"
     finally:

@@ -199,7 +199,7 @@ def test_errors_are_plain(tmp_path: Path) -> None:
     out = run(
         "--lang", "en", "status", "--as-of", "30/06/2023", "--db", str(missing), code=2
     ).stderr
-    assert "'30/06/2023' is not a date like 2023-06-30" in out
+    assert "'30/06/2023' is not a date: write it like 2023-05-04" in out
     out = run(
         "--lang", "en", "load", str(tmp_path / "nope.yaml"), "--db", str(missing), code=2
     ).stderr

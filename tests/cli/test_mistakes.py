@@ -38,6 +38,50 @@ def test_a_csv_cell_over_the_field_limit(tmp_path: Path) -> None:
     assert "not a readable CSV file: field larger than field limit (131072)" in result.output
 
 
+LEDGER = (
+    "事项,指标,任务,数值,日期,报送单位,备注\n16,central-disbursement,,25,2023-04-20,区财政局,\n"
+)
+
+
+def _import(tmp_path: Path, name: str, data: bytes | None, code: int) -> str:
+    db = str(tmp_path / "workplan.db")
+    run("load", str(PLANS / "banan-2023.yaml"), "--db", db)
+    ledger = tmp_path / name
+    if data is not None:
+        ledger.write_bytes(data)
+    result = run("progress", "import", str(ledger), "--db", db, code=code)
+    return result.output
+
+
+def test_importing_a_missing_ledger_is_one_line(tmp_path: Path) -> None:
+    """Issue 27.7: a missing file was a traceback (FileNotFoundError)."""
+    output = _import(tmp_path, "missing.csv", None, 2)
+    line, count = output.strip().splitlines()
+    assert count == "1 problem found"
+    assert "missing.csv" in line and "cannot read: No such file or directory" in line
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_ledger_is_read(tmp_path: Path, encoding: str) -> None:
+    """Issue 27.7: a UTF-16 CSV (Excel's "Unicode text", with its byte-order mark; tabs
+    between cells) was a traceback; it is read as it is."""
+    text = LEDGER if encoding == "utf-16" else LEDGER.replace(",", "\t")
+    bom = {"utf-16": b"", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}[encoding]
+    output = _import(tmp_path, "ledger.csv", bom + text.encode(encoding), 0)
+    assert ": 1 values, 0 obligations done" in output, output
+
+
+def test_a_ledger_over_the_limit_says_the_limit(tmp_path: Path) -> None:
+    """Issue 27.7: a UTF-8 CSV over 2 MB was a traceback (the size refusal was taken for an
+    encoding problem and the file decoded again as GB18030)."""
+    row = "16,central-disbursement,,25,2023-04-20,区财政局,\n"
+    data = (LEDGER + row * (2 * 1024 * 1024 // len(row.encode()) + 10)).encode()
+    output = _import(tmp_path, "big.csv", data, 2)
+    line, count = output.strip().splitlines()
+    assert count == "1 problem found"
+    assert "big.csv" in line and "over the 2 MB limit" in line and "split it" in line
+
+
 def test_validate_a_device_reads_no_more_than_the_limit() -> None:
     result = run("validate", "/dev/zero", code=2)
     assert "/dev/zero: file is larger than the limit of 2097152 bytes" in result.output

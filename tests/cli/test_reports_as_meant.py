@@ -72,7 +72,7 @@ def test_case1_an_excel_35_percent_is_35_not_0_35(db_url: str, tmp_path: Path) -
     )
     err = run("--lang", "en", "progress", "import", str(unreadable), "--db", db_url, code=2).stderr
     assert err.splitlines() == [
-        f"{unreadable}:2:3: 数值: '约40%' is not a number",
+        f"{unreadable}:2:3: 数值: '约40%' says '约': write the figure alone (40%) and put '约' in the note",
         f"{unreadable}:3:4: 日期: '5月20日' is not a date: write it like 2023-05-04, 2023/5/4 "
         "or 2023年5月4日",
         "2 problems found",

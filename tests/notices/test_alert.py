@@ -59,9 +59,9 @@ def config(path: Path, smtp_port: int, robot: RobotServer | None, *lines: str) -
     return path
 
 
-def dispatch(db: str, settings: Path, day: str = "2023-11-01", *more: str) -> Result:
+def dispatch(db: str, settings: Path, day: str = "2023-11-01", *more: str, code: int = 1) -> Result:
     return run(
-        "dispatch", "--now", f"{day}T10:00", "--config", str(settings), "--db", db, *more, code=1
+        "dispatch", "--now", f"{day}T10:00", "--config", str(settings), "--db", db, *more, code=code
     )
 
 
@@ -218,3 +218,41 @@ def test_a_robot_refusing_its_settings_alerts_the_office_by_email(
         assert "the e-mail still goes" in status
     finally:
         robot.stop()
+
+
+def test_a_letter_refused_as_workplan_built_it_alerts_the_office_not_the_department(
+    db: str, tmp_path: Path, robot: RobotServer
+) -> None:
+    """Issue 27.1: a permanent refusal of a message's own bytes (`500 Line too long` to its
+    data) is workplan's fault: the office is told by e-mail, once a day; the failed notices
+    say so rather than blaming the department."""
+    server = SmtpServer()
+    server.handler.replies = ["500 Line too long"]
+    server.start()
+    try:
+        path = tmp_path / "delivery.toml"
+        text = f'[smtp]\nhost = "127.0.0.1"\nport = {server.port}\nsecurity = "none"\n'
+        path.write_text(text, encoding="utf-8")
+        first = dispatch(db, path, "2023-11-01", code=0)
+        assert "told 区委农办 that the mail server refused letters as workplan built them" in (
+            first.output
+        )
+        [alert] = [r.message for r in server.received if "函件被拒收" in str(r.message["Subject"])]
+        assert alert["Subject"] == "【函件被拒收】邮件服务器拒收了 workplan 生成的 1 封函件"
+        words = alert.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+        assert "500 Line too long" in words and "不是各部门的责任" in words
+        assert [a.addr_spec for a in alert["To"].addresses] == ["qwnb@example.org"]
+        server.handler.replies = ["500 Line too long"]
+        assert "queued again" in run("notices", "resend", "--db", db).output
+        again = dispatch(db, path, "2023-11-01", "--ignore-hours", code=0)
+        assert "1 failed" in again.output and "told" not in again.output
+        assert sum("函件被拒收" in str(r.message["Subject"]) for r in server.received) == 1
+    finally:
+        server.stop()
+    engine = open_store(db)
+    with engine.connect() as conn:
+        errors = conn.execute(
+            select(T_NOTICE.c.error).where(T_NOTICE.c.status == "failed")
+        ).scalars().all()  # fmt: skip
+    engine.dispose()
+    assert errors and all(e.startswith("workplan's fault, not ") for e in errors)

@@ -290,7 +290,7 @@ def test_dry_run_changes_nothing(world: World) -> None:
     before = world.statuses()
     out = CliRunner().invoke(cli, ["dispatch", "--dry-run", "--ignore-hours", "--db", world.url])
     assert out.exit_code == 0, out.output
-    assert "would be sent; nothing was sent or changed" in out.stdout
+    assert "would be written to ./outbox; nothing was sent or changed" in out.stdout
     assert "Subject: 【" in out.stdout
     assert world.statuses() == before
 
@@ -327,3 +327,61 @@ def test_a_letter_partly_locked_by_another_dispatcher_is_not_claimed_in_part(
         again = claim(conn, local("2023-05-04"), "mine", plans(conn), lease=LEASE)
     [whole] = [g for g in again if g.message_id == mid]
     assert len(whole.rows) == lines
+
+
+def _lengthen(world: World, lines: int) -> str:
+    """Make the day's longest letter ``lines`` notices long (copies of its first line, as a
+    leadership's 通报 of a 40-department plan carries hundreds); return its Message-ID."""
+    with world.engine.begin() as conn:
+        mid = conn.execute(
+            select(T_NOTICE.c.message_id).group_by(T_NOTICE.c.message_id)
+            .order_by(func.count().desc()).limit(1)
+        ).scalar_one()  # fmt: skip
+        rows = conn.execute(select(T_NOTICE).where(T_NOTICE.c.message_id == mid)).mappings().all()
+        first, have = dict(rows[0]), len(rows)
+        copies = [
+            {**first, "id": None, "key": f"{first['key']}#copy{n}"} for n in range(lines - have)
+        ]
+        for row in copies:
+            del row["id"]
+        conn.execute(T_NOTICE.insert(), copies)
+    return str(mid)
+
+
+def test_a_1000_notice_letter_is_sent_whole(world: World, smtp_server: SmtpServer) -> None:
+    """Issue 27.1: a letter's notice ids on one unfolded header passed RFC 5322's 998 octets at
+    ~200 notices; the server answered `500 Line too long` and every notice failed for good."""
+    world.tick("2023-05-04")
+    mid = _lengthen(world, 1000)
+    result = send(world, smtp(smtp_server), local("2023-05-04"))
+    assert result.failed == 0 and result.sent == result.messages  # type: ignore[attr-defined]
+    assert set(world.statuses()) == {"sent"}
+    [letter] = [r for r in smtp_server.received if r.message["Message-ID"] == mid]
+    head = letter.data.split(b"\r\n\r\n", 1)[0]
+    assert max(len(line) for line in head.split(b"\r\n")) <= 78, head.decode()
+    with world.engine.connect() as conn:
+        ids = conn.execute(
+            select(T_NOTICE.c.id).where(T_NOTICE.c.message_id == mid).order_by(T_NOTICE.c.id)
+        ).scalars().all()  # fmt: skip
+    assert len(ids) == 1000
+    carried = letter.message["X-Workplan-Notices"].split()
+    assert sorted(int(n) for n in carried) == ids
+    body = letter.message.get_body(("plain",))
+    assert body is not None and body.get_content().count("\n") > 1000
+
+
+def test_a_refusal_of_the_letter_itself_alerts_the_office(
+    world: World, smtp_server: SmtpServer
+) -> None:
+    """Issue 27.1: a permanent refusal of the bytes workplan built (a reply to the message's
+    data) is workplan's fault: the office is told, the department is not blamed."""
+    world.tick("2023-05-04")
+    smtp_server.handler.replies = ["500 Line too long"]
+    result = send(world, smtp(smtp_server), local("2023-05-04"))
+    assert result.failed >= 1  # type: ignore[attr-defined]
+    assert result.refused_bytes  # type: ignore[attr-defined]
+    with world.engine.connect() as conn:
+        errors = conn.execute(
+            select(T_NOTICE.c.error).where(T_NOTICE.c.status == "failed")
+        ).scalars().all()  # fmt: skip
+    assert errors and all("workplan" in e and "500 Line too long" in e for e in errors)

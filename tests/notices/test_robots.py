@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 
-from tests.robots import TOKEN, RobotServer, write_plan
+from tests.helpers import run
+from tests.robots import ANSWERS, TAKEN, TOKEN, RobotServer, write_plan
 from workplan.channels.base import Composed
 from workplan.channels.folder import FolderChannel
 from workplan.channels.registry import open_robot
@@ -376,6 +377,24 @@ def test_each_documented_code_is_mapped(kind: str, code: int, status: str) -> No
     assert robot.send(post, clock()).status == "temporary"  # the server is gone
 
 
+@pytest.mark.parametrize("kind", ["dingtalk", "wecom", "feishu"])
+def test_each_odd_answer_is_a_refusal_or_possibly_delivered(kind: str) -> None:
+    """Issue 27.5: a refusal (HTTP 429, 500, 503, the rate-limit and busy codes) is tried
+    again; an answer after the robot took the post (silence, a reset, an HTML or empty 200)
+    is possibly delivered (``unknown``), never a failure."""
+    clock = Clock(local("2023-05-10"))
+    server = RobotServer(kind, SECRETS[kind], None, clock).start()
+    settings = RobotSettings("群", kind, server.url, SECRETS[kind], timeout=0.5)
+    try:
+        robot = open_robot(settings)
+        server.answers = list(ANSWERS)
+        seen = {mode: robot.send(Post("标题", "内容"), clock()).status for mode in ANSWERS}
+    finally:
+        server.stop()
+    assert seen == {mode: "unknown" if mode in TAKEN else "temporary" for mode in ANSWERS}
+    assert len(server.accepted) == len(TAKEN)
+
+
 def test_a_robot_missing_from_the_config_fails_visibly(
     db_url: str, tmp_path: Path, worlds: list[World]
 ) -> None:
@@ -489,3 +508,70 @@ def test_a_long_action_card_is_split_and_each_part_has_the_button() -> None:
     assert [a.buttons for a in server.accepted] == [
         [("填报/查看", "https://dc.example/r/t")]
     ] * len(posts)
+
+
+def _settled(world: World) -> None:
+    """Deliver until nothing waits (sent, failed or possibly delivered)."""
+    for _ in range(200):
+        world.deliver()
+        if not {"pending", "retrying", "claimed"} & set(world.statuses()):
+            return
+        world.clock.advance(120)
+    raise AssertionError(f"still waiting: {world.statuses()}")
+
+
+@pytest.mark.parametrize("kind", ["dingtalk", "wecom", "feishu"])
+def test_every_odd_answer_posts_once_or_flags_the_second_post(
+    kind: str, db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    """Issue 27.5: with answers of 429, 500, 503, the rate-limit code, busy, silence after
+    accepting, reset after accepting, an HTML 200 and an empty 200, the robots got 36 posts
+    for 24 messages, the retries unflagged, and the HTML 200 was recorded failed although the
+    group had it.  Now a refusal is retried; no answer once sent (silence, a reset) is posted
+    once more, flagged as a possible duplicate; an HTTP 200 that says nothing is possibly
+    delivered, not posted again; nothing the group got is recorded failed."""
+    world = make_world(db_url, tmp_path, (kind,), SEVERAL_MONTHS[:8])
+    worlds.append(world)
+    world.robots = {
+        name: replace(robot, timeout=0.5) for name, robot in world.robots.items()
+    }  # a silent robot is given up on in half a second (the server keeps silent 1.5 s)
+    world.server.answers = list(ANSWERS)
+    _settled(world)
+    deliveries = world.deliveries()
+    assert world.statuses() == {"sent": len(deliveries) - 2, "unconfirmed": 2}
+    flagged = [d for d in deliveries if d["possible_duplicate"]]
+    assert len(flagged) == 2  # silence and reset: each posted twice, the second flagged
+    assert all(d["attempts"] == 1 and d["status"] == "sent" for d in flagged)
+    assert all("no answer after the post was sent" in str(d["error"]) for d in flagged)
+    unsure = [d for d in deliveries if d["status"] == "unconfirmed"]
+    assert all("possibly delivered: HTTP 200" in str(d["error"]) for d in unsure)
+    posts = len(world.server.accepted)
+    parts = sum(int(str(d["parts"])) for d in deliveries)
+    assert posts == parts + len(flagged), "one post a part, and one more for each flagged"
+
+
+@pytest.mark.parametrize(("answers", "flagged"), [(["html"], False), (["reset", "silence"], True)])
+def test_possibly_delivered_is_resent_only_by_force(
+    answers: list[str], flagged: bool, db_url: str, tmp_path: Path, worlds: list[World]
+) -> None:
+    """Issue 27.5: an HTTP 200 that says nothing, or a second post with no answer, is
+    possibly delivered (unconfirmed), and `notices resend` posts it only with --force."""
+    world = make_world(db_url, tmp_path, ("wecom",), SEVERAL_MONTHS[:2])
+    worlds.append(world)
+    world.robots = {name: replace(robot, timeout=0.5) for name, robot in world.robots.items()}
+    world.server.answers = list(answers)
+    _settled(world)
+    [unsure] = [d for d in world.deliveries() if d["status"] != "sent"]
+    assert unsure["status"] == "unconfirmed" and unsure["possible_duplicate"] == flagged
+    assert "possibly delivered" in str(unsure["error"])
+    before = len(world.server.accepted)
+    url = str(world.engine.url.render_as_string(hide_password=False))
+    said = run("notices", "resend", "--channel", "robots", "--db", url).output
+    assert "1 possibly delivered robot post(s) left alone" in said and "--force" in said
+    _settled(world)
+    assert len(world.server.accepted) == before
+    said = run("notices", "resend", "--channel", "robots", "--force", "--db", url).output
+    assert "1 failed robot post(s) queued again" in said
+    _settled(world)
+    assert len(world.server.accepted) == before + 1
+    assert world.statuses() == {"sent": len(world.deliveries())}

@@ -348,7 +348,9 @@ MUTATIONS: list[tuple[str, list[Change], list[str]]] = [
     (
         "email-not-an-address",
         [("email: czj@example.org", "email: czj.example.org")],
-        ["{f}:11:12: departments[1].email[0]: 'czj.example.org' is not an e-mail address"],
+        [
+            "{f}:11:12: departments[1].email[0]: 'czj.example.org' is not an e-mail address: write it like name@example.org"
+        ],
     ),
     (
         "number-where-text-is-meant",

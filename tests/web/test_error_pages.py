@@ -135,4 +135,5 @@ def test_a_plan_in_english_says_its_refusals_in_english(english: Site) -> None:
         )
     assert response.status_code == 403
     assert '<html lang="en">' in response.text
-    assert error_page(response.text) == ("Not done", "'约40%' is not a number", ["/d"])
+    refused = "'约40%' says '约': write the figure alone (40%) and put '约' in the note"
+    assert error_page(response.text) == ("Not done", refused, ["/d"])

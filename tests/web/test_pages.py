@@ -80,3 +80,45 @@ def test_the_page_of_a_signed_off_item_owes_nothing(tmp_path: Path) -> None:
     with engine.connect() as conn:
         assert 16 not in standing(conn, plan, day, "区财政局").reports
     engine.dispose()
+
+
+def test_a_departments_page_evaluates_its_items_alone_and_shows_what_the_whole_plan_shows(
+    db_url: str,
+) -> None:
+    """A department's page evaluates only the items it answers for (whole, every part's
+    obligations): each item's standing is the one the whole plan's evaluation gives it."""
+    run("load", str(PLANS / "banan-2023.yaml"), "--db", db_url)
+    run("progress", "import", str(PLANS / "banan-2023-ledger.csv"), "--db", db_url)
+    engine = open_store(db_url)
+    with engine.connect() as conn:
+        plan = refs.find_plan(conn, None)
+        tasks = read_tasks(conn, plan)
+        for day in (date(2023, 6, 1), date(2023, 7, 21), date(2023, 12, 29)):
+            everything, calendars = read_facts(conn, day, plan_ids=[plan.id], everything=True)
+            intents = evaluate(everything[plan.id], day, calendars[plan.id])
+            for department in ("区财政局", "区乡村振兴局", "区委组织部"):
+                whole = task_statuses(
+                    tasks, everything[plan.id], intents, calendars[plan.id], day, department
+                )
+                shown = standing(conn, plan, day, department).items
+                assert shown == whole, (day, department)
+    engine.dispose()
+
+
+def test_a_kept_page_follows_a_report_made_elsewhere(db_url: str, tmp_path: Path) -> None:
+    """The pages keep what they computed while the plan's facts are unchanged; a report
+    recorded by the command line (another process's write) is on the next page."""
+    from tests.helpers import PLANS as plans
+    from tests.helpers import TODAY, make_site
+
+    site = make_site(db_url, tmp_path, plans / "banan-2023.yaml", TODAY)
+    with site.client:
+        site.enter("区财政局")
+        before = site.client.get("/d").text
+        assert site.client.get("/d").text.count("35%") == before.count("35%")
+        run(
+            *("progress", "record", "16", "central-disbursement", "--value", "35"),
+            *("--as-of", "2023-05-31", "--by", "区财政局", "--db", db_url),
+        )
+        after = site.client.get("/d").text
+    assert after.count("35%") > before.count("35%")

@@ -108,7 +108,8 @@ def test_the_page_takes_every_value_form_the_cli_takes(
 NOT_A_NUMBER = "不是数值：请写数字，金额可写 1.2亿、4,400万，百分比可写 35 或 35%"
 REFUSED = [
     # as written, the metric, what the page says (the library's words, in Chinese)
-    ("约40%", SHARE, f"“约40%”{NOT_A_NUMBER}"),
+    ("约40%", SHARE, "“约40%”带有“约”：数值请只写数字（如 40%），“约”等说明写在备注里"),
+    ("四十", SHARE, f"“四十”{NOT_A_NUMBER}"),
     ("inf", SHARE, f"“inf”{NOT_A_NUMBER}"),
     ("35%", ALLOCATED, "“35%”是百分比，但中央衔接资金支出进度（已下达）的单位是万元"),
     ("1亿人", ALLOCATED, "“1亿人”的单位是亿人，但中央衔接资金支出进度（已下达）的单位是万元"),

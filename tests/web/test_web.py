@@ -10,10 +10,13 @@ from __future__ import annotations
 import email
 import email.policy
 import logging
+import os
 import re
+import stat
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -276,19 +279,24 @@ def test_no_change_this_month_repeats_the_last_value(site: Site) -> None:
     assert [r[0] for r in rows] == [35.0]
 
 
-def test_done_with_evidence_is_stored_outside_the_web_root_and_shown_to_the_office(
-    site: Site,
-) -> None:
+def _done_with_evidence(site: Site) -> Any:
+    """区财政局 marks its June bulletin done with a PDF as evidence."""
     site.enter("区财政局")
     page = site.client.get("/d").text
     ref = re.search(r'name="ref" value="(25/progress-bulletin@2023-06)"', page)
     assert ref is not None
-    response = site.client.post(
+    return site.client.post(
         "/d/done",
         data={"form": site.form(), "ref": ref[1], "note": "已通报"},
         files={"evidence": ("通报.pdf", PDF, "application/pdf")},
         follow_redirects=False,
     )
+
+
+def test_done_with_evidence_is_stored_outside_the_web_root_and_shown_to_the_office(
+    site: Site,
+) -> None:
+    response = _done_with_evidence(site)
     assert response.status_code == 303, response.text
     stored = list(site.files.rglob("*.pdf"))
     assert len(stored) == 1 and stored[0].read_bytes() == PDF
@@ -503,7 +511,8 @@ def test_an_items_history_lists_each_notice_with_its_document_number(
     cells = re.findall(r"<td>(.*?)</td>", row)
     # number, document number, date, level, recipient, …, delivery status, sent at
     assert cells[1:5] == [sent.doc_number, "2023-06-01", "催办", "区财政局"]
-    assert cells[7] == "已发送" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cells[8])
+    # the site has no SMTP server: its letters were written to the outbox folder (已写入)
+    assert cells[7] == "已写入" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cells[8])
     # a notice superseded before it went out has no number
     unsent = [re.findall(r"<td>(.*?)</td>", tr) for tr in table.split("<tr>")[2:]]
     assert any(c[1] == "" and c[7] == "已撤销" for c in unsent)
@@ -613,3 +622,19 @@ def test_an_oversized_upload_without_a_declared_length_is_refused(
         assert "content-length" not in {k.lower() for k in response.request.headers}
         assert response.status_code == 413
         assert site.count(T_WEB_REPORT) == 0
+
+
+def test_evidence_is_saved_owner_only_as_the_database_and_letters_are(site: Site) -> None:
+    """Issue 27.7: under umask 022 evidence was saved 0644 in a 0755 folder; the database and
+    the letters are owner-only.  A folder an earlier version made open is closed too."""
+    site.files.mkdir(mode=0o755)
+    before = os.umask(0o022)
+    try:
+        response = _done_with_evidence(site)
+    finally:
+        os.umask(before)
+    assert response.status_code == 303, response.text
+    [stored] = site.files.rglob("*.pdf")
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    for folder in (stored.parent, site.files):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700, folder

@@ -9,7 +9,7 @@ channel never raises for a delivery problem; the outcome decides the message's f
 
 * ``sent``: accepted (a recipient refused while others were accepted is recorded, not lost);
 * ``temporary``: try again later (a 4xx reply, connection refused or timed out);
-* ``permanent``: give up (a 5xx reply);
+* ``permanent``: give up (a 5xx reply; one to the message's own data is marked ``ours``);
 * ``unknown``: the message data went out but no reply came; retried with the same Message-ID
   and flagged as a possible duplicate;
 * ``channel``: the channel or its configuration failed, not the message (no connection, a
@@ -109,6 +109,9 @@ class Outcome:
     detail: str = ""
     refused: dict[str, str] = field(default_factory=dict)
     """recipients refused while others were accepted: address -> "code reply" """
+    ours: bool = False
+    """the refusal is of the bytes workplan built (a 5xx answer to the message's data, every
+    recipient accepted): a fault of workplan's, not of the recipient; the office is alerted"""
 
 
 R = TypeVar("R")

@@ -11,11 +11,13 @@ import contextlib
 import difflib
 import math
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from workplan.channels.base import Channel, ConfigError
 from workplan.channels.folder import FolderChannel
@@ -94,7 +96,7 @@ def _read(config: Path) -> dict[str, dict[str, Any]]:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{config}: not valid TOML: {exc}") from None
+        raise ConfigError(f"{config}: not valid TOML: {exc}{_toml_hint(text, str(exc))}") from None
     out: dict[str, dict[str, Any]] = {}
     for table, body in raw.items():
         if table == "robots":
@@ -114,6 +116,38 @@ def _read(config: Path) -> dict[str, dict[str, Any]]:
                 raise _unknown(key, KEYS[table], f"{config}: [{table}] ")
         out[table] = body
     return out
+
+
+def _toml_hint(text: str, error: str) -> str:
+    """The fix for a TOML error a clerk makes: a Chinese name left unquoted in a key or a
+    table's name ([robots.财政局企微群] for [robots."财政局企微群"])."""
+    found = re.search(r"at line (\d+)", error)
+    lines = text.splitlines()
+    if not found or not 0 < int(found[1]) <= len(lines):
+        return ""
+    line = lines[int(found[1]) - 1].strip()
+    table = re.fullmatch(r"(\[+)([^\]\"']+)(\]+)", line)
+    key = re.fullmatch(r"([^=\"'\[]+?)\s*=(.*)", line)
+    if table and not table[2].isascii():
+        parts = [p.strip() for p in table[2].split(".")]
+        quoted = ".".join(p if p.isascii() else f'"{p}"' for p in parts)
+        return f"; a name in Chinese goes in quotes: write {table[1]}{quoted}{table[3]}"
+    if key and not key[1].isascii():
+        return f'; a name in Chinese goes in quotes: write "{key[1].strip()}" ={key[2]}'
+    return ""
+
+
+def _well_formed(url: str, where: str) -> None:
+    """Refuse a URL that is not one at all (a stray bracket, a port that is not a number):
+    one line naming the robot, at start, rather than a traceback at the first post."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises for a port that is not a number or out of range
+    except ValueError as exc:
+        raise ConfigError(
+            f"{where}: url {url.split('?')[0].rsplit('/', 1)[0] + '/…'!r} is not a web address"
+            f" ({exc}): copy it again from the robot's settings"
+        ) from None
 
 
 def _secrets(raw: dict[str, dict[str, Any]], robots: Mapping[str, RobotSettings]) -> list[str]:
@@ -166,6 +200,7 @@ def _robot(name: str, section: object, environ: Mapping[str, str], config: Path)
         values[key] = str(value) if value else None
     if not values["url"]:
         raise ConfigError(f"{where}: no url (give url, or url_env naming a variable)")
+    _well_formed(values["url"], where)
     per_minute = section.get("per_minute")
     if per_minute is not None and (not isinstance(per_minute, int) or per_minute < 1):
         raise ConfigError(f"{where}: per_minute must be a whole number above 0")
@@ -237,6 +272,8 @@ def load_settings(
     """
     environ = dict(os.environ if env is None else env)
     values: dict[str, object] = {}
+    where: dict[str, str] = {}
+    """each value's source, for its error: the file's table and key, or the variable"""
     robots: dict[str, RobotSettings] = {}
     if config is not None:
         raw = _read(config)
@@ -246,36 +283,92 @@ def load_settings(
         if secrets:
             _private(config, secrets[0])
         values.update(raw.get("smtp", {}))
+        where |= {key: f"{config}: [smtp] {key}" for key in raw.get("smtp", {})}
         values["sender"] = raw.get("mail", {}).get("from")
         values["outbox"] = raw.get("outbox", {}).get("dir")
+        where |= {"sender": f"{config}: [mail] from", "outbox": f"{config}: [outbox] dir"}
     for key, name in ENV.items():
         if environ.get(name):
             values[key] = environ[name]
+            where[key] = name
+    try:
+        return _settings(values, where, robots)
+    except _Bad as bad:
+        raise ConfigError(f"{where.get(bad.key, 'the delivery settings')}: {bad}") from None
+
+
+class _Bad(ConfigError):
+    """A value the rules refuse, named by its key (its source is added to the message)."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _checked(key: str, check: Any, value: object) -> Any:
+    try:
+        return check(value)
+    except _Bad:
+        raise
+    except ConfigError as exc:
+        raise _Bad(key, str(exc)) from None
+
+
+_ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+")
+
+
+def _sender(value: object) -> str:
+    """The From address: one plain address (as a server takes it at MAIL FROM), never a name,
+    a list or words."""
+    text = str(value)
+    if not _ADDRESS.fullmatch(text) or text.endswith(".") or ".." in text.rpartition("@")[2]:
+        raise ConfigError(
+            f"{text!r} is not an e-mail address: give one address, as office@example.org"
+        )
+    return text
+
+
+def _settings(
+    values: dict[str, object], where: dict[str, str], robots: dict[str, RobotSettings]
+) -> DeliverySettings:
+    """Check the values (from the file and the environment alike) by the same rules."""
     for key in ("sender", "outbox"):
         if values.get(key) is not None and not isinstance(values[key], str):
-            what = "[mail] from" if key == "sender" else "[outbox] dir"
-            raise ConfigError(f"{what} must be text, got {values[key]!r}")
+            raise _Bad(key, f"must be text, got {values[key]!r}")
     outbox = Path(str(values.get("outbox") or "outbox"))
     outbox_set = bool(values.get("outbox"))
-    sender = str(values["sender"]) if values.get("sender") else None
+    sender = _checked("sender", _sender, values["sender"]) if values.get("sender") else None
     host = values.get("host")
     if not host:
         return DeliverySettings(None, outbox, sender, outbox_set, robots)
-    host = _string("host", host)
-    port = _port(values["port"]) if values.get("port") not in (None, "") else None
-    timeout = _timeout(values["timeout"]) if values.get("timeout") not in (None, "") else 30.0
-    security = _string("security", values.get("security") or "").lower()
+    host = _checked("host", lambda v: _string("host", v), host)
+    port = _checked("port", _port, values["port"]) if values.get("port") not in (None, "") else None
+    timeout = (
+        _checked("timeout", _timeout, values["timeout"])
+        if values.get("timeout") not in (None, "")
+        else 30.0
+    )
+    security = _checked("security", lambda v: _string("security", v), values.get("security") or "")
+    security = security.lower()
     if not security:
         security = "tls" if port == 465 else "starttls"
     if security not in SECURITY:
         close = difflib.get_close_matches(security, SECURITY, n=1)
         hint = f"did you mean '{close[0]}'? " if close else ""
-        raise ConfigError(f"SMTP security '{security}': {hint}use starttls, tls or none")
+        raise _Bad("security", f"SMTP security '{security}': {hint}use starttls, tls or none")
     if port is None:
         port = {"tls": 465, "starttls": 587}.get(security, 25)
-    user = _string("user", values["user"]) if values.get("user") else None
-    password = _string("password", values["password"]) if values.get("password") else None
-    plaintext = _flag(values.get("allow_plaintext_auth", False))
+    user = (
+        _checked("user", lambda v: _string("user", v), values["user"])
+        if values.get("user")
+        else None
+    )
+    password = (
+        _checked("password", lambda v: _string("password", v), values["password"])
+        if values.get("password")
+        else None
+    )
+    plaintext = _checked("allow_plaintext_auth", _flag, values.get("allow_plaintext_auth", False))
     if user and security == "none" and not plaintext:
         raise ConfigError(
             "SMTP security = none would send the password in clear text: use security ="
@@ -285,7 +378,7 @@ def load_settings(
     smtp = SmtpSettings(
         host=host,
         port=port,
-        security=security,  # type: ignore[arg-type]
+        security=security,
         user=user,
         password=password,
         timeout=timeout,

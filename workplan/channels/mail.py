@@ -18,6 +18,7 @@ from email.utils import format_datetime, formataddr
 from urllib.parse import quote
 
 from workplan.channels.base import Composed, Outgoing, Party, RenderError
+from workplan.plan import addresses
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
@@ -57,16 +58,84 @@ def _address(name: str, email: str) -> str:
     header_safe(email, f"an address of {name}")
     if "@" not in email or any(c in email for c in ' <>,;"'):
         raise HeaderInjection(f"{email!r} is not an e-mail address")
-    return formataddr((name, email), charset="utf-8")
+    wire = addresses.on_the_wire(email)
+    if wire.isascii():
+        return _named(name, wire)
+    # an internationalised address goes as UTF-8 (RFC 6532), to a server offering SMTPUTF8;
+    # the name is still written in RFC 2047 words, folded
+    shown = _named(name, "a@b.invalid").removesuffix("<a@b.invalid>").rstrip()
+    return f"{shown} <{wire}>"
 
 
-def _header(value: str) -> str:
+def _named(name: str, email: str) -> str:
+    """``name <email>``: a name that is not ASCII in RFC 2047 words folded to 76 columns
+    (formataddr writes it as one word, 114 octets for a 17-character department)."""
+    try:
+        name.encode("ascii")
+    except UnicodeEncodeError:
+        words = Header(name, "utf-8", maxlinelen=76, header_name="From").encode(linesep="\r\n")
+        last = words.rpartition("\n")[2]
+        fold = " " if len(last) + len(email) + 3 <= LINE else "\r\n "
+        return f"{words}{fold}<{email}>"
+    return formataddr((name, email))
+
+
+def _header(value: str, name: str) -> str:
     """Encode a header value (RFC 2047) when it is not ASCII, folded to 76 columns."""
     try:
         value.encode("ascii")
     except UnicodeEncodeError:
-        return Header(value, "utf-8", maxlinelen=76).encode(linesep="\r\n")
-    return value
+        return Header(value, "utf-8", maxlinelen=76, header_name=name).encode(linesep="\r\n")
+    return _folded(name, value.split(" "))
+
+
+LINE = 78
+"""the longest header line written (RFC 5322 2.1.1: SHOULD 78, MUST 998 octets)"""
+
+
+def _folded(name: str, words: Iterable[str]) -> str:
+    """Space-separated words as a header value folded (CRLF and a space) between words, so
+    that no line of the header passes 78 octets however many words there are."""
+    out: list[str] = []
+    used = len(name) + 2
+    for word in words:
+        if out and used + 1 + len(word) > LINE:
+            out.append("\r\n ")
+            used = 1
+        elif out:
+            out.append(" ")
+            used += 1
+        out.append(word)
+        used += len(word)
+    return "".join(out)
+
+
+def _filename(name: str) -> str:
+    """An attachment's file name as RFC 2231 parameters: UTF-8, percent-encoded, in numbered
+    sections on lines of their own when long (a line never passes 78 octets)."""
+    quoted = quote(name, safe="")
+    if len(quoted) <= 40:
+        return f"filename*=utf-8''{quoted}"
+    pieces, start = [], 0
+    while start < len(quoted):
+        end = min(start + (50 if start == 0 else 60), len(quoted))
+        while end < len(quoted) and "%" in quoted[end - 2 : end]:
+            end -= 1  # never cut a %XX in two
+        pieces.append(quoted[start:end])
+        start = end
+    pieces[0] = "utf-8''" + pieces[0]
+    return ";\r\n ".join(f"filename*{n}*={piece}" for n, piece in enumerate(pieces))
+
+
+def _bounded(head: Sequence[bytes]) -> None:
+    """Refuse a header block with a line over RFC 5322's 998 octets (a server answers it with
+    ``500 Line too long``): never sent, whatever a value held."""
+    for line in b"\r\n".join(head).split(b"\r\n"):
+        if len(line) > 998:
+            raise RenderError(
+                f"a header line of {len(line)} octets is over the 998 that mail allows:"
+                f" {line[:60].decode('utf-8', 'replace')}…"
+            )
 
 
 def _base64(text: str) -> bytes:
@@ -111,21 +180,26 @@ def compose(
     if ccs:
         headers.append(("Cc", ",\r\n ".join(_address(n, e) for n, e in ccs)))
     headers += [
-        ("Subject", _header(subject)),
+        ("Subject", _header(subject, "Subject")),
         ("Date", format_datetime(date)),
         ("Message-ID", message_id_),
     ]
     if in_reply_to:
         header_safe(in_reply_to, "In-Reply-To")
         headers.append(("In-Reply-To", in_reply_to))
-        headers.append(("References", " ".join(dict.fromkeys([*references, in_reply_to]))))
+        thread = dict.fromkeys([*references, in_reply_to])
+        headers.append(("References", _folded("References", thread)))
     headers.append(("Auto-Submitted", "auto-generated"))
     if notices:
-        headers.append(("X-Workplan-Notices", header_safe(" ".join(notices), "a notice number")))
+        for notice in notices:
+            header_safe(notice, "a notice number")
+        # every notice the letter carries, folded: a 1,000-notice letter's header is ~90 lines
+        headers.append(("X-Workplan-Notices", _folded("X-Workplan-Notices", notices)))
     boundary = "=_wp_" + hashlib.sha256(message_id_.encode()).hexdigest()[:24]
     mixed = "=_wpm_" + hashlib.sha256(message_id_.encode()).hexdigest()[:24]
     headers.append(("MIME-Version", "1.0"))
     out = [f"{name}: {value}".encode() for name, value in headers]
+    _bounded(out)
     if attachments:
         out += [f'Content-Type: multipart/mixed; boundary="{mixed}"'.encode(), b""]
         out.append(f"--{mixed}".encode())
@@ -143,20 +217,20 @@ def compose(
     for name, kind, data in attachments:
         header_safe(name, "an attachment's name")
         header_safe(kind, "an attachment's type")
-        quoted = quote(name, safe="")
         encoded = base64.b64encode(data)
         out += [
             f"--{mixed}".encode(),
             f"Content-Type: {kind}".encode(),
             b"Content-Transfer-Encoding: base64",
-            f"Content-Disposition: attachment; filename*=utf-8''{quoted}".encode(),
+            f"Content-Disposition: attachment;\r\n {_filename(name)}".encode(),
             b"",
             b"\r\n".join(encoded[i : i + 76] for i in range(0, len(encoded), 76)),
         ]
     if attachments:
         out += [f"--{mixed}--".encode(), b""]
-    recipients = tuple(dict.fromkeys(e for _, e in [*tos, *ccs]))
-    return Outgoing(message_id_, senders[0][1], recipients, b"\r\n".join(out))
+    recipients = tuple(dict.fromkeys(addresses.on_the_wire(e) for _, e in [*tos, *ccs]))
+    sender_address = addresses.on_the_wire(senders[0][1])
+    return Outgoing(message_id_, sender_address, recipients, b"\r\n".join(out))
 
 
 def render(message: Composed) -> Outgoing:

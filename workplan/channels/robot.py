@@ -190,8 +190,12 @@ def json_bytes(body: object) -> bytes:
 
 def post(
     url: str, data: bytes, *, timeout: float, headers: dict[str, str] | None = None
-) -> tuple[int, dict[str, Any]]:
-    """POST a JSON body; return the HTTP status and the JSON answer ({} when not JSON)."""
+) -> tuple[int, dict[str, Any] | None]:
+    """POST a JSON body; return the HTTP status and the JSON answer (None when the answer is
+    not a JSON object: an HTML page, nothing).
+
+    Raises URLError when the request could not be sent (no connection); any other error
+    (a timeout or a reset while waiting for the answer) came after it was sent."""
     request = urllib.request.Request(
         url,
         data=data,
@@ -203,10 +207,10 @@ def post(
     except urllib.error.HTTPError as exc:
         status, raw = exc.code, exc.read()
     try:
-        answer = json.loads(raw.decode("utf-8") or "{}")
+        answer = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError):
-        answer = {}
-    return status, answer if isinstance(answer, dict) else {}
+        answer = None
+    return status, answer if isinstance(answer, dict) else None
 
 
 def hide(url: str) -> str:
@@ -249,14 +253,26 @@ def deliver(
         status, reply = post(url, json_bytes(body), timeout=robot.settings.timeout)
     except REQUEST_ERRORS as exc:
         return unreachable(exc)
+    if reply is None:
+        if 200 <= status < 300:  # the robot took it, but its answer says nothing
+            return Outcome("unknown", status, f"{UNSURE}: HTTP {status} with an answer that is"
+                           f" not the robot's JSON at {hide(robot.settings.url)}")  # fmt: skip
+        reply = {}
     code = reply.get(keys[0])
     detail = f"{code} {reply.get(keys[1], '')} at {hide(robot.settings.url)}"
     return answer(status, code if isinstance(code, int) else None, detail, retry_later, wrong)
 
 
+UNSURE = "possibly delivered"
+"""what an answer that may mean the post was taken is called (the e-mail's ``unknown``)"""
+
+
 def unreachable(exc: Exception) -> Outcome:
-    """A robot that could not be reached, or did not answer: try again later."""
-    return Outcome("temporary", None, f"cannot reach the robot: {exc}")
+    """A robot that could not be reached (try again later), or that did not answer once the
+    post was sent: a timeout or a reset then may come after the robot took it (unknown)."""
+    if isinstance(exc, urllib.error.URLError):
+        return Outcome("temporary", None, f"cannot reach the robot: {exc}")
+    return Outcome("unknown", None, f"{UNSURE}: no answer after the post was sent: {exc!r}")
 
 
 def signing(sign: Callable[[], str]) -> list[str]:

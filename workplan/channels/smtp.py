@@ -46,6 +46,10 @@ def _text(reply: bytes | str) -> str:
 
 
 _PERIODS = re.compile(rb"(?m)^\.")
+NO_SMTPUTF8 = (
+    "an internationalised address (RFC 6531) needs a server that offers SMTPUTF8, and this one"
+    " does not: give the department an ASCII address, or send through a server that offers it"
+)
 
 
 def _channel_error(exc: BaseException) -> str:
@@ -110,7 +114,11 @@ class SmtpChannel:
         data_sent = False
         try:
             smtp = self._smtp
-            code, reply = smtp.mail(message.sender)
+            utf8 = not all(a.isascii() for a in (message.sender, *message.recipients))
+            offered = utf8 and smtp.has_extn("smtputf8")
+            if utf8 and not offered and not message.sender.isascii():
+                return Outcome("channel", None, f"{NO_SMTPUTF8}: the sender {message.sender}")
+            code, reply = smtp.mail(message.sender, ["SMTPUTF8"] if offered else [])
             if 500 <= code < 600:  # the sender is the configuration's, not the message's
                 self._refused(code, reply)
                 return Outcome(
@@ -123,6 +131,10 @@ class SmtpChannel:
             refused: dict[str, str] = {}
             codes: list[int] = []
             for recipient in message.recipients:
+                if not (recipient.isascii() or offered):  # this address alone cannot go
+                    refused[recipient] = NO_SMTPUTF8
+                    codes.append(553)
+                    continue
                 code, reply = smtp.rcpt(recipient)
                 if code not in (250, 251):
                     refused[recipient] = f"{code} {_text(reply)}"
@@ -143,7 +155,8 @@ class SmtpChannel:
             code, reply = smtp.getreply()
             if code != 250:
                 outcome = self._refused(code, reply)
-                return Outcome(outcome.status, code, outcome.detail, refused)
+                ours = outcome.status == "permanent"  # the message's bytes, not an address
+                return Outcome(outcome.status, code, outcome.detail, refused, ours)
             return Outcome("sent", code, _text(reply), refused)
         except smtplib.SMTPResponseException as exc:
             # 421 closes the connection; any reply error leaves it in doubt

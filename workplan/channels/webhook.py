@@ -97,7 +97,7 @@ class Webhook(Robot):
             )
         except REQUEST_ERRORS as exc:
             return unreachable(exc)
-        said = reply.get("message") or reply.get("error") or ""
+        said = (reply or {}).get("message") or (reply or {}).get("error") or ""
         detail = f"HTTP {status} {said} at {hide(self.settings.url)}".replace("  ", " ")
         if 200 <= status < 300:
             return Outcome("sent", status, detail)

@@ -11,7 +11,11 @@ import click
 from workplan import i18n
 from workplan.channels.registry import POSTING
 from workplan.cli.options import (
+    CHANNEL_WORDS,
     DAY,
+    KIND_WORDS,
+    STATUS_WORDS,
+    Words,
     business_clock,
     config_option,
     db_option,
@@ -61,7 +65,7 @@ def dispatch_command(
     `workplan run` does this every minute.
     """
     from workplan.notices.deliver import deliver_all
-    from workplan.notices.dispatch import DispatchSettings, preview
+    from workplan.notices.dispatch import DispatchSettings, preview, why_quiet
     from workplan.store import db as store
     from workplan.store.links import link_settings
 
@@ -81,9 +85,17 @@ def dispatch_command(
                 click.echo(f"--- {mail.message_id} to {', '.join(mail.recipients)}")
                 click.echo(f"Subject: {issued.composed.subject}\n")
                 click.echo(issued.composed.text)
-            click.echo(
-                _("{n} message(s) would be sent; nothing was sent or changed", n=len(composed))
+            channel = _channel_named(delivery)
+            n = len(composed)
+            said = (
+                _("{n} message(s) would be sent by {channel}", n=n, channel=channel)
+                if delivery.smtp is not None
+                else _("{n} message(s) would be written to {channel}", n=n, channel=channel)
             )
+            if not composed:
+                why = why_quiet(engine, now=clock(), ignore_hours=ignore_hours)
+                said += _(" now: {why}", why=why)
+            click.echo(_("{said}; nothing was sent or changed", said=said))
             return
         done = deliver_all(
             engine,
@@ -119,11 +131,12 @@ def dispatch_command(
     click.echo(
         _(
             "{messages} message(s) for {notices} notice(s) via {channel}: "
-            "{sent} sent, {retrying} to retry, {failed} failed",
+            "{sent} {went}, {retrying} to retry, {failed} failed",
             messages=result.messages,
             notices=result.notices,
             channel=done.channel,
             sent=result.sent,
+            went=_(_went(delivery)),
             retrying=result.retrying,
             failed=result.failed,
         )
@@ -152,6 +165,7 @@ def robot_line(result: Any) -> None:
             failed=result.failed,
             held=result.held,
         )
+        + (_(", {n} possibly delivered (flagged)", n=result.unsure) if result.unsure else "")
         + "".join(f"\n  {e}" for e in result.errors[:5])
     )
 
@@ -227,9 +241,10 @@ def run(
             t = service.totals
             click.echo(
                 _(
-                    "{messages} message(s): {sent} sent, {retrying} to retry, {failed} failed",
+                    "{messages} message(s): {sent} {went}, {retrying} to retry, {failed} failed",
                     messages=t.messages,
                     sent=t.sent,
+                    went=_(_went(delivery)),
                     retrying=t.retrying,
                     failed=t.failed,
                 )
@@ -242,12 +257,25 @@ def run(
             service.run()
 
 
+def _went(delivery: Any) -> str:
+    """What became of a message handed over: sent by SMTP, or written to the outbox folder
+    (已写入: in nobody's inbox yet)."""
+    return "sent" if delivery.smtp is not None else "written"
+
+
+def _channel_named(delivery: Any) -> str:
+    """The e-mail's channel as a clerk would name it: the SMTP server, or the outbox folder."""
+    if delivery.smtp is not None:
+        return f"SMTP {delivery.smtp.host}:{delivery.smtp.port}"
+    folder = Path(delivery.outbox)
+    return str(folder) if folder.is_absolute() or str(folder).startswith(".") else f"./{folder}"
+
+
 def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
     """Say where messages go when no SMTP server is configured: a folder, not anyone's inbox."""
     if delivery.smtp is not None:
         return
-    folder = Path(delivery.outbox)
-    shown = str(folder) if folder.is_absolute() or str(folder).startswith(".") else f"./{folder}"
+    shown = _channel_named(delivery)
     said = (
         _("messages will be written to {folder}", folder=shown)
         if ahead
@@ -265,18 +293,16 @@ def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
 @click.group(invoke_without_command=True)
 @click.option(
     "--status",
-    type=click.Choice(["pending", "claimed", "sent", "retrying", "failed", "superseded"]),
+    type=Words(STATUS_WORDS),
 )
 @click.option("--department", help="only this department's notices")
 @click.option(
     "--channel",
-    type=click.Choice(CHANNELS),
+    type=Words({c: CHANNEL_WORDS.get(c, ()) for c in CHANNELS}),
     help="the group robots' deliveries by this channel (robots: all of them), each with its "
     "own status, instead of the notices (e-mail)",
 )
-@click.option(
-    "--kind", type=click.Choice(["reminder", "warning", "overdue", "escalation", "bulletin"])
-)
+@click.option("--kind", type=Words(KIND_WORDS))
 @click.option("--date", "day", type=DAY, help="only notices owed by the evaluation of this day")
 @click.option(
     "--show", "show", type=int, metavar="ID", help="the full text of one notice's message"
@@ -355,18 +381,24 @@ def notices(
 @notices.command("resend")
 @click.option(
     "--status",
-    type=click.Choice(["failed", "sent"]),
+    type=Words({s: STATUS_WORDS[s] for s in ("failed", "sent", "written")}),
     default="failed",
     show_default=True,
-    help="which notices to send again",
+    help="which notices to send again (written: those written to the outbox folder, to send "
+    "them once SMTP is configured)",
 )
 @click.option("--since", type=DAY, help="only notices owed by evaluations from this day on")
 @click.option("--id", "ids", type=int, multiple=True, metavar="N", help="only this notice (repeat)")
 @click.option(
     "--channel",
-    type=click.Choice(CHANNELS),
+    type=Words({c: CHANNEL_WORDS.get(c, ()) for c in CHANNELS}),
     help="only the e-mail, or only this robot channel's failed deliveries (robots: all of them) "
     "[default: both]",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="also post again robot posts that may have been delivered (possible duplicates)",
 )
 @plan_option
 @db_option
@@ -375,6 +407,7 @@ def resend(
     since: date | None,
     ids: tuple[int, ...],
     channel: str | None,
+    force: bool,
     plan_key: str | None,
     db: str | None,
 ) -> None:
@@ -384,20 +417,28 @@ def resend(
     After a fault is fixed (a wrong password, a refused sender, a broken template, a robot's
     secret), what failed goes out at the next dispatch: `workplan notices resend --since
     2023-05-04`.  `--id` and `--since` pick robot deliveries by the notices they carried;
-    `--status sent` sends e-mail again, never a robot post.
+    `--status sent` sends e-mail again, never a robot post; a robot post that may have been
+    delivered (an answer that said nothing, twice) is posted again only with `--force`.
     """
     from workplan.notices import record as outbox_log
     from workplan.store import db as store
     from workplan.store import refs
 
-    count = posts = 0
+    count = posts = unsure = 0
     with store.connected(db) as engine, engine.begin() as conn:
         plan = refs.find_plan(conn, plan_key)
         if channel in (None, "email"):
             count = outbox_log.resend(conn, plan, status=status, since=since, ids=ids)
         if channel != "email" and status == "failed":
             robots = None if channel == "robots" else channel
-            posts = outbox_log.resend_deliveries(conn, plan, channel=robots, since=since, ids=ids)
+            posts, unsure = outbox_log.resend_deliveries(
+                conn, plan, channel=robots, since=since, ids=ids, force=force
+            )
+    if unsure:
+        click.echo(
+            f"{unsure} possibly delivered robot post(s) left alone (the robot may have shown"
+            " them): `--force` posts them again"
+        )
     said = []
     if count or channel in (None, "email"):
         said.append(_("{n} {status} notice(s)", n=count, status=_(status)))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from workplan.cli.options import db_option, now_utc, plan_option, table_width
+from workplan.cli.options import FORMAT_WORDS, Words, db_option, now_utc, plan_option, table_width
 
 
 @click.command()
@@ -24,7 +24,7 @@ from workplan.cli.options import db_option, now_utc, plan_option, table_width
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv"]),
+    type=Words({"table": FORMAT_WORDS["table"], "csv": ()}),
     default="table",
     show_default=True,
     help="of --explain: a table for people, csv for Excel",

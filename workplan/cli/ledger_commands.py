@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
 import click
 
-from workplan.cli.options import db_option, plan_option, today_in
+from workplan.cli.options import MONTH, db_option, plan_option, today_in
 from workplan.i18n import _
 
 
@@ -17,16 +16,11 @@ def ledger() -> None:
     """The ledger (台账): a return form for each department to fill in and send back."""
 
 
-def _month(text: str) -> date:
-    found = re.fullmatch(r"(\d{4})(?:-|年)(\d{1,2})月?", text.strip())
-    if not found or not 1 <= int(found.group(2)) <= 12:
-        raise click.BadParameter(f"'{text}' is not a month like 2023-07", param_hint="--month")
-    return date(int(found.group(1)), int(found.group(2)), 1)
-
-
 @ledger.command("template")
 @click.option("--department", required=True, help="the department the form is for, e.g. 区财政局")
-@click.option("--month", help="the month it reports on, e.g. 2023-07 [default: this month]")
+@click.option(
+    "--month", type=MONTH, help="the month it reports on, e.g. 2023-07 [default: this month]"
+)
 @click.option(
     "--output",
     "-o",
@@ -36,7 +30,7 @@ def _month(text: str) -> date:
 @plan_option
 @db_option
 def template(
-    department: str, month: str | None, output: Path | None, plan_key: str | None, db: str | None
+    department: str, month: date | None, output: Path | None, plan_key: str | None, db: str | None
 ) -> None:
     """Write a department's return form (报送表) for a month, as an .xlsx file in Chinese.
 
@@ -51,7 +45,7 @@ def template(
     with store.connected(db) as engine, store.reading(engine) as conn:
         plan = refs.find_plan(conn, plan_key)
         who = refs.find_department(conn, plan, department)
-        first = _month(month) if month else today_in(plan.timezone).replace(day=1)
+        first = month or today_in(plan.timezone).replace(day=1)
         form = returnform.owed(conn, plan, who, first)
     path = output or Path(f"{who}-{first:%Y-%m}.xlsx")
     returnform.write(form, path)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -108,14 +109,11 @@ def format_option(func: F) -> F:
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(["table", "json", "csv"]),
+        type=Words(FORMAT_WORDS),
         default="table",
         show_default=True,
         help="table for people, json or csv for scripts",
     )(func)
-
-
-LANG_CHOICES = ["zh", "zh-CN", "en"]
 
 
 def _ask_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -128,7 +126,7 @@ def _ask_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> 
 def _lang(func: F, *, expose: bool) -> F:
     return click.option(
         "--lang",
-        type=click.Choice(LANG_CHOICES),
+        type=Words(LANG_WORDS),
         is_eager=True,
         expose_value=expose,
         callback=_ask_lang,
@@ -194,19 +192,95 @@ def table_width() -> int | None:
     return None
 
 
-class _Day(click.ParamType):  # type: ignore[type-arg]
-    name = "DATE"
+class _Read(click.ParamType):  # type: ignore[type-arg]
+    """A parameter read with the one input grammar (``store.cells``), as ledgers and the web
+    forms read it: 2023-07-28, 2023/7/28, 2023.7.28, 2023年7月28日; 2023-07, 2023年7月."""
+
+    def __init__(self, name: str, reader: Callable[[Any], date]) -> None:
+        self.name = name
+        self.reader = reader
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        from workplan.errors import Unreadable
+
         if isinstance(value, date):
             return value
         try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"'{value}' is not a date like 2023-06-30", param, ctx)
+            return self.reader(value)
+        except Unreadable as exc:
+            self.fail(str(exc), param, ctx)
 
 
-DAY = _Day()
+def _day(value: Any) -> date:
+    from workplan.store.cells import read_day
+
+    return read_day(value)
+
+
+def _month(value: Any) -> date:
+    from workplan.store.cells import read_month
+
+    return read_month(value)
+
+
+def _moment(value: Any) -> datetime:
+    """A local time: a day as the grammar writes it, then HH:MM (2023/7/28 09:00, 2023-07-28T09:00)."""
+    from workplan.errors import Unreadable
+
+    found = re.fullmatch(r"\s*(.+?)[T\s]+(\d{1,2}):(\d{2})\s*", str(value))
+    if not found or int(found[2]) > 23 or int(found[3]) > 59:
+        raise Unreadable(
+            f"'{value}' is not a local time like 2023-07-28T09:00 or '2023/7/28 09:00'",
+            f"“{value}”不是时间：请写成 2023-07-28T09:00 或 “2023年7月28日 09:00”",
+        )
+    return datetime.combine(_day(found[1]), time(int(found[2]), int(found[3])))
+
+
+DAY = _Read("DATE", _day)
+MONTH = _Read("MONTH", _month)
+MOMENT = _Read("YYYY-MM-DDTHH:MM", _moment)
+
+
+class Words(click.Choice):  # type: ignore[type-arg]
+    """A choice that takes each value's Chinese words too (--kind 督办, --status 已发送) and
+    gives the command the value itself."""
+
+    def __init__(self, words: Mapping[str, tuple[str, ...]]) -> None:
+        super().__init__(list(words))
+        self.aliases = {alias: value for value, names in words.items() for alias in names}
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value).strip()
+        return super().convert(self.aliases.get(text, text), param, ctx)
+
+
+STATUS_WORDS = {
+    "pending": ("待发送",),
+    "claimed": ("发送中",),
+    "sent": ("已发送",),
+    "written": ("已写入",),
+    "retrying": ("待重试",),
+    "failed": ("发送失败", "失败"),
+    "superseded": ("已撤销",),
+    "unconfirmed": ("可能已送达", "未确认"),
+}
+KIND_WORDS = {
+    "reminder": ("提醒",),
+    "warning": ("提示函",),
+    "overdue": ("催办",),
+    "escalation": ("督办",),
+    "bulletin": ("通报",),
+}
+CHANNEL_WORDS = {
+    "email": ("邮件", "电子邮件"),
+    "dingtalk": ("钉钉",),
+    "wecom": ("企业微信", "企微"),
+    "feishu": ("飞书",),
+    "webhook": (),
+    "robots": ("群机器人",),
+}
+FORMAT_WORDS = {"table": ("表格",), "json": (), "csv": ()}
+LANG_WORDS = {"zh-CN": ("zh", "中文"), "en": ("英文",)}
 
 
 def config_option(func: F) -> F:
@@ -265,7 +339,7 @@ def now_option(func: F) -> F:
     return click.option(
         "--now",
         "pinned",
-        type=click.DateTime(formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+        type=MOMENT,
         help="act as if it were this local time in the plans' zone (a replay, a backfill); "
         "real time still times claims and is kept as the send time",
     )(func)

@@ -12,6 +12,7 @@ import click
 from workplan import i18n
 from workplan.cli.options import (
     DAY,
+    MONTH,
     db_option,
     format_option,
     lang_option,
@@ -124,20 +125,8 @@ def output_option(name: str) -> Callable[[F], F]:
     )
 
 
-class _Month(click.ParamType):  # type: ignore[type-arg]
-    name = "YYYY-MM"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(f"{value}-01")
-        except ValueError:
-            self.fail(f"'{value}' is not a month like 2023-07", param, ctx)
-
-
 @click.command()
-@click.option("--month", type=_Month(), help="the month [default: this month in the plan's zone]")
+@click.option("--month", type=MONTH, help="the month [default: this month in the plan's zone]")
 @click.option("--department", help="only the items this department answers for")
 @output_option("brief")
 @plan_option
@@ -188,7 +177,7 @@ def brief(
 
 
 @click.command()
-@click.option("--month", type=_Month(), help="the month [default: this month in the plan's zone]")
+@click.option("--month", type=MONTH, help="the month [default: this month in the plan's zone]")
 @output_option("bulletin")
 @plan_option
 @db_option

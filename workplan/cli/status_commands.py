@@ -162,16 +162,21 @@ WAIT_REASONS = (N_("new"), N_("being sent"), N_("for the channel"), N_("to retry
 def _robot_posts_line(posts: dict[str, dict[str, int]]) -> None:
     """Say how many robot posts wait and failed, channel by channel, when any does."""
     counted = {
-        channel: (sum(n.get(s, 0) for s in ("pending", "retrying", "claimed")), n.get("failed", 0))
+        channel: (
+            sum(n.get(s, 0) for s in ("pending", "retrying", "claimed")),
+            n.get("failed", 0),
+            n.get("unconfirmed", 0),
+        )
         for channel, n in posts.items()
     }
     shown = [
         _("{channel} {waiting} wait, {failed} failed", channel=c, waiting=w, failed=f)
-        for c, (w, f) in counted.items()
-        if w or f
+        + (_(", {n} possibly delivered", n=u) if u else "")
+        for c, (w, f, u) in counted.items()
+        if w or f or u
     ]
     if shown:
-        failed = any(f for __, f in counted.values())
+        failed = any(f for __, f, ___ in counted.values())
         click.echo(
             _("robot posts: ")
             + _("; ").join(shown)

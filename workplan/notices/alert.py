@@ -25,7 +25,8 @@ from __future__ import annotations
 import html
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -69,6 +70,10 @@ class Alert:
     subject: str
     text: str
 
+
+FAULT = "workplan"
+"""what an alert of messages the server refused as workplan built them is named (in the
+``channel_alert`` rows, once a day per plan): no channel is paused, workplan is at fault"""
 
 HINT = (
     "name a group robot for the office in the plan's directory and the config, give the office"
@@ -156,6 +161,7 @@ def render(
             "reason": pause.reason,
             "waiting": waiting,
             "via": label(via, locale, robots),
+            "fault": pause.channel == FAULT,
         }
     }
     env = Templates().env
@@ -221,17 +227,24 @@ def routes(
         for name in office.robots
         if name in robots and robot_channel(name) != paused
     ]
-    if not paused.startswith(ROBOT):
+    if not paused.startswith(ROBOT) and paused != FAULT:
         folder = delivery.outbox if delivery.outbox_set and paused == "smtp" else None
         if folder is None or not office.emails:
             return by_robot
         return [*by_robot, _mail_route(FolderChannel(folder), office, delivery.sender, now)]
+    return [*_mailbox(office, delivery, now), *by_robot]
+
+
+def _mailbox(
+    office: Office, delivery: DeliverySettings, now: Callable[[], datetime]
+) -> list[Route]:
+    """The office's mailbox by the configured e-mail channel (none without a mailbox)."""
     if not office.emails:
-        return by_robot
+        return []
     (mail, *more) = open_channels(delivery, connections=1)
     for extra in more:
         extra.close()
-    return [_mail_route(mail, office, delivery.sender, now), *by_robot]
+    return [_mail_route(mail, office, delivery.sender, now)]
 
 
 def _take(engine: Engine, channel: str, plan_id: int, day: Any, at: datetime) -> bool:
@@ -254,11 +267,13 @@ def alert_office(
     *,
     now: Callable[[], datetime],
     wall: Callable[[], datetime],
+    waiting: Mapping[int, int] | None = None,
 ) -> list[str]:
-    """Alert each plan's office that has something waiting on the paused channel, once a day;
-    return what was done, one line each (also logged)."""
+    """Alert each plan's office that has something waiting on the paused channel (or, given,
+    ``waiting``: so many per plan), once a day; return what was done, one line each (also
+    logged)."""
     done: list[str] = []
-    waiting = _waiting(engine, pause.channel)
+    waiting = _waiting(engine, pause.channel) if waiting is None else waiting
     for office in _offices(engine):
         if not waiting.get(office.plan_id):
             continue
@@ -276,7 +291,7 @@ def alert_office(
             if outcome.status == "sent":
                 with engine.begin() as conn:
                     conn.execute(update(T_ALERT).where(*_match(*key)).values(via=name[:120]))
-                line = f"told {office.name} that the {pause.channel} channel is paused, via {name}"
+                line = f"told {office.name} that {_what(pause)}, via {name}"
                 log.warning("%s", line)
                 done.append(line)
                 break
@@ -285,13 +300,16 @@ def alert_office(
             with engine.begin() as conn:
                 conn.execute(delete(T_ALERT).where(*_match(*key)))
             why = "; ".join(tried) if tried else f"no other channel reaches the office ({HINT})"
-            line = (
-                f"no alert could be sent to {office.name} that the {pause.channel} channel is"
-                f" paused: {why}"
-            )
+            line = f"no alert could be sent to {office.name} that {_what(pause)}: {why}"
             log.error("%s", line)
             done.append(line)
     return done
+
+
+def _what(pause: Pause) -> str:
+    if pause.channel == FAULT:
+        return "the mail server refused letters as workplan built them"
+    return f"the {pause.channel} channel is paused"
 
 
 def _match(channel: str, plan_id: int, day: Any) -> tuple[Any, ...]:
@@ -312,3 +330,41 @@ def alert_paused(
         for pause in pauses(engine, channels)
         for line in alert_office(engine, pause, delivery, now=now, wall=wall)
     ]
+
+
+def office_routes(
+    engine: Engine,
+    office: Office,
+    delivery: DeliverySettings,
+    *,
+    now: Callable[[], datetime],
+    wall: Callable[[], datetime],
+) -> list[Route]:
+    """Every channel that reaches the office, for an alert that is not about a pause: its
+    mailbox by the e-mail channel (or the outbox folder), then its group robots."""
+    robots = delivery.robots
+    by_robot = [_robot_route(engine, robots[n], wall) for n in office.robots if n in robots]
+    return [*_mailbox(office, delivery, now), *by_robot]
+
+
+def offices(engine: Engine) -> list[Office]:
+    """Every plan's coordination office and the way to it."""
+    return _offices(engine)
+
+
+def alert_refused(
+    engine: Engine,
+    refused: Sequence[tuple[int, str]],
+    delivery: DeliverySettings,
+    *,
+    now: Callable[[], datetime],
+    wall: Callable[[], datetime],
+) -> list[str]:
+    """Tell each plan's office, once a day, that the server refused letters as workplan built
+    them (``refused``: each letter's plan and why): a fault of workplan's, which the departments
+    are not blamed for; the e-mail channel carries it first (it works), then the robots."""
+    if not refused:
+        return []
+    counts = Counter(plan for plan, _ in refused)
+    fault = Pause(FAULT, now(), refused[0][1])
+    return alert_office(engine, fault, delivery, now=now, wall=wall, waiting=counts)

@@ -11,11 +11,12 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from workplan.channels.config import DeliverySettings, close_all, open_channels
-from workplan.notices.alert import alert_paused
+from workplan.notices.alert import alert_paused, alert_refused
 from workplan.notices.compose import Renderer
 from workplan.notices.dispatch import DispatchResult, DispatchSettings, dispatch
 from workplan.notices.pauses import robot_channel
 from workplan.notices.robots import RobotDeliverySettings, RobotResult, deliver_robots
+from workplan.notices.signins import alert_sign_ins
 
 
 @dataclass
@@ -28,7 +29,8 @@ class Delivered:
     posts: RobotResult | None = None
     """the robots' and webhooks' deliveries (None when none is configured)"""
     alerts: list[str] = field(default_factory=list)
-    """what the office was told of a paused channel, or why it could not be"""
+    """what the office was told of a paused channel or of failed sign-ins, or why it could
+    not be"""
 
 
 def deliver_all(
@@ -70,4 +72,6 @@ def deliver_all(
     paused += [robot_channel(robot) for robot in (done.posts.broken if done.posts else [])]
     if paused:
         done.alerts = alert_paused(engine, paused, delivery, now=now, wall=wall)
+    done.alerts += alert_refused(engine, mail.refused_bytes, delivery, now=now, wall=wall)
+    done.alerts += alert_sign_ins(engine, delivery, now=now, wall=wall)
     return done

@@ -28,14 +28,26 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from datetime import time as dt_time
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, bindparam
+from sqlalchemy import Connection, Engine, bindparam, func, select
 
 from workplan.channels import mail
 from workplan.channels.base import Channel, Outcome, Outgoing, RenderError
-from workplan.notices.compose import Composer, Group, Issued, Renderer, plans
-from workplan.notices.lease import Heartbeat, Retries, claim, fenced, hand, reap, release
+from workplan.channels.folder import FolderChannel
+from workplan.notices.compose import Composer, Group, Issued, Plan, Renderer, plans
+from workplan.notices.lease import (
+    WAITING,
+    Heartbeat,
+    Retries,
+    claim,
+    fenced,
+    hand,
+    reap,
+    release,
+)
 from workplan.notices.pauses import pause_channel, resume_channel
 from workplan.notices.record import pauses as channel_pauses
 from workplan.notices.stored import keep
@@ -92,6 +104,9 @@ class DispatchResult:
     """messages that wait for the channel (not counted as attempts)"""
     channel_error: str | None = None
     """why the channel paused this run, if it did"""
+    refused_bytes: list[tuple[int, str]] = field(default_factory=list)
+    """(plan, why) of each message the server refused as workplan built it: workplan's fault,
+    not the department's; the office is alerted"""
     outside_hours: list[str] = field(default_factory=list)
 
 
@@ -107,6 +122,7 @@ _FENCED = (
         sent_at=bindparam("sent_at"),
         next_attempt_at=bindparam("next_at"),
         possible_duplicate=T_NOTICE.c.possible_duplicate | bindparam("duplicate"),
+        delivered_by=bindparam("via"),
         attempts=T_NOTICE.c.attempts - bindparam("undo"),
         claimed_by=None,
         claim_expires=None,
@@ -122,6 +138,7 @@ def _outcome_row(
     now: datetime,
     settings: DispatchSettings,
     result: DispatchResult,
+    via: str | None = None,
 ) -> dict[str, Any]:
     """Decide a message's fate from its outcome: the parameters of the fenced update."""
     attempts = max(r["attempts"] for r in group.rows)
@@ -133,6 +150,8 @@ def _outcome_row(
         "sent_at": now if fate.status == "sent" else None,
         "next_at": fate.next_at,
         "duplicate": outcome.status == "unknown",
+        # a letter written to the outbox folder is 已写入: nobody's inbox yet
+        "via": via if fate.status == "sent" else None,
         "undo": 0 if fate.counted else 1,
         "error": _why(outcome, attempts),
     }
@@ -146,6 +165,9 @@ def _outcome_row(
         result.refused_recipients += len(outcome.refused)
     elif fate.status == "failed":
         result.failed += 1
+        if outcome.ours:
+            row["error"] = ours(outcome, group.department)
+            result.refused_bytes.append((group.plan_id, row["error"]))
     else:
         result.retrying += 1
     if outcome.status == "unknown":
@@ -162,6 +184,15 @@ def _refusals(outcome: Outcome) -> str | None:
 def _why(outcome: Outcome, attempts: int) -> str:
     code = f"{outcome.code} " if outcome.code else ""
     return f"attempt {attempts}: {outcome.status}: {code}{outcome.detail}".strip()[:1000]
+
+
+def ours(outcome: Outcome, department: str) -> str:
+    """Say that the server refused the message as workplan built it (its own bytes)."""
+    code = f"{outcome.code} " if outcome.code else ""
+    return (
+        f"workplan's fault, not {department}'s: the server refused the message as workplan"
+        f" built it: {code}{outcome.detail}; the office is alerted"
+    )[:1000]
 
 
 _REPORTED: set[str] = set()
@@ -190,8 +221,8 @@ def _one(
         return group, Outcome("channel", None, reason), None
     try:
         (email,) = channel.render(issued.composed, composer.renderer.env)
-    except RenderError as exc:  # a value that cannot go into a header: this message's
-        return group, Outcome("permanent", None, str(exc)), None
+    except (RenderError, UnicodeError, ValueError) as exc:  # a value no header takes: this
+        return group, Outcome("permanent", None, str(exc)), None  # message's fault alone
     if not handing(group):
         return group, _LOST, None
     return group, channel.send(email, at), (issued, email)
@@ -261,6 +292,7 @@ def dispatch(
     real = wall or now
     result = DispatchResult()
     name = channels[0].name if channels else "none"
+    via = "folder" if name == FolderChannel.name else None
     with engine.begin() as conn:
         result.reaped = reap(conn, real())
         paused = [p for p in channel_pauses(conn) if p["channel"] == name]
@@ -313,10 +345,10 @@ def dispatch(
                 if done[1].status == "channel":
                     halted.set()
                 if len(pending) >= settings.record_every or time.monotonic() - last_flush > 0.25:
-                    _flush(engine, pending, owner, real(), settings, result)
+                    _flush(engine, pending, owner, real(), settings, result, via)
                     pending = []
                     last_flush = time.monotonic()
-            _flush(engine, pending, owner, real(), settings, result)
+            _flush(engine, pending, owner, real(), settings, result, via)
             if stopping():
                 break
     with engine.begin() as conn:
@@ -348,11 +380,12 @@ def _flush(
     at: datetime,
     settings: DispatchSettings,
     result: DispatchResult,
+    via: str | None = None,
 ) -> None:
     """Record a batch of outcomes in one transaction, each fenced on its claim."""
     if not outcomes:
         return
-    rows = [_outcome_row(g, o, owner, at, settings, result) for g, o, _ in outcomes]
+    rows = [_outcome_row(g, o, owner, at, settings, result, via) for g, o, _ in outcomes]
     expected = sum(len(g.rows) for g, _, _ in outcomes)
     with engine.begin() as conn:
         keep(conn, [sent for _, _, sent in outcomes if sent is not None], at)
@@ -392,3 +425,48 @@ def preview(
         issued = [composer.compose(g, now, roots[g.message_id]) for g in groups]
         conn.rollback()
     return [(i, mail.render(i.composed)) for i in issued]
+
+
+def next_window(plan: Plan, now: datetime) -> datetime:
+    """The next moment the plan's sending hours open (now, when they are open)."""
+    zone = ZoneInfo(plan.timezone)
+    local = now.astimezone(zone)
+    start, end = plan.hours
+    day = local.date()
+    if not (plan.calendar.is_working_day(day) and local.hour < end):
+        day += timedelta(days=1)
+    for _ in range(400):  # a year of holidays at most
+        if plan.calendar.is_working_day(day):
+            opens = datetime.combine(day, dt_time(start), zone)
+            return max(opens, local)
+        day += timedelta(days=1)
+    return local
+
+
+def why_quiet(engine: Engine, *, now: datetime, ignore_hours: bool = False) -> str:
+    """Say why nothing would be sent now, in the plan's language: the queue is empty, the
+    sending hours are closed (and when they open), or the retries wait (and until when)."""
+    with engine.connect() as conn:
+        known = plans(conn)
+        waiting = conn.execute(
+            select(T_NOTICE.c.plan_id, func.min(T_NOTICE.c.next_attempt_at), func.count())
+            .where(T_NOTICE.c.status.in_(WAITING))
+            .group_by(T_NOTICE.c.plan_id)
+        ).all()
+    zh = all(p.locale == "zh-CN" for p in known.values())
+    if not waiting:
+        return "没有待发送的通知" if zh else "no notice waits to be sent"
+    said = []
+    for plan_id, retry_at, _ in waiting:
+        plan = known[plan_id]
+        opens = next_window(plan, now)
+        local = now.astimezone(ZoneInfo(plan.timezone))
+        if not ignore_hours and opens > local:
+            shown = f"{opens:%H:%M}" if opens.date() == local.date() else f"{opens:%Y-%m-%d %H:%M}"
+            said.append(
+                f"非发送时段：下一次 {shown}" if zh else f"outside sending hours: next {shown}"
+            )
+        elif retry_at is not None:
+            at = retry_at.astimezone(ZoneInfo(plan.timezone))
+            said.append(f"待重试：下一次 {at:%H:%M}" if zh else f"retries wait: next at {at:%H:%M}")
+    return "；".join(dict.fromkeys(said)) if zh else "; ".join(dict.fromkeys(said))

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    case,
+    exists,
+    func,
+    not_,
+    or_,
+    select,
+    update,
+)
 
 from workplan.errors import NotFound
 from workplan.plan.compiled import item_label
@@ -38,6 +49,20 @@ COLUMNS = (
 )
 
 
+def status_column() -> ColumnElement[str]:
+    """A notice's status as the record shows it: a letter written to the outbox folder is
+    written (已写入), not sent: it is in nobody's inbox yet."""
+    return case(
+        (and_(T_NOTICE.c.status == "sent", T_NOTICE.c.delivered_by == "folder"), "written"),
+        else_=T_NOTICE.c.status,
+    )
+
+
+def shown_status(status: str, delivered_by: str | None) -> str:
+    """A notice's status as the record shows it (see status_column)."""
+    return "written" if status == "sent" and delivered_by == "folder" else status
+
+
 def listing(
     conn: Connection,
     plan: PlanRef,
@@ -57,7 +82,7 @@ def listing(
         .order_by(T_NOTICE.c.id.desc())
     )
     if status:
-        query = query.where(T_NOTICE.c.status == status)
+        query = query.where(status_column() == status)
     if department:
         query = query.where(T_NOTICE.c.department == department)
     if day:
@@ -81,7 +106,7 @@ def listing(
                 "about": facts.get("key") or facts.get("metric") or "",
                 "title": facts.get("title") or "",
                 "due": r["due"],
-                "status": r["status"],
+                "status": shown_status(r["status"], r["delivered_by"]),
                 "attempts": r["attempts"],
                 "number": r["doc_number"],
                 "dated": r["as_of"] or r["evaluated_on"],
@@ -137,11 +162,15 @@ def show(conn: Connection, plan: PlanRef, notice_id: int) -> NoticeRecord:
 def counts(conn: Connection, plan: PlanRef) -> dict[str, int]:
     """Return how many of a plan's notices are in each state."""
     query = (
-        select(T_NOTICE.c.status, func.count())
+        select(T_NOTICE.c.status, T_NOTICE.c.delivered_by, func.count())
         .where(T_NOTICE.c.plan_id == plan.id)
-        .group_by(T_NOTICE.c.status)
+        .group_by(T_NOTICE.c.status, T_NOTICE.c.delivered_by)
     )
-    return {status: int(n) for status, n in conn.execute(query)}
+    out: dict[str, int] = {}
+    for status, delivered_by, n in conn.execute(query):
+        shown = shown_status(status, delivered_by)
+        out[shown] = out.get(shown, 0) + int(n)
+    return out
 
 
 def pauses(conn: Connection) -> list[dict[str, Any]]:
@@ -185,11 +214,12 @@ def resend(
     """Queue notices again, each keeping its Message-ID; return how many."""
     query = (
         update(T_NOTICE)
-        .where(T_NOTICE.c.plan_id == plan.id, T_NOTICE.c.status == status)
+        .where(T_NOTICE.c.plan_id == plan.id, status_column() == status)
         .values(
             status="retrying",
             attempts=0,
             next_attempt_at=None,
+            delivered_by=None,
             error=func.coalesce("resent by hand after: " + T_NOTICE.c.error, "resent by hand"),
         )
     )
@@ -275,31 +305,44 @@ def resend_deliveries(
     channel: str | None = None,
     since: date | None = None,
     ids: Sequence[int] = (),
-) -> int:
+    force: bool = False,
+) -> tuple[int, int]:
     """Queue failed robot deliveries again, each for the same message and robot (the parts a
     robot accepted are not posted twice); ``since`` and ``ids`` select them by the notices
-    their message carried.  Return how many."""
+    their message carried.  One that may have been delivered (flagged, or ``unconfirmed``)
+    is queued only with ``force``.  Return how many were queued, and how many left alone."""
+    picked = and_(
+        T_DELIVERY.c.plan_id == plan.id,
+        T_DELIVERY.c.status.in_(("failed", "unconfirmed")),
+        T_DELIVERY.c.channel.in_(_robots(channel)),
+    )
+    carried = T_NOTICE.c.message_id == T_DELIVERY.c.message_id
+    if since is not None:
+        picked = and_(
+            picked, exists(select(T_NOTICE.c.id).where(carried, T_NOTICE.c.evaluated_on >= since))
+        )
+    if ids:
+        picked = and_(
+            picked, exists(select(T_NOTICE.c.id).where(carried, T_NOTICE.c.id.in_(list(ids))))
+        )
+    unsure = or_(T_DELIVERY.c.possible_duplicate, T_DELIVERY.c.status == "unconfirmed")
+    left = 0
+    if not force:
+        left = int(conn.execute(select(func.count()).where(picked, unsure)).scalar_one())
+        picked = and_(picked, not_(unsure))
+    # an unconfirmed delivery whose every part the robot answered is posted whole again
+    taken = and_(
+        T_DELIVERY.c.status == "unconfirmed", T_DELIVERY.c.parts_sent >= T_DELIVERY.c.parts
+    )
     query = (
         update(T_DELIVERY)
-        .where(
-            T_DELIVERY.c.plan_id == plan.id,
-            T_DELIVERY.c.status == "failed",
-            T_DELIVERY.c.channel.in_(_robots(channel)),
-        )
+        .where(picked)
         .values(
             status="retrying",
+            parts_sent=case((taken, 0), else_=T_DELIVERY.c.parts_sent),
             attempts=0,
             next_attempt_at=None,
             error=func.coalesce("resent by hand after: " + T_DELIVERY.c.error, "resent by hand"),
         )
     )
-    carried = T_NOTICE.c.message_id == T_DELIVERY.c.message_id
-    if since is not None:
-        query = query.where(
-            exists(select(T_NOTICE.c.id).where(carried, T_NOTICE.c.evaluated_on >= since))
-        )
-    if ids:
-        query = query.where(
-            exists(select(T_NOTICE.c.id).where(carried, T_NOTICE.c.id.in_(list(ids))))
-        )
-    return int(conn.execute(query).rowcount or 0)
+    return int(conn.execute(query).rowcount or 0), left

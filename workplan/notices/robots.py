@@ -18,6 +18,11 @@ claims, leases and backoff are ``lease.py``'s, as the e-mail's):
 4. *Record*: sent; retrying with backoff (a "retry later" code, or the robot unreachable);
    failed at once (a code that says the request is wrong: a bad signature, a missing keyword)
    or after ``max_attempts``.  A delivery held back by the limiter is not a failure: it waits.
+   An answer that may mean the robot took the post is never a failure: no answer once it was
+   sent (a timeout, a reset) is posted once more, flagged as a possible duplicate, and a
+   second one is recorded ``unconfirmed`` (possibly delivered); an HTTP 200 whose body is not
+   the robot's JSON is taken as possibly delivered at once (``unconfirmed``, its next parts
+   posted).  ``notices resend`` posts an unconfirmed or flagged delivery only with ``--force``.
 """
 
 from __future__ import annotations
@@ -42,6 +47,9 @@ from workplan.notices.pauses import pause_channel, resume_channel, robot_channel
 from workplan.notices.stored import kept_messages
 from workplan.store import db as store
 from workplan.store.tables import T_DELIVERY, T_DEPT, T_MESSAGE, T_NOTICE, T_PLAN
+
+UNCONFIRMED = "unconfirmed"
+"""a robot delivery possibly delivered: answered twice in a way that may mean it was taken"""
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ class RobotResult:
     """deliveries completed (every part accepted)"""
     retrying: int = 0
     failed: int = 0
+    unsure: int = 0
+    """answers that may mean the post was taken (retried once, flagged; then unconfirmed)"""
     held: int = 0
     """times a delivery was held back by a robot's limit (it goes on its next turn)"""
     errors: list[str] = field(default_factory=list)
@@ -261,6 +271,11 @@ class _Run:
             self.result.errors.append(str(exc))
             return
         parts = len(posts)
+        if delivery["parts_sent"] >= parts:  # nothing left to post (it never stays claimed)
+            self.record(did, status="sent", parts=parts, claimed_by=None)
+            return
+        notes: list[str] = []
+        # the parts an HTTP 200 that says nothing answered: possibly delivered
         for index in range(delivery["parts_sent"], parts):
             later = self.wait_for(name, robot)
             if later is not None:
@@ -269,18 +284,52 @@ class _Run:
                 return
             at = self.real()
             outcome = robot.send(posts[index], at)
-            if outcome.status != "sent":
+            if outcome.status == "unknown" and outcome.code is None:
+                self.unsure(delivery, outcome, at, parts)
+                return
+            if outcome.status not in ("sent", "unknown"):
                 self.failed(delivery, robot, outcome, at, parts)
                 return
             self.result.parts += 1
             values: dict[str, Any] = {"parts": parts, "parts_sent": index + 1}
+            if outcome.status == "unknown":  # an HTTP 200 that says nothing: taken, most likely
+                self.result.unsure += 1
+                note = f"part {index + 1} of {parts}: {outcome.detail}; not posted again"
+                notes.append(note)
+                values["error"] = "; ".join(notes)[:1000]
             if index + 1 == parts:
-                values |= {"status": "sent", "sent_at": at, "claimed_by": None, "error": None}
+                status = UNCONFIRMED if notes else "sent"
+                values |= {"status": status, "sent_at": at, "claimed_by": None}
+                if not (notes or delivery["possible_duplicate"]):  # else the error says why
+                    values["error"] = None
                 self.result.sent += 1
             self.record(did, **values)
             if index == 0:
                 with self.engine.begin() as conn:
                     resume_channel(conn, robot_channel(name))
+
+    def unsure(self, delivery: dict[str, Any], outcome: Outcome, at: datetime, parts: int) -> None:
+        """No answer once the post was sent (a timeout, a reset): the robot may have taken it.
+        It is posted once more after the backoff, flagged as a possible duplicate, as the
+        e-mail's are; a second such answer is recorded as possibly delivered (``unconfirmed``),
+        not posted again but by ``notices resend --force``."""
+        tries = delivery["attempts"] + 1
+        values: dict[str, Any] = {
+            "attempts": tries,
+            "parts": parts,
+            "claimed_by": None,
+            "possible_duplicate": True,
+        }
+        self.result.unsure += 1
+        if delivery["possible_duplicate"]:
+            error = f"attempt {tries}: {outcome.detail}; not posted again (resend --force would)"
+            values |= {"status": UNCONFIRMED, "error": error[:1000]}
+        else:
+            error = f"attempt {tries}: {outcome.detail}; posted once more, flagged"
+            wait = self.settings.retries.wait(tries)
+            values |= {"status": "retrying", "next_attempt_at": at + wait, "error": error[:1000]}
+            self.result.retrying += 1
+        self.record(delivery["id"], **values)
 
     def failed(
         self, delivery: dict[str, Any], robot: Robot, outcome: Outcome, at: datetime, parts: int

@@ -23,12 +23,12 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from workplan.plan import addresses
 from workplan.plan.events import WITHIN_PATTERN, parse_within
 from workplan.plan.periods import DUE_PATTERN, is_due_text
 
 _BREAKS = re.compile("[\r\n\x00\u2028\u2029\x85]")
 _CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 Role = Literal["owners", "lead", "heads", "office", "leadership"]
 Cadence = Literal["week", "month", "quarter", "half-year", "year"]
@@ -49,10 +49,7 @@ def _one_line(value: str) -> str:
 
 
 def _email(value: str) -> str:
-    _one_line(value)
-    if not _EMAIL.match(value):
-        raise ValueError(f"'{value}' is not an e-mail address")
-    return value
+    return addresses.check(_one_line(value))
 
 
 def _slug(value: str) -> str:

@@ -1,9 +1,11 @@
-"""Read values and dates as offices write them, in a ledger cell or on the command line.
+"""The one input grammar: values, dates, months and item numbers as offices write them, in a
+ledger cell, on the command line (its parameter types, ``cli/options.py``) or in a web form.
 
 A percent-formatted Excel cell arrives as the text it shows ("35%"); numbers may carry
 thousands separators, full-width digits and a 万/亿 unit that matches the metric's; dates may be
-written 2023-5-4, 2023/5/4, 2023.5.4, 2023年5月4日 or 20230504.  Anything else is refused with
-a message that says how to write it.
+written 2023-5-4, 2023/5/4, 2023.5.4, 2023年5月4日 or 20230504; months 2023-07, 2023/7,
+2023.7 or 2023年7月; items 16, 十六, （十六）, 十六、 or 第十六项, as the plan's own headings
+write them.  Anything else is refused with a message that says how to write it.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from workplan.errors import Unreadable
+from workplan.plan.compiled import CHINESE_DIGITS
 from workplan.plan.units import is_percent, split_unit
 
 _NUMBER = re.compile(r"^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$|^([+-]?)(\.\d+)$")
@@ -25,6 +28,10 @@ _DAY_FORMS = (
     re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
 )
 _MONTH = re.compile(r"^(\d{4})(?:[-/.]|年)(\d{1,2})月?$")
+_ITEM = re.compile(r"^(?:第(?P<nth>.+?)[项条]|[(（](?P<paren>.+?)[)）]|(?P<bare>.+?)[、.．]?)$")
+_QUALIFIERS = ("左右", "以上", "以下", "多", "余", "大约", "约为", "约", "近", "超过", "不到")
+ITEM_HELP = "write 16, 十六, （十六）, 十六、 or 第十六项"
+ITEM_HELP_ZH = "可写 16、十六、（十六）、十六、或 第十六项"
 DAY_HELP = "write it like 2023-05-04, 2023/5/4 or 2023年5月4日"
 DAY_HELP_ZH = "请写成 2023-05-04、2023/5/4 或 2023年5月4日"
 NUMBER_HELP_ZH = "请写数字，金额可写 1.2亿、4,400万，百分比可写 35 或 35%"
@@ -70,17 +77,65 @@ def read_day(value: Any) -> date:
     raise Unreadable(f"'{text}' is not a date: {DAY_HELP}", f"“{text}”不是日期：{DAY_HELP_ZH}")
 
 
-def read_month(value: Any) -> date:
-    """Return the first day of the month written (2023-07, 2023/7, 2023年7月); raise
-    Unreadable saying how to write it."""
+def parse_month(value: Any) -> date | None:
+    """Return the first day of the month written (2023-07, 2023/7, 2023年7月), or None."""
     text = text_of(value)
     found = _MONTH.match(normalise(text).replace(" ", "")) if text else None
     if found and 1 <= int(found.group(2)) <= 12:
         return date(int(found.group(1)), int(found.group(2)), 1)
+    return None
+
+
+def read_month(value: Any) -> date:
+    """Return the first day of the month written (2023-07, 2023/7, 2023年7月); raise
+    Unreadable saying how to write it."""
+    month = parse_month(value)
+    if month is not None:
+        return month
+    text = text_of(value)
     raise Unreadable(
         f"'{text or ''}' is not a month like 2023-07",
         f"“{text or ''}”不是月份：请写成 2023-07 或 2023年7月",
     )
+
+
+def _chinese_number(core: str) -> int | None:
+    """Read 一 to 九十九 written in Chinese digits (十六, 二十, 二十五)."""
+    if not core or any(c not in CHINESE_DIGITS + "十" for c in core):
+        return None
+    if "十" not in core:
+        return CHINESE_DIGITS.index(core) if len(core) == 1 and core != "零" else None
+    tens_text, _, ones_text = core.partition("十")
+    if len(tens_text) > 1 or len(ones_text) > 1 or "零" in tens_text + ones_text:
+        return None
+    tens = CHINESE_DIGITS.index(tens_text) if tens_text else 1
+    ones = CHINESE_DIGITS.index(ones_text) if ones_text else 0
+    return tens * 10 + ones if tens else None
+
+
+def parse_item(value: Any) -> int | None:
+    """Return the item number written (16, 十六, （十六）, (16), 十六、, 第十六项), or None."""
+    text = text_of(value)
+    if text is None:
+        return None
+    found = _ITEM.match(text.replace(" ", "").replace("\u3000", ""))
+    if not found:
+        return None
+    core = normalise(next(g for g in found.groups() if g is not None))
+    number = int(core) if core.isdigit() else _chinese_number(core)
+    return number if number else None
+
+
+def read_item(value: Any) -> int:
+    """Return the item number written; raise Unreadable saying how to write it."""
+    number = parse_item(value)
+    if number is None:
+        text = text_of(value) or ""
+        raise Unreadable(
+            f"'{text}' is not an item number ({ITEM_HELP})",
+            f"“{text}”不是事项序号（{ITEM_HELP_ZH}）",
+        )
+    return number
 
 
 @dataclass(frozen=True)
@@ -94,6 +149,15 @@ class Reading:
 
 def _not_a_number(value: Any) -> Unreadable:
     return Unreadable(f"'{value}' is not a number", f"“{value}”不是数值：{NUMBER_HELP_ZH}")
+
+
+def _qualified(text: str, qualifier: str, figure: str) -> Unreadable:
+    """The message for a figure with a qualifier (60%左右, 约60%): what to write instead."""
+    return Unreadable(
+        f"'{text}' says '{qualifier}': write the figure alone ({figure}) and put "
+        f"'{qualifier}' in the note",
+        f"“{text}”带有“{qualifier}”：数值请只写数字（如 {figure}），“{qualifier}”等说明写在备注里",
+    )
 
 
 def read_number(value: Any, unit: str, name: str | None = None) -> Reading:
@@ -114,6 +178,9 @@ def read_number(value: Any, unit: str, name: str | None = None) -> Reading:
     if text is None:
         raise Unreadable("the value is missing", "没有填写数值")
     plain = normalise(text).replace(" ", "").replace("，", ",")
+    qualifier = next((q for q in _QUALIFIERS if plain.startswith(q)), None)
+    if qualifier is not None and re.match(r"^[+-]?\d", plain[len(qualifier) :]):
+        raise _qualified(text, qualifier, plain[len(qualifier) :])
     found = re.match(r"^([+-]?[\d.,]+)(.*)$", plain)
     if not found or not _NUMBER.match(found.group(1)):
         raise _not_a_number(text)
@@ -121,6 +188,9 @@ def read_number(value: Any, unit: str, name: str | None = None) -> Reading:
     number = float(digits.replace(",", ""))
     if not suffix:
         return Reading(number)
+    qualifier = next((q for q in _QUALIFIERS if suffix.endswith(q)), None)
+    if qualifier is not None:
+        raise _qualified(text, qualifier, digits + suffix[: -len(qualifier)])
     if suffix == "%":
         if not is_percent(unit):
             raise Unreadable(

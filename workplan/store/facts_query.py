@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -59,6 +60,39 @@ OBLIGATION_COLUMNS = (
 )
 
 
+def _plan_ids(plan_ids: list[int]) -> Any:
+    """The plans asked for, as one parameter (a statement built once serves any list)."""
+    return bindparam("plan_ids", plan_ids, expanding=True)
+
+
+@lru_cache(maxsize=8)
+def _statements(few: bool, everything: bool) -> tuple[Any, Any]:
+    """Build the obligations' and the metrics' statements once per shape (a few plans or
+    all, everything or what can owe a notice): building one costs more than running it on a
+    plan of a few hundred obligations.  The day, the horizon, the periods' starts and the
+    plans are parameters of each execution (see ``_parameters``)."""
+    day, plans = date(2000, 1, 1), [0] if few else None
+    return (
+        _obligation_query(day, day, plans, everything),
+        _metric_query(day, plans, everything),
+    )
+
+
+def _parameters(
+    as_of: date, horizon: date | None, plan_ids: list[int] | None, everything: bool
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The values of one execution of the statements ``_statements`` built."""
+    shared: dict[str, Any] = {"as_of": as_of}
+    if plan_ids is not None:
+        shared["plan_ids"] = plan_ids
+    obligations = dict(shared)
+    metrics = dict(shared)
+    if not everything:
+        obligations["horizon"] = horizon
+        metrics |= {f"start_{cadence}": first for cadence, first in _period_starts(as_of)}
+    return obligations, metrics
+
+
 def _latest_report(p: Any, metric_id: Any, upto: Any) -> Any:
     """The id of a metric's latest value reported on or before ``upto`` (one index lookup);
     a report a correction replaced does not count."""
@@ -107,7 +141,7 @@ def _obligation_query(
         # index, then each task's obligations through (task_id, key).  The open and done
         # conditions are written as one COALESCE so that no planner, with or without table
         # statistics, intersects every open obligation with each task (quadratic)
-        tasks = select(t.c.id).where(t.c.plan_id.in_(plan_ids), t.c.active)
+        tasks = select(t.c.id).where(t.c.plan_id.in_(_plan_ids(plan_ids)), t.c.active)
         if not everything:
             tasks = tasks.where(t.c.signed_off_at.is_(None))
         ids = tasks.cte("plan_task").prefix_with("MATERIALIZED")
@@ -227,7 +261,7 @@ def _metric_query(as_of: date, plan_ids: list[int] | None, everything: bool) -> 
             or_(m.c.pace_start.is_not(None), m.c.report.is_not(None)),
         ]
     if plan_ids is not None:
-        conditions.append(m.c.plan_id.in_(plan_ids))
+        conditions.append(m.c.plan_id.in_(_plan_ids(plan_ids)))
     rows = (
         select(m.c.id.label("metric_id"), report.label("report_id"))
         .select_from(m.join(t, t.c.id == m.c.task_id))
@@ -341,7 +375,9 @@ def read_facts(
     year_starts = {pid: date(year, 1, 1) for pid, (_, year, _) in plans.items()}
     # all rows at once (fetchall: row by row, psycopg costs a call per row), as plain tuples:
     # a SQLAlchemy Row's attribute access costs more than the object built
-    result = conn.execute(_obligation_query(as_of, horizon, plan_ids, everything)).all()
+    obligation_query, metric_query = _statements(plan_ids is not None, everything)
+    values, metric_values = _parameters(as_of, horizon, plan_ids, everything)
+    result = conn.execute(obligation_query, values).all()
     for (
         id_,
         plan_id,
@@ -436,7 +472,7 @@ def read_facts(
         latest_on,
         part,
         note,
-    ) in conn.execute(_metric_query(as_of, plan_ids, everything)).all():
+    ) in conn.execute(metric_query, metric_values).all():
         lead = _json_tuple(lead_json, names)
         metrics[plan_id].append(
             MetricFacts(

@@ -20,10 +20,13 @@ problem naming the file, the row and the column as the file names it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import io
 import re
+import time
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -109,9 +112,50 @@ def header_key(text: str) -> str:
     return re.sub(r"\([^()]*\)$", "", plain).lower()
 
 
-def _xlsx_rows(path: Path, name: str) -> list[list[Any]]:
+@dataclass(frozen=True)
+class SheetLimits:
+    """How much of a workbook is read before it is refused: an .xlsx is a zip whose few
+    hundred kilobytes can unpack to millions of rows (a 227 KB file held 600,000)."""
+
+    unpacked: int = 64 * 1024 * 1024
+    """bytes of the workbook's parts, unpacked"""
+    rows: int = 50_000
+    seconds: float = 60.0
+
+
+LIMITS = SheetLimits()
+"""the command line's: a ledger of a whole county's year fits well within them"""
+RETURN_FORM_LIMITS = SheetLimits(unpacked=16 * 1024 * 1024, rows=500, seconds=10.0)
+"""a department's return form sent from its page: its own rows, a few dozen a month (the
+Banan plan's busiest department owes 48 in its busiest month); its write holds the database
+for about 7 ms a row, so 500 rows keep the service's wait within seconds"""
+
+
+def _too_big(name: str, what: str, zh: str) -> InvalidInput:
+    return InvalidInput([Problem(name, 0, 0, "", what, zh=zh)])
+
+
+def _unpacked_size(path: Path, name: str, limits: SheetLimits) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            size = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        return  # openpyxl says what is wrong with it
+    if size > limits.unpacked:
+        raise _too_big(
+            name,
+            f"the workbook unpacks to {size // 1024 // 1024} MB, more than the "
+            f"{limits.unpacked // 1024 // 1024} MB taken: send only the rows to report",
+            f"工作簿解压后有 {size // 1024 // 1024} MB，超过上限 {limits.unpacked // 1024 // 1024} MB："
+            "请只保留要报送的行",
+        )
+
+
+def _xlsx_rows(path: Path, name: str, limits: SheetLimits = LIMITS) -> list[list[Any]]:
     from openpyxl import load_workbook  # only when an XLSX file is given
 
+    _unpacked_size(path, name, limits)
+    deadline = time.monotonic() + limits.seconds
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
@@ -128,8 +172,22 @@ def _xlsx_rows(path: Path, name: str) -> list[list[Any]]:
             ]
         ) from None
     sheet = book.worksheets[0]
-    rows = []
+    rows: list[list[Any]] = []
     for cells in sheet.iter_rows():
+        if len(rows) >= limits.rows:
+            book.close()
+            raise _too_big(
+                name,
+                f"more than {limits.rows:,} rows: send only the rows to report",
+                f"超过 {limits.rows:,} 行：请只保留要报送的行",
+            )
+        if len(rows) % 500 == 0 and time.monotonic() > deadline:
+            book.close()
+            raise _too_big(
+                name,
+                f"the workbook took over {limits.seconds:g} s to read: send only the rows to report",
+                f"工作簿读取超过 {limits.seconds:g} 秒：请只保留要报送的行",
+            )
         row = []
         for cell in cells:
             value = getattr(cell, "value", None)
@@ -144,39 +202,80 @@ def _xlsx_rows(path: Path, name: str) -> list[list[Any]]:
     return rows
 
 
-def _csv_rows(path: Path) -> list[list[Any]]:
-    try:
-        text = yamlsource.read_text(path)
-    except InvalidInput:
-        # Excel on a Chinese Windows saves CSV in GB18030 (GBK), not UTF-8
+MAX_CSV_BYTES = yamlsource.MAX_FILE_BYTES
+"""the largest CSV ledger read (2 MB, ~40,000 rows: a county's year of reports is far less)"""
+
+
+def _csv_problem(name: str, message: str, zh: str) -> InvalidInput:
+    return InvalidInput([Problem(name, 0, 0, "", message, zh=zh)])
+
+
+def _csv_text(name: str, raw: bytes) -> str:
+    """Decode a CSV ledger: UTF-16 by its byte-order mark (Excel's "Unicode text"), UTF-8
+    (with or without its mark), else GB18030 (Excel's CSV on a Chinese Windows)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            text = path.read_bytes().decode("gb18030")
-        except (OSError, UnicodeDecodeError):
-            raise  # the UTF-8 problem, positioned, is the better message
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _csv_problem(
+                name,
+                f"not readable UTF-16 (byte {exc.start}); save it again as CSV UTF-8",
+                f"不是可读的 UTF-16 文件（第 {exc.start} 字节）；请另存为“CSV UTF-8”",
+            ) from None
     try:
-        return [list(r) for r in csv.reader(io.StringIO(text))]
-    except csv.Error as exc:  # a cell over the csv module's field limit, a stray NUL …
-        raise InvalidInput(
-            [Problem(str(path), 0, 0, "", f"not a readable CSV file: {exc}")]
+        return yamlsource.decode(name, raw)
+    except InvalidInput as utf8:
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            raise utf8 from None  # the UTF-8 problem, positioned, is the better message
+
+
+def _csv_rows(path: Path, name: str) -> list[list[Any]]:
+    """Read a CSV ledger's cells (comma- or, when its first line has tabs and no comma,
+    tab-separated), refusing a file it cannot read or over the limit in one problem."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_CSV_BYTES + 1)
+    except OSError as exc:
+        raise _csv_problem(
+            name, f"cannot read: {exc.strerror}", f"无法读取：{exc.strerror}"
         ) from None
+    if len(raw) > MAX_CSV_BYTES:
+        limit = MAX_CSV_BYTES // (1024 * 1024)
+        raise _csv_problem(
+            name,
+            f"the file is over the {limit} MB limit of a CSV ledger; split it (by month or"
+            " department) and import each part, or save it as .xlsx",
+            f"文件超过 CSV 台账 {limit} MB 的上限；请按月份或单位拆分后分别导入，或另存为 .xlsx",
+        )
+    text = _csv_text(name, raw)
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    except csv.Error as exc:  # a cell over the csv module's field limit, a stray NUL …
+        raise InvalidInput([Problem(name, 0, 0, "", f"not a readable CSV file: {exc}")]) from None
 
 
 def _header_row(raw: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, str], list[str]]:
-    """Find the header row below any title block; return its index, the columns it maps,
-    their names as written, and the columns it does not use."""
+    """Find the header row below any title block; return the index of its last row (a header
+    may take two), the columns it maps, their names as written, and the columns it does not
+    use."""
     best: tuple[int, int] = (-1, 0)
-    for index, values in enumerate(raw[:HEADER_SEARCH]):
-        known = {HEADERS.get(header_key(str(v))) for v in values if text_of(v)} - {None}
+    for index in range(min(len(raw), HEADER_SEARCH)):
+        names = _two_rows(raw, index)[0]
+        known = {HEADERS.get(header_key(v)) for v in names if v} - {None}
         if len(known) > best[1]:
             best = (index, len(known))
         if len(known) >= 2:
             break
     index = max(best[0], 0)
+    names, taken = _two_rows(raw, index)
     columns: dict[str, int] = {}
     headers: dict[str, str] = {}
     ignored: list[str] = []
-    for i, value in enumerate(raw[index] if raw else []):
-        text = text_of(value)
+    for i, text in enumerate(names):
         if text is None:
             continue
         key = header_key(text)
@@ -189,17 +288,38 @@ def _header_row(raw: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, st
             headers[canonical] = text
         else:
             ignored.append(text)
-    return index, columns, headers, ignored
+    return index + taken - 1, columns, headers, ignored
 
 
-def read_rows(path: Path, name: str | None = None) -> tuple[list[LedgerRow], list[str]]:
+def _two_rows(raw: list[list[Any]], index: int) -> tuple[list[str | None], int]:
+    """Return the header's name of each column; a header over two merged rows (本月完成情况
+    over 完成值 and 截至日期, 事项 merged down) is read as one, its lower row's names first;
+    and how many rows the header takes."""
+    upper = [text_of(v) for v in (raw[index] if raw else [])]
+    below = [text_of(v) for v in raw[index + 1]] if index + 1 < len(raw) else []
+    named = [i for i, text in enumerate(below) if text is not None]
+    # the row below belongs to the header when each of its cells is a column's name, and none
+    # stands under a name the upper row already gave its own column
+    if not named or any(HEADERS.get(header_key(str(below[i]))) is None for i in named):
+        return upper, 1
+    if any(i < len(upper) and HEADERS.get(header_key(upper[i] or "")) for i in named):
+        return upper, 1
+    width = max(len(upper), len(below))
+    upper += [None] * (width - len(upper))
+    return [below[i] if i < len(below) and below[i] else upper[i] for i in range(width)], 2
+
+
+def read_rows(
+    path: Path, name: str | None = None, limits: SheetLimits = LIMITS
+) -> tuple[list[LedgerRow], list[str]]:
     """Read a ledger file into rows keyed by canonical column names, and the columns ignored;
-    ``name`` is the file as messages name it (default: its path)."""
+    ``name`` is the file as messages name it (default: its path).  Reads only: a caller with a
+    transaction open reads first (see ``parsed`` of :func:`import_ledger`)."""
     name = name or str(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
-        raw = _xlsx_rows(path, name)
+        raw = _xlsx_rows(path, name, limits)
     elif path.suffix.lower() in (".csv", ".txt"):
-        raw = _csv_rows(path)
+        raw = _csv_rows(path, name)
     else:
         raise InvalidInput(
             [
@@ -268,6 +388,7 @@ def import_ledger(
     correct: bool = False,
     sender: str | None = None,
     name: str | None = None,
+    parsed: tuple[list[LedgerRow], list[str]] | None = None,
 ) -> ImportResult:
     """Check every row, then record them all in the caller's transaction; raise if any is bad.
 
@@ -278,10 +399,12 @@ def import_ledger(
     :func:`records.record_progress`.  ``sender`` (when given) is the only department the
     rows may report for: a department's own return form, sent from its page, where a standing
     duty's review also needs its account (see :func:`records.check_account`).  ``name`` is
-    the file as messages name it (default: its path).
+    the file as messages name it (default: its path).  ``parsed``: the file as
+    :func:`read_rows` read it already, outside the transaction (the web pages do: reading a
+    workbook can take seconds, and no write should wait on it).
     """
     name = name or str(path)
-    rows, ignored = read_rows(path, name)
+    rows, ignored = parsed if parsed is not None else read_rows(path, name)
     plan = refs.find_plan(conn, plan_key)
     problems: list[Problem] = []
     result = ImportResult(ignored=tuple(ignored))

@@ -98,7 +98,8 @@ def issue(
     body = {
         "p": plan_key,
         "d": department,
-        "i": int(now.timestamp()),
+        # to the microsecond: a link issued in the second of a revocation, after it, is good
+        "i": round(now.timestamp(), 6),
         "e": int((now + valid).timestamp()),
         "n": nonce or secrets.token_hex(8),
     }
@@ -120,10 +121,12 @@ def read(secret: str, token: str, now: datetime) -> Grant:
             str(body["p"]),
             str(body["d"]),
             str(body["n"]),
-            datetime.fromtimestamp(int(body["i"]), UTC),
+            datetime.fromtimestamp(float(body["i"]), UTC),
             datetime.fromtimestamp(int(body["e"]), UTC),
         )
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError, OSError):
+        # OverflowError, OSError: a time the platform cannot represent (a signed token with a
+        # made-up time is still a token the office never issued as such)
         raise Refused(
             "this link is not valid: ask the office for a new one",
             zh="这个链接无效：请向办公室索取新的链接",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -14,28 +13,16 @@ from sqlalchemy import Connection, select
 from workplan import i18n
 from workplan.errors import NotFound, Refused
 from workplan.i18n import L_, N_, Text
-from workplan.plan.compiled import CHINESE_DIGITS, PERIODIC, item_label
+from workplan.plan.compiled import PERIODIC, item_label
 from workplan.plan.periods import label_span
 from workplan.plan.settings import PlanSettings
-from workplan.store.cells import normalise
+from workplan.store.cells import ITEM_HELP, ITEM_HELP_ZH, normalise, parse_item, parse_month
 from workplan.store.tables import T_DEPT, T_METRIC, T_OBL, T_PLAN, T_TASK
 
 
 def parse_number(text: str) -> int | None:
-    """Read an item number written as 16, 十六, (十六) or （十六）."""
-    core = text.strip().strip("()（）")
-    if core.isdigit():
-        return int(core)
-    if not core or any(c not in CHINESE_DIGITS + "十" for c in core):
-        return None
-    if "十" not in core:
-        return CHINESE_DIGITS.index(core) if len(core) == 1 else None
-    tens_text, _, ones_text = core.partition("十")
-    if len(tens_text) > 1 or len(ones_text) > 1:
-        return None
-    tens = CHINESE_DIGITS.index(tens_text) if tens_text else 1
-    ones = CHINESE_DIGITS.index(ones_text) if ones_text else 0
-    return tens * 10 + ones
+    """Read an item number as the one input grammar writes it (16, 十六, （十六）, 第十六项)."""
+    return parse_item(text)
 
 
 @dataclass(frozen=True)
@@ -105,7 +92,8 @@ def find_task(conn: Connection, plan: PlanRef, text: str) -> dict[str, Any]:
     number = parse_number(text)
     if number is None:
         raise NotFound(
-            L_("'{text}' is not an item number (write 16, 十六 or （十六）)", text=text),
+            f"'{text}' is not an item number ({ITEM_HELP})",
+            zh=f"“{text}”不是事项序号（{ITEM_HELP_ZH}）",
             field="item",
         )
     row = (
@@ -268,12 +256,11 @@ def find_part(
 
 
 def _period(text: str | None) -> str | None:
-    """Return a period as keys write it: 2023-4 and 2023年4月 are 2023-04."""
+    """Return a period as keys write it: 2023-4, 2023/4 and 2023年4月 are 2023-04."""
     if text is None:
         return None
-    plain = normalise(text)
-    found = re.fullmatch(r"(\d{4})(?:-|年)(\d{1,2})月?", plain)
-    return f"{found.group(1)}-{int(found.group(2)):02d}" if found else plain
+    month = parse_month(text)
+    return f"{month:%Y-%m}" if month else normalise(text)
 
 
 def _spans(rows: list[dict[str, Any]]) -> list[tuple[date, date]]:

@@ -356,6 +356,9 @@ T_NOTICE = Table(
     # 催办, 督办, 通报 …); its lines share the Message-ID and the document number (文号)
     Column("document", String(16)),
     Column("doc_number", String()),
+    # how a sent notice went: "folder" when its letter was written to the outbox folder (已写入,
+    # nobody's inbox yet), else by the mail server (None: sent by SMTP, or not yet)
+    Column("delivered_by", String(16)),
     UniqueConstraint("key"),
     Index("ix_notice_status", "status", "next_attempt_at"),
     Index("ix_notice_thread", "subject", "department"),
@@ -491,6 +494,35 @@ T_FORM_USED = Table(
     Column("at", Instant(), nullable=False),
 )
 
+# The office's signed-in sessions, kept on the server so that they can be ended: the cookie
+# holds a random token, this table its SHA-256; logging out ends the row, and a changed
+# password ends every row started under the old one (``password`` is a tag of its hash).
+T_OFFICE_SESSION = Table(
+    "office_session",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("user", String(120), nullable=False),
+    Column("password", String(16), nullable=False),
+    Column("address", String(200), nullable=False),
+    Column("started", Instant(), nullable=False),
+    Column("until", Instant(), nullable=False),
+    Column("ended", Instant()),
+)
+
+# Every attempt to sign in to the office's pages, from where and whether it was right: the
+# throttle counts the recent failures of an address and of the account, and the service tells
+# the office of the failures since it last did (``told``).
+T_SIGN_IN = Table(
+    "sign_in",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    Column("address", String(200), nullable=False),
+    Column("at", Instant(), nullable=False),
+    Column("ok", Boolean(), nullable=False),
+    Column("told", Boolean(), nullable=False, default=False),
+    Index("ix_sign_in_at", "at"),
+)
+
 # A message's delivery to a group robot (DingTalk, WeCom, Feishu): an extra delivery beside
 # the e-mail, which stays the record.  One row per message and robot, with its own claim,
 # retries and outcome; a long message goes in parts, and ``parts_sent`` resumes a retry.
@@ -513,6 +545,9 @@ T_DELIVERY = Table(
     Column("created_at", Instant(), nullable=False),
     Column("sent_at", Instant()),
     Column("error", String()),
+    # an answer that may mean the robot took the post (no answer once sent, an HTTP 200 that
+    # says nothing): its one retry may be a second copy
+    Column("possible_duplicate", Boolean(), nullable=False, default=False),
     UniqueConstraint("message_id", "robot"),
     Index("ix_delivery_status", "status", "next_attempt_at"),
 )

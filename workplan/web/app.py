@@ -13,6 +13,9 @@ language with a way back (errorpages.py).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -53,9 +56,15 @@ def routes(web: Web) -> list[Route]:
     ]
 
 
-def create_app(settings: WebSettings, *, engine: Engine | None = None) -> Guard:
-    """Return the ASGI application (wrapped in its guard) for ``settings``."""
-    web = Web(settings, engine or open_store(settings.db_url))
+def create_app(
+    settings: WebSettings,
+    *,
+    engine: Engine | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Guard:
+    """Return the ASGI application (wrapped in its guard) for ``settings``; ``clock`` gives
+    the current instant (the wall clock by default; tests pass their own)."""
+    web = Web(settings, engine or open_store(settings.db_url), clock)
     table = routes(web)
     errors = ErrorPages(web, table)
     app = Starlette(routes=table, exception_handlers=errors.handlers())

@@ -33,6 +33,7 @@ from workplan.store import db, refs
 from workplan.store.parts import parts_of, ratio_text
 from workplan.store.tables import T_FORM_USED, T_WEB_REPORT
 from workplan.web import auth
+from workplan.web.cache import Views
 from workplan.web.forms import Form
 from workplan.web.settings import WebSettings
 
@@ -47,6 +48,16 @@ class NotSignedIn(Refused):
     def __init__(self, message: str, *, zh: str, login: str | None = None) -> None:
         super().__init__(message, zh=zh)
         self.login = login
+
+
+class TooMany(Refused):
+    """Too many attempts: wait ``retry_after`` seconds (HTTP 429 with Retry-After)."""
+
+    http_status = 429
+
+    def __init__(self, message: str, *, zh: str, retry_after: int) -> None:
+        super().__init__(message, zh=zh)
+        self.retry_after = retry_after
 
 
 class FormExpired(Refused):
@@ -126,15 +137,19 @@ class Web:
     """The application's state, shared by every page family: its settings, the database,
     the templates, and the clock (read here only; ``serve --as-of`` sets the day)."""
 
-    def __init__(self, settings: WebSettings, store: Engine) -> None:
+    def __init__(
+        self, settings: WebSettings, store: Engine, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self.settings = settings
         self.store = store
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.views = Views()
         self.templates = _templates()
         self.css = (Path(__file__).parent / "templates" / "style.css").read_bytes()
 
     def now(self) -> datetime:
-        """Return the current instant (UTC)."""
-        return datetime.now(UTC)
+        """Return the current instant (UTC): the wall clock, or the one the app was given."""
+        return self.clock()
 
     def today(self, plan: refs.PlanRef) -> date:
         """Return today in the plan's time zone, or the day the pages were told to pretend."""

@@ -8,7 +8,6 @@ attributed to the link it came through.
 from __future__ import annotations
 
 import io
-import secrets
 import tempfile
 from pathlib import Path
 from urllib.parse import quote
@@ -21,9 +20,10 @@ from starlette.responses import RedirectResponse, Response
 
 from workplan.errors import NotFound, Refused
 from workplan.store import ledger, records, refs, returnform
+from workplan.store.files import save_private
 from workplan.web import pages, progress
 from workplan.web.base import Back, SignedInView, Visitor
-from workplan.web.forms import Form, Upload
+from workplan.web.forms import Form, Upload, check_text
 from workplan.web.security import RETURN_FORM_TYPES, check_evidence
 from workplan.web.session import department_of
 
@@ -48,9 +48,17 @@ class Department(SignedInView):
     def page(self, request: Request) -> Response:
         """What the department owes, where its metrics stand, and its latest reports."""
         with self.reading(request) as (conn, visitor):
-            day = self.web.today(visitor.plan)
-            view = pages.standing(conn, visitor.plan, day, visitor.department)
-            recent = pages.recent_reports(conn, visitor.plan, visitor.department, day)
+            plan, department = visitor.plan, visitor.department
+            day = self.web.today(plan)
+            view, recent = self.web.views.get(
+                conn,
+                plan,
+                ("department", department, day),
+                lambda: (
+                    pages.standing(conn, plan, day, department),
+                    pages.recent_reports(conn, plan, department, day),
+                ),
+            )
         return self.web.render(
             "department.html",
             plan=visitor.plan,
@@ -90,7 +98,11 @@ class Department(SignedInView):
             sent = data.get("ledger" if kind == "import" else "evidence")
             upload = None
             if isinstance(sent, UploadFile) and sent.filename:
-                upload = Upload(sent.filename, sent.content_type or "", await sent.read())
+                upload = Upload(
+                    check_text("file", sent.filename or ""),
+                    sent.content_type or "",
+                    await sent.read(),
+                )
         if kind == "import":
             imported = await run_in_threadpool(self._import, request, form, upload)
             return self.web.render("imported.html", result=imported)
@@ -130,10 +142,7 @@ class Department(SignedInView):
             records.check_account(obligation["kind"], note)
             evidence = None
             if upload is not None and ext is not None:
-                folder = settings.files / plan.key
-                folder.mkdir(parents=True, exist_ok=True)
-                path = folder / f"{secrets.token_hex(16)}{ext}"
-                path.write_bytes(upload.data)
+                path = save_private(settings.files, plan.key, ext, upload.data)
                 stored.append(path)
                 evidence = {
                     "evidence_name": Path(upload.name).name[:200],
@@ -174,20 +183,29 @@ class Department(SignedInView):
             what="报送表",
         )
 
+        # read the workbook before any transaction opens, once the sender is known: it may
+        # take seconds, and the service and the other pages write meanwhile (the write below
+        # is short); the limits bound what a workbook can cost
+        with self.reading(request):
+            pass
+        name = Path(upload.name).name[:200]
+        with tempfile.TemporaryDirectory(prefix="workplan-") as folder:
+            path = Path(folder) / "upload.xlsx"
+            path.write_bytes(upload.data)
+            parsed = ledger.read_rows(path, name, ledger.RETURN_FORM_LIMITS)
+
         def action(conn: Connection, visitor: Visitor) -> ledger.ImportResult:
             plan = visitor.plan
-            with tempfile.TemporaryDirectory(prefix="workplan-") as folder:
-                path = Path(folder) / "upload.xlsx"
-                path.write_bytes(upload.data)
-                result = ledger.import_ledger(
-                    conn,
-                    path,
-                    plan_key=plan.key,
-                    now=self.web.now(),
-                    today=self.web.today(plan),
-                    sender=visitor.department,
-                    name=Path(upload.name).name[:200],
-                )
+            result = ledger.import_ledger(
+                conn,
+                Path(name),
+                plan_key=plan.key,
+                now=self.web.now(),
+                today=self.web.today(plan),
+                sender=visitor.department,
+                name=name,
+                parsed=parsed,
+            )
             for kind, recorded in result.recorded:
                 task = refs.find_task(conn, plan, str(recorded.task))
                 on_obligation = kind == "done"

@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import Scope
 
 from workplan.errors import Conflict, InvalidInput, WorkplanError
-from workplan.web.base import Back, FormUsed, NotSignedIn, Retry, View, Web
+from workplan.web.base import Back, FormUsed, NotSignedIn, Retry, TooMany, View, Web
 
 log = logging.getLogger("workplan.web")
 
@@ -31,6 +31,7 @@ TITLES = {
     405: ("没有找到", "Not found"),
     409: ("已有记录", "Already recorded"),
     413: ("文件过大", "Too large"),
+    429: ("请稍后再试", "Try again later"),
     500: ("系统出错", "Something went wrong"),
     503: ("暂时无法使用", "Unavailable"),
 }
@@ -43,6 +44,7 @@ SAID = {
     405: ("没有这个页面。", "There is no such page."),
     409: ("已有记录。", "This is recorded already."),
     413: ("请求过大：附件不能超过规定大小。", "The request is too large: files have a size limit."),
+    429: ("尝试次数过多，请稍后再试。", "Too many attempts: try again later."),
     500: (
         "系统出了错，这次没有办成。请稍后再试；如果仍然不行，请告诉办公室。",
         "Something went wrong and nothing was done. Try again later, or tell the office.",
@@ -93,7 +95,7 @@ class ErrorPages:
             )
         else:
             message = self._said(exc, locale)
-        return self._page(
+        page = self._page(
             request,
             exc.http_status,
             locale,
@@ -103,6 +105,9 @@ class ErrorPages:
             problems=problems,
             retry=retry,
         )
+        if isinstance(exc, TooMany):
+            page.headers["retry-after"] = str(exc.retry_after)
+        return page
 
     def http(self, request: Request, exc: Exception) -> Response:
         """Starlette's own: no such page (404), not so (405)."""

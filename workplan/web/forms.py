@@ -14,12 +14,31 @@ from datetime import date
 from workplan.errors import Refused, Unreadable
 from workplan.store.cells import read_day, read_month
 
+CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"} | {"\x7f"}
+
+
+def check_text(name: str, value: str) -> str:
+    """Return ``value``, or refuse it when it holds a control character (a NUL byte, which
+    PostgreSQL cannot store in text, or another no keyboard types)."""
+    bad = next((ch for ch in value if ch in CONTROL), None)
+    if bad is not None:
+        raise Refused(
+            f"the field {name!r} holds a control character (U+{ord(bad):04X}): "
+            "type it again without it",
+            zh=f"“{name}”一栏含有不可见的控制字符（U+{ord(bad):04X}），请重新输入。",
+            field=name,
+        )
+    return value
+
 
 class Form:
-    """The text fields of a submitted form."""
+    """The text fields of a submitted form (refused at the edge when one holds a control
+    character: nothing of it reaches the library or the database)."""
 
     def __init__(self, fields: Mapping[str, object]) -> None:
-        self._fields = {name: str(value) for name, value in fields.items()}
+        self._fields = {
+            check_text(name, name): check_text(name, str(value)) for name, value in fields.items()
+        }
 
     def __getitem__(self, name: str) -> str:
         """Return a field's text, stripped ("" when it was not sent)."""

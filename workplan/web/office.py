@@ -38,7 +38,10 @@ class Office(SignedInView):
     def dashboard(self, request: Request) -> Response:
         """Every item's standing today."""
         with self.reading(request) as (conn, visitor):
-            view = pages.standing(conn, visitor.plan, self.web.today(visitor.plan), None)
+            plan, day = visitor.plan, self.web.today(visitor.plan)
+            view = self.web.views.get(
+                conn, plan, ("office", day), lambda: pages.standing(conn, plan, day, None)
+            )
         return self.web.render("office.html", plan=visitor.plan, view=view, user=visitor.via)
 
     def item(self, request: Request) -> Response:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -14,7 +14,7 @@ from workplan.notices import record as notices_record
 from workplan.plan.compiled import item_label
 from workplan.rules.evaluate import Intent, evaluate
 from workplan.rules.status import TaskStatus, is_done, task_statuses
-from workplan.store.facts import ObligationFacts
+from workplan.store.facts import ObligationFacts, PlanFacts
 from workplan.store.facts_query import read_facts
 from workplan.store.refs import PlanRef, find_task
 from workplan.store.snapshot import read_tasks
@@ -54,18 +54,15 @@ def standing(conn: Connection, plan: PlanRef, today: date, department: str | Non
     for an item signed off (销号)."""
     tasks = read_tasks(conn, plan)
     everything, calendars = read_facts(conn, today, plan_ids=[plan.id], everything=True)
+    facts = everything[plan.id]
+    if department is not None:
+        facts = _of_items_of(facts, department)
     closed = {t.id for t in tasks.values() if t.signed_off_at is not None}
-    intents = [
-        i
-        for i in evaluate(everything[plan.id], today, calendars[plan.id])
-        if i.task_id not in closed
-    ]
-    items = task_statuses(
-        tasks, everything[plan.id], intents, calendars[plan.id], today, department
-    )
+    intents = [i for i in evaluate(facts, today, calendars[plan.id]) if i.task_id not in closed]
+    items = task_statuses(tasks, facts, intents, calendars[plan.id], today, department)
     shown = {i.number for i in items}
     owed: dict[int, list[ObligationFacts]] = {}
-    for ob in sorted(everything[plan.id].obligations, key=lambda o: (o.deadline, o.id)):
+    for ob in sorted(facts.obligations, key=lambda o: (o.deadline, o.id)):
         if ob.task not in shown or ob.kind == "checkpoint" or is_done(ob, today):
             continue
         if department is not None and department not in ob.owners:
@@ -83,6 +80,18 @@ def standing(conn: Connection, plan: PlanRef, today: date, department: str | Non
         ):
             reports.setdefault(intent.task, []).append(intent)
     return Standing(today, items, owed, reports, _ratio_parts(conn, plan))
+
+
+def _of_items_of(facts: PlanFacts, department: str) -> PlanFacts:
+    """The facts of the items a department answers for in any part, each item whole (its
+    colour is its every obligation's): a department's page evaluates those alone."""
+    mine = {o.task for o in facts.obligations if department in o.owners or department in o.lead}
+    mine |= {m.task for m in facts.metrics if department in m.owners or department in m.lead}
+    return replace(
+        facts,
+        obligations=tuple(o for o in facts.obligations if o.task in mine),
+        metrics=tuple(m for m in facts.metrics if m.task in mine),
+    )
 
 
 def _ratio_parts(conn: Connection, plan: PlanRef) -> dict[tuple[int, str], list[Any]]:
@@ -158,7 +167,7 @@ def item_history(conn: Connection, plan: PlanRef, number: int) -> dict[str, Any]
             T_NOTICE.c.level_name,
             T_NOTICE.c.department,
             T_NOTICE.c.due,
-            T_NOTICE.c.status,
+            notices_record.status_column().label("status"),
             T_NOTICE.c.sent_at,
             T_NOTICE.c.message_id,
             T_NOTICE.c.doc_number,

@@ -63,6 +63,8 @@ WORDS = (
     N_("retrying"),
     N_("superseded"),
     N_("closed"),
+    N_("written"),
+    N_("unconfirmed"),
 )
 # the states of items, metrics and outcomes: the rules' own table of their Chinese
 ZH = dict(STATE_WORDS)

@@ -13,6 +13,7 @@ from workplan.plan.draft.departments import Match, match_name, read_owners
 from workplan.plan.draft.document import Document, Paragraph
 from workplan.plan.draft.emit import Map, Val
 from workplan.plan.draft.pending import CONFIRM, PENDING
+from workplan.plan.draft.remits import by_remit
 from workplan.plan.draft.structure import Item, Sentence, Shape, read_shape
 from workplan.plan.periods import resolve_due
 
@@ -113,6 +114,8 @@ class Drafter:
         self.named: dict[str, str] = {}  # department as drafted → first place it was named
         self.undated = 0
         self.terms: str | None = None
+        # the departments of the item being drafted, where it says only 按职责分工负责
+        self.shared: list[str] = []
 
     # --- values left to the office ------------------------------------------------------------
 
@@ -161,6 +164,7 @@ class Drafter:
             )
             return
         words = item.paragraph.words(item.owners_at or 0, len(item.paragraph.text))
+        self.shared = []
         leads, notes = [], []
         for name in owners.lead:
             value, note = self.department(name, where, row)
@@ -184,6 +188,8 @@ class Drafter:
             co_notes += [note] if note else []
         if co:
             task.add("co", Val(co, "; ".join(co_notes)))
+        if owners.convention == "…等按职责分工负责":
+            self.shared = [v.removeprefix(CONFIRM) for v in (*leads, *co)]
         row.drafted.append(
             f"牵头 {'、'.join(owners.lead)}"
             + (f"；责任 {'、'.join(owners.co)}" if owners.co else "")
@@ -324,6 +330,8 @@ class Drafter:
             nodes.append(("deliverables", node))
             row.drafted.append("争取事项（是否达成）")
         for kind, node in nodes:
+            if kind != "standing":
+                self.remit(node, text, where, row)
             if aim:
                 node.add(
                     "strength",
@@ -334,6 +342,25 @@ class Drafter:
                 task.add(kind, node)
         if aim and nodes:
             row.drafted.append("力争（aim）")
+
+    def remit(self, node: Map, text: str, where: str, row: Row) -> None:
+        """Propose the owners of a duty of a 按职责分工 item: the departments whose remit its
+        words name, marked for the office to confirm."""
+        if not self.shared or any(key == "owners" for key, _ in node.items):
+            return
+        chosen, found = by_remit(text, self.shared)
+        if not chosen:
+            return
+        named = "、".join(f"“{w}”" for w in found)
+        what = f"责任单位：按职责分工，暂定为{'、'.join(chosen)}（文中{named}）"
+        node.add(
+            "owners",
+            Val(
+                [self.confirm(chosen[0], row, what), *chosen[1:]],
+                f"{where} 按职责分工: the words {'/'.join(found)} are these departments' remit; delete 待确认： to confirm, or list the owners",
+            ),
+        )
+        row.drafted.append(f"责任 {'、'.join(chosen)}（按职责）")
 
     def metric(
         self, task: _Task, f: g.Figure, where: str, words: str, text: str, drop: list[str], row: Row
