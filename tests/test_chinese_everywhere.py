@@ -135,3 +135,19 @@ def test_the_office_pages_speak_chinese(db_url: str, tmp_path: Path) -> None:
             if english:
                 found[page] = english[:8]
         assert found == {}
+
+
+def test_the_briefs_workbook_says_yes_no_and_the_leadership_by_name(demo: Path) -> None:
+    from openpyxl import load_workbook
+
+    target = demo / "brief.xlsx"
+    run("brief", "--month", "2023-07", "-o", str(target), "--db", str(demo / "workplan.db"))
+    book = load_workbook(target)
+    cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not any(isinstance(v, bool) for v in cells)  # 是/否, never TRUE/FALSE
+    assert {"是", "否"} & set(cells)
+    recipients = [row[1] for row in book["本月通知"].iter_rows(min_row=2, values_only=True)]
+    assert "领导小组" in recipients and "@leadership" not in recipients
+    html = demo / "brief.html"
+    run("brief", "--month", "2023-07", "-o", str(html), "--db", str(demo / "workplan.db"))
+    assert "@leadership" not in html.read_text(encoding="utf-8")

@@ -233,17 +233,23 @@ def test_a_metric_ahead_of_pace_is_not_behind(tmp_path: Path) -> None:
 
 def test_an_old_plan_escalates_no_more(tmp_path: Path) -> None:
     db = str(tmp_path / "w.db")
-    run("load", BANAN, "--db", db)
-    out = run("tick", "--as-of", "2026-11-30", "--db", db).stdout
+    run("--lang", "en", "load", BANAN, "--db", db)
+    out = run("--lang", "en", "tick", "--as-of", "2026-11-30", "--db", db).stdout
     assert out.strip().endswith(
         "2026-11-30: 0 notices owed, 0 added, 0 already stored, 0 superseded"
     )
-    status = run("status", "--as-of", "2026-11-30", "--db", db).stdout
+    status = run("--lang", "en", "status", "--as-of", "2026-11-30", "--db", db).stdout
     assert "the plan closed on 2024-03-04" in status
-    data = json.loads(run("status", "--as-of", "2026-11-30", "--format", "json", "--db", db).stdout)
+    data = json.loads(
+        run(
+            "--lang", "en", "status", "--as-of", "2026-11-30", "--format", "json", "--db", db
+        ).stdout
+    )
     assert data["closed"] is True and data["closes_on"] == "2024-03-04"
     # the last day of its grace it is still chased
-    still = json.loads(run("tick", "--as-of", "2024-03-04", "--format", "json", "--db", db).stdout)
+    still = json.loads(
+        run("--lang", "en", "tick", "--as-of", "2024-03-04", "--format", "json", "--db", db).stdout
+    )
     assert still
 
 

@@ -49,7 +49,7 @@ def _import(tmp_path: Path, name: str, data: bytes | None, code: int) -> str:
     ledger = tmp_path / name
     if data is not None:
         ledger.write_bytes(data)
-    result = run("progress", "import", str(ledger), "--db", db, code=code)
+    result = run("--lang", "en", "progress", "import", str(ledger), "--db", db, code=code)
     return result.output
 
 

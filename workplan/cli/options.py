@@ -15,7 +15,7 @@ import click
 
 from workplan import i18n
 from workplan.errors import InvalidInput, WorkplanError
-from workplan.i18n import _
+from workplan.i18n import N_, _
 
 ENV_URL = "WORKPLAN_DATABASE_URL"
 DEFAULT_DB = "workplan.db"
@@ -145,6 +145,42 @@ def top_lang_option(func: F) -> F:
 
 
 _HELP = "_workplan_help"
+# click's own words in a help page, for the catalog
+CLICK_WORDS = (
+    N_("Usage: "),
+    N_("Options"),
+    N_("Commands"),
+    N_("Show this message and exit."),
+    N_("Show the version and exit."),
+    N_("[OPTIONS]"),
+    N_("COMMAND [ARGS]..."),
+)
+_NOTES = (N_("[default: "), N_("[required]"), N_("[env var: "))
+
+
+class _Formatter(click.HelpFormatter):
+    """click's help page, its own words (Usage, Options, [default: …]) in the language spoken."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        for word in ("[OPTIONS]", "COMMAND [ARGS]..."):
+            args = args.replace(word, _(word))
+        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_(heading))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        said = []
+        for term, text in rows:
+            text = _(text) if text in CLICK_WORDS else text
+            for note in _NOTES:
+                text = text.replace(note, _(note))
+            said.append((term, text))
+        super().write_dl(said, col_max, col_spacing)
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
 
 
 def _help_in(text: str | None, lang: i18n.Language) -> str | None:
@@ -169,6 +205,7 @@ def localise_help(command: click.Command, lang: i18n.Language) -> None:
         )
         setattr(command, _HELP, texts)
     help_text, short, params = texts
+    command.context_class = _Context
     command.help = _help_in(help_text, lang)
     command.short_help = _help_in(short, lang)
     for param, text in zip(command.params, params, strict=True):

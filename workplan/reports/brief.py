@@ -11,7 +11,7 @@ from workplan.plan.calendar import WorkCalendar
 from workplan.plan.compiled import expected_on
 from workplan.plan.periods import month_end
 from workplan.reports.agenda import AgendaEntry, agenda
-from workplan.rules.evaluate import evaluate
+from workplan.rules.evaluate import LEADERSHIP, evaluate
 from workplan.rules.status import MetricStatus, TaskStatus, is_done, task_statuses
 from workplan.store.facts import MetricFacts, ObligationFacts
 from workplan.store.facts_query import read_facts
@@ -249,7 +249,8 @@ def build_brief(
         entry[0] += 1
         entry[1] += 1 if obligation_id is not None and done_by_id.get(obligation_id) else 0
     notices = [
-        NoticeCount(name, to, n, answered) for (_, name, to), (n, answered) in sorted(tally.items())
+        NoticeCount(name, _recipient(to), n, answered)
+        for (_, name, to), (n, answered) in sorted(tally.items())
     ]
 
     next_first = month_end(first.year, first.month) + timedelta(days=1)
@@ -286,3 +287,8 @@ def build_brief(
         coming,
         league,
     )
+
+
+def _recipient(department: str) -> str:
+    """Name a notice's recipient as the brief's readers do: the leadership as 领导小组."""
+    return "领导小组" if department == LEADERSHIP else department
