@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, or_, select, update
 
 from workplan.errors import Conflict, Refused, Unreadable
+from workplan.i18n import L_
 from workplan.plan.compiled import item_label
 from workplan.store import ratio, refs
 from workplan.store.cells import read_number
@@ -142,8 +143,7 @@ def record_progress(
     who = refs.find_department(conn, plan, department)
     if value is None and not note:
         raise Refused(
-            "give --value (for a metric) or --note (a report in words)",
-            zh="请填写数值（指标），或写情况说明（文字报告）",
+            L_("give --value (for a metric) or --note (a report in words)"),
             field="value",
         )
     metric: dict[str, Any] | None = None
@@ -372,14 +372,13 @@ def extend(
     task = refs.find_task(conn, plan, task_ref)
     if not key:
         raise Refused(
-            "name the obligation to extend: TASK/OBLIGATION, e.g. 16/project-library-2024",
-            zh="请选择要延期的任务",
+            L_("name the obligation to extend: TASK/OBLIGATION, e.g. 16/project-library-2024"),
         )
     obligation = refs.find_obligation(conn, task, key, to)
     who = refs.find_department(conn, plan, by)
     _office_only(plan, who, "grant an extension", "批准延期")
     if not reason.strip():
-        raise Refused("give the reason for the extension (--reason)", zh="请填写延期理由")
+        raise Refused(L_("give the reason for the extension (--reason)"))
     if to <= obligation["deadline"]:
         raise Refused(
             f"{obligation['key']} is due {obligation['deadline']}; an extension moves it later, "

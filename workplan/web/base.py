@@ -26,6 +26,7 @@ from starlette.responses import HTMLResponse, Response
 
 from workplan import i18n
 from workplan.errors import Conflict, Refused, WorkplanError
+from workplan.i18n import L_, Text
 from workplan.plan.units import figure
 from workplan.rules.evaluate import LEADERSHIP
 from workplan.rules.words import STATE_WORDS
@@ -45,7 +46,9 @@ class NotSignedIn(Refused):
 
     http_status = 401
 
-    def __init__(self, message: str, *, zh: str, login: str | None = None) -> None:
+    def __init__(
+        self, message: str | Text, *, zh: str | None = None, login: str | None = None
+    ) -> None:
         super().__init__(message, zh=zh)
         self.login = login
 
@@ -216,15 +219,15 @@ class SignedInView(View, ABC):
             nonce = auth.check_form_token(self.web.settings.secret, visitor.session, form["form"])
             if nonce is None:
                 raise FormExpired(
-                    "the form has expired (CSRF check failed): reload the page and send it again",
-                    zh="表单已失效（CSRF 校验未通过）：请刷新页面后再提交。",
+                    L_(
+                        "the form has expired (CSRF check failed): reload the page and send it again"
+                    ),
                 )
             try:
                 conn.execute(insert(T_FORM_USED).values(nonce=nonce, at=self.web.now()))
             except IntegrityError:
                 raise FormUsed(
-                    "this form was sent already: it is recorded once; reload the page",
-                    zh="这张表单已经提交过，不会重复记录。请刷新页面后再填。",
+                    L_("this form was sent already: it is recorded once; reload the page"),
                 ) from None
             return action(conn, visitor)
 
