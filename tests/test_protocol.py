@@ -106,46 +106,21 @@ def december(tmp_path_factory: pytest.TempPathFactory) -> Year:
 # The ladder and the addressee ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: the rung comes from working days elapsed, not from letters sent: a "
-    "first start on 2023-09-25 opens with 通报 (已逾期61个工作日) though no 催办 was ever sent",
-)
 def test_a_first_start_mid_year_opens_at_the_lowest_rung(tmp_path: Path) -> None:
     first = service(tmp_path, "2023-09-25", ledger=True)
     above_the_first_rung = [x.kind for x in first.letters if x.kind in PLAN.ladder[1:]]
     assert above_the_first_rung == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: 督办 巴南乡振督〔2023〕5号 goes to 区委农办 itself (its own item merged with "
-    "six lines of others'), and 通报 巴南乡振通〔2023〕5号 too",
-)
 def test_the_office_sends_itself_no_督办_or_通报(summer: Year) -> None:
     to_itself = [x for x in office_letters(summer.letters, PLAN.office) if x.own]
     assert to_itself == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: 通报 goes to every owner, 督办 only to the lead: 区财政局's 通报 of 3 August "
-    "(and each co-owner's) comes with no 督办 before it",
-)
 def test_no_rung_is_skipped(summer: Year) -> None:
     assert [str(s) for s in skipped_rungs(summer.letters, PLAN.ladder, by_occurrence)] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: a letter's history lists every department's documents: 区财政局's 催办 "
-    "巴南乡振督〔2023〕10号 cites 提示函 7号 and 9号 (区乡村振兴局's), its 通报 of 3 August 督办 11号 "
-    "and 12号, though it never received a 督办",
-)
 def test_a_letter_cites_only_documents_its_addressee_received(summer: Year) -> None:
     unreceived = cited_not_received(summer.letters, PLAN.number_pattern)
     assert [str(c) for c in unreceived if c.recipient == "区财政局"] == []
@@ -164,33 +139,16 @@ def test_a_figure_reported_on_time_but_short_is_not_a_lapse(summer: Year) -> Non
 # Numbers (文号) -------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: each recipient of 14 July's 通报 gets its own number, the leadership's "
-    "summary another: 巴南乡振通〔2023〕1号 to 5号 for one act",
-)
 def test_one_days_通报_is_one_act_under_one_number(summer: Year) -> None:
     assert acts_with_several_numbers(summer.on("2023-07-14")) == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: the report up to the leading group (现报告如下) is numbered and titled 通报",
-)
 def test_the_leadership_gets_a_report_not_a_通报(summer: Year) -> None:
     up = [x for x in summer.letters if x.recipient == LEADERSHIP]
     assert up
     assert [x.subject for x in up if x.kind == "通报"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: a letter withdrawn before it went out keeps its number: the demo's 提示函 "
-    "1号 and 2号 of 17 July and 通报 4号 are never sent, and the 通报 series has a gap",
-)
 def test_numbers_are_taken_when_sent_without_gaps(tmp_path: Path) -> None:
     db, outbox = tmp_path / "workplan.db", tmp_path / "outbox"
     workplan("load", BANAN, "--db", db)
@@ -205,12 +163,6 @@ def test_numbers_are_taken_when_sent_without_gaps(tmp_path: Path) -> None:
     } == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: sequences are per plan: a second plan of the same office reissues "
-    "巴南乡振督〔2023〕1号 to the same department the same morning",
-)
 def test_a_second_plan_of_the_office_continues_its_series(tmp_path: Path) -> None:
     (tmp_path / "banan-departments.yaml").write_bytes(
         (PLANS / "banan-departments.yaml").read_bytes()
@@ -229,12 +181,6 @@ def test_a_second_plan_of_the_office_continues_its_series(tmp_path: Path) -> Non
 # What reaches the leadership -------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: the leadership's letter lists every line reaching 通报 with its history "
-    "(109 items on 29 December): far over one A4 page",
-)
 def test_the_leaderships_letter_is_one_page(december: Year) -> None:
     pages = {x.day: page_of(x.body).rows for x in december.letters if x.recipient == LEADERSHIP}
     assert {day: rows for day, rows in pages.items() if rows > PAGE_LINES} == {}
@@ -243,53 +189,25 @@ def test_the_leaderships_letter_is_one_page(december: Year) -> None:
 # Facts in the words --------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: 29 Dec letters say '时限：2023年12月31日（星期日），今天到期' on Friday 29 Dec",
-)
 def test_今天到期_only_on_the_due_day(december: Year) -> None:
     assert [str(c) for c in due_today_claims(december.letters)] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: 29 Dec 提示函 say 进度滞后 of figures never reported (no data read as zero)",
-)
 def test_进度滞后_only_with_data(december: Year) -> None:
     claims, _ = lag_without_data(december.letters, PLAN, december.reported)
     assert [str(c) for c in claims] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: the issue-day list says 尚未报送完成 of April's central funds, reported at "
-    "25% on 20 April",
-)
 def test_the_issue_day_list_says_what_was_reported(tmp_path: Path) -> None:
     first = service(tmp_path, "2023-05-09", ledger=True)
     assert [str(c) for c in unreported_claims(first.letters, PLAN, first.reported)] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: 依据 lists every weekend ('7月1日至7月2日为周末'): only holidays and 调休 "
-    "explain a count of working days",
-)
 def test_依据_names_holidays_not_weekends(summer: Year) -> None:
     grounds = [(x.subject, g) for x in summer.letters for g in re.findall("依据：.*", x.body)]
     assert [subject for subject, g in grounds if "为周末" in g] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: letters give no calendar date to act by: 催办 '于3个工作日内', 督办 "
-    "'于5个工作日内', 通报 none",
-)
 def test_each_escalation_names_the_date_to_act_by(summer: Year) -> None:
     def act_by(x: Letter) -> bool:
         return any(
@@ -305,12 +223,6 @@ def test_each_escalation_names_the_date_to_act_by(summer: Year) -> None:
 # Status and agenda count honestly ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: status on 2023-07-31 shows （五） 已完成 12/12: August to December count as "
-    "met on July's value",
-)
 def test_status_counts_no_checkpoint_still_ahead_as_met(tmp_path: Path) -> None:
     db = tmp_path / "workplan.db"
     workplan("load", BANAN, "--db", db)
@@ -320,11 +232,6 @@ def test_status_counts_no_checkpoint_still_ahead_as_met(tmp_path: Path) -> None:
     assert (five["state"], five["done"]) != ("done", five["total"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 22: agenda marks August's in-village checkpoint （已完成） before August starts",
-)
 def test_agenda_marks_no_future_checkpoint_done(tmp_path: Path) -> None:
     db = tmp_path / "workplan.db"
     workplan("load", BANAN, "--db", db)

@@ -63,7 +63,9 @@ def test_an_event_starts_a_duty_that_is_reminded_escalated_and_done(
     assert sent, "dispatch said nothing"
     texts = [r.message.get_body(("plain",)).get_content() for r in smtp_server.received]  # type: ignore[union-attr]
     [letter] = [t for t in texts if "第一时间推送暴雨预报" in t]
-    assert "“第一时间推送暴雨预报（气象部门发布暴雨预警）（2023-06-16）”应于2023年6月19日" in letter
+    assert (
+        "“第一时间推送暴雨预报（气象部门发布暴雨预警）（2023年6月16日）”应于2023年6月19日" in letter
+    )
 
     assert ("push-forecast@2023-06-16", "区乡村振兴局", "overdue") in owed("2023-06-20", db)
     item = item_2("2023-06-20", db)

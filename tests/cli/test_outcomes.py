@@ -54,7 +54,8 @@ def test_an_outcome_is_achieved_or_not(db_url: str, tmp_path: Path) -> None:
     for letter in letters:
         assert "“创建1个省级示范县”应于2023年12月31日（星期日）前达成" in letter
         assert "进展：尚未报送达成情况（未达成）" in letter
-        assert "请抓紧推进，确保按期达成，达成后通过台账报送。" in letter
+        # 31 December is a Sunday: the day to act on is Friday 29 December
+        assert "请抓紧推进，确保于2023年12月29日（星期五）前达成，达成后报送。" in letter
 
     out = run("done", "2/创建1个省级示范县", "--by", "区乡村振兴局", "--on", "2023-12-27", *db)
     assert (

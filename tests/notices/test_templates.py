@@ -55,17 +55,19 @@ def test_a_warning_explains_itself_in_chinese() -> None:
     text = _text("zh-CN", "warning")
     assert "中央衔接资金支出进度应于2023年4月30日（星期日）前达到30%" in text
     assert "目前为25%，差5个百分点；按目前进度，预计到期时为27.27%" in text
-    assert "距到期还有2个工作日" in text
+    # 30 April 2023 is a Sunday: the letter names the last working day before it
+    assert "到期日为休息日，请于4月28日（星期五）前办理，还有2个工作日" in text
     assert "本计划在到期日前3、1个工作日发出提醒" in text
-    assert "4月29日至4月30日为周末" in text
+    assert "为周末" not in text  # an ordinary weekend explains nothing
 
 
 def test_an_escalation_names_the_ladder_and_the_holidays() -> None:
     text = _text("zh-CN", "escalation")
     assert "已逾期6个工作日" in text
+    # the ladder climbs by letters sent, and the letter says so (issue 22)
     assert (
-        "逾期5个工作日督办（本计划：逾期1个工作日催办、逾期5个工作日督办、逾期10个工作日通报）"
-        in text
+        "依据：催办发出4个工作日后仍未办结，发督办（本计划逐级督办：逾期1个工作日起首次发催办；"
+        "催办发出4个工作日后仍未办结的，发督办；督办发出5个工作日后仍未办结的，发通报）" in text
     )
     assert "5月1日至5月3日为节假日（劳动节）" in text
     assert "现予督办" in text
@@ -88,9 +90,11 @@ def test_english_letters() -> None:
     text = _text("en", "warning")
     assert "is to reach 30% by Sunday 30 April 2023" in text
     assert "now 25%, 5 points short; at the pace so far, 27.27% by the deadline" in text
-    assert "29 April – 30 April are a weekend" in text
+    assert "the deadline is a day off: please act by Friday 28 April 2023" in text
+    assert "weekend" not in text
     overdue = _text("en", "escalation")
-    assert "1 May – 3 May are holidays (Labor Day); 7 May is a weekend day" in overdue
+    assert "1 May – 3 May are holidays (Labor Day); Saturday 6 May is a working day" in overdue
+    assert "by Wednesday 17 May 2023 (within 5 working days)" in overdue
     assert "supervision order" in overdue
 
 
@@ -160,9 +164,11 @@ def test_days_off_read_as_ranges() -> None:
         DayOff(date(2023, 5, 1), "劳动节"),
         DayOff(date(2023, 5, 2), "休息日（由 2023-04-23 调休）"),
         DayOff(date(2023, 5, 3), "休息日（由 2023-05-06 调休）"),
+        DayOff(date(2023, 5, 6), None, working=True),
         DayOff(date(2023, 5, 7), None),
     )
-    assert cn_days_off(days) == "4月29日至5月3日为节假日（劳动节）；5月7日为周末"
+    # the weekend of 7 May explains nothing; Saturday 6 May is a working day (调休)
+    assert cn_days_off(days) == "4月29日至5月3日为节假日（劳动节）；5月6日（星期六）调休上班"
     english = tuple(
         replace(
             d,
@@ -172,8 +178,8 @@ def test_days_off_read_as_ranges() -> None:
         )
         for d in days
     )
-    assert (
-        en_days_off(english) == "29 April – 3 May are holidays (Labor Day); 7 May is a weekend day"
+    assert en_days_off(english) == (
+        "29 April – 3 May are holidays (Labor Day); Saturday 6 May is a working day (swapped)"
     )
 
 

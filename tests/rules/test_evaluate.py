@@ -34,7 +34,7 @@ from workplan.rules.evaluate import (
     projected,
 )
 from workplan.rules.kinds import STAGE_OVERDUE, STAGE_PACE, STAGE_REMIND, STAGE_WARN
-from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts
+from workplan.store.facts import MetricFacts, ObligationFacts, PlanFacts, Sent
 
 # the reporting period containing a day: (label, first day, last day)
 _period = period_of
@@ -53,7 +53,17 @@ RULES = Rules(remind=(3, 1), remind_to=("owners",), escalate=(CUIBAN, DUBAN, TON
 NAMES = {1: "催办", 2: "督办", 3: "通报"}
 # who receives each level with owners (LEAD, CO) and lead (LEAD,): 督办 goes to the lead with a
 # line in the office's own letter; 通报 to the owners, with a line in the leadership's summary
-LEVEL_TO = {1: [LEAD, CO], 2: [LEAD, OFFICE], 3: [LEAD, CO, LEADERSHIP]}
+LEVEL_TO = {1: [LEAD, CO], 2: [LEAD, OFFICE], 3: [LEAD, LEADERSHIP]}
+
+
+def owed_at(rule: str, level: int) -> list[tuple[str, int, str]]:
+    """What is owed (rule, level, department) when the lead is at ``level`` with owners (LEAD,
+    CO): the ladder climbs by letters sent, and the co-owner, never sent the 督办 (the lead's
+    alone), stays at its 催办 (already sent: stored once, no new letter)."""
+    out = [(rule, level, d) for d in LEVEL_TO[level]]
+    if level > 1:
+        out.append((rule, 1, CO))
+    return sorted(out, key=lambda t: (t[2], t[1]))
 
 
 # builders ------------------------------------------------------------------------------------
@@ -188,12 +198,36 @@ def plan(*items: ObligationFacts | MetricFacts, office: str = OFFICE) -> PlanFac
     )
 
 
+def kept_up(facts: PlanFacts, as_of: date, since: date) -> PlanFacts:
+    """The plan's facts on ``as_of`` as a service that ran every working day from ``since``
+    and sent every letter would have them: the rungs it sent, each on its day."""
+    sent: dict[tuple[str, str, str], Sent] = {}
+    day = since
+    while day < as_of:
+        if CAL.is_working_day(day):
+            for i in evaluate(replace(facts, sent=dict(sent)), day, CAL):
+                key = (i.subject, i.period, i.department)
+                if i.kind.ladder and (key not in sent or sent[key].level < i.level):
+                    sent[key] = Sent(i.level, day)
+        day += timedelta(days=1)
+    return replace(facts, sent=sent)
+
+
 def evaluate_on(
-    as_of: str | date, *items: ObligationFacts | MetricFacts, office: str = OFFICE
+    as_of: str | date,
+    *items: ObligationFacts | MetricFacts,
+    office: str = OFFICE,
+    every_day: bool = True,
 ) -> list[Intent]:
+    """Evaluate ``as_of``; ``every_day``: as a service that ran and sent its letters every
+    working day since the year began would (the ladder climbs by letters sent), else as one
+    started on ``as_of`` (nothing sent before)."""
     day = _day(as_of)
     assert day is not None
-    return evaluate(plan(*items, office=office), day, CAL)
+    facts = plan(*items, office=office)
+    if every_day:
+        facts = kept_up(facts, day, date(day.year, 1, 1) - timedelta(days=40))
+    return evaluate(facts, day, CAL)
 
 
 def brief(intents: list[Intent]) -> list[tuple[str, int, str]]:
@@ -202,8 +236,12 @@ def brief(intents: list[Intent]) -> list[tuple[str, int, str]]:
 
 
 def owed(intents: list[Intent]) -> set[tuple[str, int]]:
-    """The distinct (rule, level) owed, whoever receives them."""
-    return {(i.rule, i.level) for i in intents}
+    """The highest level owed of each rule, whoever receives it (a co-owner held at a lower
+    rung, since the rung above is the lead's alone, is left out)."""
+    top: dict[str, int] = {}
+    for i in intents:
+        top[i.rule] = max(i.level, top.get(i.rule, i.level))
+    return set(top.items())
 
 
 # the calendar the expectations rest on ---------------------------------------------------------
@@ -410,10 +448,10 @@ def test_ladder_levels_and_their_first_days(deadline: str, as_of: str, level: in
         assert out == []
         return
     # only the highest level reached is owed, to that level's recipients
-    assert brief(out) == [("overdue", level, d) for d in sorted(LEVEL_TO[level])]
+    assert brief(out) == owed_at("overdue", level)
     for intent in out:
-        assert intent.level_name == NAMES[level]
-        assert intent.stage == STAGE_OVERDUE + level
+        assert intent.level_name == NAMES[intent.level]
+        assert intent.stage == STAGE_OVERDUE + intent.level
         assert intent.period == deadline
         assert intent.fact("working_days_late") == CAL.count(D(deadline), D(as_of))
 
@@ -455,10 +493,11 @@ def test_the_brief_example_counts_after_from_the_deadline() -> None:
     assert owed(evaluate_on("2023-05-09", ob("2023-04-30"))) == {("overdue", 2)}
 
 
-def test_a_catch_up_owes_only_the_highest_level_reached() -> None:
-    """After a week without a run, today's state: 通报 only, no stale 催办 or 督办."""
-    out = evaluate_on("2023-05-16", ob("2023-04-30", owners=(LEAD, CO)))
-    assert brief(out) == [("overdue", 3, d) for d in sorted([LEAD, CO, LEADERSHIP])]
+def test_a_catch_up_owes_only_the_next_rung() -> None:
+    """A service started (or back after days off) on 16 May, 11 working days after 30 April,
+    with nothing sent before: the first word is the lowest rung, 催办, not 通报 (issue 22)."""
+    out = evaluate_on("2023-05-16", ob("2023-04-30", owners=(LEAD, CO)), every_day=False)
+    assert brief(out) == [("overdue", 1, d) for d in sorted([LEAD, CO])]
 
 
 def test_custom_ladder() -> None:
@@ -471,7 +510,8 @@ def test_custom_ladder() -> None:
     assert owed(evaluate_on("2023-05-05", item)) == set()  # 2 working days late
     assert brief(evaluate_on("2023-05-06", item)) == [("overdue", 1, LEAD)]
     assert brief(evaluate_on("2023-05-10", item)) == [("overdue", 1, LEAD)]  # 6 late
-    assert brief(evaluate_on("2023-05-11", item)) == [("overdue", 2, OFFICE)]  # 7 late
+    # 7 late: the rung for the office alone; the lead's 催办, already sent, stays owed
+    assert brief(evaluate_on("2023-05-11", item)) == [("overdue", 1, LEAD), ("overdue", 2, OFFICE)]
 
 
 def test_no_ladder_configured_owes_nothing_after_the_deadline() -> None:
@@ -577,7 +617,9 @@ def test_missed_checkpoint_carries_the_shortfall() -> None:
         assert intent.fact("unit") == "%"
         assert intent.fact("kind") == "checkpoint"
     # 督办 to the lead, with the same shortfall
-    [duban] = [i for i in evaluate_on("2023-05-09", item) if i.department != OFFICE]
+    [duban] = [
+        i for i in evaluate_on("2023-05-09", item) if i.level == 2 and i.department != OFFICE
+    ]
     assert (duban.rule, duban.level, duban.department) == ("overdue", 2, LEAD)
     assert duban.fact("shortfall") == 5
     assert duban.key == f"o3|overdue|2|2023-04-30|{LEAD}"
@@ -962,14 +1004,16 @@ def test_report_reminders_and_overdue(
         assert out == []
         return
     rule, level, period = expected
-    departments = LEVEL_TO[level] if rule == "report-overdue" else [LEAD, CO]
-    assert brief(out) == [(rule, level, d) for d in sorted(departments)]
+    if rule == "report-overdue":
+        assert brief(out) == owed_at(rule, level)
+    else:
+        assert brief(out) == [(rule, level, d) for d in sorted([LEAD, CO])]
     for intent in out:
         assert intent.period == period
         assert intent.fact("period") == period
         assert intent.fact("cadence") == cadence
         assert intent.fact("reported_on") == _day(last)
-        assert intent.key == f"m7|{rule}|{level}|{period}|{intent.department}"
+        assert intent.key == f"m7|{rule}|{intent.level}|{period}|{intent.department}"
         assert (
             intent.due
             == intent.fact("deadline")
@@ -978,7 +1022,10 @@ def test_report_reminders_and_overdue(
         if rule == "report":
             assert (intent.level_name, intent.stage) == ("报送提醒", STAGE_REMIND)
         else:
-            assert (intent.level_name, intent.stage) == (NAMES[level], STAGE_OVERDUE + level)
+            assert (intent.level_name, intent.stage) == (
+                NAMES[intent.level],
+                STAGE_OVERDUE + intent.level,
+            )
             assert intent.fact("working_days_late") == CAL.count(intent.fact("deadline"), D(as_of))
 
 
@@ -1062,8 +1109,9 @@ def test_reminder_recipients(remind_to: tuple[str, ...], expected: list[str]) ->
 
 def test_plan_issued_after_some_deadlines() -> None:
     """Issued 9 May (as the Banan plan was): what fell due before then is evaluated like the
-    rest.  On the issue day each old, undone obligation owes one notice per recipient at the
-    highest level reached, not the reminders and lower levels it went through."""
+    rest.  On the issue day, with nothing sent before, each old, undone obligation owes its
+    first letter, the lowest rung (催办), however late it is: the ladder climbs by letters
+    sent (issue 22; it owed 通报 here before)."""
     items = [
         ob("2023-01-31", id=1, kind="occurrence", owners=(LEAD, CO)),
         ob("2023-02-28", id=2, kind="occurrence", owners=(LEAD, CO)),
@@ -1075,22 +1123,21 @@ def test_plan_issued_after_some_deadlines() -> None:
         ob("2023-05-31", id=8, owners=(LEAD, CO)),  # far off: nothing
         cp("2023-04-30", 30, value=25, on="2023-04-20", id=9),
     ]
-    out = evaluate_on("2023-05-09", *items)
+    out = evaluate_on("2023-05-09", *items, every_day=False)
     by_subject: dict[str, set[tuple[str, int]]] = {}
     for intent in out:
         by_subject.setdefault(intent.subject, set()).add((intent.rule, intent.level))
     assert by_subject == {
-        "o1": {("overdue", 3)},
-        "o2": {("overdue", 3)},
-        "o3": {("overdue", 3)},
-        "o4": {("overdue", 3)},
-        "o5": {("overdue", 2)},
+        "o1": {("overdue", 1)},
+        "o2": {("overdue", 1)},
+        "o3": {("overdue", 1)},
+        "o4": {("overdue", 1)},
+        "o5": {("overdue", 1)},
         "o7": {("remind", 1)},
-        "o9": {("overdue", 2)},
+        "o9": {("overdue", 1)},
     }
-    # 通报 to both owners and a line for the leadership, 督办 to the lead and a line for the
-    # office, the reminder to both owners
-    assert len(out) == 4 * 3 + 2 + 2 + 2
+    # 催办 to both owners of each (and of the checkpoint), the reminder to both owners
+    assert len(out) == 6 * 2 + 2
     assert len({i.key for i in out}) == len(out)
 
 
@@ -1116,7 +1163,8 @@ def test_a_plan_chases_nothing_due_before_it_took_effect() -> None:
     assert summary.fact("count") == 3
     # the next days: the same summary (the same key: stored once, sent once), nothing else
     later = evaluate(facts, D("2023-05-22"), CAL)
-    assert brief(later) == [("overdue", 2, LEAD), ("overdue", 2, OFFICE), ("backlog", 0, OFFICE)]
+    # (evaluated with nothing sent: o7's first letter is its 催办, though 8 working days late)
+    assert brief(later) == [("overdue", 1, LEAD), ("overdue", 1, CO), ("backlog", 0, OFFICE)]
     assert [i.key for i in later if i.rule == "backlog"] == [summary.key]
     assert {i.subject for i in later if i.rule == "overdue"} == {"o7"}
     # before the plan takes effect nothing at all is owed; after it closes, nothing either

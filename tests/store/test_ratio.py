@@ -172,7 +172,7 @@ def test_the_letter_states_x_of_y_and_both_alternatives(db: str, tmp_path: Path)
     # October: the average is not known yet, then it is
     record(db, "spent", "5000", "2023-10-10")
     unknown = _october(db, tmp_path / "unknown", "2023-10-17")
-    assert "前达到80.27%（序时进度）或全国平均支出进度（尚未报送，暂按序时进度衡量）" in unknown
+    assert "前达到80.27%（序时进度）或全国平均支出进度（基准值待录入，暂按序时进度衡量）" in unknown
     assert "目前为5,000 / 8,000万元 = 62.5%" in unknown
     record(db, "national-average", "70", "2023-10-18")
     known = _october(db, tmp_path / "known", "2023-10-19")

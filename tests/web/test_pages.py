@@ -10,6 +10,7 @@ from sqlalchemy import Connection, event
 from tests.conftest import PLANS
 from tests.helpers import run
 from workplan.rules.evaluate import Intent, evaluate
+from workplan.rules.kinds import LADDER
 from workplan.rules.status import TaskStatus, task_statuses
 from workplan.store import refs
 from workplan.store.db import open_store
@@ -94,7 +95,9 @@ def test_a_departments_page_evaluates_its_items_alone_and_shows_what_the_whole_p
         plan = refs.find_plan(conn, None)
         tasks = read_tasks(conn, plan)
         for day in (date(2023, 6, 1), date(2023, 7, 21), date(2023, 12, 29)):
-            everything, calendars = read_facts(conn, day, plan_ids=[plan.id], everything=True)
+            everything, calendars = read_facts(
+                conn, day, plan_ids=[plan.id], everything=True, ladder=LADDER
+            )
             intents = evaluate(everything[plan.id], day, calendars[plan.id])
             for department in ("区财政局", "区乡村振兴局", "区委组织部"):
                 whole = task_statuses(

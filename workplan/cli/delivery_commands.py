@@ -294,6 +294,8 @@ def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
 @click.option(
     "--status",
     type=Words(STATUS_WORDS),
+    help="only notices in this state; the Chinese words work too (待发送, 已发送, 已写入, 待重试, "
+    "发送失败, 已撤销)",
 )
 @click.option("--department", help="only this department's notices")
 @click.option(
@@ -302,7 +304,11 @@ def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
     help="the group robots' deliveries by this channel (robots: all of them), each with its "
     "own status, instead of the notices (e-mail)",
 )
-@click.option("--kind", type=Words(KIND_WORDS))
+@click.option(
+    "--kind",
+    type=Words(KIND_WORDS),
+    help="only this kind of letter, or its Chinese name (提醒, 提示函, 催办, 督办, 通报)",
+)
 @click.option("--date", "day", type=DAY, help="only notices owed by the evaluation of this day")
 @click.option(
     "--show", "show", type=int, metavar="ID", help="the full text of one notice's message"

@@ -47,6 +47,7 @@ def status(
     from workplan.cli import render
     from workplan.notices import record as outbox_log
     from workplan.rules.evaluate import evaluate
+    from workplan.rules.kinds import LADDER
     from workplan.rules.status import task_statuses
     from workplan.store import db as store
     from workplan.store import refs
@@ -58,7 +59,9 @@ def status(
         day = as_of or today_in(plan.timezone)
         who = refs.find_department(conn, plan, department) if department else None
         tasks = read_tasks(conn, plan)
-        everything, calendars = read_facts(conn, day, plan_ids=[plan.id], everything=True)
+        everything, calendars = read_facts(
+            conn, day, plan_ids=[plan.id], everything=True, ladder=LADDER
+        )
         delivery = outbox_log.counts(conn, plan)
         waits = outbox_log.waiting(conn, plan)
         posts = outbox_log.robot_counts(conn, plan)

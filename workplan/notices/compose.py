@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -26,7 +26,7 @@ from workplan.channels.mail import domain_of, message_id
 from workplan.notices.letters import Earlier, Letter, Message, letter
 from workplan.notices.outbox import DIGEST
 from workplan.plan.calendar import Calendars, WorkCalendar
-from workplan.plan.settings import PlanSettings
+from workplan.plan.settings import NumberFormats, PlanSettings
 from workplan.rules.evaluate import LEADERSHIP
 from workplan.rules.kinds import STAGE_OVERDUE, STAGE_WARN
 from workplan.store.links import LinkSettings
@@ -65,6 +65,8 @@ class Plan:
     office_email: str | None = None
     return_form: bool = False
     """attach the department's return form to its first digest of each month"""
+    numbering: NumberFormats = field(default_factory=NumberFormats)
+    """the plan's document numbers, taken when a letter goes out"""
 
 
 @dataclass
@@ -115,6 +117,7 @@ def plans(conn: Connection) -> dict[int, Plan]:
             Calendars().get(settings.calendar, r["year"]),
             (offices.get((r["id"], r["office"])) or [None])[0],
             notices.return_form,
+            settings.numbering,
         )
     return out
 
@@ -163,7 +166,7 @@ class Composer:
         self.departments: dict[tuple[int, str], dict[str, Any]] = {}
         self.tasks: dict[int, str] = {}
         self.rules: dict[int, tuple[tuple[int, ...], tuple[tuple[int, str, int], ...]]] = {}
-        self.earlier: dict[tuple[str, str], list[tuple[int, Earlier]]] = {}
+        self.earlier: dict[tuple[str, str], list[tuple[int, str, Earlier]]] = {}
         self.forms: dict[str, list[tuple[str, str, bytes]]] = {}
 
     def prepare(self, groups: list[Group], *, forms: bool = True) -> None:
@@ -257,6 +260,7 @@ class Composer:
                     T_NOTICE.c.level_name,
                     func.coalesce(T_NOTICE.c.as_of, T_NOTICE.c.evaluated_on),
                     T_NOTICE.c.doc_number,
+                    T_NOTICE.c.department,
                 )
                 .where(
                     tuple_(T_NOTICE.c.subject, T_NOTICE.c.period).in_(pairs[start : start + 300]),
@@ -266,17 +270,20 @@ class Composer:
                 )
                 .distinct()
             )
-            for subject, period, stage, name, day, number in self.conn.execute(query):
+            for subject, period, stage, name, day, number, to in self.conn.execute(query):
                 self.earlier.setdefault((subject, period), []).append(
-                    (stage, Earlier(name, day, number))
+                    (stage, to, Earlier(name, day, number))
                 )
 
     def earlier_than(self, row: dict[str, Any]) -> tuple[Earlier, ...]:
-        """The documents about a line's item sent before it, at lower levels, oldest first."""
+        """The documents about a line's item sent before it, at lower levels, oldest first:
+        those its recipient received (a letter cites only what its addressee has); the
+        leadership's report lists what was issued, to whomever."""
         found = self.earlier.get((row["subject"], row["period"]), [])
+        everyone = row["department"] == LEADERSHIP
         seen: dict[tuple[str, str | None], Earlier] = {}
-        for stage, doc in sorted(found, key=lambda p: (p[1].day, p[0])):
-            if stage < row["stage"]:
+        for stage, to, doc in sorted(found, key=lambda p: (p[2].day, p[0])):
+            if stage < row["stage"] and (everyone or to == row["department"]):
                 seen.setdefault((doc.level_name, doc.number), doc)
         return tuple(seen.values())
 
@@ -381,10 +388,12 @@ class Composer:
             head=head,
             number=next((r["doc_number"] for r in rows if r["doc_number"]), None),
             summary=summary,
+            document=rows[0]["document"],
             # the department's own page, never another's: the link names the department
             report_url=self.links.url_for(plan.key, group.department, now)
             if self.links and not summary
             else None,
+            return_form=next((name for name, _, _ in self.forms.get(group.message_id, [])), None),
         )
 
     def compose(self, group: Group, now: datetime, root: str | None) -> Issued:

@@ -19,8 +19,9 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     Connection,
@@ -40,9 +41,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from workplan.channels.base import Outcome
 from workplan.notices.compose import Group, Plan, digest_of, message_id_for, sending_now
-from workplan.rules.kinds import STAGE_OVERDUE
+from workplan.notices.numbers import number_format, take
+from workplan.rules.kinds import STAGE_OVERDUE, rule_kind
 from workplan.store.changes import facts_changed
-from workplan.store.tables import T_DELIVERY, T_DISPATCHER, T_NOTICE, T_TASK
+from workplan.store.tables import T_DELIVERY, T_DISPATCHER, T_NOTICE, T_PLAN, T_TASK
 
 log = logging.getLogger("workplan.dispatch")
 
@@ -359,7 +361,69 @@ def claim(
     for group in groups.values():
         for r in group.rows:
             r["attempts"] += 1
+    number_letters(conn, list(groups.values()), plans, now)
     return list(groups.values())
+
+
+def _act(row: dict[str, Any]) -> bool:
+    """Whether a letter is a copy of the day's shared act (its 通报: one document, one number,
+    a 主送 list of the departments it names), not an act of its own (a 督办单, a 催办)."""
+    return rule_kind(row["rule"]).letter_at(row["level"]) == "bulletin"
+
+
+def number_letters(
+    conn: Connection, groups: list[Group], plans: dict[int, Plan], now: datetime
+) -> None:
+    """Give each claimed letter of a kind its plan numbers its 文号, as it goes out (a retry
+    keeps the one it has): the next of its office's series, or, for a copy of the day's
+    通报, the number that act already has.  A letter withdrawn before it went takes none."""
+    shared: dict[tuple[str, str, date], str] = {}
+    params = []
+    for group in groups:
+        first = group.rows[0]
+        document = first["document"]
+        if not document or any(r["doc_number"] for r in group.rows):
+            continue
+        plan = plans[group.plan_id]
+        fmt = number_format(plan.numbering, document)
+        if fmt is None:
+            continue
+        days = [r["as_of"] for r in group.rows if r["as_of"] is not None]
+        day = max(days) if days else now.astimezone(ZoneInfo(plan.timezone)).date()
+        act = (plan.office, document, day)
+        number = shared.get(act) if _act(first) else None
+        if number is None and _act(first):
+            number = _issued(conn, plan, document, day)
+        if number is None:
+            number = take(conn, plan.office, fmt, day)
+        if _act(first):
+            shared[act] = number
+        for r in group.rows:
+            r["doc_number"] = number
+        params.append({"mid": group.message_id, "num": number})
+    if params:
+        conn.execute(
+            update(T_NOTICE)
+            .where(T_NOTICE.c.message_id == bindparam("mid"))
+            .values(doc_number=bindparam("num")),
+            params,
+        )
+
+
+def _issued(conn: Connection, plan: Plan, document: str, day: date) -> str | None:
+    """The number the office's act of ``document`` of ``day`` was given already, if any."""
+    found = conn.execute(
+        select(T_NOTICE.c.doc_number)
+        .select_from(T_NOTICE.join(T_PLAN, T_PLAN.c.id == T_NOTICE.c.plan_id))
+        .where(
+            T_PLAN.c.office == plan.office,
+            T_NOTICE.c.document == document,
+            T_NOTICE.c.as_of == day,
+            T_NOTICE.c.doc_number.is_not(None),
+        )
+        .limit(1)
+    ).scalar()
+    return str(found) if found else None
 
 
 # the robots' claims: one delivery per message and robot ---------------------------------------

@@ -9,7 +9,7 @@ letters.  Templates receive only these plain values; plan text is data, never te
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from workplan.channels.base import Party
@@ -20,10 +20,12 @@ from workplan.rules.kinds import rule_kind
 
 @dataclass(frozen=True)
 class DayOff:
-    """A day that is not a working day, with the holiday's name when it has one."""
+    """A day that is not a working day, with the holiday's name when it has one, or a weekend
+    day that is one (``working``: 调休上班)."""
 
     day: date
     name: str | None
+    working: bool = False
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,32 @@ class Letter:
     """the recipient does not answer for it: the office's or leadership's line, for supervision"""
     history: tuple[Earlier, ...] = ()
     """the documents about it sent before, oldest first, as the record shows them"""
+    act_on: date | None = None
+    """the last working day on or before the deadline: the day to act on when the deadline
+    falls on a day off (30 September 2023, 中秋: 28 September)"""
+    act_by: date | None = None
+    """the calendar date the recipient is asked to act or answer by: for a reminder or a
+    提示函, the day to act on; for a letter of the ladder, ``reply_days`` working days from the
+    letter's day"""
+    reply_days: int | None = None
+    """working days given to answer a letter sent after the deadline (催办 3, 督办 5, 通报 10)"""
+    today: date | None = None
+    """the day the letter is dated"""
+
+    @property
+    def due_today(self) -> bool:
+        """Whether the letter is dated on the deadline itself (今天到期)."""
+        return self.today == self.due
+
+    @property
+    def reported(self) -> bool:
+        """Whether a figure was reported for the line (no figure: nothing is behind, or
+        projected; the line says 未报送)."""
+        return self.facts.get("value") is not None
+
+
+REPLY_DAYS: dict[str, int] = {"overdue": 3, "escalation": 5, "bulletin": 10}
+"""working days a letter after the deadline gives to answer, by letter kind"""
 
 
 @dataclass(frozen=True)
@@ -109,6 +137,10 @@ class Message:
     """a summary for the office or the leadership rather than a department's own letter"""
     report_url: str | None = None
     """the department's own signed link to its report page, when the web pages are set up"""
+    document: str | None = None
+    """the document it is (催办, 通报, 督查专报, 抄送, digest …), as the office's record keeps it"""
+    return_form: str | None = None
+    """the file name of the return form attached, when the letter carries one"""
 
     @property
     def letter(self) -> Letter:
@@ -123,13 +155,28 @@ def days_off_between(
     calendar: WorkCalendar, start: date, end: date, locale: str = "zh-CN"
 ) -> tuple[DayOff, ...]:
     """Return the non-working days between two days (in either order, the later included),
-    named in the locale's language."""
+    named in the locale's language, and the weekend days among them that are working days
+    (调休上班), in order of the calendar."""
     low, high = (start, end) if start <= end else (end, start)
     if (high - low).days > 62:
         return ()
-    inner = [d for d in calendar.days_off(low, high) if low < d]
     language = LANGUAGES.get(locale)
-    return tuple(DayOff(d, calendar.holiday_name(d, language)) for d in inner)
+    out = []
+    day = low + timedelta(days=1)
+    while day <= high:
+        working = calendar.is_working_day(day)
+        if not working:
+            out.append(DayOff(day, calendar.holiday_name(day, language)))
+        elif day.weekday() >= 5:
+            out.append(DayOff(day, None, working=True))
+        day += timedelta(days=1)
+    return tuple(out)
+
+
+def act_on(calendar: WorkCalendar, due: date) -> date:
+    """The day to act on for a deadline: the deadline, or the last working day before it when
+    it falls on a day off."""
+    return due if calendar.is_working_day(due) else calendar.before(due)
 
 
 def letter(
@@ -154,8 +201,11 @@ def letter(
     key = str(facts.get("key") or "")
     owners = tuple(facts.get("owners") or ())
     kind = rule_kind(rule)
+    letter_kind = kind.letter_at(level)
+    last_day = act_on(calendar, due)
+    reply = REPLY_DAYS.get(letter_kind)
     return Letter(
-        kind=kind.letter_at(level),
+        kind=letter_kind,
         rule=rule,
         topic=kind.topic,
         level=level,
@@ -176,4 +226,8 @@ def letter(
         owners=owners,
         copy=recipient is not None and bool(owners) and recipient not in owners,
         history=history,
+        act_on=last_day,
+        act_by=calendar.after(today, reply) if reply else last_day,
+        reply_days=reply,
+        today=today,
     )

@@ -20,10 +20,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 
 from workplan.channels.mail import domain_of, message_id
-from workplan.notices.numbers import number_format, take
+from workplan.notices.numbers import REPORT
 from workplan.plan.settings import NumberFormats, PlanSettings
-from workplan.rules.evaluate import Intent, evaluate
-from workplan.rules.kinds import STAGE_OVERDUE, STAGE_WARN, WARN_NAME
+from workplan.rules.evaluate import LEADERSHIP, Intent, evaluate
+from workplan.rules.kinds import LADDER, STAGE_OVERDUE, STAGE_WARN, WARN_NAME
 from workplan.store.changes import Marker, markers
 from workplan.store.db import binder, bulk_insert, dumps, read_only, take_ids
 from workplan.store.facts_query import read_facts
@@ -198,22 +198,16 @@ def _insert_in_letters(
     plans = _plan_letters(conn, sorted({i.plan_id for i in new}))
     groups = _letter_groups(
         (
-            (nid, i.plan_id, i.department, i.rule, i.stage, i.level_name)
+            (nid, i.plan_id, i.department, i.rule, i.stage, i.level_name, _owns(i))
             for nid, i in zip(ids, new, strict=True)
         ),
         plans,
     )
     server = conn.dialect.name == "postgresql"
-    to_number: list[tuple[int, str, list[int]]] = []
     row_of = dict(zip(ids, rows, strict=True))
     for found in _letters(conn, groups, plans, day):
-        number = found.number
-        if found.fmt and server:
-            to_number.append((found.plan_id, found.fmt, found.ids))
-        elif found.fmt:
-            number = take(conn, found.plan_id, found.fmt, day)
         for nid in found.ids:
-            row_of[nid][0:0] = (nid, found.mid, found.kind, number)
+            row_of[nid][0:0] = (nid, found.mid, found.kind, found.number)
     columns = ["id", "message_id", "document", "doc_number", *NOTICE_COLUMNS]
     full = [tuple(row) for row in rows]
     if not server:
@@ -223,19 +217,6 @@ def _insert_in_letters(
         conn, T_NOTICE, columns, full, skip_conflicts_on="key", returning="id", bound=True
     )
     ours = set(inserted)
-    numbers = []
-    for plan_id, fmt, members in to_number:
-        mine = [nid for nid in members if nid in ours]
-        if mine:
-            number = take(conn, plan_id, fmt, day)
-            numbers += [{"nid": nid, "num": number} for nid in mine]
-    if numbers:
-        conn.execute(
-            update(T_NOTICE)
-            .where(T_NOTICE.c.id == bindparam("nid"))
-            .values(doc_number=bindparam("num")),
-            numbers,
-        )
     return {i.key for nid, i in zip(ids, new, strict=True) if nid in ours}
 
 
@@ -382,7 +363,7 @@ def tick(
         return _skipped(as_of, marks)
     owed_before = sum(marks[pid].owed or 0 for pid in unchanged)
     chosen = plan_ids if not unchanged else sorted(set(marks) - unchanged)
-    facts, calendars = read_facts(conn, as_of, plan_ids=chosen)
+    facts, calendars = read_facts(conn, as_of, plan_ids=chosen, ladder=LADDER)
     intents: list[Intent] = []
     owed: dict[int, int] = {}
     for plan_id, plan_facts in facts.items():
@@ -435,6 +416,32 @@ def _one_tick_per_plan(conn: Connection, plan_ids: list[int]) -> bool:
     return True
 
 
+def _owns(intent: Intent) -> bool:
+    """Whether a notice's recipient answers for its item (not a copy for supervision)."""
+    owners = intent.facts.get("owners")
+    return owners is None or intent.department in owners
+
+
+COPIES = "抄送"
+"""the office's summary of the copies it is sent (never merged with its own items)"""
+
+
+def letter_document(
+    plan: _PlanLetters, department: str, rule: str, stage: int, level_name: str, own: bool
+) -> str:
+    """Return the document a notice is a line of, for its recipient: the office never writes to
+    itself (its own items go in its daily list, its copies in a 抄送 summary of their own), and
+    the leadership receives the plan's report (督查专报), never a 通报."""
+    document = document_of(rule, stage, level_name)
+    if stage < STAGE_WARN:
+        return document
+    if department == LEADERSHIP:
+        return plan.report
+    if department == plan.office:
+        return DIGEST if own else COPIES
+    return document
+
+
 def document_of(rule: str, stage: int, level_name: str) -> str:
     """Return the kind of letter a notice is a line of: the day's digest of reminders, a
     提示函, or the document of its level on the ladder (催办, 督办, 通报 …)."""
@@ -462,6 +469,7 @@ def form_letters(conn: Connection, plan_ids: list[int], day: date) -> int:
             T_NOTICE.c.rule,
             T_NOTICE.c.stage,
             T_NOTICE.c.level_name,
+            T_NOTICE.c.facts,
         )
         .where(
             T_NOTICE.c.plan_id.in_(plan_ids),
@@ -473,14 +481,19 @@ def form_letters(conn: Connection, plan_ids: list[int], day: date) -> int:
     if not loose:
         return 0
     plans = _plan_letters(conn, sorted({r.plan_id for r in loose}))
-    groups = _letter_groups([tuple(r) for r in loose], plans)
+    groups = _letter_groups(
+        [
+            (*r[:6], r.department != plans[r.plan_id].office or _owned_by(r.facts, r.department))
+            for r in loose
+        ],
+        plans,
+    )
     made = 0
     params = []
     for found in _letters(conn, groups, plans, day):
-        number = take(conn, found.plan_id, found.fmt, day) if found.fmt else found.number
         made += found.new
         params += [
-            {"nid": i, "mid": found.mid, "doc": found.kind, "num": number} for i in found.ids
+            {"nid": i, "mid": found.mid, "doc": found.kind, "num": found.number} for i in found.ids
         ]
     _put_in_letters(conn, params)
     return made
@@ -497,8 +510,6 @@ class _Letter:
     number: str | None
     """the waiting letter's document number"""
     new: bool
-    fmt: str | None
-    """a new letter of a kind the plan numbers: the format of the number to take"""
 
 
 def _letters(
@@ -516,22 +527,22 @@ def _letters(
         kind = document.split(":")[0]
         found = waiting.get((plan_id, department, document))
         if found is not None:
-            out.append(_Letter(plan_id, ids, kind, found[0], found[1], False, None))
+            out.append(_Letter(plan_id, ids, kind, found[0], found[1], False))
             continue
         parts = [plan.key, department, kind, day.isoformat(), str(ids[0])]
-        fmt = number_format(plan.numbering, kind)
-        out.append(_Letter(plan_id, ids, kind, message_id(parts, plan.domain), None, True, fmt))
+        out.append(_Letter(plan_id, ids, kind, message_id(parts, plan.domain), None, True))
     return out
 
 
 def _letter_groups(
     loose: Iterable[tuple[Any, ...]], plans: dict[int, _PlanLetters]
 ) -> dict[tuple[int, str, str], list[int]]:
-    """Group notices (id, plan, department, rule, stage, level name; in the order of their
-    ids) by the letter each belongs in: its plan, recipient and kind of document."""
+    """Group notices (id, plan, department, rule, stage, level name, whether the recipient
+    answers for it; in the order of their ids) by the letter each belongs in: its plan,
+    recipient and kind of document."""
     groups: dict[tuple[int, str, str], list[int]] = {}
-    for nid, plan_id, department, rule, stage, level_name in loose:
-        document = document_of(rule, stage, level_name)
+    for nid, plan_id, department, rule, stage, level_name, own in loose:
+        document = letter_document(plans[plan_id], department, rule, stage, level_name, own)
         if document == DIGEST and not plans[plan_id].digest:
             document = f"{DIGEST}:{nid}"  # the plan asked for one letter a reminder
         groups.setdefault((plan_id, department, document), []).append(nid)
@@ -602,6 +613,14 @@ class _PlanLetters:
     domain: str
     digest: bool
     numbering: NumberFormats
+    office: str = ""
+    report: str = REPORT
+
+
+def _owned_by(facts: str, department: str) -> bool:
+    """Whether ``department`` answers for a stored notice's item (its facts' owners)."""
+    owners = json.loads(facts).get("owners")
+    return owners is None or department in owners
 
 
 def _plan_letters(conn: Connection, plan_ids: list[int]) -> dict[int, _PlanLetters]:
@@ -612,8 +631,8 @@ def _plan_letters(conn: Connection, plan_ids: list[int]) -> dict[int, _PlanLette
         .scalar_subquery()
     )
     out = {}
-    for pid, key, settings_json, emails in conn.execute(
-        select(T_PLAN.c.id, T_PLAN.c.key, T_PLAN.c.settings, office_email).where(
+    for pid, key, settings_json, emails, office in conn.execute(
+        select(T_PLAN.c.id, T_PLAN.c.key, T_PLAN.c.settings, office_email, T_PLAN.c.office).where(
             T_PLAN.c.id.in_(plan_ids)
         )
     ):
@@ -624,5 +643,7 @@ def _plan_letters(conn: Connection, plan_ids: list[int]) -> dict[int, _PlanLette
             domain_of(addresses[0] if addresses else "workplan@workplan.invalid"),
             settings.notices.digest,
             settings.numbering,
+            office,
+            settings.numbering.report or REPORT,
         )
     return out

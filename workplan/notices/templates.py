@@ -174,29 +174,44 @@ def _main_names(run: list[Any]) -> list[str]:
     return names
 
 
+def _explaining(days: Any) -> list[tuple[str, list[Any]]]:
+    """The days that explain a count of working days, in order: each run of days off that
+    holds a holiday (an ordinary weekend explains nothing) and each weekend day that is a
+    working day (调休), as ("holiday", run) or ("swapped", [day])."""
+    days = list(days)
+    out: list[tuple[str, list[Any]]] = []
+    for run in _runs([d for d in days if not getattr(d, "working", False)]):
+        if any(off.name or off.day.weekday() < 5 for off in run):
+            out.append(("holiday", run))
+    out += [("swapped", [d]) for d in days if getattr(d, "working", False)]
+    return sorted(out, key=lambda part: part[1][0].day)
+
+
 def cn_days_off(days: Any) -> str:
-    """4月29日至5月3日为节假日（劳动节）；6月24日至6月25日为周末."""
+    """4月29日至5月3日为节假日（劳动节）；5月6日（星期六）调休上班.  Ordinary weekends are left
+    out: the reader counts them."""
     parts = []
-    for run in _runs(list(days)):
+    for what, run in _explaining(days):
+        if what == "swapped":
+            parts.append(f"{cn_md(run[0].day)}（{cn_weekday(run[0].day)}）调休上班")
+            continue
         span = cn_md(run[0].day) if len(run) == 1 else f"{cn_md(run[0].day)}至{cn_md(run[-1].day)}"
         names = _main_names(run)
-        any_holiday = any(off.name for off in run)
-        what = "节假日" if any_holiday else "周末"
-        parts.append(f"{span}为{what}" + (f"（{'、'.join(names)}）" if names else ""))
+        parts.append(f"{span}为节假日" + (f"（{'、'.join(names)}）" if names else ""))
     return "；".join(parts)
 
 
 def en_days_off(days: Any) -> str:
-    """29 April – 3 May are holidays (Labor Day); 24–25 June is a weekend."""
+    """29 April – 3 May are holidays (Labor Day); Saturday 6 May is a working day (swapped).
+    Ordinary weekends are left out."""
     parts = []
-    for run in _runs(list(days)):
+    for what, run in _explaining(days):
+        if what == "swapped":
+            parts.append(f"{en_weekday(run[0].day)} {en_md(run[0].day)} is a working day (swapped)")
+            continue
         span = en_md(run[0].day) if len(run) == 1 else f"{en_md(run[0].day)} – {en_md(run[-1].day)}"
         names = _main_names(run)
-        any_holiday = any(off.name for off in run)
-        if any_holiday:
-            verb = "is a holiday" if len(run) == 1 else "are holidays"
-        else:
-            verb = "is a weekend day" if len(run) == 1 else "are a weekend"
+        verb = "is a holiday" if len(run) == 1 else "are holidays"
         parts.append(f"{span} {verb}" + (f" ({', '.join(names)})" if names else ""))
     return "; ".join(parts)
 
@@ -215,6 +230,8 @@ def cn_period(label: Any) -> str:
         return f"{m[1]}年{'上' if m[2] == '1' else '下'}半年"
     if m := re.fullmatch(r"(\d{4})-W(\d{2})", text):
         return f"{m[1]}年第{int(m[2])}周"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return cn_date(text)  # an event's occurrence: 2023年9月27日, never an ISO date
     if re.fullmatch(r"\d{4}", text):
         return f"{text}年"
     return text
@@ -229,6 +246,8 @@ def en_period(label: Any) -> str:
         return f"{m[2]} {m[1]}"
     if m := re.fullmatch(r"(\d{4})-W(\d{2})", text):
         return f"week {int(m[2])} of {m[1]}"
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return en_date(text)
     return text
 
 

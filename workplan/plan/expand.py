@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import date, timedelta
 from typing import Any
 
 from workplan import __version__
@@ -24,7 +26,13 @@ from workplan.plan.events import TriggerInfo
 from workplan.plan.metrics import metrics as compile_metrics
 from workplan.plan.model import CalendarFile, Deliverable, Metric, Plan, Recurring, Task
 from workplan.plan.policy import Rules
-from workplan.plan.settings import BriefStyle, NoticeSettings, NumberFormats, PlanSettings
+from workplan.plan.settings import (
+    DEFAULT_REPORT,
+    BriefStyle,
+    NoticeSettings,
+    NumberFormats,
+    PlanSettings,
+)
 from workplan.plan.yamlsource import PathKey, Source
 
 COMPILED_FORMAT = "2"
@@ -90,6 +98,7 @@ class _Compiler:
         self.check_numbering(rules)
         if ctx.out.problems:
             return None
+        obligations = moved_off_days_off(obligations, plan.due_on_day_off, ctx.work_calendar())
         settings = PlanSettings(
             calendar=ctx.calendar_spec(schedules),
             leadership=tuple((p.name, p.email) for p in plan.leadership),
@@ -98,7 +107,9 @@ class _Compiler:
             chase_from=plan.chase_from or plan.issued,
             closes_on=closes_on,
             period=(ctx.start, ctx.end),
-            numbering=NumberFormats(dict(plan.numbering.documents), plan.numbering.bulletin),
+            numbering=NumberFormats(
+                dict(plan.numbering.documents), plan.numbering.bulletin, plan.numbering.report
+            ),
             brief=BriefStyle(**plan.brief.model_dump()),
             events=dict(plan.events),
             triggers=tuple(self.triggers),
@@ -140,6 +151,7 @@ class _Compiler:
     def check_numbering(self, rules: Rules) -> None:
         """Every numbered document must be a kind the plan sends."""
         known = {"提示函", *(step.name for step in rules.escalate)}
+        known.add(self.plan.numbering.report or DEFAULT_REPORT)  # the leadership's report
         known |= {step.name for step in self.ctx.ladders}
         for name in self.plan.numbering.documents:
             if name not in known:
@@ -175,6 +187,24 @@ class _Compiler:
                     )
                 else:
                     names[alias] = (entry.id, where)
+
+
+def moved_off_days_off(
+    obligations: list[ObligationInfo], way: str, is_working: Callable[[date], bool]
+) -> list[ObligationInfo]:
+    """Move each deadline that falls on a day off as the plan's ``due_on_day_off`` says: keep
+    it (the letters name the last working day before it), or move it to the next or the
+    previous working day."""
+    if way == "keep":
+        return obligations
+    step = timedelta(days=1 if way == "next" else -1)
+    out = []
+    for ob in obligations:
+        due = ob.due
+        while not is_working(due):
+            due += step
+        out.append(ob if due == ob.due else replace(ob, due=due))
+    return out
 
 
 def compile_plan(

@@ -537,6 +537,11 @@ class Numbering(_Model):
     bulletin: NumberFormat | None = Field(
         default=None, description="the monthly bulletin's issue number, e.g. 第{n}期"
     )
+    report: Line | None = Field(
+        default=None,
+        description="the name of the report the leadership receives (default 督查专报; or "
+        "情况报告 …): its own document, numbered by documents[name] when given, never a 通报",
+    )
 
 
 class BriefSettings(_Model):
@@ -569,6 +574,12 @@ class Plan(_Model):
         ge=0,
         le=250,
         description="working days after the plan's period ends during which it is still chased",
+    )
+    due_on_day_off: Literal["keep", "next", "previous"] = Field(
+        default="keep",
+        description="a deadline that falls on a day off: keep the date as written (letters "
+        "name the last working day before it), move it to the next working day (next, as "
+        "民法典第二百零三条 counts a period), or to the last working day before it (previous)",
     )
     numbering: Numbering = Field(default_factory=Numbering)
     default_due: Due | None = Field(

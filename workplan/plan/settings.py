@@ -54,12 +54,19 @@ class NoticeSettings:
     return_form: bool = False
 
 
+DEFAULT_REPORT = "督查专报"
+"""what the leadership receives unless the plan names its report otherwise (情况报告 …)"""
+
+
 @dataclass(frozen=True, slots=True)
 class NumberFormats:
     """How formal documents are numbered (文号): a format per kind, and the bulletin's issue."""
 
     documents: dict[str, str] = field(default_factory=dict)
     bulletin: str | None = None
+    report: str | None = None
+    """the name of the report the leadership receives (督查专报, 情况报告 …); its number format,
+    if any, is ``documents[report]``"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +115,8 @@ class PlanSettings:
         numbering: dict[str, Any] = {"documents": dict(self.numbering.documents)}
         if self.numbering.bulletin is not None:
             numbering["bulletin"] = self.numbering.bulletin
+        if self.numbering.report is not None:
+            numbering["report"] = self.numbering.report
         events: dict[str, Any] = {}
         if self.events:
             events = {
@@ -174,7 +183,9 @@ class PlanSettings:
             if period
             else None,
             numbering=NumberFormats(
-                dict(numbering.get("documents") or {}), numbering.get("bulletin")
+                dict(numbering.get("documents") or {}),
+                numbering.get("bulletin"),
+                numbering.get("report"),
             ),
             brief=BriefStyle(
                 **{f.name: brief[f.name] for f in fields(BriefStyle) if f.name in brief}

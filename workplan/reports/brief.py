@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from workplan.plan.calendar import WorkCalendar
 from workplan.plan.compiled import expected_on
 from workplan.plan.periods import month_end
 from workplan.reports.agenda import AgendaEntry, agenda
 from workplan.rules.evaluate import LEADERSHIP, evaluate
+from workplan.rules.kinds import LADDER, rule_kind
 from workplan.rules.status import MetricStatus, TaskStatus, is_done, task_statuses
 from workplan.store.facts import MetricFacts, ObligationFacts
 from workplan.store.facts_query import read_facts
@@ -19,12 +20,17 @@ from workplan.store.refs import PlanRef
 from workplan.store.snapshot import read_tasks
 from workplan.store.tables import T_NOTICE, T_PROGRESS
 
-CATEGORIES = ("已完成", "超进度", "达进度", "欠进度", "逾期")
-"""The categories offices publish their counts in."""
+CATEGORIES = ("已完成", "超进度", "达进度", "欠进度", "逾期", "未到期")
+"""The categories offices publish their counts in; 未到期: nothing has come due and nothing
+was reported (such an item is not on pace: nothing says where it stands)."""
+
+NOT_SENT = "未发函"
+"""the level of an overdue item no ladder letter was sent about yet"""
 
 
-def category(row: TaskStatus) -> str:
-    """Map an item's standing (from rules.status) to the category an office publishes."""
+def category(row: TaskStatus, idle: bool = False) -> str:
+    """Map an item's standing (from rules.status) to the category an office publishes;
+    ``idle``: nothing of it has come due and nothing was reported."""
     if row.state in ("done", "signed off"):
         return "已完成"
     if row.state == "overdue":
@@ -33,13 +39,30 @@ def category(row: TaskStatus) -> str:
         return "欠进度"
     if any(m.pace_gap is not None and m.pace_gap < 0 for m in row.metrics):
         return "超进度"
-    return "达进度"
+    return "未到期" if idle else "达进度"
 
 
 def overdue_level(row: TaskStatus) -> str | None:
-    """Return the highest escalation an overdue item reached (催办, 督办, 通报 …), if any."""
+    """Return the highest escalation an overdue item is owed today (催办, 督办, 通报 …), if any."""
     levels = [o for o in row.overdue if o.level is not None]
     return max(levels, key=lambda o: o.level or 0).level_name if levels else None
+
+
+def sent_levels(conn: Connection, plan: PlanRef, as_of: date) -> dict[int, tuple[int, str]]:
+    """The highest rung of the ladder sent about each task by ``as_of``: task id -> (level,
+    name).  Letters counted are letters sent, not notices owed or withdrawn."""
+    query = select(
+        T_NOTICE.c.task_id, T_NOTICE.c.rule, T_NOTICE.c.level, T_NOTICE.c.level_name
+    ).where(
+        T_NOTICE.c.plan_id == plan.id,
+        T_NOTICE.c.status == "sent",
+        func.coalesce(T_NOTICE.c.as_of, T_NOTICE.c.evaluated_on) <= as_of,
+    )
+    out: dict[int, tuple[int, str]] = {}
+    for task_id, rule, level, name in conn.execute(query):
+        if rule_kind(rule).ladder and level > out.get(task_id, (0, ""))[0]:
+            out[task_id] = (level, name)
+    return out
 
 
 # 三色督办: each office defines the colours differently; a plan picks a preset.
@@ -131,6 +154,21 @@ class Brief:
     def month_label(self) -> str:
         return f"{self.month.year}年{self.month.month}月"
 
+    @property
+    def late(self) -> list[ItemLine]:
+        """The overdue items, for page 1: each with its lead departments and level."""
+        return [line for line in self.items if line.category == "逾期"]
+
+    @property
+    def lead_total(self) -> int:
+        """What the per-lead table adds to: an item with several leads counts under each."""
+        return sum(c.total for c in self.departments)
+
+    @property
+    def shared_leads(self) -> list[ItemLine]:
+        """The items counted under more than one lead department."""
+        return [line for line in self.items if len(line.row.lead) > 1]
+
 
 def _count(name: str, lines: list[ItemLine]) -> Counts:
     counts = {c: 0 for c in CATEGORIES}
@@ -177,7 +215,9 @@ def build_brief(
     month_last = month_end(first.year, first.month)
     as_of = month_last if today is None else min(month_last, today)
     tasks = read_tasks(conn, plan)
-    everything, calendars = read_facts(conn, as_of, plan_ids=[plan.id], everything=True)
+    everything, calendars = read_facts(
+        conn, as_of, plan_ids=[plan.id], everything=True, ladder=LADDER
+    )
     calendar: WorkCalendar = calendars[plan.id]
     # the same facts and rules as `workplan status` on that day
     facts = everything[plan.id]
@@ -200,14 +240,18 @@ def build_brief(
             held = last_by_task.get(ob.task)
             last_by_task[ob.task] = max(held, ob.done_on) if held else ob.done_on
 
+    came_due = {ob.task for ob in facts.obligations if ob.deadline <= as_of}
+    sent = sent_levels(conn, plan, as_of)
+    ids = {t.number: t.id for t in tasks.values()}
     lines = []
     for r in rows:
         reported = [m.reported_on for m in r.metrics if m.reported_on is not None]
         done_on = last_by_task.get(r.number)
         last = max([*reported, *([done_on] if done_on else [])], default=None)
-        lines.append(
-            ItemLine(r, category(r), colour(r, preset, near), overdue_level(r), last, None)
-        )
+        kind = category(r, idle=r.number not in came_due and last is None)
+        # the level an overdue item reached: the highest letter sent about it, not owed
+        level = sent.get(ids.get(r.number, -1), (0, NOT_SENT))[1] if kind == "逾期" else None
+        lines.append(ItemLine(r, kind, colour(r, preset, near), level, last, None))
 
     chapters: dict[int, list[ItemLine]] = {}
     titles = {t.chapter: t.chapter_title for t in tasks.values()}

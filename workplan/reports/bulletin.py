@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from workplan.notices.numbers import BULLETIN, assign
 from workplan.plan.compiled import item_label
@@ -25,8 +25,9 @@ class BulletinEntry:
     title: str
     deadline: str
     days_late: int | None
+    """working days late on the day of the letter (as the letter says)"""
     on: date
-    """The day the evaluation first owed the 通报 this month."""
+    """The day of the 通报 letter (the day its facts are for), not the day first owed."""
     document: str | None
     """The 通报 letter's own number, once it was sent."""
 
@@ -50,18 +51,21 @@ class Bulletin:
 
 
 def bulletin_entries(conn: Connection, plan: PlanRef, month: date) -> list[BulletinEntry]:
-    """Return what reached 通报 in the month: one entry per department and obligation."""
+    """Return what reached 通报 in the month: one entry per department and obligation, dated
+    as its letter is dated, with the working days late the letter states.  The office's own
+    items are entries like any department's; its copies of others' items are not."""
     first = month.replace(day=1)
+    day = func.coalesce(T_NOTICE.c.as_of, T_NOTICE.c.evaluated_on)
     query = (
-        select(T_NOTICE, T_TASK.c.number, T_TASK.c.title.label("task_title"))
+        select(T_NOTICE, T_TASK.c.number, T_TASK.c.title.label("task_title"), day.label("day"))
         .select_from(T_NOTICE.join(T_TASK, T_TASK.c.id == T_NOTICE.c.task_id))
         .where(
             T_NOTICE.c.plan_id == plan.id,
-            T_NOTICE.c.evaluated_on >= first,
-            T_NOTICE.c.evaluated_on <= month_end(first.year, first.month),
+            day >= first,
+            day <= month_end(first.year, first.month),
             T_NOTICE.c.status != "superseded",
         )
-        .order_by(T_NOTICE.c.evaluated_on, T_NOTICE.c.id)
+        .order_by(day, T_NOTICE.c.id)
     )
     seen: set[tuple[str, str]] = set()
     out = []
@@ -72,9 +76,9 @@ def bulletin_entries(conn: Connection, plan: PlanRef, month: date) -> list[Bulle
             "@"
         ):
             continue
-        if r["department"] == plan.office:
-            continue
         facts = json.loads(r["facts"])
+        if r["department"] == plan.office and plan.office not in (facts.get("owners") or ()):
+            continue  # the office's copy of another department's item
         about = str(facts.get("key") or facts.get("metric") or r["key"])
         if (r["department"], about) in seen:
             continue
@@ -88,7 +92,7 @@ def bulletin_entries(conn: Connection, plan: PlanRef, month: date) -> list[Bulle
                 str(facts.get("title") or about),
                 str(facts.get("deadline") or r["due"]),
                 facts.get("working_days_late"),
-                r["evaluated_on"],
+                r["day"],
                 r["doc_number"],
             )
         )

@@ -167,15 +167,23 @@ def brief_xlsx(brief: Brief, target: Path) -> None:
     sheet = book.active
     assert sheet is not None
     sheet.title = "总体情况"
-    sheet.append(["范围", *CATEGORIES, "合计", "逾期升级"])
+    sheet.append(["范围", *CATEGORIES, "合计", "逾期已发函件"])
     for row in [brief.overall, *brief.chapters]:
         levels = "、".join(f"{k}{v}" for k, v in row.levels.items())
         sheet.append([row.name, *(row.counts[c] for c in CATEGORIES), row.total, levels])
     sheet = book.create_sheet("按牵头单位")
-    sheet.append(["牵头单位", *CATEGORIES, "合计", "逾期升级"])
+    sheet.append(["牵头单位", *CATEGORIES, "合计", "逾期已发函件"])
     for row in brief.departments:
         levels = "、".join(f"{k}{v}" for k, v in row.levels.items())
         sheet.append([row.name, *(row.counts[c] for c in CATEGORIES), row.total, levels])
+    if brief.lead_total != brief.overall.total:
+        shared = "、".join(line.row.label for line in brief.shared_leads)
+        sheet.append(
+            [
+                f"注：{shared}有多个牵头单位，在每个牵头单位下各计一次，故本表合计"
+                f"{brief.lead_total}项（共{brief.overall.total}项）"
+            ]
+        )
     sheet = book.create_sheet("逐项进展")
     sheet.append(
         [

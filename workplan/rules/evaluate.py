@@ -29,6 +29,7 @@ from workplan.rules.kinds import (
     RuleKind,
     rule_kind,
 )
+from workplan.rules.ladder import addressed, climb, interval, rung
 from workplan.store.facts import Alternative, MetricFacts, ObligationFacts, PlanFacts
 from workplan.store.parts import Parts
 
@@ -183,17 +184,6 @@ def _stage_for_reminder(
     return min(reached) if reached else None
 
 
-def _ladder(
-    rules: Rules, deadline: date, as_of: date, cal: WorkCalendar
-) -> tuple[Step, int] | None:
-    """Return the highest escalation step reached after a missed deadline, and the working days."""
-    if as_of <= deadline:
-        return None
-    late = cal.count(deadline, as_of)
-    reached = [s for s in rules.escalate if s.after <= late]
-    return (reached[-1], late) if reached else None
-
-
 class _About(NamedTuple):
     """What a notice is about: an obligation, or a metric in a period."""
 
@@ -226,12 +216,15 @@ class _Evaluator:
         roles: tuple[str, ...],
         facts: dict[str, Any],
         level_name: str | None = None,
+        to: list[str] | None = None,
     ) -> None:
         """Owe a notice of ``kind`` at ``level``, named as the kind names it (a ladder step:
-        as the plan names the step)."""
+        as the plan names the step), to ``to`` (by default, the recipients ``roles`` name)."""
         name = level_name or kind.level_name or kind.name
         rule, stage = kind.name, kind.stage_at(level)
-        for department in _recipients(roles, about.owners, about.lead, self.plan.office):
+        if to is None:
+            to = _recipients(roles, about.owners, about.lead, self.plan.office)
+        for department in to:
             self.out.append(
                 Intent(
                     plan_id=self.plan.plan_id,
@@ -252,9 +245,46 @@ class _Evaluator:
                 )
             )
 
-    def emit_step(self, about: _About, kind: RuleKind, step: Step, facts: dict[str, Any]) -> None:
-        """Owe the notice of a ladder kind at the step reached, to the step's recipients."""
-        self.emit(about, kind, level=step.level, roles=step.to, facts=facts, level_name=step.name)
+    def emit_ladder(
+        self, about: _About, kind: RuleKind, rules: Rules, facts: dict[str, Any]
+    ) -> bool:
+        """Owe the notices of a ladder kind after a missed deadline: each owner department at
+        the rung its letters so far have reached (``rules.ladder``); the copies of a rung (the
+        office's, the leadership's) once an owner's letters reach it.  The office never climbs
+        its own ladder: its own items stay at the lowest rung, in its daily list.  Return
+        whether any notice is owed."""
+        steps, office = rules.escalate, self.plan.office
+        at: dict[Step, list[str]] = {}
+        copied: set[Step] = set()
+        for department in about.owners:
+            if department == office:
+                held = rung(steps[:1], about.due, self.as_of, self.cal, None)
+            else:
+                sent = self.plan.sent.get((about.subject, about.period, department))
+                reached = rung(steps, about.due, self.as_of, self.cal, sent)
+                if reached is not None and not any(
+                    addressed(reached, d, about.owners, about.lead) for d in about.owners
+                ):
+                    copied.add(reached)  # a rung for copies alone (to the office, say)
+                held = climb(steps, department, about, self.as_of, self.cal, sent)
+            if held is not None:
+                at.setdefault(held, []).append(department)
+        for step in sorted(set(at) | copied, key=lambda s: s.level):
+            copies: list[str] = []
+            if step in copied or step in at:
+                copies = [r for r in _recipients(step.to, (), (), office) if r != office]
+                if "office" in step.to and office not in about.owners:
+                    copies.insert(0, office)
+            self.emit(
+                about,
+                kind,
+                level=step.level,
+                roles=step.to,
+                facts={**facts, "rung_interval": interval(steps, step.level)},
+                level_name=step.name,
+                to=[*at.get(step, []), *copies],
+            )
+        return bool(at) or bool(copied)
 
     def obligation(self, ob: ObligationFacts) -> None:
         if ob.done_on is not None and ob.done_on <= self.as_of:
@@ -306,11 +336,9 @@ class _Evaluator:
                 about, WARN if warn else REMIND, level=stage, roles=ob.rules.remind_to, facts=facts
             )
             return
-        reached = _ladder(ob.rules, ob.deadline, self.as_of, self.cal)
-        if reached is not None:
-            step, late = reached
-            facts["working_days_late"] = late
-            self.emit_step(about, OVERDUE, step, facts)
+        if self.as_of > ob.deadline:
+            facts["working_days_late"] = self.cal.count(ob.deadline, self.as_of)
+            self.emit_ladder(about, OVERDUE, ob.rules, facts)
 
     def metric(self, m: MetricFacts) -> None:
         complete = (
@@ -445,13 +473,10 @@ class _Evaluator:
             missing = chased
         missing_label, missing_start, missing_end = missing
         if missing_end < start and missing_start >= first and missing_end <= last:
-            reached = _ladder(m.rules, missing_end, self.as_of, self.cal)
-            if reached is not None:
-                step, late = reached
-                facts.update(period=missing_label, deadline=missing_end, working_days_late=late)
-                self.emit_step(
-                    self._about(m, missing_label, missing_end), REPORT_OVERDUE, step, facts
-                )
+            late = self.cal.count(missing_end, self.as_of)  # the period ended before today
+            facts.update(period=missing_label, deadline=missing_end, working_days_late=late)
+            about = self._about(m, missing_label, missing_end)
+            if self.emit_ladder(about, REPORT_OVERDUE, m.rules, facts):
                 return
         if end > last or start < first or (chased is not None and start < chased[1]):
             return  # the period is not the plan's to ask for

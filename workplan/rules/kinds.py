@@ -81,6 +81,10 @@ KINDS: dict[str, RuleKind] = {
 }
 
 
+LADDER: tuple[str, ...] = tuple(k.name for k in KINDS.values() if k.ladder)
+"""the rules whose notices climb the plan's escalation ladder"""
+
+
 def rule_kind(name: str) -> RuleKind:
     """Return the kind a notice's rule names; raise StoreError for a name this version does not
     know (a notice stored by a later version)."""

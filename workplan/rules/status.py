@@ -104,9 +104,12 @@ class TaskStatus:
 
 
 def is_done(ob: ObligationFacts, as_of: date) -> bool:
-    """Return True when an obligation was done (or a checkpoint met) by ``as_of``."""
+    """Return True when an obligation was done (or a checkpoint met) by ``as_of``.
+
+    A checkpoint still ahead is not met, whatever the figure today: August's in-village
+    average is not met on July's value (it is 未到期 until its day comes)."""
     if ob.kind == "checkpoint":
-        return checkpoint_met(ob)
+        return ob.deadline <= as_of and checkpoint_met(ob)
     return ob.done_on is not None and ob.done_on <= as_of
 
 

@@ -6,7 +6,7 @@ the store in a few bulk queries by :mod:`workplan.store.facts_query`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from workplan.plan.policy import Rules
@@ -90,6 +90,18 @@ class MetricFacts:
     """a ratio metric: the numerator and denominator the latest value is derived from"""
 
 
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """The highest rung of the ladder sent to one recipient about one thing, and its day."""
+
+    level: int
+    on: date
+
+
+SentRungs = dict[tuple[str, str, str], Sent]
+"""(subject, period, department) -> the highest rung sent to that department about it"""
+
+
 @dataclass(frozen=True, kw_only=True)
 class PlanFacts:
     """What the evaluator needs to know about one plan on one day."""
@@ -103,6 +115,9 @@ class PlanFacts:
     """the first day the plan is chased: earlier occurrences are shown, never chased"""
     closes_on: date | None = None
     """the last day anything is owed (the plan's period end plus its grace)"""
+    sent: SentRungs = field(default_factory=dict)
+    """the rungs of the ladder already sent, each department's highest (the ladder climbs
+    by letters sent: ``rules.ladder``)"""
 
 
 @dataclass(frozen=True)

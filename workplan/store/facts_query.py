@@ -29,10 +29,26 @@ from workplan.plan.calendar import Calendars, WorkCalendar
 from workplan.plan.periods import period_of
 from workplan.plan.policy import Rules
 from workplan.plan.settings import PlanSettings
-from workplan.store.facts import Alternative, MetricFacts, ObligationFacts, PlanFacts
+from workplan.store.facts import (
+    Alternative,
+    MetricFacts,
+    ObligationFacts,
+    PlanFacts,
+    Sent,
+    SentRungs,
+)
 from workplan.store.parts import parts_of
 from workplan.store.snapshot import rules_from_json
-from workplan.store.tables import T_METRIC, T_OBL, T_PLAN, T_PROGRESS, T_RULES, T_TASK, Day
+from workplan.store.tables import (
+    T_METRIC,
+    T_NOTICE,
+    T_OBL,
+    T_PLAN,
+    T_PROGRESS,
+    T_RULES,
+    T_TASK,
+    Day,
+)
 
 
 def _json_tuple(value: str, cache: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
@@ -334,18 +350,63 @@ def _alternative(
     )
 
 
+def sent_rungs(
+    conn: Connection, plan_ids: list[int], rules: tuple[str, ...], as_of: date
+) -> dict[int, SentRungs]:
+    """Return, per plan, the highest rung of the ladder sent to each department about each
+    subject and period (of the notices of ``rules``, sent on or before ``as_of``), with the
+    day it went (the letter's day).  One grouped query."""
+    out: dict[int, SentRungs] = {pid: {} for pid in plan_ids}
+    if not rules or not plan_ids:
+        return out
+    day = func.coalesce(T_NOTICE.c.as_of, T_NOTICE.c.evaluated_on)
+    query = (
+        select(
+            T_NOTICE.c.plan_id,
+            T_NOTICE.c.subject,
+            T_NOTICE.c.period,
+            T_NOTICE.c.department,
+            T_NOTICE.c.level,
+            func.min(day),
+        )
+        .where(
+            T_NOTICE.c.plan_id.in_(plan_ids),
+            T_NOTICE.c.rule.in_(rules),
+            T_NOTICE.c.status == "sent",
+            day <= as_of,
+        )
+        .group_by(
+            T_NOTICE.c.plan_id,
+            T_NOTICE.c.subject,
+            T_NOTICE.c.period,
+            T_NOTICE.c.department,
+            T_NOTICE.c.level,
+        )
+    )
+    for plan_id, subject, period, department, level, on in conn.execute(query).all():
+        if isinstance(on, str):
+            on = date.fromisoformat(on)
+        key = (subject, period, department)
+        found = out[plan_id].get(key)
+        if found is None or level > found.level:
+            out[plan_id][key] = Sent(level, on)
+    return out
+
+
 def read_facts(
     conn: Connection,
     as_of: date,
     *,
     plan_ids: list[int] | None = None,
     everything: bool = False,
+    ladder: tuple[str, ...] = (),
 ) -> tuple[dict[int, PlanFacts], dict[int, WorkCalendar]]:
     """Return each plan's facts on ``as_of`` and its calendar.
 
     By default only what can owe a notice: open obligations due up to the reminder horizon,
     metrics with a pace or a reporting cadence.  ``everything`` adds done and distant
-    obligations and every metric, for status reports.
+    obligations and every metric, for status reports.  ``ladder``: the rules whose notices
+    climb the escalation ladder, whose rungs already sent the facts then carry.
     """
     plan_query = select(T_PLAN.c.id, T_PLAN.c.office, T_PLAN.c.year, T_PLAN.c.settings)
     if plan_ids is not None:
@@ -502,6 +563,7 @@ def read_facts(
                 parts=parts_of(note) if part == "ratio" else None,
             )
         )
+    sent = sent_rungs(conn, sorted(plans), ladder, as_of)
     facts = {
         pid: PlanFacts(
             plan_id=pid,
@@ -511,6 +573,7 @@ def read_facts(
             metrics=tuple(metrics[pid]),
             chase_from=spans[pid][0],
             closes_on=spans[pid][1],
+            sent=sent[pid],
         )
         for pid, (office, year, _) in plans.items()
     }

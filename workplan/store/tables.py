@@ -376,6 +376,16 @@ T_SEQUENCE = Table(
     Column("last", Integer(), nullable=False),
 )
 
+# The document sequences of an office (文号): one per office, series and year, whatever the plan
+# (``doc_sequence``, per plan, is kept only to continue its numbers after an upgrade).
+T_OFFICE_SEQUENCE = Table(
+    "office_sequence",
+    metadata,
+    Column("office", String(), primary_key=True),
+    Column("series", String(), primary_key=True),
+    Column("last", Integer(), nullable=False),
+)
+
 # The number each monthly bulletin (通报) was issued under: printing it again keeps its number.
 T_BULLETIN = Table(
     "bulletin_issue",

@@ -13,6 +13,7 @@ from workplan.errors import NotFound
 from workplan.notices import record as notices_record
 from workplan.plan.compiled import item_label
 from workplan.rules.evaluate import Intent, evaluate
+from workplan.rules.kinds import LADDER
 from workplan.rules.status import TaskStatus, is_done, task_statuses
 from workplan.store.facts import ObligationFacts, PlanFacts
 from workplan.store.facts_query import read_facts
@@ -53,7 +54,9 @@ def standing(conn: Connection, plan: PlanRef, today: date, department: str | Non
     One read of the facts, evaluated as `workplan status` evaluates them: nothing is owed
     for an item signed off (销号)."""
     tasks = read_tasks(conn, plan)
-    everything, calendars = read_facts(conn, today, plan_ids=[plan.id], everything=True)
+    everything, calendars = read_facts(
+        conn, today, plan_ids=[plan.id], everything=True, ladder=LADDER
+    )
     facts = everything[plan.id]
     if department is not None:
         facts = _of_items_of(facts, department)
