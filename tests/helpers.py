@@ -67,6 +67,20 @@ def run(
     return result
 
 
+def demo_database(folder: Path) -> str:
+    """Run `workplan demo` into ``folder`` as a user runs it; return its database."""
+    run(
+        "demo",
+        "--plan-file",
+        str(PLANS / "banan-2023.yaml"),
+        "--ledger",
+        str(PLANS / "banan-2023-ledger.csv"),
+        "--dir",
+        str(folder),
+    )
+    return str(folder / "workplan.db")
+
+
 def installed(package: str) -> bool:
     """Whether a Debian package some tests need is usable here: Chromium on PATH (where
     workplan looks for it), a Chinese font fontconfig knows (Chromium draws with those), or

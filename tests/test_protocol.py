@@ -141,6 +141,10 @@ def test_a_figure_reported_on_time_but_short_is_not_a_lapse(summer: Year) -> Non
 
 def test_one_days_通报_is_one_act_under_one_number(summer: Year) -> None:
     assert acts_with_several_numbers(summer.on("2023-07-14")) == {}
+    # one document: each e-mail names every department the act names (主送)
+    notices = [x for x in summer.on("2023-07-14") if x.kind == "通报"]
+    named = "、".join(sorted({x.recipient for x in notices}))
+    assert len(notices) > 1 and all(f"主送：{named}" in x.body for x in notices)
 
 
 def test_the_leadership_gets_a_report_not_a_通报(summer: Year) -> None:

@@ -69,6 +69,9 @@ def test_central_disbursement_through_tick(db_url: str, tmp_path: Path) -> None:
             seen += _central(
                 json.loads(run("tick", "--as-of", day.isoformat(), "--format", "json", *db).stdout)
             )
+            # sent each morning: the ladder climbs by letters sent (issue 22)
+            morning = f"{day}T09:00"
+            run("run", "--once", "--now", morning, "--outbox", str(tmp_path / "out"), *db)
         day += timedelta(days=1)
     assert seen[: len(EXPECTED_APRIL)] == EXPECTED_APRIL
     # then the ladder: 督办 to the lead five working days after the deadline: 4, 5, 6 (a
@@ -114,12 +117,12 @@ def test_central_disbursement_through_tick(db_url: str, tmp_path: Path) -> None:
             )
         day += timedelta(days=1)
     assert not [n for n in june if n[3] == "central-disbursement#2"]
-    # the April checkpoint, still at 25%, had reached 通报 (first seen on 19 June, as the
-    # ticks skipped May); 52% on 26 June meets it late and its ladder stops
+    # the April checkpoint, still at 25%, had reached 通报 for the lead (its 督办 of 9 May
+    # long unanswered; first seen on 19 June, as the ticks skipped May): 区财政局, never sent
+    # the 督办, stays at its 催办 (issue 22); 52% on 26 June meets it late, its ladder stops
     april = [n for n in june if n[3] == "central-disbursement#1"]
     assert april == [
-        ("2023-06-19", d, "3", "central-disbursement#1")
-        for d in ("@leadership", "区乡村振兴局", "区财政局")
+        ("2023-06-19", d, "3", "central-disbursement#1") for d in ("@leadership", "区乡村振兴局")
     ]
     # the 20 July pace checkpoint (55.07%) is not met at 52%: its warnings start in mid-July
     later = [n for n in june if n[3] not in ("central-disbursement#1", "central-disbursement#2")]

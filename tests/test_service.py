@@ -17,7 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.helpers import PLANS, POSTGRES
 from tests.smtp import SmtpServer
@@ -361,6 +361,9 @@ def test_one_plans_failure_never_stops_anothers(
             loaded = read_plan(PLANS / name)
             load(conn, loaded.compiled, source_path=name, source_text=loaded.text, now=at)
         tick(conn, date(2023, 10, 31), at)  # both plans evaluated on Tuesday
+        # and their letters taken as sent the week before: the ladder climbs by letters sent,
+        # so Banan's next mornings owe the rungs above them (new notices to write)
+        conn.execute(update(T_NOTICE).values(status="sent", sent_at=at, as_of=date(2023, 10, 25)))
 
     def service(day: str) -> Service:
         now = datetime.fromisoformat(f"{day}T09:00").replace(tzinfo=zone)
@@ -373,7 +376,9 @@ def test_one_plans_failure_never_stops_anothers(
         )
 
     clocks = {c.plan.key: c for c in service("2023-10-31").plans()}
-    faulty, sound = clocks["example-2023"].plan.id, clocks["banan-2023"].plan.id
+    # the faulty plan is Banan: the example's office leads its items, which climb no ladder,
+    # so its mornings after Tuesday owe nothing new to fail on (issue 22)
+    faulty, sound = clocks["banan-2023"].plan.id, clocks["example-2023"].plan.id
 
     def notices(plan_id: int) -> list[tuple[int, str, str]]:
         query = select(T_NOTICE.c.id, T_NOTICE.c.status, T_NOTICE.c.evaluated_on).where(
@@ -401,11 +406,10 @@ def test_one_plans_failure_never_stops_anothers(
     # the sound plan caught up Wednesday and Thursday; nothing of the faulty one was written,
     # not even the closing of its notices no longer owed, and it did not go on to Thursday
     assert evaluated(sound) == {"2023-10-31", "2023-11-01", "2023-11-02"}
-    assert "2023-11-01" in {day for _, _, day in notices(sound)}
     assert evaluated(faulty) == {"2023-10-31"}
     assert notices(faulty) == before
     failures = [r for r in caplog.records if r.levelno == logging.ERROR]
-    assert len(failures) == 1 and "2023-11-01 for example-2023 failed" in failures[0].message
+    assert len(failures) == 1 and "2023-11-01 for banan-2023 failed" in failures[0].message
 
     with engine.begin() as conn:
         for statement in mending:

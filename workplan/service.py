@@ -260,6 +260,7 @@ class Service:
                     exc_info=error,
                 )
         done = [c for c in due if c.plan.id not in failed]
+        self.close_months(day, done)
         if done:
             log.info(
                 "evaluated %s for %s: %d owed, %d new, %d superseded%s",
@@ -271,6 +272,18 @@ class Service:
                 f" ({result.unchanged} unchanged since)" if result.unchanged else "",
             )
         return set(failed)
+
+    def close_months(self, day: date, clocks: list[PlanClock]) -> None:
+        """Keep the record of the month before ``day`` for each plan that has not kept it: on
+        the first working day after a month, or the first evaluated after it."""
+        from workplan.reports.months import close_month
+
+        before = day.replace(day=1) - timedelta(days=1)
+        for clock in clocks:
+            with self.lock, self.engine.begin() as conn:
+                done = close_month(conn, clock.plan, before.replace(day=1), day, self.now())
+            if done.written:
+                log.info("%s: closed %s (%d rows)", clock.plan.key, done.month, done.written)
 
     def catch_up(self, clocks: list[PlanClock], *, starting: bool = False) -> None:
         """Evaluate every local date since each plan's last recorded evaluation, up to today,

@@ -245,8 +245,9 @@ def test_on_the_readmes_robot_demo_each_post_lists_what_its_email_lists(
         "--plan-file", BANAN, "--ledger", str(PLANS / "banan-2023-ledger.csv"),
     )  # fmt: skip
     headings = [_post(p)[0] for s in servers.values() for p in s.accepted]
-    assert any("巴南乡振通〔2023〕2号" in h for h in headings), headings
-    assert _agree(servers, folder / "outbox") >= 4
+    # (since issue 22 the demo's first sending morning opens the ladder at 催办: no 通报)
+    assert any("【催办】巴南乡振督〔2023〕" in h for h in headings), headings
+    assert _agree(servers, folder / "outbox") >= 3
 
 
 def test_an_item_withdrawn_between_tick_and_dispatch_leaves_the_post_too(

@@ -14,6 +14,7 @@ from workplan.cli.options import WorkplanGroup, top_lang_option
 from workplan.cli.plan_commands import load_command, schema, validate
 from workplan.cli.record_commands import done, extend, progress, signoff
 from workplan.cli.report_commands import agenda, brief, bulletin
+from workplan.cli.score_commands import drift, month, score
 from workplan.cli.status_commands import simulate, status, tick
 from workplan.cli.store_commands import upgrade
 from workplan.cli.web_commands import links, password_hash, serve
@@ -46,6 +47,9 @@ for command in (
     agenda,
     brief,
     bulletin,
+    score,
+    month,
+    drift,
     extend,
     signoff,
     event,

@@ -143,6 +143,7 @@ def brief(
     for the month still running).
     """
     from workplan.reports.brief import build_brief
+    from workplan.reports.brief_record import with_record
     from workplan.reports.output import brief_html, brief_xlsx, write_report
     from workplan.store import db as store
     from workplan.store import refs
@@ -162,6 +163,7 @@ def brief(
             ranking=style.ranking,
             today=today_in(plan.timezone),
         )
+        made = with_record(conn, plan, made, style.ranking)
     write_report(output, lambda: brief_html(made), lambda path: brief_xlsx(made, path))
     click.echo(
         _(

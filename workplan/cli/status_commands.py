@@ -12,6 +12,7 @@ import click
 from workplan import i18n
 from workplan.cli.options import (
     DAY,
+    MONTH,
     db_option,
     format_option,
     lang_option,
@@ -26,6 +27,11 @@ from workplan.i18n import N_, _
 
 @click.command()
 @click.option("--as-of", type=DAY, help="the day to report on [default: today in the plan's zone]")
+@click.option(
+    "--month",
+    type=MONTH,
+    help="where everything stood at the end of a month, as its record keeps it",
+)
 @click.option("--department", help="only the items this department answers for")
 @format_option
 @lang_option
@@ -33,6 +39,7 @@ from workplan.i18n import N_, _
 @db_option
 def status(
     as_of: date | None,
+    month: date | None,
     department: str | None,
     fmt: str,
     lang: str | None,
@@ -56,6 +63,12 @@ def status(
 
     with store.connected(db) as engine, store.reading(engine) as conn:
         plan = refs.find_plan(conn, plan_key)
+        if month is not None:
+            from workplan.cli.score_commands import month_table
+
+            who = refs.find_department(conn, plan, department) if department else None
+            click.echo(month_table(conn, plan, month, table_width(), who), nl=False)
+            return
         day = as_of or today_in(plan.timezone)
         who = refs.find_department(conn, plan, department) if department else None
         tasks = read_tasks(conn, plan)

@@ -28,7 +28,7 @@ from workplan.notices.outbox import DIGEST
 from workplan.plan.calendar import Calendars, WorkCalendar
 from workplan.plan.settings import NumberFormats, PlanSettings
 from workplan.rules.evaluate import LEADERSHIP
-from workplan.rules.kinds import STAGE_OVERDUE, STAGE_WARN
+from workplan.rules.kinds import STAGE_OVERDUE, STAGE_WARN, rule_kind
 from workplan.store.links import LinkSettings
 from workplan.store.snapshot import rules_from_json
 from workplan.store.tables import T_DEPT, T_METRIC, T_NOTICE, T_OBL, T_PLAN, T_RULES, T_TASK
@@ -135,6 +135,12 @@ def digest_of(row: dict[str, Any]) -> bool:
     return bool(row["document"] == DIGEST if row["document"] else row["stage"] < STAGE_OVERDUE)
 
 
+def shared_act(row: dict[str, Any]) -> bool:
+    """Whether a notice's letter is a copy of the day's shared act (its 通报: one document, one
+    number, a 主送 list of the departments it names), not an act of its own (a 督办单)."""
+    return rule_kind(row["rule"]).letter_at(row["level"]) == "bulletin"
+
+
 def ordered(group: Group) -> list[dict[str, Any]]:
     """A message's notices in the order its letter lists them: the gravest first."""
     return sorted(group.rows, key=lambda r: (-r["stage"], r["due"], r["id"]))
@@ -168,6 +174,8 @@ class Composer:
         self.rules: dict[int, tuple[tuple[int, ...], tuple[tuple[int, str, int], ...]]] = {}
         self.earlier: dict[tuple[str, str], list[tuple[int, str, Earlier]]] = {}
         self.forms: dict[str, list[tuple[str, str, bytes]]] = {}
+        self.addressees: dict[str, tuple[str, ...]] = {}
+        """the departments each shared act (the day's 通报) names, by its number (主送)"""
 
     def prepare(self, groups: list[Group], *, forms: bool = True) -> None:
         plan_ids = sorted({g.plan_id for g in groups})
@@ -204,6 +212,7 @@ class Composer:
             )
             self.notice_rules.update({r.id: r.rules_id for r in self.conn.execute(query)})
         self.history(groups)
+        self.acts(groups)
         if forms:
             self.return_forms(groups)
 
@@ -274,6 +283,34 @@ class Composer:
                 self.earlier.setdefault((subject, period), []).append(
                     (stage, to, Earlier(name, day, number))
                 )
+
+    def acts(self, groups: list[Group]) -> None:
+        """Read the 主送 list of each shared act these letters carry (the day's 通报: one
+        number, an e-mail to each department it names)."""
+        numbers = sorted(
+            {
+                r["doc_number"]
+                for g in groups
+                for r in g.rows[:1]
+                if r["doc_number"] and g.department != LEADERSHIP and shared_act(r)
+            }
+        )
+        self.addressees = {}
+        if not numbers:
+            return
+        query = (
+            select(T_NOTICE.c.doc_number, T_NOTICE.c.department)
+            .where(
+                T_NOTICE.c.doc_number.in_(numbers),
+                T_NOTICE.c.department != LEADERSHIP,
+                T_NOTICE.c.status != "superseded",
+            )
+            .distinct()
+        )
+        found: dict[str, set[str]] = {}
+        for number, department in self.conn.execute(query):
+            found.setdefault(number, set()).add(department)
+        self.addressees = {n: tuple(sorted(d)) for n, d in found.items()}
 
     def earlier_than(self, row: dict[str, Any]) -> tuple[Earlier, ...]:
         """The documents about a line's item sent before it, at lower levels, oldest first:
@@ -389,6 +426,7 @@ class Composer:
             number=next((r["doc_number"] for r in rows if r["doc_number"]), None),
             summary=summary,
             document=rows[0]["document"],
+            addressees=self.addressees.get(rows[0]["doc_number"] or "", ()),
             # the department's own page, never another's: the link names the department
             report_url=self.links.url_for(plan.key, group.department, now)
             if self.links and not summary

@@ -9,7 +9,10 @@ leases and fenced records are ``lease.py``'s, the letters ``compose.py``'s):
 2. *Claim*: in one short transaction, pick due notices, group them into messages, give each
    its Message-ID, and mark them claimed with an owner and a lease.
 3. *Compose* each message once, *render* it as e-mail and *send* it outside any transaction,
-   over the channel's reused connection (one thread a connection).
+   over the channel's reused connection (one thread a connection), the next few composed
+   meanwhile in a thread of their own; just before a message goes, its claim is checked and
+   it is marked as handed over (a commit that does not wait for the disk: a crash of the
+   process never loses it).
 4. *Record*: an update fenced on the claim, so a dispatcher whose lease was reaped cannot
    overwrite what another recorded; the message is kept with its letter data, which the
    channels that post after the e-mail render.
@@ -21,11 +24,12 @@ can happen.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from datetime import time as dt_time
@@ -201,16 +205,14 @@ _REPORTED: set[str] = set()
 _LOST = Outcome("temporary", None, "the claim was lost before sending: not sent")
 
 
-def _one(
-    group: Group,
-    composer: Composer,
-    root: str | None,
-    channel: Mailer,
-    at: datetime,
-    handing: Callable[[Group], bool],
-) -> Done:
-    """Compose, render and send one message; a message that cannot be rendered fails alone,
-    and one whose claim was lost is not sent."""
+Ready = tuple[datetime, "tuple[Issued, Outgoing] | Outcome"]
+"""a message made ready to send at a moment: composed and rendered, or why it cannot be"""
+
+
+def _prepare(
+    group: Group, composer: Composer, root: str | None, channel: Mailer, at: datetime
+) -> tuple[Issued, Outgoing] | Outcome:
+    """Compose and render one message, once; a message that cannot be rendered fails alone."""
     try:
         issued = composer.compose(group, at, root)
     except Exception as exc:  # a broken office template: the configuration's fault
@@ -218,14 +220,82 @@ def _one(
         if reason not in _REPORTED:  # say it once, not once a message
             _REPORTED.add(reason)
             log.error("%s (first seen on %s)", reason, group.message_id, exc_info=exc)
-        return group, Outcome("channel", None, reason), None
+        return Outcome("channel", None, reason)
     try:
         (email,) = channel.render(issued.composed, composer.renderer.env)
     except (RenderError, UnicodeError, ValueError) as exc:  # a value no header takes: this
-        return group, Outcome("permanent", None, str(exc)), None  # message's fault alone
-    if not handing(group):
-        return group, _LOST, None
-    return group, channel.send(email, at), (issued, email)
+        return Outcome("permanent", None, str(exc))  # message's fault alone
+    return issued, email
+
+
+_END = object()
+AHEAD = 4
+"""messages composed and rendered ahead of the one being sent, per connection"""
+
+
+def _ahead(
+    groups: list[Group], make: Callable[[Group], Ready], stop: Callable[[], bool]
+) -> Generator[tuple[Group, Ready], None, None]:
+    """Yield each group with ``make(group)``, in order, made in a thread of its own at most
+    AHEAD messages ahead: the next letters render while the connection waits for the
+    server's replies (the thread waiting on a socket leaves the interpreter to the other)."""
+    ready: queue.Queue[Any] = queue.Queue()
+    slots = threading.Semaphore(AHEAD)
+    done = threading.Event()
+
+    def produce() -> None:
+        try:
+            for group in groups:
+                while not slots.acquire(timeout=0.1):
+                    if done.is_set():
+                        return
+                if done.is_set() or stop():
+                    return
+                ready.put((group, make(group)))
+        except BaseException as exc:  # raised again where the messages are sent
+            ready.put(exc)
+        finally:
+            ready.put(_END)
+
+    maker = threading.Thread(target=produce, name="compose", daemon=True)
+    maker.start()
+    try:
+        while (item := ready.get()) is not _END:
+            if isinstance(item, BaseException):
+                raise item
+            slots.release()
+            yield item
+    finally:
+        done.set()
+        maker.join()
+
+
+def _send_all(
+    groups: list[Group],
+    composer: Composer,
+    roots: dict[str, str | None],
+    channel: Mailer,
+    now: Callable[[], datetime],
+    stop: Callable[[], bool],
+    handing: Callable[[Group], bool],
+) -> Iterator[Done]:
+    """Send the groups over one connection, each composed and rendered once, a few ahead;
+    one whose claim was lost is not sent."""
+
+    def make(group: Group) -> Ready:
+        at = now()
+        return at, _prepare(group, composer, roots[group.message_id], channel, at)
+
+    with contextlib.closing(_ahead(groups, make, stop)) as prepared:
+        for group, (at, ready) in prepared:
+            if stop():
+                return
+            if isinstance(ready, Outcome):
+                yield group, ready, None
+            elif not handing(group):
+                yield group, _LOST, None
+            else:
+                yield group, channel.send(ready[1], at), ready
 
 
 def _deliver(
@@ -239,19 +309,14 @@ def _deliver(
 ) -> Iterator[Done]:
     """Send the groups over the channels, one thread a connection; yield each outcome."""
     if len(channels) == 1 or len(groups) < 2:
-        for group in groups:
-            if stop():
-                return
-            yield _one(group, composer, roots[group.message_id], channels[0], now(), handing)
+        yield from _send_all(groups, composer, roots, channels[0], now, stop, handing)
         return
     done: queue.Queue[Done | None] = queue.Queue()
 
     def work(share: list[Group], channel: Mailer) -> None:
         try:
-            for group in share:
-                if stop():
-                    break
-                done.put(_one(group, composer, roots[group.message_id], channel, now(), handing))
+            for one in _send_all(share, composer, roots, channel, now, stop, handing):
+                done.put(one)
         finally:
             done.put(None)
 
@@ -333,7 +398,7 @@ def dispatch(
                 roots = composer.roots(groups)
 
             def handing(group: Group) -> bool:
-                with engine.begin() as conn:
+                with store.marking(engine) as conn:
                     return hand(conn, group.message_id, owner, real())
 
             pending: list[Done] = []

@@ -40,9 +40,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from workplan.channels.base import Outcome
-from workplan.notices.compose import Group, Plan, digest_of, message_id_for, sending_now
+from workplan.notices.compose import (
+    Group,
+    Plan,
+    digest_of,
+    message_id_for,
+    sending_now,
+    shared_act,
+)
 from workplan.notices.numbers import number_format, take
-from workplan.rules.kinds import STAGE_OVERDUE, rule_kind
+from workplan.rules.kinds import STAGE_OVERDUE
 from workplan.store.changes import facts_changed
 from workplan.store.tables import T_DELIVERY, T_DISPATCHER, T_NOTICE, T_PLAN, T_TASK
 
@@ -365,12 +372,6 @@ def claim(
     return list(groups.values())
 
 
-def _act(row: dict[str, Any]) -> bool:
-    """Whether a letter is a copy of the day's shared act (its 通报: one document, one number,
-    a 主送 list of the departments it names), not an act of its own (a 督办单, a 催办)."""
-    return rule_kind(row["rule"]).letter_at(row["level"]) == "bulletin"
-
-
 def number_letters(
     conn: Connection, groups: list[Group], plans: dict[int, Plan], now: datetime
 ) -> None:
@@ -391,12 +392,12 @@ def number_letters(
         days = [r["as_of"] for r in group.rows if r["as_of"] is not None]
         day = max(days) if days else now.astimezone(ZoneInfo(plan.timezone)).date()
         act = (plan.office, document, day)
-        number = shared.get(act) if _act(first) else None
-        if number is None and _act(first):
+        number = shared.get(act) if shared_act(first) else None
+        if number is None and shared_act(first):
             number = _issued(conn, plan, document, day)
         if number is None:
             number = take(conn, plan.office, fmt, day)
-        if _act(first):
+        if shared_act(first):
             shared[act] = number
         for r in group.rows:
             r["doc_number"] = number

@@ -141,6 +141,8 @@ class Message:
     """the document it is (催办, 通报, 督查专报, 抄送, digest …), as the office's record keeps it"""
     return_form: str | None = None
     """the file name of the return form attached, when the letter carries one"""
+    addressees: tuple[str, ...] = ()
+    """主送: the departments the act names, when one document goes to several (the day's 通报)"""
 
     @property
     def letter(self) -> Letter:

@@ -251,6 +251,27 @@ def en_period(label: Any) -> str:
     return text
 
 
+class _Compiled(jinja2.BytecodeCache):
+    """Templates compiled once per process: each template's code, by its name, its file and
+    the checksum of its source (an edited template is compiled again), kept in memory for
+    every ``Templates`` made after (a dispatch, a robot run, a check)."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = self.code.get(bucket.key)
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self.code[bucket.key] = bucket.bytecode_to_string()
+
+
+_COMPILED = {False: _Compiled(), True: _Compiled()}
+"""one cache per kind of environment: the HTML part's escaping code differs from the rest"""
+
+
 class Templates:
     """The notice templates: an office's folder first, then the shipped ones."""
 
@@ -275,6 +296,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=_COMPILED[autoescape],
         )
         env.globals["range"] = _bounded_range
         env.filters.update(

@@ -32,6 +32,7 @@ from workplan.plan.settings import (
     NoticeSettings,
     NumberFormats,
     PlanSettings,
+    ScoringRules,
 )
 from workplan.plan.yamlsource import PathKey, Source
 
@@ -96,6 +97,7 @@ class _Compiler:
         schedules = ctx.schedules()
         closes_on = ctx.closes_on(schedules)
         self.check_numbering(rules)
+        self.check_scoring(rules)
         if ctx.out.problems:
             return None
         obligations = moved_off_days_off(obligations, plan.due_on_day_off, ctx.work_calendar())
@@ -111,6 +113,7 @@ class _Compiler:
                 dict(plan.numbering.documents), plan.numbering.bulletin, plan.numbering.report
             ),
             brief=BriefStyle(**plan.brief.model_dump()),
+            scoring=ScoringRules.from_json(plan.scoring.model_dump()),
             events=dict(plan.events),
             triggers=tuple(self.triggers),
         )
@@ -155,12 +158,26 @@ class _Compiler:
         known |= {step.name for step in self.ctx.ladders}
         for name in self.plan.numbering.documents:
             if name not in known:
-                close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.3)
-                hint = f"; did you mean '{close[0]}'?" if close else ""
+                hint = _did_you_mean(name, known)
                 self.ctx.add(
                     ("numbering", "documents", name),
                     f"the plan sends no document called '{name}'{hint} "
                     f"(it sends: {'、'.join(sorted(known))})",
+                    key=True,
+                )
+
+    def check_scoring(self, rules: Rules) -> None:
+        """Every rung the scoring rules name must be a step of one of the plan's ladders."""
+        if "late" not in self.plan.scoring.model_fields_set:
+            return
+        known = {step.name for step in rules.escalate} | {s.name for s in self.ctx.ladders}
+        for name in self.plan.scoring.late:
+            if name not in known:
+                hint = _did_you_mean(name, known)
+                self.ctx.add(
+                    ("scoring", "late", name),
+                    f"no step of the plan's ladders is called '{name}'{hint} "
+                    f"(its steps: {'、'.join(sorted(known))})",
                     key=True,
                 )
 
@@ -232,3 +249,8 @@ def compile_plan(
 
 
 __all__ = ["compile_plan"]
+
+
+def _did_you_mean(name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.3)
+    return f"; did you mean '{close[0]}'?" if close else ""

@@ -556,6 +556,54 @@ class BriefSettings(_Model):
     ranking: bool = Field(default=False, description="add a league table of lead departments")
 
 
+class ScoringSettings(_Model):
+    """考核: how departments are scored from the ledger and the letters sent (every number the
+    office's choice).  Nothing is scored for a leader's 批示 or for media articles (2024
+    《整治形式主义为基层减负若干规定》): the rules read only deadlines, reports and letters."""
+
+    base: float = Field(
+        default=100, ge=0, le=1000, description="each department's score before points, per period"
+    )
+    lead: float = Field(
+        default=1, ge=0, le=10, description="weight of a point for a lead department (牵头)"
+    )
+    co: float = Field(
+        default=0.5, ge=0, le=10, description="weight for a co-responsible department (配合)"
+    )
+    on_time: float = Field(
+        default=0, ge=0, le=100, description="points for an obligation done by its deadline"
+    )
+    early: float = Field(
+        default=0,
+        ge=0,
+        le=100,
+        description="bonus for one done early_days or more working days early",
+    )
+    early_days: int = Field(
+        default=5, ge=1, le=250, description="working days before the deadline that count as early"
+    )
+    late: dict[Line, Annotated[float, Field(le=0, ge=-100)]] = Field(
+        default_factory=lambda: {"催办": -1.0, "督办": -2.0, "通报": -3.0},
+        description="points for a late obligation by the highest rung of the ladder actually sent "
+        "to the department (by the step's name); a rung not listed scores 0",
+    )
+    unreported: float = Field(
+        default=-5,
+        ge=-100,
+        le=0,
+        description="an obligation past its deadline with nothing reported",
+    )
+    returned: float = Field(
+        default=-2,
+        ge=-100,
+        le=0,
+        description="each report sent back (退回), where reports are reviewed",
+    )
+    cap: float = Field(
+        default=10, ge=0, le=1000, description="the most one item can cost a department in a period"
+    )
+
+
 class Plan(_Model):
     """An annual work plan (工作要点) as written by the coordination office."""
 
@@ -603,6 +651,7 @@ class Plan(_Model):
     policy: Policy = Field(default_factory=Policy)
     notices: Notices = Field(default_factory=Notices)
     brief: BriefSettings = Field(default_factory=BriefSettings)
+    scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     chapters: list[Chapter] = Field(min_length=1)
 
 

@@ -79,6 +79,37 @@ class BriefStyle:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoringRules:
+    """考核: the points an office gives per obligation (see the plan file's ``scoring:``)."""
+
+    base: float = 100
+    lead: float = 1
+    co: float = 0.5
+    on_time: float = 0
+    early: float = 0
+    early_days: int = 5
+    late: tuple[tuple[str, float], ...] = (("催办", -1.0), ("督办", -2.0), ("通报", -3.0))
+    """points by the name of the highest rung sent"""
+    unreported: float = -5
+    returned: float = -2
+    cap: float = 10
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the rules as the plan row keeps them."""
+        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(ScoringRules)}
+        out["late"] = dict(self.late)
+        return out
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> ScoringRules:
+        """Parse the rules a plan row keeps; a key missing takes its default."""
+        known = {f.name: raw[f.name] for f in fields(ScoringRules) if f.name in raw}
+        if "late" in known:
+            known["late"] = tuple((str(k), float(v)) for k, v in known["late"].items())
+        return cls(**known)
+
+
+@dataclass(frozen=True, slots=True)
 class PlanSettings:
     """The plan-level settings kept with the plan row."""
 
@@ -95,6 +126,7 @@ class PlanSettings:
     """the span the plan's dates fall in, when the plan widens it beyond its year"""
     numbering: NumberFormats = NumberFormats()
     brief: BriefStyle = BriefStyle()
+    scoring: ScoringRules = ScoringRules()
     events: dict[str, str] = field(default_factory=dict)
     """the events the office records (id -> what happened)"""
     triggers: tuple[TriggerInfo, ...] = ()
@@ -123,28 +155,35 @@ class PlanSettings:
                 "events": dict(self.events),
                 "triggers": [trigger_to_json(t) for t in self.triggers],
             }
-        return {
-            "country": cal.country,
-            "extra_holidays": _iso(cal.extra_holidays),
-            "extra_working_days": _iso(cal.extra_working_days),
-            "leadership": [list(p) for p in self.leadership],
-            "notices": {
-                "digest": self.notices.digest,
-                "hours": list(self.notices.hours),
-                "run_at": self.notices.run_at,
-                "return_form": self.notices.return_form,
-            },
-            "issuer": self.issuer,
-            "chase_from": self.chase_from.isoformat() if self.chase_from else None,
-            "closes_on": self.closes_on.isoformat() if self.closes_on else None,
-            "period": _iso(self.period) if self.period else None,
-            "numbering": numbering,
-            "calendar_schedules": {
-                str(s.year): {"holidays": _iso(s.holidays), "working_days": _iso(s.working_days)}
-                for s in cal.schedules
-            },
-            **events,
-        } | ({"brief": brief} if brief else {})
+        return (
+            {
+                "country": cal.country,
+                "extra_holidays": _iso(cal.extra_holidays),
+                "extra_working_days": _iso(cal.extra_working_days),
+                "leadership": [list(p) for p in self.leadership],
+                "notices": {
+                    "digest": self.notices.digest,
+                    "hours": list(self.notices.hours),
+                    "run_at": self.notices.run_at,
+                    "return_form": self.notices.return_form,
+                },
+                "issuer": self.issuer,
+                "chase_from": self.chase_from.isoformat() if self.chase_from else None,
+                "closes_on": self.closes_on.isoformat() if self.closes_on else None,
+                "period": _iso(self.period) if self.period else None,
+                "numbering": numbering,
+                "calendar_schedules": {
+                    str(s.year): {
+                        "holidays": _iso(s.holidays),
+                        "working_days": _iso(s.working_days),
+                    }
+                    for s in cal.schedules
+                },
+                **events,
+            }
+            | ({"brief": brief} if brief else {})
+            | {"scoring": self.scoring.to_json()}
+        )
 
     @classmethod
     def from_json(cls, text: str | dict[str, Any]) -> PlanSettings:
@@ -190,6 +229,7 @@ class PlanSettings:
             brief=BriefStyle(
                 **{f.name: brief[f.name] for f in fields(BriefStyle) if f.name in brief}
             ),
+            scoring=ScoringRules.from_json(raw.get("scoring") or {}),
             events=dict(raw.get("events") or {}),
             triggers=tuple(trigger_from_json(t) for t in raw.get("triggers") or []),
         )

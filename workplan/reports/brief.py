@@ -149,6 +149,12 @@ class Brief:
     agenda: list[AgendaEntry]
     ranking: list[tuple[str, int, int, int]] = field(default_factory=list)
     """(department, red, yellow, items) for a league table, when the plan asks for one."""
+    strip: dict[int, list[tuple[str, str | None]]] = field(default_factory=dict)
+    """each item's colour in every month kept so far (YYYY-MM, colour), by item number"""
+    drift: list[list[object]] = field(default_factory=list)
+    """the deadlines moved since the plan was issued (reports.drift.HEADER)"""
+    scores: list[list[object]] = field(default_factory=list)
+    """the month's 考核 (reports.scoring.HEADER), when the plan asks for a ranking"""
 
     @property
     def month_label(self) -> str:

@@ -14,6 +14,8 @@ from workplan.errors import WorkplanError
 from workplan.plan.units import figure
 from workplan.reports.brief import CATEGORIES, COLOUR_NAMES, Brief
 from workplan.reports.bulletin import Bulletin
+from workplan.reports.drift import HEADER as DRIFT_HEADER
+from workplan.reports.scoring import HEADER as SCORE_HEADER
 
 LEGENDS = {
     "pace": [
@@ -238,6 +240,30 @@ def brief_xlsx(brief: Brief, target: Path) -> None:
         sheet.append(["名次", "牵头单位", "红", "黄", "牵头事项"])
         for place, (name, red, yellow, total) in enumerate(brief.ranking, 1):
             sheet.append([place, name, red, yellow, total])
+    if brief.scores:
+        sheet = book.create_sheet("考核")
+        sheet.append(list(SCORE_HEADER))
+        for score_row in brief.scores:
+            sheet.append(score_row)
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells[5:8]:
+                cell.number_format = "0.0%"
+    if brief.strip:
+        months = sorted({m for shown in brief.strip.values() for m, _ in shown})
+        sheet = book.create_sheet("月度色带")
+        sheet.append(["事项", *months])
+        for number, shown in sorted(brief.strip.items()):
+            colours = dict(shown)
+            sheet.append([number, *(COLOUR_NAMES.get(colours.get(m) or "", None) for m in months)])
+            for at, m in enumerate(months, 2):
+                found = colours.get(m)
+                if found in fills:
+                    sheet.cell(sheet.max_row, at).fill = fills[found]
+    if brief.drift:
+        sheet = book.create_sheet("期限调整")
+        sheet.append(list(DRIFT_HEADER))
+        for drift_row in brief.drift:
+            sheet.append(drift_row)
     sheet = book.create_sheet("下月期限")
     sheet.append(["期限", "事项", "应办事项", "目标值", "单位", "责任单位", "已完成"])
     for e in brief.agenda:
@@ -260,4 +286,33 @@ def brief_xlsx(brief: Brief, target: Path) -> None:
                 if isinstance(cell, Cell) and cell.is_date:
                     cell.number_format = "yyyy-mm-dd"
         ws.freeze_panes = "A2"
+    book.save(target)
+
+
+def score_xlsx(report: Any, target: Path) -> None:
+    """Write a period's scores as a workbook: the scores and rates, then every point."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from workplan.reports.scoring import POINT_HEADER
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "考核"
+    sheet.append([f"{report.plan.title} — {report.label}考核（截至{report.period.as_of}）"])
+    sheet.append(list(SCORE_HEADER))
+    for row in report.rows():
+        sheet.append(row)
+    for row in sheet.iter_rows(min_row=3):
+        for cell in row[5:8]:
+            cell.number_format = "0.0%"
+    points = book.create_sheet("扣分明细")
+    points.append(list(POINT_HEADER))
+    for row in report.point_rows():
+        points.append(row)
+    for row in points.iter_rows(min_row=2):
+        row[3].number_format = "yyyy-mm-dd"
+    for cell in [*sheet[2], *points[1]]:
+        cell.font = Font(bold=True)
     book.save(target)

@@ -405,6 +405,33 @@ def connected(db: str | None, *, create: bool = False) -> Iterator[Engine]:
 
 
 @contextmanager
+def marking(engine: Engine) -> Iterator[Connection]:
+    """A short write transaction whose commit does not wait for the disk: for a mark that a
+    crash of this process never loses, only a power cut (or an operating-system crash)
+    before the next ordinary commit, which makes it durable too.
+
+    A message's hand-over mark is one a message (the reaper's evidence that it may have gone
+    out): with a full sync each cost a disk flush, 13 ms here, more than sending the message.
+    SQLite in WAL mode: ``synchronous = NORMAL`` for this transaction (set between
+    transactions, as SQLite requires); PostgreSQL: ``synchronous_commit = off`` for it.
+    """
+    with engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            with conn.begin():
+                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
+                yield conn
+            return
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        raw.execute("PRAGMA synchronous=NORMAL")
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            raw.execute("PRAGMA synchronous=FULL")
+
+
+@contextmanager
 def reading(engine: Engine) -> Iterator[Connection]:
     """Read from the store on a connection of its own, taking no write lock (see
     :func:`read_only`)."""

@@ -137,3 +137,31 @@ class Task:
     @property
     def owners(self) -> tuple[str, ...]:
         return self.lead + self.co
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Letter:
+    """A letter of the ladder actually sent to a department about an obligation (考核 evidence)."""
+
+    notice_id: int
+    obligation_id: int
+    department: str
+    rule: str
+    """the kind of rule it was owed by (the rules keep the ladder's)"""
+    level: int
+    level_name: str
+    dated: date
+    """the letter's date (成文日期)"""
+    number: str | None = None
+    """its document number (文号), when it has one"""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CycleStep:
+    """A step of the office's cycle recorded against an obligation: 退回 or 挂起 (where kept)."""
+
+    obligation_id: int
+    step: str
+    """'returned' (退回) or 'paused' (挂起); other steps score nothing"""
+    on: date
+    department: str | None = None

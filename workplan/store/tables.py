@@ -396,6 +396,29 @@ T_BULLETIN = Table(
     Column("issued_on", Day(), nullable=False),
 )
 
+# Where every item and metric stood at a month's end, written once when the month closes and
+# never rewritten: later reports change today's status, never a closed month.  subject is ""
+# for the item, else the metric's key.
+T_MONTH = Table(
+    "month_record",
+    metadata,
+    _plan_id(),
+    Column("month", String(7), nullable=False),
+    Column("task_id", Integer(), ForeignKey("task.id"), nullable=False),
+    Column("subject", String(), nullable=False),
+    Column("colour", String(8)),
+    Column("category", String(8)),
+    Column("state", String(16), nullable=False),
+    Column("level", String()),
+    Column("value", Float()),
+    Column("target", Float()),
+    Column("expected", Float()),
+    Column("gap", Float()),
+    Column("as_of", Day(), nullable=False),
+    Column("closed_at", Instant(), nullable=False),
+    UniqueConstraint("plan_id", "month", "task_id", "subject"),
+)
+
 # An e-mail as it was sent: the office's record of who was told what, and when.
 T_MESSAGE = Table(
     "message",
