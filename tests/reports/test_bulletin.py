@@ -29,12 +29,12 @@ def test_the_bulletin_names_what_reached_tongbao_under_a_kept_number(
     banan: tuple[str, ...], tmp_path: Path
 ) -> None:
     june, july = tmp_path / "june.html", tmp_path / "july.html"
-    out = run("bulletin", "--month", "2023-06", "-o", str(june), *banan).stdout
+    out = run("--lang", "en", "bulletin", "--month", "2023-06", "-o", str(june), *banan).stdout
     assert out == f"wrote {june}: unnumbered, 2023年6月, 0 items reached 通报 in 0 departments\n"
     assert "没有逾期达到通报的事项" in june.read_text(encoding="utf-8")
     # the empty June took no number: July is the year's first issue, and keeps it
     for _ in range(2):
-        out = run("bulletin", "--month", "2023-07", "-o", str(july), *banan).stdout
+        out = run("--lang", "en", "bulletin", "--month", "2023-07", "-o", str(july), *banan).stdout
         assert out == (
             f"wrote {july}: 巴南乡振简报〔2023〕第1期, 2023年7月, "
             "6 items reached 通报 in 3 departments\n"
@@ -51,7 +51,7 @@ def test_the_bulletin_names_what_reached_tongbao_under_a_kept_number(
     assert "@leadership" not in html
 
     book_path = tmp_path / "july.xlsx"
-    run("bulletin", "--month", "2023-07", "-o", str(book_path), *banan)
+    run("--lang", "en", "bulletin", "--month", "2023-07", "-o", str(book_path), *banan)
     from openpyxl import load_workbook
 
     rows = list(load_workbook(book_path)["通报"].iter_rows(values_only=True))

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from workplan import i18n
 from workplan.cli.options import (
     DAY,
     MONTH,
@@ -19,6 +20,7 @@ from workplan.cli.options import (
     table_width,
     today_in,
 )
+from workplan.i18n import _
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -98,7 +100,7 @@ def agenda(
     if fmt == "csv":
         click.echo(render.dump_csv(AGENDA_HEADER, rows), nl=False)
         return
-    words = render.Words(lang or plan.locale)
+    words = render.Words(i18n.plan_locale(plan.locale))
     title = f"{plan.title} — " + (
         f"{first}至{last}的期限" if words.zh else f"deadlines {first} – {last}"
     )
@@ -169,8 +171,15 @@ def brief(
         made = with_record(conn, plan, made, style.ranking)
     write_report(output, lambda: brief_html(made), lambda path: brief_xlsx(made, path))
     click.echo(
-        f"wrote {output}: {made.month_label}, {made.overall.total} items, "
-        f"{len(made.metrics)} metrics, {len(made.agenda)} deadlines next month"
+        _(
+            "wrote {output}: {month}, {items} items, {metrics} metrics, "
+            "{deadlines} deadlines next month",
+            output=output,
+            month=made.month_label,
+            items=made.overall.total,
+            metrics=len(made.metrics),
+            deadlines=len(made.agenda),
+        )
     )
 
 
@@ -207,6 +216,13 @@ def bulletin(month: date | None, output: Path, plan_key: str | None, db: str | N
             made = Bulletin(plan, first, number, entries)
     write_report(output, lambda: bulletin_html(made), lambda path: bulletin_xlsx(made, path))
     click.echo(
-        f"wrote {output}: {made.number or 'unnumbered'}, {made.month_label}, "
-        f"{len(made.entries)} items reached 通报 in {len(made.by_department())} departments"
+        _(
+            "wrote {output}: {number}, {month}, {items} items reached 通报 in "
+            "{departments} departments",
+            output=output,
+            number=made.number or _("unnumbered"),
+            month=made.month_label,
+            items=len(made.entries),
+            departments=len(made.by_department()),
+        )
     )

@@ -12,7 +12,7 @@ from workplan.plan.compiled import expected_on
 from workplan.plan.periods import month_end
 from workplan.reports.agenda import AgendaEntry, agenda
 from workplan.reports.cycle import CycleSection, cycle_section
-from workplan.rules.evaluate import evaluate
+from workplan.rules.evaluate import LEADERSHIP, evaluate
 from workplan.rules.kinds import LADDER, rule_kind
 from workplan.rules.status import MetricStatus, TaskStatus, is_done, task_statuses
 from workplan.store.facts import MetricFacts, ObligationFacts
@@ -302,7 +302,8 @@ def build_brief(
         entry[0] += 1
         entry[1] += 1 if obligation_id is not None and done_by_id.get(obligation_id) else 0
     notices = [
-        NoticeCount(name, to, n, answered) for (_, name, to), (n, answered) in sorted(tally.items())
+        NoticeCount(name, _recipient(to), n, answered)
+        for (_, name, to), (n, answered) in sorted(tally.items())
     ]
 
     next_first = month_end(first.year, first.month) + timedelta(days=1)
@@ -340,3 +341,8 @@ def build_brief(
         league,
         cycle=cycle_section(conn, plan, first, as_of),
     )
+
+
+def _recipient(department: str) -> str:
+    """Name a notice's recipient as the brief's readers do: the leadership as 领导小组."""
+    return "领导小组" if department == LEADERSHIP else department

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from workplan.errors import NotFound, Refused
+from workplan.i18n import L_
 from workplan.store import ledger, records, refs, returnform
 from workplan.store.files import save_private
 from workplan.web import pages, progress
@@ -178,9 +179,7 @@ class Department(SignedInView):
         """Record a return form sent back: every row checked as `workplan progress import`
         checks it, all or nothing, each report attributed to the link."""
         if upload is None:
-            raise Refused(
-                "choose the filled-in return form (.xlsx)", zh="请选择填好的报送表（.xlsx）"
-            )
+            raise Refused(L_("choose the filled-in return form (.xlsx)"))
         check_evidence(
             upload.name,
             upload.type,

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from workplan.errors import NotFound, Refused
+from workplan.i18n import L_
 from workplan.store import records, refs
 from workplan.store.tables import T_WEB_REPORT
 from workplan.web import pages, progress
@@ -98,7 +99,7 @@ class Office(SignedInView):
                 .first()
             )
         if row is None or not row["evidence_path"]:
-            raise NotFound("no such evidence file", zh="没有这个附件。")
+            raise NotFound(L_("no such evidence file"))
         return FileResponse(
             row["evidence_path"],
             filename=row["evidence_name"],
@@ -127,7 +128,7 @@ class Office(SignedInView):
             if kind == "extend":
                 to = form.day("to")
                 if to is None:
-                    raise Refused("give the new deadline", zh="请填写延期后的时限", field="to")
+                    raise Refused(L_("give the new deadline"), field="to")
                 records.extend(
                     conn,
                     plan_key=plan.key,
