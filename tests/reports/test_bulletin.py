@@ -72,3 +72,27 @@ def test_the_bulletin_prints_on_one_a4_page(banan: tuple[str, ...], tmp_path: Pa
     run("bulletin", "--month", "2023-07", "-o", str(pdf), *banan)
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", data)) == 1
+
+
+def test_an_item_at_tongbao_stays_in_every_bulletin_until_it_is_done(
+    banan: tuple[str, ...], tmp_path: Path
+) -> None:
+    """Issue 22: items at 通报 since June dropped out of every later bulletin while still
+    open.  July's 通报 that are still not done at August's end are in August's bulletin,
+    marked as carried; those done by then are not."""
+    from workplan.reports.bulletin import bulletin_entries
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    with store.connected(banan[1]) as engine, store.reading(engine) as conn:
+        plan = refs.find_plan(conn, None)
+        july = bulletin_entries(conn, plan, datetime(2023, 7, 1).date())
+        august = bulletin_entries(conn, plan, datetime(2023, 8, 1).date())
+    carried = [e for e in august if e.carried]
+    assert carried and all(e.on.month == 7 for e in carried)
+    assert {(e.department, e.title) for e in carried} <= {(e.department, e.title) for e in july}
+    # a 通报 about a checkpoint is not carried (a figure meets it, not a done mark)
+    assert all("进度" not in e.title for e in carried)
+    html = tmp_path / "august.html"
+    run("bulletin", "--month", "2023-08", "-o", str(html), *banan)
+    assert "此前已通报，至月底仍未办结" in html.read_text(encoding="utf-8")
