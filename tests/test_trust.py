@@ -94,11 +94,24 @@ def test_a_metric_never_reported_is_chased(tmp_path: Path) -> None:
 def test_the_first_morning_sends_each_recipient_at_most_two_messages(tmp_path: Path) -> None:
     """Banan loaded on its issue day with nothing reported: no 通报, no 督办, no flood."""
     db, outbox = str(tmp_path / "w.db"), tmp_path / "outbox"
-    load = run("load", BANAN, "--db", db).stdout
+    load = run("--lang", "en", "load", BANAN, "--db", db).stdout
     assert "52 obligation(s) fall due before the plan takes effect on 2023-05-09" in load
-    owed = json.loads(run("tick", "--as-of", "2023-05-09", "--format", "json", "--db", db).stdout)
+    owed = json.loads(
+        run("--lang", "en", "tick", "--as-of", "2023-05-09", "--format", "json", "--db", db).stdout
+    )
     assert {r["rule"] for r in owed} <= {"remind", "report", "warn", "backlog"}
-    sent = run("run", "--once", "--now", "2023-05-09T09:00", "--outbox", str(outbox), "--db", db)
+    sent = run(
+        "--lang",
+        "en",
+        "run",
+        "--once",
+        "--now",
+        "2023-05-09T09:00",
+        "--outbox",
+        str(outbox),
+        "--db",
+        db,
+    )
     assert sent.exit_code == 0
     per_recipient = Counter(address for m in mails(outbox) for address in recipients(m))
     assert per_recipient, "the office is told what fell due before the plan"
@@ -107,7 +120,7 @@ def test_the_first_morning_sends_each_recipient_at_most_two_messages(tmp_path: P
     [backlog] = [m for m in mails(outbox) if "计划生效前事项" in body(m)]
     assert recipients(backlog) == ["qwnb@example.org"]
     assert "此前到期的52项工作台账未记办结，不予催办" in body(backlog)
-    summary = " ".join(run("simulate", BANAN, "--summary").stdout.split())
+    summary = " ".join(run("--lang", "en", "simulate", BANAN, "--summary").stdout.split())
     assert re.search(r"at most [12] to one recipient on one day", summary), summary[-300:]
 
 
@@ -229,17 +242,23 @@ def test_a_metric_ahead_of_pace_is_not_behind(tmp_path: Path) -> None:
 
 def test_an_old_plan_escalates_no_more(tmp_path: Path) -> None:
     db = str(tmp_path / "w.db")
-    run("load", BANAN, "--db", db)
-    out = run("tick", "--as-of", "2026-11-30", "--db", db).stdout
+    run("--lang", "en", "load", BANAN, "--db", db)
+    out = run("--lang", "en", "tick", "--as-of", "2026-11-30", "--db", db).stdout
     assert out.strip().endswith(
         "2026-11-30: 0 notices owed, 0 added, 0 already stored, 0 superseded"
     )
-    status = run("status", "--as-of", "2026-11-30", "--db", db).stdout
+    status = run("--lang", "en", "status", "--as-of", "2026-11-30", "--db", db).stdout
     assert "the plan closed on 2024-03-04" in status
-    data = json.loads(run("status", "--as-of", "2026-11-30", "--format", "json", "--db", db).stdout)
+    data = json.loads(
+        run(
+            "--lang", "en", "status", "--as-of", "2026-11-30", "--format", "json", "--db", db
+        ).stdout
+    )
     assert data["closed"] is True and data["closes_on"] == "2024-03-04"
     # the last day of its grace it is still chased
-    still = json.loads(run("tick", "--as-of", "2024-03-04", "--format", "json", "--db", db).stdout)
+    still = json.loads(
+        run("--lang", "en", "tick", "--as-of", "2024-03-04", "--format", "json", "--db", db).stdout
+    )
     assert still
 
 
@@ -280,15 +299,15 @@ working_days: [2027-02-13]
 def test_a_year_without_an_official_schedule_is_a_warning(tmp_path: Path) -> None:
     plan = tmp_path / "plan.yaml"
     plan.write_text(PLAN_2027, encoding="utf-8")
-    checked = run("validate", str(plan))
+    checked = run("--lang", "en", "validate", str(plan))
     assert "ok: next-2027" in checked.stdout
     assert "warning: the installed holidays data has no official schedule for 2027" in (
         checked.stderr
     )
     assert "calendar file" in checked.stderr
     db = str(tmp_path / "w.db")
-    run("load", str(plan), "--db", db)
-    ticked = run("tick", "--as-of", "2027-02-13", "--db", db)
+    run("--lang", "en", "load", str(plan), "--db", db)
+    ticked = run("--lang", "en", "tick", "--as-of", "2027-02-13", "--db", db)
     assert "no official schedule for 2027" in ticked.stderr
 
     (tmp_path / "cn-2027.yaml").write_text(CALENDAR_2027, encoding="utf-8")
@@ -298,17 +317,17 @@ def test_a_year_without_an_official_schedule_is_a_warning(tmp_path: Path) -> Non
         ),
         encoding="utf-8",
     )
-    checked = run("validate", str(plan))
+    checked = run("--lang", "en", "validate", str(plan))
     assert "schedule for 2027" not in checked.stderr
     # (the grace runs into January 2028, whose schedule is not known either: said, rightly)
     assert "schedule for 2028" in checked.stderr
     db2 = str(tmp_path / "w2.db")
-    run("load", str(plan), "--db", db2)
+    run("--lang", "en", "load", str(plan), "--db", db2)
     # the swapped Saturday is a working day: February's duty is reminded on it (the 3rd
     # working day before 28 February is Wednesday 24th; the 13th is evaluated at all)
-    ticked = run("tick", "--as-of", "2027-02-13", "--format", "json", "--db", db2)
+    ticked = run("--lang", "en", "tick", "--as-of", "2027-02-13", "--format", "json", "--db", db2)
     assert "2027" not in ticked.stderr
-    holiday = run("tick", "--as-of", "2027-02-10", "--format", "json", "--db", db2)
+    holiday = run("--lang", "en", "tick", "--as-of", "2027-02-10", "--format", "json", "--db", db2)
     assert json.loads(holiday.stdout) == []
 
 

@@ -1,10 +1,10 @@
 """Typed errors raised by the library; each shell maps them once: the CLI to a message and an
 exit code, the web pages to a page in the plan's language and an HTTP status.
 
-A message is written in English (what the CLI prints); an error a department or the office
-can meet on a page also carries its Chinese wording (``zh``), said by :meth:`message_for`
-for a plan in Chinese.  Remedies that are a command-line flag (``--correct``, ``--force``)
-belong to the English only: a page offers its own (a 更正 button).
+A message is written in English and kept for the catalog (``L_("…", name=value)`` of
+workplan.i18n): the CLI says it in the language it speaks, a page in its plan's, through
+:meth:`message_for`.  A message given as a plain string may still carry a Chinese wording of
+its own (``zh``), from before the catalogs.
 """
 
 from __future__ import annotations
@@ -12,9 +12,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from workplan.i18n import Text, normalise, said
 
-def _in(locale: str, english: str, chinese: str | None) -> str:
-    return chinese if chinese is not None and locale.startswith("zh") else english
+
+def _in(locale: str, english: str | Text, chinese: str | None) -> str:
+    lang = normalise(locale) or "en"
+    if isinstance(english, Text):
+        return english.said(lang)
+    return chinese if chinese is not None and lang == "zh" else english
 
 
 @dataclass(frozen=True, order=True)
@@ -25,12 +30,12 @@ class Problem:
     line: int
     column: int
     field: str
-    message: str
+    message: str | Text
     zh: str | None = dataclasses.field(default=None, compare=False)
     """the message in Chinese, when a page may show it"""
 
     def __str__(self) -> str:
-        return self._at(self.message)
+        return self._at(said(self.message, "en"))
 
     def message_for(self, locale: str) -> str:
         """Return the problem, positioned, in ``locale`` (zh-CN or en)."""
@@ -45,9 +50,13 @@ class Problem:
 class Unreadable(ValueError):
     """A value or a date that cannot be read as written (a ValueError, with its Chinese)."""
 
-    def __init__(self, message: str, zh: str) -> None:
+    def __init__(self, message: str | Text, zh: str | None = None) -> None:
         super().__init__(message)
+        self.message = message
         self.zh = zh
+
+    def __str__(self) -> str:
+        return said(self.message, "en")
 
 
 class WorkplanError(Exception):
@@ -57,15 +66,24 @@ class WorkplanError(Exception):
     http_status = 400
 
     def __init__(
-        self, message: str = "", *, field: str | None = None, zh: str | None = None
+        self, message: str | Text = "", *, field: str | None = None, zh: str | None = None
     ) -> None:
         super().__init__(message)
+        self.message = message
         self.field = field
         self.zh = zh
 
+    def __str__(self) -> str:
+        return said(self.message, "en")
+
+    @property
+    def translated(self) -> bool:
+        """Whether the message is said in the language asked (a kept message, or a ``zh``)."""
+        return isinstance(self.message, Text) or self.zh is not None
+
     def message_for(self, locale: str) -> str:
-        """Return the message in ``locale``: its Chinese for a plan in Chinese, when it has one."""
-        return _in(locale, str(self), self.zh)
+        """Return the message in ``locale``: a kept message translated, else its ``zh``."""
+        return _in(locale, self.message, self.zh)
 
 
 class InvalidInput(WorkplanError):

@@ -119,7 +119,7 @@ def config(tmp_path: Path, endpoint: Endpoint, secret: str = SECRET) -> str:
 def morning(db: str, tmp_path: Path, settings: str) -> str:
     out = tmp_path / "outbox"
     return run(
-        "run", "--once", "--now", "2023-07-21T09:00", "--outbox", str(out), "--config", settings,
+        "--lang", "en", "run", "--once", "--now", "2023-07-21T09:00", "--outbox", str(out), "--config", settings,
         "--db", db,
     ).output  # fmt: skip
 
@@ -128,8 +128,8 @@ def test_each_post_is_its_letter_signed_and_within_the_webhooks_own_limit(
     db_url: str, tmp_path: Path, endpoint: Endpoint
 ) -> None:
     settings = config(tmp_path, endpoint)
-    run("load", str(write_plan(tmp_path, [NAME])), "--db", db_url)
-    checked = run("channels", "check", "--config", settings, "--db", db_url).output
+    run("--lang", "en", "load", str(write_plan(tmp_path, [NAME])), "--db", db_url)
+    checked = run("--lang", "en", "channels", "check", "--config", settings, "--db", db_url).output
     assert f"{NAME} (webhook)" in checked and "4/60s" in checked
     assert "every configured robot checks out" in checked
     out = morning(db_url, tmp_path, settings)
@@ -157,11 +157,11 @@ def test_each_post_is_its_letter_signed_and_within_the_webhooks_own_limit(
 def test_a_wrong_secret_pauses_the_webhook_and_the_office_is_told(
     db_url: str, tmp_path: Path, endpoint: Endpoint
 ) -> None:
-    run("load", str(write_plan(tmp_path, [NAME])), "--db", db_url)
+    run("--lang", "en", "load", str(write_plan(tmp_path, [NAME])), "--db", db_url)
     out = morning(db_url, tmp_path, config(tmp_path, endpoint, secret="wrong"))
     assert len(endpoint.refused) == 1 and endpoint.accepted == []
     assert "attempt 1: permanent: HTTP 401 the signature does not match" in out, out
-    status = run("status", "--as-of", "2023-07-21", "--db", db_url).output
+    status = run("--lang", "en", "status", "--as-of", "2023-07-21", "--db", db_url).output
     assert f"the robot {NAME} channel is paused since" in status
     alerts = [
         email.message_from_bytes(p.read_bytes(), policy=email.policy.default)

@@ -86,7 +86,17 @@ def test_an_edited_table_imports_onto_the_loaded_plan(
     book.save(exported)
     back = tmp_path / "plan.yaml"
     code, out = run(
-        "plan", "import", str(exported), "--onto", "banan-2023", "--db", db_url, "-o", str(back)
+        "--lang",
+        "en",
+        "plan",
+        "import",
+        str(exported),
+        "--onto",
+        "banan-2023",
+        "--db",
+        db_url,
+        "-o",
+        str(back),
     )
     assert code == 0, out
     assert "would load banan-2023 version 2" in out

@@ -49,7 +49,7 @@ def paused_then_fixed(
     assert {status for status, _, _ in rows} <= {"pending", "retrying"}  # owed, none failed
     assert {attempts for _, _, attempts in rows} == {0}  # the channel's fault is no attempt
     assert not server.received
-    status = run("status", "--as-of", AS_OF, "--db", db).output
+    status = run("--lang", "en", "status", "--as-of", AS_OF, "--db", db).output
     assert "the smtp channel is paused since" in status and why in status
     assert f"notices: {len(rows)} wait (" in status and " for the channel" in status
     sent = run("dispatch", "--ignore-hours", "--config", str(fixed), "--db", db, env=env)
@@ -85,11 +85,21 @@ def test_a_server_without_starttls_pauses_until_it_offers_it(db: str, tmp_path: 
     try:
         for _ in range(2):
             failed = run(
-                "dispatch", "--ignore-hours", "--config", str(settings), "--db", db, code=1
+                "--lang",
+                "en",
+                "dispatch",
+                "--ignore-hours",
+                "--config",
+                str(settings),
+                "--db",
+                db,
+                code=1,
             )
             assert "the server does not offer STARTTLS" in failed.output
         assert {status for status, _, _ in notices(db)} <= {"pending", "retrying"}
-        assert "the smtp channel is paused since" in run("status", "--db", db).output
+        assert (
+            "the smtp channel is paused since" in run("--lang", "en", "status", "--db", db).output
+        )
     finally:
         plain.stop()
     secure = SmtpServer(tls=tls_context(cert, key))
@@ -97,6 +107,8 @@ def test_a_server_without_starttls_pauses_until_it_offers_it(db: str, tmp_path: 
     secure.start()
     try:
         sent = run(
+            "--lang",
+            "en",
             "dispatch", "--ignore-hours", "--config", str(settings), "--db", db,
             env={"SSL_CERT_FILE": str(cert)},
         )  # fmt: skip

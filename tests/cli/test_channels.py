@@ -42,7 +42,9 @@ def test_check_shows_each_robot_and_where_each_department_goes(
     config = tmp_path / "workplan.toml"
     config.write_text(GOOD, encoding="utf-8")
     config.chmod(0o600)  # it holds the robots' URLs and secrets
-    out = run("channels", "check", "--config", str(config), "--db", loaded, columns=160).output
+    out = run(
+        "--lang", "en", "channels", "check", "--config", str(config), "--db", loaded, columns=160
+    ).output
     assert "every configured robot checks out" in out
     assert "access_token" not in out and "key=abc" not in out, "the URL is a secret"
     assert "区财政局" in out and f"{GROUP} (dingtalk)" in out
@@ -70,7 +72,9 @@ def test_a_message_type_the_robot_does_not_take_is_a_one_line_error(
         encoding="utf-8",
     )
     config.chmod(0o600)  # it holds the robots' URLs and secrets
-    out = run("channels", "check", "--config", str(config), code=2, columns=160).output
+    out = run(
+        "--lang", "en", "channels", "check", "--config", str(config), code=2, columns=160
+    ).output
     assert out.strip() == f"error: {config}: [robots.群]: {why}"
 
 
@@ -83,7 +87,9 @@ def test_check_shows_an_action_card_robot_and_says_it_posts_links_when_the_web_i
     config = tmp_path / "workplan.toml"
     config.write_text(GOOD.replace("secret_env = ", 'msgtype = "actionCard"\nsecret_env = '))
     config.chmod(0o600)  # it holds the robots' URLs and secrets
-    out = run("channels", "check", "--config", str(config), "--db", loaded, columns=160).output
+    out = run(
+        "--lang", "en", "channels", "check", "--config", str(config), "--db", loaded, columns=160
+    ).output
     assert "dingtalk actionCard" in out and "posts carry no report link" not in out
     assert "every configured robot checks out" in out
 
@@ -104,7 +110,16 @@ url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send"
     )
     config.chmod(0o600)  # it holds the robots' URLs and secrets
     out = run(
-        "channels", "check", "--config", str(config), "--db", loaded, code=2, columns=160
+        "--lang",
+        "en",
+        "channels",
+        "check",
+        "--config",
+        str(config),
+        "--db",
+        loaded,
+        code=2,
+        columns=160,
     ).output
     assert "the URL must use https" in out
     assert "the URL has no access_token" in out
@@ -118,7 +133,9 @@ def test_a_config_without_the_secrets_variable_is_a_one_line_error(tmp_path: Pat
     config = tmp_path / "workplan.toml"
     config.write_text(GOOD, encoding="utf-8")
     config.chmod(0o600)  # it holds the robots' URLs and secrets
-    out = run("channels", "check", "--config", str(config), code=2, columns=160).output
+    out = run(
+        "--lang", "en", "channels", "check", "--config", str(config), code=2, columns=160
+    ).output
     assert "the environment variable TEST_DINGTALK_SECRET is not set" in out
 
 
@@ -132,6 +149,8 @@ def test_run_once_posts_the_morning_to_the_robot(loaded: str, tmp_path: Path) ->
         )
         config.chmod(0o600)  # it holds the robots' URLs and secrets
         out = run(
+            "--lang",
+            "en",
             "run",
             "--once",
             "--now",

@@ -51,7 +51,9 @@ def test_send_test_posts_to_each_robot_and_reports_its_answer(
 ) -> None:
     dingtalk, wecom = servers
     path = two_robots(tmp_path, dingtalk, wecom, TOKEN)
-    out = run("channels", "check", "--send-test", "--config", str(path), "--db", loaded).output
+    out = run(
+        "--lang", "en", "channels", "check", "--send-test", "--config", str(path), "--db", loaded
+    ).output
     assert f"test post to {GROUP}: accepted" in out and "test post to 财政局企微群: accepted" in out
     assert "2 test post(s) accepted" in out
     assert [a.title for a in dingtalk.accepted] == ["workplan 测试消息"]
@@ -63,7 +65,7 @@ def test_send_test_shows_a_wrong_token_now(
 ) -> None:
     dingtalk, wecom = servers
     path = two_robots(tmp_path, dingtalk, wecom, "a-wrong-token")
-    out = run("channels", "check", "--send-test", "财政局企微群", "--config", str(path),
+    out = run("--lang", "en", "channels", "check", "--send-test", "财政局企微群", "--config", str(path),
               "--db", loaded, code=2).output  # fmt: skip
     assert "test post to 财政局企微群: permanent: 93000 invalid webhook URL" in out, out
     assert "robot 财政局企微群: the test post was refused" in out
@@ -74,7 +76,7 @@ def test_send_test_to_a_robot_not_configured_names_the_near_one(
     loaded: str, tmp_path: Path, servers: tuple[RobotServer, RobotServer]
 ) -> None:
     path = two_robots(tmp_path, *servers, TOKEN)
-    out = run("channels", "check", "--send-test", "财政局企业微信群", "--config", str(path),
+    out = run("--lang", "en", "channels", "check", "--send-test", "财政局企业微信群", "--config", str(path),
               "--db", loaded, code=2).output  # fmt: skip
     assert "no robot '财政局企业微信群' in the config; did you mean '财政局企微群'?" in out, out
 
@@ -87,7 +89,9 @@ def test_a_robot_the_directory_names_near_a_configured_one_is_named(
         f'[robots."{GROUP}1"]\nkind = "wecom"\n'
         'url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"\n',
     )
-    out = run("channels", "check", "--config", str(path), "--db", loaded, code=2).output
+    out = run(
+        "--lang", "en", "channels", "check", "--config", str(path), "--db", loaded, code=2
+    ).output
     assert (
         f"robot {GROUP}: named in the directory but not in the config; did you mean '{GROUP}1'?"
         in out
@@ -148,7 +152,9 @@ def test_the_tables_are_complete_at_80_columns(
         'url = "https://open.feishu.cn/open-apis/bot/v2/hook/abc"\nsecret = "s"\n'
         'keyword = "工作提醒"\n',
     )
-    out = run("channels", "check", "--config", str(path), "--db", loaded, columns=80).output
+    out = run(
+        "--lang", "en", "channels", "check", "--config", str(path), "--db", loaded, columns=80
+    ).output
     table = out.split("posts carry no report link")[0] + out.split("notices go")[1]
     assert max(cell_len(line) for line in table.splitlines()) <= 80, table
     assert " …" not in table and "…\n" not in table.replace("/…", ""), table  # nothing cut

@@ -45,17 +45,20 @@ def test_schema_is_json_schema() -> None:
 
 def test_load_status_and_reports(db_url: str) -> None:
     db = ("--db", db_url)
-    out = run("load", EXAMPLE, *db).stdout
+    out = run("--lang", "en", "load", EXAMPLE, *db).stdout
     assert out == (
         "loaded example-2023 new plan: 1 items, 17 dated obligations, 2 departments\n"
         "  2 obligation(s) fall due before the plan takes effect on 2023-03-01: shown in "
         "status, never chased\n"
     )
     assert (
-        run("load", EXAMPLE, *db).stdout == "example-2023: unchanged (version 1); nothing written\n"
+        run("--lang", "en", "load", EXAMPLE, *db).stdout
+        == "example-2023: unchanged (version 1); nothing written\n"
     )
 
     out = run(
+        "--lang",
+        "en",
         "progress",
         "record",
         "十",
@@ -70,6 +73,8 @@ def test_load_status_and_reports(db_url: str) -> None:
     ).stderr
     assert out == "error: plan example-2023 has no item （十） (10)\n"
     out = run(
+        "--lang",
+        "en",
         "progress",
         "record",
         "1",
@@ -86,6 +91,8 @@ def test_load_status_and_reports(db_url: str) -> None:
         out == "error: plan example-2023 has no department '区财政委'; did you mean '区财政局'?\n"
     )
     out = run(
+        "--lang",
+        "en",
         "progress",
         "record",
         "（一）",
@@ -102,18 +109,33 @@ def test_load_status_and_reports(db_url: str) -> None:
         == "recorded example-2023 item 1 central-disbursement = 25% as of 2023-04-20 by 区财政局\n"
     )
 
-    out = run("done", "1/dispatch", "--by", "区乡村振兴局", "--on", "2023-01-20", *db).stdout
+    out = run(
+        "--lang", "en", "done", "1/dispatch", "--by", "区乡村振兴局", "--on", "2023-01-20", *db
+    ).stdout
     assert out == "done: example-2023 item 1 dispatch@2023-01 on 2023-01-20 by 区乡村振兴局\n"
     out = run(
-        "done", "1/dispatch@2023-01", "--by", "区乡村振兴局", "--on", "2023-01-21", *db, code=2
+        "--lang",
+        "en",
+        "done",
+        "1/dispatch@2023-01",
+        "--by",
+        "区乡村振兴局",
+        "--on",
+        "2023-01-21",
+        *db,
+        code=2,
     ).stderr
     assert "already marked done on 2023-01-20 by 区乡村振兴局" in out
-    out = run("done", "1/central-disbursement#1", "--by", "区乡村振兴局", *db, code=2).stderr
+    out = run(
+        "--lang", "en", "done", "1/central-disbursement#1", "--by", "区乡村振兴局", *db, code=2
+    ).stderr
     assert "is a metric checkpoint" in out
-    out = run("done", "1", "--by", "区乡村振兴局", *db, code=2).stderr
+    out = run("--lang", "en", "done", "1", "--by", "区乡村振兴局", *db, code=2).stderr
     assert "several open obligations (dispatch, project-library-2024)" in out
 
-    data = json.loads(run("status", "--as-of", "2023-05-04", "--format", "json", *db).stdout)
+    data = json.loads(
+        run("--lang", "en", "status", "--as-of", "2023-05-04", "--format", "json", *db).stdout
+    )
     [item] = data["items"]
     assert item["state"] == "overdue"
     assert [o["key"] for o in item["overdue"]] == [
@@ -132,7 +154,11 @@ def test_load_status_and_reports(db_url: str) -> None:
 
     rows = list(
         csv.DictReader(
-            io.StringIO(run("status", "--as-of", "2023-05-04", "--format", "csv", *db).stdout)
+            io.StringIO(
+                run(
+                    "--lang", "en", "status", "--as-of", "2023-05-04", "--format", "csv", *db
+                ).stdout
+            )
         )
     )
     assert rows[0]["next_due_key"] == "dispatch@2023-05"
@@ -165,21 +191,29 @@ def test_status_department_filter(db_url: str) -> None:
 
 def test_errors_are_plain(tmp_path: Path) -> None:
     missing = tmp_path / "none.db"
-    out = run("status", "--db", str(missing), code=1).stderr
+    out = run("--lang", "en", "status", "--db", str(missing), code=1).stderr
     assert (
         out
         == f"error: no database at {missing}: load a plan first (workplan load PLAN.yaml --db {missing})\n"
     )
-    out = run("status", "--as-of", "30/06/2023", "--db", str(missing), code=2).stderr
+    out = run(
+        "--lang", "en", "status", "--as-of", "30/06/2023", "--db", str(missing), code=2
+    ).stderr
     assert "'30/06/2023' is not a date: write it like 2023-05-04" in out
-    out = run("load", str(tmp_path / "nope.yaml"), "--db", str(missing), code=2).stderr
+    out = run(
+        "--lang", "en", "load", str(tmp_path / "nope.yaml"), "--db", str(missing), code=2
+    ).stderr
     assert "nope.yaml: cannot read: No such file or directory" in out
     assert not missing.exists()
 
 
 def test_validate_takes_directory_files_too() -> None:
     out = run(
-        "validate", str(PLANS / "banan-2023.yaml"), str(PLANS / "banan-departments.yaml")
+        "--lang",
+        "en",
+        "validate",
+        str(PLANS / "banan-2023.yaml"),
+        str(PLANS / "banan-departments.yaml"),
     ).stdout
     assert f"{PLANS / 'banan-departments.yaml'}: ok: a department directory, 35 departments" in out
 

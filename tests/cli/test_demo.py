@@ -21,6 +21,6 @@ def test_the_demo_runs_each_step_it_prints(tmp_path: Path) -> None:
     assert [line.split()[2] for line in shown] == [
         s.args[0] for s in steps(plan, ledger, db, outbox)
     ]
-    assert "loaded banan-2023 new plan" in result.output  # the load step ran, not only its line
+    assert "已载入 banan-2023（新计划）" in result.output  # the load step ran, not only its line
     assert list((tmp_path / "outbox").glob("*.eml")), "the morning's letters were written"
     assert result.output.rstrip().endswith(f"workplan status --db {db} --as-of 2023-10-23")

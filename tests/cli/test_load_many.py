@@ -41,7 +41,7 @@ def counts(db_url: str) -> dict[str, int]:
 def test_several_plans_load_in_one_command(db_url: str, tmp_path: Path) -> None:
     db = ("--db", db_url)
     files = [str(county(tmp_path, n)) for n in (1, 2, 3)]
-    out = run("load", *files, BANAN, *db).stdout.splitlines()
+    out = run("--lang", "en", "load", *files, BANAN, *db).stdout.splitlines()
     assert [line for line in out if line.startswith("loaded")] == [
         "loaded county-1-2023 new plan: 1 items, 17 dated obligations, 2 departments",
         "loaded county-2-2023 new plan: 1 items, 17 dated obligations, 2 departments",
@@ -52,14 +52,23 @@ def test_several_plans_load_in_one_command(db_url: str, tmp_path: Path) -> None:
     # each plan is whole and its own: its status reads as if it had been loaded alone
     status = json.loads(
         run(
-            "status", "--plan", "county-2-2023", "--as-of", "2023-07-03", "--format", "json", *db
+            "--lang",
+            "en",
+            "status",
+            "--plan",
+            "county-2-2023",
+            "--as-of",
+            "2023-07-03",
+            "--format",
+            "json",
+            *db,
         ).stdout
     )
     assert [item["number"] for item in status["items"]] == [1]
 
     # again: the known plans are left alone, an amended one gets a version, a new one is added
     amended = county(tmp_path, 2, text=EXAMPLE.replace("2023-06-30", "2023-07-14"))
-    out = run("load", files[0], str(amended), str(county(tmp_path, 4)), *db).stdout
+    out = run("--lang", "en", "load", files[0], str(amended), str(county(tmp_path, 4)), *db).stdout
     assert "county-1-2023: unchanged (version 1); nothing written" in out
     assert "loaded county-2-2023 version 2:" in out
     assert "loaded county-4-2023 new plan:" in out

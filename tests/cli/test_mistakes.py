@@ -12,14 +12,14 @@ from tests.helpers import PLANS, run
 def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     fake = tmp_path / "notes.db"
     fake.write_text("these are my notes, not a database\n" * 100, encoding="utf-8")
-    result = run("status", "--db", str(fake), code=1)
+    result = run("--lang", "en", "status", "--db", str(fake), code=1)
     (line,) = result.output.strip().splitlines()
     assert line.startswith(f"error: {fake}") and "not a database" in line
 
 
 @pytest.mark.parametrize("url", ["mysql://user:secret@host/db", "foo://somewhere"])
 def test_a_database_url_workplan_cannot_use(url: str) -> None:
-    result = run("status", "--db", url, code=1)
+    result = run("--lang", "en", "status", "--db", url, code=1)
     (line,) = result.output.strip().splitlines()
     assert line.startswith("error: ") and url.split("://")[0] in line
     assert "secret" not in line
@@ -49,7 +49,7 @@ def _import(tmp_path: Path, name: str, data: bytes | None, code: int) -> str:
     ledger = tmp_path / name
     if data is not None:
         ledger.write_bytes(data)
-    result = run("progress", "import", str(ledger), "--db", db, code=code)
+    result = run("--lang", "en", "progress", "import", str(ledger), "--db", db, code=code)
     return result.output
 
 

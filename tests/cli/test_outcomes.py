@@ -58,7 +58,9 @@ def test_an_outcome_is_achieved_or_not(db_url: str, tmp_path: Path) -> None:
         assert "请抓紧推进，确保于2023年12月29日（星期五）前达成，达成后报送。" in letter
 
     out = run("done", "2/创建1个省级示范县", "--by", "区乡村振兴局", "--on", "2023-12-27", *db)
-    assert out.stdout == "achieved: forms-2023 item 2 demo-county on 2023-12-27 by 区乡村振兴局\n"
+    assert (
+        out.stdout == "已达成：forms-2023 事项（二）创建1个省级示范县，2023-12-27，区乡村振兴局\n"
+    )
     table = run("status", "--as-of", "2023-12-28", *db).stdout
     assert "（二）  创建1个省级示范县  已达成  12-27" in table
     en = run("status", "--as-of", "2023-12-28", "--lang", "en", *db).stdout

@@ -43,21 +43,21 @@ def workbook(path: Path, rows: list[list[object]], formats: dict[str, str] | Non
 
 
 def test_case1_an_excel_35_percent_is_35_not_0_35(db_url: str, tmp_path: Path) -> None:
-    run("load", EXAMPLE, "--db", db_url)
+    run("--lang", "en", "load", EXAMPLE, "--db", db_url)
     header = ["事项", "指标", "数值", "日期", "报送单位"]
     shown = workbook(
         tmp_path / "shown.xlsx",
         [header, [1, "central-disbursement", 0.35, datetime(2023, 4, 28), "区财政局"]],
         {"C2": "0%"},
     )
-    run("progress", "import", str(shown), "--db", db_url)
+    run("--lang", "en", "progress", "import", str(shown), "--db", db_url)
     assert metrics(db_url, "2023-05-04") == {"central-disbursement": 35}
 
     fraction = workbook(
         tmp_path / "fraction.xlsx",
         [header, [1, "central-disbursement", 0.2, datetime(2023, 3, 31), "区财政局"]],
     )
-    err = run("progress", "import", str(fraction), "--db", db_url, code=2).stderr
+    err = run("--lang", "en", "progress", "import", str(fraction), "--db", db_url, code=2).stderr
     assert err == (
         f"{fraction}:2:3: 数值: 中央衔接资金支出进度 is a percentage and 0.2 looks like a "
         "fraction: write 20 for 20%, or 0.2% if less than one per cent is meant; to record it "
@@ -70,7 +70,7 @@ def test_case1_an_excel_35_percent_is_35_not_0_35(db_url: str, tmp_path: Path) -
         "1,central-disbursement,40,5月20日,区财政局\n",
         encoding="utf-8",
     )
-    err = run("progress", "import", str(unreadable), "--db", db_url, code=2).stderr
+    err = run("--lang", "en", "progress", "import", str(unreadable), "--db", db_url, code=2).stderr
     assert err.splitlines() == [
         f"{unreadable}:2:3: 数值: '约40%' says '约': write the figure alone (40%) and put '约' in the note",
         f"{unreadable}:3:4: 日期: '5月20日' is not a date: write it like 2023-05-04, 2023/5/4 "
@@ -81,7 +81,7 @@ def test_case1_an_excel_35_percent_is_35_not_0_35(db_url: str, tmp_path: Path) -
 
 
 def test_numbers_and_dates_as_offices_write_them(db_url: str, tmp_path: Path) -> None:
-    run("load", BANAN, "--db", db_url)
+    run("--lang", "en", "load", BANAN, "--db", db_url)
     ledger = tmp_path / "台账.csv"
     ledger.write_text(
         "事项,指标,数值,日期,报送单位\n"
@@ -92,7 +92,7 @@ def test_numbers_and_dates_as_offices_write_them(db_url: str, tmp_path: Path) ->
         "8,employment-scale,0.4936万,2023.4.27,区人力社保局\n",
         encoding="utf-8",
     )
-    out = run("progress", "import", str(ledger), "--db", db_url).stdout
+    out = run("--lang", "en", "progress", "import", str(ledger), "--db", db_url).stdout
     assert out == f"imported {ledger}: 5 values, 0 obligations done, 0 notes\n"
     got = metrics(db_url, "2023-04-28")
     assert (got["central-disbursement"], got["municipal-disbursement"]) == (25, 31)
@@ -102,7 +102,7 @@ def test_numbers_and_dates_as_offices_write_them(db_url: str, tmp_path: Path) ->
         "item,metric,value,as_of,department\n7,consumption-support,35%,2023-05-20,区商务委\n",
         encoding="utf-8",
     )
-    err = run("progress", "import", str(wrong_unit), "--db", db_url, code=2).stderr
+    err = run("--lang", "en", "progress", "import", str(wrong_unit), "--db", db_url, code=2).stderr
     assert err.splitlines()[0] == (
         f"{wrong_unit}:2:3: value: '35%' is a percentage, but 全年消费帮扶金额 is counted in 亿元"
     )
@@ -111,7 +111,7 @@ def test_numbers_and_dates_as_offices_write_them(db_url: str, tmp_path: Path) ->
 def test_a_clerks_workbook_imports_as_it_reads(db_url: str, tmp_path: Path) -> None:
     """Made the way an office clerk makes one: a title row, Chinese headers, percent cells,
     date cells, columns of its own."""
-    run("load", BANAN, "--db", db_url)
+    run("--lang", "en", "load", BANAN, "--db", db_url)
     book = Workbook()
     sheet = book.active
     assert sheet is not None
@@ -129,7 +129,7 @@ def test_a_clerks_workbook_imports_as_it_reads(db_url: str, tmp_path: Path) -> N
     sheet.append([])
     path = tmp_path / "区财政局4月台账.xlsx"
     book.save(path)
-    out = run("progress", "import", str(path), "--db", db_url).stdout
+    out = run("--lang", "en", "progress", "import", str(path), "--db", db_url).stdout
     assert out == (
         f"imported {path}: 2 values, 0 obligations done, 0 notes; "
         "columns ignored: 责任单位, 填报日期\n"
@@ -145,13 +145,26 @@ def test_case2_done_closes_the_occurrence_of_its_day_never_a_guess(
     db_url: str, tmp_path: Path
 ) -> None:
     db = ("--db", db_url)
-    run("load", BANAN, *db)
-    out = run("done", "2/monthly-inspection", "--by", "区教委", "--on", "2023-04-20", *db).stdout
+    run("--lang", "en", "load", BANAN, *db)
+    out = run(
+        "--lang", "en", "done", "2/monthly-inspection", "--by", "区教委", "--on", "2023-04-20", *db
+    ).stdout
     assert out == "done: banan-2023 item 2 monthly-inspection@2023-04 on 2023-04-20 by 区教委\n"
-    again = run("done", "2/monthly-inspection", "--by", "区教委", "--on", "2023-04-20", *db)
+    again = run(
+        "--lang", "en", "done", "2/monthly-inspection", "--by", "区教委", "--on", "2023-04-20", *db
+    )
     assert again.stdout.startswith("already recorded: banan-2023 item 2 monthly-inspection@2023-04")
     err = run(
-        "done", "2/monthly-inspection", "--by", "区教委", "--on", "2023-04-25", *db, code=2
+        "--lang",
+        "en",
+        "done",
+        "2/monthly-inspection",
+        "--by",
+        "区教委",
+        "--on",
+        "2023-04-25",
+        *db,
+        code=2,
     ).stderr
     assert err == (
         "error: item （二）: monthly-inspection@2023-04, the occurrence 2023-04-25 falls in, was "
@@ -159,24 +172,45 @@ def test_case2_done_closes_the_occurrence_of_its_day_never_a_guess(
         "2023-06, 2023-07 …; name one: 2/monthly-inspection@2023-01 or --period 2023-01\n"
     )
     out = run(
+        "--lang",
+        "en",
         "done", "2/monthly-inspection", "--period", "2023-3", "--by", "区教委", "--on",
         "2023-04-25", *db,
     ).stdout  # fmt: skip
     assert out == "done: banan-2023 item 2 monthly-inspection@2023-03 on 2023-04-25 by 区教委\n"
     out = run(
-        "done", "2/monthly-inspection@2023-02", "--by", "区教委", "--on", "2023-04-25", *db
+        "--lang",
+        "en",
+        "done",
+        "2/monthly-inspection@2023-02",
+        "--by",
+        "区教委",
+        "--on",
+        "2023-04-25",
+        *db,
     ).stdout
     assert "monthly-inspection@2023-02 on 2023-04-25" in out
 
-    run("load", EXAMPLE, *db)
+    run("--lang", "en", "load", EXAMPLE, *db)
     example = ("--plan", "example-2023", *db)
-    err = run("done", "1/dispatch", "--by", "区乡村振兴局", "--on", "2022-12-20", *example, code=2)
+    err = run(
+        "--lang",
+        "en",
+        "done",
+        "1/dispatch",
+        "--by",
+        "区乡村振兴局",
+        "--on",
+        "2022-12-20",
+        *example,
+        code=2,
+    )
     assert err.stderr == (
         "error: 2022-12-20 is outside the plan's period (2023-01-01 – 2024-01-29): "
         "is the year right?\n"
     )
     # without --on the day is today, long after this plan closed
-    err = run("done", "1/dispatch", "--by", "区乡村振兴局", *example, code=2)
+    err = run("--lang", "en", "done", "1/dispatch", "--by", "区乡村振兴局", *example, code=2)
     assert "is outside the plan's period (2023-01-01 – 2024-01-29)" in err.stderr
 
 
@@ -191,14 +225,18 @@ def test_a_day_after_today_is_refused(db_url: str, tmp_path: Path) -> None:
         .replace("{by: 2023-06-30, value: 50}", f"{{by: {year}-06-30, value: 50}}"),
         encoding="utf-8",
     )  # fmt: skip
-    run("load", str(plan), "--db", db_url)
+    run("--lang", "en", "load", str(plan), "--db", db_url)
     tomorrow = date.today() + timedelta(days=2)  # after today in every zone
     err = run(
+        "--lang",
+        "en",
         "done", "1/project-library", "--by", "区财政局", "--on", str(tomorrow), "--db", db_url,
         code=2,
     ).stderr  # fmt: skip
     assert err.startswith(f"error: {tomorrow} is after today (")
     err = run(
+        "--lang",
+        "en",
         "progress", "record", "1", "--value", "10", "--as-of", str(tomorrow), "--by", "区财政局",
         "--db", db_url, code=2,
     ).stderr  # fmt: skip
@@ -212,15 +250,18 @@ def test_case3_a_running_ledger_imports_again_and_changes_nothing(
     db_url: str, tmp_path: Path
 ) -> None:
     db = ("--db", db_url)
-    run("load", BANAN, *db)
-    first = run("progress", "import", LEDGER, *db).stdout
+    run("--lang", "en", "load", BANAN, *db)
+    first = run("--lang", "en", "progress", "import", LEDGER, *db).stdout
     assert first == f"imported {LEDGER}: 83 values, 139 obligations done, 0 notes\n"
-    before = run("status", "--as-of", "2023-07-03", "--format", "json", *db).stdout
-    again = run("progress", "import", LEDGER, *db).stdout
+    before = run("--lang", "en", "status", "--as-of", "2023-07-03", "--format", "json", *db).stdout
+    again = run("--lang", "en", "progress", "import", LEDGER, *db).stdout
     assert again == (
         f"imported {LEDGER}: 0 values, 0 obligations done, 0 notes; 222 already recorded\n"
     )
-    assert run("status", "--as-of", "2023-07-03", "--format", "json", *db).stdout == before
+    assert (
+        run("--lang", "en", "status", "--as-of", "2023-07-03", "--format", "json", *db).stdout
+        == before
+    )
 
     # the same ledger sent again in July with April's central-fund figure changed
     text = Path(LEDGER).read_text(encoding="utf-8")
@@ -230,13 +271,13 @@ def test_case3_a_running_ledger_imports_again_and_changes_nothing(
         encoding="utf-8",
     )  # fmt: skip
     line = text.splitlines().index("16,central-disbursement,,25,2023-04-20,区财政局,") + 1
-    err = run("progress", "import", str(changed), *db, code=2).stderr
+    err = run("--lang", "en", "progress", "import", str(changed), *db, code=2).stderr
     assert err == (
         f"{changed}:{line}:4: 数值: 中央衔接资金支出进度 was reported as 25 for 2023-04-20 "
         "(by 区财政局); this says 26: to replace the earlier value, record the correction "
         "with --correct\n1 problem found\n"
     )
-    out = run("progress", "import", str(changed), "--correct", *db).stdout
+    out = run("--lang", "en", "progress", "import", str(changed), "--correct", *db).stdout
     assert out == (
         f"imported {changed}: 1 values, 0 obligations done, 0 notes; 221 already recorded; "
         "1 corrected\n"
@@ -255,7 +296,9 @@ def test_case3_a_running_ledger_imports_again_and_changes_nothing(
     assert [r.value for r in reports] == [25, 26]
     assert reports[0].replaced_by is not None and reports[1].replaced_by is None
     assert (event.kind, event.by) == ("correct", "区财政局") and event.at is not None
-    assert run("progress", "import", str(changed), *db).stdout.endswith("222 already recorded\n")
+    assert run("--lang", "en", "progress", "import", str(changed), *db).stdout.endswith(
+        "222 already recorded\n"
+    )
 
 
 # 4 -------------------------------------------------------------------------------------------
@@ -274,8 +317,10 @@ def with_aliases(folder: Path, duty: str, metric: str) -> Path:
 def test_case4_departments_use_their_own_words(db_url: str, tmp_path: Path) -> None:
     plan = with_aliases(tmp_path, "aliases: [月调度]", "aliases: [中央资金支出]")
     db = ("--db", db_url)
-    run("load", str(plan), *db)
+    run("--lang", "en", "load", str(plan), *db)
     out = run(
+        "--lang",
+        "en",
         "progress", "record", "1", "中央衔接资金支出进度", "--value", "25", "--as-of",
         "2023-04-20", "--by", "财政局", *db,
     ).stdout  # fmt: skip
@@ -283,15 +328,32 @@ def test_case4_departments_use_their_own_words(db_url: str, tmp_path: Path) -> N
         "recorded example-2023 item 1 central-disbursement = 25% as of 2023-04-20 by 区财政局\n"
     )
     out = run(
+        "--lang",
+        "en",
         "progress", "record", "（一）", "中央资金支出", "--value", "26%", "--as-of", "2023-04-27",
         "--by", "区财政局", *db,
     ).stdout  # fmt: skip
     assert "central-disbursement = 26% as of 2023-04-27" in out
-    out = run("done", "十/专班调度", "--by", "区乡村振兴局", "--on", "2023-01-20", *db, code=2)
+    out = run(
+        "--lang",
+        "en",
+        "done",
+        "十/专班调度",
+        "--by",
+        "区乡村振兴局",
+        "--on",
+        "2023-01-20",
+        *db,
+        code=2,
+    )
     assert out.stderr == "error: plan example-2023 has no item （十） (10)\n"
-    out = run("done", "一/专班调度", "--by", "区乡村振兴局", "--on", "2023-01-20", *db).stdout
+    out = run(
+        "--lang", "en", "done", "一/专班调度", "--by", "区乡村振兴局", "--on", "2023-01-20", *db
+    ).stdout
     assert out == "done: example-2023 item 1 dispatch@2023-01 on 2023-01-20 by 区乡村振兴局\n"
-    out = run("done", "1/月调度", "--by", "区乡村振兴局", "--on", "2023-02-24", *db).stdout
+    out = run(
+        "--lang", "en", "done", "1/月调度", "--by", "区乡村振兴局", "--on", "2023-02-24", *db
+    ).stdout
     assert "dispatch@2023-02 on 2023-02-24" in out
 
     ledger = tmp_path / "台账.csv"
@@ -304,13 +366,13 @@ def test_case4_departments_use_their_own_words(db_url: str, tmp_path: Path) -> N
         "1,中央资金,,31,2023-04-29,区财政局,\n",
         encoding="utf-8",
     )
-    err = run("progress", "import", str(ledger), *db, code=2).stderr
+    err = run("--lang", "en", "progress", "import", str(ledger), *db, code=2).stderr
     assert err == (
         f"{ledger}:6:2: 指标名称: item （一） has no metric '中央资金'; did you mean "
         "'中央资金支出'?\n1 problem found\n"
     )
     ledger.write_text(ledger.read_text(encoding="utf-8").replace("中央资金,", "中央资金支出,"))
-    out = run("progress", "import", str(ledger), *db).stdout
+    out = run("--lang", "en", "progress", "import", str(ledger), *db).stdout
     assert out == (
         f"imported {ledger}: 2 values, 1 obligations done, 0 notes; columns ignored: 责任单位\n"
     )
@@ -333,10 +395,12 @@ def test_aliases_are_checked_like_the_rest_of_the_plan(tmp_path: Path) -> None:
 
 def test_case5_impossible_values_are_refused_with_the_reason(db_url: str, tmp_path: Path) -> None:
     db = ("--db", db_url)
-    run("load", EXAMPLE, *db)
+    run("--lang", "en", "load", EXAMPLE, *db)
 
     def record(value: str, day: str, *more: str, code: int = 0) -> Result:
         return run(
+            "--lang",
+            "en",
             "progress", "record", "1", "--value", value, "--as-of", day, "--by", "区财政局",
             *more, *db, code=code,
         )  # fmt: skip
@@ -370,14 +434,18 @@ def test_case5_impossible_values_are_refused_with_the_reason(db_url: str, tmp_pa
     engine.dispose()
     assert note.startswith("recorded with --force: 中央衔接资金支出进度 is cumulative")
 
-    run("load", BANAN, *db)
+    run("--lang", "en", "load", BANAN, *db)
     banan = ("--plan", "banan-2023", *db)
     err = run(
+        "--lang",
+        "en",
         "progress", "record", "8", "new-workshops", "--value", "-1", "--as-of", "2023-06-30",
         "--by", "区人力社保局", *banan, code=2,
     ).stderr  # fmt: skip
     assert err.startswith("error: 新增帮扶车间 is a count (家) and cannot be negative: -1")
     err = run(
+        "--lang",
+        "en",
         "progress", "record", "12", "model-villages", "--value", "40", "--as-of", "2023-06-30",
         "--by", "区乡村振兴局", *banan, code=2,
     ).stderr  # fmt: skip
@@ -391,7 +459,7 @@ def test_case5_impossible_values_are_refused_with_the_reason(db_url: str, tmp_pa
         "16,central-disbursement,20,2023-06-20,区财政局\n",
         encoding="utf-8",
     )
-    err = run("progress", "import", str(ledger), *banan, code=2).stderr.splitlines()
+    err = run("--lang", "en", "progress", "import", str(ledger), *banan, code=2).stderr.splitlines()
     assert err[0].startswith(f"{ledger}:3:3: value: 中央衔接资金支出进度 is cumulative")
     assert err[1].startswith(f"{ledger}:4:3: value: 中央衔接资金支出进度 is cumulative")
 
@@ -437,7 +505,14 @@ def test_case6_clear_errors_at_the_edges(tmp_path: Path) -> None:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
     assert tables == ["customers"]
 
-    err = run("status", "--db", "postgresql+psycopg://workplan:secret@127.0.0.1:1/x", code=1)
+    err = run(
+        "--lang",
+        "en",
+        "status",
+        "--db",
+        "postgresql+psycopg://workplan:secret@127.0.0.1:1/x",
+        code=1,
+    )
     assert err.stderr.startswith(
         "error: cannot reach the database postgresql+psycopg://workplan:***@127.0.0.1:1/x: "
     )
@@ -447,15 +522,17 @@ def test_case6_clear_errors_at_the_edges(tmp_path: Path) -> None:
 def test_without_smtp_every_sender_says_where_messages_went(tmp_path: Path) -> None:
     db = ("--db", str(tmp_path / "w.db"))
     outbox = tmp_path / "outbox"
-    run("load", str(banan_live_from(tmp_path)), *db)
-    run("tick", "--as-of", "2023-05-04", *db)
+    run("--lang", "en", "load", str(banan_live_from(tmp_path)), *db)
+    run("--lang", "en", "tick", "--as-of", "2023-05-04", *db)
     out = run(
-        "dispatch", "--now", "2023-05-04T09:00", "--outbox", str(outbox), *db
+        "--lang", "en", "dispatch", "--now", "2023-05-04T09:00", "--outbox", str(outbox), *db
     ).stdout.splitlines()
     assert out[-1] == (
         f"written to {outbox}, no SMTP configured (set WORKPLAN_SMTP_HOST, or [smtp] host in "
         "--config, to send by e-mail)"
     )
-    run("tick", "--as-of", "2023-05-09", *db)
-    out = run("run", "--once", "--now", "2023-05-09T09:00", "--outbox", str(outbox), *db).stdout
+    run("--lang", "en", "tick", "--as-of", "2023-05-09", *db)
+    out = run(
+        "--lang", "en", "run", "--once", "--now", "2023-05-09T09:00", "--outbox", str(outbox), *db
+    ).stdout
     assert out.splitlines()[-1].startswith(f"written to {outbox}, no SMTP configured")

@@ -36,14 +36,17 @@ def test_a_channel_failure_waits_and_status_says_so(
     statuses = Counter(status for _, status, _, _ in notice_rows(db))
     # owed still: none failed, none left claimed
     assert set(statuses) <= {"pending", "retrying"} and statuses["retrying"] >= 1
-    status = run("status", "--as-of", "2023-11-01", "--db", db, env=env).output
+    status = run("--lang", "en", "status", "--as-of", "2023-11-01", "--db", db, env=env).output
     assert "the smtp channel is paused since" in status and "Connection refused" in status
     assert f"notices: {sum(statuses.values())} wait (" in status and " for the channel" in status
     smtp_server.start()
-    back = run("dispatch", "--ignore-hours", "--db", db, env=env)
+    back = run("--lang", "en", "dispatch", "--ignore-hours", "--db", db, env=env)
     assert "0 failed" in back.output
     assert {status for _, status, _, _ in notice_rows(db)} == {"sent"}
-    assert "paused" not in run("status", "--as-of", "2023-11-01", "--db", db, env=env).output
+    assert (
+        "paused"
+        not in run("--lang", "en", "status", "--as-of", "2023-11-01", "--db", db, env=env).output
+    )
 
 
 def test_failed_notices_are_resent_with_the_same_message_id(
@@ -51,18 +54,18 @@ def test_failed_notices_are_resent_with_the_same_message_id(
 ) -> None:
     db, env = loaded
     smtp_server.handler.replies = ["554 5.6.0 content rejected"] * 3
-    run("dispatch", "--ignore-hours", "--db", db, env=env)
+    run("--lang", "en", "dispatch", "--ignore-hours", "--db", db, env=env)
     failed = {(nid, mid) for nid, status, mid, _ in notice_rows(db) if status == "failed"}
     assert len({mid for _, mid in failed}) == 3
     first = min(nid for nid, _ in failed)
-    one = run("notices", "resend", "--id", str(first), "--db", db, env=env)
+    one = run("--lang", "en", "notices", "resend", "--id", str(first), "--db", db, env=env)
     assert one.output.startswith("1 failed notice(s) queued again")
-    assert run("notices", "resend", "--id", "999999", "--db", db, env=env).output.startswith(
-        "no failed notice matches"
-    )
-    run("notices", "resend", "--since", "2023-11-01", "--db", db, env=env)
+    assert run(
+        "--lang", "en", "notices", "resend", "--id", "999999", "--db", db, env=env
+    ).output.startswith("no failed notice matches")
+    run("--lang", "en", "notices", "resend", "--since", "2023-11-01", "--db", db, env=env)
     assert "failed" not in {status for _, status, _, _ in notice_rows(db)}
-    run("dispatch", "--ignore-hours", "--db", db, env=env)
+    run("--lang", "en", "dispatch", "--ignore-hours", "--db", db, env=env)
     rows = notice_rows(db)
     assert {status for _, status, _, _ in rows} == {"sent"}
     arrived = {r.message["Message-ID"] for r in smtp_server.received}

@@ -57,7 +57,18 @@ def _send(db: str, tmp_path: Path) -> str:
     _clear_of_feishus_busy_minutes()
     config, outbox = str(tmp_path / "robots.toml"), str(tmp_path / "outbox")
     return run(
-        "run", "--once", "--now", MORNING, "--outbox", outbox, "--config", config, "--db", db
+        "--lang",
+        "en",
+        "run",
+        "--once",
+        "--now",
+        MORNING,
+        "--outbox",
+        outbox,
+        "--config",
+        config,
+        "--db",
+        db,
     ).output
 
 
@@ -76,21 +87,25 @@ def test_a_refused_post_is_failed_listed_by_channel_and_sent_once_after_resend(
     monkeypatch.setenv("WORKPLAN_LINK_SECRET", "link-secret-0123456789abcdef")
     for server in servers.values():
         server.fail_next = [(200, WRONG[server.kind])]  # the first post each robot gets
-    run("load", BANAN, "--db", db_url)
+    run("--lang", "en", "load", BANAN, "--db", db_url)
     out = _send(db_url, tmp_path)
     assert "3 failed" in out, out
 
     # failed and visible: listed per channel, each with the robot's own words
-    listed = run("notices", "--channel", "robots", "--status", "failed", "--db", db_url).output
+    listed = run(
+        "--lang", "en", "notices", "--channel", "robots", "--status", "failed", "--db", db_url
+    ).output
     for name, server in servers.items():
         assert name in listed and server.kind in listed
     assert "460101" in listed and "40008" in listed and "19002" in listed
     only = run(
+        "--lang",
+        "en",
         "notices", "--channel", "dingtalk", "--status", "failed", "--format", "json",
         "--db", db_url,
     ).output  # fmt: skip
     assert '"channel": "dingtalk"' in only and "wecom" not in only and "feishu" not in only
-    status = run("status", "--as-of", "2023-06-26", "--db", db_url).output
+    status = run("--lang", "en", "status", "--as-of", "2023-06-26", "--db", db_url).output
     assert "robot posts: dingtalk 0 wait, 1 failed; feishu 0 wait, 1 failed; wecom 0 wait" in (
         status
     )
@@ -100,7 +115,7 @@ def test_a_refused_post_is_failed_listed_by_channel_and_sent_once_after_resend(
     posted_before = {name: len(s.accepted) for name, s in servers.items()}
 
     # the fault fixed (the servers answer normally now): resend, then the next run posts them
-    said = run("notices", "resend", "--db", db_url).output
+    said = run("--lang", "en", "notices", "resend", "--db", db_url).output
     assert "0 failed notice(s) and 3 failed robot post(s) queued again" in said
     _send(db_url, tmp_path)
     after = {d["id"]: d for d in _deliveries(db_url)}
@@ -114,7 +129,10 @@ def test_a_refused_post_is_failed_listed_by_channel_and_sent_once_after_resend(
         assert all(len(a.links) == 1 for a in server.accepted), "each post has its link"
     card = servers["乡村振兴局工作群"].accepted[-1]
     assert card.body["msgtype"] == "actionCard" and card.buttons[0][0] == "填报/查看"
-    assert "robot posts" not in run("status", "--as-of", "2023-06-26", "--db", db_url).output
+    assert (
+        "robot posts"
+        not in run("--lang", "en", "status", "--as-of", "2023-06-26", "--db", db_url).output
+    )
     listed = run("notices", "--channel", "robots", "--db", db_url).output
     assert "已发送" in listed and "发送失败" not in listed
 
@@ -124,23 +142,43 @@ def test_resend_by_channel_queues_only_that_robots_posts(
 ) -> None:
     for server in servers.values():
         server.fail_next = [(200, WRONG[server.kind])]
-    run("load", BANAN, "--db", db_url)
+    run("--lang", "en", "load", BANAN, "--db", db_url)
     _send(db_url, tmp_path)
-    said = run("notices", "resend", "--channel", "wecom", "--db", db_url).output
+    said = run("--lang", "en", "notices", "resend", "--channel", "wecom", "--db", db_url).output
     assert said.startswith("1 failed robot post(s) queued again")
     statuses = {(d["channel"], d["status"]) for d in _deliveries(db_url) if d["status"] != "sent"}
     assert statuses == {("wecom", "retrying"), ("dingtalk", "failed"), ("feishu", "failed")}
     assert (
         "no failed notice matches: nothing queued"
-        in run("notices", "resend", "--channel", "email", "--db", db_url).output
+        in run("--lang", "en", "notices", "resend", "--channel", "email", "--db", db_url).output
     )
     assert (
         "never when sent"
         in run(
-            "notices", "resend", "--status", "sent", "--channel", "robots", "--db", db_url
+            "--lang",
+            "en",
+            "notices",
+            "resend",
+            "--status",
+            "sent",
+            "--channel",
+            "robots",
+            "--db",
+            db_url,
         ).output
     )
-    run("notices", "--channel", "wecom", "--kind", "reminder", "--db", db_url, code=2)
+    run(
+        "--lang",
+        "en",
+        "notices",
+        "--channel",
+        "wecom",
+        "--kind",
+        "reminder",
+        "--db",
+        db_url,
+        code=2,
+    )
 
 
 Item = tuple[str, str]
@@ -215,8 +253,8 @@ def test_on_the_readmes_robot_demo_each_post_lists_what_its_email_lists(
 def test_an_item_withdrawn_between_tick_and_dispatch_leaves_the_post_too(
     db_url: str, tmp_path: Path, servers: dict[str, RobotServer]
 ) -> None:
-    run("load", BANAN, "--db", db_url)
-    run("tick", "--as-of", "2023-07-21", "--db", db_url)
+    run("--lang", "en", "load", BANAN, "--db", db_url)
+    run("--lang", "en", "tick", "--as-of", "2023-07-21", "--db", db_url)
     engine = open_store(db_url)
     with engine.connect() as conn:
         lines = conn.execute(
@@ -238,10 +276,12 @@ def test_an_item_withdrawn_between_tick_and_dispatch_leaves_the_post_too(
         if line[1].get("kind") == "occurrence"
     )
     run(
+        "--lang",
+        "en",
         "done", f"{number}/{facts['key']}", "--by", "区乡村振兴局", "--on", "2023-07-20",
         "--db", db_url,
     )  # fmt: skip
-    again = run("tick", "--as-of", "2023-07-21", "--db", db_url).output
+    again = run("--lang", "en", "tick", "--as-of", "2023-07-21", "--db", db_url).output
     withdrawn = re.search(r"(\d+) superseded", again)
     assert withdrawn and int(withdrawn[1]) > 0, again
     out = _send(db_url, tmp_path)

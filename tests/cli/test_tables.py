@@ -152,7 +152,7 @@ def test_notices_keep_the_ids_show_needs(banan: tuple[str, ...], width: int | No
         "文号",
         "成文日期",
         "发送状态",
-        "实际发送(UTC)",
+        "实际发送时间",
     ]
     rows = read_grid(out, [*headers, "错误"])
     # 16 (23 before issue 22's item 4): a shortfall opens with a 提示函 and stops at 催办, a
@@ -267,4 +267,8 @@ def test_agenda_refuses_a_period_backwards(banan: tuple[str, ...]) -> None:
         cli, ["agenda", "--from", "2023-07-31", "--to", "2023-07-01", *banan]
     )
     assert result.exit_code == 2
+    assert result.stderr == "错误：时段的结束日（2023-07-01）早于开始日（2023-07-31）\n"
+    result = CliRunner().invoke(
+        cli, ["--lang", "en", "agenda", "--from", "2023-07-31", "--to", "2023-07-01", *banan]
+    )
     assert result.stderr == "error: the period ends (2023-07-01) before it starts (2023-07-31)\n"

@@ -61,7 +61,17 @@ def config(path: Path, smtp_port: int, robot: RobotServer | None, *lines: str) -
 
 def dispatch(db: str, settings: Path, day: str = "2023-11-01", *more: str, code: int = 1) -> Result:
     return run(
-        "dispatch", "--now", f"{day}T10:00", "--config", str(settings), "--db", db, *more, code=code
+        "--lang",
+        "en",
+        "dispatch",
+        "--now",
+        f"{day}T10:00",
+        "--config",
+        str(settings),
+        "--db",
+        db,
+        *more,
+        code=code,
     )
 
 
@@ -201,7 +211,15 @@ def test_a_robot_refusing_its_settings_alerts_the_office_by_email(
         )
         settings.chmod(0o600)
         out = run(
-            "dispatch", "--now", "2023-11-01T10:00", "--config", str(settings), "--db", db
+            "--lang",
+            "en",
+            "dispatch",
+            "--now",
+            "2023-11-01T10:00",
+            "--config",
+            str(settings),
+            "--db",
+            db,
         ).output
         assert f"told 区委农办 that the robot {OFFICE_ROBOT} channel is paused, via smtp" in out
         assert len(robot.refused) == 1 and not robot.accepted
@@ -213,7 +231,7 @@ def test_a_robot_refusing_its_settings_alerts_the_office_by_email(
         assert body is not None
         text = body.get_content()
         assert "310000" in text and f"[robots.{OFFICE_ROBOT}]" in text and "邮件照常发送" in text
-        status = run("status", "--as-of", "2023-11-01", "--db", db).output
+        status = run("--lang", "en", "status", "--as-of", "2023-11-01", "--db", db).output
         assert f"the robot {OFFICE_ROBOT} channel is paused since" in status
         assert "the e-mail still goes" in status
     finally:
@@ -243,7 +261,7 @@ def test_a_letter_refused_as_workplan_built_it_alerts_the_office_not_the_departm
         assert "500 Line too long" in words and "不是各部门的责任" in words
         assert [a.addr_spec for a in alert["To"].addresses] == ["qwnb@example.org"]
         server.handler.replies = ["500 Line too long"]
-        assert "queued again" in run("notices", "resend", "--db", db).output
+        assert "queued again" in run("--lang", "en", "notices", "resend", "--db", db).output
         again = dispatch(db, path, "2023-11-01", "--ignore-hours", code=0)
         assert "1 failed" in again.output and "told" not in again.output
         assert sum("函件被拒收" in str(r.message["Subject"]) for r in server.received) == 1

@@ -25,21 +25,34 @@ def db(tmp_path: Path) -> str:
 
 def test_a_folder_delivery_is_written_not_sent(db: str, tmp_path: Path) -> None:
     outbox = tmp_path / "outbox"
-    said = run("dispatch", "--ignore-hours", "--outbox", str(outbox), "--db", db).output
+    said = run(
+        "--lang", "en", "dispatch", "--ignore-hours", "--outbox", str(outbox), "--db", db
+    ).output
     assert " written, 0 to retry, 0 failed" in said and " sent," not in said, said
     listed = run("notices", "--limit", "3", "--db", db).output
     assert "已写入" in listed and "已发送" not in listed, listed
-    assert run("notices", "--status", "已发送", "--db", db).output.count("\n") == 3  # none
-    written = run("notices", "--status", "written", "--format", "json", "--db", db).output
+    assert (
+        run("--lang", "en", "notices", "--status", "已发送", "--db", db).output.count("\n") == 3
+    )  # none
+    written = run(
+        "--lang", "en", "notices", "--status", "written", "--format", "json", "--db", db
+    ).output
     assert {row["status"] for row in json.loads(written)} == {"written"}
-    counts = json.loads(run("status", "--as-of", AS_OF, "--format", "json", "--db", db).output)
+    counts = json.loads(
+        run("--lang", "en", "status", "--as-of", AS_OF, "--format", "json", "--db", db).output
+    )
     assert set(counts["notices"]) == {"written"}
     # once a mail server is set up, what was only written can go to the inboxes
-    assert "queued again" in run("notices", "resend", "--status", "已写入", "--db", db).output
+    assert (
+        "queued again"
+        in run("--lang", "en", "notices", "resend", "--status", "已写入", "--db", db).output
+    )
     server = SmtpServer()
     server.start()
     try:
-        sent = run("dispatch", "--ignore-hours", "--db", db, env=server.env()).output
+        sent = run(
+            "--lang", "en", "dispatch", "--ignore-hours", "--db", db, env=server.env()
+        ).output
     finally:
         server.stop()
     assert " sent, 0 to retry, 0 failed" in sent, sent
@@ -48,7 +61,7 @@ def test_a_folder_delivery_is_written_not_sent(db: str, tmp_path: Path) -> None:
 
 
 def test_run_once_says_written(db: str, tmp_path: Path) -> None:
-    said = run("run", "--once", "--now", f"{AS_OF}T09:00", "--outbox", str(tmp_path / "o"),
+    said = run("--lang", "en", "run", "--once", "--now", f"{AS_OF}T09:00", "--outbox", str(tmp_path / "o"),
                "--db", db).output  # fmt: skip
     assert " written, 0 to retry" in said and " sent," not in said, said
 
@@ -64,7 +77,7 @@ def test_run_once_says_written(db: str, tmp_path: Path) -> None:
 def test_a_dry_run_names_the_channel_and_why_nothing_goes(
     db: str, tmp_path: Path, now: str, why: str
 ) -> None:
-    said = run("dispatch", "--dry-run", "--now", now, "--outbox", str(tmp_path / "o"),
+    said = run("--lang", "en", "dispatch", "--dry-run", "--now", now, "--outbox", str(tmp_path / "o"),
                "--db", db).output  # fmt: skip
     assert f"0 message(s) would be written to {tmp_path / 'o'} now: {why}" in said, said
 

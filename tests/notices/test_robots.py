@@ -570,11 +570,13 @@ def test_possibly_delivered_is_resent_only_by_force(
     assert "possibly delivered" in str(unsure["error"])
     before = len(world.server.accepted)
     url = str(world.engine.url.render_as_string(hide_password=False))
-    said = run("notices", "resend", "--channel", "robots", "--db", url).output
+    said = run("--lang", "en", "notices", "resend", "--channel", "robots", "--db", url).output
     assert "1 possibly delivered robot post(s) left alone" in said and "--force" in said
     _settled(world)
     assert len(world.server.accepted) == before
-    said = run("notices", "resend", "--channel", "robots", "--force", "--db", url).output
+    said = run(
+        "--lang", "en", "notices", "resend", "--channel", "robots", "--force", "--db", url
+    ).output
     assert "1 failed robot post(s) queued again" in said
     _settled(world)
     assert len(world.server.accepted) == before + 1

@@ -131,7 +131,7 @@ def test_decided_it_validates_and_loads(banan: str, tmp_path: Path) -> None:
     db = tmp_path / "workplan.db"
     result = CliRunner().invoke(cli, ["load", str(path), "--db", str(db)])
     assert result.exit_code == 0, result.output
-    assert "loaded plan-2023 new plan: 25 items" in result.output
+    assert "已载入 plan-2023（新计划）：事项25项" in result.output
 
 
 OWNERS = [

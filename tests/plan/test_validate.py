@@ -593,10 +593,8 @@ def test_cli_valid(in_tests: Path) -> None:
     assert result.exit_code == 0
     assert result.stderr == ""
     assert result.stdout.splitlines() == [
-        "plans/valid/minimal.yaml: ok: minimal-2023, 1 items, 15 dated obligations, 1 metrics,"
-        " 2 departments",
-        "../plans/example.yaml: ok: example-2023, 1 items, 17 dated obligations, 1 metrics,"
-        " 2 departments",
+        "plans/valid/minimal.yaml：检查通过：minimal-2023，事项1项，有时限的任务15项，指标1个，单位2个",
+        "../plans/example.yaml：检查通过：example-2023，事项1项，有时限的任务17项，指标1个，单位2个",
     ]
 
 
@@ -613,10 +611,10 @@ def test_cli_invalid(in_tests: Path, name: str) -> None:
 def test_cli_valid_and_invalid_together(in_tests: Path) -> None:
     result = run_cli("plans/valid/minimal.yaml", "plans/invalid/recurrences.yaml")
     assert result.exit_code == 2
-    assert result.stdout.startswith("plans/valid/minimal.yaml: ok: ")
+    assert result.stdout.startswith("plans/valid/minimal.yaml：检查通过：")
     *problem_lines, count = result.stderr.splitlines()
     assert_lines(problem_lines, FILES["recurrences.yaml"])
-    assert count == "6 problems found"
+    assert count == "共6处问题"
 
 
 @pytest.mark.parametrize(

@@ -29,12 +29,12 @@ def test_the_bulletin_names_what_reached_tongbao_under_a_kept_number(
     banan: tuple[str, ...], tmp_path: Path
 ) -> None:
     june, july = tmp_path / "june.html", tmp_path / "july.html"
-    out = run("bulletin", "--month", "2023-06", "-o", str(june), *banan).stdout
+    out = run("--lang", "en", "bulletin", "--month", "2023-06", "-o", str(june), *banan).stdout
     assert out == f"wrote {june}: unnumbered, 2023年6月, 0 items reached 通报 in 0 departments\n"
     assert "没有逾期达到通报的事项" in june.read_text(encoding="utf-8")
     # the empty June took no number: July is the year's first issue, and keeps it
     for _ in range(2):
-        out = run("bulletin", "--month", "2023-07", "-o", str(july), *banan).stdout
+        out = run("--lang", "en", "bulletin", "--month", "2023-07", "-o", str(july), *banan).stdout
         assert out == (
             f"wrote {july}: 巴南乡振简报〔2023〕第1期, 2023年7月, "
             "1 items reached 通报 in 1 departments\n"
@@ -52,7 +52,7 @@ def test_the_bulletin_names_what_reached_tongbao_under_a_kept_number(
     assert "@leadership" not in html
 
     book_path = tmp_path / "july.xlsx"
-    run("bulletin", "--month", "2023-07", "-o", str(book_path), *banan)
+    run("--lang", "en", "bulletin", "--month", "2023-07", "-o", str(book_path), *banan)
     from openpyxl import load_workbook
 
     rows = list(load_workbook(book_path)["通报"].iter_rows(values_only=True))
@@ -73,3 +73,27 @@ def test_the_bulletin_prints_on_one_a4_page(banan: tuple[str, ...], tmp_path: Pa
     run("bulletin", "--month", "2023-07", "-o", str(pdf), *banan)
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page[^s]", data)) == 1
+
+
+def test_an_item_at_tongbao_stays_in_every_bulletin_until_it_is_done(
+    banan: tuple[str, ...], tmp_path: Path
+) -> None:
+    """Issue 22: items at 通报 since June dropped out of every later bulletin while still
+    open.  July's 通报 that are still not done at August's end are in August's bulletin,
+    marked as carried; those done by then are not."""
+    from workplan.reports.bulletin import bulletin_entries
+    from workplan.store import db as store
+    from workplan.store import refs
+
+    with store.connected(banan[1]) as engine, store.reading(engine) as conn:
+        plan = refs.find_plan(conn, None)
+        july = bulletin_entries(conn, plan, datetime(2023, 7, 1).date())
+        august = bulletin_entries(conn, plan, datetime(2023, 8, 1).date())
+    carried = [e for e in august if e.carried]
+    assert carried and all(e.on.month == 7 for e in carried)
+    assert {(e.department, e.title) for e in carried} <= {(e.department, e.title) for e in july}
+    # a 通报 about a checkpoint is not carried (a figure meets it, not a done mark)
+    assert all("进度" not in e.title for e in carried)
+    html = tmp_path / "august.html"
+    run("bulletin", "--month", "2023-08", "-o", str(html), *banan)
+    assert "此前已通报，至月底仍未办结" in html.read_text(encoding="utf-8")

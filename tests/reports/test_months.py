@@ -74,10 +74,12 @@ def test_a_later_report_never_rewrites_a_closed_month(db_url: str, tmp_path: Pat
 def test_a_month_not_closed_is_computed_and_said_so(tmp_path: Path) -> None:
     db = str(tmp_path / "w.db")
     shutil.copy(PLANS / "banan-departments.yaml", tmp_path)
-    run("load", str(PLANS / "banan-2023.yaml"), "--db", db)
-    out = run("status", "--month", "2023年6月", "--db", db).output
+    run("--lang", "en", "load", str(PLANS / "banan-2023.yaml"), "--db", db)
+    out = run("--lang", "en", "status", "--month", "2023年6月", "--db", db).output
     assert "2023年6月末（未存档：按现有数据计算）" in out.splitlines()[0]
-    refused = run("month", "close", "2023-07", "--today", "2023-07-31", "--db", db, code=2)
+    refused = run(
+        "--lang", "en", "month", "close", "2023-07", "--today", "2023-07-31", "--db", db, code=2
+    )
     assert "2023-07 has not ended yet" in refused.output
 
 

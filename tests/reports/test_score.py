@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from tests.helpers import PLANS, demo_database, run
+from workplan.store.tables import T_CYCLE
 
 # The demo's July, scored by hand from plans/banan-2023.yaml and plans/banan-2023-ledger.csv
 # with the default rules (base 100; lead ×1, co-responsible ×0.5; on time 0; 催办 −1, 督办 −2,
@@ -227,20 +229,21 @@ def test_letters_and_the_cycles_steps_are_read_on_every_backend(
                 )
             ).all()
         )
-        conn.execute(
-            text(
-                "CREATE TABLE cycle_step (id INTEGER PRIMARY KEY, obligation_id INTEGER, "
-                'step VARCHAR, "on" DATE, department VARCHAR)'
-            )
-        )
-        conn.execute(
-            text(
-                'INSERT INTO cycle_step (id, obligation_id, step, "on", department) VALUES '
-                "(1, :central, '退回', '2023-07-19', '区乡村振兴局'), "
-                "(2, :district, '挂起', '2023-07-19', NULL)"
-            ),
-            {"central": ids["central-disbursement#3"], "district": ids["district-disbursement#1"]},
-        )
+        # a 退回 of the central funds' June report and a 挂起 of the district's, as the
+        # office's cycle records them (store/cycle.py)
+        task = conn.execute(text("SELECT id, plan_id FROM task WHERE number = 16")).one()
+        for obligation, step, department in (
+            (ids["central-disbursement#3"], "return", "区乡村振兴局"),
+            (ids["district-disbursement#1"], "pause", "区委农办"),
+        ):
+            conn.execute(
+                T_CYCLE.insert().values(
+                    plan_id=task.plan_id, task_id=task.id, obligation_id=obligation,
+                    step=step, department=department, by="office", via="cli",
+                    day=date(2023, 7, 19), at=datetime(2023, 7, 19, 2, tzinfo=UTC),
+                    detail="{}",
+                )
+            )  # fmt: skip
     engine.dispose()
     assert points("区乡村振兴局") == [("中央衔接资金支出进度", "退回", -2)]
     due = {r["单位"]: r["应办"] for r in json.loads(run("score", *args).output)}

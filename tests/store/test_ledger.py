@@ -21,7 +21,7 @@ def _status(db_url: str, day: str) -> dict[str, object]:
 
 
 def test_csv_ledger_with_chinese_headers(db_url: str, tmp_path: Path) -> None:
-    run("load", EXAMPLE, "--db", db_url)
+    run("--lang", "en", "load", EXAMPLE, "--db", db_url)
     ledger = tmp_path / "台账.csv"
     ledger.write_text(
         "事项,指标,任务,数值,日期,报送单位,备注\n"
@@ -31,7 +31,7 @@ def test_csv_ledger_with_chinese_headers(db_url: str, tmp_path: Path) -> None:
         ",,,,,,\n",
         encoding="utf-8",
     )
-    out = run("progress", "import", str(ledger), "--db", db_url).stdout
+    out = run("--lang", "en", "progress", "import", str(ledger), "--db", db_url).stdout
     assert out == f"imported {ledger}: 1 values, 1 obligations done, 1 notes\n"
     item = _status(db_url, "2023-05-04")
     assert item["done"] == 1
@@ -55,7 +55,7 @@ def test_xlsx_ledger(db_url: str, tmp_path: Path) -> None:
 
 
 def test_a_bad_row_refuses_the_whole_file(db_url: str, tmp_path: Path) -> None:
-    run("load", EXAMPLE, "--db", db_url)
+    run("--lang", "en", "load", EXAMPLE, "--db", db_url)
     ledger = tmp_path / "ledger.csv"
     ledger.write_text(
         "item,metric,obligation,value,as_of,department\n"
@@ -68,7 +68,9 @@ def test_a_bad_row_refuses_the_whole_file(db_url: str, tmp_path: Path) -> None:
         "9,,,3,2023-04-23,区财政局\n",
         encoding="utf-8",
     )
-    err = run("progress", "import", str(ledger), "--db", db_url, code=2).stderr.splitlines()
+    err = run(
+        "--lang", "en", "progress", "import", str(ledger), "--db", db_url, code=2
+    ).stderr.splitlines()
     assert err == [
         f"{ledger}:3:4: value: '二十五' is not a number",
         f"{ledger}:4:5: as_of: '2023-04-31' is not a real date (day is out of range for month)",
@@ -84,10 +86,12 @@ def test_a_bad_row_refuses_the_whole_file(db_url: str, tmp_path: Path) -> None:
 
 
 def test_ledger_header_problems(db_url: str, tmp_path: Path) -> None:
-    run("load", EXAMPLE, "--db", db_url)
+    run("--lang", "en", "load", EXAMPLE, "--db", db_url)
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("item,value,amount,deparment\n1,3\n", encoding="utf-8")
-    err = run("progress", "import", str(ledger), "--db", db_url, code=2).stderr.splitlines()
+    err = run(
+        "--lang", "en", "progress", "import", str(ledger), "--db", db_url, code=2
+    ).stderr.splitlines()
     # a column the import does not use is no problem; a misspelt one is suggested
     assert err == [
         f"{ledger}:1:1: as_of: missing column 'as_of' (or '日期')",
@@ -97,21 +101,27 @@ def test_ledger_header_problems(db_url: str, tmp_path: Path) -> None:
     ]
     chinese = tmp_path / "台账.csv"
     chinese.write_text("填报说明\n事项,数值\n1,3\n", encoding="utf-8")
-    err = run("progress", "import", str(chinese), "--db", db_url, code=2).stderr.splitlines()
+    err = run(
+        "--lang", "en", "progress", "import", str(chinese), "--db", db_url, code=2
+    ).stderr.splitlines()
     assert sorted(err[:2]) == [
         f"{chinese}:2:1: 报送单位: missing column '报送单位' (or 'department')",
         f"{chinese}:2:1: 日期: missing column '日期' (or 'as_of')",
     ]
     nothing = tmp_path / "nothing.csv"
     nothing.write_text("巴南区台账\n,,\n", encoding="utf-8")
-    err = run("progress", "import", str(nothing), "--db", db_url, code=2).stderr.splitlines()
+    err = run(
+        "--lang", "en", "progress", "import", str(nothing), "--db", db_url, code=2
+    ).stderr.splitlines()
     assert err[0].startswith(f"{nothing}:1:1: no header row in the first 20 rows: write one")
 
 
 def test_extension_restarts_the_ladder_and_only_the_office_grants_it(db_url: str) -> None:
     db = ("--db", db_url)
-    run("load", EXAMPLE, *db)
+    run("--lang", "en", "load", EXAMPLE, *db)
     out = run(
+        "--lang",
+        "en",
         "extend",
         "1/project-library-2024",
         "--to",
@@ -128,6 +138,8 @@ def test_extension_restarts_the_ladder_and_only_the_office_grants_it(db_url: str
         == "error: only the coordination office (区乡村振兴局) may grant an extension; 区财政局 may not\n"
     )
     out = run(
+        "--lang",
+        "en",
         "extend",
         "1/project-library-2024",
         "--to",
@@ -141,6 +153,8 @@ def test_extension_restarts_the_ladder_and_only_the_office_grants_it(db_url: str
     )
     assert "an extension moves it later, not to 2023-12-01" in out.stderr
     out = run(
+        "--lang",
+        "en",
         "extend",
         "1/project-library-2024",
         "--to",
@@ -155,10 +169,14 @@ def test_extension_restarts_the_ladder_and_only_the_office_grants_it(db_url: str
         out.stdout
         == "extended: example-2023 item 1 project-library-2024 now due 2024-01-15 (区乡村振兴局)\n"
     )
-    notices = json.loads(run("tick", "--as-of", "2024-01-03", "--format", "json", *db).stdout)
+    notices = json.loads(
+        run("--lang", "en", "tick", "--as-of", "2024-01-03", "--format", "json", *db).stdout
+    )
     about = [(n["about"], n["rule"]) for n in notices if n["about"] == "project-library-2024"]
     assert about == []  # was overdue after 31 December; now due 15 January: nothing yet
-    notices = json.loads(run("tick", "--as-of", "2024-01-11", "--format", "json", *db).stdout)
+    notices = json.loads(
+        run("--lang", "en", "tick", "--as-of", "2024-01-11", "--format", "json", *db).stdout
+    )
     assert {
         (n["about"], n["rule"], n["due"]) for n in notices if n["about"] == "project-library-2024"
     } == {("project-library-2024", "remind", "2024-01-15")}
@@ -166,16 +184,23 @@ def test_extension_restarts_the_ladder_and_only_the_office_grants_it(db_url: str
 
 def test_signoff_is_for_the_office_and_silences_the_item(db_url: str) -> None:
     db = ("--db", db_url)
-    run("load", EXAMPLE, *db)
-    err = run("signoff", "1", "--by", "区财政局", *db, code=2).stderr
+    run("--lang", "en", "load", EXAMPLE, *db)
+    err = run("--lang", "en", "signoff", "1", "--by", "区财政局", *db, code=2).stderr
     assert (
         err
         == "error: only the coordination office (区乡村振兴局) may sign an item off (销号); 区财政局 may not\n"
     )
-    err = run("signoff", "1", "--by", "区乡村振兴局", *db, code=2).stderr
+    err = run("--lang", "en", "signoff", "1", "--by", "区乡村振兴局", *db, code=2).stderr
     assert "still has 13 open obligation(s) (dispatch@2023-01, dispatch@2023-02" in err
-    run("signoff", "1", "--by", "区乡村振兴局", "--force", "--note", "全部完成", *db)
-    assert json.loads(run("tick", "--as-of", "2023-05-04", "--format", "json", *db).stdout) == []
+    run(
+        "--lang", "en", "signoff", "1", "--by", "区乡村振兴局", "--force", "--note", "全部完成", *db
+    )
+    assert (
+        json.loads(
+            run("--lang", "en", "tick", "--as-of", "2023-05-04", "--format", "json", *db).stdout
+        )
+        == []
+    )
     assert _status(db_url, "2023-05-04")["state"] == "signed off"
-    err = run("signoff", "1", "--by", "区乡村振兴局", *db, code=2).stderr
+    err = run("--lang", "en", "signoff", "1", "--by", "区乡村振兴局", *db, code=2).stderr
     assert f"was signed off on {date.today():%Y}" in err or "was signed off on" in err

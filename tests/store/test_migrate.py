@@ -55,14 +55,14 @@ def test_an_earlier_database_is_refused_then_upgraded(db_url: str, tmp_path: Pat
 
     done = runner.invoke(cli, ["upgrade", "--db", db_url])
     assert done.exit_code == 0, done.output
-    assert done.output.strip().endswith("upgraded: 3 change(s)")
+    assert done.output.strip().endswith("已升级：3项改动")  # the upgraded plan is in Chinese
     engine = open_store(db_url)
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(T_TASK)).scalar_one() == 1
         assert conn.execute(select(func.count()).select_from(T_NOTICE)).scalar_one() == 0
     engine.dispose()
     again = runner.invoke(cli, ["upgrade", "--db", db_url])
-    assert again.output.strip() == "the database is up to date"
+    assert again.output.strip() == "数据库已是最新版本"
     ticked = runner.invoke(cli, ["tick", "--as-of", "2023-04-26", "--db", db_url])
     assert ticked.exit_code == 0, ticked.output
 
@@ -165,7 +165,7 @@ def test_an_earlier_databases_foreign_keys_give_way_to_the_triggers(db_url: str)
     done = runner.invoke(cli, ["upgrade", "--db", db_url])
     assert done.exit_code == 0, done.output
     again = runner.invoke(cli, ["upgrade", "--db", db_url])
-    assert again.output.strip() == "the database is up to date"
+    assert again.output.strip() == "数据库已是最新版本"
     engine = open_store(db_url)
     with engine.connect() as conn:
         assert bulk_foreign_keys(conn) == []

@@ -91,6 +91,8 @@ def test_each_part_keeps_its_own_history_and_the_echo_says_x_of_y(db: str) -> No
     # a % reported on the ratio itself (a ledger that gives only the %) stands as reported,
     # without parts, until a part is reported again
     run(
+        "--lang",
+        "en",
         "progress", "record", "3", "disbursement", "--value", "31%", "--by", OFFICE,
         "--as-of", "2023-05-08", "--db", db,
     )  # fmt: skip
@@ -98,6 +100,8 @@ def test_each_part_keeps_its_own_history_and_the_echo_says_x_of_y(db: str) -> No
     record(db, "allocated", "9000", "2023-05-10", "--force")
     assert metric(db, "2023-05-11")["value"] == 20
     wrong = run(
+        "--lang",
+        "en",
         "progress", "record", "3", "disbursement", "--part", "spend", "--value", "1",
         "--by", OFFICE, "--as-of", "2023-05-01", "--db", db, code=2,
     ).output  # fmt: skip

@@ -68,6 +68,9 @@ def _broken(conn: Connection, table: str, column: str, parent: str) -> tuple[int
 
 def test_the_bulk_tables_reference_by_id_without_foreign_keys() -> None:
     assert sorted(references()) == [
+        ("cycle_step", "obligation_id", "obligation"),
+        ("cycle_step", "plan_id", "plan"),
+        ("cycle_step", "task_id", "task"),
         ("department", "plan_id", "plan"),
         ("metric", "plan_id", "plan"),
         ("metric", "rules_id", "rules"),
@@ -126,6 +129,8 @@ def test_every_reference_written_points_at_a_row_of_its_plan(
 @pytest.mark.parametrize("table", [t.name for t in KEPT])
 def test_a_kept_row_cannot_be_deleted(engine: Engine, table: str) -> None:
     run("load", str(PLANS / "example.yaml"), "--db", str(engine.url))
+    # a step of the office's cycle, so that its table has a row to refuse to delete
+    run("pause", "1", "--by", "区乡村振兴局", "--reason", "waiting", "--db", str(engine.url))
     with engine.connect() as conn, pytest.raises(DBAPIError, match="never deleted"):
         conn.execute(text(f'DELETE FROM "{table}"'))
     with engine.connect() as conn:

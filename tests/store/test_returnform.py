@@ -27,11 +27,21 @@ def first_half(tmp_path: Path) -> Path:
 
 def test_the_return_form_round_trips(db_url: str, tmp_path: Path) -> None:
     db = ("--db", db_url)
-    run("load", BANAN, *db)
-    run("progress", "import", str(first_half(tmp_path)), *db)
+    run("--lang", "en", "load", BANAN, *db)
+    run("--lang", "en", "progress", "import", str(first_half(tmp_path)), *db)
     form = tmp_path / "区财政局-2023-07.xlsx"
     out = run(
-        "ledger", "template", "--department", "区财政局", "--month", "2023-07", "-o", str(form), *db
+        "--lang",
+        "en",
+        "ledger",
+        "template",
+        "--department",
+        "区财政局",
+        "--month",
+        "2023-07",
+        "-o",
+        str(form),
+        *db,
     ).stdout
     assert out == (
         f"wrote {form}: 区财政局, 2023-07: 4 metric(s) to report, 3 deliverable(s) or duty "
@@ -93,11 +103,20 @@ def test_the_return_form_round_trips(db_url: str, tmp_path: Path) -> None:
     sheet[cell(duty, "备注")] = "已调度"
     book.save(form)
 
-    out = run("progress", "import", str(form), *db).stdout
+    out = run("--lang", "en", "progress", "import", str(form), *db).stdout
     assert out == (f"imported {form}: 2 values, 1 obligations done, 0 notes; 4 rows left blank\n")
     status = json.loads(
         run(
-            "status", "--as-of", "2023-07-21", "--department", "区财政局", "--format", "json", *db
+            "--lang",
+            "en",
+            "status",
+            "--as-of",
+            "2023-07-21",
+            "--department",
+            "区财政局",
+            "--format",
+            "json",
+            *db,
         ).stdout
     )
     items = {i["number"]: i for i in status["items"]}
@@ -107,11 +126,11 @@ def test_the_return_form_round_trips(db_url: str, tmp_path: Path) -> None:
     assert items[7]["next_due"]["key"] != "farmer-linkage-dispatch@2023-07"
     assert items[7]["done"] == 7
     # sent twice, it changes nothing
-    assert run("progress", "import", str(form), *db).stdout.endswith(
+    assert run("--lang", "en", "progress", "import", str(form), *db).stdout.endswith(
         "3 already recorded; 4 rows left blank\n"
     )
     # next month's form shows the values just reported
-    run("ledger", "template", "--department", "区财政局", "--month", "2023-08", "-o",
+    run("--lang", "en", "ledger", "template", "--department", "区财政局", "--month", "2023-08", "-o",
         str(tmp_path / "august.xlsx"), *db)  # fmt: skip
     august = list(load_workbook(tmp_path / "august.xlsx")["报送表"].iter_rows(values_only=True))
     central_august = next(r for r in august if r[1] == "中央衔接资金支出进度")
@@ -119,12 +138,14 @@ def test_the_return_form_round_trips(db_url: str, tmp_path: Path) -> None:
 
 
 def test_a_form_for_a_month_outside_the_plan_is_refused(db_url: str, tmp_path: Path) -> None:
-    run("load", BANAN, "--db", db_url)
+    run("--lang", "en", "load", BANAN, "--db", db_url)
     err = run(
+        "--lang",
+        "en",
         "ledger", "template", "--department", "区财政局", "--month", "2025-01", "-o",
         str(tmp_path / "f.xlsx"), "--db", db_url, code=2,
     ).stderr  # fmt: skip
     assert err == "error: 2025-01 is outside the plan's period (2023-01-01 – 2024-03-04)\n"
-    err = run("ledger", "template", "--department", "区财政局", "--month", "July", "--db", db_url,
+    err = run("--lang", "en", "ledger", "template", "--department", "区财政局", "--month", "July", "--db", db_url,
               code=2).stderr  # fmt: skip
     assert "'July' is not a month like 2023-07" in err

@@ -153,6 +153,8 @@ def test_a_standing_duty_sent_back_on_the_return_form_needs_its_account(forms: S
     assert recorded.status_code == 200 and "1 项完成" in recorded.text
     # the office's own commands take the review without an account, as before
     output = run(
+        "--lang",
+        "en",
         "done",
         "1/screening:南泉街道@2023-Q1",
         "--by",

@@ -66,14 +66,14 @@ def test_every_form_is_taken_as_written(
         _given(site, shell, item=text)
         assert reports(site.db) == [(DAY, 30.0)]
     elif what == "moment":
-        said = run("dispatch", "--dry-run", "--now", text, "--db", site.db).output
+        said = run("--lang", "en", "dispatch", "--dry-run", "--now", text, "--db", site.db).output
         assert "0 message(s) would be written to ./outbox now: 没有待发送的通知" in said, said
     elif shell == "cli":
         out = tmp_path / "brief.html"
-        said = run("brief", "--month", text, "-o", str(out), "--db", site.db).output
+        said = run("--lang", "en", "brief", "--month", text, "-o", str(out), "--db", site.db).output
         assert "2023年7月" in said
         form = tmp_path / "form.xlsx"
-        run("ledger", "template", "--department", "区财政局", "--month", text, "-o", str(form),
+        run("--lang", "en", "ledger", "template", "--department", "区财政局", "--month", text, "-o", str(form),
             "--db", site.db)  # fmt: skip
         assert "2023年7月" in str(_title(form))
     else:
@@ -124,7 +124,7 @@ def test_a_ledger_header_over_two_merged_rows_is_read(site: Site, tmp_path: Path
 
 
 def test_a_figure_with_a_qualifier_says_what_to_write(site: Site) -> None:
-    said = run("progress", "record", "16", SHARE, "--value", "60%左右", "--as-of", "2023-05-28",
+    said = run("--lang", "en", "progress", "record", "16", SHARE, "--value", "60%左右", "--as-of", "2023-05-28",
                "--by", "区财政局", "--db", site.db, code=2).output  # fmt: skip
     assert "60%" in said and "左右" in said and "note" in said
     assert "not a number" not in said

@@ -135,14 +135,16 @@ def test_a_refused_value_is_refused_as_the_cli_refuses_it_in_chinese_with_a_way_
     assert "/d" in links  # back to the page the clerk came from
     assert not re.search(r"[A-Za-z]{3,}", message.replace("inf", ""))  # no English
     assert recorded(site.db, metric) == []
-    # the same error, from the same library function, in the CLI's words
+    # the same error, from the same library function, in the CLI's words: the plan is in
+    # Chinese, so the CLI says it in Chinese too (and in English when asked)
     error = library_error(site.db, written, metric, date(2023, 6, 1), date(2023, 6, 1))
     assert error.message_for("zh-CN") == said
-    out = cli_error(
+    command = (
         *("progress", "record", ITEMS[metric], metric, "--value", written),
         *("--as-of", "2023-06-01", "--by", DEPARTMENT, "--db", site.db),
     )
-    assert out == f"error: {error}\n"
+    assert cli_error(*command) == f"错误：{said}\n"
+    assert cli_error("--lang", "en", *command) == f"error: {error}\n"
 
 
 def test_a_report_dated_after_today_is_refused_on_the_office_page(site: Site) -> None:

@@ -475,7 +475,7 @@ def test_the_notices_record_filters(site: Site) -> None:
         "/office/notices", params={"department": "区财政局", "item": "十六"}
     ).text
     assert every.count("<tr>") > mine.count("<tr>") > 1
-    assert "<td>central-disbursement</td>" in mine and "区乡村振兴局</td>" not in mine
+    assert "<td>中央衔接资金支出进度</td>" in mine and "区乡村振兴局</td>" not in mine
 
 
 def test_an_items_history_lists_each_notice_with_its_document_number(
@@ -513,10 +513,10 @@ def test_an_items_history_lists_each_notice_with_its_document_number(
     # number, document number, date, level, recipient, …, delivery status, sent at
     assert cells[1:5] == [sent.doc_number, "2023-06-01", "催办", "区财政局"]
     # the site has no SMTP server: its letters were written to the outbox folder (已写入)
-    assert cells[7] == "written" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cells[8])
+    assert cells[7] == "已写入" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", cells[8])
     # a notice superseded before it went out has no number
     unsent = [re.findall(r"<td>(.*?)</td>", tr) for tr in table.split("<tr>")[2:]]
-    assert any(c[1] == "" and c[7] == "superseded" for c in unsent)
+    assert any(c[1] == "" and c[7] == "已撤销" for c in unsent)
     record = site.client.get("/office/notices", params={"item": "十六"}).text
     assert f"<td>{sent.id}</td><td>{sent.doc_number}</td>" in record
 

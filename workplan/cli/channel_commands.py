@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from workplan.cli.options import (
     plan_option,
     table_width,
 )
+from workplan.i18n import N_, _
 
 
 @click.group()
@@ -52,11 +54,17 @@ def channels_check(
     from workplan.channels.registry import open_robot
     from workplan.channels.robot import hide
     from workplan.cli import render
+    from workplan.errors import NotFound
     from workplan.notices.robots import routes
     from workplan.store import db as store
+    from workplan.store import refs
     from workplan.store.links import link_settings
 
     robots = delivery_settings(config, None).robots
+    with store.connected(db) as engine, store.reading(engine) as conn:
+        found = routes(conn, plan_key)
+        with suppress(NotFound):
+            refs.all_plans(conn, plan_key)  # read first: the plans' language is the output's
     tested = _to_test(send_test, list(robots))
     now = now_utc()
     width = table_width()
@@ -66,44 +74,54 @@ def channels_check(
     for name, settings in robots.items():
         opened = open_robot(settings)
         problems = opened.problems(now)
-        wrong += [f"robot {name}: {p}" for p in problems]
+        wrong += [_("robot {name}: {problem}", name=name, problem=p) for p in problems]
         limits = limits_of(opened)
         rows.append(
             (
                 name,
                 settings.kind + ("" if settings.msgtype == "markdown" else f" {settings.msgtype}"),
                 hide(settings.url),
-                "set" if settings.secret else "—",
+                _("set") if settings.secret else "—",
                 settings.keyword or "—",
                 ", ".join(f"{n}/{s:g}s" for n, s in limits),
-                "ok" if not problems else f"{len(problems)} problem(s)",
+                _("ok") if not problems else _("{n} problem(s)", n=len(problems)),
             )
         )
         if name in tested:
             answer = _post_test(opened, now)
-            answers.append(f"test post to {name}: {answer}")
-            if not answer.startswith("accepted"):
-                wrong.append(f"robot {name}: the test post was refused: {answer}")
+            answers.append(_("test post to {name}: {answer}", name=name, answer=_(answer)))
+            if answer != "accepted":
+                wrong.append(
+                    _("robot {name}: the test post was refused: {answer}", name=name, answer=answer)
+                )
     if robots:
-        title = "Group robots" + ("" if tested else " (nothing was sent)")
-        headers = ("robot", "kind", "URL", "secret", "keyword", "limit", "check")
+        title = _("Group robots") if tested else _("Group robots (nothing was sent)")
+        headers = (
+            _("robot"),
+            _("kind"),
+            _("URL"),
+            _("secret"),
+            _("keyword"),
+            _("limit"),
+            _("check"),
+        )
         click.echo(render.grid(title, [render.Column(c) for c in headers], rows, width))
         for line in answers:
             click.echo(line)
         if link_settings() is None:
             click.echo(
-                "posts carry no report link: set WORKPLAN_BASE_URL and WORKPLAN_LINK_SECRET "
-                "(the web pages) to give each department's its own, as its letters have"
+                _(
+                    "posts carry no report link: set WORKPLAN_BASE_URL and WORKPLAN_LINK_SECRET "
+                    "(the web pages) to give each department's its own, as its letters have"
+                )
                 + (
-                    " (an actionCard robot posts markdown until then)"
+                    _(" (an actionCard robot posts markdown until then)")
                     if any(s.msgtype == "actionCard" for s in robots.values())
                     else ""
                 )
             )
     else:
-        click.echo("no group robots configured (no [robots.NAME] section in the config)")
-    with store.connected(db) as engine, store.reading(engine) as conn:
-        found = routes(conn, plan_key)
+        click.echo(_("no group robots configured (no [robots.NAME] section in the config)"))
     where = []
     for route in found:
         named = []
@@ -111,8 +129,8 @@ def channels_check(
             if robot in robots:
                 named.append(f"{robot} ({robots[robot].kind})")
                 continue
-            named.append(f"{robot} (NOT CONFIGURED)")
-            missing = f"robot {robot}: named in the directory but not in the config"
+            named.append(_("{robot} (NOT CONFIGURED)", robot=robot))
+            missing = _("robot {name}: named in the directory but not in the config", name=robot)
             missing += _did_you_mean(robot, list(robots))
             wrong += [] if missing in wrong else [missing]
         where.append(
@@ -120,8 +138,8 @@ def channels_check(
         )
     click.echo(
         render.grid(
-            "Where each department's notices go",
-            [render.Column(c) for c in ("plan", "department", "e-mail", "robots")],
+            _("Where each department's notices go"),
+            [render.Column(c) for c in (_("plan"), _("department"), _("e-mail"), _("robots"))],
             where,
             width,
         )
@@ -129,18 +147,20 @@ def channels_check(
     for problem in wrong:
         click.echo(problem)
     if wrong:
-        click.echo(f"{len(wrong)} problem(s): fix the config before robots can deliver", err=True)
+        click.echo(
+            _("{n} problem(s): fix the config before robots can deliver", n=len(wrong)), err=True
+        )
         raise SystemExit(2)
     click.echo(
-        "every configured robot checks out"
-        + (f" ({len(tested)} test post(s) accepted)" if tested else "")
+        _("every configured robot checks out")
+        + (_(" ({n} test post(s) accepted)", n=len(tested)) if tested else "")
     )
 
 
 def _did_you_mean(name: str, names: list[str]) -> str:
     """A near-match among the configured names, as a hint ("" when none is near)."""
     close = difflib.get_close_matches(name, names, n=1, cutoff=0.5)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return _("; did you mean '{name}'?", name=close[0]) if close else ""
 
 
 def _to_test(send_test: str | None, names: list[str]) -> list[str]:
@@ -169,6 +189,6 @@ def _post_test(robot: Any, now: datetime) -> str:
     )
     outcome = robot.send(post, now)
     if outcome.status == "sent":
-        return "accepted"
+        return N_("accepted")
     code = f"{outcome.code} " if outcome.code is not None else ""
     return f"{outcome.status}: {code}{outcome.detail}".strip()

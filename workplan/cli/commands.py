@@ -5,12 +5,13 @@ from __future__ import annotations
 import click
 
 from workplan.cli.channel_commands import channels
+from workplan.cli.cycle_commands import COMMANDS as CYCLE_COMMANDS
 from workplan.cli.delivery_commands import dispatch_command, notices, run, templates
 from workplan.cli.demo import demo
 from workplan.cli.draft_commands import draft, plan_group
 from workplan.cli.event_commands import event
 from workplan.cli.ledger_commands import ledger
-from workplan.cli.options import WorkplanGroup
+from workplan.cli.options import WorkplanGroup, top_lang_option
 from workplan.cli.plan_commands import load_command, schema, validate
 from workplan.cli.record_commands import done, extend, progress, signoff
 from workplan.cli.report_commands import agenda, brief, bulletin
@@ -22,6 +23,7 @@ from workplan.cli.web_commands import links, password_hash, serve
 
 @click.group(cls=WorkplanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="workplan")
+@top_lang_option
 def cli() -> None:
     """Keep an annual work plan on schedule.
 
@@ -62,6 +64,7 @@ for command in (
     links,
     password_hash,
     demo,
+    *CYCLE_COMMANDS,
 ):
     cli.add_command(command)
 

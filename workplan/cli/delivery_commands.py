@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from workplan import i18n
 from workplan.channels.registry import POSTING
 from workplan.cli.options import (
     CHANNEL_WORDS,
@@ -31,6 +32,7 @@ from workplan.cli.options import (
     templates_option,
 )
 from workplan.errors import InvalidInput
+from workplan.i18n import _
 
 CHANNELS = ("email", *POSTING, "robots")
 """what `notices` lists and `notices resend` queues: e-mail, a robot's channel, all robots"""
@@ -83,11 +85,17 @@ def dispatch_command(
                 click.echo(f"--- {mail.message_id} to {', '.join(mail.recipients)}")
                 click.echo(f"Subject: {issued.composed.subject}\n")
                 click.echo(issued.composed.text)
-            verb = "sent by" if delivery.smtp is not None else "written to"
-            said = f"{len(composed)} message(s) would be {verb} {_channel_named(delivery)}"
+            channel = _channel_named(delivery)
+            n = len(composed)
+            said = (
+                _("{n} message(s) would be sent by {channel}", n=n, channel=channel)
+                if delivery.smtp is not None
+                else _("{n} message(s) would be written to {channel}", n=n, channel=channel)
+            )
             if not composed:
-                said += f" now: {why_quiet(engine, now=clock(), ignore_hours=ignore_hours)}"
-            click.echo(f"{said}; nothing was sent or changed")
+                why = why_quiet(engine, now=clock(), ignore_hours=ignore_hours)
+                said += _(" now: {why}", why=why)
+            click.echo(_("{said}; nothing was sent or changed", said=said))
             return
         done = deliver_all(
             engine,
@@ -103,24 +111,38 @@ def dispatch_command(
         click.echo(line, err=True)
     if result.channel_error:
         click.echo(
-            f"the {done.channel} channel failed: {result.channel_error}; {result.sent} sent,"
-            " the rest wait, still owed (see `workplan status`)",
+            _(
+                "the {channel} channel failed: {error}; {sent} sent,"
+                " the rest wait, still owed (see `workplan status`)",
+                channel=done.channel,
+                error=result.channel_error,
+                sent=result.sent,
+            ),
             err=True,
         )
         robot_line(posted)
         raise SystemExit(1)
     if not result.messages and not settings.ignore_hours and result.reaped == 0:
         click.echo(
-            "nothing to send now (outside sending hours, the queue is empty, or retries wait)"
+            _("nothing to send now (outside sending hours, the queue is empty, or retries wait)")
         )
         robot_line(posted)
         return
     click.echo(
-        f"{result.messages} message(s) for {result.notices} notice(s) via {done.channel}: "
-        f"{result.sent} {_went(delivery)}, {result.retrying} to retry, {result.failed} failed"
-        + (f", {result.unknown} possibly duplicated" if result.unknown else "")
+        _(
+            "{messages} message(s) for {notices} notice(s) via {channel}: "
+            "{sent} {went}, {retrying} to retry, {failed} failed",
+            messages=result.messages,
+            notices=result.notices,
+            channel=done.channel,
+            sent=result.sent,
+            went=_(_went(delivery)),
+            retrying=result.retrying,
+            failed=result.failed,
+        )
+        + (_(", {n} possibly duplicated", n=result.unknown) if result.unknown else "")
         + (
-            f", {result.refused_recipients} recipient(s) refused"
+            _(", {n} recipient(s) refused", n=result.refused_recipients)
             if result.refused_recipients
             else ""
         )
@@ -134,9 +156,16 @@ def robot_line(result: Any) -> None:
     if result is None:
         return
     click.echo(
-        f"robots: {result.sent} message(s) delivered in {result.parts} post(s), "
-        f"{result.retrying} to retry, {result.failed} failed, {result.held} held for the limit"
-        + (f", {result.unsure} possibly delivered (flagged)" if result.unsure else "")
+        _(
+            "robots: {sent} message(s) delivered in {parts} post(s), "
+            "{retrying} to retry, {failed} failed, {held} held for the limit",
+            sent=result.sent,
+            parts=result.parts,
+            retrying=result.retrying,
+            failed=result.failed,
+            held=result.held,
+        )
+        + (_(", {n} possibly delivered (flagged)", n=result.unsure) if result.unsure else "")
         + "".join(f"\n  {e}" for e in result.errors[:5])
     )
 
@@ -211,8 +240,14 @@ def run(
             service.once()
             t = service.totals
             click.echo(
-                f"{t.messages} message(s): {t.sent} {_went(delivery)}, {t.retrying} to retry, "
-                f"{t.failed} failed"
+                _(
+                    "{messages} message(s): {sent} {went}, {retrying} to retry, {failed} failed",
+                    messages=t.messages,
+                    sent=t.sent,
+                    went=_(_went(delivery)),
+                    retrying=t.retrying,
+                    failed=t.failed,
+                )
             )
             if t.messages:
                 _where_it_went(delivery)
@@ -240,10 +275,18 @@ def _where_it_went(delivery: Any, *, ahead: bool = False) -> None:
     """Say where messages go when no SMTP server is configured: a folder, not anyone's inbox."""
     if delivery.smtp is not None:
         return
-    verb = "messages will be written to" if ahead else "written to"
+    shown = _channel_named(delivery)
+    said = (
+        _("messages will be written to {folder}", folder=shown)
+        if ahead
+        else _("written to {folder}", folder=shown)
+    )
     click.echo(
-        f"{verb} {_channel_named(delivery)}, no SMTP configured (set WORKPLAN_SMTP_HOST, or "
-        "[smtp] host in --config, to send by e-mail)"
+        said
+        + _(
+            ", no SMTP configured (set WORKPLAN_SMTP_HOST, or [smtp] host in "
+            "--config, to send by e-mail)"
+        )
     )
 
 
@@ -311,7 +354,11 @@ def notices(
         plan = refs.find_plan(conn, plan_key)
         if show is not None:
             record = outbox_log.show(conn, plan, show)
-            click.echo(render.notice_record(record))
+            click.echo(
+                render.notice_record(
+                    record, render.Words(i18n.plan_locale(plan.locale), plan.timezone)
+                )
+            )
             return
         who = refs.find_department(conn, plan, department) if department else None
         if robots:
@@ -328,7 +375,7 @@ def notices(
         columns = outbox_log.DELIVERY_COLUMNS if robots else outbox_log.COLUMNS
         click.echo(render.dump_csv(columns, [tuple(r.values()) for r in rows]), nl=False)
     else:
-        words = render.Words(lang or plan.locale)
+        words = render.Words(i18n.plan_locale(plan.locale), plan.timezone)
         if robots:
             title = f"{plan.key} 的群机器人推送" if words.zh else f"Group robot posts of {plan.key}"
             click.echo(render.deliveries_table(rows, title, table_width(), words), nl=False)
@@ -400,11 +447,14 @@ def resend(
         )
     said = []
     if count or channel in (None, "email"):
-        said.append(f"{count} {status} notice(s)")
+        said.append(_("{n} {status} notice(s)", n=count, status=_(status)))
     if posts or (channel not in (None, "email") and status == "failed"):
-        said.append(f"{posts} failed robot post(s)")
+        said.append(_("{n} failed robot post(s)", n=posts))
     click.echo(
-        f"{' and '.join(said)} queued again; `workplan dispatch` or the service sends them"
+        _(
+            "{what} queued again; `workplan dispatch` or the service sends them",
+            what=_(" and ").join(said),
+        )
         if count or posts
         else _none_matches(status, channel)
     )
@@ -414,11 +464,11 @@ def _none_matches(status: str, channel: str | None) -> str:
     """What resend says when nothing matched: the notices, the robot posts, or both."""
     posts = channel != "email" and status == "failed"
     if channel in (None, "email"):
-        nor = ", nor any failed robot post" if posts else ""
-        return f"no {status} notice matches{nor}: nothing queued"
+        nor = _(", nor any failed robot post") if posts else ""
+        return _("no {status} notice matches{nor}: nothing queued", status=_(status), nor=nor)
     if not posts:
-        return "robot posts are resent when they failed, never when sent: nothing queued"
-    return "no failed robot post matches: nothing queued"
+        return _("robot posts are resent when they failed, never when sent: nothing queued")
+    return _("no failed robot post matches: nothing queued")
 
 
 @click.group()
@@ -439,4 +489,4 @@ def templates_check(templates_dir: Path | None) -> None:
     problems = check(templates_dir)
     if problems:
         raise InvalidInput(problems)
-    click.echo(f"templates ok: {templates_dir or 'the shipped templates'}")
+    click.echo(_("templates ok: {folder}", folder=templates_dir or _("the shipped templates")))

@@ -6,6 +6,7 @@ from datetime import date
 
 import click
 
+from workplan import i18n
 from workplan.cli.options import DAY, db_option, lang_option, now_utc, plan_option, today_in
 
 
@@ -82,7 +83,7 @@ def event_list(lang: str | None, plan_key: str | None, db: str | None) -> None:
     with store.connected(db) as engine, engine.connect() as conn:
         plan = refs.find_plan(conn, plan_key)
         recorded = events.list_events(conn, plan_key=plan.key)
-    zh = (lang or plan.locale) == "zh-CN"
+    zh = i18n.language(plan.locale) == "zh"
     if not recorded:
         click.echo("尚未记录事件" if zh else "no event recorded")
         return

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from workplan.cli.options import MONTH, db_option, plan_option, today_in
+from workplan.i18n import _
 
 
 @click.group()
@@ -49,6 +50,13 @@ def template(
     path = output or Path(f"{who}-{first:%Y-%m}.xlsx")
     returnform.write(form, path)
     click.echo(
-        f"wrote {path}: {who}, {first:%Y-%m}: {form.metrics} metric(s) to report, "
-        f"{form.obligations} deliverable(s) or duty occurrence(s) to close"
+        _(
+            "wrote {path}: {department}, {month}: {metrics} metric(s) to report, "
+            "{obligations} deliverable(s) or duty occurrence(s) to close",
+            path=path,
+            department=who,
+            month=f"{first:%Y-%m}",
+            metrics=form.metrics,
+            obligations=form.obligations,
+        )
     )

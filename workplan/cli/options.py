@@ -13,7 +13,9 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from workplan import i18n
 from workplan.errors import InvalidInput, WorkplanError
+from workplan.i18n import N_, _
 
 ENV_URL = "WORKPLAN_DATABASE_URL"
 DEFAULT_DB = "workplan.db"
@@ -26,25 +28,54 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def local_time(instant: datetime, zone: ZoneInfo) -> str:
+    """Show an instant (aware, or naive in UTC as SQLite gives it) as a local time in ``zone``."""
+    aware = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+    return f"{aware.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
 def today_in(zone: str) -> date:
     """Read the clock: today's date in a plan's time zone."""
     return datetime.now(ZoneInfo(zone)).date()
 
 
 class WorkplanGroup(click.Group):
-    """Turn the library's typed errors into one-line messages and exit codes."""
+    """Turn the library's typed errors into one-line messages and exit codes, in the language
+    spoken (--lang, else the plan's, else LANG's)."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        if parent is None:
+            i18n.reset()  # a new command: nothing asked, no plan seen yet
+        return super().make_context(info_name, args, parent, **extra)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().main(*args, **kwargs)
+        finally:
+            i18n.reset()  # what this command spoke is not the next caller's
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except InvalidInput as exc:
             for problem in exc.problems:
-                click.echo(str(problem), err=True)
+                click.echo(problem.message_for(i18n.plan_locale()), err=True)
             count = len(exc.problems)
-            click.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+            click.echo(
+                i18n.ngettext("{n} problem found", "{n} problems found", count).format(n=count),
+                err=True,
+            )
             sys.exit(exc.exit_code)
         except WorkplanError as exc:
-            click.echo(f"error: {exc}", err=True)
+            # a message not yet in the catalog stays whole in its English
+            said = _("error: {message}", message=exc) if exc.translated else f"error: {exc}"
+            click.echo(said, err=True)
             sys.exit(exc.exit_code)
         except Exception as exc:
             if not type(exc).__module__.startswith("sqlalchemy"):
@@ -53,7 +84,7 @@ class WorkplanGroup(click.Group):
 
             if not isinstance(exc, OperationalError):
                 raise
-            click.echo(f"error: the database refused: {exc.orig}", err=True)
+            click.echo(_("error: the database refused: {reason}", reason=exc.orig), err=True)
             sys.exit(1)
 
 
@@ -61,7 +92,7 @@ def db_option(func: F) -> F:
     return click.option(
         "--db",
         metavar="PATH|URL",
-        help=f"SQLite file or SQLAlchemy URL [env {ENV_URL}; default ./{DEFAULT_DB}]",
+        help="SQLite file or SQLAlchemy URL [env WORKPLAN_DATABASE_URL; default ./workplan.db]",
     )(func)
 
 
@@ -85,12 +116,104 @@ def format_option(func: F) -> F:
     )(func)
 
 
-def lang_option(func: F) -> F:
+def _ask_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None:
+        i18n.ask(value)
+    localise_help(ctx.command, i18n.language())
+    return value
+
+
+def _lang(func: F, *, expose: bool) -> F:
     return click.option(
         "--lang",
         type=Words(LANG_WORDS),
-        help="language of the table's headers and state words [default: the plan's locale]",
+        is_eager=True,
+        expose_value=expose,
+        callback=_ask_lang,
+        help="language of what is printed: zh or en [default: the plan's locale, else LANG]",
     )(func)
+
+
+def lang_option(func: F) -> F:
+    """--lang on a command: the same as the top-level --lang, given after the command."""
+    return _lang(func, expose=True)
+
+
+def top_lang_option(func: F) -> F:
+    """--lang on the top-level command: every command speaks it."""
+    return _lang(func, expose=False)
+
+
+_HELP = "_workplan_help"
+# click's own words in a help page, for the catalog
+CLICK_WORDS = (
+    N_("Usage: "),
+    N_("Options"),
+    N_("Commands"),
+    N_("Show this message and exit."),
+    N_("Show the version and exit."),
+    N_("[OPTIONS]"),
+    N_("COMMAND [ARGS]..."),
+)
+_NOTES = (N_("[default: "), N_("[required]"), N_("[env var: "))
+
+
+class _Formatter(click.HelpFormatter):
+    """click's help page, its own words (Usage, Options, [default: …]) in the language spoken."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        for word in ("[OPTIONS]", "COMMAND [ARGS]..."):
+            args = args.replace(word, _(word))
+        super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        super().write_heading(_(heading))
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        said = []
+        for term, text in rows:
+            text = _(text) if text in CLICK_WORDS else text
+            for note in _NOTES:
+                text = text.replace(note, _(note))
+            said.append((term, text))
+        super().write_dl(said, col_max, col_spacing)
+
+
+class _Context(click.Context):
+    formatter_class = _Formatter
+
+
+def _help_in(text: str | None, lang: i18n.Language) -> str | None:
+    if not text or lang == "en":
+        return text
+    from workplan.cli.helptext import msgid
+
+    key = msgid(text.split("\f", 1)[0])
+    translated = i18n.gettext(key, lang)
+    return translated if translated != key else text
+
+
+def localise_help(command: click.Command, lang: i18n.Language) -> None:
+    """Put every command's and option's help text in ``lang``, keeping the English to
+    translate again (one process may run commands in both languages)."""
+    texts = getattr(command, _HELP, None)
+    if texts is None:
+        texts = (
+            command.help,
+            command.short_help,
+            [getattr(p, "help", None) for p in command.params],
+        )
+        setattr(command, _HELP, texts)
+    help_text, short, params = texts
+    command.context_class = _Context
+    command.help = _help_in(help_text, lang)
+    command.short_help = _help_in(short, lang)
+    for param, text in zip(command.params, params, strict=True):
+        if isinstance(param, click.Option):
+            param.help = _help_in(text, lang)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            localise_help(sub, lang)
 
 
 def table_width() -> int | None:

@@ -7,11 +7,13 @@ from typing import Any
 
 import click
 
+from workplan import i18n
 from workplan.cli.options import (
     db_option,
     now_utc,
 )
 from workplan.errors import InvalidInput, Problem
+from workplan.i18n import _
 
 
 @click.command()
@@ -32,16 +34,29 @@ def validate(files: tuple[Path, ...]) -> None:
         if isinstance(item, tuple):
             path, directory = item
             click.echo(
-                f"{path}: ok: a department directory, {len(directory.departments)} departments"
+                _(
+                    "{path}: ok: a department directory, {n} departments",
+                    path=path,
+                    n=len(directory.departments),
+                )
             )
             continue
         c = item.compiled
+        i18n.follow_plan(c.locale)
         click.echo(
-            f"{item.path}: ok: {c.id}, {len(c.tasks)} items, {len(c.obligations)} dated obligations, "
-            f"{sum(m.part_of is None for m in c.metrics)} metrics, {len(c.departments)} departments"
+            _(
+                "{path}: ok: {plan}, {items} items, {obligations} dated obligations, "
+                "{metrics} metrics, {departments} departments",
+                path=item.path,
+                plan=c.id,
+                items=len(c.tasks),
+                obligations=len(c.obligations),
+                metrics=sum(m.part_of is None for m in c.metrics),
+                departments=len(c.departments),
+            )
         )
         for warning in plan_warnings(c):
-            click.echo(f"{item.path}: warning: {warning}", err=True)
+            click.echo(_("{path}: warning: {warning}", path=item.path, warning=warning), err=True)
     if problems:
         raise InvalidInput(problems)
 
@@ -63,7 +78,7 @@ def schema(output: Path | None) -> None:
     text = render.dump_json(plan_json_schema()) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}")
+        click.echo(_("wrote {output}", output=output))
     else:
         click.echo(text, nl=False)
 
@@ -131,16 +146,31 @@ def _given_twice(loaded: list[Any]) -> list[Problem]:
 
 def _say_loaded(item: Any, result: Any, dry_run: bool) -> None:
     file = item.path
+    i18n.follow_plan(item.compiled.locale)
     for warning in plan_warnings(item.compiled):
-        click.echo(f"{file}: warning: {warning}", err=True)
-    prefix = "would load" if dry_run else "loaded"
+        click.echo(_("{path}: warning: {warning}", path=file, warning=warning), err=True)
+    prefix = _("would load") if dry_run else _("loaded")
     if result.unchanged:
-        click.echo(f"{result.plan}: unchanged (version {result.version}); nothing written")
+        click.echo(
+            _(
+                "{plan}: unchanged (version {version}); nothing written",
+                plan=result.plan,
+                version=result.version,
+            )
+        )
         return
-    what = "new plan" if result.created else f"version {result.version}"
+    what = _("new plan") if result.created else _("version {version}", version=result.version)
     click.echo(
-        f"{prefix} {result.plan} {what}: {result.tasks} items, {result.obligations} dated "
-        f"obligations, {result.departments} departments"
+        _(
+            "{prefix} {plan} {what}: {items} items, {obligations} dated obligations, "
+            "{departments} departments",
+            prefix=prefix,
+            plan=result.plan,
+            what=what,
+            items=result.tasks,
+            obligations=result.obligations,
+            departments=result.departments,
+        )
     )
     if not result.created:
         for change in result.changes:
@@ -148,8 +178,12 @@ def _say_loaded(item: Any, result: Any, dry_run: bool) -> None:
     before = before_start(item.compiled)
     if before:
         click.echo(
-            f"  {before} obligation(s) fall due before the plan takes effect on "
-            f"{item.compiled.settings.chase_from}: shown in status, never chased"
+            _(
+                "  {n} obligation(s) fall due before the plan takes effect on "
+                "{day}: shown in status, never chased",
+                n=before,
+                day=item.compiled.settings.chase_from,
+            )
         )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from workplan import i18n
 from workplan.cli.options import (
     DAY,
     F,
@@ -16,6 +17,7 @@ from workplan.cli.options import (
     plan_option,
     today_in,
 )
+from workplan.i18n import _
 
 
 @click.group()
@@ -48,10 +50,25 @@ def _said(done: Any) -> str:
     if done.outcome == "corrected":
         before = done.previous
         shown = figure(before) if isinstance(before, float) else str(before)
-        text += f" (corrected; was {shown})"
+        text += _(" (corrected; was {before})", before=shown)
     if done.forced:
-        text += f" (forced: {'; '.join(done.forced)})"
+        text += _(" (forced: {checks})", checks="; ".join(done.forced))
     return text
+
+
+def _about(done: Any) -> dict[str, Any]:
+    """The values every echo line names: the plan, the item (its number and its 序号), what
+    was recorded (its key and its title) and the department."""
+    from workplan.plan.compiled import item_label
+
+    return {
+        "plan": done.plan,
+        "task": done.task,
+        "label": item_label(done.task),
+        "what": done.what,
+        "title": done.title or done.what,
+        "department": done.department,
+    }
 
 
 @progress.command("record")
@@ -91,7 +108,7 @@ def progress_record(
 
     Example: workplan progress record 16 中央衔接资金支出进度 --value 25% --as-of 2023-04-20 --by 区财政局
 
-    A ratio metric is recorded part by part; its % is derived (x / y = z%):
+    A ratio metric is recorded part by part; its percentage is derived (x / y = z%):
     workplan progress record 16 central-disbursement --part spent --value 1200 --by 区财政局
     """
     from workplan.plan.units import figure
@@ -116,10 +133,16 @@ def progress_record(
             part=part,
         )
     value_text = f" = {figure(done.value)}{done.unit or ''}" if done.value is not None else ""
-    verb = "already recorded:" if done.outcome == "already" else "recorded"
+    verb = _("already recorded:") if done.outcome == "already" else _("recorded")
     click.echo(
-        f"{verb} {done.plan} item {done.task} {done.what}{value_text} as of {done.as_of} "
-        f"by {done.department}{_said(done)}"
+        _(
+            "{verb} {plan} item {task} {what}{value} as of {day} by {department}",
+            verb=verb,
+            value=value_text,
+            day=done.as_of,
+            **_about(done),
+        )
+        + _said(done)
     )
     if done.derived:
         click.echo(f"  {done.what.rpartition('.')[0]} {done.derived}")
@@ -171,11 +194,16 @@ def done(
             correct=correct,
             now=now_utc(),
         )
-    verb = "achieved:" if result.kind == "outcome" else "done:"
-    verb = "already recorded:" if result.outcome == "already" else verb
+    verb = _("achieved:") if result.kind == "outcome" else _("done:")
+    verb = _("already recorded:") if result.outcome == "already" else verb
     click.echo(
-        f"{verb} {result.plan} item {result.task} {result.what} on {result.as_of} "
-        f"by {result.department}{_said(result)}"
+        _(
+            "{verb} {plan} item {task} {what} on {day} by {department}",
+            verb=verb,
+            day=result.as_of,
+            **_about(result),
+        )
+        + _said(result)
     )
 
 
@@ -210,16 +238,25 @@ def progress_import(
             force=force,
             correct=correct,
         )
+    blank = i18n.ngettext("{n} row left blank", "{n} rows left blank", result.blank)
     extra = [
-        f"{result.already} already recorded" if result.already else "",
-        f"{result.corrected} corrected" if result.corrected else "",
-        f"{result.forced} forced" if result.forced else "",
-        f"{result.blank} row{'s' if result.blank != 1 else ''} left blank" if result.blank else "",
-        f"columns ignored: {', '.join(result.ignored)}" if result.ignored else "",
+        _("{n} already recorded", n=result.already) if result.already else "",
+        _("{n} corrected", n=result.corrected) if result.corrected else "",
+        _("{n} forced", n=result.forced) if result.forced else "",
+        blank.format(n=result.blank) if result.blank else "",
+        _("columns ignored: {columns}", columns=", ".join(result.ignored))
+        if result.ignored
+        else "",
     ]
     click.echo(
-        f"imported {file}: {result.values} values, {result.done} obligations done, "
-        f"{result.notes} notes" + "".join(f"; {e}" for e in extra if e)
+        _(
+            "imported {file}: {values} values, {done} obligations done, {notes} notes",
+            file=file,
+            values=result.values,
+            done=result.done,
+            notes=result.notes,
+        )
+        + "".join(_("; {part}", part=e) for e in extra if e)
     )
 
 
@@ -246,7 +283,11 @@ def extend(
             conn, plan_key=plan_key, ref=ref, to=to, by=department, reason=reason, now=now_utc()
         )
     click.echo(
-        f"extended: {result.plan} item {result.task} {result.what} now due {result.as_of} ({result.department})"
+        _(
+            "extended: {plan} item {task} {what} now due {day} ({department})",
+            day=result.as_of,
+            **_about(result),
+        )
     )
 
 
@@ -279,4 +320,4 @@ def signoff(
             as_of=today_in(plan.timezone),
             now=now_utc(),
         )
-    click.echo(f"signed off: {result.plan} item {result.task} by {result.department}")
+    click.echo(_("signed off: {plan} item {task} by {department}", **_about(result)))

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from workplan import i18n
 from workplan.cli.options import (
     DAY,
     MONTH,
@@ -19,6 +20,7 @@ from workplan.cli.options import (
     table_width,
     today_in,
 )
+from workplan.i18n import _
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,6 +64,7 @@ def agenda(
     """
     from workplan.cli import render
     from workplan.reports.agenda import agenda as read_agenda
+    from workplan.reports.cycle import cycle_section
     from workplan.store import db as store
     from workplan.store import refs
 
@@ -71,6 +74,7 @@ def agenda(
         last = end or first + timedelta(days=30)
         who = refs.find_department(conn, plan, department) if department else None
         entries = read_agenda(conn, plan, first, last, who)
+        raised = cycle_section(conn, plan, first, last).open
     if fmt == "json":
         click.echo(
             render.dump_json({"plan": plan.key, "from": first, "to": last, "items": entries})
@@ -96,13 +100,16 @@ def agenda(
     if fmt == "csv":
         click.echo(render.dump_csv(AGENDA_HEADER, rows), nl=False)
         return
-    words = render.Words(lang or plan.locale)
+    words = render.Words(i18n.plan_locale(plan.locale))
     title = f"{plan.title} — " + (
         f"{first}至{last}的期限" if words.zh else f"deadlines {first} – {last}"
     )
     if who:
         title += f" — {who}"
     click.echo(render.agenda_table(entries, title, table_width(), words), nl=False)
+    for label, problem in raised:
+        p = problem.raised
+        click.echo(f"需协调解决的问题 {p.id}：{label} {p.department} {p.day}：{p.reason}")
 
 
 def output_option(name: str) -> Callable[[F], F]:
@@ -164,8 +171,15 @@ def brief(
         made = with_record(conn, plan, made, style.ranking)
     write_report(output, lambda: brief_html(made), lambda path: brief_xlsx(made, path))
     click.echo(
-        f"wrote {output}: {made.month_label}, {made.overall.total} items, "
-        f"{len(made.metrics)} metrics, {len(made.agenda)} deadlines next month"
+        _(
+            "wrote {output}: {month}, {items} items, {metrics} metrics, "
+            "{deadlines} deadlines next month",
+            output=output,
+            month=made.month_label,
+            items=made.overall.total,
+            metrics=len(made.metrics),
+            deadlines=len(made.agenda),
+        )
     )
 
 
@@ -202,6 +216,13 @@ def bulletin(month: date | None, output: Path, plan_key: str | None, db: str | N
             made = Bulletin(plan, first, number, entries)
     write_report(output, lambda: bulletin_html(made), lambda path: bulletin_xlsx(made, path))
     click.echo(
-        f"wrote {output}: {made.number or 'unnumbered'}, {made.month_label}, "
-        f"{len(made.entries)} items reached 通报 in {len(made.by_department())} departments"
+        _(
+            "wrote {output}: {number}, {month}, {items} items reached 通报 in "
+            "{departments} departments",
+            output=output,
+            number=made.number or _("unnumbered"),
+            month=made.month_label,
+            items=len(made.entries),
+            departments=len(made.by_department()),
+        )
     )

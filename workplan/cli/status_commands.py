@@ -5,20 +5,24 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
+from workplan import i18n
 from workplan.cli.options import (
     DAY,
     MONTH,
     db_option,
     format_option,
     lang_option,
+    local_time,
     now_utc,
     plan_option,
     table_width,
     today_in,
 )
+from workplan.i18n import N_, _
 
 
 @click.command()
@@ -49,11 +53,14 @@ def status(
     """
     from workplan.cli import render
     from workplan.notices import record as outbox_log
+    from workplan.plan.compiled import item_label
     from workplan.rules.evaluate import evaluate
     from workplan.rules.kinds import LADDER
     from workplan.rules.status import task_statuses
     from workplan.store import db as store
     from workplan.store import refs
+    from workplan.store.cycle_read import pauses as cycle_pauses
+    from workplan.store.cycle_read import plan_steps
     from workplan.store.facts_query import read_facts
     from workplan.store.snapshot import read_tasks
 
@@ -75,6 +82,8 @@ def status(
         waits = outbox_log.waiting(conn, plan)
         posts = outbox_log.robot_counts(conn, plan)
         pauses = outbox_log.pauses(conn)
+        steps = plan_steps(conn, plan.id, day)
+        paused = [p for p in cycle_pauses(conn, [plan.id], day) if p.until is None]
     # the same facts, the same rules as the morning evaluation: status never says "behind"
     # about a metric the evaluator owes nothing
     facts = everything[plan.id]
@@ -95,52 +104,85 @@ def status(
                     "waiting": waits,
                     "paused_channels": pauses,
                     "robot_posts": posts,
+                    "cycle_steps": [s.to_json() for s in steps],
                 }
             )
         )
     elif fmt == "csv":
         click.echo(render.status_csv(rows), nl=False)
     else:
-        words = render.Words(lang or plan.locale)
-        title = f"{plan.title} — {'截至' if words.zh else 'as of '}{day}" + (
-            f" — {who}" if who else ""
-        )
+        words = render.Words(i18n.plan_locale(plan.locale))
+        title = _("{title} — as of {day}", title=plan.title, day=day) + (f" — {who}" if who else "")
         click.echo(render.status_table(rows, title, table_width(), words), nl=False)
+        numbers = {tid: t.number for tid, t in tasks.items()}
+        for p in paused:
+            label = item_label(numbers.get(p.task_id, 0))
+            click.echo(f"{label} 挂起 since {p.since} ({(day - p.since).days} days): {p.reason}")
         early = sum(len(r.before_plan) for r in rows)
         if early:
             click.echo(
-                f"{early} obligation(s) due before the plan took effect on {facts.chase_from} "
-                "are still open: shown here, never chased (see --format json, before_plan)"
+                _(
+                    "{n} obligation(s) due before the plan took effect on {day} are still "
+                    "open: shown here, never chased (see --format json, before_plan)",
+                    n=early,
+                    day=facts.chase_from,
+                )
             )
         if closed:
             click.echo(
-                f"the plan closed on {facts.closes_on} (its period's end and its grace): "
-                "nothing more is owed for it"
+                _(
+                    "the plan closed on {day} (its period's end and its grace): "
+                    "nothing more is owed for it",
+                    day=facts.closes_on,
+                )
             )
+        zone = ZoneInfo(plan.timezone)
         for pause in pauses:
             robot = str(pause["channel"]).startswith("robot ")
             click.echo(
-                f"the {pause['channel']} channel is paused since {pause['since']:%Y-%m-%d %H:%M}"
-                f" UTC (last tried {pause['last_seen']:%Y-%m-%d %H:%M}): {pause['reason']}"
+                _(
+                    "the {channel} channel is paused since {since} UTC (last tried "
+                    "{last}): {reason}",
+                    channel=pause["channel"],
+                    since=f"{pause['since']:%Y-%m-%d %H:%M}",
+                    last=f"{pause['last_seen']:%Y-%m-%d %H:%M}",
+                    since_local=local_time(pause["since"], zone),
+                    last_local=local_time(pause["last_seen"], zone),
+                    reason=pause["reason"],
+                )
                 + (
-                    " — its posts fail until its settings are fixed (the e-mail still goes);"
-                    " check them with `workplan channels check`"
+                    _(
+                        " — its posts fail until its settings are fixed (the e-mail still "
+                        "goes); check them with `workplan channels check`"
+                    )
                     if robot
-                    else " — the notices wait, still owed; fix it and they go at the next dispatch"
+                    else _(
+                        " — the notices wait, still owed; fix it and they go at the next dispatch"
+                    )
                 )
             )
         if delivery.get("failed") or delivery.get("retrying"):
-            why = ", ".join(f"{n} {reason}" for reason, n in sorted(waits.items()))
+            why = _(", ").join(
+                _("{n} {reason}", n=n, reason=_(reason)) for reason, n in sorted(waits.items())
+            )
             click.echo(
-                f"notices: {sum(waits.values())} wait ({why or 'none'}),"
-                f" {delivery.get('failed', 0)} failed"
+                _(
+                    "notices: {n} wait ({why}), {failed} failed",
+                    n=sum(waits.values()),
+                    why=why or _("none"),
+                    failed=delivery.get("failed", 0),
+                )
                 + (
-                    " — see `workplan notices --status failed`, then `workplan notices resend`"
+                    _(" — see `workplan notices --status failed`, then `workplan notices resend`")
                     if delivery.get("failed")
                     else ""
                 )
             )
         _robot_posts_line(posts)
+
+
+# why a notice still waits (notices.record.waiting), for the catalog
+WAIT_REASONS = (N_("new"), N_("being sent"), N_("for the channel"), N_("to retry"))
 
 
 def _robot_posts_line(posts: dict[str, dict[str, int]]) -> None:
@@ -154,18 +196,21 @@ def _robot_posts_line(posts: dict[str, dict[str, int]]) -> None:
         for channel, n in posts.items()
     }
     shown = [
-        f"{c} {w} wait, {f} failed" + (f", {u} possibly delivered" if u else "")
+        _("{channel} {waiting} wait, {failed} failed", channel=c, waiting=w, failed=f)
+        + (_(", {n} possibly delivered", n=u) if u else "")
         for c, (w, f, u) in counted.items()
         if w or f or u
     ]
     if shown:
-        failed = any(f for _, f, _ in counted.values())
+        failed = any(f for __, f, ___ in counted.values())
         click.echo(
-            "robot posts: "
-            + "; ".join(shown)
+            _("robot posts: ")
+            + _("; ").join(shown)
             + (
-                " — see `workplan notices --channel robots --status failed`, then "
-                "`workplan notices resend`"
+                _(
+                    " — see `workplan notices --channel robots --status failed`, then "
+                    "`workplan notices resend`"
+                )
                 if failed
                 else ""
             )
@@ -204,9 +249,13 @@ def tick(
             groups.setdefault(day, []).append(plan.id)
             for year in unknown_years(plan.settings.calendar, [day.year]):
                 click.echo(
-                    f"warning: {plan.key}: the calendar has no official schedule for {year} "
-                    "(its swapped working days are unknown); upgrade the holidays package or "
-                    "give the year in a calendar file",
+                    _(
+                        "warning: {plan}: the calendar has no official schedule for {year} "
+                        "(its swapped working days are unknown); upgrade the holidays package "
+                        "or give the year in a calendar file",
+                        plan=plan.key,
+                        year=year,
+                    ),
                     err=True,
                 )
         results = []
@@ -214,7 +263,7 @@ def tick(
             for day, ids in sorted(groups.items()):
                 results.append(outbox.tick_if_changed(conn, day, now_utc(), plan_ids=ids))
     pairs = [(r.as_of, i) for r in results for i in r.added]
-    words = render.Words(lang or (plans[0].locale if len(plans) == 1 else "en"))
+    words = render.Words(i18n.plan_locale(plans[0].locale if len(plans) == 1 else None))
     rows = render.notice_rows(pairs, words if fmt == "table" else render.EN)
     if fmt == "json":
         click.echo(render.notice_json(rows))
@@ -223,12 +272,19 @@ def tick(
         click.echo(render.dump_csv(render.NOTICE_HEADER, rows), nl=False)
         return
     if rows:
-        title = "新增通知" if words.zh else "Notices added"
+        title = _("Notices added")
         click.echo(render.notice_table(rows, title, table_width(), words))
     for r in results:
         click.echo(
-            f"{r.as_of}: {r.owed} notices owed, {len(r.added)} added, "
-            f"{r.owed - len(r.added)} already stored, {r.superseded} superseded"
+            _(
+                "{day}: {owed} notices owed, {added} added, {stored} already stored, "
+                "{superseded} superseded",
+                day=r.as_of,
+                owed=r.owed,
+                added=len(r.added),
+                stored=r.owed - len(r.added),
+                superseded=r.superseded,
+            )
         )
 
 
@@ -274,7 +330,7 @@ def simulate(
         produced = simulate_plan(
             loaded, first, last, progress=progress_file, on_day=lambda _d: bar.update(1)
         )
-    words = render.Words(lang or loaded.compiled.locale)
+    words = render.Words(i18n.plan_locale(loaded.compiled.locale))
     pairs = [(s.day, s.intent) for s in produced.notices]
     rows = render.notice_rows(pairs, words if fmt == "table" else render.EN)
     if summary and fmt != "table":

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
+
 import click
 
 from workplan.cli.options import db_option
+from workplan.i18n import _
 
 
 @click.command()
@@ -16,14 +19,25 @@ def upgrade(dry_run: bool, db: str | None) -> None:
     Adds the tables, columns and indexes this version needs, in one transaction; nothing is
     dropped or rewritten.  Back the database up first (see Operations in the README).
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from workplan.errors import WorkplanError
     from workplan.store import db as store
+    from workplan.store import refs
 
     added = store.upgrade_store(db, dry_run=dry_run)
+    if not added or not dry_run:  # the tables as this version reads them: say it in their plans'
+        with (
+            suppress(WorkplanError, SQLAlchemyError),
+            store.connected(db) as engine,
+            store.reading(engine) as conn,
+        ):
+            refs.all_plans(conn, None)
     for step in added:
         click.echo(f"  {step}")
     if not added:
-        click.echo("the database is up to date")
+        click.echo(_("the database is up to date"))
     elif dry_run:
-        click.echo(f"{len(added)} change(s) would be made; nothing was changed")
+        click.echo(_("{n} change(s) would be made; nothing was changed", n=len(added)))
     else:
-        click.echo(f"upgraded: {len(added)} change(s)")
+        click.echo(_("upgraded: {n} change(s)", n=len(added)))

@@ -93,6 +93,8 @@ class Letter:
     """working days given to answer a letter sent after the deadline (催办 3, 督办 5, 通报 10)"""
     today: date | None = None
     """the day the letter is dated"""
+    asks: str = ""
+    """what the letter asks, where its kind says it (``RuleKind.asks``: the office's cycle)"""
 
     @property
     def due_today(self) -> bool:
@@ -234,4 +236,5 @@ def letter(
         act_by=calendar.after(today, reply) if reply else last_day,
         reply_days=reply,
         today=today,
+        asks=kind.asks[1 if locale == "en" else 0],
     )

@@ -22,9 +22,11 @@ from sqlalchemy.dialects.postgresql import JSONB
 from workplan.channels.mail import domain_of, message_id
 from workplan.notices.numbers import REPORT
 from workplan.plan.settings import NumberFormats, PlanSettings
+from workplan.rules.cycle import cycle_intents
 from workplan.rules.evaluate import LEADERSHIP, Intent, evaluate
 from workplan.rules.kinds import LADDER, STAGE_OVERDUE, STAGE_WARN, WARN_NAME
 from workplan.store.changes import Marker, markers
+from workplan.store.cycle_read import cycle_facts
 from workplan.store.db import binder, bulk_insert, dumps, read_only, take_ids
 from workplan.store.facts_query import read_facts
 from workplan.store.tables import T_DEPT, T_EVAL, T_NOTICE, T_PLAN
@@ -366,8 +368,11 @@ def tick(
     facts, calendars = read_facts(conn, as_of, plan_ids=chosen, ladder=LADDER)
     intents: list[Intent] = []
     owed: dict[int, int] = {}
+    cycles = cycle_facts(conn, list(facts), as_of)
     for plan_id, plan_facts in facts.items():
         found = evaluate(plan_facts, as_of, calendars[plan_id])
+        office, calendar = plan_facts.office, calendars[plan_id]
+        found += cycle_intents(plan_id, office, cycles.get(plan_id), as_of, calendar)
         owed[plan_id] = len(found)
         intents.extend(found)
     # what is no longer owed goes first: a new notice never joins a letter about to close

@@ -34,8 +34,20 @@ def chinese_number(n: int) -> str:
     return head + "十" + (CHINESE_DIGITS[ones] if ones else "")
 
 
+ASSIGNED = 1000
+"""where the numbers of 交办件 start: item ASSIGNED + n is 交办件 n, created outside the plan
+file (a plan's own items are numbered 1 to 999)"""
+
+
+def is_assigned(n: int) -> bool:
+    """Whether item ``n`` is a 交办件 (an item created outside the plan file)."""
+    return n > ASSIGNED
+
+
 def item_label(n: int) -> str:
-    """Return the item label as the plan writes it: （十六）."""
+    """Return the item label as the plan writes it: （十六）; a 交办件's as （交办3）."""
+    if is_assigned(n):
+        return f"（交办{n - ASSIGNED}）"
     return f"（{chinese_number(n)}）" if n < 100 else f"（{n}）"
 
 

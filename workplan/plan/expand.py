@@ -30,6 +30,7 @@ from workplan.plan.proportion import unknown_rung
 from workplan.plan.settings import (
     DEFAULT_REPORT,
     BriefStyle,
+    CycleSettings,
     NoticeSettings,
     NumberFormats,
     PlanSettings,
@@ -124,6 +125,8 @@ class _Compiler:
             proportion=ProportionSettings(**plan.proportion.model_dump()),
             events=dict(plan.events),
             triggers=tuple(self.triggers),
+            cycle=CycleSettings(**plan.cycle.model_dump()),
+            ladder=rules,
         )
         return CompiledPlan(
             id=plan.id,

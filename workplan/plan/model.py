@@ -642,6 +642,25 @@ class Proportion(_Model):
     )
 
 
+class CycleOptions(_Model):
+    """The office's cycle around an item: 签收 and 延期申请 (workplan.store.cycle)."""
+
+    receipt_days: int = Field(
+        default=2,
+        ge=1,
+        le=30,
+        description="working days a department has to sign for (签收) a 交办单; not signed for "
+        "by then, it is followed up sooner",
+    )
+    answer_days: int = Field(
+        default=3,
+        ge=1,
+        le=30,
+        description="working days an extension request (延期申请) may wait for the office's "
+        "answer before the office is reminded",
+    )
+
+
 class Plan(_Model):
     """An annual work plan (工作要点) as written by the coordination office."""
 
@@ -691,6 +710,7 @@ class Plan(_Model):
     brief: BriefSettings = Field(default_factory=BriefSettings)
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     proportion: Proportion = Field(default_factory=Proportion)
+    cycle: CycleOptions = Field(default_factory=CycleOptions)
     chapters: list[Chapter] = Field(min_length=1)
 
 

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from workplan.plan.events import TriggerInfo, trigger_from_json, trigger_to_json
+from workplan.plan.policy import Rules, rules_from_dict
 
 
 def _days(values: list[str] | None) -> tuple[date, ...]:
@@ -123,6 +124,14 @@ class ProportionSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CycleSettings:
+    """The office's cycle: days to sign for a 交办单, days a request waits for an answer."""
+
+    receipt_days: int = 2
+    answer_days: int = 3
+
+
+@dataclass(frozen=True, slots=True)
 class PlanSettings:
     """The plan-level settings kept with the plan row."""
 
@@ -145,6 +154,9 @@ class PlanSettings:
     """the events the office records (id -> what happened)"""
     triggers: tuple[TriggerInfo, ...] = ()
     """the duties each recorded event starts"""
+    cycle: CycleSettings = CycleSettings()
+    ladder: Rules | None = None
+    """the plan-wide policy (its reminders and ladder): what a 交办件 follows"""
 
     def period_or_year(self, year: int) -> tuple[date, date]:
         """The plan's period: the one it gives, else its year."""
@@ -203,7 +215,28 @@ class PlanSettings:
             | ({"brief": brief} if brief else {})
             | {"scoring": self.scoring.to_json()}
             | ({"proportion": proportion} if proportion else {})
+            | self._cycle_json()
         )
+
+    def _cycle_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        cycle = {
+            f.name: getattr(self.cycle, f.name)
+            for f in fields(CycleSettings)
+            if getattr(self.cycle, f.name) != f.default
+        }
+        if cycle:
+            out["cycle"] = cycle
+        if self.ladder is not None:
+            out["policy"] = {
+                "remind": list(self.ladder.remind),
+                "remind_to": list(self.ladder.remind_to),
+                "escalate": [
+                    {"level": s.level, "name": s.name, "after": s.after, "to": list(s.to)}
+                    for s in self.ladder.escalate
+                ],
+            }
+        return out
 
     @classmethod
     def from_json(cls, text: str | dict[str, Any]) -> PlanSettings:
@@ -214,6 +247,7 @@ class PlanSettings:
         brief = raw.get("brief") or {}
         proportion = raw.get("proportion") or {}
         period = raw.get("period")
+        cycle = raw.get("cycle") or {}
         chase_from, closes_on = raw.get("chase_from"), raw.get("closes_on")
         defaults = NoticeSettings()
         return cls(
@@ -260,4 +294,8 @@ class PlanSettings:
             ),
             events=dict(raw.get("events") or {}),
             triggers=tuple(trigger_from_json(t) for t in raw.get("triggers") or []),
+            cycle=CycleSettings(
+                **{f.name: cycle[f.name] for f in fields(CycleSettings) if f.name in cycle}
+            ),
+            ladder=rules_from_dict(raw["policy"]) if raw.get("policy") else None,
         )

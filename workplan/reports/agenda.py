@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import Connection
 
 from workplan.errors import Refused
+from workplan.i18n import L_
 from workplan.plan.compiled import item_label
 from workplan.rules.status import is_done
 from workplan.store.facts_query import read_facts
@@ -47,7 +48,10 @@ def agenda(
     starts are kept and marked, so the meeting sees the whole month.
     """
     if end < start:
-        raise Refused(f"the period ends ({end}) before it starts ({start})", field="to")
+        raise Refused(
+            L_("the period ends ({end}) before it starts ({start})", end=end, start=start),
+            field="to",
+        )
     tasks = read_tasks(conn, plan)
     facts, calendars = read_facts(conn, start, plan_ids=[plan.id], everything=True)
     calendar = calendars[plan.id]

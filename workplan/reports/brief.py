@@ -11,7 +11,8 @@ from workplan.plan.calendar import WorkCalendar
 from workplan.plan.compiled import expected_on
 from workplan.plan.periods import month_end
 from workplan.reports.agenda import AgendaEntry, agenda
-from workplan.rules.evaluate import evaluate
+from workplan.reports.cycle import CycleSection, cycle_section
+from workplan.rules.evaluate import LEADERSHIP, evaluate
 from workplan.rules.kinds import LADDER, rule_kind
 from workplan.rules.status import MetricStatus, TaskStatus, is_done, task_statuses
 from workplan.store.facts import MetricFacts, ObligationFacts
@@ -155,6 +156,8 @@ class Brief:
     """the deadlines moved since the plan was issued (reports.drift.HEADER)"""
     scores: list[list[object]] = field(default_factory=list)
     """the month's 考核 (reports.scoring.HEADER), when the plan asks for a ranking"""
+    cycle: CycleSection | None = None
+    """the problems raised, resolved and open, and the items paused (reports/cycle.py)"""
 
     @property
     def month_label(self) -> str:
@@ -299,7 +302,8 @@ def build_brief(
         entry[0] += 1
         entry[1] += 1 if obligation_id is not None and done_by_id.get(obligation_id) else 0
     notices = [
-        NoticeCount(name, to, n, answered) for (_, name, to), (n, answered) in sorted(tally.items())
+        NoticeCount(name, _recipient(to), n, answered)
+        for (_, name, to), (n, answered) in sorted(tally.items())
     ]
 
     next_first = month_end(first.year, first.month) + timedelta(days=1)
@@ -323,7 +327,7 @@ def build_brief(
         preset,
         _count("全部", lines),
         [
-            _count(f"第{n}章 {titles.get(n, '')}".strip(), held)
+            _count(f"第{n}章 {titles.get(n, '')}".strip() if n else titles.get(n, ""), held)
             for n, held in sorted(chapters.items())
         ],
         sorted(
@@ -335,4 +339,10 @@ def build_brief(
         notices,
         coming,
         league,
+        cycle=cycle_section(conn, plan, first, as_of),
     )
+
+
+def _recipient(department: str) -> str:
+    """Name a notice's recipient as the brief's readers do: the leadership as 领导小组."""
+    return "领导小组" if department == LEADERSHIP else department

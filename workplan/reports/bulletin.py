@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from workplan.notices.numbers import BULLETIN, assign
 from workplan.plan.compiled import item_label
 from workplan.plan.periods import month_end
 from workplan.rules.kinds import rule_kind
 from workplan.store.refs import PlanRef
-from workplan.store.tables import T_BULLETIN, T_NOTICE, T_TASK
+from workplan.store.tables import T_BULLETIN, T_NOTICE, T_OBL, T_TASK
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,9 @@ class BulletinEntry:
     """The day of the 通报 letter (the day its facts are for), not the day first owed."""
     document: str | None
     """The 通报 letter's own number, once it was sent."""
+    carried: bool = False
+    """通报 in an earlier month and still not done at this month's end: an item at the top
+    rung stays in every bulletin until it is closed (issue 22)"""
 
 
 @dataclass
@@ -51,21 +55,40 @@ class Bulletin:
 
 
 def bulletin_entries(conn: Connection, plan: PlanRef, month: date) -> list[BulletinEntry]:
-    """Return what reached 通报 in the month: one entry per department and obligation, dated
-    as its letter is dated, with the working days late the letter states.  The office's own
-    items are entries like any department's; its copies of others' items are not."""
+    """Return what reached 通报 in the month, then what reached it earlier and was still not
+    done at the month's end (carried): one entry per department and obligation, dated as its
+    letter is dated, with the working days late the letter states.  The office's own items
+    are entries like any department's; its copies of others' items are not."""
     first = month.replace(day=1)
+    last = month_end(first.year, first.month)
     day = func.coalesce(T_NOTICE.c.as_of, T_NOTICE.c.evaluated_on)
+    # still open at the month's end: a duty or deliverable not done by then, its item not
+    # signed off by then (a checkpoint is met by a figure, not a done mark: it is not carried)
+    after = datetime.combine(last + timedelta(days=1), time(), ZoneInfo(plan.timezone))
+    open_then = and_(
+        T_OBL.c.kind != "checkpoint",
+        or_(T_OBL.c.done_on.is_(None), T_OBL.c.done_on > last),
+        or_(T_TASK.c.signed_off_at.is_(None), T_TASK.c.signed_off_at >= after),
+    )
     query = (
-        select(T_NOTICE, T_TASK.c.number, T_TASK.c.title.label("task_title"), day.label("day"))
-        .select_from(T_NOTICE.join(T_TASK, T_TASK.c.id == T_NOTICE.c.task_id))
+        select(
+            T_NOTICE,
+            T_TASK.c.number,
+            T_TASK.c.title.label("task_title"),
+            day.label("day"),
+            (day < first).label("carried"),
+        )
+        .select_from(
+            T_NOTICE.join(T_TASK, T_TASK.c.id == T_NOTICE.c.task_id).outerjoin(
+                T_OBL, T_OBL.c.id == T_NOTICE.c.obligation_id
+            )
+        )
         .where(
             T_NOTICE.c.plan_id == plan.id,
-            day >= first,
-            day <= month_end(first.year, first.month),
+            or_(and_(day >= first, day <= last), and_(day < first, open_then)),
             T_NOTICE.c.status != "superseded",
         )
-        .order_by(day, T_NOTICE.c.id)
+        .order_by((day < first).desc(), day, T_NOTICE.c.id)
     )
     seen: set[tuple[str, str]] = set()
     out = []
@@ -94,9 +117,11 @@ def bulletin_entries(conn: Connection, plan: PlanRef, month: date) -> list[Bulle
                 facts.get("working_days_late"),
                 r["day"],
                 r["doc_number"],
+                bool(r["carried"]),
             )
         )
-    return out
+    # this month's first, then those carried from earlier months (the order they were sent)
+    return [e for e in out if not e.carried] + [e for e in out if e.carried]
 
 
 def issue_number(conn: Connection, plan: PlanRef, month: date, day: date) -> str | None:

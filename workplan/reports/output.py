@@ -268,7 +268,15 @@ def brief_xlsx(brief: Brief, target: Path) -> None:
     sheet.append(["期限", "事项", "应办事项", "目标值", "单位", "责任单位", "已完成"])
     for e in brief.agenda:
         sheet.append(
-            [e.deadline, e.item, e.title, e.target, e.unit, "、".join(e.departments), e.done]
+            [
+                e.deadline,
+                e.item,
+                e.title,
+                e.target,
+                e.unit,
+                "、".join(e.departments),
+                "是" if e.done else "否",  # a sheet read by people, not TRUE/FALSE
+            ]
         )
     for ws in book.worksheets:
         for cell in ws[1]:

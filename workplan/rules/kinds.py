@@ -60,6 +60,9 @@ class RuleKind:
     """the letter explains a forecast: the progress so far will not reach the target"""
     rungs: tuple[LetterKind, ...] = LAPSE_LETTERS
     """a ladder kind: the letter of each step, the last for every step above"""
+    asks: tuple[str, str] = ("", "")
+    """what its letter asks the recipient to do, in Chinese and English, where the topic's own
+    words do not say it (the office's cycle)"""
 
     @property
     def ladder(self) -> bool:
@@ -97,9 +100,62 @@ REPORT_UP_NAME = "情况报告"
 REPORT_UP = RuleKind("report-up", STAGE_OVERDUE, REPORT_UP_NAME, "report", "summary")
 """the month's report to the leadership: counts, key items and lapses at the top rung"""
 
+# the office's cycle (workplan.rules.cycle): a 交办件's 交办单 to its departments, and, not
+# signed for in time, followed up before its deadline's reminders; an extension request the
+# office has not answered
+ASSIGN = RuleKind(
+    "assign",
+    STAGE_REMIND,
+    "交办单",
+    "reminder",
+    "deadline",
+    asks=(
+        "现将本事项交办贵单位：请打开本函所附链接签收，按期办理，并通过台账报送办理情况。",
+        "This work is assigned to you: please open the link in this letter to sign for it, "
+        "see it done on time and report through the ledger.",
+    ),
+)
+RECEIPT = RuleKind(
+    "receipt",
+    STAGE_REMIND,
+    "签收提醒",
+    "reminder",
+    "deadline",
+    asks=(
+        "本事项已交办，贵单位尚未签收：请打开本函所附链接签收，并按期办理。",
+        "This work was assigned to you and is not signed for yet: please open the link in "
+        "this letter to sign for it, and see it done on time.",
+    ),
+)
+ANSWER = RuleKind(
+    "answer",
+    STAGE_REMIND,
+    "延期申请待批复",
+    "reminder",
+    "deadline",
+    asks=(
+        "责任单位已申请延期，尚待批复：请及时同意，或说明不同意的理由。",
+        "Its department asked for an extension that waits for an answer: please approve it, "
+        "or refuse it with the reason.",
+    ),
+)
+
 KINDS: dict[str, RuleKind] = {
     k.name: k
-    for k in (REMIND, WARN, PACE, REPORT, OVERDUE, REPORT_OVERDUE, BACKLOG, SHORTFALL, REPORT_UP)
+    for k in (
+        REMIND,
+        WARN,
+        PACE,
+        REPORT,
+        OVERDUE,
+        REPORT_OVERDUE,
+        BACKLOG,
+        SHORTFALL,
+        REPORT_UP,
+        ASSIGN,
+        RECEIPT,
+        ANSWER,
+    )
 }
 
 

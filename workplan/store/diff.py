@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from workplan.plan.compiled import CompiledPlan, item_label
+from workplan.plan.compiled import CompiledPlan, is_assigned, item_label
 from workplan.store.db import dumps
 from workplan.store.rows import aliases_json
 from workplan.store.tables import T_DEPT, T_METRIC, T_OBL, T_TASK
@@ -53,14 +53,15 @@ def read_stored(conn: Connection, plan_id: int, plan: dict[str, Any]) -> Stored:
             dict(r._mapping) for r in conn.execute(select(table).where(table.c.plan_id == plan_id))
         ]
 
-    tasks = {r["number"]: r for r in rows(T_TASK)}
+    # a 交办件 is no part of the plan file: a reload neither diffs nor drops it
+    tasks = {r["number"]: r for r in rows(T_TASK) if not is_assigned(r["number"])}
     by_id = {r["id"]: n for n, r in tasks.items()}
     return Stored(
         plan,
         {r["name"]: r for r in rows(T_DEPT)},
         tasks,
-        {(by_id[r["task_id"]], r["key"]): r for r in rows(T_METRIC)},
-        {(by_id[r["task_id"]], r["key"]): r for r in rows(T_OBL)},
+        {(by_id[r["task_id"]], r["key"]): r for r in rows(T_METRIC) if r["task_id"] in by_id},
+        {(by_id[r["task_id"]], r["key"]): r for r in rows(T_OBL) if r["task_id"] in by_id},
     )
 
 

@@ -29,6 +29,7 @@ from workplan.plan.calendar import Calendars, WorkCalendar
 from workplan.plan.periods import period_of
 from workplan.plan.policy import Rules
 from workplan.plan.settings import PlanSettings
+from workplan.store.cycle_read import with_pauses
 from workplan.store.facts import (
     Alternative,
     MetricFacts,
@@ -580,4 +581,6 @@ def read_facts(
         )
         for pid, (office, year, _) in plans.items()
     }
+    if not everything:  # a paused item owes nothing (workplan.store.cycle)
+        facts = with_pauses(conn, facts, as_of)
     return facts, {pid: cal for pid, (_, _, cal) in plans.items()}

@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, and_, insert, or_, select
 
 from workplan.errors import Refused
+from workplan.i18n import L_
 from workplan.store.tables import T_LINK_REVOKED
 
 SECRET_ENV = "WORKPLAN_LINK_SECRET"
@@ -112,8 +113,9 @@ def read(secret: str, token: str, now: datetime) -> Grant:
     payload, _, signature = token.partition(".")
     if not payload or not signature or not hmac.compare_digest(signature, mac(secret, payload)):
         raise Refused(
-            "this link is not valid (it was changed or cut short): ask the office for a new one",
-            zh="这个链接无效（被改动过或不完整）：请向办公室索取新的链接",
+            L_(
+                "this link is not valid (it was changed or cut short): ask the office for a new one"
+            ),
         )
     try:
         body = json.loads(_unb64(payload))
@@ -128,8 +130,7 @@ def read(secret: str, token: str, now: datetime) -> Grant:
         # OverflowError, OSError: a time the platform cannot represent (a signed token with a
         # made-up time is still a token the office never issued as such)
         raise Refused(
-            "this link is not valid: ask the office for a new one",
-            zh="这个链接无效：请向办公室索取新的链接",
+            L_("this link is not valid: ask the office for a new one"),
         ) from None
     if now >= grant.expires:
         raise Refused(
@@ -164,8 +165,7 @@ def verify(conn: Connection, secret: str, token: str, now: datetime) -> Grant:
     ).first()
     if revoked is not None:
         raise Refused(
-            "the office has withdrawn this link: ask it for a new one",
-            zh="办公室已收回这个链接：请向办公室索取新的链接",
+            L_("the office has withdrawn this link: ask it for a new one"),
         )
     return grant
 

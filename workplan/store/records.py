@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, or_, select, update
 
 from workplan.errors import Conflict, Refused, Unreadable
+from workplan.i18n import L_
 from workplan.plan.compiled import item_label
 from workplan.store import ratio, refs
 from workplan.store.cells import read_number
@@ -43,6 +44,8 @@ class Recorded:
     """the obligation's kind when one was marked done: an "outcome" was achieved"""
     derived: str | None = None
     """a ratio's part: what the ratio stands at that day (x / y = z%)"""
+    title: str = ""
+    """the metric's or the obligation's title, what a clerk reads for ``what``"""
 
 
 def _owners(task: dict[str, Any], override: str | None = None) -> list[str]:
@@ -140,8 +143,7 @@ def record_progress(
     who = refs.find_department(conn, plan, department)
     if value is None and not note:
         raise Refused(
-            "give --value (for a metric) or --note (a report in words)",
-            zh="请填写数值（指标），或写情况说明（文字报告）",
+            L_("give --value (for a metric) or --note (a report in words)"),
             field="value",
         )
     metric: dict[str, Any] | None = None
@@ -157,6 +159,7 @@ def record_progress(
         as_of,
         None,
         metric["unit"] if metric else None,
+        title=metric["title"] if metric else "",
     )
     number: float | None = None
     current: dict[str, Any] | None = None
@@ -309,7 +312,15 @@ def mark_done(
         )
     who = refs.find_department(conn, plan, department)
     check_owner(plan, task, who, _owners(task, obligation["owners"]))
-    echo = Recorded(plan.key, task["number"], obligation["key"], who, on, kind=obligation["kind"])
+    echo = Recorded(
+        plan.key,
+        task["number"],
+        obligation["key"],
+        who,
+        on,
+        kind=obligation["kind"],
+        title=obligation["title"],
+    )
     earlier = obligation["done_on"]
     if earlier == on:
         return replace(echo, outcome="already")
@@ -361,14 +372,13 @@ def extend(
     task = refs.find_task(conn, plan, task_ref)
     if not key:
         raise Refused(
-            "name the obligation to extend: TASK/OBLIGATION, e.g. 16/project-library-2024",
-            zh="请选择要延期的任务",
+            L_("name the obligation to extend: TASK/OBLIGATION, e.g. 16/project-library-2024"),
         )
     obligation = refs.find_obligation(conn, task, key, to)
     who = refs.find_department(conn, plan, by)
     _office_only(plan, who, "grant an extension", "批准延期")
     if not reason.strip():
-        raise Refused("give the reason for the extension (--reason)", zh="请填写延期理由")
+        raise Refused(L_("give the reason for the extension (--reason)"))
     if to <= obligation["deadline"]:
         raise Refused(
             f"{obligation['key']} is due {obligation['deadline']}; an extension moves it later, "
@@ -378,7 +388,7 @@ def extend(
     conn.execute(update(T_OBL).where(T_OBL.c.id == obligation["id"]).values(deadline=to))
     detail = {"from": obligation["deadline"], "to": to, "reason": reason}
     _event(conn, plan, task, obligation["id"], "extend", who, detail, now)
-    return Recorded(plan.key, task["number"], obligation["key"], who, to)
+    return Recorded(plan.key, task["number"], obligation["key"], who, to, title=obligation["title"])
 
 
 def signoff(

@@ -10,8 +10,10 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from workplan import i18n
 from workplan.errors import NotFound, Refused
-from workplan.plan.compiled import PERIODIC, item_label
+from workplan.i18n import L_, N_, Text
+from workplan.plan.compiled import ASSIGNED, PERIODIC, item_label
 from workplan.plan.periods import label_span
 from workplan.plan.settings import PlanSettings
 from workplan.store.cells import ITEM_HELP, ITEM_HELP_ZH, normalise, parse_item, parse_month
@@ -19,7 +21,11 @@ from workplan.store.tables import T_DEPT, T_METRIC, T_OBL, T_PLAN, T_TASK
 
 
 def parse_number(text: str) -> int | None:
-    """Read an item number as the one input grammar writes it (16, 十六, （十六）, 第十六项)."""
+    """Read an item number as the one input grammar writes it (16, 十六, （十六）, 第十六项); a
+    交办件's as 交办3 or （交办3）."""
+    core = text.strip().strip("()（）")
+    if core.startswith("交办") and core[2:].isdigit() and int(core[2:]) > 0:
+        return ASSIGNED + int(core[2:])
     return parse_item(text)
 
 
@@ -36,6 +42,7 @@ class PlanRef:
 
 
 def _ref(row: Any) -> PlanRef:
+    i18n.follow_plan(row["locale"])  # a Chinese plan is answered in Chinese
     return PlanRef(
         row["id"],
         row["key"],
@@ -54,10 +61,7 @@ def all_plans(conn: Connection, key: str | None) -> list[PlanRef]:
         return [find_plan(conn, key)]
     rows = conn.execute(select(T_PLAN).order_by(T_PLAN.c.key)).mappings().all()
     if not rows:
-        raise NotFound(
-            "the database holds no plan: load one with `workplan load PLAN.yaml`",
-            zh="数据库中还没有计划：请先用 workplan load 载入计划",
-        )
+        raise NotFound(L_("the database holds no plan: load one with `workplan load PLAN.yaml`"))
     return [_ref(r) for r in rows]
 
 
@@ -65,24 +69,24 @@ def find_plan(conn: Connection, key: str | None) -> PlanRef:
     """Return the plan named ``key``, or the only plan when none is named."""
     rows = conn.execute(select(T_PLAN)).mappings().all()
     if not rows:
-        raise NotFound(
-            "the database holds no plan: load one with `workplan load PLAN.yaml`",
-            zh="数据库中还没有计划：请先用 workplan load 载入计划",
-        )
+        raise NotFound(L_("the database holds no plan: load one with `workplan load PLAN.yaml`"))
     if key is None:
         if len(rows) > 1:
             names = ", ".join(sorted(r["key"] for r in rows))
             raise NotFound(
-                f"the database holds several plans ({names}): choose one with --plan",
-                zh=f"数据库中有多个计划（{names}）：请指定一个",
+                L_(
+                    "the database holds several plans ({names}): choose one with --plan",
+                    names=names,
+                )
             )
         row = rows[0]
     else:
         matches = [r for r in rows if r["key"] == key]
         if not matches:
+            i18n.follow_plan(rows[0]["locale"])  # the database's plans speak for it
             close = difflib.get_close_matches(key, [r["key"] for r in rows], n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise NotFound(f"no plan '{key}'{hint}", zh=f"没有计划“{key}”")
+            hint = _did_you_mean(close[0]) if close else ""
+            raise NotFound(L_("no plan '{key}'{hint}", key=key, hint=hint))
         row = matches[0]
     return _ref(row)
 
@@ -103,8 +107,12 @@ def find_task(conn: Connection, plan: PlanRef, text: str) -> dict[str, Any]:
     )
     if row is None or not row["active"]:
         raise NotFound(
-            f"plan {plan.key} has no item {item_label(number)} ({number})",
-            zh=f"计划中没有事项{item_label(number)}",
+            L_(
+                "plan {plan} has no item {label} ({number})",
+                plan=plan.key,
+                label=item_label(number),
+                number=number,
+            ),
             field="item",
         )
     return dict(row)
@@ -128,13 +136,15 @@ def find_department(conn: Connection, plan: PlanRef, name: str) -> str:
     if name in names:
         return names[name]
     close = difflib.get_close_matches(name, list(names), n=1, cutoff=0.5)
-    hint = f"; did you mean '{names[close[0]]}'?" if close else ""
-    hint_zh = f"；是否是“{names[close[0]]}”？" if close else ""
+    hint = _did_you_mean(names[close[0]]) if close else ""
     raise NotFound(
-        f"plan {plan.key} has no department '{name}'{hint}",
-        zh=f"计划中没有单位“{name}”{hint_zh}",
+        L_("plan {plan} has no department '{name}'{hint}", plan=plan.key, name=name, hint=hint),
         field="department",
     )
+
+
+def _did_you_mean(name: str) -> Text:
+    return L_("; did you mean '{name}'?", name=name)
 
 
 def plan_span(plan: PlanRef) -> tuple[date, date]:
@@ -159,20 +169,22 @@ def _by_name(rows: list[Any], key: str, text: str) -> list[Any]:
     return list(found.values())
 
 
-WHAT_ZH = {"metric": "指标", "obligation": "任务"}
+UNKNOWN = {
+    "metric": (N_("item {label} has no metric '{text}'{hint}"), N_(" (its metrics: {ids})")),
+    "obligation": (
+        N_("item {label} has no obligation '{text}'{hint}"),
+        N_(" (its obligations: {ids})"),
+    ),
+}
 
 
 def _unknown(what: str, label: str, text: str, rows: list[Any], key: str) -> NotFound:
     names = list(dict.fromkeys(n for r in rows for n in _names(r, key)))
     ids = list(dict.fromkeys(r[key] for r in rows))
     close = difflib.get_close_matches(text, names, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else f" (its {what}s: {', '.join(ids)})"
-    hint_zh = f"；是否是“{close[0]}”？" if close else ""
-    return NotFound(
-        f"item {label} has no {what} '{text}'{hint}",
-        zh=f"事项{label}没有{WHAT_ZH[what]}“{text}”{hint_zh}",
-        field=what,
-    )
+    message, listed = UNKNOWN[what]
+    hint = _did_you_mean(close[0]) if close else L_(listed, ids=", ".join(ids))
+    return NotFound(L_(message, label=label, text=text, hint=hint), field=what)
 
 
 def find_metric(conn: Connection, task: dict[str, Any], key: str | None) -> dict[str, Any]:
@@ -185,8 +197,7 @@ def find_metric(conn: Connection, task: dict[str, Any], key: str | None) -> dict
     label = item_label(task["number"])
     if not rows:
         raise NotFound(
-            f"item {label} has no metric; record a note with --note instead",
-            zh=f"事项{label}没有指标：请写情况说明",
+            L_("item {label} has no metric; record a note with --note instead", label=label),
             field="metric",
         )
     if key is None:
@@ -194,8 +205,7 @@ def find_metric(conn: Connection, task: dict[str, Any], key: str | None) -> dict
         if len(rows) > 1:
             keys = ", ".join(r["key"] for r in rows)
             raise NotFound(
-                f"item {label} has several metrics ({keys}): name one",
-                zh=f"事项{label}有多个指标（{keys}）：请指明一个",
+                L_("item {label} has several metrics ({keys}): name one", label=label, keys=keys),
                 field="metric",
             )
         return dict(rows[0])

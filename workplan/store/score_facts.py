@@ -1,8 +1,8 @@
 """Read what 考核 scores besides the facts: the letters sent, and the cycle's 退回 and 挂起 steps.
 
 Only letters whose status is ``sent`` count: a notice superseded, waiting or failed told nobody.
-The cycle's steps are read from the ``cycle_step`` table where a database has one (the office's
-review and pauses); without it nothing is returned back, and nothing is paused.
+The cycle's steps are read from the ``cycle_step`` table (the office's review and pauses,
+store/cycle.py).
 """
 
 from __future__ import annotations
@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, MetaData, Table, inspect, select
+from sqlalchemy import Connection, select
 
 from workplan.store.facts import CycleStep, Letter
-from workplan.store.tables import T_NOTICE
+from workplan.store.tables import T_CYCLE, T_NOTICE
 
-STEP_WORDS = {"returned": "returned", "退回": "returned", "paused": "paused", "挂起": "paused"}
+STEP_WORDS = {"return": "returned", "pause": "paused"}
+"""the cycle's steps scored, by their name in ``cycle_step``: a 退回, and a 挂起"""
 """The names a cycle step is recorded under, as the scoring rules read them."""
 
 
@@ -63,28 +64,15 @@ def _day(value: Any) -> date:
 
 
 def cycle_steps(conn: Connection, obligation_ids: set[int]) -> list[CycleStep]:
-    """Return the 退回 and 挂起 steps recorded against these obligations (none without a
-    ``cycle_step`` table): each row's obligation, step (or kind) and day."""
-    if not inspect(conn).has_table("cycle_step"):
-        return []
-    table = Table("cycle_step", MetaData(), autoload_with=conn)
-    cols = table.c
-    step = cols.get("step") if "step" in cols else cols.get("kind")
-    when = next((cols[c] for c in ("on", "day", "as_of", "at", "created_at") if c in cols), None)
-    if "obligation_id" not in cols or step is None or when is None:
-        return []
-    who = cols.get("department")
-    query = select(cols.obligation_id, step, when, *([who] if who is not None else []))
-    out = []
-    for row in conn.execute(query.where(cols.obligation_id.in_(sorted(obligation_ids)))):
-        name = STEP_WORDS.get(str(row[1]))
-        if name is not None:
-            out.append(
-                CycleStep(
-                    obligation_id=row[0],
-                    step=name,
-                    on=_day(row[2]),
-                    department=row[3] if who is not None else None,
-                )
-            )
-    return out
+    """Return the 退回 and 挂起 steps the office's cycle recorded against these obligations
+    (``cycle_step``, store/cycle.py): each one's obligation, step and day."""
+    c = T_CYCLE.c
+    query = (
+        select(c.obligation_id, c.step, c.day, c.department)
+        .where(c.obligation_id.in_(sorted(obligation_ids)), c.step.in_(tuple(STEP_WORDS)))
+        .order_by(c.id)
+    )
+    return [
+        CycleStep(obligation_id=row[0], step=STEP_WORDS[row[1]], on=_day(row[2]), department=row[3])
+        for row in conn.execute(query)
+    ]

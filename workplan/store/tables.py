@@ -636,10 +636,41 @@ T_ALERT = Table(
 )
 
 
+# The office's cycle around an item, one row per step (workplan.store.cycle): 交办 (assign),
+# 签收 (receipt), 延期申请 (request) and its answer (approve / refuse), 复核 (accept) and 退回
+# (return), 需协调解决的问题 (problem) and its decision (decide), 挂起 (pause) and resume.
+# Append-only: a step is never changed or deleted; a later step answers an earlier one by
+# ``answers`` (a decision names its request or problem, a resume its pause).
+#   department  the department the step is by or for (the office's own steps: the office)
+#   by          who acted: a department's name, the office, or the office login
+#   via         how: cli, link (a letter's link), web (a page behind the office login)
+#   address     from where (the client's address on the web; "cli" for a command)
+#   day         the business day the step counts from, in the plan's zone
+#   reason      why, in the words given (a refusal's, a return's, a pause's reason …)
+#   detail      what else the step carries, as JSON (a request's new date, a 交办件's source)
+T_CYCLE = Table(
+    "cycle_step",
+    metadata,
+    Column("id", Integer(), primary_key=True),
+    _ref("plan_id", "plan", nullable=False, index=True),
+    _ref("task_id", "task", nullable=False, index=True),
+    _ref("obligation_id", "obligation"),
+    Column("step", String(12), nullable=False),
+    Column("department", String(), nullable=False),
+    Column("by", String(), nullable=False),
+    Column("via", String(12), nullable=False),
+    Column("address", String()),
+    Column("day", Day(), nullable=False),
+    Column("at", Instant(), nullable=False),
+    Column("reason", Text()),
+    Column("detail", Text(), nullable=False, default="{}"),
+    Column("answers", Integer()),
+)
+
 # The rows the bulk tables refer to are kept for ever (a task or an obligation dropped from the
 # plan is marked inactive): deleting one is refused by the database itself, so a reference can
 # never be left pointing at nothing.  Made with the tables, on both backends.
-KEPT = (T_PLAN, T_TASK, T_METRIC, T_RULES, T_OBL)
+KEPT = (T_PLAN, T_TASK, T_METRIC, T_RULES, T_OBL, T_CYCLE)
 KEPT_MESSAGE = "workplan keeps every row of this table: a row is marked inactive, never deleted"
 
 

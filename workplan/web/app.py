@@ -22,11 +22,9 @@ from starlette.routing import Route
 
 from workplan.store.db import open_store
 from workplan.web.base import Web
-from workplan.web.department import Department
+from workplan.web.cycle import CycleDepartment, CycleOffice, CycleSession
 from workplan.web.errorpages import ErrorPages
-from workplan.web.office import Office
 from workplan.web.security import Guard
-from workplan.web.session import Session
 from workplan.web.settings import WebSettings
 
 __all__ = ["WebSettings", "create_app", "routes"]
@@ -37,7 +35,8 @@ REQUEST_OVERHEAD = 256 * 1024
 
 def routes(web: Web) -> list[Route]:
     """Return every page of the application, each the method of its family."""
-    session, department, office = Session(web), Department(web), Office(web)
+    # each family with the office's cycle (cycle.py): 签收, 延期申请, 复核, 问题, 挂起, 交办
+    session, department, office = CycleSession(web), CycleDepartment(web), CycleOffice(web)
     return [
         Route("/", session.home),
         Route("/style.css", session.style),
@@ -48,10 +47,13 @@ def routes(web: Web) -> list[Route]:
         Route("/d", department.page),
         Route("/d/form.xlsx", department.return_form),
         Route("/d/{kind}", department.post, methods=["POST"]),
+        Route("/d/cycle/{kind}", department.act, methods=["POST"]),
         Route("/office", office.dashboard),
         Route("/office/notices", office.notices),
         Route("/office/item/{number:int}", office.item),
         Route("/office/item/{number:int}/{kind}", office.post, methods=["POST"]),
+        Route("/office/item/{number:int}/cycle/{kind}", office.act, methods=["POST"]),
+        Route("/office/assign", office.create, methods=["POST"]),
         Route("/office/evidence/{id:int}", office.evidence),
     ]
 

@@ -24,10 +24,14 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
+from workplan import i18n
 from workplan.errors import Conflict, Refused, WorkplanError
+from workplan.i18n import L_, Text
 from workplan.plan.units import figure
+from workplan.rules.evaluate import LEADERSHIP
 from workplan.rules.words import STATE_WORDS
 from workplan.store import db, refs
+from workplan.store.parts import parts_of, ratio_text
 from workplan.store.tables import T_FORM_USED, T_WEB_REPORT
 from workplan.web import auth
 from workplan.web.cache import Views
@@ -42,7 +46,9 @@ class NotSignedIn(Refused):
 
     http_status = 401
 
-    def __init__(self, message: str, *, zh: str, login: str | None = None) -> None:
+    def __init__(
+        self, message: str | Text, *, zh: str | None = None, login: str | None = None
+    ) -> None:
         super().__init__(message, zh=zh)
         self.login = login
 
@@ -108,7 +114,26 @@ def _templates() -> Environment:
     env.filters["num"] = figure
     # a value or a day, as an office's record keeps either (a correction's "from" and "to")
     env.filters["shown"] = lambda v: figure(v) if isinstance(v, int | float) else str(v)
+    # a notice's status, its recipient, an instant and a report's note, as a clerk reads them
+    env.filters["status"] = lambda v: i18n.gettext(v, "zh") if v else "全部"
+    env.filters["recipient"] = lambda v: "领导小组" if v == LEADERSHIP else v
+    env.filters["local"] = _local
+    env.filters["note"] = _note
     return env
+
+
+def _local(instant: datetime | None, zone: str) -> str:
+    """Show an instant (aware, or naive in UTC as SQLite keeps it) in the plan's zone."""
+    if instant is None:
+        return ""
+    aware = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+    return f"{aware.astimezone(ZoneInfo(zone)):%Y-%m-%d %H:%M}"
+
+
+def _note(note: str | None) -> str:
+    """A report's note; a ratio's derived row says its parts as people check them."""
+    parts = parts_of(note)
+    return ratio_text(parts) if parts else (note or "")
 
 
 class Web:
@@ -194,15 +219,15 @@ class SignedInView(View, ABC):
             nonce = auth.check_form_token(self.web.settings.secret, visitor.session, form["form"])
             if nonce is None:
                 raise FormExpired(
-                    "the form has expired (CSRF check failed): reload the page and send it again",
-                    zh="表单已失效（CSRF 校验未通过）：请刷新页面后再提交。",
+                    L_(
+                        "the form has expired (CSRF check failed): reload the page and send it again"
+                    ),
                 )
             try:
                 conn.execute(insert(T_FORM_USED).values(nonce=nonce, at=self.web.now()))
             except IntegrityError:
                 raise FormUsed(
-                    "this form was sent already: it is recorded once; reload the page",
-                    zh="这张表单已经提交过，不会重复记录。请刷新页面后再填。",
+                    L_("this form was sent already: it is recorded once; reload the page"),
                 ) from None
             return action(conn, visitor)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import tempfile
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import Connection
@@ -19,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from workplan.errors import NotFound, Refused
+from workplan.i18n import L_
 from workplan.store import ledger, records, refs, returnform
 from workplan.store.files import save_private
 from workplan.web import pages, progress
@@ -59,6 +61,7 @@ class Department(SignedInView):
                     pages.recent_reports(conn, plan, department, day),
                 ),
             )
+            more = self.more(conn, visitor)
         return self.web.render(
             "department.html",
             plan=visitor.plan,
@@ -66,7 +69,12 @@ class Department(SignedInView):
             view=view,
             recent=recent,
             form=lambda: self.web.token(visitor.session),
+            **more,
         )
+
+    def more(self, conn: Connection, visitor: Visitor) -> dict[str, Any]:
+        """What a family built on this one adds to the page (the cycle's: web/cycle.py)."""
+        return {}
 
     def return_form(self, request: Request) -> Response:
         """The department's own return form (报送表) for a month (?month=2023-06), as .xlsx."""
@@ -171,9 +179,7 @@ class Department(SignedInView):
         """Record a return form sent back: every row checked as `workplan progress import`
         checks it, all or nothing, each report attributed to the link."""
         if upload is None:
-            raise Refused(
-                "choose the filled-in return form (.xlsx)", zh="请选择填好的报送表（.xlsx）"
-            )
+            raise Refused(L_("choose the filled-in return form (.xlsx)"))
         check_evidence(
             upload.name,
             upload.type,

@@ -142,7 +142,7 @@ class ErrorPages:
         return view.back(request) if isinstance(view, View) else HOME
 
     def _said(self, exc: WorkplanError, locale: str) -> str:
-        if not _zh(locale) or exc.zh is not None:
+        if not _zh(locale) or exc.translated:
             return exc.message_for(locale)
         # words missing: the status's sentence, and the English for whoever reads the log
         log.warning("no Chinese words for %s: %s", type(exc).__name__, exc)

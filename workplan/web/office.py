@@ -5,12 +5,15 @@ sign-off), each the library function of its command (`progress record`, `extend`
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from workplan.errors import NotFound, Refused
+from workplan.i18n import L_
 from workplan.store import records, refs
 from workplan.store.tables import T_WEB_REPORT
 from workplan.web import pages, progress
@@ -42,18 +45,30 @@ class Office(SignedInView):
             view = self.web.views.get(
                 conn, plan, ("office", day), lambda: pages.standing(conn, plan, day, None)
             )
-        return self.web.render("office.html", plan=visitor.plan, view=view, user=visitor.via)
+            more = self.more(conn, visitor, None)
+        return self.web.render(
+            "office.html", plan=visitor.plan, view=view, user=visitor.via, **more
+        )
+
+    def more(
+        self, conn: Connection, visitor: Visitor, item: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        """What a family built on this one adds to the dashboard (``item`` None) or to an
+        item's page (the cycle's: web/cycle.py)."""
+        return {}
 
     def item(self, request: Request) -> Response:
         """One item's record, and the office's forms for it."""
         with self.reading(request) as (conn, visitor):
             history = pages.item_history(conn, visitor.plan, request.path_params["number"])
+            more = self.more(conn, visitor, history)
         return self.web.render(
             "item.html",
             plan=visitor.plan,
             h=history,
             form=lambda: self.web.token(visitor.session),
             today=self.web.today(visitor.plan),
+            **more,
         )
 
     def notices(self, request: Request) -> Response:
@@ -84,7 +99,7 @@ class Office(SignedInView):
                 .first()
             )
         if row is None or not row["evidence_path"]:
-            raise NotFound("no such evidence file", zh="没有这个附件。")
+            raise NotFound(L_("no such evidence file"))
         return FileResponse(
             row["evidence_path"],
             filename=row["evidence_name"],
@@ -113,7 +128,7 @@ class Office(SignedInView):
             if kind == "extend":
                 to = form.day("to")
                 if to is None:
-                    raise Refused("give the new deadline", zh="请填写延期后的时限", field="to")
+                    raise Refused(L_("give the new deadline"), field="to")
                 records.extend(
                     conn,
                     plan_key=plan.key,

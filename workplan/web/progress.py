@@ -8,6 +8,7 @@ from sqlalchemy import Connection
 from starlette.requests import Request
 
 from workplan.errors import Refused
+from workplan.i18n import L_
 from workplan.store import records, refs
 from workplan.web import pages
 from workplan.web.base import Retry, SignedInView, Visitor
@@ -29,7 +30,7 @@ def report(
         task_ref, metric = form["task"], form.optional("metric")
         if unchanged:
             if metric is None:
-                raise Refused("choose the metric", zh="请选择指标")
+                raise Refused(L_("choose the metric"))
             value: str | float | None = pages.last_value(conn, plan, task_ref, metric)
             note: str | None = "本月无变化"
         else:

@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from workplan.errors import Refused
+from workplan.i18n import L_
 from workplan.store import db, links, refs, signins
 from workplan.store.tables import T_FORM_USED
 from workplan.web import auth, throttle
@@ -43,12 +44,10 @@ def department_of(web: Web, conn: Connection, request: Request) -> Visitor:
     expired or withdrawn one."""
     token = request.cookies.get(DEPT_COOKIE)
     if not token:
-        raise NotSignedIn(
-            "open this page through the link in a letter", zh="请通过函件中的链接打开本页。"
-        )
+        raise NotSignedIn(L_("open this page through the link in a letter"))
     grant = links.verify(conn, web.settings.secret, token, web.now())
     if web.settings.plan_key and grant.plan_key != web.settings.plan_key:
-        raise Refused("this link belongs to another plan", zh="这个链接不属于本系统的计划。")
+        raise Refused(L_("this link belongs to another plan"))
     plan = refs.find_plan(conn, grant.plan_key)
     return Visitor(plan, grant.department, f"link {grant.nonce}", f"d|{grant.nonce}")
 
@@ -64,19 +63,14 @@ def office_of(web: Web, conn: Connection, request: Request) -> Visitor:
     token = request.cookies.get(OFFICE_COOKIE, "")
     found = signins.find(conn, token) if token else None
     if found is None:
-        raise NotSignedIn("log in first", zh="请先登录。", login=LOGIN)
+        raise NotSignedIn(L_("log in first"), login=LOGIN)
     if found.ended is not None:
-        raise NotSignedIn(
-            "this session has ended: log in again", zh="本次登录已退出，请重新登录。", login=LOGIN
-        )
+        raise NotSignedIn(L_("this session has ended: log in again"), login=LOGIN)
     if found.until <= web.now():
-        raise NotSignedIn(
-            "the login has expired: log in again", zh="登录已过期，请重新登录。", login=LOGIN
-        )
+        raise NotSignedIn(L_("the login has expired: log in again"), login=LOGIN)
     if found.password != signins.password_tag(settings.office_password_hash):
         raise NotSignedIn(
-            "the office's password has changed: log in again",
-            zh="办公室密码已更改，请重新登录。",
+            L_("the office's password has changed: log in again"),
             login=LOGIN,
         )
     return Visitor(plan, plan.office, f"office {found.user}", f"o|{found.id}")
@@ -153,8 +147,7 @@ class Session(View):
         nonce = auth.check_form_token(settings.secret, f"pre|{pre}", form.get("form", ""))
         if not pre or nonce is None:
             raise FormExpired(
-                "the form has expired (CSRF check failed): reload the page and log in again",
-                zh="表单已失效（CSRF 校验未通过）：请刷新页面后再登录。",
+                L_("the form has expired (CSRF check failed): reload the page and log in again"),
             )
         address, now = address_of(request), self.web.now()
         with self.web.store.begin() as conn:
@@ -166,8 +159,7 @@ class Session(View):
                         conn.execute(insert(T_FORM_USED).values(nonce=f"login|{nonce}", at=now))
                 except IntegrityError:
                     raise FormExpired(
-                        "this login form was used already: reload the page",
-                        zh="这张登录表单已经用过：请刷新页面后再登录。",
+                        L_("this login form was used already: reload the page"),
                     ) from None
         if held is not None:
             log.warning("sign-in refused from %s: held for %s s", address, held.seconds(now))
@@ -180,7 +172,7 @@ class Session(View):
             with self.web.store.begin() as conn:
                 signins.record(conn, address=address, ok=False, now=now)
             log.warning("failed sign-in to the office's pages from %s", address)
-            raise NotSignedIn("wrong password", zh="密码不对。", login=LOGIN)
+            raise NotSignedIn(L_("wrong password"), login=LOGIN)
         with self.web.store.begin() as conn:
             signins.record(conn, address=address, ok=True, now=now)
             token = signins.start(

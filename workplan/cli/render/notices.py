@@ -10,6 +10,7 @@ from typing import Any
 from workplan.cli.render.dump import dump_json
 from workplan.cli.render.layout import Column, grid
 from workplan.cli.render.words import EN, Words
+from workplan.i18n import _
 from workplan.plan.compiled import item_label
 from workplan.plan.units import figure
 from workplan.rules.evaluate import LEADERSHIP
@@ -198,7 +199,7 @@ SUMMARY_HEADER = ("month", "department", "notice", "count")
 def summary_rows(rows: list[tuple[Any, ...]]) -> list[tuple[str, str, str, int]]:
     """Count notices by month, department and level, for CSV and JSON."""
     counts: dict[tuple[str, str, str], int] = {}
-    for day, _task, department, name, *_ in rows:
+    for day, _task, department, name, *_rest in rows:
         key = (f"{day:%Y-%m}", department, name)
         counts[key] = counts.get(key, 0) + 1
     return [(*key, n) for key, n in sorted(counts.items())]
@@ -209,7 +210,7 @@ def simulation_summary(rows: list[tuple[Any, ...]], width: int | None, w: Words 
     levels: list[str] = []
     by_month: dict[str, dict[str, int]] = {}
     by_department: dict[str, int] = {}
-    for day, _task, department, name, *_ in rows:
+    for day, _task, department, name, *_rest in rows:
         if name not in levels:
             levels.append(name)
         month = f"{day:%Y-%m}"
@@ -260,15 +261,15 @@ def notices_table(rows: list[dict[str, Any]], title: str, width: int | None, w: 
     columns += [Column(w("Sent (real, UTC)"), keep=True), Column(w("Error"))]
     cells = []
     for r in rows:
-        sent = r["sent_at"].strftime("%Y-%m-%d %H:%M") if r["sent_at"] else "–"
+        sent = w.time(r["sent_at"]) if r["sent_at"] else "–"
         status = w(r["status"])
         if r["possible_duplicate"]:
-            status += "（可能重复）" if w.zh else " (dup?)"
+            status += _(" (dup?)")
         cells.append(
             [
                 str(r["id"]),
                 item_label(r["item"]),
-                r["department"],
+                *to_whom([r["department"]], w),
                 r["notice"],
                 r.get("title") or str(r["about"]),
                 r["number"] or "–",
@@ -306,7 +307,7 @@ def deliveries_table(
             r["subject"] or "–",
             w(r["status"]),
             f"{r['parts_sent']}/{r['parts']}",
-            r["sent_at"].strftime("%Y-%m-%d %H:%M") if r["sent_at"] else "–",
+            w.time(r["sent_at"]) if r["sent_at"] else "–",
             r["error"] or "",
         ]
         for r in rows
@@ -314,20 +315,33 @@ def deliveries_table(
     return grid(title, columns, cells, width)
 
 
-def notice_record(record: Any) -> str:
+def notice_record(record: Any, w: Words = EN) -> str:
     """Render one notice with its message, as the office's record shows it."""
     n = record.notice
     lines = [
-        f"notice {n['id']}: {n['item']} {n['about']} — {n['notice']} to {n['department']}",
-        (f"document {n['number']}, " if n["number"] else "")
-        + f"dated {n['dated']:%Y-%m-%d}; status {n['status']} after {n['attempts']} attempt(s)"
-        + (f", sent {n['sent_at']:%Y-%m-%d %H:%M} UTC (real time)" if n["sent_at"] else "")
-        + (" (possibly a duplicate)" if n["possible_duplicate"] else ""),
+        _(
+            "notice {id}: {item} {about} — {notice} to {department}",
+            id=n["id"],
+            item=n["item"],
+            about=n["about"],
+            title=n.get("title") or n["about"],
+            notice=n["notice"],
+            department=n["department"],
+        ),
+        (_("document {number}, ", number=n["number"]) if n["number"] else "")
+        + _(
+            "dated {day}; status {status} after {attempts} attempt(s)",
+            day=f"{n['dated']:%Y-%m-%d}",
+            status=_(n["status"]),
+            attempts=n["attempts"],
+        )
+        + (_(", sent {time} UTC (real time)", time=w.time(n["sent_at"])) if n["sent_at"] else "")
+        + (_(" (possibly a duplicate)") if n["possible_duplicate"] else ""),
     ]
     if n["error"]:
-        lines.append(f"last error: {n['error']}")
+        lines.append(_("last error: {error}", error=n["error"]))
     if record.text is None:
-        lines.append("(no message composed yet)")
+        lines.append(_("(no message composed yet)"))
         return "\n".join(lines)
     lines += [
         "",

@@ -3,67 +3,71 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
+from workplan import i18n
+from workplan.i18n import N_
 from workplan.rules.words import STATE_WORDS
 
 LANGUAGES = ("zh-CN", "en")
 
 
-# The CLI's words for people, in Chinese; English is the key itself.
-ZH = {
-    # headers
-    "ID": "ID",
-    "Item": "事项",
-    "Title": "内容",
-    "Lead": "牵头单位",
-    "State": "状态",
-    "Done": "完成",
-    "Next due": "下一期限",
-    "Overdue": "逾期",
-    "Metric": "指标",
-    "Latest": "最新报告",
-    "Next checkpoint": "下一节点",
-    "Target": "年度目标",
-    "序时进度": "序时进度",
-    "Date": "日期",
-    "Notice": "通知",
-    "About": "涉及",
-    "To": "发往",
-    "Detail": "说明",
-    "Owed on": "应发日",
-    "Department": "单位",
-    "Status": "发送状态",
-    "Sent (real, UTC)": "实际发送(UTC)",
-    "No.": "文号",
-    "Dated": "成文日期",
-    "Error": "错误",
-    "Channel": "渠道",
-    "Robot": "群机器人",
-    "Parts": "条数",
-    "Subject": "标题",
-    "Month": "月份",
-    "All": "合计",
-    "Notices": "通知数",
-    "Metrics": "指标",
-    "Deadline": "期限",
-    "Left": "剩余",
-    "Due": "应办事项",
-    "Aim": "目标值",
-    "Departments": "责任单位",
-    "(done)": "（已完成）",
-    **STATE_WORDS,
-    "Outcome": "成果",
-    "Outcomes": "成果（是否达成）",
-    # notice states
-    "pending": "待发送",
-    "claimed": "发送中",
-    "sent": "已发送",
-    "written": "已写入",
-    "failed": "发送失败",
-    "retrying": "待重试",
-    "superseded": "已撤销",
-    "unconfirmed": "可能已送达",
-}
+# The CLI's words for people, for the catalog (workplan/locale): English is the word itself.
+WORDS = (
+    N_("ID"),
+    N_("Item"),
+    N_("Title"),
+    N_("Lead"),
+    N_("State"),
+    N_("Done"),
+    N_("Next due"),
+    N_("Overdue"),
+    N_("Metric"),
+    N_("Latest"),
+    N_("Next checkpoint"),
+    N_("Target"),
+    N_("序时进度"),
+    N_("Date"),
+    N_("Notice"),
+    N_("About"),
+    N_("To"),
+    N_("Detail"),
+    N_("Owed on"),
+    N_("Department"),
+    N_("Status"),
+    N_("Sent (real, UTC)"),
+    N_("No."),
+    N_("Dated"),
+    N_("Error"),
+    N_("Channel"),
+    N_("Robot"),
+    N_("Parts"),
+    N_("Subject"),
+    N_("Month"),
+    N_("All"),
+    N_("Notices"),
+    N_("Metrics"),
+    N_("Deadline"),
+    N_("Left"),
+    N_("Due"),
+    N_("Aim"),
+    N_("Departments"),
+    N_("(done)"),
+    N_("Outcome"),
+    N_("Outcomes"),
+    N_("pending"),
+    N_("claimed"),
+    N_("sent"),
+    N_("failed"),
+    N_("retrying"),
+    N_("superseded"),
+    N_("closed"),
+    N_("written"),
+    N_("unconfirmed"),
+)
+# the states of items, metrics and outcomes: the rules' own table of their Chinese
+ZH = dict(STATE_WORDS)
 
 
 @dataclass(frozen=True)
@@ -71,13 +75,24 @@ class Words:
     """The CLI's words for people in one language."""
 
     lang: str = "en"
+    zone: str = "UTC"
+    """the plan's time zone: a clerk reading Chinese reads times there, not in UTC"""
 
     @property
     def zh(self) -> bool:
         return self.lang == "zh-CN"
 
     def __call__(self, word: str) -> str:
-        return ZH.get(word, word) if self.zh else word
+        if not self.zh:
+            return word
+        return ZH.get(word) or i18n.gettext(word, "zh")
+
+    def time(self, instant: datetime) -> str:
+        """Show an instant (aware, or naive in UTC): in the plan's zone for Chinese, in UTC
+        for English (the tables' headers say which)."""
+        aware = instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+        shown = aware.astimezone(ZoneInfo(self.zone)) if self.zh else aware.astimezone(UTC)
+        return f"{shown:%Y-%m-%d %H:%M}"
 
     def days(self, n: int) -> str:
         if n == 0:
