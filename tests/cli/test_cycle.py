@@ -95,11 +95,11 @@ def test_assign_numbers_its_own_series_and_behaves_like_an_item(db: tuple[str, s
 def test_assign_refuses_what_is_incomplete(db: tuple[str, str]) -> None:
     base = ("assign", "x", "--lead", LEAD, "--by", OFFICE, "--on", "2023-07-03", *db)
     out = run(*base, "--source", "领导批示", "--due", "2023-08-31", code=2).output
-    assert "names the leader" in out
+    assert "须写明批示领导" in out
     out = run(*base, "--source", "上级交办", code=2).output
-    assert "a due date (--due), a cadence (--every) or both" in out
+    assert "请填写办理时限或报送周期" in out
     out = run(*base, "--source", "上级交办", "--due", "2023-06-30", code=2).output
-    assert "has passed" in out
+    assert "早于今天" in out
     out = run(
         *base[:-4],
         "--by",
@@ -113,7 +113,7 @@ def test_assign_refuses_what_is_incomplete(db: tuple[str, str]) -> None:
         "2023-08-31",
         code=2,
     ).output
-    assert "only the coordination office" in out
+    assert "只有区委农办可以交办" in out
 
 
 def test_receipt_is_by_the_departments_of_the_item_only(db: tuple[str, str]) -> None:
@@ -127,7 +127,7 @@ def test_receipt_is_by_the_departments_of_the_item_only(db: tuple[str, str]) -> 
         in run("receipt", "交办1", "--by", LEAD, "--on", "2023-07-05", *db).output
     )
     out = run("receipt", "交办1", "--by", "区财政局", "--on", "2023-07-04", *db, code=2).output
-    assert "区财政局 does not answer for item （交办1）" in out
+    assert "区财政局不是事项（交办1）的责任单位" in out
     assert [s["step"] for s in _history(db)] == ["assign", "receipt"]
 
 
@@ -136,7 +136,7 @@ def test_a_request_is_answered_and_an_approval_moves_the_deadline(db: tuple[str,
     ask = ("request", "交办1", "--by", LEAD, "--to", "2023-09-30", "--reason", "需等待市级数据")
     run(*ask, "--on", "2023-08-20", *db)
     again = run(*ask, "--on", "2023-08-21", *db, code=2).output
-    assert "has not answered yet" in again
+    assert "尚待批复" in again
     out = run(
         "answer", "交办1", "--refuse", "--by", OFFICE, "--on", "2023-08-21", *db, code=2
     ).output
@@ -180,7 +180,7 @@ def test_a_request_after_the_deadline_is_refused_with_the_reason(db: tuple[str, 
         *db,
         code=2,
     ).output
-    assert "asked before the deadline, not after it" in out
+    assert "延期须在时限前申请" in out
     out = run(
         "request",
         "交办1",
@@ -195,7 +195,7 @@ def test_a_request_after_the_deadline_is_refused_with_the_reason(db: tuple[str, 
         *db,
         code=2,
     ).output
-    assert "does not answer for item" in out
+    assert "的责任单位" in out
 
 
 def _tick(db: tuple[str, str], day: str) -> list[dict[str, object]]:
@@ -210,7 +210,7 @@ def test_review_sends_back_then_accepts_and_the_item_closes(db: tuple[str, str])
     out = run(
         "review", "交办1", "--accept", "--by", OFFICE, "--on", "2023-08-24", *db, code=2
     ).output
-    assert "no report to review" in out
+    assert "没有可复核的报告" in out
     run("done", "交办1", "--by", LEAD, "--on", "2023-08-25", *db)
     out = run(
         "review", "交办1", "--return", "--by", OFFICE, "--on", "2023-08-28", *db, code=2
@@ -238,9 +238,9 @@ def test_review_sends_back_then_accepts_and_the_item_closes(db: tuple[str, str])
     out = run(
         "review", "交办1", "--accept", "--by", OFFICE, "--on", "2023-09-06", *db, code=2
     ).output
-    assert "reviewed already" in out
+    assert "复核通过" in out
     out = run("review", "交办1", "--accept", "--by", LEAD, "--on", "2023-09-06", *db, code=2).output
-    assert "only the coordination office" in out
+    assert "只有区委农办可以复核" in out
     assert not [n for n in _tick(db, "2023-09-07") if n["item"] == 1001]
     steps = _history(db)
     assert [s["step"] for s in steps] == ["assign", "return", "accept"]
@@ -263,7 +263,7 @@ def test_problems_are_raised_decided_and_listed(db: tuple[str, str]) -> None:
     out = run(
         "problem", "raise", "交办1", "x", "--by", "区财政局", "--on", "2023-07-10", *db, code=2
     )
-    assert "does not answer" in out.output
+    assert "的责任单位" in out.output
     listed = json.loads(run("problem", "list", "--format", "json", *db).output)
     assert listed[0]["决定"] == "待协调"
     number = listed[0]["编号"]
@@ -281,7 +281,7 @@ def test_problems_are_raised_decided_and_listed(db: tuple[str, str]) -> None:
     listed = json.loads(run("problem", "list", "--format", "json", *db).output)
     assert "由区财政局统筹鉴定经费" in listed[0]["决定"]
     again = run("problem", "decide", number, "y", "--by", OFFICE, *db, code=2).output
-    assert "was decided on 2023-07-20" in again
+    assert "已于2023-07-20作出决定" in again
 
 
 def test_a_pause_stops_the_ladder_and_keeps_the_deadline(db: tuple[str, str]) -> None:
@@ -293,7 +293,7 @@ def test_a_pause_stops_the_ladder_and_keeps_the_deadline(db: tuple[str, str]) ->
     exported = json.loads(run("status", "--as-of", "2023-09-05", "--format", "json", *db).output)
     assert [s["step"] for s in exported["cycle_steps"]] == ["assign", "pause"]
     out = run("pause", "交办1", "--by", OFFICE, "--reason", "x", "--on", "2023-09-05", *db, code=2)
-    assert "paused since 2023-08-30" in out.output
+    assert "已于2023-08-30挂起" in out.output
     out = run("resume", "交办1", "--by", OFFICE, "--on", "2023-09-11", *db).output
     assert "after 12 day(s)" in out
     # resumed after its deadline: its clock restarts that day (due today: a reminder, not
