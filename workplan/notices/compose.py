@@ -23,8 +23,8 @@ from sqlalchemy import Connection, and_, func, select, tuple_
 
 from workplan.channels.base import Composed, Mail, Party
 from workplan.channels.mail import domain_of, message_id
+from workplan.notices.forming import DIGEST
 from workplan.notices.letters import Earlier, Letter, Message, letter
-from workplan.notices.outbox import DIGEST
 from workplan.notices.report_up import attachment
 from workplan.plan.calendar import Calendars, WorkCalendar
 from workplan.plan.settings import NumberFormats, PlanSettings
