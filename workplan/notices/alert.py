@@ -29,6 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -281,21 +282,16 @@ def alert_office(
         key = (pause.channel, office.plan_id, day)
         if not _take(engine, *key, wall()):
             continue  # alerted today already, by this service or another
-        tried = []
-        for name, send in routes(engine, pause.channel, office, delivery, now=now, wall=wall):
-            try:
-                alert = render(pause, office, waiting[office.plan_id], name, delivery.robots)
-                outcome = send(alert)
-            except (jinja2.TemplateError, OSError) as exc:
-                outcome = Outcome("channel", None, f"{type(exc).__name__}: {exc}")
-            if outcome.status == "sent":
-                with engine.begin() as conn:
-                    conn.execute(update(T_ALERT).where(*_match(*key)).values(via=name[:120]))
-                line = f"told {office.name} that {_what(pause)}, via {name}"
-                log.warning("%s", line)
-                done.append(line)
-                break
-            tried.append(f"{name}: {outcome.detail}")
+        via, tried = first_sent(
+            routes(engine, pause.channel, office, delivery, now=now, wall=wall),
+            partial(render, pause, office, waiting[office.plan_id], robots=delivery.robots),
+        )
+        if via is not None:
+            with engine.begin() as conn:
+                conn.execute(update(T_ALERT).where(*_match(*key)).values(via=via[:120]))
+            line = f"told {office.name} that {_what(pause)}, via {via}"
+            log.warning("%s", line)
+            done.append(line)
         else:
             with engine.begin() as conn:
                 conn.execute(delete(T_ALERT).where(*_match(*key)))
@@ -304,6 +300,21 @@ def alert_office(
             log.error("%s", line)
             done.append(line)
     return done
+
+
+def first_sent(ways: list[Route], write: Callable[[str], Alert]) -> tuple[str | None, list[str]]:
+    """Send the alert ``write`` words for each way to the office, in order, until one takes
+    it; return the way that did (None when none did) and what the others answered."""
+    tried: list[str] = []
+    for name, send in ways:
+        try:
+            outcome = send(write(name))
+        except (jinja2.TemplateError, OSError) as exc:
+            outcome = Outcome("channel", None, f"{type(exc).__name__}: {exc}")
+        if outcome.status == "sent":
+            return name, tried
+        tried.append(f"{name}: {outcome.detail}")
+    return None, tried
 
 
 def _what(pause: Pause) -> str:

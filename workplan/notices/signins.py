@@ -14,14 +14,13 @@ import logging
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
-import jinja2
 from sqlalchemy import Engine
 
-from workplan.channels.base import Outcome
 from workplan.channels.config import DeliverySettings
-from workplan.notices.alert import Alert, Office, office_routes, offices
+from workplan.notices.alert import Alert, Office, first_sent, office_routes, offices
 from workplan.notices.templates import Templates, render_bounded
 from workplan.store import signins
 
@@ -68,19 +67,15 @@ def alert_sign_ins(
     done: list[str] = []
     told = False
     for office in offices(engine):
-        tried = []
-        for name, send in office_routes(engine, office, delivery, now=now, wall=wall):
-            try:
-                outcome = send(render(failed, office, name))
-            except (jinja2.TemplateError, OSError) as exc:
-                outcome = Outcome("channel", None, f"{type(exc).__name__}: {exc}")
-            if outcome.status == "sent":
-                line = f"told {office.name} of {len(failed)} failed sign-in(s), via {name}"
-                log.warning("%s", line)
-                done.append(line)
-                told = True
-                break
-            tried.append(f"{name}: {outcome.detail}")
+        via, tried = first_sent(
+            office_routes(engine, office, delivery, now=now, wall=wall),
+            partial(render, failed, office),
+        )
+        if via is not None:
+            line = f"told {office.name} of {len(failed)} failed sign-in(s), via {via}"
+            log.warning("%s", line)
+            done.append(line)
+            told = True
         else:
             line = (
                 f"no alert could be sent to {office.name} of {len(failed)} failed sign-in(s): "
