@@ -19,7 +19,7 @@ from workplan import i18n
 PO = ROOT / "workplan" / "locale" / "zh_CN" / "LC_MESSAGES" / "workplan.po"
 MO = PO.with_suffix(".mo")
 UPDATE = (
-    "run: pybabel extract -F babel.cfg -k L_ -o workplan/locale/workplan.pot . && "
+    "run: pybabel extract -F babel.cfg -k L_ --no-location --sort-output -o workplan/locale/workplan.pot . && "
     "pybabel update -i workplan/locale/workplan.pot -d workplan/locale -D workplan, "
     "translate, then pybabel compile -d workplan/locale -D workplan"
 )
