@@ -10,7 +10,22 @@ from typing import Any
 
 import click
 
-from workplan.cli.options import DAY, F, db_option, format_option, now_utc, plan_option, today_in
+from workplan.cli.options import (
+    DAY,
+    F,
+    Words,
+    db_option,
+    format_option,
+    now_utc,
+    plan_option,
+    today_in,
+)
+from workplan.i18n import N_, _
+
+# from where a step was taken (Actor.via), as the history shows it
+VIA = {"cli": N_("command line"), "link": N_("report link"), "web": N_("web page")}
+# the one obligation a 交办件 with a due day is made with: shown by the item alone
+SOLE = "done"
 
 
 def _on_option(func: F) -> F:
@@ -43,9 +58,21 @@ def _actor(department: str) -> Any:
 def _said(step: Any) -> str:
     from workplan.plan.compiled import item_label
 
-    what = f"{item_label(step.task)}" + (f" {step.obligation}" if step.obligation else "")
     why = f"：{step.reason}" if step.reason else ""
-    return f"{step.word()} {what} — {step.department} {step.day}{why} (step {step.id})"
+    return _(
+        "{word} {what} — {department} {day}{why} (step {id})",
+        word=step.word(),
+        what=_what(item_label(step.task), step.obligation),
+        department=step.department,
+        day=step.day,
+        why=why,
+        id=step.id,
+    )
+
+
+def _what(label: str, obligation: str | None) -> str:
+    """An item's label, with the obligation a step was about unless it is the item's only one."""
+    return label + (f" {obligation}" if obligation and obligation != SOLE else "")
 
 
 @click.command()
@@ -63,7 +90,9 @@ def _said(step: Any) -> str:
 @click.option("--due", type=DAY, help="the day it is due (办理时限)")
 @click.option(
     "--every",
-    type=click.Choice(["week", "month", "quarter", "half-year"]),
+    type=Words(
+        {"week": ("每周",), "month": ("每月",), "quarter": ("每季度",), "half-year": ("每半年",)}
+    ),
     help="report at this cadence instead (until --due, else the plan's end)",
 )
 @click.option("--item", "list_of", help="the plan item whose list (清单) this is an entry of")
@@ -112,11 +141,20 @@ def assign(
         on,
         lambda conn, today, now: assign(conn, plan_key, order, _actor(by), today=today, now=now),
     )
+    co = _("; co-responsible {co}", co="、".join(made.co)) if made.co else ""
+    keys = [k for k in made.obligations if k != SOLE]
+    listed = ": " + ", ".join(keys[:4]) + (" …" if len(keys) > 4 else "") if keys else ""
     click.echo(
-        f"assigned: {made.plan} {made.label} {title} — 牵头 {'、'.join(made.lead)}"
-        + (f"，配合 {'、'.join(made.co)}" if made.co else "")
-        + f"; {len(made.obligations)} obligation(s): {', '.join(made.obligations[:4])}"
-        + (" …" if len(made.obligations) > 4 else "")
+        _(
+            "assigned: {plan} {label} {title} — lead {lead}{co}; {n} obligation(s){listed}",
+            plan=made.plan,
+            label=made.label,
+            title=title,
+            lead="、".join(made.lead),
+            co=co,
+            n=len(made.obligations),
+            listed=listed,
+        )
     )
 
 
@@ -140,7 +178,7 @@ def receipt(
             conn, plan_key, ref, _actor(department), today=today, now=now
         ),
     )
-    click.echo(_said(step) if new else f"already signed for: {_said(step)}")
+    click.echo(_said(step) if new else _("already signed for: {step}", step=_said(step)))
 
 
 @click.command()
@@ -317,7 +355,7 @@ def problem_decide(
         return step, made
 
     step, made = _in_store(db, plan_key, on, act)
-    click.echo(_said(step) + (f"; assigned as {made.label}" if made else ""))
+    click.echo(_said(step) + (_("; assigned as {label}", label=made.label) if made else ""))
 
 
 @problem.command("list")
@@ -343,18 +381,27 @@ def problem_list(fmt: str, plan_key: str | None, db: str | None) -> None:
             p.raised.department,
             str(p.raised.day),
             p.raised.reason or "",
-            (f"{p.decided.day} {p.decided.reason}" if p.decided else "待协调"),
+            (f"{p.decided.day} {p.decided.reason}" if p.decided else _("to be decided")),
         ]
         for p in found
     ]
-    header = ["编号", "事项", "提出单位", "提出日期", "问题", "决定"]
+    header = ["编号", "事项", "提出单位", "提出日期", "问题", "决定"]  # a script's keys
     if fmt == "json":
         click.echo(render.dump_json([dict(zip(header, r, strict=True)) for r in rows]))
     elif fmt == "csv":
         click.echo(render.dump_csv(header, rows), nl=False)
     else:
-        columns = [render.Column(h) for h in header]
-        click.echo(render.grid(f"{plan.title} — 需协调解决的问题", columns, rows, None), nl=False)
+        said = [
+            _("Problem no."),
+            _("Item"),
+            _("Raised by"),
+            _("Raised on"),
+            _("Problem"),
+            _("Decision"),
+        ]
+        columns = [render.Column(h) for h in said]
+        title = _("{title} — problems to resolve", title=plan.title)
+        click.echo(render.grid(title, columns, rows, None), nl=False)
 
 
 def _pause_command(resume: bool) -> Callable[[F], F]:
@@ -411,7 +458,7 @@ def _pause(
             conn, plan_key, ref, _actor(by), reason=reason, resume=resume, today=today, now=now
         ),
     )
-    days = f" after {step.detail['days']} day(s)" if resume else ""
+    days = _(" after {days} day(s)", days=step.detail["days"]) if resume else ""
     click.echo(_said(step) + days)
 
 
@@ -442,15 +489,16 @@ def history(ref: str | None, fmt: str, plan_key: str | None, db: str | None) -> 
     if fmt == "json":
         click.echo(render.dump_json([s.to_json() for s in steps]))
         return
-    header = ["日期", "事项", "步骤", "单位", "经办", "途径", "事由"]
+    header = ["日期", "事项", "步骤", "单位", "经办", "途径", "事由"]  # a script's keys
     rows = [
         [
             str(s.day),
-            item_label(s.task) + (f" {s.obligation}" if s.obligation else ""),
+            _what(item_label(s.task), s.obligation),
             s.word(plan.locale),
             s.department,
             s.by,
-            s.via + (f" {s.address}" if s.address and s.address != s.via else ""),
+            _(VIA.get(s.via, s.via))
+            + (f" {s.address}" if s.address and s.address != s.via else ""),
             _why(s),
         ]
         for s in steps
@@ -463,22 +511,24 @@ def history(ref: str | None, fmt: str, plan_key: str | None, db: str | None) -> 
             nl=False,
         )
         return
-    columns = [render.Column(h) for h in header]
-    click.echo(render.grid(f"{title} — 办理过程", columns, rows, None), nl=False)
+    said = [_("Date"), _("Item"), _("Step"), _("Department"), _("By"), _("Via"), _("Reason")]
+    columns = [render.Column(h) for h in said]
+    click.echo(render.grid(_("{title} — history", title=title), columns, rows, None), nl=False)
 
 
 def _why(step: Any) -> str:
     d = step.detail
     extra = []
     if step.step == "assign":
-        extra = [d.get("source") or "", f"批示领导 {d['leader']}" if d.get("leader") else ""]
+        leader = _("leader {name}", name=d["leader"]) if d.get("leader") else ""
+        extra = [d.get("source") or "", leader]
     elif step.step in ("request", "approve", "refuse") and d.get("to"):
-        extra = [f"至 {d['to']}"]
+        extra = [_("to {day}", day=d["to"])]
     elif step.step == "return" and d.get("reopened_until"):
-        extra = [f"重新办理，时限 {d['reopened_until']}"]
+        extra = [_("open again, due {day}", day=d["reopened_until"])]
     elif step.step == "resume" and "days" in d:
-        extra = [f"挂起 {d['days']} 天"]
-    return "；".join(x for x in [step.reason or "", *extra] if x)
+        extra = [_("paused {days} day(s)", days=d["days"])]
+    return _("; ").join(x for x in [step.reason or "", *extra] if x)
 
 
 @click.group("list")
@@ -508,7 +558,15 @@ def list_import(
         ),
     )
     labels = "、".join(m.label for m in made)
-    click.echo(f"imported {file.name}: {len(made)} 交办件 of item {item} ({labels})")
+    click.echo(
+        _(
+            "imported {file}: {n} 交办件 of item {item} ({labels})",
+            file=file.name,
+            n=len(made),
+            item=item,
+            labels=labels,
+        )
+    )
 
 
 COMMANDS = (assign, receipt, request, answer, review, problem, pause, resume, history, list_group)

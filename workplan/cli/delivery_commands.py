@@ -213,6 +213,9 @@ def run(
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # the service's log is the operator's; a run by hand (--once) says what it did below,
+    # in the language spoken, and logs only what went wrong
+    logging.getLogger("workplan.service").setLevel(logging.WARNING if once else logging.INFO)
     if pinned is not None and not once:
         raise click.UsageError("--now goes with --once")
     delivery = delivery_settings(config, outbox_dir)
@@ -442,8 +445,11 @@ def resend(
             )
     if unsure:
         click.echo(
-            f"{unsure} possibly delivered robot post(s) left alone (the robot may have shown"
-            " them): `--force` posts them again"
+            _(
+                "{n} possibly delivered robot post(s) left alone (the robot may have shown "
+                "them): `--force` posts them again",
+                n=unsure,
+            )
         )
     said = []
     if count or channel in (None, "email"):

@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from workplan import i18n
+from workplan.i18n import N_
+
 
 @dataclass(frozen=True)
 class Step:
@@ -25,73 +28,81 @@ def steps(
     configured = ("--config", config) if config else ()
     robots = [
         Step(
-            "The group robots in the config, checked without sending anything, and where "
-            "each department's notices go.",
+            N_(
+                "The group robots in the config, checked without sending anything, and where "
+                "each department's notices go."
+            ),
             ("channels", "check", *configured, *on),
         )
     ]
     return [
         Step(
-            "Check the plan file: every problem would be listed, one line each.",
+            N_("Check the plan file: every problem would be listed, one line each."),
             ("validate", plan_file),
         ),
         Step(
-            "Load it into the database (all or nothing; loading again changes nothing).",
+            N_("Load it into the database (all or nothing; loading again changes nothing)."),
             ("load", plan_file, *on),
         ),
         Step(
-            "Import the year's ledger (台账) of reports. Each report counts from the day it is "
-            "dated, so the evaluations below see only what was known on their day.",
+            N_(
+                "Import the year's ledger (台账) of reports. Each report counts from the day it is "
+                "dated, so the evaluations below see only what was known on their day."
+            ),
             ("progress", "import", ledger, *on),
         ),
         Step(
-            "Tuesday 9 May, the day the plan was issued: its first morning. Nothing that fell "
-            "due before it is chased (the office gets one list of what is still open), and each "
-            "department gets its reminders in one digest.",
+            N_(
+                "Tuesday 9 May, the day the plan was issued: its first morning. Nothing that fell "
+                "due before it is chased (the office gets one list of what is still open), and each "
+                "department gets its reminders in one digest."
+            ),
             ("tick", "--as-of", "2023-05-09", *on),
         ),
         *(robots if config else []),
         Step(
-            "Send them, as the service would at 09:00 that morning. With no SMTP server "
-            "configured, each message is written as an .eml file: one letter per recipient, "
-            "kind and day.",
+            N_(
+                "Send them, as the service would at 09:00 that morning. With no SMTP server "
+                "configured, each message is written as an .eml file: one letter per recipient, "
+                "kind and day."
+            ),
             ("run", "--once", "--now", "2023-05-09T09:00", "--outbox", outbox, *configured, *on),
         ),
         Step(
-            "Monday 17 July. District-fund disbursement stands at 44% (reported 26 June); the "
-            "plan wants it at 序时进度 by 20 July (中旬), 55.07%: a warning (提示函).",
+            N_(
+                "Monday 17 July. District-fund disbursement stands at 44% (reported 26 June); the "
+                "plan wants it at 序时进度 by 20 July (中旬), 55.07%: a warning (提示函)."
+            ),
             ("tick", "--as-of", "2023-07-17", *on),
         ),
         Step(
-            "Friday 21 July, the first working day after the checkpoint: 50% reported on 18 July "
-            "is short of it, reported on time: a shortfall (未达到), so a numbered 提示函 naming the gap, "
-            "not a 催办. The 提示函 of the 17th was never sent (no run that "
-            "week), so no letter claims it was.",
+            N_(
+                "Friday 21 July, the first working day after the checkpoint: the figure of 18 July, "
+                "50%, reported on time, is short of it: a shortfall (未达到), so a numbered 提示函 "
+                "naming the gap, not a 催办. The 提示函 of the 17th was never sent (no run that "
+                "week), so no letter claims it was."
+            ),
             ("tick", "--as-of", "2023-07-21", *on),
         ),
         Step(
-            "Send them at 09:00.",
+            N_("Send them at 09:00."),
             ("run", "--once", "--now", "2023-07-21T09:00", "--outbox", outbox, *configured, *on),
         ),
         Step(
-            "The office's record of who was told what, and when:",
+            N_("The office's record of who was told what, and when:"),
             # written to the outbox folder (已写入): the demo sends no e-mail
-            ("notices", "--status", "written", "--department", "区财政局", "--db", db),
+            ("notices", "--status", "已写入", "--department", "区财政局", "--db", db),
         ),
         Step(
-            "And the full text of one of them, as it was sent:",
+            N_("And the full text of one of them, as it was sent:"),
             ("notices", "--show", "LAST_SENT_TO_区财政局", "--db", db),
         ),
         Step(
-            "Before the July meeting: where do 区财政局's items stand on 21 July?",
+            N_("Before the July meeting: where do 区财政局's items stand on 21 July?"),
             ("status", "--as-of", "2023-07-21", "--department", "区财政局", *on),
         ),
         Step(
-            "The same for scripts: --format csv (or json).",
-            ("status", "--as-of", "2023-07-21", "--department", "区财政局", "--format", "csv", *on),
-        ),
-        Step(
-            "The office grants an extension for the 2025 project library; its clock restarts.",
+            N_("The office grants an extension for the 2025 project library; its clock restarts."),
             (
                 "extend",
                 "16/project-library-2025",
@@ -105,8 +116,10 @@ def steps(
             ),
         ),
         Step(
-            "Preview the year before loading a plan: every notice by month and level, with "
-            "this ledger's progress.",
+            N_(
+                "Preview the year before loading a plan: every notice by month and level, with "
+                "this ledger's progress."
+            ),
             ("simulate", plan_file, "--progress", ledger, "--summary"),
         ),
     ]
@@ -156,8 +169,10 @@ def demo(
     root = ctx.find_root().command
     if not plan_file.is_file() or not ledger.is_file():
         raise click.UsageError(
-            f"no plan file at {plan_file} or no ledger at {ledger}: run the demo from a clone "
-            "of workplan, or give --plan-file and --ledger"
+            i18n.gettext(
+                "no plan file at {plan_file} or no ledger at {ledger}: run the demo from a clone "
+                "of workplan, or give --plan-file and --ledger"
+            ).format(plan_file=plan_file, ledger=ledger)
         )
     directory.mkdir(parents=True, exist_ok=True)
     db = directory / "workplan.db"
@@ -168,17 +183,32 @@ def demo(
         for old in outbox.glob("*.eml"):
             old.unlink()
     chosen = str(config) if config else None
+    # the narration in the plan's language (the steps each follow the plan themselves)
+    lang = i18n.language(_locale_of(plan_file))
     for step in steps(str(plan_file), str(ledger), str(db), str(outbox), chosen):
         args = [_last_sent(db, a) if a.startswith("LAST_SENT_TO_") else a for a in step.args]
         if step.why:
-            click.secho(f"\n# {step.why}", fg="cyan")
+            click.secho(f"\n# {i18n.gettext(step.why, lang)}", fg="cyan")
         click.secho("$ workplan " + " ".join(_quote(a) for a in args), bold=True)
         try:
             root.main(args, prog_name="workplan", standalone_mode=False)
         except SystemExit as exc:
             if exc.code:
                 raise
-    click.secho(f"\nThe demo database is {db}; try: {next_command(db)}", fg="cyan")
+    said = i18n.gettext("The demo database is {db}; try: {command}", lang)
+    click.secho("\n" + said.format(db=db, command=next_command(db)), fg="cyan")
+
+
+def _locale_of(plan_file: Path) -> str | None:
+    """The plan's locale as its file writes it, or None when the file is no plan."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(plan_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    locale = data.get("locale") if isinstance(data, dict) else None
+    return locale if isinstance(locale, str) else None
 
 
 def next_command(db: Path) -> str:

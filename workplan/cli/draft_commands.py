@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from workplan.cli.options import FORMAT_WORDS, Words, db_option, now_utc, plan_option, table_width
+from workplan.i18n import _
 
 
 @click.command()
@@ -50,8 +51,13 @@ def draft(
     if output is not None:
         output.write_text(result.text, encoding="utf-8")
         click.echo(
-            f"wrote {output}: {result.items} items, {result.flags} values left for the office "
-            f"(待定, 待确认); `workplan validate {output}` names each",
+            _(
+                "wrote {output}: {items} items, {flags} values left for the office "
+                "(待定, 待确认); `workplan validate {output}` names each",
+                output=output,
+                items=result.items,
+                flags=result.flags,
+            ),
             err=explain,
         )
     elif not explain:
@@ -72,7 +78,12 @@ def draft(
         render.Column("起草"),
         render.Column("留待办公室"),
     ]
-    title = f"{document.name}: {len(rows)} sentences, {result.flags} values left for the office"
+    title = _(
+        "{document}: {n} sentences, {flags} values left for the office",
+        document=document.name,
+        n=len(rows),
+        flags=result.flags,
+    )
     click.echo(render.grid(title, columns, rows, table_width()), nl=False)
 
 
@@ -97,7 +108,7 @@ def export_command(output: Path, plan_key: str | None, db: str | None) -> None:
     with store.connected(db) as engine, store.reading(engine) as conn:
         data, text, source, names = loaded_plan(conn, plan_key)
     rows = write_table(data, text, source, names, output)
-    click.echo(f"wrote {output}: {rows} rows, {data['id']}")
+    click.echo(_("wrote {output}: {rows} rows, {plan}", output=output, rows=rows, plan=data["id"]))
 
 
 @plan_group.command("import")
@@ -140,7 +151,7 @@ def import_command(
         from workplan.store import db as store
 
         with store.connected(db) as engine, store.reading(engine) as conn:
-            _, base_text, base_path, _ = loaded_plan(conn, onto)
+            _data, base_text, base_path, _names = loaded_plan(conn, onto)
     base = yamlsource.parse(str(table), base_text).data if base_text else None
     data, more = build(rows, base, title, None)
     if problems or more:
@@ -156,8 +167,9 @@ def import_command(
     output.write_text(
         yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100), encoding="utf-8"
     )
+    items = sum(len(c["tasks"]) for c in data["chapters"])
     click.echo(
-        f"wrote {output}: {sum(len(c['tasks']) for c in data['chapters'])} items from {table}"
+        _("wrote {output}: {items} items from {table}", output=output, items=items, table=table)
     )
     if onto is not None:
         _show_changes(output, db)

@@ -8,6 +8,7 @@ import click
 
 from workplan import i18n
 from workplan.cli.options import DAY, db_option, lang_option, now_utc, plan_option, today_in
+from workplan.i18n import _
 
 
 @click.group()
@@ -51,11 +52,30 @@ def event_record(
             today=today,
             now=now_utc(),
         )
-    click.echo(f"recorded: {done.plan} {done.name} ({done.title}) on {done.on} by {done.by}")
+    click.echo(
+        _(
+            "recorded: {plan} {name} ({title}) on {day} by {department}",
+            plan=done.plan,
+            name=done.name,
+            title=done.title,
+            day=done.on,
+            department=done.by,
+        )
+    )
+    from workplan.plan.compiled import item_label
+
     for made in done.made:
-        click.echo(f"  item {made.task} {made.key} due {made.due} ({'、'.join(made.owners)})")
+        click.echo(
+            _(
+                "  item {item} {key} due {due} ({owners})",
+                item=item_label(made.task),
+                key=made.key,
+                due=made.due,
+                owners="、".join(made.owners),
+            )
+        )
     if not done.made:
-        click.echo("  (no duty of the plan is tied to this event)")
+        click.echo(_("  (no duty of the plan is tied to this event)"))
 
 
 _ZH = {

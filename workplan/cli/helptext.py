@@ -12,7 +12,15 @@ import io
 from collections.abc import Iterator
 from typing import Any, BinaryIO
 
-HELP_CALLS = {"option", "argument", "command", "group", "version_option"}
+HELP_CALLS = {
+    "option",
+    "argument",
+    "command",
+    "group",
+    "version_option",
+    "output_option",
+    "password_option",
+}
 COMMAND_DECORATORS = {"command", "group"}
 
 

@@ -63,6 +63,11 @@ class WorkplanGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:
+            if i18n.language() == "en":
+                raise  # click's own words
+            say_usage_error(exc)
+            sys.exit(exc.exit_code)
         except InvalidInput as exc:
             for problem in exc.problems:
                 click.echo(problem.message_for(i18n.plan_locale()), err=True)
@@ -86,6 +91,55 @@ class WorkplanGroup(click.Group):
                 raise
             click.echo(_("error: the database refused: {reason}", reason=exc.orig), err=True)
             sys.exit(1)
+
+
+# click's messages on a command line it cannot take, as Chinese reads them
+_CLICK_SAID = (
+    (r"Missing option '(?P<name>[^']+)'\.(?P<rest>.*)", N_("missing option {name}{rest}")),
+    (r"Missing argument '(?P<name>[^']+)'\.(?P<rest>.*)", N_("missing {name}{rest}")),
+    (r"No such option: (?P<name>\S+)(?P<rest>.*)", N_("no option {name}{rest}")),
+    (r"No such option '(?P<name>[^']+)'\.(?P<rest>.*)", N_("no option {name}{rest}")),
+    (r"No such command '(?P<name>[^']+)'\.(?P<rest>.*)", N_("no command {name}{rest}")),
+    (r"Got unexpected extra arguments? \((?P<name>.*)\)(?P<rest>)", N_("extra words {name}{rest}")),
+    (
+        r"Option '(?P<name>[^']+)' requires an argument\.(?P<rest>)",
+        N_("{name} needs a value{rest}"),
+    ),
+    (r"Invalid value for (?P<name>'[^:]+'): (?P<rest>.*)", N_("{name}: {rest}")),
+    (r" Did you mean '(?P<name>[^']+)'\?", N_("; did you mean {name}?")),
+    (r" \(Possible options: (?P<name>[^)]*)\)", N_("; did you mean {name}?")),
+    (r"Choose from:(?P<name>.*)", N_("; one of {name}")),
+)
+
+
+def _click_said(message: str) -> str:
+    """Return click's message on a bad command line in the language spoken."""
+    for pattern, said in _CLICK_SAID:
+        found = re.search(pattern, message, flags=re.S)
+        if found:
+            parts = found.groupdict()
+            name = _quoted(parts.get("name", ""))
+            rest = _click_said(parts.get("rest", "")) if parts.get("rest") else ""
+            told = _(said, name=name, rest=rest)
+            return message[: found.start()] + told + message[found.end() :]
+    return _(message)
+
+
+def _quoted(names: str) -> str:
+    """'--a' / '--b' as Chinese quotes them: “--a”/“--b”."""
+    words = re.findall(r"'([^']*)'", names) or [w.strip() for w in re.split(r"[,\t\n]+", names)]
+    return "、".join(f"“{w}”" for w in words if w)
+
+
+def say_usage_error(exc: click.UsageError) -> None:
+    """Print a command line click cannot take, as click does, in the language spoken."""
+    ctx = exc.ctx
+    if ctx is not None:
+        click.echo(ctx.get_usage(), err=True)
+        click.echo(_("Try “{command} --help” for help.", command=ctx.command_path), err=True)
+        click.echo("", err=True)
+    message = exc.format_message() if isinstance(exc, click.BadParameter) else exc.message
+    click.echo(_("error: {message}", message=_click_said(message)), err=True)
 
 
 def db_option(func: F) -> F:
@@ -158,12 +212,54 @@ CLICK_WORDS = (
 _NOTES = (N_("[default: "), N_("[required]"), N_("[env var: "))
 
 
+# the names of the values a command takes (click's TEXT, DATE; our TASK[/OBLIGATION])
+METAVARS = (
+    N_("TEXT"),
+    N_("INTEGER"),
+    N_("FLOAT"),
+    N_("RANGE"),
+    N_("PATH"),
+    N_("URL"),
+    N_("FILE"),
+    N_("FILES"),
+    N_("DIRECTORY"),
+    N_("DATE"),
+    N_("MONTH"),
+    N_("YYYY-MM-DDTHH:MM"),
+    N_("TASK"),
+    N_("OBLIGATION"),
+    N_("ITEM"),
+    N_("TITLE"),
+    N_("NAME"),
+    N_("NUMBER"),
+    N_("DECISION"),
+    N_("DOCUMENT"),
+    N_("TABLE"),
+    N_("ROBOT"),
+    N_("DEPT"),
+    N_("ID"),
+    N_("N"),
+    N_("Q"),
+    N_("PLAN"),
+)
+
+
+def _metavars(text: str) -> str:
+    """Name the values in the language spoken: TASK[/OBLIGATION] → 事项[/任务]."""
+    return re.sub(
+        r"\b[A-Z][A-Z:-]*[A-Z]\b|\b[NQ]\b",
+        lambda m: _(m[0]) if m[0] in METAVARS else m[0],
+        text,
+    )
+
+
 class _Formatter(click.HelpFormatter):
     """click's help page, its own words (Usage, Options, [default: …]) in the language spoken."""
 
     def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
         for word in ("[OPTIONS]", "COMMAND [ARGS]..."):
             args = args.replace(word, _(word))
+        args = _metavars(args)
         super().write_usage(prog, args, _("Usage: ") if prefix is None else prefix)
 
     def write_heading(self, heading: str) -> None:
@@ -173,9 +269,15 @@ class _Formatter(click.HelpFormatter):
         said = []
         for term, text in rows:
             text = _(text) if text in CLICK_WORDS else text
+            if i18n.language() != "en":  # a choice's default in its Chinese word
+                text = re.sub(
+                    r"\[default: ([^\]]+)\]",
+                    lambda m: f"[default: {_CHOSEN.get(m[1], m[1])}]",
+                    text,
+                )
             for note in _NOTES:
                 text = text.replace(note, _(note))
-            said.append((term, text))
+            said.append((_metavars(term), text))
         super().write_dl(said, col_max, col_spacing)
 
 
@@ -245,7 +347,8 @@ class _Read(click.ParamType):  # type: ignore[type-arg]
         try:
             return self.reader(value)
         except Unreadable as exc:
-            self.fail(str(exc), param, ctx)
+            chinese = exc.zh if i18n.language() == "zh" else None
+            self.fail(chinese or i18n.said(exc.message), param, ctx)
 
 
 def _day(value: Any) -> date:
@@ -278,6 +381,9 @@ MONTH = _Read("MONTH", _month)
 MOMENT = _Read("YYYY-MM-DDTHH:MM", _moment)
 
 
+_CHOSEN: dict[str, str] = {}  # each choice's value and its Chinese word, for the help
+
+
 class Words(click.Choice):  # type: ignore[type-arg]
     """A choice that takes each value's Chinese words too (--kind 督办, --status 已发送) and
     gives the command the value itself."""
@@ -286,9 +392,27 @@ class Words(click.Choice):  # type: ignore[type-arg]
         super().__init__(list(words))
         self.aliases = {alias: value for value, names in words.items() for alias in names}
 
+        self.words = {value: names[0] if names else value for value, names in words.items()}
+        _CHOSEN.update(self.words)
+
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         text = str(value).strip()
-        return super().convert(self.aliases.get(text, text), param, ctx)
+        value = self.aliases.get(text, text)
+        if value in self.choices:
+            return value
+        self.fail(
+            _("“{value}” is not one of {choices}", value=text, choices=self._listed()), param, ctx
+        )
+
+    def _listed(self) -> str:
+        if i18n.language() == "en":
+            return ", ".join(f"'{c}'" for c in self.choices)
+        return "、".join(self.words[str(c)] for c in self.choices)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        if i18n.language() == "en":
+            return super().get_metavar(param, ctx)
+        return "[" + "|".join(self.words[str(c)] for c in self.choices) + "]"
 
 
 STATUS_WORDS = {

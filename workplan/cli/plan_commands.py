@@ -12,8 +12,8 @@ from workplan.cli.options import (
     db_option,
     now_utc,
 )
-from workplan.errors import InvalidInput, Problem
-from workplan.i18n import _
+from workplan.errors import InvalidInput, Problem, Refused
+from workplan.i18n import L_, _
 
 
 @click.command()
@@ -77,10 +77,24 @@ def schema(output: Path | None) -> None:
 
     text = render.dump_json(plan_json_schema()) + "\n"
     if output:
-        output.write_text(text, encoding="utf-8")
+        try:
+            output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise Refused(
+                L_("cannot write {output}: {reason}", output=output, reason=_why(exc))
+            ) from None
         click.echo(_("wrote {output}", output=output))
     else:
         click.echo(text, nl=False)
+
+
+def _why(exc: OSError) -> str:
+    """Why a file cannot be written, in the language spoken."""
+    if isinstance(exc, FileNotFoundError):
+        return _("its folder does not exist")
+    if isinstance(exc, PermissionError):
+        return _("no permission to write there")
+    return exc.strerror or str(exc)
 
 
 @click.command("load")

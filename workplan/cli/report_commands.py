@@ -112,12 +112,12 @@ def agenda(
         click.echo(f"需协调解决的问题 {p.id}：{label} {p.department} {p.day}：{p.reason}")
 
 
-def output_option(name: str) -> Callable[[F], F]:
+def output_option(*, help: str) -> Callable[[F], F]:
     """-o FILE: .html, .pdf or .xlsx, chosen by the file's suffix."""
 
     def check(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
         if value.suffix.lower() not in (".html", ".htm", ".pdf", ".xlsx"):
-            raise click.BadParameter("write .html, .pdf or .xlsx", ctx, param)
+            raise click.BadParameter(_("write .html, .pdf or .xlsx"), ctx, param)
         return value
 
     return click.option(
@@ -126,14 +126,14 @@ def output_option(name: str) -> Callable[[F], F]:
         type=click.Path(path_type=Path, dir_okay=False),
         required=True,
         callback=check,
-        help=f"{name}.html, {name}.pdf (printed by headless Chromium) or {name}.xlsx",
+        help=help,
     )
 
 
 @click.command()
 @click.option("--month", type=MONTH, help="the month [default: this month in the plan's zone]")
 @click.option("--department", help="only the items this department answers for")
-@output_option("brief")
+@output_option(help="brief.html, brief.pdf (printed by headless Chromium) or brief.xlsx")
 @plan_option
 @db_option
 def brief(
@@ -185,7 +185,7 @@ def brief(
 
 @click.command()
 @click.option("--month", type=MONTH, help="the month [default: this month in the plan's zone]")
-@output_option("bulletin")
+@output_option(help="bulletin.html, bulletin.pdf (printed by headless Chromium) or bulletin.xlsx")
 @plan_option
 @db_option
 def bulletin(month: date | None, output: Path, plan_key: str | None, db: str | None) -> None:

@@ -11,13 +11,16 @@ import click
 
 from workplan.cli.options import (
     DAY,
+    FORMAT_WORDS,
     MONTH,
+    Words,
     db_option,
     format_option,
     plan_option,
     table_width,
     today_in,
 )
+from workplan.i18n import _
 
 _QUARTER = re.compile(r"^(?:(\d{4})\s*[-年]?\s*)?(?:Q|第)?([1-4])(?:季度)?$", re.IGNORECASE)
 
@@ -50,7 +53,7 @@ def _points(value: float) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json", "xlsx"]),
+    type=Words({**FORMAT_WORDS, "xlsx": ()}),
     default="table",
     show_default=True,
     help="table for people, csv or json for scripts, xlsx for the office (with -o)",
@@ -84,9 +87,9 @@ def score(
     from workplan.store import refs
 
     if (month is not None) + (quarter is not None) + whole_year > 1:
-        raise click.UsageError("give one of --month, --quarter, --year")
+        raise click.UsageError(_("give one of --month, --quarter, --year"))
     if fmt == "xlsx" and output is None:
-        raise click.UsageError("--format xlsx writes a file: give -o FILE.xlsx")
+        raise click.UsageError(_("--format xlsx writes a file: give -o FILE.xlsx"))
     with store.connected(db) as engine, store.reading(engine) as conn:
         plan = refs.find_plan(conn, plan_key)
         day = as_of or today_in(plan.timezone)
@@ -112,7 +115,14 @@ def score(
         from workplan.reports.output import score_xlsx
 
         score_xlsx(made, output)
-        click.echo(f"wrote {output}: {made.label}, {len(made.scores)} departments")
+        click.echo(
+            _(
+                "wrote {output}: {label}, {n} departments",
+                output=output,
+                label=made.label,
+                n=len(made.scores),
+            )
+        )
     elif fmt == "json":
         click.echo(render.dump_json([dict(zip(header, r, strict=True)) for r in rows]))
     elif fmt == "csv":
@@ -181,9 +191,16 @@ def month_close(
         first = which or (day.replace(day=1) - timedelta(days=1)).replace(day=1)
         done = close_month(conn, plan, first, day, now_utc())
     if done.written:
-        click.echo(f"closed {done.month}: {done.written} rows as of {done.as_of}")
+        click.echo(
+            _(
+                "closed {month}: {rows} rows as of {day}",
+                month=done.month,
+                rows=done.written,
+                day=done.as_of,
+            )
+        )
     else:
-        click.echo(f"{done.month} was closed already: nothing rewritten")
+        click.echo(_("{month} was closed already: nothing rewritten", month=done.month))
 
 
 def month_table(

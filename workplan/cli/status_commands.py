@@ -321,12 +321,13 @@ def simulate(
     from workplan.plan.validate import read_plan
 
     loaded = read_plan(plan_file)
+    i18n.follow_plan(loaded.compiled.locale)
     first = start or date(loaded.compiled.year, 1, 1)
     last = end or date(loaded.compiled.year, 12, 31)
     if last < first:
-        raise click.UsageError("--to comes before --from")
+        raise click.UsageError(_("--to comes before --from"))
     days = (last - first).days + 1
-    with click.progressbar(length=days, label="replaying", file=sys.stderr) as bar:
+    with click.progressbar(length=days, label=_("replaying"), file=sys.stderr) as bar:
         produced = simulate_plan(
             loaded, first, last, progress=progress_file, on_day=lambda _d: bar.update(1)
         )

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from workplan.cli.options import DAY, db_option, now_utc, plan_option
-
-SECRET_HELP = "the secret links are signed with [env WORKPLAN_LINK_SECRET]"
+from workplan.cli.options import DAY, db_option, local_time, now_utc, plan_option
+from workplan.i18n import _
 
 
 @click.group()
@@ -23,7 +22,12 @@ def links() -> None:
 @click.option(
     "--base-url", envvar="WORKPLAN_BASE_URL", help="the page's address [env WORKPLAN_BASE_URL]"
 )
-@click.option("--secret", envvar="WORKPLAN_LINK_SECRET", required=True, help=SECRET_HELP)
+@click.option(
+    "--secret",
+    envvar="WORKPLAN_LINK_SECRET",
+    required=True,
+    help="the secret links are signed with [env WORKPLAN_LINK_SECRET]",
+)
 @plan_option
 @db_option
 def links_new(
@@ -53,7 +57,11 @@ def links_new(
 @click.option("--department", help="withdraw every link of this department issued until now")
 @click.option("--token", help="withdraw this one link (the part after /r/)")
 @click.option("--all", "everyone", is_flag=True, help="withdraw every department's links")
-@click.option("--secret", envvar="WORKPLAN_LINK_SECRET", help=SECRET_HELP)
+@click.option(
+    "--secret",
+    envvar="WORKPLAN_LINK_SECRET",
+    help="the secret links are signed with [env WORKPLAN_LINK_SECRET]",
+)
 @plan_option
 @db_option
 def links_revoke(
@@ -70,7 +78,7 @@ def links_revoke(
     from workplan.store import refs
 
     if [department is not None, token is not None, everyone].count(True) != 1:
-        raise click.UsageError("give one of --department, --token or --all")
+        raise click.UsageError(_("give one of --department, --token or --all"))
     now = now_utc()
     with store.connected(db) as engine, engine.begin() as conn:
         plan = refs.find_plan(conn, plan_key)
@@ -79,13 +87,21 @@ def links_revoke(
         if token is not None:
             if not secret:
                 raise click.UsageError(
-                    "--token needs the secret (--secret or WORKPLAN_LINK_SECRET)"
+                    _("--token needs the secret (--secret or WORKPLAN_LINK_SECRET)")
                 )
             grant = signed.read(secret, token, now)
             nonce, who = grant.nonce, grant.department
         signed.revoke(conn, plan_key=plan.key, department=who, nonce=nonce, by=plan.office, now=now)
-    what = f"link {nonce} of {who}" if nonce else f"every link of {who or 'every department'}"
-    click.echo(f"revoked: {what} ({plan.key}), issued until {now:%Y-%m-%d %H:%M} UTC")
+    if nonce:
+        what = _("link {nonce} of {department}", nonce=nonce, department=who)
+    else:
+        what = _("every link of {department}", department=who or _("every department"))
+    from zoneinfo import ZoneInfo
+
+    until = local_time(now, ZoneInfo(plan.timezone))
+    click.echo(
+        _("revoked: {what} ({plan}), issued until {until}", what=what, plan=plan.key, until=until)
+    )
 
 
 @click.command()

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from workplan.errors import Refused
+from workplan.i18n import L_
 from workplan.store import links
 
 
@@ -42,15 +43,20 @@ class WebSettings:
         secret = environ.get(links.SECRET_ENV, "")
         if len(secret) < 16:
             raise Refused(
-                f"set {links.SECRET_ENV} to a long random secret (e.g. `openssl rand -hex 32`): "
-                "it signs the links in letters and the sessions"
+                L_(
+                    "set {name} to a long random secret (e.g. `openssl rand -hex 32`): "
+                    "it signs the links in letters and the sessions",
+                    name=links.SECRET_ENV,
+                )
             )
         password = environ.get("WORKPLAN_OFFICE_PASSWORD_HASH") or None
         header = environ.get("WORKPLAN_OFFICE_HEADER") or None
         if not password and not header:
             raise Refused(
-                "set WORKPLAN_OFFICE_PASSWORD_HASH (from `workplan password-hash`) or "
-                "WORKPLAN_OFFICE_HEADER (behind a reverse proxy that logs the office in)"
+                L_(
+                    "set WORKPLAN_OFFICE_PASSWORD_HASH (from `workplan password-hash`) or "
+                    "WORKPLAN_OFFICE_HEADER (behind a reverse proxy that logs the office in)"
+                )
             )
         max_mb = float(environ.get("WORKPLAN_MAX_UPLOAD_MB") or 10)
         base = environ.get(links.BASE_URL_ENV, "")

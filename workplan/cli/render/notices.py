@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from workplan import i18n
 from workplan.cli.render.dump import dump_json
 from workplan.cli.render.layout import Column, grid
 from workplan.cli.render.words import EN, Words
@@ -232,22 +233,27 @@ def simulation_summary(rows: list[tuple[Any, ...]], width: int | None, w: Words 
     out = grid(title, columns, cells, width)
     busiest = sorted(by_department.items(), key=lambda kv: (-kv[1], kv[0]))
     columns = [Column(w("Department")), Column(w("Notices"), right=True, keep=True)]
-    cells = [[department, str(count)] for department, count in busiest]
+    cells = [[to_whom([department], w)[0], str(count)] for department, count in busiest]
     return out + "\n" + grid("按单位" if w.zh else "by department", columns, cells, width)
 
 
 def letters_summary(letters: list[Any]) -> str:
     """Say how many messages a replay sends, and the most any one recipient gets in a day."""
     if not letters:
-        return "0 messages"
+        return _("0 messages")
     per_day: dict[tuple[Any, str], int] = {}
     for letter in letters:
         per_day[(letter.day, letter.recipient)] = per_day.get((letter.day, letter.recipient), 0) + 1
     (day, recipient), most = max(per_day.items(), key=lambda kv: (kv[1], kv[0][0]))
-    days = len({d for d, _ in per_day})
-    return (
-        f"{len(letters)} messages on {days} days; at most {most} to one recipient on one day "
-        f"({recipient}, {day})"
+    days = len({d for d, _who in per_day})
+    return _(
+        "{n} messages on {days} days; at most {most} to one recipient on one day "
+        "({recipient}, {day})",
+        n=len(letters),
+        days=days,
+        most=most,
+        recipient=to_whom([recipient], Words(i18n.plan_locale()))[0],
+        day=day,
     )
 
 
