@@ -29,6 +29,10 @@ ALLOWED = {
     "SQLAlchemy",  # what a database URL is written for
     "Excel",  # the office's spreadsheets
     "Schema",  # "JSON Schema", what editors call the file `schema` prints
+    "Chromium",  # the browser that prints PDFs, installed by its name
+    "PostgreSQL",  # the database the service may share
+    "Ctrl-C",  # the keys that stop the service
+    "SIGTERM",  # the signal that stops it
     "UTF-8",  # a file's encodings
     "GBK",
     "webhook",  # a robot's kind, as the config writes it
@@ -38,12 +42,26 @@ ALLOWED = {
     "Subject",
 }
 # file formats, as `--format` takes them and files end: csv, CSV, json …
-FORMATS = {"csv", "json", "xlsx", "html", "pdf", "yaml", "toml", "docx", "txt", "eml"}
+FORMATS = {
+    "csv",
+    "json",
+    "xlsx",
+    "html",
+    "pdf",
+    "yaml",
+    "toml",
+    "docx",
+    "txt",
+    "eml",
+    "md",
+    "markdown",
+}
 NAMES = [
     r"\S+@\S+",  # e-mail addresses
     r"https?://\S+",
     r"[\w.-]*[/\\][\w./\\-]*",  # paths
-    r"\b[\w.-]*\.(?:yaml|csv|xlsx|html|pdf|db|eml|toml|docx|txt|json|j2)\b",  # file names
+    r"(?<=\.xlsx):[^\s:]+:\d+:[A-Z]+",  # a cell of a workbook (分解表.xlsx:Sheet1:12:F)
+    r"\b[\w.-]*\.(?:yaml|csv|xlsx|html|pdf|db|eml|toml|docx|txt|json|j2|md)\b",  # file names
     r"\b(?:workplan|cli)(?: [a-z][a-z-]*)*",  # a command to type (cli: under the tests' runner)
     r"(?<![\w-])--?[a-z][a-z-]*",  # its options
     r"\b(?:WORKPLAN_[A-Z_]+|LANG)\b",  # the environment's settings
@@ -51,6 +69,12 @@ NAMES = [
     r"\[smtp\]|\[robots\.[^\]]*\]",  # the config's sections
     r"\b[a-z]+(?:-[a-z0-9]+)+(?:[#@][\w-]+)?",  # a key in the plan (project-library-2025)
     r"pbkdf2_sha256\$\S+",  # the password's hash `password-hash` prints
+    r"`[^`]{0,160}`",  # what is typed as it is written: a command, a key of the plan
+    r"(?m)^  [a-z][a-z-]*(?=  )",  # a group's commands, as its --help lists them
+    r"\b[a-z_]+\[\d+\](?:\.[a-z_]+(?:\[\d+\])?)*",  # a place in a plan file (tasks[0].lead)
+    r"\$schema=\S*",  # the line that names the schema to editors
+    r"\b[45]xx\b",  # the answers of a server, as HTTP classes them
+    r"\d{4}-(?:Q[1-4]|H[12])\b",  # a quarter, a half-year as a period is written
     r"\d{4}-\d\d-\d\dT\d\d:\d\d",  # a local time as --now takes it
     r"\b(?:host|port|security|user|password)\b",  # the config's [smtp] keys
 ]

@@ -145,7 +145,7 @@ def steps(
     "directory",
     type=click.Path(path_type=Path),
     default=Path("demo"),
-    show_default=True,
+    show_default="./demo",
     help="where the demo's own database goes (recreated on each run)",
 )
 @click.option(

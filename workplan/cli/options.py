@@ -52,6 +52,7 @@ class WorkplanGroup(click.Group):
     ) -> click.Context:
         if parent is None:
             i18n.reset()  # a new command: nothing asked, no plan seen yet
+            localise_help(self, i18n.language())  # `--help` before --lang is read: LANG's
         return super().make_context(info_name, args, parent, **extra)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
@@ -241,6 +242,9 @@ METAVARS = (
     N_("N"),
     N_("Q"),
     N_("PLAN"),
+    N_("METRIC"),
+    N_("COMMAND"),
+    N_("ARGS"),
 )
 
 
@@ -270,11 +274,7 @@ class _Formatter(click.HelpFormatter):
         for term, text in rows:
             text = _(text) if text in CLICK_WORDS else text
             if i18n.language() != "en":  # a choice's default in its Chinese word
-                text = re.sub(
-                    r"\[default: ([^\]]+)\]",
-                    lambda m: f"[default: {_CHOSEN.get(m[1], m[1])}]",
-                    text,
-                )
+                text = re.sub(r"(?<=default: )[^;\]]+", lambda m: _CHOSEN.get(m[0], m[0]), text)
             for note in _NOTES:
                 text = text.replace(note, _(note))
             said.append((_metavars(term), text))
@@ -441,7 +441,7 @@ CHANNEL_WORDS = {
     "robots": ("群机器人",),
 }
 FORMAT_WORDS = {"table": ("表格",), "json": (), "csv": ()}
-LANG_WORDS = {"zh-CN": ("zh", "中文"), "en": ("英文",)}
+LANG_WORDS = {"zh-CN": ("中文", "zh"), "en": ("英文",)}
 
 
 def config_option(func: F) -> F:
