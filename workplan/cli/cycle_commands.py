@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from workplan import i18n
 from workplan.cli.options import (
     DAY,
     F,
@@ -61,7 +62,7 @@ def _said(step: Any) -> str:
     why = f"：{step.reason}" if step.reason else ""
     return _(
         "{word} {what} — {department} {day}{why} (step {id})",
-        word=step.word(),
+        word=step.word(i18n.plan_locale()),
         what=_what(item_label(step.task), step.obligation),
         department=step.department,
         day=step.day,
@@ -494,7 +495,7 @@ def history(ref: str | None, fmt: str, plan_key: str | None, db: str | None) -> 
         [
             str(s.day),
             _what(item_label(s.task), s.obligation),
-            s.word(plan.locale),
+            s.word(i18n.plan_locale(plan.locale)),
             s.department,
             s.by,
             _(VIA.get(s.via, s.via))
