@@ -208,8 +208,8 @@ def test_the_demos_closing_hint_runs_where_the_venv_is_not_active(
 ) -> None:
     folder, output = after_demo
     hint = output.rstrip().splitlines()[-1]
-    assert "; try: " in hint, hint
-    command = hint.split("; try: ", 1)[1]
+    assert "；可以试试：" in hint, hint  # the plan's language
+    command = hint.split("；可以试试：", 1)[1]
     done = subprocess.run(
         ["bash", "-c", command],
         cwd=folder,

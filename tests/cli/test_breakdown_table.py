@@ -36,7 +36,7 @@ def exported(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Pa
     table = tmp_path / "分解表.xlsx"
     code, out = run("plan", "export", "--db", db_url, "-o", str(table))
     assert code == 0, out
-    assert out == f"wrote {table}: 70 rows, banan-2023\n"
+    assert out == f"已写入 {table}：banan-2023，共70行\n"
     return table
 
 

@@ -37,8 +37,8 @@ def test_an_event_starts_a_duty_that_is_reminded_escalated_and_done(
 
     out = run("event", "record", "flood-warning", "--on", "2023-06-16", "--note", "橙色预警", *db)
     assert out.stdout.splitlines() == [
-        "recorded: forms-2023 flood-warning (气象部门发布暴雨预警) on 2023-06-16 by 区乡村振兴局",
-        "  item 2 push-forecast@2023-06-16 due 2023-06-19 (区乡村振兴局)",
+        "已记录：forms-2023 事件 flood-warning（气象部门发布暴雨预警），2023-06-16，区乡村振兴局",
+        "  事项（二） push-forecast@2023-06-16，2023-06-19到期（区乡村振兴局）",
     ]
     # the same event on the same day again: refused, nothing changes
     again = run("event", "record", "flood-warning", "--on", "2023-06-16", *db, code=2)
@@ -151,4 +151,4 @@ def test_a_database_from_before_events_is_upgraded_to_record_them(db_url: str) -
     ]
     run("upgrade", *db)
     out = run("event", "record", "flood-warning", "--on", "2023-06-16", *db).stdout
-    assert "push-forecast@2023-06-16 due 2023-06-19" in out
+    assert "push-forecast@2023-06-16，2023-06-19到期" in out

@@ -194,7 +194,7 @@ def test_simulate_table_fits_and_summary_csv_is_a_summary() -> None:
     out = run("simulate", EXAMPLE, "--to", "2023-03-31", columns=80).stdout
     *tables_part, letters = out.splitlines()
     check_lines("\n".join(tables_part), 80)
-    assert letters.endswith(")") and "messages on" in letters  # a sentence, not a table
+    assert letters.endswith("）") and "封函件" in letters  # a sentence, not a table
     assert "按月份和级别" in out and "按单位" in out
     # seen: --summary was ignored by --format csv
     text = run("simulate", EXAMPLE, "--to", "2023-03-31", "--summary", "--format", "csv").stdout

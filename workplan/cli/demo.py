@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from workplan import i18n
+from workplan.cli.options import LANG_ASKED
 from workplan.i18n import N_
 
 
@@ -185,13 +186,14 @@ def demo(
     chosen = str(config) if config else None
     # the narration in the plan's language (the steps each follow the plan themselves)
     lang = i18n.language(_locale_of(plan_file))
+    asked = ("--lang", ctx.meta[LANG_ASKED]) if LANG_ASKED in ctx.meta else ()
     for step in steps(str(plan_file), str(ledger), str(db), str(outbox), chosen):
         args = [_last_sent(db, a) if a.startswith("LAST_SENT_TO_") else a for a in step.args]
         if step.why:
             click.secho(f"\n# {i18n.gettext(step.why, lang)}", fg="cyan")
         click.secho("$ workplan " + " ".join(_quote(a) for a in args), bold=True)
         try:
-            root.main(args, prog_name="workplan", standalone_mode=False)
+            root.main([*asked, *args], prog_name="workplan", standalone_mode=False)
         except SystemExit as exc:
             if exc.code:
                 raise

@@ -171,9 +171,13 @@ def format_option(func: F) -> F:
     )(func)
 
 
+LANG_ASKED = "workplan.lang"
+
+
 def _ask_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is not None:
         i18n.ask(value)
+        ctx.meta[LANG_ASKED] = value  # for the commands a command runs (the demo's steps)
     localise_help(ctx.command, i18n.language())
     return value
 
