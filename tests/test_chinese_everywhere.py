@@ -114,7 +114,7 @@ OFFICE, FINANCE, HOUSING, ALIEN = "区委农办", "区财政局", "区住房城�
 # no plan at hand, or refused before one is read (a command line click cannot take, a file
 # that is no plan): the environment's LANG decides (test_without_a_plan_lang_decides)
 LANG = "LANG"
-NO_PLAN = {"schema", "templates check", "password-hash", "draft"}
+NO_PLAN = {"schema", "templates check", "password-hash"}
 
 
 def _raised(folder: Path) -> str:
@@ -142,7 +142,7 @@ def cases(folder: Path) -> list[Case]:
         ("schema", ("-o", f"{out}-schema.json"), 0),
         ("schema", ("-o", str(folder / "no" / "s.json")), 2),
         ("draft", (NOTICE, "--directory", DEPARTMENTS, "-o", f"{out}-draft.yaml"), 0),
-        ("draft", (LEDGER,), 2),
+        ("draft", (LEDGER,), 2, LANG),
         ("load", (PLAN, *db), 0),
         ("load", (LEDGER, *db), 2, LANG),
         ("plan export", ("-o", f"{out}-table.xlsx", *db), 0),
@@ -302,6 +302,8 @@ def cases(folder: Path) -> list[Case]:
             0,
         ),
         ("review", ("交办1", "--return", "--by", OFFICE, *on("2023-08-28")), 2),
+        ("done", ("交办1", "--by", HOUSING, *on("2023-08-30")), 0),
+        ("review", ("交办1", "--accept", "--by", OFFICE, *on("2023-08-31")), 0),
         ("problem raise", ("二", "危房鉴定机构不足", "--by", "区教委", *on("2023-07-10")), 0),
         ("problem raise", ("九十九", "x", "--by", "区教委", *on("2023-07-10")), 2),
         ("problem list", db, 0),
@@ -316,7 +318,7 @@ def cases(folder: Path) -> list[Case]:
         ("history", ("交办99", *db), 2),
         ("list import", (LISTS, "--item", "二", "--by", OFFICE, *on("2023-06-01")), 0),
         ("list import", (LISTS, "--item", "九十九", "--by", OFFICE, *on("2023-06-01")), 2),
-        ("signoff", ("交办1", "--by", OFFICE, "--force", *db), 0),
+        ("signoff", ("交办2", "--by", OFFICE, "--force", *db), 0),
         ("signoff", ("十六", "--by", FINANCE, *db), 2),
         ("score", ("--month", "2023-07", "--as-of", "2023-12-31", *db), 0),
         ("score", ("--month", "2023-07", "--quarter", "2023-Q3", *db), 2, LANG),

@@ -47,7 +47,7 @@ def test_a_link_or_a_session_refused_is_a_page_with_a_way_back(site: Site) -> No
     assert forged_login.status_code == 403
     assert error_page(forged_login.text) == (
         "未能登录",
-        "表单已失效（CSRF 校验未通过）：请刷新页面后再登录。",
+        "表单已失效：请刷新页面后再登录。",
         ["/office/login"],
     )
 
@@ -61,7 +61,7 @@ def test_a_forged_or_replayed_form_is_a_page_with_a_way_back(site: Site) -> None
     assert forged.status_code == 403
     title, message, back = error_page(forged.text)
     assert (title, back) == ("未能报送", ["/d"])
-    assert message == "表单已失效（CSRF 校验未通过）：请刷新页面后再提交。"
+    assert message == "表单已失效：请刷新页面后再提交。"
     mine = {**data, "form": site.form()}
     assert site.client.post("/d/report", data=mine, follow_redirects=False).status_code == 303
     again = site.client.post("/d/report", data=mine)

@@ -173,7 +173,7 @@ def test_a_revoked_token_is_refused_even_after_it_was_used(site: Site) -> None:
     site.enter("区财政局")
     assert site.client.get("/d").status_code == 200
     output = run("links", "revoke", "--department", "区财政局", "--db", site.db).output
-    assert output.startswith("revoked: every link of 区财政局")
+    assert output.startswith("已收回：区财政局的全部链接")
     assert site.client.get("/d").status_code == 403
     site.client.cookies.clear()
     response = site.client.get(
@@ -584,7 +584,7 @@ def test_without_link_settings_letters_carry_no_link(site: Site, tmp_path: Path)
 def test_revoke_all_withdraws_every_departments_links(site: Site) -> None:
     before = [site.link("区财政局"), site.link("区乡村振兴局")]
     output = run("links", "revoke", "--all", "--db", site.db).output
-    assert output.startswith("revoked: every link of every department (banan-2023)")
+    assert output.startswith("已收回：所有单位的全部链接（banan-2023）")
     for token in before:
         assert site.client.get(f"/r/{token}", follow_redirects=False).status_code == 403
     run("links", "revoke", "--db", site.db, code=2)  # one of --department, --token, --all

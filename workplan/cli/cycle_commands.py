@@ -278,7 +278,7 @@ def review(
         return step, closed
 
     step, closed = _in_store(db, plan_key, on, act)
-    click.echo(_said(step) + ("; the item is closed (销号)" if closed else ""))
+    click.echo(_said(step) + (_("; the item is closed (销号)") if closed else ""))
 
 
 @click.group()

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import click
 
+from workplan import i18n
 from workplan.cli.options import FORMAT_WORDS, Words, db_option, now_utc, plan_option, table_width
 from workplan.i18n import _
 
@@ -48,6 +50,8 @@ def draft(
     from workplan.plan.draft.make import draft_document
 
     result = draft_document(document, directory, output)
+    locale = re.search(r"^locale:\s*(\S+)", result.text, flags=re.M)
+    i18n.follow_plan(locale[1] if locale else None)  # the plan drafted speaks its language
     if output is not None:
         output.write_text(result.text, encoding="utf-8")
         click.echo(
@@ -154,6 +158,7 @@ def import_command(
             _data, base_text, base_path, _names = loaded_plan(conn, onto)
     base = yamlsource.parse(str(table), base_text).data if base_text else None
     data, more = build(rows, base, title, None)
+    i18n.follow_plan(str(data.get("locale") or ""))  # the plan made is answered in its language
     if problems or more:
         raise InvalidInput([*problems, *more])
     written = data.get("directory", [])

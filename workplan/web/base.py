@@ -46,10 +46,8 @@ class NotSignedIn(Refused):
 
     http_status = 401
 
-    def __init__(
-        self, message: str | Text, *, zh: str | None = None, login: str | None = None
-    ) -> None:
-        super().__init__(message, zh=zh)
+    def __init__(self, message: str | Text, *, login: str | None = None) -> None:
+        super().__init__(message)
         self.login = login
 
 
@@ -58,8 +56,8 @@ class TooMany(Refused):
 
     http_status = 429
 
-    def __init__(self, message: str, *, zh: str, retry_after: int) -> None:
-        super().__init__(message, zh=zh)
+    def __init__(self, message: str | Text, *, retry_after: int) -> None:
+        super().__init__(message)
         self.retry_after = retry_after
 
 

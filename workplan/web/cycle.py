@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from workplan.errors import NotFound, Refused
+from workplan.i18n import L_
 from workplan.plan.compiled import ASSIGNED, item_label
 from workplan.store import assign, cycle, links, refs
 from workplan.store.cycle_read import history, problems
@@ -100,7 +101,7 @@ class CycleDepartment(Department):
     async def act(self, request: Request) -> Response:
         kind = request.path_params["kind"]
         if kind not in DEPARTMENT_ACTS:
-            raise NotFound(f"no action {kind}", zh="没有这个操作。")
+            raise NotFound(L_("no action “{kind}”", kind=kind))
         async with request.form(max_files=0, max_fields=20, max_part_size=64 * 1024) as data:
             form = Form({k: str(v) for k, v in data.items()})
 
@@ -112,7 +113,7 @@ class CycleDepartment(Department):
             elif kind == "request":
                 to = form.day("to")
                 if to is None:
-                    raise Refused("give the day asked for", zh="请填写申请延至的日期", field="to")
+                    raise Refused(L_("give the day asked for"), field="to")
                 cycle.request_extension(
                     conn, plan.key, ref, actor, to=to, reason=form["reason"], today=today, now=now
                 )
@@ -192,7 +193,7 @@ class CycleOffice(Office):
         number = str(request.path_params["number"])
         kind = request.path_params["kind"]
         if kind not in OFFICE_ACTS:
-            raise NotFound(f"no action {kind}", zh="没有这个操作。")
+            raise NotFound(L_("no action “{kind}”", kind=kind))
         async with request.form(max_files=0, max_fields=20, max_part_size=64 * 1024) as data:
             form = Form({k: str(v) for k, v in data.items()})
 

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from workplan.errors import NotFound, Refused
-from workplan.i18n import L_
+from workplan.i18n import L_, N_
 from workplan.store import ledger, records, refs, returnform
 from workplan.store.files import save_private
 from workplan.web import pages, progress
@@ -100,7 +100,7 @@ class Department(SignedInView):
         """A report, "no change", a duty done, or a return form sent back."""
         kind = request.path_params["kind"]
         if kind not in ACTIONS:
-            raise NotFound(f"no action {kind}", zh="没有这个操作。")
+            raise NotFound(L_("no action “{kind}”", kind=kind))
         async with request.form(max_files=1, max_fields=20, max_part_size=64 * 1024) as data:
             form = Form({k: v for k, v in data.items() if not isinstance(v, UploadFile)})
             sent = data.get("ledger" if kind == "import" else "evidence")
@@ -186,7 +186,7 @@ class Department(SignedInView):
             upload.data,
             self.web.settings.max_upload,
             kinds=RETURN_FORM_TYPES,
-            what="报送表",
+            what=N_("return form"),
         )
 
         # read the workbook before any transaction opens, once the sender is known: it may

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from workplan.errors import Refused, Unreadable
+from workplan.i18n import L_
 from workplan.store.cells import read_day, read_month
 
 CONTROL = {chr(c) for c in range(32)} - {"\t", "\n", "\r"} | {"\x7f"}
@@ -23,9 +24,12 @@ def check_text(name: str, value: str) -> str:
     bad = next((ch for ch in value if ch in CONTROL), None)
     if bad is not None:
         raise Refused(
-            f"the field {name!r} holds a control character (U+{ord(bad):04X}): "
-            "type it again without it",
-            zh=f"“{name}”一栏含有不可见的控制字符（U+{ord(bad):04X}），请重新输入。",
+            L_(
+                "the field “{name}” holds an invisible control character (U+{code}): "
+                "type it again without it",
+                name=name,
+                code=f"{ord(bad):04X}",
+            ),
             field=name,
         )
     return value
@@ -67,7 +71,7 @@ class Form:
         try:
             return reader(text)
         except Unreadable as exc:
-            raise Refused(str(exc), zh=exc.zh, field=name) from None
+            raise Refused(exc.message, zh=exc.zh, field=name) from None
 
 
 @dataclass(frozen=True)

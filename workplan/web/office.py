@@ -112,7 +112,7 @@ class Office(SignedInView):
         number = str(request.path_params["number"])
         kind = request.path_params["kind"]
         if kind not in ACTIONS:
-            raise NotFound(f"no action {kind}", zh="没有这个操作。")
+            raise NotFound(L_("no action “{kind}”", kind=kind))
         async with request.form(max_files=0, max_fields=20, max_part_size=64 * 1024) as data:
             form = Form({**{k: str(v) for k, v in data.items()}, "task": number})
         if kind == "progress":

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from workplan.errors import NotFound
+from workplan.i18n import L_
 from workplan.notices import record as notices_record
 from workplan.plan.compiled import item_label
 from workplan.rules.evaluate import Intent, evaluate
@@ -263,9 +264,7 @@ def last_value(conn: Connection, plan: PlanRef, task_ref: str, metric_key: str) 
     ).first()
     if metric is None:
         label = item_label(task["number"])
-        raise NotFound(
-            f"item {label} has no metric {metric_key}", zh=f"事项{label}没有指标“{metric_key}”"
-        )
+        raise NotFound(L_("item {label} has no metric “{metric}”", label=label, metric=metric_key))
     value = conn.execute(
         select(T_PROGRESS.c.value)
         .where(T_PROGRESS.c.metric_id == metric.id, T_PROGRESS.c.value.is_not(None))
@@ -274,7 +273,9 @@ def last_value(conn: Connection, plan: PlanRef, task_ref: str, metric_key: str) 
     ).scalar()
     if value is None:
         raise NotFound(
-            f"{metric.title} has no value reported yet: report its value instead of “no change”",
-            zh=f"{metric.title}还没有报送过数值：请填写数值报送，而不是“本月无变化”",
+            L_(
+                "{metric} has no value reported yet: report its value instead of “no change”",
+                metric=metric.title,
+            )
         )
     return float(value)

@@ -12,6 +12,7 @@ from typing import Any
 from starlette.responses import Response
 
 from workplan.errors import Refused
+from workplan.i18n import L_, N_
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -134,30 +135,35 @@ def check_evidence(
     limit: int,
     *,
     kinds: dict[str, tuple[frozenset[str], bytes]] = EVIDENCE_TYPES,
-    what: str = "附件",
+    what: str = N_("attachment"),
 ) -> str:
     """Return the file's extension when it is an allowed file (by default an evidence file:
     one of ``kinds``, named ``what`` in messages); refuse it otherwise."""
     if len(data) > limit:
         raise Refused(
-            f"the file is too large: {len(data) // 1024} KB, at most {limit // 1024} KB",
-            zh=f"{what}过大：{len(data) // 1024} KB，上限 {limit // 1024} KB",
+            L_(
+                "the {what} is too large: {size} KB, at most {limit} KB",
+                what=L_(what),
+                size=len(data) // 1024,
+                limit=limit // 1024,
+            )
         )
     if not data:
-        raise Refused("the file is empty", zh=f"{what}是空文件")
+        raise Refused(L_("the {what} is empty", what=L_(what)))
     ext = PurePath(name).suffix.lower()
     allowed = kinds.get(ext)
     if allowed is None:
-        listed = "、".join(sorted(kinds))
         raise Refused(
-            f"files of this kind are not taken: only {', '.join(sorted(kinds))}",
-            zh=f"{what}类型不允许：只收 {listed} 文件",
+            L_(
+                "a {what} of this kind is not taken: only {kinds}",
+                what=L_(what),
+                kinds=" ".join(sorted(kinds)),
+            )
         )
     types, magic = allowed
     declared = declared.split(";")[0].strip().lower()
     if (declared not in types and declared not in GENERIC) or not data.startswith(magic):
         raise Refused(
-            f"the file's content does not match its type ({ext})",
-            zh=f"{what}内容与类型（{ext}）不符",
+            L_("the {what}'s content does not match its type ({ext})", what=L_(what), ext=ext)
         )
     return ext

@@ -91,14 +91,15 @@ def _too_many(held: throttle.Wait, now: datetime) -> TooMany:
     seconds = held.seconds(now)
     if held.locked:
         return TooMany(
-            f"too many wrong passwords for the office: sign-in is locked for {seconds} s",
-            zh=f"办公室账号登录失败次数过多，已暂时锁定：请{(seconds + 59) // 60}分钟后再试"
-            "（已记录并通知办公室）。",
+            L_(
+                "too many wrong passwords for the office: sign-in is locked for {minutes} "
+                "minute(s) (recorded, and the office is told)",
+                minutes=(seconds + 59) // 60,
+            ),
             retry_after=seconds,
         )
     return TooMany(
-        f"too many wrong passwords from this address: try again in {seconds} s",
-        zh=f"本机登录失败次数过多：请{seconds}秒后再试。",
+        L_("too many wrong passwords from this address: try again in {seconds} s", seconds=seconds),
         retry_after=seconds,
     )
 
