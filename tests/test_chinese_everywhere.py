@@ -13,80 +13,13 @@ from pathlib import Path
 import click
 import pytest
 
-from tests.helpers import PLANS, ROOT, TODAY, make_site, run
+from tests.english import english_words
+from tests.helpers import PLANS, ROOT, run
 from workplan.cli.commands import cli
 
 PLAN, LEDGER = str(PLANS / "banan-2023.yaml"), str(PLANS / "banan-2023-ledger.csv")
 NOTICE, DEPARTMENTS = str(PLANS / "banan-2023-notice.txt"), str(PLANS / "banan-departments.yaml")
 LISTS = str(PLANS / "banan-2023-lists.xlsx")
-
-# what may stay in Latin letters: the names of things a clerk types, installs or reads back
-# as they are written, never a sentence
-ALLOWED = {
-    "ID",  # the notices' number column, as `notices --show ID` takes it
-    "SMTP",  # the mail server, as the config's [smtp] names it
-    "SQLite",  # the database `--db` takes by default
-    "SQLAlchemy",  # what a database URL is written for
-    "Excel",  # the office's spreadsheets
-    "Schema",  # "JSON Schema", what editors call the file `schema` prints
-    "Chromium",  # the browser that prints PDFs, installed by its name
-    "PostgreSQL",  # the database the service may share
-    "Ctrl-C",  # the keys that stop the service
-    "SIGTERM",  # the signal that stops it
-    "UTF-8",  # a file's encodings
-    "GBK",
-    "webhook",  # a robot's kind, as the config writes it
-    "Message-ID",  # a letter's headers, as it was sent
-    "From",
-    "To",
-    "Subject",
-}
-# file formats, as `--format` takes them and files end: csv, CSV, json …
-FORMATS = {
-    "csv",
-    "json",
-    "xlsx",
-    "html",
-    "pdf",
-    "yaml",
-    "toml",
-    "docx",
-    "txt",
-    "eml",
-    "md",
-    "markdown",
-}
-NAMES = [
-    r"\S+@\S+",  # e-mail addresses
-    r"https?://\S+",
-    r"\S*/workplan(?: [a-z][a-z-]*)+",  # a command to type, by the program's path
-    r"[\w.-]*[/\\][\w./\\-]*",  # paths
-    r"(?<=\.xlsx):[^\s:]+:\d+:[A-Z]+",  # a cell of a workbook (分解表.xlsx:Sheet1:12:F)
-    r"\b[\w.-]*\.(?:yaml|csv|xlsx|html|pdf|db|eml|toml|docx|txt|json|j2|md)\b",  # file names
-    r"\b(?:workplan|cli)(?: [a-z][a-z-]*)*",  # a command to type (cli: under the tests' runner)
-    r"(?<![\w-])--?[a-z][a-z-]*",  # its options
-    r"\b(?:WORKPLAN_[A-Z_]+|LANG)\b",  # the environment's settings
-    r"banan-2023",  # the plan's id
-    r"\[smtp\]|\[robots\.[^\]]*\]",  # the config's sections
-    r"\b[a-z]+(?:-[a-z0-9]+)+(?:[#@][\w-]+)?",  # a key in the plan (project-library-2025)
-    r"pbkdf2_sha256\$\S+",  # the password's hash `password-hash` prints
-    r"`[^`]{0,160}`",  # what is typed as it is written: a command, a key of the plan
-    r"(?m)^  [a-z][a-z-]*(?=  )",  # a group's commands, as its --help lists them
-    r"\b[a-z_]+\[\d+\](?:\.[a-z_]+(?:\[\d+\])?)*",  # a place in a plan file (tasks[0].lead)
-    r"\$schema=\S*",  # the line that names the schema to editors
-    r"\b[45]xx\b",  # the answers of a server, as HTTP classes them
-    r"\d{4}-(?:Q[1-4]|H[12])\b",  # a quarter, a half-year as a period is written
-    r"\d{4}-\d\d-\d\dT\d\d:\d\d",  # a local time as --now takes it
-    r"\b(?:host|port|security|user|password)\b",  # the config's [smtp] keys
-]
-
-
-def english_words(text: str) -> list[str]:
-    """Return the words in Latin letters that are neither a name nor allowed."""
-    for pattern in NAMES:
-        text = re.sub(pattern, " ", text)
-    words = re.findall(r"[A-Za-z][A-Za-z0-9-]*[A-Za-z0-9]", text)
-    return [w for w in words if w not in ALLOWED and w.lower() not in FORMATS]
 
 
 def leaves(group: click.Group = cli, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
@@ -492,30 +425,6 @@ def test_lang_en_speaks_english(demo: Path) -> None:
     assert "notices owed" in said and "应发通知" not in said
     said = run("--lang", "en", "status", "--plan", "banan-2024", *db, code=2).output
     assert said == "error: no plan 'banan-2024'; did you mean 'banan-2023'?\n"
-
-
-@pytest.mark.db
-def test_the_office_pages_speak_chinese(db_url: str, tmp_path: Path) -> None:
-    site = make_site(db_url, tmp_path, PLANS / "banan-2023.yaml", TODAY)
-    run("progress", "import", LEDGER, "--db", db_url)
-    run("tick", "--as-of", "2023-05-31", "--db", db_url)
-    run("dispatch", "--now", "2023-05-31T09:00", "--outbox", str(tmp_path / "out"), "--db", db_url)
-    with site.client:
-        site.login()
-        pages = ["/office", "/office/notices", "/office/notices?status=sent", "/office/item/16"]
-        found = {}
-        for page in pages:
-            response = site.client.get(page)
-            assert response.status_code == 200, response.text
-            text = re.sub(
-                r"<[^>]+>",
-                " ",
-                re.sub(r"<(script|style)[^>]*>.*?</\1>", "", response.text, flags=re.S),
-            )
-            english = english_words(text)
-            if english:
-                found[page] = english[:8]
-        assert found == {}
 
 
 def test_the_briefs_workbook_says_yes_no_and_the_leadership_by_name(demo: Path) -> None:

@@ -123,10 +123,10 @@ def test_a_department_answers_from_the_letter_and_the_ladder_stops(
     owed = item.locator("p.overdue", has_text="中央衔接资金支出进度")
     assert "2023-05 数据（应于2023-05-31前，逾期未报：催办）" in owed.inner_text()
     # the ratio's two parts, each in its own form: 3,500 of 10,000万元 allocated = 35%
-    for part, value in (("allocated", "10000"), ("spent", "3500")):
+    for part, value in (("已下达", "10000"), ("已支出", "3500")):
         row = page.locator("#item-16 tr", has_text="中央衔接资金支出进度").first
-        form = row.locator("form", has=page.get_by_label(f"数值 central-disbursement.{part}"))
-        form.get_by_label(f"数值 central-disbursement.{part}").fill(value)
+        form = row.locator("form", has=page.get_by_label(f"数值 中央衔接资金支出进度（{part}）"))
+        form.get_by_label(f"数值 中央衔接资金支出进度（{part}）").fill(value)
         form.get_by_role("button", name="报送").click()
         page.wait_for_url(f"{server.url}/d#recent")
     recent = page.locator("#recent + table").inner_text()
@@ -191,7 +191,7 @@ def test_a_department_corrects_a_figure_it_reported_today(server: Server, browse
     share = "中央衔接资金用于产业发展的比重"
     for value in ("35", "40"):
         row = page.locator("#item-16 tr", has_text=share)
-        row.get_by_label("数值 central-industry-share").fill(value)
+        row.get_by_label(f"数值 {share}").fill(value)
         row.get_by_role("button", name="报送", exact=True).click()
     # the second figure for the same day: the page says what stands, and offers 更正
     assert page.locator("h1").inner_text() == "需要更正"
