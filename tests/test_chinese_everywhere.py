@@ -377,6 +377,8 @@ def test_the_pending_cases_speak_chinese(walked: list[tuple[str, int, str]]) -> 
 def test_every_help_speaks_chinese(path: tuple[str, ...]) -> None:
     said = run(*path, "--help", env={"LANG": "zh_CN.UTF-8"}).output
     assert english_words(said) == [], said
+    english = run("--lang", "en", *path, "--help", env={"LANG": "zh_CN.UTF-8"}).output
+    assert english.startswith("Usage: ") and "用法" not in english and "选项" not in english
 
 
 def _catalog_chinese(typed: str) -> set[str]:
