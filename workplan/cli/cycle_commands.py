@@ -142,7 +142,7 @@ def assign(
         on,
         lambda conn, today, now: assign(conn, plan_key, order, _actor(by), today=today, now=now),
     )
-    co = _("; co-responsible {co}", co="、".join(made.co)) if made.co else ""
+    joined = _("; co-responsible {co}", co="、".join(made.co)) if made.co else ""
     keys = [k for k in made.obligations if k != SOLE]
     listed = ": " + ", ".join(keys[:4]) + (" …" if len(keys) > 4 else "") if keys else ""
     click.echo(
@@ -152,7 +152,7 @@ def assign(
             label=made.label,
             title=title,
             lead="、".join(made.lead),
-            co=co,
+            co=joined,
             n=len(made.obligations),
             listed=listed,
         )

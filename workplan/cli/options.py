@@ -413,7 +413,7 @@ class Words(click.Choice):  # type: ignore[type-arg]
             return ", ".join(f"'{c}'" for c in self.choices)
         return "、".join(self.words[str(c)] for c in self.choices)
 
-    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str | None:
         if i18n.language() == "en":
             return super().get_metavar(param, ctx)
         return "[" + "|".join(self.words[str(c)] for c in self.choices) + "]"
