@@ -44,6 +44,7 @@ FORMATS = {
     "markdown",
 }
 NAMES = [
+    r"pbkdf2_sha256\$\S+",  # the password's hash `password-hash` prints
     r"\S+@\S+",  # e-mail addresses
     r"https?://\S+",
     r"\S*/workplan(?: [a-z][a-z-]*)+",  # a command to type, by the program's path
@@ -56,7 +57,6 @@ NAMES = [
     r"banan-2023",  # the plan's id
     r"\[smtp\]|\[robots\.[^\]]*\]",  # the config's sections
     r"\b[a-z]+(?:-[a-z0-9]+)+(?:[#@][\w-]+)?",  # a key in the plan (project-library-2025)
-    r"pbkdf2_sha256\$\S+",  # the password's hash `password-hash` prints
     r"`[^`]{0,160}`",  # what is typed as it is written: a command, a key of the plan
     r"(?m)^  [a-z][a-z-]*(?=  )",  # a group's commands, as its --help lists them
     r"\b[a-z_]+\[\d+\](?:\.[a-z_]+(?:\[\d+\])?)*",  # a place in a plan file (tasks[0].lead)

@@ -231,7 +231,7 @@ def test_review_sends_back_then_accepts_and_the_item_closes(db: tuple[str, str])
     assert item["done"] == 0
     run("done", "交办1", "--by", LEAD, "--on", "2023-09-05", *db)
     out = run("review", "交办1", "--accept", "--by", OFFICE, "--on", "2023-09-06", *db).output
-    assert "the item is closed (销号)" in out
+    assert "事项已办结（销号）" in out
     out = run(
         "review", "交办1", "--accept", "--by", OFFICE, "--on", "2023-09-06", *db, code=2
     ).output

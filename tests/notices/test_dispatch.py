@@ -197,7 +197,7 @@ def test_550_fails_and_shows(world: World, smtp_server: SmtpServer) -> None:
     assert out.exit_code == 0, out.output
     assert '"status": "failed"' in out.stdout and "550 5.1.1 mailbox unavailable" in out.stdout
     status = CliRunner().invoke(cli, ["status", "--as-of", "2023-05-04", "--db", world.url])
-    assert "failed" in status.stdout and "workplan notices --status failed" in status.stdout
+    assert "发送失败" in status.stdout and "workplan notices --status 发送失败" in status.stdout
 
 
 def _attempts_and_pause(world: World) -> tuple[set[int], list[dict[str, object]]]:

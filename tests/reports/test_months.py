@@ -31,7 +31,7 @@ def test_a_later_report_never_rewrites_a_closed_month(db_url: str, tmp_path: Pat
     run("load", str(PLANS / "banan-2023.yaml"), "--db", db_url)
     # July 3rd: June is closed with nothing reported for （五）: red
     assert run("month", "close", "2023-06", "--today", "2023-07-03", "--db", db_url).output == (
-        "closed 2023-06: 44 rows as of 2023-06-30\n"
+        "已封存 2023-06：截至2023-06-30，共44行\n"
     )
     assert _colour(db_url, "2023-06") == "红"
     engine = open_store(db_url)
@@ -61,7 +61,7 @@ def test_a_later_report_never_rewrites_a_closed_month(db_url: str, tmp_path: Pat
     assert next(r for r in kept if r.task_id == task_five and r.subject == "").colour == "red"
     assert next(r for r in fresh if r.task_id == task_five and r.subject == "").colour == "yellow"
     out = run("month", "close", "2023-06", "--today", "2023-08-10", "--db", db_url).output
-    assert out == "2023-06 was closed already: nothing rewritten\n"
+    assert out == "2023-06此前已封存：未重写\n"
     with engine.connect() as conn:
         again = conn.execute(select(T_MONTH).order_by(T_MONTH.c.task_id, T_MONTH.c.subject)).all()
         assert conn.execute(select(func.count()).select_from(T_MONTH)).scalar_one() == len(kept)

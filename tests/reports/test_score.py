@@ -185,7 +185,7 @@ def test_the_workbook_holds_the_scores_and_every_point(demo: str, tmp_path: Path
     target = tmp_path / "july.xlsx"
     args = ("--month", "2023-07", "--as-of", "2023-12-31", "--db", demo)
     out = run("score", *args, "--format", "xlsx", "-o", str(target)).output
-    assert out == f"wrote {target}: 2023年7月, 17 departments\n"
+    assert out == f"已写入 {target}：2023年7月，单位17个\n"
     book = load_workbook(target)
     scores = [list(r) for r in book["考核"].iter_rows(min_row=3, values_only=True)]
     assert [r[:5] for r in scores] == [list(j[:5]) for j in JULY]
