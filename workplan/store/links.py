@@ -82,7 +82,7 @@ def _unb64(text: str) -> bytes:
 
 def mac(secret: str, message: str) -> str:
     """Return the HMAC-SHA256 of ``message`` under ``secret``, base64url."""
-    return _b64(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest())
+    return _b64(hmac.digest(secret.encode(), message.encode(), hashlib.sha256))
 
 
 def issue(

@@ -5,9 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import os
 import secrets
 
 from workplan.store.links import mac
+
+NONCE = 12
+"""random bytes in a form token's nonce"""
 
 ITERATIONS = 390_000
 
@@ -47,8 +51,15 @@ def unsign_value(secret: str, signed: str) -> str | None:
 
 def form_token(secret: str, session: str) -> str:
     """Return a one-time token for a form: a nonce, signed for this session (CSRF)."""
-    nonce = secrets.token_hex(12)
-    return f"{nonce}.{mac(secret, f'form|{session}|{nonce}')}"
+    return form_tokens(secret, session, 1)[0]
+
+
+def form_tokens(secret: str, session: str, count: int) -> list[str]:
+    """Return ``count`` one-time form tokens for a page's forms, each its own random nonce
+    (the random bytes read at once), signed for this session."""
+    random = os.urandom(NONCE * count).hex()
+    nonces = [random[i : i + 2 * NONCE] for i in range(0, len(random), 2 * NONCE)]
+    return [f"{n}.{mac(secret, f'form|{session}|{n}')}" for n in nonces]
 
 
 def check_form_token(secret: str, session: str, token: str) -> str | None:
