@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, and_, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select
 
 from workplan.errors import Refused
 from workplan.i18n import L_
@@ -142,26 +142,38 @@ def read(secret: str, token: str, now: datetime) -> Grant:
     return grant
 
 
+REVOKED = (
+    select(T_LINK_REVOKED.c.id)
+    .where(
+        T_LINK_REVOKED.c.plan_key == bindparam("plan_key"),
+        or_(
+            T_LINK_REVOKED.c.nonce == bindparam("nonce"),
+            and_(
+                T_LINK_REVOKED.c.nonce.is_(None),
+                or_(
+                    T_LINK_REVOKED.c.department.is_(None),
+                    T_LINK_REVOKED.c.department == bindparam("department"),
+                ),
+                T_LINK_REVOKED.c.revoked_before >= bindparam("issued"),
+            ),
+        ),
+    )
+    .limit(1)
+)
+"""whether a link is withdrawn: built once, run with the link's values (every page asks)"""
+
+
 def verify(conn: Connection, secret: str, token: str, now: datetime) -> Grant:
     """Check a token, then that the office has not revoked it."""
     grant = read(secret, token, now)
     revoked = conn.execute(
-        select(T_LINK_REVOKED.c.id)
-        .where(
-            T_LINK_REVOKED.c.plan_key == grant.plan_key,
-            or_(
-                T_LINK_REVOKED.c.nonce == grant.nonce,
-                and_(
-                    T_LINK_REVOKED.c.nonce.is_(None),
-                    or_(
-                        T_LINK_REVOKED.c.department.is_(None),
-                        T_LINK_REVOKED.c.department == grant.department,
-                    ),
-                    T_LINK_REVOKED.c.revoked_before >= grant.issued,
-                ),
-            ),
-        )
-        .limit(1)
+        REVOKED,
+        {
+            "plan_key": grant.plan_key,
+            "nonce": grant.nonce,
+            "department": grant.department,
+            "issued": grant.issued,
+        },
     ).first()
     if revoked is not None:
         raise Refused(

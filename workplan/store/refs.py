@@ -6,6 +6,7 @@ import difflib
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -41,6 +42,13 @@ class PlanRef:
     locale: str = "zh-CN"
 
 
+@lru_cache(maxsize=64)
+def _settings(text: str) -> PlanSettings:
+    """A plan's settings, parsed once for each text a plan row keeps (every page reads the
+    plan; frozen, so one parse is shared)."""
+    return PlanSettings.from_json(text)
+
+
 def _ref(row: Any) -> PlanRef:
     i18n.follow_plan(row["locale"])  # a Chinese plan is answered in Chinese
     return PlanRef(
@@ -50,9 +58,13 @@ def _ref(row: Any) -> PlanRef:
         row["timezone"],
         row["office"],
         row["year"],
-        PlanSettings.from_json(row["settings"]),
+        _settings(row["settings"]),
         row["locale"],
     )
+
+
+PLANS = select(T_PLAN)
+"""every plan's row (built once: every page asks)"""
 
 
 def all_plans(conn: Connection, key: str | None) -> list[PlanRef]:
@@ -67,7 +79,7 @@ def all_plans(conn: Connection, key: str | None) -> list[PlanRef]:
 
 def find_plan(conn: Connection, key: str | None) -> PlanRef:
     """Return the plan named ``key``, or the only plan when none is named."""
-    rows = conn.execute(select(T_PLAN)).mappings().all()
+    rows = conn.execute(PLANS).mappings().all()
     if not rows:
         raise NotFound(L_("the database holds no plan: load one with `workplan load PLAN.yaml`"))
     if key is None:

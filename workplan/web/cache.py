@@ -54,11 +54,11 @@ class Kept:
         """How many one-time tokens the page takes."""
         return len(self.parts) - 1
 
-    def fill(self, tokens: Sequence[str]) -> bytes:
+    def fill(self, tokens: Sequence[bytes]) -> bytes:
         """Return the page with ``tokens`` put in its places, in order."""
         out = [self.parts[0]]
         for token, part in zip(tokens, self.parts[1:], strict=True):
-            out += (token.encode(), part)
+            out += (token, part)
         return b"".join(out)
 
 
