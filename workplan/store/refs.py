@@ -79,6 +79,12 @@ def all_plans(conn: Connection, key: str | None) -> list[PlanRef]:
 
 def find_plan(conn: Connection, key: str | None) -> PlanRef:
     """Return the plan named ``key``, or the only plan when none is named."""
+    return find_plan_marked(conn, key)[0]
+
+
+def find_plan_marked(conn: Connection, key: str | None) -> tuple[PlanRef, int]:
+    """Return the plan named ``key`` (or the only plan) with its facts' change marker
+    (store/changes.py), read in the same statement."""
     rows = conn.execute(PLANS).mappings().all()
     if not rows:
         raise NotFound(L_("the database holds no plan: load one with `workplan load PLAN.yaml`"))
@@ -100,7 +106,7 @@ def find_plan(conn: Connection, key: str | None) -> PlanRef:
             hint = _did_you_mean(close[0]) if close else ""
             raise NotFound(L_("no plan '{key}'{hint}", key=key, hint=hint))
         row = matches[0]
-    return _ref(row)
+    return _ref(row), row["facts_version"]
 
 
 def find_task(conn: Connection, plan: PlanRef, text: str) -> dict[str, Any]:

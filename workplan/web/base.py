@@ -80,6 +80,8 @@ class Visitor:
     via: str
     session: str
     """what form tokens are bound to"""
+    marker: int | None = None
+    """the plan's change marker, read with the plan before anything else (web/cache.py)"""
 
 
 @dataclass(frozen=True)
@@ -169,20 +171,20 @@ class Web:
     def kept(
         self,
         conn: Connection,
-        plan: refs.PlanRef,
+        visitor: Visitor,
         key: tuple[Any, ...],
         name: str,
         values: Callable[[], dict[str, Any]],
     ) -> Kept:
         """Return template ``name`` rendered with what ``values`` reads on ``conn``, kept
-        under ``key`` while the plan's facts are unchanged (web/cache.py); its forms' tokens
-        are left to :meth:`filled`."""
+        under ``key`` while the visitor's plan's facts are unchanged (web/cache.py); its
+        forms' tokens are left to :meth:`filled`."""
 
         def make() -> Kept:
             page = self.templates.get_template(name).render(**values(), form=lambda: SLOT)
             return Kept.cut(page)
 
-        return self.views.get(conn, plan, (name, *key), make)
+        return self.views.get(conn, visitor.plan, (name, *key), make, visitor.marker)
 
     def filled(self, page: Kept, session: str) -> HTMLResponse:
         """Return a kept page with a fresh one-time token for ``session`` in each form."""

@@ -70,10 +70,19 @@ class Views:
         self._kept: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, conn: Connection, plan: PlanRef, key: Hashable, make: Callable[[], T]) -> T:
+    def get(
+        self,
+        conn: Connection,
+        plan: PlanRef,
+        key: Hashable,
+        make: Callable[[], T],
+        marker: int | None = None,
+    ) -> T:
         """Return what ``make`` computes on ``conn`` for ``key``, kept while the plan's facts
-        are unchanged."""
-        marker = conn.execute(MARKER, {"plan": plan.id}).scalar_one()
+        are unchanged: ``marker`` is the plan's change marker when it was read already (with
+        the plan, before anything else on ``conn``), else it is read here first."""
+        if marker is None:
+            marker = conn.execute(MARKER, {"plan": plan.id}).scalar_one()
         full = (plan.id, marker, key)
         with self._lock:
             if full in self._kept:

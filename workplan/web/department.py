@@ -54,7 +54,7 @@ class Department(SignedInView):
             day = self.web.today(plan)
             page = self.web.kept(
                 conn,
-                plan,
+                visitor,
                 (department, day),
                 "department.html",
                 lambda: {

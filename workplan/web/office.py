@@ -44,7 +44,7 @@ class Office(SignedInView):
             plan, day = visitor.plan, self.web.today(visitor.plan)
             page = self.web.kept(
                 conn,
-                plan,
+                visitor,
                 (visitor.via, day),
                 "office.html",
                 lambda: {
