@@ -18,6 +18,7 @@ from workplan.store.db import open_store
 from workplan.store.facts_query import read_facts
 from workplan.store.snapshot import read_tasks
 from workplan.store.tables import T_WEB_REPORT
+from workplan.web import auth
 from workplan.web.pages import standing
 
 
@@ -170,3 +171,16 @@ def test_the_kept_dashboard_follows_a_problem_raised_elsewhere(site: Site) -> No
     run("problem", "raise", "2", "危房鉴定机构不足", "--by", "区住房城乡建委",
         "--on", "2023-06-01", "--db", site.db)  # fmt: skip
     assert "危房鉴定机构不足" in site.client.get("/office").text
+
+
+def test_a_pages_form_tokens_are_signed_as_the_check_reads_them() -> None:
+    """form_tokens computes HMAC-SHA256 from its inner and outer hashes; the check uses
+    ``hmac``: every token checks for its session alone, with a short key and a long one."""
+    for secret in ("s" * 16, "k" * 64, "a-long-secret-" * 10):
+        tokens = auth.form_tokens(secret, "d|abc", 30)
+        assert len({t.split(b".")[0] for t in tokens}) == 30
+        for token in tokens:
+            nonce = auth.check_form_token(secret, "d|abc", token.decode())
+            assert nonce == token.split(b".")[0].decode()
+            assert auth.check_form_token(secret, "d|abd", token.decode()) is None
+            assert auth.check_form_token(secret + "x", "d|abc", token.decode()) is None
