@@ -86,15 +86,21 @@ def _private_file(url: str) -> None:
         return  # a folder that does not exist: SQLite's own error says so
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; on SQLite set WAL, full sync, foreign keys and immediate transactions."""
+def make_engine(url: str, *, connections: int | None = None) -> Engine:
+    """Create an engine; on SQLite set WAL, full sync, foreign keys and immediate transactions.
+
+    ``connections``: how many connections the engine keeps open for threads that use it at
+    once (the web pages' threads); SQLAlchemy's default keeps 5 and opens and closes more
+    as they are needed, a new connection (on SQLite a cold page cache) for each request
+    beyond the fifth."""
+    pool: dict[str, Any] = {"pool_size": connections} if connections else {}
     try:
         if url.startswith("sqlite"):
             _private_file(url)
-            engine = create_engine(url, connect_args={"timeout": 10})
+            engine = create_engine(url, connect_args={"timeout": 10}, **pool)
             _sqlite_setup(engine)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True, **pool)
             if engine.dialect.name == "postgresql":
                 _postgresql_setup(engine)
     except ArgumentError as exc:
@@ -151,7 +157,7 @@ def _foreign(tables: list[str]) -> str:
     return f"tables: {shown}"
 
 
-def open_store(url: str, *, create: bool = False) -> Engine:
+def open_store(url: str, *, create: bool = False, connections: int | None = None) -> Engine:
     """Open the database at ``url``; create the tables when asked, check the schema otherwise.
 
     A database made by an earlier workplan is refused with the way forward (`workplan
@@ -166,7 +172,7 @@ def open_store(url: str, *, create: bool = False) -> Engine:
             )
         if path.is_dir():
             raise StoreError(f"{path} is a folder, not a database: give a file with --db")
-    engine = make_engine(url)
+    engine = make_engine(url, connections=connections)
     try:
         with engine.begin() as conn:
             tables = inspect(conn).get_table_names()
