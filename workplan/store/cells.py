@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from workplan.errors import Unreadable
+from workplan.i18n import L_, Text
 from workplan.plan.compiled import CHINESE_DIGITS
 from workplan.plan.units import is_percent, split_unit
 
@@ -30,8 +31,6 @@ _DAY_FORMS = (
 _MONTH = re.compile(r"^(\d{4})(?:[-/.]|年)(\d{1,2})月?$")
 _ITEM = re.compile(r"^(?:第(?P<nth>.+?)[项条]|[(（](?P<paren>.+?)[)）]|(?P<bare>.+?)[、.．]?)$")
 _QUALIFIERS = ("左右", "以上", "以下", "多", "余", "大约", "约为", "约", "近", "超过", "不到")
-ITEM_HELP = "write 16, 十六, （十六）, 十六、 or 第十六项"
-ITEM_HELP_ZH = "可写 16、十六、（十六）、十六、或 第十六项"
 DAY_HELP = "write it like 2023-05-04, 2023/5/4 or 2023年5月4日"
 DAY_HELP_ZH = "请写成 2023-05-04、2023/5/4 或 2023年5月4日"
 NUMBER_HELP_ZH = "请写数字，金额可写 1.2亿、4,400万，百分比可写 35 或 35%"
@@ -126,15 +125,18 @@ def parse_item(value: Any) -> int | None:
     return number if number else None
 
 
+def not_an_item(text: str) -> Text:
+    """The message for what is not an item number, saying how to write one."""
+    return L_(
+        "'{text}' is not an item number (write 16, 十六, （十六）, 十六、 or 第十六项)", text=text
+    )
+
+
 def read_item(value: Any) -> int:
     """Return the item number written; raise Unreadable saying how to write it."""
     number = parse_item(value)
     if number is None:
-        text = text_of(value) or ""
-        raise Unreadable(
-            f"'{text}' is not an item number ({ITEM_HELP})",
-            f"“{text}”不是事项序号（{ITEM_HELP_ZH}）",
-        )
+        raise Unreadable(not_an_item(text_of(value) or ""))
     return number
 
 
