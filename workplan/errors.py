@@ -9,7 +9,6 @@ its own (``zh``), from before the catalogs.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from workplan.i18n import Text, normalise, said
@@ -31,15 +30,13 @@ class Problem:
     column: int
     field: str
     message: str | Text
-    zh: str | None = dataclasses.field(default=None, compare=False)
-    """the message in Chinese, when a page may show it"""
 
     def __str__(self) -> str:
         return self._at(said(self.message, "en"))
 
     def message_for(self, locale: str) -> str:
         """Return the problem, positioned, in ``locale`` (zh-CN or en)."""
-        return self._at(_in(locale, self.message, self.zh))
+        return self._at(_in(locale, self.message, None))
 
     def _at(self, message: str) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file

@@ -185,6 +185,12 @@ def shown(value: Any, lang: Language) -> Any:
     return value
 
 
+def month_of(day: date) -> Text:
+    """The month ``day`` falls in, as people write it: 2023年7月 in Chinese, 2023-07 in
+    English."""
+    return L_("{year}-{month:02}", year=day.year, month=day.month)
+
+
 def L_(message: str, /, **values: Any) -> Text:
     """Keep ``message`` and its ``values``, to be translated when said (an error)."""
     return Text(message, values)

@@ -24,7 +24,7 @@ from workplan.store import refs
 from workplan.store.changes import facts_changed
 from workplan.store.cycle_read import Step, latest, open_pause, step_from_row
 from workplan.store.db import dumps
-from workplan.store.records import _office_only, _owners, extend
+from workplan.store.records import _owners, extend, office_only
 from workplan.store.tables import T_CYCLE, T_OBL, T_TASK
 
 
@@ -257,7 +257,7 @@ def answer_request(
     obligation = _only_obligation(conn, where)
     where = Where(where.plan, where.task, obligation)
     who = refs.find_department(conn, where.plan, actor.department)
-    _office_only(where.plan, who, L_("answer an extension request"))
+    office_only(where.plan, who, L_("answer an extension request"))
     pending = open_request(conn, obligation["id"])
     if pending is None:
         raise NotFound(
@@ -317,7 +317,7 @@ def review(
     obligation = _only_obligation(conn, where)
     where = Where(where.plan, where.task, obligation)
     who = refs.find_department(conn, where.plan, actor.department)
-    _office_only(where.plan, who, L_("review a report"))
+    office_only(where.plan, who, L_("review a report"))
     if obligation["done_on"] is None:
         raise Refused(
             L_("{title} has no report to review: it is still open", title=obligation["title"])
@@ -435,7 +435,7 @@ def decide_problem(
     task = dict(conn.execute(select(T_TASK).where(T_TASK.c.id == row["task_id"])).mappings().one())
     where = Where(plan, task, None)
     who = refs.find_department(conn, plan, actor.department)
-    _office_only(plan, who, L_("decide a problem"))
+    office_only(plan, who, L_("decide a problem"))
     what = _reason(decision, L_("the decision"))
     detail = {"assigned": assigned} if assigned is not None else {}
     return record(
@@ -467,7 +467,7 @@ def pause(
     it (its clock restarts that day)."""
     where = locate(conn, plan_key, ref)
     who = refs.find_department(conn, where.plan, actor.department)
-    _office_only(where.plan, who, L_("pause or resume an item"))
+    office_only(where.plan, who, L_("pause or resume an item"))
     obligation_id = where.obligation["id"] if where.obligation else None
     current = open_pause(conn, where.task["id"], obligation_id)
     label = item_label(where.task["number"])

@@ -177,7 +177,7 @@ def record_progress(
         try:
             reading = read_number(value, metric["unit"], metric["title"])
         except Unreadable as exc:
-            raise Refused(exc.message, zh=exc.zh, field="value") from None
+            raise Refused(exc.message, field="value") from None
         number = reading.value
         echo = replace(echo, value=number)
         current = current_report(conn, metric["id"], as_of)
@@ -366,7 +366,7 @@ def mark_done(
     return replace(echo, outcome="corrected", previous=earlier)
 
 
-def _office_only(plan: refs.PlanRef, who: str, action: Text) -> None:
+def office_only(plan: refs.PlanRef, who: str, action: Text) -> None:
     """Refuse ``action`` (an ``L_`` message: "answer an extension request") to any
     department but the coordination office."""
     if who != plan.office:
@@ -400,7 +400,7 @@ def extend(
         )
     obligation = refs.find_obligation(conn, task, key, to)
     who = refs.find_department(conn, plan, by)
-    _office_only(plan, who, L_("grant an extension"))
+    office_only(plan, who, L_("grant an extension"))
     if not reason.strip():
         raise Refused(L_("give the reason for the extension (--reason)"))
     if to <= obligation["deadline"]:
@@ -433,7 +433,7 @@ def signoff(
     plan = refs.find_plan(conn, plan_key)
     task = refs.find_task(conn, plan, task_ref)
     who = refs.find_department(conn, plan, by)
-    _office_only(plan, who, L_("sign an item off (销号)"))
+    office_only(plan, who, L_("sign an item off (销号)"))
     label = item_label(task["number"])
     if task["signed_off_at"] is not None:
         raise Refused(
