@@ -249,14 +249,15 @@ def find_part(
             L_("item {label}: {metric} has no parts", label=label, metric=metric["title"]),
             field="part",
         )
-    known = [f"{r['key'].rpartition('.')[2]} ({r['part']})" for r in rows]
     raise NotFound(
         L_(
             "item {label}: {metric} has no part '{part}' ({known})",
             label=label,
             metric=metric["title"],
             part=part,
-            known=known,
+            known=[f"{r['key'].rpartition('.')[2]} ({r['part']})" for r in rows],
+            # the Chinese names the parts as the plan does: 已支出、已下达
+            names=[r["title"].removeprefix(metric["title"]).strip("（）") for r in rows],
         ),
         field="part",
     )
@@ -383,14 +384,15 @@ def find_obligation(
         for row in rows:
             if row["key"] == wanted:
                 return row
-        first, last = rows[0]["key"], rows[-1]["key"]
         raise NotFound(
             L_(
-                "item {label} has no occurrence {wanted} (they run from {first} to {last})",
+                "item {label}: {title} has no occurrence {period} (they run from {first} to "
+                "{last})",
                 label=label,
-                wanted=wanted,
-                first=first,
-                last=last,
+                title=rows[0]["title"],
+                period=period,
+                first=rows[0]["key"].partition("@")[2],
+                last=rows[-1]["key"].partition("@")[2],
             ),
             field="obligation",
         )
