@@ -472,3 +472,23 @@ def test_an_item_signed_off_says_the_day_it_was(db: str) -> None:
     assert re.fullmatch(
         r"error: item （十七） was signed off on \d{4}-\d\d-\d\d by 区委农办\n", said
     )
+
+
+def test_a_database_not_there_or_not_one_is_said_in_the_language_of_lang(tmp_path: Path) -> None:
+    """No plan at hand: the environment's LANG (or --lang) decides."""
+    zh = {"LANG": "zh_CN.UTF-8"}
+    missing = tmp_path / "none.db"
+    said = run("status", "--db", str(missing), env=zh, code=1).stderr
+    assert said == (
+        f"错误：{missing} 处没有数据库：请先载入计划（workplan load PLAN.yaml --db {missing}）\n"
+    )
+    said = run("--lang", "en", "status", "--db", str(missing), env=zh, code=1).stderr
+    assert said == (
+        f"error: no database at {missing}: load a plan first "
+        f"(workplan load PLAN.yaml --db {missing})\n"
+    )
+    said = run("status", "--db", str(tmp_path), env=zh, code=1).stderr
+    assert said == f"错误：{tmp_path} 是文件夹，不是数据库：请用 --db 指定一个文件\n"
+    (tmp_path / "notes.db").write_text("not a database", encoding="utf-8")
+    said = run("status", "--db", str(tmp_path / "notes.db"), env=zh, code=1).stderr
+    assert said.startswith(f"错误：{tmp_path / 'notes.db'} 不是数据库文件（SQLite 无法读取："), said

@@ -239,7 +239,10 @@ def assign(
     end = plan.settings.period_or_year(plan.year)[1]
     made = _obligations(order, number, owners, ladder, today, end)
     if not made:
-        raise Refused(f"no report falls between {today} and {order.due or end}", field="every")
+        raise Refused(
+            L_("no report falls between {today} and {end}", today=today, end=order.due or end),
+            field="every",
+        )
     metric_id = None
     if order.metric is not None:
         metric_id = conn.execute(
