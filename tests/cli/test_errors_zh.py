@@ -352,6 +352,11 @@ CASES: list[tuple[tuple[str, ...], str, str]] = [
         "未设置链接密钥（WORKPLAN_LINK_SECRET）",
         "no link secret: set WORKPLAN_LINK_SECRET",
     ),
+    (
+        ("notices", "--show", "99999"),
+        "没有编号为99999的通知（可用 workplan notices 查看）",
+        "plan banan-2023 has no notice 99999 (see `workplan notices`)",
+    ),
     # the month's record, the return form
     (
         ("month", "close", "2023-07", "--today", "2023-07-20"),

@@ -112,3 +112,6 @@ def test_templates_check_finds_a_missing_include(tmp_path: Path) -> None:
     )
     result = run("templates", "check", "--templates", str(tmp_path), code=2)
     assert "includes a missing template zh-CN/letterhead.j2" in result.output
+    zh = {"LANG": "zh_CN.UTF-8"}
+    result = run("templates", "check", "--templates", str(tmp_path), env=zh, code=2)
+    assert "引用的模板 zh-CN/letterhead.j2 不存在" in result.output
