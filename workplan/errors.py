@@ -3,8 +3,9 @@ exit code, the web pages to a page in the plan's language and an HTTP status.
 
 A message is written in English and kept for the catalog (``L_("…", name=value)`` of
 workplan.i18n): the CLI says it in the language it speaks, a page in its plan's, through
-:meth:`message_for`.  A message given as a plain string may still carry a Chinese wording of
-its own (``zh``), from before the catalogs.
+:meth:`message_for`; its values are said as a clerk reads them (a day 2023年7月28日, a number
+6,000).  A few of the web pages' messages, given as a plain string, still carry a Chinese
+wording of their own (``zh``), from before the catalogs, until they are marked too.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ class Problem:
 
 
 class Unreadable(ValueError):
-    """A value or a date that cannot be read as written (a ValueError, with its Chinese)."""
+    """A value or a date that cannot be read as written (a ValueError): its message kept for
+    the catalog, or (the command line's last plain one) a string with its ``zh``."""
 
     def __init__(self, message: str | Text, zh: str | None = None) -> None:
         super().__init__(message)
