@@ -95,7 +95,7 @@ def issue(
 ) -> str:
     """Return a signed token for a department's page of a plan."""
     if not secret:
-        raise Refused(f"no link secret: set {SECRET_ENV}", zh=f"未设置链接密钥（{SECRET_ENV}）")
+        raise Refused(L_("no link secret: set {name}", name=SECRET_ENV))
     body = {
         "p": plan_key,
         "d": department,
@@ -134,10 +134,10 @@ def read(secret: str, token: str, now: datetime) -> Grant:
         ) from None
     if now >= grant.expires:
         raise Refused(
-            f"this link expired on {grant.expires:%Y-%m-%d}: the next letter carries a new one, "
-            "or ask the office",
-            zh=f"这个链接已于{grant.expires:%Y-%m-%d}过期：下一封函件会附上新的链接，"
-            "也可以向办公室索取",
+            L_(
+                "this link expired on {day}: the next letter carries a new one, or ask the office",
+                day=grant.expires.date(),
+            )
         )
     return grant
 
