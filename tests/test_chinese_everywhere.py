@@ -325,10 +325,6 @@ PENDING = {
     ("demo", 2),  # the same, through the demo
     ("plan import", 0),  # store.load: settings changed
     ("plan import", 2),  # plan.draft.tableimport: not an Excel workbook (openpyxl's words)
-    ("tick", 1),  # store.db: no database at …
-    ("upgrade", 1),  # the same
-    ("notices", 2),  # notices.record: plan has no notice …
-    ("event record", 2),  # store.events: already recorded … UTC
     ("channels check", 2),  # channels.config: not valid TOML (tomllib's words)
     ("dispatch", 2),  # the same
     ("run", 2),  # the same
