@@ -8,7 +8,7 @@ million obligations stays one statement, never one query per task.
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -106,7 +106,9 @@ def _parameters(
     metrics = dict(shared)
     if not everything:
         obligations["horizon"] = horizon
-        metrics |= {f"start_{cadence}": first for cadence, first in _period_starts(as_of)}
+        metrics |= {
+            f"start_{cadence}": first for cadence, first in _period_starts(as_of, horizon)
+        }
     return obligations, metrics
 
 
@@ -318,10 +320,12 @@ def _metric_query(as_of: date, plan_ids: list[int] | None, everything: bool) -> 
         .outerjoin(latest, latest.c.id == rows.c.report_id)
     )
     if not everything:
-        # a metric without a pace, reported in its current period, owes nothing today
+        # a metric without a pace, reported in its current period, owes nothing today; nor
+        # one reported in the period before, while its current period ends past the horizon
+        # (no report of it is late, none is reminded of yet): ``_period_starts``
         starts = [
             (m.c.report == cadence, bindparam(f"start_{cadence}", first, type_=Day()))
-            for cadence, first in _period_starts(as_of)
+            for cadence, first in _period_starts(as_of, as_of)
         ]
         # (NOT on a NULL drops the row: a metric never reported must stay, it owes the most)
         reported = and_(
@@ -333,9 +337,18 @@ def _metric_query(as_of: date, plan_ids: list[int] | None, everything: bool) -> 
     return query.order_by(m.c.plan_id, m.c.id)
 
 
-def _period_starts(as_of: date) -> list[tuple[str, date]]:
-    """Return the first day of the reporting period containing ``as_of``, for each cadence."""
-    return [(c, period_of(c, as_of)[1]) for c in ("week", "month", "quarter", "half-year", "year")]
+def _period_starts(as_of: date, horizon: date | None) -> list[tuple[str, date]]:
+    """Return, for each cadence, the first day from which a report leaves a metric without a
+    pace owing nothing on ``as_of``: the start of the period containing ``as_of``; or, when
+    that period ends after ``horizon`` (no reminder of its report is owed yet), the start of
+    the period before (reported then, no period is missing a report)."""
+    out = []
+    for cadence in ("week", "month", "quarter", "half-year", "year"):
+        _, start, end = period_of(cadence, as_of)
+        if horizon is not None and end > horizon:
+            start = period_of(cadence, start - timedelta(days=1))[1]
+        out.append((cadence, start))
+    return out
 
 
 def _alternative(
