@@ -8,7 +8,10 @@ after days off delivers today's notices, not a flood of stale ones.
 
 from __future__ import annotations
 
+import gc
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -350,6 +353,26 @@ def tick(
     notices, already stored.  The marker is read before the facts, so a write that lands
     while the evaluation runs makes the next tick evaluate the plan again.
     """
+    with _collector_paused():
+        return _tick(conn, as_of, now, plan_ids)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold Python's cycle collector while a tick runs: the tick makes a few objects per
+    fact and notice (hundreds of thousands, none in a cycle), and every 700 of them made the
+    collector walk the young ones, every 7,000 more of them (a quarter of the tick's
+    processor time at 700 counties).  What the tick leaves is collected afterwards, as ever."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _tick(conn: Connection, as_of: date, now: datetime, plan_ids: list[int] | None) -> TickResult:
     marks = markers(conn, as_of, plan_ids)
     unchanged = {pid for pid, mark in marks.items() if mark.unchanged}
     if _one_tick_per_plan(conn, sorted(set(marks) - unchanged)):

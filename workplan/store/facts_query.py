@@ -106,9 +106,7 @@ def _parameters(
     metrics = dict(shared)
     if not everything:
         obligations["horizon"] = horizon
-        metrics |= {
-            f"start_{cadence}": first for cadence, first in _period_starts(as_of, horizon)
-        }
+        metrics |= {f"start_{cadence}": first for cadence, first in _period_starts(as_of, horizon)}
     return obligations, metrics
 
 
