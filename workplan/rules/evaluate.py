@@ -28,9 +28,9 @@ from workplan.rules.kinds import (
     RuleKind,
     rule_kind,
 )
-from workplan.rules.ladder import addressed, climb, interval, rung
+from workplan.rules.ladder import addressed, held, interval, rung
 from workplan.rules.proportion import ladder_of, settle
-from workplan.store.facts import Alternative, MetricFacts, ObligationFacts, PlanFacts
+from workplan.store.facts import Alternative, MetricFacts, ObligationFacts, PlanFacts, Sent
 from workplan.store.parts import Parts
 
 LEADERSHIP = "@leadership"
@@ -206,6 +206,37 @@ class _Evaluator:
         self.out: list[Intent] = []
         self.before_plan: list[ObligationFacts] = []
         self._periods: dict[str, tuple[tuple[str, date, date], tuple[str, date, date]]] = {}
+        # what the ladder gives, asked once per ladder, day and rung sent (most of a day's
+        # overdue items share a few deadlines): each result kept with its ladder, whose
+        # identity is its key (alive while kept, so never another's)
+        self._rungs: dict[tuple[Any, ...], tuple[tuple[Step, ...], Step | None]] = {}
+        self._intervals: dict[tuple[int, int], tuple[tuple[Step, ...], int]] = {}
+        self._copies: dict[tuple[str, ...], list[str]] = {}
+
+    def rung(
+        self, steps: tuple[Step, ...], due: date, sent: Sent | None, first: bool = False
+    ) -> Step | None:
+        """:func:`rung` on this day (of the ladder's first step alone, with ``first``)."""
+        key = (id(steps), due, sent, first)
+        found = self._rungs.get(key)
+        if found is None:
+            ladder = steps[:1] if first else steps
+            found = self._rungs[key] = (steps, rung(ladder, due, self.as_of, self.cal, sent))
+        return found[1]
+
+    def interval(self, steps: tuple[Step, ...], level: int) -> int:
+        found = self._intervals.get((id(steps), level))
+        if found is None:
+            found = self._intervals[(id(steps), level)] = (steps, interval(steps, level))
+        return found[1]
+
+    def copies(self, to: tuple[str, ...]) -> list[str]:
+        """The recipients of a rung's copies (the leadership's …), the office aside."""
+        found = self._copies.get(to)
+        if found is None:
+            office = self.plan.office
+            found = self._copies[to] = [r for r in _recipients(to, (), (), office) if r != office]
+        return found
 
     def emit(
         self,
@@ -224,6 +255,7 @@ class _Evaluator:
         rule, stage = kind.name, kind.stage_at(level)
         if to is None:
             to = _recipients(roles, about.owners, about.lead, self.plan.office)
+        key = f"{about.subject}|{rule}|{level}|{about.period}|"  # and the department
         for department in to:
             self.out.append(
                 Intent(
@@ -242,6 +274,7 @@ class _Evaluator:
                     stage=stage,
                     roles=roles,
                     facts=facts,
+                    key=key + department,
                 )
             )
 
@@ -256,31 +289,32 @@ class _Evaluator:
         steps, office = rules.escalate, self.plan.office
         at: dict[Step, list[str]] = {}
         copied: set[Step] = set()
+        sent_rungs = self.plan.sent
         for department in about.owners:
             if department == office:
-                held = rung(steps[:1], about.due, self.as_of, self.cal, None)
+                holds = self.rung(steps, about.due, None, first=True)
             else:
-                sent = self.plan.sent.get((about.subject, about.period, department))
-                reached = rung(steps, about.due, self.as_of, self.cal, sent)
+                sent = sent_rungs.get((about.subject, about.period, department))
+                reached = self.rung(steps, about.due, sent)
                 if reached is not None and not any(
                     addressed(reached, d, about.owners, about.lead) for d in about.owners
                 ):
                     copied.add(reached)  # a rung for copies alone (to the office, say)
-                held = climb(steps, department, about, self.as_of, self.cal, sent)
-            if held is not None:
-                at.setdefault(held, []).append(department)
+                holds = held(steps, reached, department, about)
+            if holds is not None:
+                at.setdefault(holds, []).append(department)
         for step in sorted(set(at) | copied, key=lambda s: s.level):
             copies: list[str] = []
             if step in copied or step in at:
-                copies = [r for r in _recipients(step.to, (), (), office) if r != office]
+                copies = self.copies(step.to)
                 if "office" in step.to and office not in about.owners:
-                    copies.insert(0, office)
+                    copies = [office, *copies]
             self.emit(
                 about,
                 kind,
                 level=step.level,
                 roles=step.to,
-                facts={**facts, "rung_interval": interval(steps, step.level)},
+                facts={**facts, "rung_interval": self.interval(steps, step.level)},
                 level_name=step.name,
                 to=[*at.get(step, []), *copies],
             )

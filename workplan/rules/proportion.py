@@ -105,6 +105,13 @@ def _line(i: Any, office: str) -> dict[str, Any]:
     }
 
 
+def _named(i: Any, office: str, key_subjects: set[str]) -> bool:
+    """Whether the month's report names an item (as its line says: :func:`_line`)."""
+    if [str(o) for o in i.facts.get("owners") or []] == [office]:
+        return False
+    return i.subject in key_subjects or ("leadership" in i.roles and i.rule != SHORTFALL.name)
+
+
 def report_up(plan: PlanFacts, intents: list[Any], as_of: date, key_subjects: set[str]) -> Any:
     """The month's report to the leadership, or None when it has nothing to name.
 
@@ -119,8 +126,8 @@ def report_up(plan: PlanFacts, intents: list[Any], as_of: date, key_subjects: se
         held = best.get(i.subject)
         if held is None or i.stage > held.stage:
             best[i.subject] = i
-    if not best:
-        return None
+    if not any(_named(i, plan.office, key_subjects) for i in best.values()):
+        return None  # (decided before a line is made for every item on a ladder)
     everything = [_line(i, plan.office) for i in best.values()]
     everything.sort(key=lambda r: (-r["level"], r["task"], r["due"], r["title"]))
     for row in everything:
