@@ -8,9 +8,10 @@ million obligations stays one statement, never one query per task.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
@@ -49,6 +50,7 @@ from workplan.store.tables import (
     T_RULES,
     T_TASK,
     Day,
+    parse_day,
 )
 
 
@@ -75,6 +77,22 @@ OBLIGATION_COLUMNS = (
     "done_on",
     "benchmark_id",
 )
+
+
+_day = cast(Callable[[Any], date], parse_day)
+"""a day never NULL"""
+
+
+def _fetched(conn: Connection, statement: Any, values: dict[str, Any]) -> list[Any]:
+    """All the rows of ``statement`` as the driver gives them, fetched at once: a
+    SQLAlchemy row, and its processing of each value, cost more than the facts made of it.
+    The caller makes days of the days (SQLite gives their text; nothing else needs
+    processing: SQLite's flags are read with bool(), PostgreSQL's floats are floats)."""
+    result = conn.execute(statement, values)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
 
 
 def _plan_ids(plan_ids: list[int]) -> Any:
@@ -452,7 +470,6 @@ def read_facts(
     # a SQLAlchemy Row's attribute access costs more than the object built
     obligation_query, metric_query = _statements(plan_ids is not None, everything)
     values, metric_values = _parameters(as_of, horizon, plan_ids, everything)
-    result = conn.execute(obligation_query, values).all()
     for (
         id_,
         plan_id,
@@ -484,7 +501,9 @@ def read_facts(
         planned,
         benchmark_title,
         benchmark,
-    ) in result:
+    ) in _fetched(conn, obligation_query, values):
+        due, deadline, done_on = _day(due), _day(deadline), parse_day(done_on)
+        pace_start, at_deadline_on = parse_day(pace_start), parse_day(at_deadline_on)
         lead = _json_tuple(lead_json, names)
         owners = (
             _json_tuple(owners_json, names) if owners_json else lead + _json_tuple(co_json, names)
@@ -547,7 +566,13 @@ def read_facts(
         latest_on,
         part,
         note,
-    ) in conn.execute(metric_query, metric_values).all():
+    ) in _fetched(conn, metric_query, metric_values):
+        target_by, pace_start, pace_until = (
+            parse_day(target_by),
+            parse_day(pace_start),
+            parse_day(pace_until),
+        )
+        latest_on = parse_day(latest_on)
         lead = _json_tuple(lead_json, names)
         metrics[plan_id].append(
             MetricFacts(

@@ -54,7 +54,7 @@ class Day(TypeDecorator[date]):
         thousands of days, a few hundred distinct)."""
         if dialect.name != "sqlite":
             return None
-        return _parse_day
+        return parse_day
 
     def process_bind_param(self, value: date | None, dialect: Dialect) -> Any:
         if value is None or dialect.name != "sqlite":
@@ -70,7 +70,8 @@ class Day(TypeDecorator[date]):
 _DAYS: dict[Any, date] = {}
 
 
-def _parse_day(value: Any) -> date | None:
+def parse_day(value: Any) -> date | None:
+    """A day as SQLite keeps it (ISO text), or as PostgreSQL's driver gives it, as a day."""
     if value is None:
         return None
     found = _DAYS.get(value)
