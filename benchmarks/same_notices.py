@@ -4,7 +4,7 @@ Run:  python benchmarks/same_notices.py --db sqlite:////tmp/national-700.db --sa
       (another checkout)  python benchmarks/same_notices.py --db … --against old.jsonl
 
 On a database of the national set (``national.py``'s load and setup phases, or ``replay.py
---keep``), every notice and evaluation stored earlier is deleted (committed), then one tick of
+--keep``), every notice and evaluation stored earlier is deleted (committed; on PostgreSQL the ids start from 1 again), then one tick of
 15 November runs in a transaction; every column of every notice it stored (but the batch, a
 random id of the call) is read back, and the transaction is rolled back.  ``--save`` writes
 them, one JSON line a notice in the order of their ids; ``--against`` compares them with a
@@ -17,17 +17,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from replay import NOW, TICK_DAY
+from national import TICK_DAY, YEAR
 
 from workplan.notices.outbox import tick
 from workplan.store import db as store
 from workplan.store.tables import T_EVAL, T_NOTICE, T_SEQUENCE
+
+NOW = datetime(YEAR, 11, 15, 0, 30, tzinfo=UTC)  # as replay.py's tick
 
 
 def stored_notices(url: str) -> list[str]:
@@ -36,6 +39,8 @@ def stored_notices(url: str) -> list[str]:
     with engine.begin() as conn:
         for table in (T_NOTICE, T_EVAL, T_SEQUENCE):
             conn.execute(delete(table))
+        if conn.dialect.name == "postgresql":  # ids from 1, as on SQLite (Message-IDs use them)
+            conn.execute(text("SELECT setval(pg_get_serial_sequence('notice', 'id'), 1, false)"))
     columns = [c for c in T_NOTICE.c if c.name != "batch"]
     with engine.connect() as conn:
         trans = conn.begin()
