@@ -37,9 +37,13 @@ LEADERSHIP = "@leadership"
 """The recipient that stands for the plan's leadership: one summary a day, never a copy each."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Intent:
-    """A notice owed to one department today, with everything its text needs."""
+    """A notice owed to one department today, with everything its text needs.
+
+    Never changed once made (``dataclasses.replace`` makes another), but not frozen: a tick
+    makes one per notice, a hundred thousand at national scale, and a frozen dataclass's
+    ``__init__`` sets each field through ``object.__setattr__``, three times the cost."""
 
     plan_id: int
     task_id: int
@@ -61,8 +65,7 @@ class Intent:
 
     def __post_init__(self) -> None:
         if not self.key:
-            key = f"{self.subject}|{self.rule}|{self.level}|{self.period}|{self.department}"
-            object.__setattr__(self, "key", key)
+            self.key = f"{self.subject}|{self.rule}|{self.level}|{self.period}|{self.department}"
 
     def fact(self, name: str) -> Any:
         return self.facts.get(name)
@@ -256,25 +259,27 @@ class _Evaluator:
         if to is None:
             to = _recipients(roles, about.owners, about.lead, self.plan.office)
         key = f"{about.subject}|{rule}|{level}|{about.period}|"  # and the department
+        plan_id, out = self.plan.plan_id, self.out
         for department in to:
-            self.out.append(
+            # by position (the fields' order), as a notice is made for every line of a letter
+            out.append(
                 Intent(
-                    plan_id=self.plan.plan_id,
-                    task_id=about.task_id,
-                    task=about.task,
-                    subject=about.subject,
-                    obligation_id=about.obligation_id,
-                    metric_id=about.metric_id,
-                    department=department,
-                    rule=rule,
-                    level=level,
-                    level_name=name,
-                    period=about.period,
-                    due=about.due,
-                    stage=stage,
-                    roles=roles,
-                    facts=facts,
-                    key=key + department,
+                    plan_id,
+                    about.task_id,
+                    about.task,
+                    about.subject,
+                    about.obligation_id,
+                    about.metric_id,
+                    department,
+                    rule,
+                    level,
+                    name,
+                    about.period,
+                    about.due,
+                    stage,
+                    roles,
+                    facts,
+                    key + department,
                 )
             )
 
@@ -289,6 +294,7 @@ class _Evaluator:
         steps, office = rules.escalate, self.plan.office
         at: dict[Step, list[str]] = {}
         copied: set[Step] = set()
+        addresses: Step | None = None  # a rung found to address an owner
         sent_rungs = self.plan.sent
         for department in about.owners:
             if department == office:
@@ -296,10 +302,11 @@ class _Evaluator:
             else:
                 sent = sent_rungs.get((about.subject, about.period, department))
                 reached = self.rung(steps, about.due, sent)
-                if reached is not None and not any(
-                    addressed(reached, d, about.owners, about.lead) for d in about.owners
-                ):
-                    copied.add(reached)  # a rung for copies alone (to the office, say)
+                if reached is not None and reached is not addresses and reached not in copied:
+                    if any(addressed(reached, d, about.owners, about.lead) for d in about.owners):
+                        addresses = reached  # (asked once: most owners reach the same rung)
+                    else:
+                        copied.add(reached)  # a rung for copies alone (to the office, say)
                 holds = held(steps, reached, department, about)
             if holds is not None:
                 at.setdefault(holds, []).append(department)
@@ -485,16 +492,7 @@ class _Evaluator:
             return  # reported in this period: nothing to chase
         first = date(self.plan.year, 1, 1)
         last = m.target_by or date(self.plan.year, 12, 31)
-        facts: dict[str, Any] = {
-            "metric": m.key,
-            "title": m.title,
-            "unit": m.unit,
-            "cadence": m.report,
-            "reported_on": reported,
-            "value": m.latest,
-            **ratio_facts(m.parts, None),
-            "owners": list(m.owners),
-        }
+        facts: dict[str, Any] | None = None  # made once something may be owed
         chase_from = self.plan.chase_from
         # the first period the plan chases: the one its first chased day falls in
         chased = period_of(m.report, chase_from) if chase_from and chase_from > first else None
@@ -509,6 +507,7 @@ class _Evaluator:
         missing_label, missing_start, missing_end = missing
         if missing_end < start and missing_start >= first and missing_end <= last:
             late = self.cal.count(missing_end, self.as_of)  # the period ended before today
+            facts = _report_facts(m)
             facts.update(period=missing_label, deadline=missing_end, working_days_late=late)
             about = self._about(m, missing_label, missing_end)
             if self.emit_ladder(about, REPORT_OVERDUE, m.rules, facts):
@@ -517,6 +516,7 @@ class _Evaluator:
             return  # the period is not the plan's to ask for
         stage = _stage_for_reminder(end, m.rules.remind, self.as_of, self.cal)
         if stage is not None:
+            facts = facts if facts is not None else _report_facts(m)
             facts.update(period=label, deadline=end, working_days=self.cal.count(self.as_of, end))
             self.emit(
                 self._about(m, label, end),
@@ -525,6 +525,20 @@ class _Evaluator:
                 roles=m.rules.remind_to,
                 facts=facts,
             )
+
+
+def _report_facts(m: MetricFacts) -> dict[str, Any]:
+    """What a notice about a metric's report says of it (the period is added)."""
+    return {
+        "metric": m.key,
+        "title": m.title,
+        "unit": m.unit,
+        "cadence": m.report,
+        "reported_on": m.latest_on,
+        "value": m.latest,
+        **ratio_facts(m.parts, None),
+        "owners": list(m.owners),
+    }
 
 
 def evaluate(plan: PlanFacts, as_of: date, calendar: WorkCalendar) -> list[Intent]:

@@ -66,21 +66,25 @@ def series(intents: list[Any]) -> list[Any]:
     one's (its ladder is the series'), saying which periods are missing."""
     groups: dict[tuple[int, str, str, str], list[Any]] = {}
     rest: list[Any] = []
+    overdue = OVERDUE.name
     for i in intents:
+        if i.rule != overdue:
+            rest.append(i)
+            continue
         facts = i.facts
         source, _, period = str(facts.get("key") or "").partition("@")
         # an occurrence of a duty, or a metric's checkpoint held every period (every: month)
         periodic = facts.get("kind") in PERIODIC or (facts.get("kind") == "checkpoint" and period)
-        if i.rule != OVERDUE.name or not periodic:
+        if not periodic:
             rest.append(i)
             continue
         groups.setdefault((i.task, source, i.department, i.rule), []).append(i)
     for members in groups.values():
+        if len(members) == 1:
+            rest.append(members[0])
+            continue
         members.sort(key=lambda i: (i.due, i.key))
         first = members[0]
-        if len(members) == 1:
-            rest.append(first)
-            continue
         periods = [str(m.facts.get("key") or "").partition("@")[2] for m in members]
         facts = dict(first.facts)
         facts["series"] = {"count": len(members), "periods": periods}
