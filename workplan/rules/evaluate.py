@@ -215,6 +215,7 @@ class _Evaluator:
         self._rungs: dict[tuple[Any, ...], tuple[tuple[Step, ...], Step | None]] = {}
         self._intervals: dict[tuple[int, int], tuple[tuple[Step, ...], int]] = {}
         self._copies: dict[tuple[str, ...], list[str]] = {}
+        self._period_of: dict[tuple[str, date], tuple[str, date, date]] = {}
 
     def rung(
         self, steps: tuple[Step, ...], due: date, sent: Sent | None, first: bool = False
@@ -484,6 +485,13 @@ class _Evaluator:
             )
         return found
 
+    def period(self, cadence: str, day: date) -> tuple[str, date, date]:
+        """:func:`period_of`, once per cadence and day (most metrics report on a few days)."""
+        found = self._period_of.get((cadence, day))
+        if found is None:
+            found = self._period_of[(cadence, day)] = period_of(cadence, day)
+        return found
+
     def report(self, m: MetricFacts) -> None:
         assert m.report is not None
         (label, start, end), _previous = self.periods(m.report)
@@ -495,13 +503,14 @@ class _Evaluator:
         facts: dict[str, Any] | None = None  # made once something may be owed
         chase_from = self.plan.chase_from
         # the first period the plan chases: the one its first chased day falls in
-        chased = period_of(m.report, chase_from) if chase_from and chase_from > first else None
+        chased = self.period(m.report, chase_from) if chase_from and chase_from > first else None
         # the first period left without a report: the one after the last report's, or the
         # plan's first; its lateness grows until a report comes, through the whole ladder
         if reported is None or reported < first:
-            missing = period_of(m.report, first)
+            missing = self.period(m.report, first)
         else:
-            missing = period_of(m.report, period_of(m.report, reported)[2] + timedelta(days=1))
+            after = self.period(m.report, reported)[2] + timedelta(days=1)
+            missing = self.period(m.report, after)
         if chased is not None and missing[1] < chased[1]:
             missing = chased
         missing_label, missing_start, missing_end = missing
