@@ -36,14 +36,12 @@ from workplan.store.facts import (
     MetricFacts,
     ObligationFacts,
     PlanFacts,
-    Sent,
-    SentRungs,
 )
 from workplan.store.parts import parts_of
+from workplan.store.rungs import sent_rungs
 from workplan.store.snapshot import rules_from_json
 from workplan.store.tables import (
     T_METRIC,
-    T_NOTICE,
     T_OBL,
     T_PLAN,
     T_PROGRESS,
@@ -378,49 +376,6 @@ def _alternative(
     return Alternative(
         planned=planned, benchmark_title=short or benchmark_title, benchmark=benchmark
     )
-
-
-def sent_rungs(
-    conn: Connection, plan_ids: list[int], rules: tuple[str, ...], as_of: date
-) -> dict[int, SentRungs]:
-    """Return, per plan, the highest rung of the ladder sent to each department about each
-    subject and period (of the notices of ``rules``, sent on or before ``as_of``), with the
-    day it went (the letter's day).  One grouped query."""
-    out: dict[int, SentRungs] = {pid: {} for pid in plan_ids}
-    if not rules or not plan_ids:
-        return out
-    day = func.coalesce(T_NOTICE.c.as_of, T_NOTICE.c.evaluated_on)
-    query = (
-        select(
-            T_NOTICE.c.plan_id,
-            T_NOTICE.c.subject,
-            T_NOTICE.c.period,
-            T_NOTICE.c.department,
-            T_NOTICE.c.level,
-            func.min(day),
-        )
-        .where(
-            T_NOTICE.c.plan_id.in_(plan_ids),
-            T_NOTICE.c.rule.in_(rules),
-            T_NOTICE.c.status == "sent",
-            day <= as_of,
-        )
-        .group_by(
-            T_NOTICE.c.plan_id,
-            T_NOTICE.c.subject,
-            T_NOTICE.c.period,
-            T_NOTICE.c.department,
-            T_NOTICE.c.level,
-        )
-    )
-    for plan_id, subject, period, department, level, on in conn.execute(query).all():
-        if isinstance(on, str):
-            on = date.fromisoformat(on)
-        key = (subject, period, department)
-        found = out[plan_id].get(key)
-        if found is None or level > found.level:
-            out[plan_id][key] = Sent(level, on)
-    return out
 
 
 def read_facts(
