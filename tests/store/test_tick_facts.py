@@ -3,12 +3,14 @@ the database, where reading it costs the evaluation as much as evaluating it).""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import Engine
 
 from tests.helpers import ROOT
+from workplan import i18n
 from workplan.notices.outbox import tick
 from workplan.plan.validate import read_plan
 from workplan.rules.kinds import LADDER
@@ -21,8 +23,9 @@ NOW = datetime(2023, 3, 1, tzinfo=UTC)
 
 
 @pytest.fixture
-def engine(db_url: str, tmp_path: object) -> Engine:
-    """The minimal plan, its metric reported monthly, without a pace."""
+def engine(db_url: str, tmp_path: object) -> Iterator[Engine]:
+    """The minimal plan, its metric reported monthly, without a pace (the plan's Chinese,
+    which reading it makes the process speak, forgotten afterwards)."""
     text = (ROOT / "tests" / "plans" / "valid" / "minimal.yaml").read_text(encoding="utf-8")
     text = text.replace(
         "            target: 100\n", "            target: 100\n            report: month\n"
@@ -33,7 +36,9 @@ def engine(db_url: str, tmp_path: object) -> Engine:
     engine = open_store(db_url, create=True)
     with engine.begin() as conn:
         load(conn, loaded.compiled, source_path="monthly.yaml", source_text=text, now=NOW)
-    return engine
+    yield engine
+    engine.dispose()
+    i18n.reset()
 
 
 def report(engine: Engine, on: str) -> None:
