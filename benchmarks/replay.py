@@ -41,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from national import TICK_DAY, YEAR
 
 from workplan.notices.outbox import tick
+from workplan.plan.settings import _parsed
 from workplan.store import db as store
 from workplan.store.tables import T_EVAL, T_NOTICE, T_SEQUENCE
 
@@ -89,6 +90,7 @@ Timing = tuple[float, float]
 
 
 def time_tick(engine: Any) -> Timing:
+    _parsed.cache_clear()  # each plan's settings parsed in the tick, as by `workplan tick`
     with engine.connect() as conn:
         started, used = time.perf_counter(), time.process_time()
         trans = conn.begin()

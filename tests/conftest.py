@@ -44,6 +44,16 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _forget_the_language() -> Iterator[None]:
+    """Each test starts speaking as a new process does: reading a plan makes the process speak
+    the plan's language, which a later test in the same worker must not hear."""
+    yield
+    from workplan import i18n
+
+    i18n.reset()
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[SmtpServer]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1, programmable per test."""

@@ -28,18 +28,22 @@ from workplan.rules.kinds import (
     RuleKind,
     rule_kind,
 )
-from workplan.rules.ladder import addressed, climb, interval, rung
+from workplan.rules.ladder import addressed, held, interval, rung
 from workplan.rules.proportion import ladder_of, settle
-from workplan.store.facts import Alternative, MetricFacts, ObligationFacts, PlanFacts
+from workplan.store.facts import Alternative, MetricFacts, ObligationFacts, PlanFacts, Sent
 from workplan.store.parts import Parts
 
 LEADERSHIP = "@leadership"
 """The recipient that stands for the plan's leadership: one summary a day, never a copy each."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Intent:
-    """A notice owed to one department today, with everything its text needs."""
+    """A notice owed to one department today, with everything its text needs.
+
+    Never changed once made (``dataclasses.replace`` makes another), but not frozen: a tick
+    makes one per notice, a hundred thousand at national scale, and a frozen dataclass's
+    ``__init__`` sets each field through ``object.__setattr__``, three times the cost."""
 
     plan_id: int
     task_id: int
@@ -61,8 +65,7 @@ class Intent:
 
     def __post_init__(self) -> None:
         if not self.key:
-            key = f"{self.subject}|{self.rule}|{self.level}|{self.period}|{self.department}"
-            object.__setattr__(self, "key", key)
+            self.key = f"{self.subject}|{self.rule}|{self.level}|{self.period}|{self.department}"
 
     def fact(self, name: str) -> Any:
         return self.facts.get(name)
@@ -206,6 +209,38 @@ class _Evaluator:
         self.out: list[Intent] = []
         self.before_plan: list[ObligationFacts] = []
         self._periods: dict[str, tuple[tuple[str, date, date], tuple[str, date, date]]] = {}
+        # what the ladder gives, asked once per ladder, day and rung sent (most of a day's
+        # overdue items share a few deadlines): each result kept with its ladder, whose
+        # identity is its key (alive while kept, so never another's)
+        self._rungs: dict[tuple[Any, ...], tuple[tuple[Step, ...], Step | None]] = {}
+        self._intervals: dict[tuple[int, int], tuple[tuple[Step, ...], int]] = {}
+        self._copies: dict[tuple[str, ...], list[str]] = {}
+        self._period_of: dict[tuple[str, date], tuple[str, date, date]] = {}
+
+    def rung(
+        self, steps: tuple[Step, ...], due: date, sent: Sent | None, first: bool = False
+    ) -> Step | None:
+        """:func:`rung` on this day (of the ladder's first step alone, with ``first``)."""
+        key = (id(steps), due, sent, first)
+        found = self._rungs.get(key)
+        if found is None:
+            ladder = steps[:1] if first else steps
+            found = self._rungs[key] = (steps, rung(ladder, due, self.as_of, self.cal, sent))
+        return found[1]
+
+    def interval(self, steps: tuple[Step, ...], level: int) -> int:
+        found = self._intervals.get((id(steps), level))
+        if found is None:
+            found = self._intervals[(id(steps), level)] = (steps, interval(steps, level))
+        return found[1]
+
+    def copies(self, to: tuple[str, ...]) -> list[str]:
+        """The recipients of a rung's copies (the leadership's …), the office aside."""
+        found = self._copies.get(to)
+        if found is None:
+            office = self.plan.office
+            found = self._copies[to] = [r for r in _recipients(to, (), (), office) if r != office]
+        return found
 
     def emit(
         self,
@@ -224,24 +259,28 @@ class _Evaluator:
         rule, stage = kind.name, kind.stage_at(level)
         if to is None:
             to = _recipients(roles, about.owners, about.lead, self.plan.office)
+        key = f"{about.subject}|{rule}|{level}|{about.period}|"  # and the department
+        plan_id, out = self.plan.plan_id, self.out
         for department in to:
-            self.out.append(
+            # by position (the fields' order), as a notice is made for every line of a letter
+            out.append(
                 Intent(
-                    plan_id=self.plan.plan_id,
-                    task_id=about.task_id,
-                    task=about.task,
-                    subject=about.subject,
-                    obligation_id=about.obligation_id,
-                    metric_id=about.metric_id,
-                    department=department,
-                    rule=rule,
-                    level=level,
-                    level_name=name,
-                    period=about.period,
-                    due=about.due,
-                    stage=stage,
-                    roles=roles,
-                    facts=facts,
+                    plan_id,
+                    about.task_id,
+                    about.task,
+                    about.subject,
+                    about.obligation_id,
+                    about.metric_id,
+                    department,
+                    rule,
+                    level,
+                    name,
+                    about.period,
+                    about.due,
+                    stage,
+                    roles,
+                    facts,
+                    key + department,
                 )
             )
 
@@ -256,31 +295,34 @@ class _Evaluator:
         steps, office = rules.escalate, self.plan.office
         at: dict[Step, list[str]] = {}
         copied: set[Step] = set()
+        addresses: Step | None = None  # a rung found to address an owner
+        sent_rungs = self.plan.sent
         for department in about.owners:
             if department == office:
-                held = rung(steps[:1], about.due, self.as_of, self.cal, None)
+                holds = self.rung(steps, about.due, None, first=True)
             else:
-                sent = self.plan.sent.get((about.subject, about.period, department))
-                reached = rung(steps, about.due, self.as_of, self.cal, sent)
-                if reached is not None and not any(
-                    addressed(reached, d, about.owners, about.lead) for d in about.owners
-                ):
-                    copied.add(reached)  # a rung for copies alone (to the office, say)
-                held = climb(steps, department, about, self.as_of, self.cal, sent)
-            if held is not None:
-                at.setdefault(held, []).append(department)
+                sent = sent_rungs.get((about.subject, about.period, department))
+                reached = self.rung(steps, about.due, sent)
+                if reached is not None and reached is not addresses and reached not in copied:
+                    if any(addressed(reached, d, about.owners, about.lead) for d in about.owners):
+                        addresses = reached  # (asked once: most owners reach the same rung)
+                    else:
+                        copied.add(reached)  # a rung for copies alone (to the office, say)
+                holds = held(steps, reached, department, about)
+            if holds is not None:
+                at.setdefault(holds, []).append(department)
         for step in sorted(set(at) | copied, key=lambda s: s.level):
             copies: list[str] = []
             if step in copied or step in at:
-                copies = [r for r in _recipients(step.to, (), (), office) if r != office]
+                copies = self.copies(step.to)
                 if "office" in step.to and office not in about.owners:
-                    copies.insert(0, office)
+                    copies = [office, *copies]
             self.emit(
                 about,
                 kind,
                 level=step.level,
                 roles=step.to,
-                facts={**facts, "rung_interval": interval(steps, step.level)},
+                facts={**facts, "rung_interval": self.interval(steps, step.level)},
                 level_name=step.name,
                 to=[*at.get(step, []), *copies],
             )
@@ -443,6 +485,13 @@ class _Evaluator:
             )
         return found
 
+    def period(self, cadence: str, day: date) -> tuple[str, date, date]:
+        """:func:`period_of`, once per cadence and day (most metrics report on a few days)."""
+        found = self._period_of.get((cadence, day))
+        if found is None:
+            found = self._period_of[(cadence, day)] = period_of(cadence, day)
+        return found
+
     def report(self, m: MetricFacts) -> None:
         assert m.report is not None
         (label, start, end), _previous = self.periods(m.report)
@@ -451,30 +500,23 @@ class _Evaluator:
             return  # reported in this period: nothing to chase
         first = date(self.plan.year, 1, 1)
         last = m.target_by or date(self.plan.year, 12, 31)
-        facts: dict[str, Any] = {
-            "metric": m.key,
-            "title": m.title,
-            "unit": m.unit,
-            "cadence": m.report,
-            "reported_on": reported,
-            "value": m.latest,
-            **ratio_facts(m.parts, None),
-            "owners": list(m.owners),
-        }
+        facts: dict[str, Any] | None = None  # made once something may be owed
         chase_from = self.plan.chase_from
         # the first period the plan chases: the one its first chased day falls in
-        chased = period_of(m.report, chase_from) if chase_from and chase_from > first else None
+        chased = self.period(m.report, chase_from) if chase_from and chase_from > first else None
         # the first period left without a report: the one after the last report's, or the
         # plan's first; its lateness grows until a report comes, through the whole ladder
         if reported is None or reported < first:
-            missing = period_of(m.report, first)
+            missing = self.period(m.report, first)
         else:
-            missing = period_of(m.report, period_of(m.report, reported)[2] + timedelta(days=1))
+            after = self.period(m.report, reported)[2] + timedelta(days=1)
+            missing = self.period(m.report, after)
         if chased is not None and missing[1] < chased[1]:
             missing = chased
         missing_label, missing_start, missing_end = missing
         if missing_end < start and missing_start >= first and missing_end <= last:
             late = self.cal.count(missing_end, self.as_of)  # the period ended before today
+            facts = _report_facts(m)
             facts.update(period=missing_label, deadline=missing_end, working_days_late=late)
             about = self._about(m, missing_label, missing_end)
             if self.emit_ladder(about, REPORT_OVERDUE, m.rules, facts):
@@ -483,6 +525,7 @@ class _Evaluator:
             return  # the period is not the plan's to ask for
         stage = _stage_for_reminder(end, m.rules.remind, self.as_of, self.cal)
         if stage is not None:
+            facts = facts if facts is not None else _report_facts(m)
             facts.update(period=label, deadline=end, working_days=self.cal.count(self.as_of, end))
             self.emit(
                 self._about(m, label, end),
@@ -491,6 +534,20 @@ class _Evaluator:
                 roles=m.rules.remind_to,
                 facts=facts,
             )
+
+
+def _report_facts(m: MetricFacts) -> dict[str, Any]:
+    """What a notice about a metric's report says of it (the period is added)."""
+    return {
+        "metric": m.key,
+        "title": m.title,
+        "unit": m.unit,
+        "cadence": m.report,
+        "reported_on": m.latest_on,
+        "value": m.latest,
+        **ratio_facts(m.parts, None),
+        "owners": list(m.owners),
+    }
 
 
 def evaluate(plan: PlanFacts, as_of: date, calendar: WorkCalendar) -> list[Intent]:

@@ -82,7 +82,12 @@ def climb(
 ) -> Step | None:
     """Return the rung owed to an owner department: :func:`rung`, held at the rung below
     when the next one does not address it (it was never sent the rung it would skip)."""
-    owed = rung(steps, about.due, as_of, cal, sent)
+    return held(steps, rung(steps, about.due, as_of, cal, sent), department, about)
+
+
+def held(steps: tuple[Step, ...], owed: Step | None, department: str, about: Owned) -> Step | None:
+    """The rung ``owed`` (by :func:`rung`), held at the rung below while it does not address
+    ``department``."""
     while owed is not None and not addressed(owed, department, about.owners, about.lead):
         lower = [s for s in steps if s.level < owed.level]
         if not lower:

@@ -66,21 +66,25 @@ def series(intents: list[Any]) -> list[Any]:
     one's (its ladder is the series'), saying which periods are missing."""
     groups: dict[tuple[int, str, str, str], list[Any]] = {}
     rest: list[Any] = []
+    overdue = OVERDUE.name
     for i in intents:
+        if i.rule != overdue:
+            rest.append(i)
+            continue
         facts = i.facts
         source, _, period = str(facts.get("key") or "").partition("@")
         # an occurrence of a duty, or a metric's checkpoint held every period (every: month)
         periodic = facts.get("kind") in PERIODIC or (facts.get("kind") == "checkpoint" and period)
-        if i.rule != OVERDUE.name or not periodic:
+        if not periodic:
             rest.append(i)
             continue
         groups.setdefault((i.task, source, i.department, i.rule), []).append(i)
     for members in groups.values():
+        if len(members) == 1:
+            rest.append(members[0])
+            continue
         members.sort(key=lambda i: (i.due, i.key))
         first = members[0]
-        if len(members) == 1:
-            rest.append(first)
-            continue
         periods = [str(m.facts.get("key") or "").partition("@")[2] for m in members]
         facts = dict(first.facts)
         facts["series"] = {"count": len(members), "periods": periods}
@@ -105,6 +109,13 @@ def _line(i: Any, office: str) -> dict[str, Any]:
     }
 
 
+def _named(i: Any, office: str, key_subjects: set[str]) -> bool:
+    """Whether the month's report names an item (as its line says: :func:`_line`)."""
+    if [str(o) for o in i.facts.get("owners") or []] == [office]:
+        return False
+    return i.subject in key_subjects or ("leadership" in i.roles and i.rule != SHORTFALL.name)
+
+
 def report_up(plan: PlanFacts, intents: list[Any], as_of: date, key_subjects: set[str]) -> Any:
     """The month's report to the leadership, or None when it has nothing to name.
 
@@ -119,8 +130,8 @@ def report_up(plan: PlanFacts, intents: list[Any], as_of: date, key_subjects: se
         held = best.get(i.subject)
         if held is None or i.stage > held.stage:
             best[i.subject] = i
-    if not best:
-        return None
+    if not any(_named(i, plan.office, key_subjects) for i in best.values()):
+        return None  # (decided before a line is made for every item on a ladder)
     everything = [_line(i, plan.office) for i in best.values()]
     everything.sort(key=lambda r: (-r["level"], r["task"], r["due"], r["title"]))
     for row in everything:

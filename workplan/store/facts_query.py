@@ -8,9 +8,10 @@ million obligations stays one statement, never one query per task.
 from __future__ import annotations
 
 import json
-from datetime import date
+from collections.abc import Callable
+from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     Connection,
@@ -35,20 +36,19 @@ from workplan.store.facts import (
     MetricFacts,
     ObligationFacts,
     PlanFacts,
-    Sent,
-    SentRungs,
 )
 from workplan.store.parts import parts_of
+from workplan.store.rungs import sent_rungs
 from workplan.store.snapshot import rules_from_json
 from workplan.store.tables import (
     T_METRIC,
-    T_NOTICE,
     T_OBL,
     T_PLAN,
     T_PROGRESS,
     T_RULES,
     T_TASK,
     Day,
+    parse_day,
 )
 
 
@@ -75,6 +75,22 @@ OBLIGATION_COLUMNS = (
     "done_on",
     "benchmark_id",
 )
+
+
+_day = cast(Callable[[Any], date], parse_day)
+"""a day never NULL"""
+
+
+def _fetched(conn: Connection, statement: Any, values: dict[str, Any]) -> list[Any]:
+    """All the rows of ``statement`` as the driver gives them, fetched at once: a
+    SQLAlchemy row, and its processing of each value, cost more than the facts made of it.
+    The caller makes days of the days (SQLite gives their text; nothing else needs
+    processing: SQLite's flags are read with bool(), PostgreSQL's floats are floats)."""
+    result = conn.execute(statement, values)
+    try:
+        return list(result.cursor.fetchall())
+    finally:
+        result.close()
 
 
 def _plan_ids(plan_ids: list[int]) -> Any:
@@ -106,7 +122,7 @@ def _parameters(
     metrics = dict(shared)
     if not everything:
         obligations["horizon"] = horizon
-        metrics |= {f"start_{cadence}": first for cadence, first in _period_starts(as_of)}
+        metrics |= {f"start_{cadence}": first for cadence, first in _period_starts(as_of, horizon)}
     return obligations, metrics
 
 
@@ -318,10 +334,12 @@ def _metric_query(as_of: date, plan_ids: list[int] | None, everything: bool) -> 
         .outerjoin(latest, latest.c.id == rows.c.report_id)
     )
     if not everything:
-        # a metric without a pace, reported in its current period, owes nothing today
+        # a metric without a pace, reported in its current period, owes nothing today; nor
+        # one reported in the period before, while its current period ends past the horizon
+        # (no report of it is late, none is reminded of yet): ``_period_starts``
         starts = [
             (m.c.report == cadence, bindparam(f"start_{cadence}", first, type_=Day()))
-            for cadence, first in _period_starts(as_of)
+            for cadence, first in _period_starts(as_of, as_of)
         ]
         # (NOT on a NULL drops the row: a metric never reported must stay, it owes the most)
         reported = and_(
@@ -333,9 +351,18 @@ def _metric_query(as_of: date, plan_ids: list[int] | None, everything: bool) -> 
     return query.order_by(m.c.plan_id, m.c.id)
 
 
-def _period_starts(as_of: date) -> list[tuple[str, date]]:
-    """Return the first day of the reporting period containing ``as_of``, for each cadence."""
-    return [(c, period_of(c, as_of)[1]) for c in ("week", "month", "quarter", "half-year", "year")]
+def _period_starts(as_of: date, horizon: date | None) -> list[tuple[str, date]]:
+    """Return, for each cadence, the first day from which a report leaves a metric without a
+    pace owing nothing on ``as_of``: the start of the period containing ``as_of``; or, when
+    that period ends after ``horizon`` (no reminder of its report is owed yet), the start of
+    the period before (reported then, no period is missing a report)."""
+    out = []
+    for cadence in ("week", "month", "quarter", "half-year", "year"):
+        _, start, end = period_of(cadence, as_of)
+        if horizon is not None and end > horizon:
+            start = period_of(cadence, start - timedelta(days=1))[1]
+        out.append((cadence, start))
+    return out
 
 
 def _alternative(
@@ -349,49 +376,6 @@ def _alternative(
     return Alternative(
         planned=planned, benchmark_title=short or benchmark_title, benchmark=benchmark
     )
-
-
-def sent_rungs(
-    conn: Connection, plan_ids: list[int], rules: tuple[str, ...], as_of: date
-) -> dict[int, SentRungs]:
-    """Return, per plan, the highest rung of the ladder sent to each department about each
-    subject and period (of the notices of ``rules``, sent on or before ``as_of``), with the
-    day it went (the letter's day).  One grouped query."""
-    out: dict[int, SentRungs] = {pid: {} for pid in plan_ids}
-    if not rules or not plan_ids:
-        return out
-    day = func.coalesce(T_NOTICE.c.as_of, T_NOTICE.c.evaluated_on)
-    query = (
-        select(
-            T_NOTICE.c.plan_id,
-            T_NOTICE.c.subject,
-            T_NOTICE.c.period,
-            T_NOTICE.c.department,
-            T_NOTICE.c.level,
-            func.min(day),
-        )
-        .where(
-            T_NOTICE.c.plan_id.in_(plan_ids),
-            T_NOTICE.c.rule.in_(rules),
-            T_NOTICE.c.status == "sent",
-            day <= as_of,
-        )
-        .group_by(
-            T_NOTICE.c.plan_id,
-            T_NOTICE.c.subject,
-            T_NOTICE.c.period,
-            T_NOTICE.c.department,
-            T_NOTICE.c.level,
-        )
-    )
-    for plan_id, subject, period, department, level, on in conn.execute(query).all():
-        if isinstance(on, str):
-            on = date.fromisoformat(on)
-        key = (subject, period, department)
-        found = out[plan_id].get(key)
-        if found is None or level > found.level:
-            out[plan_id][key] = Sent(level, on)
-    return out
 
 
 def read_facts(
@@ -441,7 +425,6 @@ def read_facts(
     # a SQLAlchemy Row's attribute access costs more than the object built
     obligation_query, metric_query = _statements(plan_ids is not None, everything)
     values, metric_values = _parameters(as_of, horizon, plan_ids, everything)
-    result = conn.execute(obligation_query, values).all()
     for (
         id_,
         plan_id,
@@ -473,7 +456,9 @@ def read_facts(
         planned,
         benchmark_title,
         benchmark,
-    ) in result:
+    ) in _fetched(conn, obligation_query, values):
+        due, deadline, done_on = _day(due), _day(deadline), parse_day(done_on)
+        pace_start, at_deadline_on = parse_day(pace_start), parse_day(at_deadline_on)
         lead = _json_tuple(lead_json, names)
         owners = (
             _json_tuple(owners_json, names) if owners_json else lead + _json_tuple(co_json, names)
@@ -536,7 +521,13 @@ def read_facts(
         latest_on,
         part,
         note,
-    ) in conn.execute(metric_query, metric_values).all():
+    ) in _fetched(conn, metric_query, metric_values):
+        target_by, pace_start, pace_until = (
+            parse_day(target_by),
+            parse_day(pace_start),
+            parse_day(pace_until),
+        )
+        latest_on = parse_day(latest_on)
         lead = _json_tuple(lead_json, names)
         metrics[plan_id].append(
             MetricFacts(

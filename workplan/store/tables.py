@@ -50,7 +50,11 @@ class Day(TypeDecorator[date]):
         return super().bind_processor(dialect) if dialect.name == "sqlite" else None
 
     def result_processor(self, dialect: Dialect, coltype: Any) -> Any:
-        return super().result_processor(dialect, coltype) if dialect.name == "sqlite" else None
+        """SQLite: ISO text to a day, each text parsed once (a tick reads hundreds of
+        thousands of days, a few hundred distinct)."""
+        if dialect.name != "sqlite":
+            return None
+        return parse_day
 
     def process_bind_param(self, value: date | None, dialect: Dialect) -> Any:
         if value is None or dialect.name != "sqlite":
@@ -61,6 +65,21 @@ class Day(TypeDecorator[date]):
         if value is None or isinstance(value, date):
             return value
         return date.fromisoformat(value)
+
+
+_DAYS: dict[Any, date] = {}
+
+
+def parse_day(value: Any) -> date | None:
+    """A day as SQLite keeps it (ISO text), or as PostgreSQL's driver gives it, as a day."""
+    if value is None:
+        return None
+    found = _DAYS.get(value)
+    if found is None:
+        if len(_DAYS) > 100_000:
+            _DAYS.clear()
+        found = _DAYS[value] = value if isinstance(value, date) else date.fromisoformat(value)
+    return found
 
 
 class Instant(TypeDecorator[datetime]):
