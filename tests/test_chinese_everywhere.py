@@ -314,28 +314,6 @@ def walk(folder: Path, *lang: str) -> list[tuple[str, int, str]]:
     return said
 
 
-# The cases whose English comes from workplan.plan, .store, .notices and .channels, whose
-# messages another branch of issue 26 puts in the catalog (with the libraries' own English:
-# openpyxl's, tomllib's, Jinja's): test_the_pending_cases_speak_chinese fails once they all
-# speak Chinese, to empty this set.
-PENDING = {
-    ("validate", 2),  # plan.validate: not UTF-8
-    ("draft", 2),  # plan.draft: give the document as .docx …
-    ("load", 2),  # plan.validate: a plan is a mapping of keys
-    ("demo", 2),  # the same, through the demo
-    ("plan import", 0),  # store.load: settings changed
-    ("plan import", 2),  # plan.draft.tableimport: not an Excel workbook (openpyxl's words)
-    ("channels check", 2),  # channels.config: not valid TOML (tomllib's words)
-    ("dispatch", 2),  # the same
-    ("run", 2),  # the same
-    ("templates check", 2),  # notices.templates: syntax (Jinja's words)
-}
-
-
-# the tables of workplan.reports, in Chinese whatever is spoken (converted on another branch)
-PENDING_EN = {("drift", 0), ("score", 0)}
-
-
 @pytest.fixture(scope="module")
 def walked(demo: Path) -> list[tuple[str, int, str]]:
     """Every case, walked once on the demo's database in its plan's language."""
@@ -360,13 +338,7 @@ def test_every_command_has_its_cases(tmp_path: Path) -> None:
 
 def test_every_command_speaks_chinese_after_the_demo(walked: list[tuple[str, int, str]]) -> None:
     found = _english(walked)
-    assert {case: said for case, said in found.items() if case not in PENDING} == {}
-
-
-@pytest.mark.xfail(strict=True, reason="English of modules converted on another branch")
-def test_the_pending_cases_speak_chinese(walked: list[tuple[str, int, str]]) -> None:
-    found = _english(walked)
-    assert {case: said for case, said in found.items() if case in PENDING} == {}
+    assert found == {}
 
 
 @pytest.mark.parametrize("path", [*groups(), *leaves()], ids=" ".join)
@@ -405,7 +377,7 @@ def test_lang_en_walks_in_english(tmp_path: Path) -> None:
     for name, code, output in [("demo", 0, narrated), *walk(tmp_path, "--lang", "en")]:
         output = re.sub(r"(?ms)^Subject: .*?(?=^\$ |\Z)", "", output)  # a letter, as it was sent
         said = sorted(c for c in chinese if c in output)
-        if said and (name, code) not in PENDING_EN:
+        if said:
             found.setdefault(name, []).append(said[:4])
     assert found == {}
 

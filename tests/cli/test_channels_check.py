@@ -124,9 +124,12 @@ def test_a_malformed_robot_url_is_one_line_naming_the_robot(
         ("run", "--once", "--now", "2023-05-09T09:00", "--outbox", str(tmp_path / "o")),
     ):
         out = run(*command, "--config", str(path), "--db", loaded, code=2).output
-        assert out.count("\n") == 1, out
-        assert "[robots.财政局企微群]: url" in out and "is not a web address" in out, out
+        assert out.count("\n") == 1, out  # in the language of the database's plan
+        assert "[robots.财政局企微群]：地址" in out and "不是网址" in out, out
         assert "key=abc" not in out  # the URL's key is a secret
+        said = run("--lang", "en", *command, "--config", str(path), "--db", loaded, code=2)
+        assert "[robots.财政局企微群]: url" in said.output, said.output
+        assert "is not a web address" in said.output and "key=abc" not in said.output
 
 
 def test_a_robots_config_others_can_read_is_refused_with_the_fix(tmp_path: Path) -> None:

@@ -198,7 +198,7 @@ CASES: list[tuple[tuple[str, ...], str, str]] = [
         "区级衔接资金支出进度是百分比，0.3 像是小数：30% 请填 30；如确实不到百分之一，请填 0.3%；"
         "区级衔接资金支出进度是累计数，不能减少：2023年6月1日已报 40，本次为 0.3。请核对后重新填写",
         "区级衔接资金支出进度 is a percentage and 0.3 looks like a fraction: write 30 for 30%, "
-        "or 0.3% if less than one per cent is meant; 区级衔接资金支出进度 is cumulative and "
+        "or 0.3% when less than one per cent is meant; 区级衔接资金支出进度 is cumulative and "
         "cannot go down: 0.3 after 40 reported for 2023-06-01; to record it anyway, use --force",
     ),
     (

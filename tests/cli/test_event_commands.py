@@ -99,7 +99,7 @@ def test_an_event_starts_a_duty_that_is_reminded_escalated_and_done(
     directory = VALID / "forms-directory.yaml"
     (tmp_path / directory.name).write_text(directory.read_text(encoding="utf-8"), encoding="utf-8")
     out = run("load", str(moved), *db).stdout
-    assert "date moved （二） push-forecast@2023-06-16: 2023-06-19 → 2023-06-20" in out
+    assert "期限已改 （二） push-forecast@2023-06-16：2023-06-19 → 2023-06-20" in out
     assert "obligation dropped" not in out
     assert item_2("2023-06-27", db)["done"] == 1
 

@@ -60,7 +60,7 @@ def test_case1_an_excel_35_percent_is_35_not_0_35(db_url: str, tmp_path: Path) -
     err = run("--lang", "en", "progress", "import", str(fraction), "--db", db_url, code=2).stderr
     assert err == (
         f"{fraction}:2:3: 数值: 中央衔接资金支出进度 is a percentage and 0.2 looks like a "
-        "fraction: write 20 for 20%, or 0.2% if less than one per cent is meant; to record it "
+        "fraction: write 20 for 20%, or 0.2% when less than one per cent is meant; to record it "
         "anyway, use --force\n1 problem found\n"
     )
     unreadable = tmp_path / "unreadable.csv"

@@ -58,7 +58,7 @@ def test_the_drift_table_is_the_extensions_and_amendments(tmp_path: Path) -> Non
     assert _drift(db) == [EXTENSION]
     amended = _amended(tmp_path)
     out = run("load", str(amended), "--db", db).output
-    assert "date moved （十六） project-library-2024: 2023-12-31 → 2024-01-31" in out
+    assert "期限已改 （十六） project-library-2024：2023-12-31 → 2024-01-31" in out
     assert _drift(db) == [EXTENSION, AMENDMENT]
     assert _drift(db, "--department", "区财政局") == [EXTENSION, AMENDMENT]
     assert _drift(db, "--department", "区教委") == []

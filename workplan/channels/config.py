@@ -24,6 +24,7 @@ from workplan.channels.folder import FolderChannel
 from workplan.channels.registry import POSTING, robot_class
 from workplan.channels.robot import RobotSettings
 from workplan.channels.smtp import SmtpChannel, SmtpSettings
+from workplan.i18n import L_, Text
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,18 @@ MAX_TIMEOUT = 3600.0
 
 def _unknown(key: str, known: tuple[str, ...] | list[str], where: str) -> ConfigError:
     close = difflib.get_close_matches(key, known, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
-    return ConfigError(f"{where}unknown key '{key}'{hint}")
+    if close:
+        return ConfigError(
+            L_(
+                "{where}unknown key '{key}'; did you mean '{close}'?",
+                where=where,
+                key=key,
+                close=close[0],
+            )
+        )
+    return ConfigError(
+        L_("{where}unknown key '{key}' (known: {known})", where=where, key=key, known=list(known))
+    )
 
 
 def _read(config: Path) -> dict[str, dict[str, Any]]:
@@ -86,22 +97,33 @@ def _read(config: Path) -> dict[str, dict[str, Any]]:
     try:
         data = config.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"{config}: cannot read: {exc.strerror}") from None
+        raise ConfigError(
+            L_("{file}: cannot read: {reason}", file=str(config), reason=exc.strerror)
+        ) from None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            f"{config}: not UTF-8 (byte {exc.start}); save the file as UTF-8"
+            L_(
+                "{file}: not UTF-8 (byte {byte}); save the file as UTF-8",
+                file=str(config),
+                byte=exc.start,
+            )
         ) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{config}: not valid TOML: {exc}{_toml_hint(text, str(exc))}") from None
+        raise ConfigError(_not_toml(config, text, str(exc))) from None
     out: dict[str, dict[str, Any]] = {}
     for table, body in raw.items():
         if table == "robots":
             if not isinstance(body, dict):
-                raise ConfigError(f"{config}: [robots] must be a table of [robots.NAME] sections")
+                raise ConfigError(
+                    L_(
+                        "{file}: [robots] must be a table of [robots.NAME] sections",
+                        file=str(config),
+                    )
+                )
             out[table] = body
             continue
         if table not in KEYS:
@@ -109,7 +131,12 @@ def _read(config: Path) -> dict[str, dict[str, Any]]:
         if not isinstance(body, dict):
             example = f"{KEYS[table][0]} = {body!r}" if isinstance(body, str) else "…"
             raise ConfigError(
-                f"{config}: '{table}' must be a table: write [{table}] and {example} under it"
+                L_(
+                    "{file}: '{table}' must be a table: write [{table}] and {example} under it",
+                    file=str(config),
+                    table=table,
+                    example=example,
+                )
             )
         for key in body:
             if key not in KEYS[table]:
@@ -118,23 +145,65 @@ def _read(config: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _toml_hint(text: str, error: str) -> str:
+def _toml_hint(text: str, error: str) -> Text | None:
     """The fix for a TOML error a clerk makes: a Chinese name left unquoted in a key or a
     table's name ([robots.财政局企微群] for [robots."财政局企微群"])."""
     found = re.search(r"at line (\d+)", error)
     lines = text.splitlines()
     if not found or not 0 < int(found[1]) <= len(lines):
-        return ""
+        return None
     line = lines[int(found[1]) - 1].strip()
     table = re.fullmatch(r"(\[+)([^\]\"']+)(\]+)", line)
     key = re.fullmatch(r"([^=\"'\[]+?)\s*=(.*)", line)
     if table and not table[2].isascii():
         parts = [p.strip() for p in table[2].split(".")]
         quoted = ".".join(p if p.isascii() else f'"{p}"' for p in parts)
-        return f"; a name in Chinese goes in quotes: write {table[1]}{quoted}{table[3]}"
+        return L_(
+            "; a name in Chinese goes in quotes: write {line}", line=f"{table[1]}{quoted}{table[3]}"
+        )
     if key and not key[1].isascii():
-        return f'; a name in Chinese goes in quotes: write "{key[1].strip()}" ={key[2]}'
-    return ""
+        return L_(
+            "; a name in Chinese goes in quotes: write {line}", line=f'"{key[1].strip()}" ={key[2]}'
+        )
+    return None
+
+
+# tomllib's words for the errors a clerk makes, kept as tomllib writes them (English) and
+# said in Chinese through the catalog
+_TOML_REASONS = {
+    "Invalid statement": L_("Invalid statement"),
+    "Invalid initial character for a key part": L_("Invalid initial character for a key part"),
+    "Expected '=' after a key in a key/value pair": L_(
+        "Expected '=' after a key in a key/value pair"
+    ),
+    "Invalid value": L_("Invalid value"),
+    "Unclosed array": L_("Unclosed array"),
+    "Expected ']' at the end of a table declaration": L_(
+        "Expected ']' at the end of a table declaration"
+    ),
+    "Unterminated string": L_("Unterminated string"),
+    "Illegal character in string": L_("Illegal character in string"),
+    "Expected newline or end of document after a statement": L_(
+        "Expected newline or end of document after a statement"
+    ),
+}
+
+
+def _not_toml(config: Path, text: str, error: str) -> Text:
+    """tomllib's error, led in by what to fix: its words said in Chinese for the mistakes a
+    clerk makes, its line and column kept."""
+    found = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", error)
+    if found is None:
+        return L_("{file}: not valid TOML: {reason}", file=str(config), reason=error)
+    hint = _toml_hint(text, error)
+    return L_(
+        "{file}: not valid TOML: {reason} (at line {line}, column {column}){hint}",
+        file=str(config),
+        line=int(found[2]),
+        column=int(found[3]),
+        reason=_TOML_REASONS.get(found[1]) or found[1],
+        hint=hint or "",
+    )
 
 
 def _well_formed(url: str, where: str) -> None:
@@ -145,23 +214,28 @@ def _well_formed(url: str, where: str) -> None:
         _ = parts.port  # raises for a port that is not a number or out of range
     except ValueError as exc:
         raise ConfigError(
-            f"{where}: url {url.split('?')[0].rsplit('/', 1)[0] + '/…'!r} is not a web address"
-            f" ({exc}): copy it again from the robot's settings"
+            L_(
+                "{where}: url {url!r} is not a web address ({reason}): copy it again from the"
+                " robot's settings",
+                where=where,
+                url=url.split("?")[0].rsplit("/", 1)[0] + "/…",
+                reason=str(exc),
+            )
         ) from None
 
 
-def _secrets(raw: dict[str, dict[str, Any]], robots: Mapping[str, RobotSettings]) -> list[str]:
+def _secrets(raw: dict[str, dict[str, Any]], robots: Mapping[str, RobotSettings]) -> list[Text]:
     """Name the secrets the file itself holds (not those it reads from the environment)."""
-    found = ["the SMTP password"] if raw.get("smtp", {}).get("password") is not None else []
+    found = [L_("the SMTP password")] if raw.get("smtp", {}).get("password") is not None else []
     for name, section in raw.get("robots", {}).items():
         if section.get("secret"):
-            found.append(f"the secret of robot {name}")
+            found.append(L_("the secret of robot {name}", name=name))
         if section.get("url") and robot_class(robots[name].kind).url_is_secret:
-            found.append(f"the URL of robot {name} (its token is a secret)")
+            found.append(L_("the URL of robot {name} (its token is a secret)", name=name))
     return found
 
 
-def _private(config: Path, secret: str) -> None:
+def _private(config: Path, secret: Text) -> None:
     """Refuse a file holding a secret that others can read, as ssh does with keys."""
     try:
         mode = config.stat().st_mode & 0o777
@@ -169,8 +243,12 @@ def _private(config: Path, secret: str) -> None:
         return
     if mode & 0o077:
         raise ConfigError(
-            f"{config}: holds {secret} but others can read it (mode {mode:04o});"
-            f" run: chmod 600 {config}"
+            L_(
+                "{file}: holds {secret} but others can read it (mode {mode:04o}); run: chmod 600 {file}",
+                file=str(config),
+                secret=secret,
+                mode=mode,
+            )
         )
 
 
@@ -181,14 +259,21 @@ def _robot(name: str, section: object, environ: Mapping[str, str], config: Path)
     variables to read the URL and the secret from instead, so neither need be in the file."""
     where = f"{config}: [robots.{name}]"
     if not isinstance(section, dict):
-        raise ConfigError(f"{where} must be a table")
+        raise ConfigError(L_("{where} must be a table", where=where))
     unknown = set(section) - set(ROBOT_KEYS)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+        raise ConfigError(L_("{where}: unknown key(s) {keys}", where=where, keys=sorted(unknown)))
     kind = section.get("kind")
     if kind not in POSTING:
-        kinds = f"{', '.join(POSTING[:-1])} or {POSTING[-1]}"
-        raise ConfigError(f"{where}: kind {kind!r}: use {kinds}")
+        raise ConfigError(
+            L_(
+                "{where}: kind {kind!r}: use {kinds} or {last}",
+                where=where,
+                kind=kind,
+                kinds=list(POSTING[:-1]),
+                last=POSTING[-1],
+            )
+        )
     values: dict[str, str | None] = {}
     for key in ("url", "secret"):
         value = section.get(key)
@@ -196,19 +281,42 @@ def _robot(name: str, section: object, environ: Mapping[str, str], config: Path)
         if variable:
             value = environ.get(str(variable))
             if not value:
-                raise ConfigError(f"{where}: the environment variable {variable} is not set")
+                raise ConfigError(
+                    L_(
+                        "{where}: the environment variable {variable} is not set",
+                        where=where,
+                        variable=variable,
+                    )
+                )
         values[key] = str(value) if value else None
     if not values["url"]:
-        raise ConfigError(f"{where}: no url (give url, or url_env naming a variable)")
+        raise ConfigError(
+            L_("{where}: no url (give url, or url_env naming a variable)", where=where)
+        )
     _well_formed(values["url"], where)
     per_minute = section.get("per_minute")
     if per_minute is not None and (not isinstance(per_minute, int) or per_minute < 1):
-        raise ConfigError(f"{where}: per_minute must be a whole number above 0")
+        raise ConfigError(L_("{where}: per_minute must be a whole number above 0", where=where))
     allowed = robot_class(kind).msgtypes
     msgtype = section.get("msgtype", allowed[0])
     if msgtype not in allowed:
         raise ConfigError(
-            f"{where}: msgtype {msgtype!r}: a {kind} robot takes {' or '.join(allowed)}"
+            L_(
+                "{where}: msgtype {msgtype!r}: a {kind} robot takes {kinds} or {last}",
+                where=where,
+                msgtype=msgtype,
+                kind=kind,
+                kinds=list(allowed[:-1]),
+                last=allowed[-1],
+            )
+            if len(allowed) > 1
+            else L_(
+                "{where}: msgtype {msgtype!r}: a {kind} robot takes {last}",
+                where=where,
+                msgtype=msgtype,
+                kind=kind,
+                last=allowed[-1],
+            )
         )
     timeout = section.get("timeout")
     return RobotSettings(
@@ -225,7 +333,7 @@ def _robot(name: str, section: object, environ: Mapping[str, str], config: Path)
 
 def _string(key: str, value: object) -> str:
     if not isinstance(value, str):
-        raise ConfigError(f"SMTP {key} must be text, got {value!r}")
+        raise ConfigError(L_("SMTP {key} must be text, got {value!r}", key=key, value=value))
     return value
 
 
@@ -233,7 +341,9 @@ def _port(value: object) -> int:
     if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
-        raise ConfigError(f"SMTP port must be a whole number from 1 to 65535, got {value!r}")
+        raise ConfigError(
+            L_("SMTP port must be a whole number from 1 to 65535, got {value!r}", value=value)
+        )
     return value
 
 
@@ -246,7 +356,12 @@ def _timeout(value: object, what: str = "SMTP timeout") -> float:
             number = float(value)
     if number is None or not math.isfinite(number) or not 0 < number <= MAX_TIMEOUT:
         raise ConfigError(
-            f"{what} must be a number of seconds above 0 and at most {MAX_TIMEOUT:g}, got {value!r}"
+            L_(
+                "{what} must be a number of seconds above 0 and at most {limit}, got {value!r}",
+                what=what,
+                limit=int(MAX_TIMEOUT),
+                value=value,
+            )
         )
     return number
 
@@ -256,7 +371,9 @@ def _flag(value: object) -> bool:
         return value
     if isinstance(value, str) and value.lower() in ("1", "true", "yes", "0", "false", "no", ""):
         return value.lower() in ("1", "true", "yes")
-    raise ConfigError(f"SMTP allow_plaintext_auth must be true or false, got {value!r}")
+    raise ConfigError(
+        L_("SMTP allow_plaintext_auth must be true or false, got {value!r}", value=value)
+    )
 
 
 def load_settings(
@@ -294,13 +411,14 @@ def load_settings(
     try:
         return _settings(values, where, robots)
     except _Bad as bad:
-        raise ConfigError(f"{where.get(bad.key, 'the delivery settings')}: {bad}") from None
+        source = where.get(bad.key) or L_("the delivery settings")
+        raise ConfigError(Text("{where}: {bad}", {"where": source, "bad": bad.message})) from None
 
 
 class _Bad(ConfigError):
     """A value the rules refuse, named by its key (its source is added to the message)."""
 
-    def __init__(self, key: str, message: str) -> None:
+    def __init__(self, key: str, message: str | Text) -> None:
         super().__init__(message)
         self.key = key
 
@@ -311,7 +429,7 @@ def _checked(key: str, check: Any, value: object) -> Any:
     except _Bad:
         raise
     except ConfigError as exc:
-        raise _Bad(key, str(exc)) from None
+        raise _Bad(key, exc.message) from None
 
 
 _ADDRESS = re.compile(r"[^@\s<>,;:\"()\[\]\\]+@[^@\s<>,;:\"()\[\]\\]+")
@@ -323,7 +441,10 @@ def _sender(value: object) -> str:
     text = str(value)
     if not _ADDRESS.fullmatch(text) or text.endswith(".") or ".." in text.rpartition("@")[2]:
         raise ConfigError(
-            f"{text!r} is not an e-mail address: give one address, as office@example.org"
+            L_(
+                "{text!r} is not an e-mail address: give one address, as office@example.org",
+                text=text,
+            )
         )
     return text
 
@@ -334,7 +455,7 @@ def _settings(
     """Check the values (from the file and the environment alike) by the same rules."""
     for key in ("sender", "outbox"):
         if values.get(key) is not None and not isinstance(values[key], str):
-            raise _Bad(key, f"must be text, got {values[key]!r}")
+            raise _Bad(key, L_("must be text, got {value!r}", value=values[key]))
     outbox = Path(str(values.get("outbox") or "outbox"))
     outbox_set = bool(values.get("outbox"))
     sender = _checked("sender", _sender, values["sender"]) if values.get("sender") else None
@@ -354,8 +475,19 @@ def _settings(
         security = "tls" if port == 465 else "starttls"
     if security not in SECURITY:
         close = difflib.get_close_matches(security, SECURITY, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise _Bad("security", f"SMTP security '{security}': {hint}use starttls, tls or none")
+        if close:
+            raise _Bad(
+                "security",
+                L_(
+                    "SMTP security '{security}': did you mean '{close}'? use starttls, tls or none",
+                    security=security,
+                    close=close[0],
+                ),
+            )
+        raise _Bad(
+            "security",
+            L_("SMTP security '{security}': use starttls, tls or none", security=security),
+        )
     if port is None:
         port = {"tls": 465, "starttls": 587}.get(security, 25)
     user = (
@@ -371,9 +503,11 @@ def _settings(
     plaintext = _checked("allow_plaintext_auth", _flag, values.get("allow_plaintext_auth", False))
     if user and security == "none" and not plaintext:
         raise ConfigError(
-            "SMTP security = none would send the password in clear text: use security ="
-            " starttls or tls, or set allow_plaintext_auth = true"
-            " (WORKPLAN_SMTP_ALLOW_PLAINTEXT_AUTH=1) on a trusted network"
+            L_(
+                "SMTP security = none would send the password in clear text: use security ="
+                " starttls or tls, or set allow_plaintext_auth = true"
+                " (WORKPLAN_SMTP_ALLOW_PLAINTEXT_AUTH=1) on a trusted network"
+            )
         )
     smtp = SmtpSettings(
         host=host,

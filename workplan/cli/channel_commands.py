@@ -60,7 +60,7 @@ def channels_check(
     from workplan.store import refs
     from workplan.store.links import link_settings
 
-    robots = delivery_settings(config, None).robots
+    robots = delivery_settings(config, None, db).robots
     with store.connected(db) as engine, store.reading(engine) as conn:
         found = routes(conn, plan_key)
         with suppress(NotFound):

@@ -69,7 +69,7 @@ def dispatch_command(
     from workplan.store import db as store
     from workplan.store.links import link_settings
 
-    delivery = delivery_settings(config, outbox_dir)
+    delivery = delivery_settings(config, outbox_dir, db)
     settings = DispatchSettings(
         ignore_hours=ignore_hours,
         sender=delivery.sender,
@@ -218,7 +218,7 @@ def run(
     logging.getLogger("workplan.service").setLevel(logging.WARNING if once else logging.INFO)
     if pinned is not None and not once:
         raise click.UsageError("--now goes with --once")
-    delivery = delivery_settings(config, outbox_dir)
+    delivery = delivery_settings(config, outbox_dir, db)
     url = store.database_url(db)
     clock = business_clock(pinned, db)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -467,11 +468,21 @@ def outbox_option(func: F) -> F:
     )(func)
 
 
-def delivery_settings(config: Path | None, outbox: Path | None) -> Any:
-    """Read the delivery settings, with --outbox over the configured folder."""
+def delivery_settings(config: Path | None, outbox: Path | None, db: str | None) -> Any:
+    """Read the delivery settings, with --outbox over the configured folder; settings that
+    cannot work are refused in the language of the database's plans."""
+    from workplan.channels.base import ConfigError
     from workplan.channels.config import load_settings
+    from workplan.errors import WorkplanError
+    from workplan.store import db as store
+    from workplan.store import refs
 
-    settings = load_settings(config)
+    try:
+        settings = load_settings(config)
+    except ConfigError:
+        with suppress(WorkplanError), store.connected(db) as engine, store.reading(engine) as conn:
+            refs.all_plans(conn, None)  # read for its language: the refusal is said in it
+        raise
     return replace(settings, outbox=outbox, outbox_set=True) if outbox else settings
 
 

@@ -188,7 +188,7 @@ def _say_loaded(item: Any, result: Any, dry_run: bool) -> None:
     )
     if not result.created:
         for change in result.changes:
-            click.echo(f"  {change}")
+            click.echo(f"  {change.said()}")
     before = before_start(item.compiled)
     if before:
         click.echo(

@@ -133,6 +133,7 @@ def score(
 
 def _table(made: Any, header: tuple[str, ...], rows: list[list[Any]], explained: str | None) -> str:
     from workplan.cli.render import Column, grid
+    from workplan.reports import scoring
 
     if explained is not None:
         shown = [
@@ -141,9 +142,15 @@ def _table(made: Any, header: tuple[str, ...], rows: list[list[Any]], explained:
         ]
         names: tuple[str, ...] = ("单位", "事项", "日期", "规则", "分值", "角色", "依据")
         total = next(s for s in made.scores if s.department == explained)
-        title = (
-            f"{made.plan.title} — {made.label}考核 — {explained}：基础分{total.base:g}，"
-            f"得分{total.total:g}（截至{made.period.as_of}）"
+        title = _(
+            "{plan} — assessment of {period} — {department}: base {base:g}, score {score:g}"
+            " (as of {day})",
+            plan=made.plan.title,
+            period=made.label,
+            department=explained,
+            base=total.base,
+            score=total.total,
+            day=made.period.as_of,
         )
         right = {"分值"}
     else:
@@ -152,10 +159,16 @@ def _table(made: Any, header: tuple[str, ...], rows: list[list[Any]], explained:
             for r in rows
         ]
         names = header
-        title = f"{made.plan.title} — {made.label}考核（截至{made.period.as_of}）"
+        title = _(
+            "{plan} — assessment of {period} (as of {day})",
+            plan=made.plan.title,
+            period=made.label,
+            day=made.period.as_of,
+        )
         right = set(header[1:])
     columns = [
-        Column(n, right=n in right, keep=n in ("单位", "日期", "分值", "得分")) for n in names
+        Column(_(scoring.LABELS[n]), right=n in right, keep=n in ("单位", "日期", "分值", "得分"))
+        for n in names
     ]
     return grid(title, columns, shown, table_width())
 
@@ -269,7 +282,7 @@ def drift(department: str | None, fmt: str, plan_key: str | None, db: str | None
     """
     from workplan.cli import render
     from workplan.cli.render import Column, grid
-    from workplan.reports.drift import HEADER, SUMMARY_HEADER, build_drift
+    from workplan.reports.drift import HEADER, LABELS, SUMMARY_HEADER, build_drift
     from workplan.store import db as store
     from workplan.store import refs
 
@@ -285,14 +298,16 @@ def drift(department: str | None, fmt: str, plan_key: str | None, db: str | None
         click.echo(render.dump_csv(HEADER, rows), nl=False)
         return
     if not rows:
-        click.echo(f"{plan.title}：自印发以来没有期限调整")
+        click.echo(_("{plan}: no deadline moved since the plan was issued", plan=plan.title))
         return
     shown = [["–" if v is None else str(v) for v in r] for r in rows]
     columns = [
-        Column(h, right=h == "推迟天数", keep=h in ("原期限", "新期限", "决定日期")) for h in HEADER
+        Column(_(LABELS[h]), right=h == "推迟天数", keep=h in ("原期限", "新期限", "决定日期"))
+        for h in HEADER
     ]
     width = table_width()
-    click.echo(grid(f"{plan.title} — 期限调整（自印发以来）", columns, shown, width), nl=False)
+    title = _("{plan} — deadlines moved since the plan was issued", plan=plan.title)
+    click.echo(grid(title, columns, shown, width), nl=False)
     summary = [[str(v) for v in r] for r in made.summary()]
-    columns = [Column(h, right=h != "单位") for h in SUMMARY_HEADER]
-    click.echo(grid("按单位", columns, summary, width), nl=False)
+    columns = [Column(_(LABELS[h]), right=h != "单位") for h in SUMMARY_HEADER]
+    click.echo(grid(_("By department"), columns, summary, width), nl=False)

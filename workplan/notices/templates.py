@@ -364,8 +364,25 @@ _DATA = {
 
 
 def _syntax(exc: jinja2.TemplateSyntaxError) -> Text:
-    """A template's syntax error, as Jinja words it."""
-    return L_("syntax: {reason}", reason=exc.message)
+    """A template's syntax error: Jinja's words said in the language asked for the mistakes
+    an editor makes (a bracket left open, an unknown tag), else as Jinja words them."""
+    return L_("syntax: {reason}", reason=_jinja_reason(exc.message or ""))
+
+
+def _jinja_reason(message: str) -> str | Text:
+    if found := re.match(
+        r"Unexpected end of template\. Jinja was looking for .*?: (.*?)\.", message
+    ):
+        return L_("the template ends before {tags}: add it", tags=found[1])
+    if re.match(r"unexpected (?:'end of template'|end of template)", message):
+        return L_("the template ends inside {brackets}: close them", brackets="{{ … }} / {% … %}")
+    if found := re.match(r"Encountered unknown tag '([^']*)'", message):
+        return L_("unknown tag '{tag}'", tag=found[1])
+    if found := re.match(r"unexpected '([^']*)'", message):
+        return L_("'{token}' is not expected here", token=found[1])
+    if found := re.match(r"unexpected char '([^']*)' at \d+", message):
+        return L_("the character '{token}' is not expected here", token=found[1])
+    return message
 
 
 def _where(exc: BaseException, folder: Path | None) -> tuple[str, int]:

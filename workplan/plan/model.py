@@ -23,6 +23,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from workplan.errors import Unreadable
+from workplan.i18n import L_
 from workplan.plan import addresses
 from workplan.plan.events import WITHIN_PATTERN, parse_within
 from workplan.plan.periods import DUE_PATTERN, is_due_text
@@ -38,13 +40,16 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 def _one_line(value: str) -> str:
     if _BREAKS.search(value):
-        raise ValueError("must be a single line: it contains a line break or NUL")
+        raise Unreadable(L_("must be a single line: it contains a line break or NUL"))
     if found := _CONTROLS.search(value):
-        raise ValueError(
-            f"must be a single line: it contains the control character U+{ord(found[0]):04X}"
+        raise Unreadable(
+            L_(
+                "must be a single line: it contains the control character U+{code:04X}",
+                code=ord(found[0]),
+            )
         )
     if not value.strip():
-        raise ValueError("must not be empty")
+        raise Unreadable(L_("must not be empty"))
     return value
 
 
@@ -54,8 +59,12 @@ def _email(value: str) -> str:
 
 def _slug(value: str) -> str:
     if not _SLUG.match(value):
-        raise ValueError(
-            f"'{value}' is not an id: use lower-case letters, digits and '-', e.g. 'monthly-report'"
+        raise Unreadable(
+            L_(
+                "'{value}' is not an id: use lower-case letters, digits and '-', "
+                "e.g. 'monthly-report'",
+                value=value,
+            )
         )
     return value
 
@@ -68,7 +77,9 @@ def _zone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone '{value}' (e.g. Asia/Shanghai)") from None
+        raise Unreadable(
+            L_("unknown time zone '{value}' (e.g. Asia/Shanghai)", value=value)
+        ) from None
     return value
 
 
@@ -77,9 +88,12 @@ def _due(value: Any) -> date | str:
         return value
     if isinstance(value, str) and is_due_text(value.strip()):
         return value.strip()
-    raise ValueError(
-        f"{value!r} is not a due date: write a date (2023-06-30) or a period: Q1-Q4, H1, H2, "
-        "a month (2023-06 for the end of June), or year-end"
+    raise Unreadable(
+        L_(
+            "{value!r} is not a due date: write a date (2023-06-30) or a period: Q1-Q4, H1, H2, "
+            "a month (2023-06 for the end of June), or year-end",
+            value=value,
+        )
     )
 
 
@@ -89,25 +103,30 @@ _NUMBER_FORMAT = re.compile(r"^[^{}]*(\{(year|n)\}[^{}]*)*$")
 def _number_format(value: str) -> str:
     _one_line(value)
     if not _NUMBER_FORMAT.match(value) or "{n}" not in value:
-        raise ValueError(
-            f"'{value}' is not a document number format: write the text with {{n}} for the "
-            "sequence and optionally {year}, e.g. 巴南乡振督〔{year}〕{n}号"
+        raise Unreadable(
+            L_(
+                "'{value}' is not a document number format: write the text with {{n}} for the "
+                "sequence and optionally {{year}}, e.g. 巴南乡振督〔{{year}}〕{{n}}号",
+                value=value,
+            )
         )
     return value
 
 
 def _checkpoint_value(value: Any) -> float | str | AnyOf:
     if isinstance(value, bool):
-        raise ValueError("expected a number or 'pace'")
+        raise Unreadable(L_("expected a number or 'pace'"))
     if isinstance(value, int | float):
         return float(value)
     if value == "pace":
         return "pace"
     if isinstance(value, dict) and "any_of" in value:
         return _any_of(value)
-    raise ValueError(
-        "expected a number, 'pace' for the time-elapsed schedule (序时进度), or "
-        "{any_of: [pace, {benchmark: id}]}"
+    raise Unreadable(
+        L_(
+            "expected a number, 'pace' for the time-elapsed schedule (序时进度), or "
+            "{{any_of: [pace, {{benchmark: id}}]}}"
+        )
     )
 
 
@@ -127,7 +146,9 @@ def _checkpoint_dump(value: float | str | AnyOf) -> Any:
 
 def _any_of(value: dict[str, Any]) -> AnyOf:
     if set(value) != {"any_of"} or not isinstance(value["any_of"], list):
-        raise ValueError("write {any_of: [pace, {benchmark: id}]}: a list under 'any_of' only")
+        raise Unreadable(
+            L_("write {{any_of: [pace, {{benchmark: id}}]}}: a list under 'any_of' only")
+        )
     values: list[float | str] = []
     benchmarks: list[str] = []
     for item in value["any_of"]:
@@ -138,20 +159,26 @@ def _any_of(value: dict[str, Any]) -> AnyOf:
         ):
             benchmarks.append(_slug(item["benchmark"]))
         elif isinstance(item, dict):
-            raise ValueError(f"{item} is not an alternative: write {{benchmark: id}}")
+            raise Unreadable(
+                L_("{item} is not an alternative: write {{benchmark: id}}", item=str(item))
+            )
         else:
             values.append(_checkpoint_value(item))  # type: ignore[arg-type]
     if len(values) != 1 or len(benchmarks) != 1:
-        raise ValueError(
-            "any_of takes one number or 'pace' and one {benchmark: id}, e.g. "
-            "{any_of: [pace, {benchmark: national-average}]}"
+        raise Unreadable(
+            L_(
+                "any_of takes one number or 'pace' and one {{benchmark: id}}, e.g. "
+                "{{any_of: [pace, {{benchmark: national-average}}]}}"
+            )
         )
     return AnyOf(tuple(values), tuple(benchmarks))
 
 
 def _within(value: Any) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a span: write 'N working days' or 'N days'")
+        raise Unreadable(
+            L_("{value!r} is not a span: write 'N working days' or 'N days'", value=value)
+        )
     parse_within(value)
     return value.strip()
 

@@ -13,7 +13,8 @@ from typing import Any, TypeVar, Union
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from workplan.errors import InvalidInput, Problem
+from workplan.errors import InvalidInput, Problem, Unreadable
+from workplan.i18n import L_, Text
 from workplan.plan import yamlsource
 from workplan.plan.compiled import CompiledPlan
 from workplan.plan.draft import pending
@@ -71,21 +72,24 @@ def _model_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> type[BaseMo
     return models[0] if models else None
 
 
-def _type_name(value: Any) -> str:
+def _type_name(value: Any) -> str | Text:
     if isinstance(value, bool):
         return "true/false"
     if isinstance(value, int | float):
-        return "a number"
+        return L_("a number")
     if isinstance(value, dict):
-        return "a mapping"
+        return L_("a mapping")
     if isinstance(value, list):
-        return "a list"
+        return L_("a list")
     if value is None:
-        return "nothing"
+        return L_("nothing")
     return type(value).__name__
 
 
-def _message(error: ErrorDetails, model: type[BaseModel]) -> tuple[str, bool]:
+_DATES = ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact")
+
+
+def _message(error: ErrorDetails, model: type[BaseModel]) -> tuple[str | Text, bool]:
     """Return a plain message for one pydantic error, and whether it points at a key."""
     kind = error["type"]
     loc = tuple(error["loc"])
@@ -95,38 +99,40 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> tuple[str, bool]:
         holder = _model_at(model, loc[:-1])
         known = [f.alias or n for n, f in holder.model_fields.items()] if holder else []
         close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        if holder and not close:
-            hint = f" (known keys: {', '.join(known)})"
-        return f"unknown key '{key}'{hint}", True
+        if close:
+            return L_("unknown key '{key}'; did you mean '{close}'?", key=key, close=close[0]), True
+        if holder:
+            return L_("unknown key '{key}' (known keys: {known})", key=key, known=known), True
+        return L_("unknown key '{key}'", key=key), True
     if kind == "missing":
-        return f"missing required key '{loc[-1]}'", True
+        return L_("missing required key '{key}'", key=str(loc[-1])), True
     if kind == "string_type":
-        quote = "; put it in quotes" if isinstance(value, int | float | date) else ""
-        return f"expected text, got {_type_name(value)}{quote}", False
+        if isinstance(value, int | float | date):
+            return L_("expected text, got {what}; put it in quotes", what=_type_name(value)), False
+        return L_("expected text, got {what}", what=_type_name(value)), False
     if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"expected a whole number, got {value!r}", False
+        return L_("expected a whole number, got {value!r}", value=value), False
     if kind in ("float_type", "float_parsing"):
-        return f"expected a number, got {value!r}", False
+        return L_("expected a number, got {value!r}", value=value), False
     if kind in ("bool_type", "bool_parsing"):
-        return f"expected true or false, got {value!r}", False
-    if kind in (
-        "date_type",
-        "date_parsing",
-        "date_from_datetime_parsing",
-        "date_from_datetime_inexact",
-    ):
-        return f"expected a date like 2023-06-30, got {value!r}", False
-    if kind == "literal_error":
+        return L_("expected true or false, got {value!r}", value=value), False
+    if kind in _DATES:
+        return L_("expected a date like 2023-06-30, got {value!r}", value=value), False
+    if kind in ("literal_error", "enum"):
         expected = error.get("ctx", {}).get("expected", "")
-        return f"{value!r} is not allowed; expected {expected}", False
+        return L_(
+            "{value!r} is not allowed; expected {expected}", value=value, expected=expected
+        ), False
     if kind in ("list_type", "tuple_type"):
-        return f"expected a list, got {_type_name(value)}", False
+        return L_("expected a list, got {what}", what=_type_name(value)), False
     if kind in ("model_type", "dict_type", "model_attributes_type"):
-        return f"expected a mapping of keys, got {_type_name(value)}", False
+        return L_("expected a mapping of keys, got {what}", what=_type_name(value)), False
     if kind == "value_error":
-        return str(error.get("ctx", {}).get("error", error["msg"])), False
-    return error["msg"], False
+        raised = error.get("ctx", {}).get("error")
+        if isinstance(raised, Unreadable):
+            return raised.message, False
+        return str(raised if raised is not None else error["msg"]), False
+    return L_("not valid here: {reason}", reason=error["msg"]), False
 
 
 def _clean_loc(loc: PathKey) -> PathKey:
@@ -141,7 +147,7 @@ def _pydantic_problems(
 ) -> list[Problem]:
     written = {p.field for p in source.problems}
     problems = []
-    seen: set[tuple[PathKey, str]] = set()
+    seen: set[tuple[PathKey, str | Text]] = set()
     for error in exc.errors():
         loc = _clean_loc(tuple(error["loc"]))
         message, at_key = _message(error, model)
@@ -248,7 +254,7 @@ def read_plan(path: Path) -> LoadedPlan:
     problems.extend(source.problems)
     if not isinstance(source.data, dict):
         raise InvalidInput(
-            [*problems, source.problem((), "a plan is a mapping of keys (id, title, …)")]
+            [*problems, source.problem((), L_("a plan is a mapping of keys (id, title, …)"))]
         )
     plan = _validated(source, Plan, problems)
     complete = plan is not None
@@ -299,7 +305,7 @@ def _side_files(
     for i, name in enumerate(names):
         shown = path.parent / name  # as the user would write it in problems
         if not shown.resolve().is_file():
-            problems.append(source.problem((*where, i), f"no such {what} file: {shown}"))
+            problems.append(source.problem((*where, i), _no_such(what, shown)))
             complete = False
             continue
         try:
@@ -317,6 +323,12 @@ def _side_files(
     return found, complete
 
 
+def _no_such(what: str, shown: Path) -> Text:
+    if what == "directory":
+        return L_("no such directory file: {file}", file=str(shown))
+    return L_("no such calendar file: {file}", file=str(shown))
+
+
 def read_directory(path: Path) -> Directory:
     """Read and validate a department directory file on its own; raise InvalidInput."""
     problems: list[Problem] = []
@@ -330,7 +342,8 @@ def read_directory(path: Path) -> Directory:
                 if name in seen:
                     problems.append(
                         source.problem(
-                            ("departments", i, "name"), f"department '{name}' is named twice"
+                            ("departments", i, "name"),
+                            L_("department '{name}' is named twice", name=name),
                         )
                     )
                 seen[name] = i

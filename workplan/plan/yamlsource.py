@@ -17,6 +17,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from workplan.errors import InvalidInput, Problem
+from workplan.i18n import L_, Text
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_NODES = 200_000
@@ -53,7 +54,7 @@ class Source:
             probe = probe[:-1]
         return self.values.get((), (1, 1))
 
-    def problem(self, path: PathKey, message: str, *, key: bool = False) -> Problem:
+    def problem(self, path: PathKey, message: str | Text, *, key: bool = False) -> Problem:
         """Build a Problem positioned at ``path``."""
         line, column = self.position(path, key=key)
         return Problem(self.file, line, column, format_path(path), message)
@@ -79,7 +80,7 @@ class _Reader:
         self.count = 0
         self.constructor = yaml.SafeLoader("")
 
-    def at(self, node: Node, path: PathKey, message: str) -> None:
+    def at(self, node: Node, path: PathKey, message: str | Text) -> None:
         mark = node.start_mark
         self.problems.append(
             Problem(self.name, mark.line + 1, mark.column + 1, format_path(path), message)
@@ -91,7 +92,9 @@ class _Reader:
             raise _TooBig
         self.values[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if id(node) in stack:
-            self.at(node, path, "an alias refers to the node that contains it; remove the cycle")
+            self.at(
+                node, path, L_("an alias refers to the node that contains it; remove the cycle")
+            )
             return None
         if isinstance(node, ScalarNode):
             return self.scalar(node, path)
@@ -100,7 +103,7 @@ class _Reader:
             return [self.walk(item, (*path, i), inner) for i, item in enumerate(node.value)]
         if isinstance(node, MappingNode):
             return self.mapping(node, path, inner)
-        self.at(node, path, "unsupported YAML node")
+        self.at(node, path, L_("unsupported YAML node"))
         return None
 
     def mapping(self, node: MappingNode, path: PathKey, stack: tuple[int, ...]) -> dict[str, Any]:
@@ -108,10 +111,10 @@ class _Reader:
         seen: dict[str, Node] = {}
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
-                self.at(key_node, path, "merge keys (<<) are not supported; write the keys out")
+                self.at(key_node, path, L_("merge keys (<<) are not supported; write the keys out"))
                 continue
             if not isinstance(key_node, ScalarNode):
-                self.at(key_node, path, "a key must be plain text")
+                self.at(key_node, path, L_("a key must be plain text"))
                 continue
             key = str(key_node.value)
             child = (*path, key)
@@ -120,8 +123,12 @@ class _Reader:
                 self.at(
                     key_node,
                     child,
-                    f"duplicate key '{key}' (first written at line {first.line + 1}); "
-                    "YAML would silently keep only the last one",
+                    L_(
+                        "duplicate key '{key}' (first written at line {line}); "
+                        "YAML would silently keep only the last one",
+                        key=key,
+                        line=first.line + 1,
+                    ),
                 )
                 continue
             seen[key] = key_node
@@ -134,7 +141,11 @@ class _Reader:
             return self.typed(node, path)
         except Exception:  # an unknown tag (!foo, !!python/…), or !!int on text that is none
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-            self.at(node, path, f"cannot read {node.value!r} as {tag}; remove the tag")
+            self.at(
+                node,
+                path,
+                L_("cannot read {value!r} as {tag}; remove the tag", value=node.value, tag=tag),
+            )
             return node.value
 
     def typed(self, node: ScalarNode, path: PathKey) -> Any:
@@ -144,31 +155,46 @@ class _Reader:
             self.at(
                 node,
                 path,
-                f"YAML 1.1 reads {text} as the number {self.construct(node)}; "
-                f"write it in quotes: '{text}'",
+                L_(
+                    "YAML 1.1 reads {text} as the number {number}; write it in quotes: '{text}'",
+                    text=text,
+                    number=self.construct(node),
+                ),
             )
             return text
         if plain and node.tag == _BOOL and text.lower() not in ("true", "false"):
             self.at(
                 node,
                 path,
-                f"YAML 1.1 reads {text} as {str(self.construct(node)).lower()}; "
-                f"write '{text}' in quotes for text, or true/false for a yes/no setting",
+                L_(
+                    "YAML 1.1 reads {text} as {boolean}; "
+                    "write '{text}' in quotes for text, or true/false for a yes/no setting",
+                    text=text,
+                    boolean=str(self.construct(node)).lower(),
+                ),
             )
             return text
         if plain and node.tag == _INT and _OCTAL.match(text):
             self.at(
                 node,
                 path,
-                f"YAML 1.1 reads {text} as the octal number {self.construct(node)}; "
-                f"write it in quotes ('{text}') or without the leading zero",
+                L_(
+                    "YAML 1.1 reads {text} as the octal number {number}; "
+                    "write it in quotes ('{text}') or without the leading zero",
+                    text=text,
+                    number=self.construct(node),
+                ),
             )
             return text
         if node.tag == _TIMESTAMP:
             try:
                 return self.construct(node)
             except ValueError as exc:
-                self.at(node, path, f"{text} is not a real date ({exc})")
+                self.at(
+                    node,
+                    path,
+                    L_("{text} is not a real date ({reason})", text=text, reason=str(exc)),
+                )
                 return text
         return self.construct(node)
 
@@ -191,10 +217,20 @@ def read_text(path: Path) -> str:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise InvalidInput([Problem(name, 0, 0, "", f"cannot read: {exc.strerror}")]) from None
+        raise InvalidInput(
+            [Problem(name, 0, 0, "", L_("cannot read: {reason}", reason=exc.strerror))]
+        ) from None
     if len(raw) > MAX_FILE_BYTES:
         raise InvalidInput(
-            [Problem(name, 0, 0, "", f"file is larger than the limit of {MAX_FILE_BYTES} bytes")]
+            [
+                Problem(
+                    name,
+                    0,
+                    0,
+                    "",
+                    L_("file is larger than the limit of {limit} bytes", limit=MAX_FILE_BYTES),
+                )
+            ]
         )
     return decode(name, raw)
 
@@ -217,7 +253,10 @@ def decode(name: str, raw: bytes) -> str:
                     line,
                     column,
                     "",
-                    f"not UTF-8 (byte 0x{body[exc.start]:02x}); save the file as UTF-8",
+                    L_(
+                        "not UTF-8 (byte 0x{byte:02x}); save the file as UTF-8",
+                        byte=body[exc.start],
+                    ),
                 )
             ]
         ) from None
@@ -239,7 +278,8 @@ def parse(name: str, text: str) -> Source:
         if context and begun and mark and begun.line != mark.line:
             context += f" (begun at line {begun.line + 1}, column {begun.column + 1})"
         what = " ".join(p for p in (context, exc.problem) if p)
-        raise InvalidInput([Problem(name, line, column, "", f"not valid YAML: {what}")]) from None
+        message = L_("not valid YAML: {what}", what=what)
+        raise InvalidInput([Problem(name, line, column, "", message)]) from None
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -250,16 +290,20 @@ def parse(name: str, text: str) -> Source:
                     line,
                     column,
                     "",
-                    f"not valid YAML: the control character #x{exc.character:04x} is not allowed;"
-                    " remove it",
+                    L_(
+                        "not valid YAML: the control character #x{character:04x} is not"
+                        " allowed; remove it",
+                        character=exc.character,
+                    ),
                 )
             ]
         ) from None
     except yaml.YAMLError as exc:
         what = " ".join(str(exc).split())
-        raise InvalidInput([Problem(name, 0, 0, "", f"not valid YAML: {what}")]) from None
+        message = L_("not valid YAML: {what}", what=what)
+        raise InvalidInput([Problem(name, 0, 0, "", message)]) from None
     if node is None:
-        raise InvalidInput([Problem(name, 1, 1, "", "the file is empty")])
+        raise InvalidInput([Problem(name, 1, 1, "", L_("the file is empty"))])
     reader = _Reader(name)
     try:
         data = reader.walk(node, (), ())
@@ -271,8 +315,11 @@ def parse(name: str, text: str) -> Source:
                     1,
                     1,
                     "",
-                    f"refused: the document expands to more than {MAX_NODES} values "
-                    "(aliases that multiply?)",
+                    L_(
+                        "refused: the document expands to more than {limit} values "
+                        "(aliases that multiply?)",
+                        limit=MAX_NODES,
+                    ),
                 )
             ]
         ) from None

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from workplan.i18n import N_
 from workplan.plan.compiled import item_label
 from workplan.store.drift import Moved, moved_deadlines
 from workplan.store.refs import PlanRef
@@ -24,6 +25,23 @@ HEADER = (
     "依据",
 )
 SUMMARY_HEADER = ("单位", "延期", "修订", "挂起", "推迟天数合计")
+# the headers as a table shows them, in the language spoken (the keys above stay a script's)
+LABELS = {
+    "事项": N_("Item"),
+    "应办事项": N_("Due"),
+    "牵头单位": N_("Lead"),
+    "方式": N_("How moved"),
+    "原期限": N_("Deadline before"),
+    "新期限": N_("Deadline after"),
+    "推迟天数": N_("Days moved"),
+    "决定日期": N_("Decided on"),
+    "依据": N_("Grounds"),
+    "单位": N_("Department"),
+    "延期": N_("Extended"),
+    "修订": N_("Amended"),
+    "挂起": N_("Paused"),
+    "推迟天数合计": N_("Days moved in all"),
+}
 
 
 def leads(m: Moved) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from workplan.i18n import N_
 from workplan.plan.periods import month_end
 from workplan.rules.score import Period, Point, Score, score
 from workplan.store.facts_query import read_facts
@@ -26,6 +27,23 @@ RULE_WORDS = {
 
 HEADER = ("单位", "基础分", "加减分", "得分", "应办", "按期办结率", "报送及时率", "目标完成率")
 POINT_HEADER = ("单位", "事项", "应办事项", "日期", "规则", "分值", "角色", "依据")
+# the headers as a table shows them, in the language spoken (the keys above stay a script's)
+LABELS = {
+    "单位": N_("Department"),
+    "基础分": N_("Base score"),
+    "加减分": N_("Added or deducted"),
+    "得分": N_("Score"),
+    "应办": N_("Owed"),
+    "按期办结率": N_("Done on time"),
+    "报送及时率": N_("Reported on time"),
+    "目标完成率": N_("Targets met"),
+    "事项": N_("Item"),
+    "日期": N_("Date"),
+    "规则": N_("Rule"),
+    "分值": N_("Points"),
+    "角色": N_("Role"),
+    "依据": N_("Grounds"),
+}
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ def value_reasons(
         reasons.append(
             L_(
                 "{title} is a percentage and {value} looks like a fraction: write {whole} for "
-                "{whole}%, or {value}% if less than one per cent is meant",
+                "{whole}%, or {value}% when less than one per cent is meant",
                 title=title,
                 value=value,
                 whole=round(value * 100, 8),

@@ -10,26 +10,39 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from workplan.i18n import L_, Language, Text, language, said
 from workplan.plan.compiled import CompiledPlan, is_assigned, item_label
 from workplan.store.db import dumps
 from workplan.store.rows import aliases_json
 from workplan.store.tables import T_DEPT, T_METRIC, T_OBL, T_TASK
+
+_TASK_CHANGED = {
+    "title": L_("task title changed"),
+    "lead": L_("task lead changed"),
+    "co": L_("task co changed"),
+}
 
 
 @dataclass(frozen=True)
 class Change:
     """One difference between the stored plan and the file, for the office to check."""
 
-    what: str
+    what: str | Text
     task: int | None = None
     key: str | None = None
-    detail: str = ""
+    detail: str | Text = ""
 
     def __str__(self) -> str:
+        return self.said("en")
+
+    def said(self, lang: Language | None = None) -> str:
+        """Return the change as the office reads it in ``lang`` (default: spoken now)."""
         where = f" {item_label(self.task)}" if self.task is not None else ""
         key = f" {self.key}" if self.key else ""
-        detail = f": {self.detail}" if self.detail else ""
-        return f"{self.what}{where}{key}{detail}"
+        lang = lang or language()
+        detail = said(self.detail, lang)
+        colon = "：" if lang == "zh" else ": "
+        return f"{said(self.what, lang)}{where}{key}{colon + detail if detail else ''}"
 
 
 @dataclass
@@ -80,15 +93,17 @@ def diff(stored: Stored, plan: CompiledPlan) -> list[Change]:
     for d in plan.departments:
         old = stored.departments.get(d.name)
         if old is None:
-            out.append(Change("department added", detail=d.name))
+            out.append(Change(L_("department added"), detail=d.name))
         elif json.loads(old["emails"]) != list(d.emails) or old["head_email"] != d.head_email:
-            out.append(Change("department changed", detail=d.name))
-    out += [Change("department dropped", detail=n) for n in stored.departments if n not in names]
+            out.append(Change(L_("department changed"), detail=d.name))
+    out += [
+        Change(L_("department dropped"), detail=n) for n in stored.departments if n not in names
+    ]
     numbers = {t.number for t in plan.tasks}
     for t in plan.tasks:
         old = stored.tasks.get(t.number)
         if old is None or not old["active"]:
-            out.append(Change("task added", t.number, detail=t.title))
+            out.append(Change(L_("task added"), t.number, detail=t.title))
             continue
         for name, new in (
             ("title", t.title),
@@ -96,11 +111,11 @@ def diff(stored: Stored, plan: CompiledPlan) -> list[Change]:
             ("co", dumps(list(t.co))),
         ):
             if old[name] != new:
-                out.append(Change(f"task {name} changed", t.number, detail=f"{old[name]} → {new}"))
+                out.append(Change(_TASK_CHANGED[name], t.number, detail=f"{old[name]} → {new}"))
         if old["text"] != t.text:
-            out.append(Change("task text changed", t.number))
+            out.append(Change(L_("task text changed"), t.number))
     out += [
-        Change("task dropped", n, detail=r["title"])
+        Change(L_("task dropped"), n, detail=r["title"])
         for n, r in stored.tasks.items()
         if n not in numbers and r["active"]
     ]
@@ -112,34 +127,44 @@ def diff(stored: Stored, plan: CompiledPlan) -> list[Change]:
         if old is not None and old["active"] and old["target"] != m.target:
             moved.add((m.task, m.key, old["target"], m.target))
             out.append(
-                Change("target changed", m.task, m.key, f"{_fmt(old['target'])} → {_fmt(m.target)}")
+                Change(
+                    L_("target changed"), m.task, m.key, f"{_fmt(old['target'])} → {_fmt(m.target)}"
+                )
             )
         if old is not None and old["active"] and old["aliases"] != aliases_json(m.aliases):
-            out.append(Change("aliases changed", m.task, m.key, "、".join(m.aliases) or "none"))
+            out.append(
+                Change(L_("aliases changed"), m.task, m.key, "、".join(m.aliases) or L_("none"))
+            )
     keys = {(o.task, o.key) for o in plan.obligations}
     renamed: set[tuple[int, str]] = set()
     for o in plan.obligations:
         old = stored.obligations.get((o.task, o.key))
         if old is None or not old["active"]:
             if o.task in stored.tasks and stored.tasks[o.task]["active"]:
-                out.append(Change("obligation added", o.task, o.key, f"due {o.due}"))
+                out.append(
+                    Change(L_("obligation added"), o.task, o.key, L_("due {day}", day=o.due))
+                )
             continue
         if old["aliases"] != aliases_json(o.aliases) and (o.task, o.source) not in renamed:
             renamed.add((o.task, o.source))
-            out.append(Change("aliases changed", o.task, o.source, "、".join(o.aliases) or "none"))
+            out.append(
+                Change(L_("aliases changed"), o.task, o.source, "、".join(o.aliases) or L_("none"))
+            )
         if old["due"] != o.due:
-            out.append(Change("date moved", o.task, o.key, f"{old['due']} → {o.due}"))
+            out.append(Change(L_("date moved"), o.task, o.key, f"{old['due']} → {o.due}"))
         if old["target"] != o.target and (o.task, o.metric, old["target"], o.target) not in moved:
             out.append(
-                Change("target changed", o.task, o.key, f"{_fmt(old['target'])} → {_fmt(o.target)}")
+                Change(
+                    L_("target changed"), o.task, o.key, f"{_fmt(old['target'])} → {_fmt(o.target)}"
+                )
             )
     out += [
-        Change("obligation dropped", task, key, f"was due {r['due']}")
+        Change(L_("obligation dropped"), task, key, L_("was due {day}", day=r["due"]))
         for (task, key), r in stored.obligations.items()
         if (task, key) not in keys and r["active"] and task in numbers
     ]
     out += [
-        Change("metric dropped", task, key)
+        Change(L_("metric dropped"), task, key)
         for (task, key), r in stored.metrics.items()
         if (task, key) not in metric_keys and r["active"] and task in numbers
     ]

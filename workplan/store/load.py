@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from workplan.i18n import L_, Text
 from workplan.plan.compiled import CompiledPlan
 from workplan.plan.policy import Rules
 from workplan.store.amend import Amend
@@ -252,8 +253,12 @@ def load(
         before = json.loads(plan_row["settings"])
         after = json.loads(dumps(plan.settings.to_json()))  # as the row will keep it
         keys = sorted(k for k in {*before, *after} if before.get(k) != after.get(k))
-        said = ", ".join(keys) if keys else "how this version of workplan records the plan"
-        changes = [Change("settings changed", detail=said)]
+        said = (
+            Text("{keys}", {"keys": keys})
+            if keys
+            else L_("how this version of workplan records the plan")
+        )
+        changes = [Change(L_("settings changed"), detail=said)]
     version = plan_row["version"] + 1
     result = LoadResult(plan.id, version, False, False, changes, **counts)
     if dry_run:

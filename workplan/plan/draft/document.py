@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from workplan.errors import InvalidInput, Problem
+from workplan.i18n import L_
 
 SUFFIXES = (".docx", ".txt", ".pdf")
 MAX_BYTES = 20 * 1024 * 1024
@@ -130,7 +131,7 @@ def _decode(path: Path, raw: bytes) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise InvalidInput([Problem(str(path), 0, 0, "", "neither UTF-8 nor GBK text")])
+    raise InvalidInput([Problem(str(path), 0, 0, "", L_("neither UTF-8 nor GBK text"))])
 
 
 def _txt(path: Path, raw: bytes) -> tuple[list[Line], list[list[int]]]:
@@ -153,7 +154,15 @@ def _docx(path: Path) -> tuple[list[Line], list[list[int]]]:
         document = docx.Document(str(path))
     except (zipfile.BadZipFile, PackageNotFoundError, KeyError, ValueError) as exc:
         raise InvalidInput(
-            [Problem(str(path), 0, 0, "", f"not a Word document (.docx): {exc}")]
+            [
+                Problem(
+                    str(path),
+                    0,
+                    0,
+                    "",
+                    L_("not a Word document (.docx): {reason}", reason=str(exc)),
+                )
+            ]
         ) from None
     texts: list[str] = []
     for block in document.iter_inner_content():
@@ -197,7 +206,9 @@ def _pdf(path: Path) -> tuple[list[Line], list[list[int]]]:
                         groups.append([len(lines) - 1])
                 top = False
     except PDFSyntaxError as exc:
-        raise InvalidInput([Problem(str(path), 0, 0, "", f"not a PDF: {exc}")]) from None
+        raise InvalidInput(
+            [Problem(str(path), 0, 0, "", L_("not a PDF: {reason}", reason=str(exc)))]
+        ) from None
     if not lines:
         raise InvalidInput(
             [
@@ -206,7 +217,7 @@ def _pdf(path: Path) -> tuple[list[Line], list[list[int]]]:
                     0,
                     0,
                     "",
-                    "the PDF has no text layer (a scan?): run OCR first, or give the .docx",
+                    L_("the PDF has no text layer (a scan?): run OCR first, or give the .docx"),
                 )
             ]
         )
@@ -224,14 +235,14 @@ def read_document(path: Path) -> Document:
                     0,
                     0,
                     "",
-                    "give the document as .docx, .txt (UTF-8 or GBK) or .pdf with a text layer",
+                    L_("give the document as .docx, .txt (UTF-8 or GBK) or .pdf with a text layer"),
                 )
             ]
         )
     if not path.is_file():
-        raise InvalidInput([Problem(str(path), 0, 0, "", "no such file")])
+        raise InvalidInput([Problem(str(path), 0, 0, "", L_("no such file"))])
     if path.stat().st_size > MAX_BYTES:
-        raise InvalidInput([Problem(str(path), 0, 0, "", "larger than 20 MB: not a work plan")])
+        raise InvalidInput([Problem(str(path), 0, 0, "", L_("larger than 20 MB: not a work plan"))])
     if suffix == ".txt":
         lines, groups = _txt(path, path.read_bytes())
     elif suffix == ".docx":

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from workplan.errors import InvalidInput, Problem
+from workplan.i18n import L_
 from workplan.plan.draft import grammar
 from workplan.plan.draft.document import read_document
 from workplan.plan.draft.drafter import Directory, Draft, Drafter, Row, _Task
@@ -120,7 +121,7 @@ def draft_document(path: Path, directory: Path | None = None, output: Path | Non
                     0,
                     0,
                     "",
-                    "no numbered items found (（一）… or 1. …): is this the plan's text?",
+                    L_("no numbered items found (（一）… or 1. …): is this the plan's text?"),
                 )
             ]
         )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from workplan.errors import InvalidInput, Problem
+from workplan.i18n import L_
 from workplan.plan.draft.pending import PENDING
 from workplan.plan.draft.table import KINDS, Row, item_number, read_points, read_when
 
@@ -47,7 +48,15 @@ def read_rows(path: Path) -> tuple[list[Row], tuple[str, str] | None, str, list[
         book = load_workbook(path)
     except (InvalidFileException, OSError, KeyError, ValueError) as exc:
         raise InvalidInput(
-            [Problem(str(path), 0, 0, "", f"not an Excel workbook (.xlsx): {exc}")]
+            [
+                Problem(
+                    str(path),
+                    0,
+                    0,
+                    "",
+                    L_("not an Excel workbook (.xlsx): {reason}", reason=str(exc)),
+                )
+            ]
         ) from None
     base = None
     if BASE_SHEET in book.sheetnames:
@@ -76,7 +85,7 @@ def read_rows(path: Path) -> tuple[list[Row], tuple[str, str] | None, str, list[
                     0,
                     0,
                     "",
-                    "no header row (序号, 重点任务, 具体工作, 牵头单位, 责任单位, 完成时限 …)",
+                    L_("no header row (序号, 重点任务, 具体工作, 牵头单位, 责任单位, 完成时限 …)"),
                 )
             ]
         )
@@ -110,7 +119,7 @@ def read_rows(path: Path) -> tuple[list[Row], tuple[str, str] | None, str, list[
                         0,
                         0,
                         "",
-                        f"序号 “{written}” is no item number",
+                        L_("序号 “{written}” is no item number", written=written),
                     )
                 )
             item_title = values.get("重点任务", "")
