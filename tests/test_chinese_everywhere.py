@@ -374,7 +374,7 @@ def test_lang_en_walks_in_english(tmp_path: Path) -> None:
     ).output
     chinese = _catalog_chinese(" ".join(str(a) for case in cases(tmp_path) for a in case[1]))
     found = {}
-    for name, code, output in [("demo", 0, narrated), *walk(tmp_path, "--lang", "en")]:
+    for name, _code, output in [("demo", 0, narrated), *walk(tmp_path, "--lang", "en")]:
         output = re.sub(r"(?ms)^Subject: .*?(?=^\$ |\Z)", "", output)  # a letter, as it was sent
         said = sorted(c for c in chinese if c in output)
         if said:
