@@ -207,7 +207,7 @@ def answer(
 
 
 @click.command()
-@click.argument("ref", metavar="TASK[/OBLIGATION]")
+@click.argument("ref", metavar="TASK[/OBLIGATION|/METRIC]")
 @click.option(
     "--accept/--return", "accept", required=True, help="accept the report, or send it back"
 )
@@ -226,11 +226,15 @@ def review(
     db: str | None,
 ) -> None:
     """Review a report (复核): accept it, or send it back (退回) with the reason; the
-    obligation is open again from that day.  An item whose reports are all accepted closes."""
+    obligation is open again from that day.  An item whose reports are all accepted closes.
+
+    Where the plan says reports are reviewed (needs_review), a report counts only once
+    accepted; TASK/METRIC reviews a metric's values waiting for review."""
     from workplan.store import cycle
+    from workplan.store.review import review as review_report
 
     def act(conn: Any, today: date, now: Any) -> Any:
-        step = cycle.review(
+        step = review_report(
             conn, plan_key, ref, _actor(by), accept=accept, reason=reason, today=today, now=now
         )
         closed = accept and cycle.close_if_all_accepted(

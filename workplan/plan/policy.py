@@ -36,6 +36,9 @@ class Rules:
     key: bool = False
     """an item the plan marks key: its shortfalls climb the whole ladder, and it is named in
     the report to the leadership"""
+    needs_review: bool = False
+    """a report counts only once the office accepts it (复核); sent back (退回), it is open
+    again"""
 
     @property
     def aim(self) -> bool:
@@ -56,4 +59,5 @@ def rules_from_dict(raw: dict[str, Any]) -> Rules:
         _steps(shortfall) if shortfall is not None else None,
         str(raw.get("strength") or "firm"),
         bool(raw.get("key", False)),
+        bool(raw.get("needs_review", False)),
     )

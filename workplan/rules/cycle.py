@@ -2,7 +2,9 @@
 until it is signed for; one not signed for (签收) within the plan's
 ``cycle.receipt_days`` working days is followed up at once, before its deadline's own
 reminders; an extension request (延期申请) left unanswered ``cycle.answer_days`` working days
-reminds the office.  Their kinds are in the registry (:mod:`workplan.rules.kinds`); the
+reminds the office; a report waiting for the office's review (复核) ``cycle.review_days``
+working days reminds the office, and a report sent back (退回) is told to its department
+until it reports again.  Their kinds are in the registry (:mod:`workplan.rules.kinds`); the
 facts come from :func:`workplan.store.cycle_read.cycle_facts`.
 """
 
@@ -13,8 +15,9 @@ from typing import Any
 
 from workplan.plan.calendar import WorkCalendar
 from workplan.rules.evaluate import Intent
-from workplan.rules.kinds import ANSWER, ASSIGN, RECEIPT, RuleKind
+from workplan.rules.kinds import ANSWER, ASSIGN, RECEIPT, RETURNED, REVIEW, RuleKind
 from workplan.store.cycle_read import CycleFacts, Unsigned, Waiting
+from workplan.store.pending import Review
 
 
 def _intent(
@@ -66,4 +69,38 @@ def cycle_intents(
         more = {"owners": [w.department], "asked_by": w.department, "asked_on": w.asked_on}
         more.update(asked_to=w.to, working_days=cal.count(as_of, w.deadline))
         out.append(_intent(plan_id, w, ANSWER, office, w.asked_on, more))
+    for r in facts.awaiting:
+        if as_of >= cal.after(r.since, facts.review_days):
+            more = {"owners": [r.department], "reported_by": r.department, "reported_on": r.since}
+            out.append(_review_intent(plan_id, r, REVIEW, office, more))
+    for r in facts.returned:
+        more = {"owners": [r.department], "reason": r.reason, "returned_on": r.since}
+        more["working_days"] = cal.count(as_of, r.deadline)
+        out.append(_review_intent(plan_id, r, RETURNED, r.department, more))
     return out
+
+
+def _review_intent(
+    plan_id: int, r: Review, kind: RuleKind, department: str, facts: dict[str, Any]
+) -> Intent:
+    """The office reminded of a report waiting for its review (复核) past the plan's
+    ``cycle.review_days``; a department told its report was sent back (退回), until it
+    reports again."""
+    about = f"o{r.obligation_id}" if r.obligation_id is not None else f"m{r.metric_id}"
+    return Intent(
+        plan_id=plan_id,
+        task_id=r.task_id,
+        task=r.task,
+        subject=f"{'v' if kind is REVIEW else 'b'}{about}",
+        obligation_id=r.obligation_id,
+        metric_id=r.metric_id,
+        department=department,
+        rule=kind.name,
+        level=0,
+        level_name=kind.level_name or kind.name,
+        period=r.since.isoformat(),
+        due=r.deadline,
+        stage=kind.stage,
+        roles=("office",) if kind is REVIEW else ("owners",),
+        facts={"title": r.title, "kind": "deliverable", "deadline": r.deadline, **facts},
+    )

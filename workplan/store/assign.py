@@ -10,7 +10,7 @@ Its source (kind, document, leader, the plan item whose list it is an entry of) 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -111,14 +111,22 @@ def _check(order: Order, plan: refs.PlanRef, today: date) -> None:
     del plan
 
 
-def _rules_id(conn: Connection, plan: refs.PlanRef) -> int:
-    """The plan's own ladder as a stored policy (the one its items inherit)."""
+def _ladder(plan: refs.PlanRef, order: Order) -> Rules:
+    """The plan's own ladder (the one its items inherit), its reports reviewed (复核) where
+    the order or the plan says so."""
     ladder = plan.settings.ladder
     if ladder is None:
         raise NotFound(
             f"plan {plan.key} was loaded by an earlier workplan: load it again to assign work",
             zh="请重新载入计划文件后再交办",
         )
+    if order.review or plan.settings.cycle.needs_review:
+        return replace(ladder, needs_review=True)
+    return ladder
+
+
+def _rules_id(conn: Connection, plan: refs.PlanRef, ladder: Rules) -> int:
+    """A policy as stored in the plan (found, else added)."""
     fingerprint = rules_fingerprint(ladder)
     query = select(T_RULES.c.id).where(
         T_RULES.c.plan_id == plan.id, T_RULES.c.fingerprint == fingerprint
@@ -234,9 +242,8 @@ def assign(
         [{"task_id": task_id, "department": d, "role": "lead"} for d in lead]
         + [{"task_id": task_id, "department": d, "role": "co"} for d in co],
     )
-    rules_id = _rules_id(conn, plan)
-    ladder = plan.settings.ladder
-    assert ladder is not None  # _rules_id refused a plan without one
+    ladder = _ladder(plan, order)
+    rules_id = _rules_id(conn, plan, ladder)
     end = plan.settings.period_or_year(plan.year)[1]
     made = _obligations(order, number, owners, ladder, today, end)
     if not made:
@@ -272,7 +279,7 @@ def assign(
         "document": order.document,
         "leader": order.leader,
         "list_of": parent["number"] if parent else None,
-        "review": order.review,
+        "review": ladder.needs_review,
         "due": order.due.isoformat() if order.due else None,
         "every": order.every,
     }

@@ -39,6 +39,7 @@ from workplan.store.facts import (
     SentRungs,
 )
 from workplan.store.parts import parts_of
+from workplan.store.pending import with_pending
 from workplan.store.snapshot import rules_from_json
 from workplan.store.tables import (
     T_METRIC,
@@ -49,6 +50,7 @@ from workplan.store.tables import (
     T_RULES,
     T_TASK,
     Day,
+    counted,
 )
 
 
@@ -74,6 +76,7 @@ OBLIGATION_COLUMNS = (
     "target",
     "done_on",
     "benchmark_id",
+    "reported_on",
 )
 
 
@@ -119,6 +122,7 @@ def _latest_report(p: Any, metric_id: Any, upto: Any) -> Any:
             p.c.metric_id == metric_id,
             p.c.value.is_not(None),
             p.c.replaced_by.is_(None),
+            counted(p),
             p.c.as_of <= upto,
         )
         .order_by(p.c.as_of.desc(), p.c.id.desc())
@@ -211,6 +215,7 @@ def _obligation_query(
         later.c.as_of > c.deadline,
         later.c.as_of <= today,
         later.c.replaced_by.is_(None),
+        counted(later),
         reaches(later.c.value),
     )
     missed_then_met = and_(c.metric_id.is_not(None), c.deadline < today, ~reaches(at.c.value), late)
@@ -245,6 +250,7 @@ def _obligation_query(
         c.target.label("planned"),
         bench_metric.c.title.label("benchmark_title"),
         bench.c.value.label("benchmark"),
+        c.reported_on,
     ).select_from(
         rows.join(t, t.c.id == c.task_id)
         .outerjoin(m, m.c.id == c.metric_id)
@@ -473,6 +479,7 @@ def read_facts(
         planned,
         benchmark_title,
         benchmark,
+        reported_on,
     ) in result:
         lead = _json_tuple(lead_json, names)
         owners = (
@@ -506,6 +513,7 @@ def read_facts(
                 latest_on=at_deadline_on if upcoming else None,
                 met_late=bool(met_late),
                 done_on=done_on,
+                reported_on=reported_on if done_on is None else None,
                 parts=parts_of(at_deadline_note) if part == "ratio" else None,
                 alternative=_alternative(title, planned, benchmark_title, benchmark),
             )
@@ -581,6 +589,7 @@ def read_facts(
         )
         for pid, (office, year, _) in plans.items()
     }
+    facts = with_pending(conn, facts, as_of)
     if not everything:  # a paused item owes nothing (workplan.store.cycle)
         facts = with_pauses(conn, facts, as_of)
     return facts, {pid: cal for pid, (_, _, cal) in plans.items()}

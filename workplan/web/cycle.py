@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 
 from workplan.errors import NotFound, Refused
 from workplan.plan.compiled import ASSIGNED, item_label
-from workplan.store import assign, cycle, links, refs
+from workplan.store import assign, cycle, links, refs, review
 from workplan.store.cycle_read import history, problems
 from workplan.store.tables import T_CYCLE, T_OBL, T_OWNER, T_TASK
 from workplan.web.base import Visitor
@@ -206,7 +206,7 @@ class CycleOffice(Office):
                     today=today, now=now,
                 )  # fmt: skip
             elif kind in ("accept", "return"):
-                cycle.review(
+                review.review(
                     conn, plan.key, ref, actor, accept=kind == "accept", reason=why,
                     today=today, now=now,
                 )  # fmt: skip
