@@ -43,7 +43,7 @@ def _actor(department: str) -> Any:
 def _said(step: Any) -> str:
     from workplan.plan.compiled import item_label
 
-    what = f"{item_label(step.task)}" + (f" {step.obligation}" if step.obligation else "")
+    what = f"{item_label(step.task)}" + (f" {step.about}" if step.about else "")
     why = f"：{step.reason}" if step.reason else ""
     return f"{step.word()} {what} — {step.department} {step.day}{why} (step {step.id})"
 
@@ -450,7 +450,7 @@ def history(ref: str | None, fmt: str, plan_key: str | None, db: str | None) -> 
     rows = [
         [
             str(s.day),
-            item_label(s.task) + (f" {s.obligation}" if s.obligation else ""),
+            item_label(s.task) + (f" {s.about}" if s.about else ""),
             s.word(plan.locale),
             s.department,
             s.by,

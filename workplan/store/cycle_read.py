@@ -53,6 +53,12 @@ class Step:
     detail: dict[str, Any] = field(default_factory=dict)
     answers: int | None = None
 
+    @property
+    def about(self) -> str | None:
+        """What of the item it is about: the obligation's key, or the metric whose values
+        were reviewed."""
+        return self.obligation or self.detail.get("metric")
+
     def word(self, locale: str = "zh-CN") -> str:
         zh, en = WORDS.get(self.step, (self.step, self.step))
         return zh if locale != "en" else en
