@@ -102,5 +102,11 @@ def _review_intent(
         due=r.deadline,
         stage=kind.stage,
         roles=("office",) if kind is REVIEW else ("owners",),
-        facts={"title": r.title, "kind": "deliverable", "deadline": r.deadline, **facts},
+        facts={
+            "title": r.title,
+            "key": r.key,
+            "kind": "deliverable",
+            "deadline": r.deadline,
+            **facts,
+        },
     )

@@ -30,6 +30,7 @@ class PendingValue:
     task_id: int
     task: int
     metric_id: int
+    key: str
     title: str
     department: str
     since: date
@@ -74,13 +75,14 @@ def pending_values(conn: Connection, plan_ids: list[int], as_of: date) -> list[P
         )
     }
     found: dict[int, PendingValue] = {}
-    for plan_id, task_id, number, metric_id, _key, title, part_of, department, since in rows:
+    for plan_id, task_id, number, metric_id, key, title, part_of, department, since in rows:
         if part_of is not None and (task_id, part_of) in ratios:
             metric_id, title = ratios[task_id, part_of]
+            key = part_of
         held = found.get(metric_id)
         if held is None or since < held.since:
             found[metric_id] = PendingValue(
-                plan_id, task_id, number, metric_id, title, department, since
+                plan_id, task_id, number, metric_id, key, title, department, since
             )
     return sorted(found.values(), key=lambda v: (v.plan_id, v.since, v.metric_id))
 
@@ -160,6 +162,8 @@ class Review:
     metric_id: int | None
     deadline: date
     reason: str | None = None
+    key: str = ""
+    """the obligation's key, or the metric's"""
 
 
 def awaiting_reports(conn: Connection, plan_ids: list[int], as_of: date) -> list[Review]:
@@ -167,7 +171,7 @@ def awaiting_reports(conn: Connection, plan_ids: list[int], as_of: date) -> list
     reported done, metrics with a value pending (a ratio's part: on its ratio)."""
     o, t = T_OBL, T_TASK
     rows = conn.execute(
-        select(o.c.id, o.c.plan_id, o.c.task_id, t.c.number, o.c.title, o.c.done_by)
+        select(o.c.id, o.c.plan_id, o.c.task_id, t.c.number, o.c.title, o.c.done_by, o.c.key)
         .add_columns(o.c.reported_on, o.c.deadline)
         .select_from(o.join(t, t.c.id == o.c.task_id))
         .where(
@@ -192,6 +196,7 @@ def awaiting_reports(conn: Connection, plan_ids: list[int], as_of: date) -> list
             r.id,
             None,
             r.deadline,
+            key=r.key,
         )
         for r in rows
     ]
@@ -207,6 +212,7 @@ def awaiting_reports(conn: Connection, plan_ids: list[int], as_of: date) -> list
                 None,
                 v.metric_id,
                 v.since,
+                key=v.key,
             )
         )
     return out
@@ -240,13 +246,13 @@ def returned_reports(conn: Connection, plan_ids: list[int], as_of: date) -> list
         told = detail.get("done_by") or detail.get("department") or ""
         if what == "o":
             ob = conn.execute(
-                select(o.c.title, o.c.deadline, o.c.done_on, o.c.reported_on, o.c.active).where(
-                    o.c.id == ident
-                )
+                select(o.c.key, o.c.title, o.c.deadline, o.c.done_on, o.c.reported_on)
+                .add_columns(o.c.active)
+                .where(o.c.id == ident)
             ).one()
             if not ob.active or ob.done_on is not None or ob.reported_on is not None:
                 continue
-            title, deadline, metric_id = ob.title, ob.deadline, None
+            title, deadline, metric_id, key = ob.title, ob.deadline, None, ob.key
         else:
             parts = select(m.c.id).where(m.c.task_id == s.task_id, m.c.part_of == detail["metric"])
             since = max((v["id"] for v in detail.get("values", [])), default=0)
@@ -262,6 +268,7 @@ def returned_reports(conn: Connection, plan_ids: list[int], as_of: date) -> list
             if newer is not None:
                 continue
             title, deadline, metric_id = detail.get("title", s.title), s.day, ident
+            key = detail["metric"]
         out.append(
             Review(
                 s.plan_id,
@@ -274,6 +281,7 @@ def returned_reports(conn: Connection, plan_ids: list[int], as_of: date) -> list
                 metric_id,
                 deadline,
                 s.reason,
+                key,
             )
         )
     return sorted(out, key=lambda r: (r.plan_id, r.since, r.task))
