@@ -87,6 +87,36 @@ def pending_values(conn: Connection, plan_ids: list[int], as_of: date) -> list[P
     return sorted(found.values(), key=lambda v: (v.plan_id, v.since, v.metric_id))
 
 
+def pending_of(conn: Connection, task_id: int) -> list[dict[str, Any]]:
+    """An item's values waiting for the office's review, oldest first, each with the metric
+    it is reviewed by (a ratio's part: its ratio's key and title)."""
+    p, m = T_PROGRESS, T_METRIC
+    metrics = {
+        r.key: r for r in conn.execute(select(m.c.key, m.c.title).where(m.c.task_id == task_id))
+    }
+    rows = conn.execute(
+        select(p.c.value, p.c.as_of, p.c.department, m.c.key, m.c.title, m.c.unit, m.c.part_of)
+        .select_from(p.join(m, m.c.id == p.c.metric_id))
+        .where(p.c.task_id == task_id, p.c.review == "pending", p.c.replaced_by.is_(None))
+        .order_by(p.c.as_of, p.c.id)
+    ).all()
+    out = []
+    for r in rows:
+        whole = metrics.get(r.part_of) if r.part_of else None
+        out.append(
+            {
+                "key": whole.key if whole else r.key,
+                "title": whole.title if whole else r.title,
+                "part": r.title if whole else None,
+                "value": r.value,
+                "unit": r.unit,
+                "as_of": r.as_of,
+                "department": r.department,
+            }
+        )
+    return out
+
+
 def with_pending(
     conn: Connection, facts: dict[int, PlanFacts], as_of: date
 ) -> dict[int, PlanFacts]:

@@ -21,6 +21,7 @@ from workplan.errors import NotFound, Refused
 from workplan.plan.compiled import ASSIGNED, item_label
 from workplan.store import assign, cycle, links, refs, review
 from workplan.store.cycle_read import history, problems
+from workplan.store.pending import pending_of
 from workplan.store.tables import T_CYCLE, T_OBL, T_OWNER, T_TASK
 from workplan.web.base import Visitor
 from workplan.web.department import Department
@@ -159,7 +160,8 @@ class CycleOffice(Office):
             ):
                 latest[d["key"]] = d
         to_review = list(latest.values())
-        return {"cycle": {"steps": steps, "requests": waiting, "done": to_review}}
+        values = pending_of(conn, item["task"]["id"])
+        return {"cycle": {"steps": steps, "requests": waiting, "done": to_review, "values": values}}
 
     async def create(self, request: Request) -> Response:
         """Create a 交办件 from the dashboard's form."""
