@@ -22,19 +22,22 @@ from workplan.store.pending import Review
 
 def _intent(
     plan_id: int,
-    about: Unsigned | Waiting,
+    about: Unsigned | Waiting | Review,
     kind: RuleKind,
     department: str,
     since: date,
     facts: dict[str, Any],
+    *,
+    subject: str | None = None,
 ) -> Intent:
+    """A notice of the cycle about one obligation (or, a value's review, one metric)."""
     return Intent(
         plan_id=plan_id,
         task_id=about.task_id,
         task=about.task,
-        subject=f"{kind.name[0]}{about.obligation_id}",
+        subject=subject or f"{kind.name[0]}{about.obligation_id}",
         obligation_id=about.obligation_id,
-        metric_id=None,
+        metric_id=about.metric_id if isinstance(about, Review) else None,
         department=department,
         rule=kind.name,
         level=0,
@@ -42,7 +45,7 @@ def _intent(
         period=since.isoformat(),
         due=about.deadline,
         stage=kind.stage,
-        roles=("office",) if kind is ANSWER else ("owners",),
+        roles=("office",) if kind in (ANSWER, REVIEW) else ("owners",),
         facts={"title": about.title, "kind": "deliverable", "deadline": about.deadline, **facts},
     )
 
@@ -87,26 +90,5 @@ def _review_intent(
     ``cycle.review_days``; a department told its report was sent back (退回), until it
     reports again."""
     about = f"o{r.obligation_id}" if r.obligation_id is not None else f"m{r.metric_id}"
-    return Intent(
-        plan_id=plan_id,
-        task_id=r.task_id,
-        task=r.task,
-        subject=f"{'v' if kind is REVIEW else 'b'}{about}",
-        obligation_id=r.obligation_id,
-        metric_id=r.metric_id,
-        department=department,
-        rule=kind.name,
-        level=0,
-        level_name=kind.level_name or kind.name,
-        period=r.since.isoformat(),
-        due=r.deadline,
-        stage=kind.stage,
-        roles=("office",) if kind is REVIEW else ("owners",),
-        facts={
-            "title": r.title,
-            "key": r.key,
-            "kind": "deliverable",
-            "deadline": r.deadline,
-            **facts,
-        },
-    )
+    subject = f"{'v' if kind is REVIEW else 'b'}{about}"
+    return _intent(plan_id, r, kind, department, r.since, {"key": r.key, **facts}, subject=subject)

@@ -20,6 +20,7 @@ whose reports are all accepted is closed) or send it back.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -67,7 +68,8 @@ def review(
     key = ref.partition("/")[2]
     metric = _metric_named(conn, where.task, key)
     if metric is not None:
-        return _review_values(conn, where, metric, _as(actor, who), accept, reason, today, now)
+        decided = _Decided(accept, reason, today, now)
+        return _review_values(conn, where, metric, _as(actor, who), decided)
     where = locate(conn, plan_key, ref)
     obligation = _only_obligation(conn, where)
     where = Where(where.plan, where.task, obligation)
@@ -110,17 +112,21 @@ def review(
     )
 
 
+@dataclass(frozen=True)
+class _Decided:
+    """The office's review: accepted or sent back, why, on which day and at which instant."""
+
+    accept: bool
+    reason: str | None
+    today: date
+    now: datetime
+
+
 def _review_values(
-    conn: Connection,
-    where: Where,
-    metric: dict[str, Any],
-    actor: Actor,
-    accept: bool,
-    reason: str | None,
-    today: date,
-    now: datetime,
+    conn: Connection, where: Where, metric: dict[str, Any], actor: Actor, decided: _Decided
 ) -> Step:
     """Accept or send back a metric's values waiting for review (a ratio's: its parts')."""
+    accept, reason, today, now = decided.accept, decided.reason, decided.today, decided.now
     m, p = T_METRIC, T_PROGRESS
     parts = select(m.c.id).where(m.c.task_id == metric["task_id"], m.c.part_of == metric["key"])
     ids = [metric["id"], *conn.execute(parts).scalars()]
