@@ -280,8 +280,18 @@ class Service:
 
         before = day.replace(day=1) - timedelta(days=1)
         for clock in clocks:
-            with self.lock, self.engine.begin() as conn:
-                done = close_month(conn, clock.plan, before.replace(day=1), day, self.now())
+            try:
+                with self.lock, self.engine.begin() as conn:
+                    done = close_month(conn, clock.plan, before.replace(day=1), day, self.now())
+            except Exception as error:  # one plan's record never stops the others' or the sending
+                log.error(
+                    "keeping the record of %s for %s failed (tried again at its next run): %s",
+                    f"{before:%Y-%m}",
+                    clock.plan.key,
+                    error,
+                    exc_info=error,
+                )
+                continue
             if done.written:
                 log.info("%s: closed %s (%d rows)", clock.plan.key, done.month, done.written)
 

@@ -62,7 +62,11 @@ def test_a_shortfall_says_未达到_with_the_gap_and_asks_for_the_reason() -> No
     assert "以下1项工作到期未达到目标，特此催办" in text
     assert "到期时为25%，差5个百分点" in text
     assert "请分析未达到目标的原因，明确下一期的改进措施" in text
-    assert "本计划对未达到目标的事项：到期后1个工作日提示函、到期后5个工作日催办" in text
+    # the ladder as it climbs: by letters sent, each rung after the one below went unmet
+    assert (
+        "依据：数值按期报送但未达到目标，提示函发出4个工作日后仍未达到目标，发催办（本计划对未达到"
+        "目标的事项，到期后1个工作日起首次发提示函；提示函发出4个工作日后仍未达到目标的，发催办）"
+    ) in text
     for lapse in ("逾期未办", "立即办理", "已逾期"):
         assert lapse not in text
     assert "short of the target" in _text("en", "overdue", 2)

@@ -4,13 +4,16 @@ reports; an item whose lapse was made up turns yellow in the months after, never
 from __future__ import annotations
 
 import shutil
-from datetime import date, datetime
+import threading
+import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import func, select, text
 
 from tests.helpers import PLANS, run
-from workplan.reports.months import month_rows
+from workplan.reports.months import close_month, month_rows
 from workplan.store import refs
 from workplan.store.db import open_store
 from workplan.store.snapshot import read_tasks
@@ -119,4 +122,49 @@ def test_the_service_closes_a_month_on_the_first_working_day_after(
     assert months() == ["2023-05", "2023-06"]
     morning(date(2023, 7, 4))
     assert months() == ["2023-05", "2023-06"]
+    engine.dispose()
+
+
+def test_two_processes_closing_a_month_at_once_write_it_once(db_url: str) -> None:
+    """Two services' mornings (or the service and `workplan month close`) close June together:
+    the second waits for the first's rows and gives way to them, never failing its run (the
+    soak's first working day of January failed so, two processes on one PostgreSQL database)."""
+    if db_url.startswith("sqlite"):
+        pytest.skip("two writers at once need PostgreSQL: SQLite lets one write at a time")
+    run("load", str(PLANS / "banan-2023.yaml"), "--db", db_url)
+    engine = open_store(db_url)
+    now = datetime(2023, 7, 3, 1, 0, tzinfo=UTC)
+    with engine.connect() as conn:
+        plan = refs.find_plan(conn, None)
+    june = date(2023, 6, 1)
+    with engine.connect() as first:
+        assert close_month(first, plan, june, date(2023, 7, 3), now).written == 44
+        second: list[int | BaseException] = []
+
+        def close_too() -> None:
+            try:
+                with engine.begin() as conn:
+                    second.append(close_month(conn, plan, june, date(2023, 7, 3), now).written)
+            except Exception as error:  # the failure this test is about
+                second.append(error)
+
+        racer = threading.Thread(target=close_too)
+        racer.start()
+        # the second has counted no rows (the first's are not committed) and waits on the index
+        with engine.connect() as watch:
+            waiting = text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()"
+            )
+            for _ in range(1000):  # a minute at most: the second first reads the month
+                if watch.execute(waiting).scalar_one():
+                    break
+                time.sleep(0.01)
+            else:
+                pytest.fail("the second close never waited for the first")
+        first.commit()
+        racer.join(10)
+    assert second == [0]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(T_MONTH)).scalar_one() == 44
     engine.dispose()

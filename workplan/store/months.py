@@ -2,7 +2,8 @@
 
 A month is closed once: its rows are inserted and never updated, so a report made later, an
 extension or an amended plan changes today's status but never a closed month.  Closing a month
-again writes nothing.
+again writes nothing, also when two processes close it at once (two services' mornings, or the
+service and ``workplan month close``): the second one's rows give way to the first one's.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Connection, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from workplan.store.tables import T_METRIC, T_MONTH, T_TASK
 
@@ -66,8 +68,12 @@ def write_month(
     ).scalar_one()
     if held or not rows:
         return 0
-    conn.execute(
-        T_MONTH.insert(),
+    # another process may be closing the same month now, unseen until it commits: its rows win
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    written = conn.execute(
+        dialect.insert(T_MONTH)
+        .on_conflict_do_nothing(index_elements=["plan_id", "month", "task_id", "subject"])
+        .returning(T_MONTH.c.task_id),
         [
             {
                 "plan_id": plan_id,
@@ -88,7 +94,7 @@ def write_month(
             for r in rows
         ],
     )
-    return len(rows)
+    return len(written.all())
 
 
 def read_months(conn: Connection, plan_id: int, month: str | None = None) -> list[Recorded]:
