@@ -6,7 +6,7 @@ event starts each carry one, and the store keeps each distinct policy once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -47,6 +47,15 @@ class Rules:
 
 def _steps(raw: list[dict[str, Any]]) -> tuple[Step, ...]:
     return tuple(Step(s["level"], s["name"], s["after"], tuple(s["to"])) for s in raw)
+
+
+def rules_to_dict(rules: Rules) -> dict[str, Any]:
+    """A resolved policy as stored (JSON); ``needs_review`` only where it is set, so that a
+    policy without review is stored, and fingerprinted, as before it existed."""
+    out = asdict(rules)
+    if not rules.needs_review:
+        del out["needs_review"]
+    return out
 
 
 def rules_from_dict(raw: dict[str, Any]) -> Rules:

@@ -10,7 +10,7 @@ Its source (kind, document, leader, the plan item whose list it is an entry of) 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from sqlalchemy import Connection, func, insert, select
 from workplan.errors import NotFound, Refused
 from workplan.plan.compiled import ASSIGNED, ObligationInfo, item_label
 from workplan.plan.periods import shortcut
-from workplan.plan.policy import Rules
+from workplan.plan.policy import Rules, rules_to_dict
 from workplan.store import refs
 from workplan.store.cycle import Actor, Where, record
 from workplan.store.db import bulk_insert, dumps
@@ -134,7 +134,7 @@ def _rules_id(conn: Connection, plan: refs.PlanRef, ladder: Rules) -> int:
     found = conn.execute(query).scalar()
     if found is not None:
         return int(found)
-    values = {"plan_id": plan.id, "fingerprint": fingerprint, "body": dumps(asdict(ladder))}
+    values = {"plan_id": plan.id, "fingerprint": fingerprint, "body": dumps(rules_to_dict(ladder))}
     return int(conn.execute(insert(T_RULES).values(**values).returning(T_RULES.c.id)).scalar_one())
 
 
