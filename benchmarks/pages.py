@@ -2,7 +2,7 @@
 Starlette page on the same server.
 
     .venv/bin/python benchmarks/pages.py                      # demo database, 5 s a step
-    .venv/bin/python benchmarks/pages.py --seconds 10 --clients 1,10,50
+    .venv/bin/python benchmarks/pages.py --seconds 10 --clients 1,10,50 --rounds 3
 
 The demo database is made first (`workplan demo`). `workplan serve --as-of 2023-07-03` then
 runs in a process of its own, as an office runs it (uvicorn, one worker, on 127.0.0.1), and
@@ -15,8 +15,12 @@ load generator itself costs little of the two cores it shares with the server). 
   /office       the office's dashboard (its cookie from a sign-in)
   floor         the bare page
 
-Each line gives requests a second, p50 and p99 latency, and the ratio of the page's
-requests a second to the floor's at the same number of clients.
+Each line gives requests a second, p50 and p99 latency, the ratio of the page's requests a
+second to the floor's at the same number of clients, the server's processor time a request
+and the floor's over the page's (the figure a loaded machine stretches least).  With
+``--rounds N`` the steps run N times, floor and pages in turn each time, and each figure is
+the median of the rounds, the ratios with their min-max.  The load average is printed
+before and after: the machine may be shared.
 """
 
 from __future__ import annotations
@@ -148,6 +152,18 @@ async def load(
     )  # fmt: skip
 
 
+def _mid(runs: list[tuple[float, float, float, float, int]], field: int) -> float:
+    return statistics.median(r[field] for r in runs)
+
+
+def _spread(ratios: list[float]) -> str:
+    """A ratio's median, with its min-max when there were several rounds."""
+    mid = statistics.median(ratios)
+    if len(ratios) == 1:
+        return f"{mid:.3f}"
+    return f"{mid:.3f} ({min(ratios):.3f}-{max(ratios):.3f})"
+
+
 def cookies(port: int, db: str) -> tuple[str, str]:
     env = {**os.environ, "WORKPLAN_LINK_SECRET": SECRET}
     link = subprocess.run(
@@ -176,6 +192,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--clients", default="1,10,50")
+    parser.add_argument("--rounds", type=int, default=1)
     args = parser.parse_args()
     steps = [int(n) for n in args.clients.split(",")]
 
@@ -229,29 +246,40 @@ def main() -> None:
         wait_for(floor_port)
         department, office = cookies(page_port, db)
         page_pid, floor_pid = servers[0].pid, servers[1].pid
+        print(f"load average before: {os.getloadavg()[0]:.1f}")
         print(
-            f"{'page':8} {'clients':>7} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'/ floor':>7}"
-            f" {'cpu ms':>7} {'floor cpu / cpu':>15} errors"
+            f"{'page':8} {'clients':>7} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7}"
+            f" {'/ floor (min-max)':>19} {'cpu ms':>7} {'floor cpu / cpu (min-max)':>27} errors"
+        )
+        pages = (
+            ("/d", _get(page_port, "/d", department)),
+            ("/office", _get(page_port, "/office", office)),
         )
         for clients in steps:
-            floor = asyncio.run(
-                load(floor_port, floor_pid, _get(floor_port, "/"), clients, args.seconds)
-            )
-            for name, port, raw in (
-                ("/d", page_port, _get(page_port, "/d", department)),
-                ("/office", page_port, _get(page_port, "/office", office)),
-            ):
-                rate, p50, p99, used, errors = asyncio.run(
-                    load(port, page_pid, raw, clients, args.seconds)
+            runs: dict[str, list[tuple[float, float, float, float, int]]] = {}
+            for _ in range(args.rounds):
+                floor = asyncio.run(
+                    load(floor_port, floor_pid, _get(floor_port, "/"), clients, args.seconds)
                 )
+                runs.setdefault("floor", []).append(floor)
+                for name, raw in pages:
+                    got = asyncio.run(load(page_port, page_pid, raw, clients, args.seconds))
+                    runs.setdefault(name, []).append(got)
+            floors = runs["floor"]
+            for name, _ in pages:
+                seen = runs[name]
+                rate = [g[0] / f[0] for g, f in zip(seen, floors, strict=True)]
+                used = [f[3] / g[3] for g, f in zip(seen, floors, strict=True)]
                 print(
-                    f"{name:8} {clients:7} {rate:7.1f} {p50 * 1000:7.1f} {p99 * 1000:7.1f}"
-                    f" {rate / floor[0]:7.3f} {used * 1000:7.2f} {floor[3] / used:15.3f} {errors}"
+                    f"{name:8} {clients:7} {_mid(seen, 0):7.1f} {_mid(seen, 1) * 1000:7.1f}"
+                    f" {_mid(seen, 2) * 1000:7.1f} {_spread(rate):>19}"
+                    f" {_mid(seen, 3) * 1000:7.2f} {_spread(used):>27} {sum(g[4] for g in seen)}"
                 )
             print(
-                f"{'floor':8} {clients:7} {floor[0]:7.1f} {floor[1] * 1000:7.1f}"
-                f" {floor[2] * 1000:7.1f} {'':7} {floor[3] * 1000:7.2f}"
+                f"{'floor':8} {clients:7} {_mid(floors, 0):7.1f} {_mid(floors, 1) * 1000:7.1f}"
+                f" {_mid(floors, 2) * 1000:7.1f} {'':19} {_mid(floors, 3) * 1000:7.2f}"
             )
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
     finally:
         for server in servers:
             server.terminate()

@@ -3,13 +3,13 @@ exit code, the web pages to a page in the plan's language and an HTTP status.
 
 A message is written in English and kept for the catalog (``L_("…", name=value)`` of
 workplan.i18n): the CLI says it in the language it speaks, a page in its plan's, through
-:meth:`message_for`.  A message given as a plain string may still carry a Chinese wording of
-its own (``zh``), from before the catalogs.
+:meth:`message_for`; its values are said as a clerk reads them (a day 2023年7月28日, a number
+6,000).  A few of the web pages' messages, given as a plain string, still carry a Chinese
+wording of their own (``zh``), from before the catalogs, until they are marked too.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 from workplan.i18n import Text, normalise, said
@@ -31,15 +31,13 @@ class Problem:
     column: int
     field: str
     message: str | Text
-    zh: str | None = dataclasses.field(default=None, compare=False)
-    """the message in Chinese, when a page may show it"""
 
     def __str__(self) -> str:
         return self._at(said(self.message, "en"))
 
     def message_for(self, locale: str) -> str:
         """Return the problem, positioned, in ``locale`` (zh-CN or en)."""
-        return self._at(_in(locale, self.message, self.zh))
+        return self._at(_in(locale, self.message, None))
 
     def _at(self, message: str) -> str:
         where = f"{self.file}:{self.line}:{self.column}" if self.line else self.file
@@ -48,7 +46,8 @@ class Problem:
 
 
 class Unreadable(ValueError):
-    """A value or a date that cannot be read as written (a ValueError, with its Chinese)."""
+    """A value or a date that cannot be read as written (a ValueError): its message kept for
+    the catalog, or (the command line's last plain one) a string with its ``zh``."""
 
     def __init__(self, message: str | Text, zh: str | None = None) -> None:
         super().__init__(message)

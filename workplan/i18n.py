@@ -18,6 +18,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -144,9 +145,10 @@ class Text:
         self.values = values
 
     def said(self, lang: Language | None = None) -> str:
-        """Return the message in ``lang`` (default: the language spoken now)."""
+        """Return the message in ``lang`` (default: the language spoken now), its values as a
+        clerk reads them (:func:`shown`)."""
         lang = lang or language()
-        values = {k: v.said(lang) if isinstance(v, Text) else v for k, v in self.values.items()}
+        values = {k: shown(v, lang) for k, v in self.values.items()}
         return gettext(self.message, lang).format(**values)
 
     def __str__(self) -> str:
@@ -163,6 +165,30 @@ class Text:
 
     def __hash__(self) -> int:
         return hash(self.message)
+
+
+def shown(value: Any, lang: Language) -> Any:
+    """Return a value of a kept message as people read it in ``lang``: a day as 2023年7月28日
+    in Chinese (2023-07-28 in English), a number as tables show it (6,000, 27.5, never 6000.0; what two decimals would
+    round away kept),
+    a list as a sentence lists (区财政局、区教委; a, b), a kept message translated; anything
+    else as it is."""
+    if isinstance(value, Text):
+        return value.said(lang)
+    if isinstance(value, list | tuple):
+        return ("、" if lang == "zh" else ", ").join(str(shown(v, lang)) for v in value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return f"{value.year}年{value.month}月{value.day}日" if lang == "zh" else value.isoformat()
+    if isinstance(value, float):
+        text = f"{value:,.2f}" if round(value, 2) == value else f"{value:,.6f}"  # 0.005 stays
+        return text.rstrip("0").rstrip(".") if "." in text else text
+    return value
+
+
+def month_of(day: date) -> Text:
+    """The month ``day`` falls in, as people write it: 2023年7月 in Chinese, 2023-07 in
+    English."""
+    return L_("{year}-{month:02}", year=day.year, month=day.month)
 
 
 def L_(message: str, /, **values: Any) -> Text:

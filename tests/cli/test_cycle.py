@@ -281,7 +281,7 @@ def test_problems_are_raised_decided_and_listed(db: tuple[str, str]) -> None:
     listed = json.loads(run("problem", "list", "--format", "json", *db).output)
     assert "由区财政局统筹鉴定经费" in listed[0]["决定"]
     again = run("problem", "decide", number, "y", "--by", OFFICE, *db, code=2).output
-    assert "已于2023-07-20作出决定" in again
+    assert "已于2023年7月20日作出决定" in again
 
 
 def test_a_pause_stops_the_ladder_and_keeps_the_deadline(db: tuple[str, str]) -> None:
@@ -293,7 +293,7 @@ def test_a_pause_stops_the_ladder_and_keeps_the_deadline(db: tuple[str, str]) ->
     exported = json.loads(run("status", "--as-of", "2023-09-05", "--format", "json", *db).output)
     assert [s["step"] for s in exported["cycle_steps"]] == ["assign", "pause"]
     out = run("pause", "交办1", "--by", OFFICE, "--reason", "x", "--on", "2023-09-05", *db, code=2)
-    assert "已于2023-08-30挂起" in out.output
+    assert "已于2023年8月30日挂起" in out.output
     out = run("resume", "交办1", "--by", OFFICE, "--on", "2023-09-11", *db).output
     assert "after 12 day(s)" in out
     # resumed after its deadline: its clock restarts that day (due today: a reminder, not

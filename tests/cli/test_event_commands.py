@@ -42,17 +42,26 @@ def test_an_event_starts_a_duty_that_is_reminded_escalated_and_done(
     ]
     # the same event on the same day again: refused, nothing changes
     again = run("event", "record", "flood-warning", "--on", "2023-06-16", *db, code=2)
+    assert again.stderr.startswith("错误：flood-warning已于2023年6月16日登记过（区乡村振兴局，")
+    assert again.stderr.rstrip().endswith("本次未登记：同一事件每天只登记一次")
+    again = run(
+        "--lang", "en", "event", "record", "flood-warning", "--on", "2023-06-16", *db, code=2
+    )
     assert again.stderr.startswith("error: flood-warning was already recorded for 2023-06-16 (by ")
     assert again.stderr.rstrip().endswith("nothing recorded: an event is recorded once a day")
-    typo = run("event", "record", "flod-warning", "--on", "2023-06-16", *db, code=2)
+    typo = run("--lang", "en", "event", "record", "flod-warning", "--on", "2023-06-16", *db, code=2)
     assert typo.stderr == (
         "error: plan forms-2023 has no event 'flod-warning'; did you mean 'flood-warning'? "
         "(its events: flood-warning, problem-found)\n"
     )
+    typo = run("event", "record", "flod-warning", "--on", "2023-06-16", *db, code=2)
+    assert typo.stderr == (
+        "错误：计划中没有事件“flod-warning”；是否是“flood-warning”？"
+        "（已定义的事件：flood-warning、problem-found）\n"
+    )
     outside = run("event", "record", "flood-warning", "--on", "2022-12-30", *db, code=2)
     assert outside.stderr == (
-        "error: 2022-12-30 is outside the plan's period (2023-01-01 – 2023-12-31): "
-        "is the year right?\n"
+        "错误：2022年12月30日不在计划期内（2023年1月1日至2023年12月31日）：年份是否写错了？\n"
     )
 
     # Friday 16 June, due Monday 19 June: reminded the working day before, on the day itself

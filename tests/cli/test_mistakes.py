@@ -35,7 +35,9 @@ def test_a_csv_cell_over_the_field_limit(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     result = run("progress", "import", str(ledger), "--db", db, code=2)
-    assert "not a readable CSV file: field larger than field limit (131072)" in result.output
+    assert "不是可以读取的 CSV 文件：有单元格超过 131,072 个字符" in result.output
+    result = run("--lang", "en", "progress", "import", str(ledger), "--db", db, code=2)
+    assert "not a readable CSV file: a cell is longer than 131,072 characters" in result.output
 
 
 LEDGER = (
@@ -110,3 +112,6 @@ def test_templates_check_finds_a_missing_include(tmp_path: Path) -> None:
     )
     result = run("templates", "check", "--templates", str(tmp_path), code=2)
     assert "includes a missing template zh-CN/letterhead.j2" in result.output
+    zh = {"LANG": "zh_CN.UTF-8"}
+    result = run("templates", "check", "--templates", str(tmp_path), env=zh, code=2)
+    assert "引用的模板 zh-CN/letterhead.j2 不存在" in result.output

@@ -167,8 +167,8 @@ def test_case2_done_closes_the_occurrence_of_its_day_never_a_guess(
         code=2,
     ).stderr
     assert err == (
-        "error: item （二）: monthly-inspection@2023-04, the occurrence 2023-04-25 falls in, was "
-        "already marked done on 2023-04-20 by 区教委; open: 2023-01, 2023-02, 2023-03, 2023-05, "
+        "error: item （二）: the occurrence 2023-04, which 2023-04-25 falls in, was already "
+        "marked done on 2023-04-20 by 区教委; open: 2023-01, 2023-02, 2023-03, 2023-05, "
         "2023-06, 2023-07 …; name one: 2/monthly-inspection@2023-01 or --period 2023-01\n"
     )
     out = run(

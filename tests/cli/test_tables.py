@@ -267,7 +267,7 @@ def test_agenda_refuses_a_period_backwards(banan: tuple[str, ...]) -> None:
         cli, ["agenda", "--from", "2023-07-31", "--to", "2023-07-01", *banan]
     )
     assert result.exit_code == 2
-    assert result.stderr == "错误：时段的结束日（2023-07-01）早于开始日（2023-07-31）\n"
+    assert result.stderr == "错误：时段的结束日（2023年7月1日）早于开始日（2023年7月31日）\n"
     result = CliRunner().invoke(
         cli, ["--lang", "en", "agenda", "--from", "2023-07-31", "--to", "2023-07-01", *banan]
     )

@@ -176,7 +176,7 @@ def test_check_finds_broken_templates_with_their_line(tmp_path: Path) -> None:
         "<p>{% if L.level %}</p>\n", encoding="utf-8"
     )
     problems = check(tmp_path)
-    messages = {(Path(p.file).name, p.line, p.field): p.message for p in problems}
+    messages = {(Path(p.file).name, p.line, p.field): str(p.message) for p in problems}
     assert ("overdue.html.j2", 1, "zh-CN/overdue.html.j2") in messages
     assert "syntax" in messages[("overdue.html.j2", 1, "zh-CN/overdue.html.j2")]
     assert ("warning.txt.j2", 3, "zh-CN/warning.txt.j2") in messages

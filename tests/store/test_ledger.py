@@ -72,12 +72,13 @@ def test_a_bad_row_refuses_the_whole_file(db_url: str, tmp_path: Path) -> None:
         "--lang", "en", "progress", "import", str(ledger), "--db", db_url, code=2
     ).stderr.splitlines()
     assert err == [
-        f"{ledger}:3:4: value: '二十五' is not a number",
+        f"{ledger}:3:4: value: '二十五' is not a number: write digits; an amount may be written "
+        "1.2亿 or 4,400万, a percentage 35 or 35%",
         f"{ledger}:4:5: as_of: '2023-04-31' is not a real date (day is out of range for month)",
         f"{ledger}:5:2: metric: item （一） has no metric 'central-disbursment'; did you mean 'central-disbursement'?",
         f"{ledger}:6:6: department: plan example-2023 has no department '区财政委'; did you mean '区财政局'?",
-        f"{ledger}:7:3: obligation: item （一） has no occurrence dispatch@2023-13 (they run from "
-        "dispatch@2023-01 to dispatch@2023-12)",
+        f"{ledger}:7:3: obligation: item （一）: 专班调度 has no occurrence 2023-13 (they run from "
+        "2023-01 to 2023-12)",
         f"{ledger}:8:1: item: plan example-2023 has no item （九） (9)",
         "6 problems found",
     ]

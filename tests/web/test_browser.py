@@ -197,7 +197,7 @@ def test_a_department_corrects_a_figure_it_reported_today(server: Server, browse
     assert page.locator("h1").inner_text() == "需要更正"
     said = page.locator("#message").inner_text()
     assert said == (
-        f"{share} 2023-06-01 已报送 35（区财政局）；本次为 40。"
+        f"{share}截至2023年6月1日的数值已报送为 35（区财政局）；本次为 40。"
         "如要以本次数值替换，请作更正（原数值保留在记录中）"
     )
     assert page.get_by_role("link", name="返回报送页").get_attribute("href") == "/d"

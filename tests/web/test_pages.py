@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
 from sqlalchemy import Connection, event
 
 from tests.conftest import PLANS
-from tests.helpers import run
+from tests.helpers import Site, run
 from workplan.rules.evaluate import Intent, evaluate
 from workplan.rules.kinds import LADDER
 from workplan.rules.status import TaskStatus, task_statuses
@@ -16,6 +17,8 @@ from workplan.store import refs
 from workplan.store.db import open_store
 from workplan.store.facts_query import read_facts
 from workplan.store.snapshot import read_tasks
+from workplan.store.tables import T_WEB_REPORT
+from workplan.web import auth
 from workplan.web.pages import standing
 
 
@@ -125,3 +128,59 @@ def test_a_kept_page_follows_a_report_made_elsewhere(db_url: str, tmp_path: Path
         )
         after = site.client.get("/d").text
     assert after.count("35%") > before.count("35%")
+
+
+def test_a_kept_page_carries_fresh_one_time_tokens_in_every_response(site: Site) -> None:
+    """The page is kept rendered, its forms' tokens put in for each response: no token is
+    given twice, each is good for one form, and one used leaves the others good."""
+    site.enter("区财政局")
+    first, second = (
+        re.findall(r'name="form" value="([^"]+)"', site.client.get("/d").text) for _ in range(2)
+    )
+    assert len(first) == len(second) > 10
+    assert len(set(first) | set(second)) == 2 * len(first)
+    data = {"task": "16", "metric": "", "note": "资金已拨付"}
+    sent = site.client.post("/d/report", data={**data, "form": first[5]}, follow_redirects=False)
+    assert sent.status_code == 303
+    again = site.client.post("/d/report", data={**data, "form": first[5]}, follow_redirects=False)
+    assert again.status_code == 409
+    for token in (first[6], second[5]):
+        sent = site.client.post("/d/report", data={**data, "form": token}, follow_redirects=False)
+        assert sent.status_code == 303
+    assert site.count(T_WEB_REPORT) == 3
+
+
+def test_a_kept_departments_page_follows_the_cycle_written_elsewhere(site: Site) -> None:
+    """A 交办件 assigned and signed for from the command line (another process's writes)
+    changes the department's kept page at once: its 签收 button comes, then goes."""
+    lead = "区住房城乡建委"
+    site.enter(lead)
+    assert "/d/cycle/receipt" not in site.client.get("/d").text
+    run("assign", "排查农村危房", "--source", "上级交办", "--lead", lead, "--due", "2023-06-30",
+        "--by", "区委农办", "--on", "2023-06-01", "--db", site.db)  # fmt: skip
+    page = site.client.get("/d").text
+    assert 'id="item-1001"' in page and "/d/cycle/receipt" in page
+    run("receipt", "交办1", "--by", lead, "--on", "2023-06-01", "--db", site.db)
+    page = site.client.get("/d").text
+    assert 'id="item-1001"' in page and "/d/cycle/receipt" not in page
+
+
+def test_the_kept_dashboard_follows_a_problem_raised_elsewhere(site: Site) -> None:
+    site.login()
+    assert "危房鉴定机构不足" not in site.client.get("/office").text
+    run("problem", "raise", "2", "危房鉴定机构不足", "--by", "区住房城乡建委",
+        "--on", "2023-06-01", "--db", site.db)  # fmt: skip
+    assert "危房鉴定机构不足" in site.client.get("/office").text
+
+
+def test_a_pages_form_tokens_are_signed_as_the_check_reads_them() -> None:
+    """form_tokens computes HMAC-SHA256 from its inner and outer hashes; the check uses
+    ``hmac``: every token checks for its session alone, with a short key and a long one."""
+    for secret in ("s" * 16, "k" * 64, "a-long-secret-" * 10):
+        tokens = auth.form_tokens(secret, "d|abc", 30)
+        assert len({t.split(b".")[0] for t in tokens}) == 30
+        for token in tokens:
+            nonce = auth.check_form_token(secret, "d|abc", token.decode())
+            assert nonce == token.split(b".")[0].decode()
+            assert auth.check_form_token(secret, "d|abd", token.decode()) is None
+            assert auth.check_form_token(secret + "x", "d|abc", token.decode()) is None

@@ -158,7 +158,7 @@ def test_a_report_dated_after_today_is_refused_on_the_office_page(site: Site) ->
     )
     assert response.status_code == 403
     title, message, links = error_page(response.text)
-    said = "2023-06-02晚于今天（2023-06-01）：报送的是已经发生的情况，不能填以后的日期"
+    said = "2023年6月2日晚于今天（2023年6月1日）：报送的是已经发生的情况，不能填以后的日期"
     assert (title, message) == ("未能记录", said)
     assert page in links
     assert recorded(site.db, CENTRAL) == []
@@ -179,7 +179,7 @@ def test_a_report_dated_after_today_is_refused_on_the_department_page(site: Site
     site.enter(DEPARTMENT)
     response = report(site, SHARE, "35", as_of="2023-06-02")
     assert response.status_code == 403
-    assert error_page(response.text)[1].startswith("2023-06-02晚于今天（2023-06-01）")
+    assert error_page(response.text)[1].startswith("2023年6月2日晚于今天（2023年6月1日）")
     assert recorded(site.db, SHARE) == []
 
 
@@ -193,7 +193,7 @@ def test_a_same_day_correction_is_offered_and_recorded_as_the_cli_records_it(
     title, message, links = error_page(response.text)
     assert title == "需要更正"
     assert message == (
-        "中央衔接资金用于产业发展的比重 2023-06-01 已报送 35（区财政局）；本次为 40。"
+        "中央衔接资金用于产业发展的比重截至2023年6月1日的数值已报送为 35（区财政局）；本次为 40。"
         "如要以本次数值替换，请作更正（原数值保留在记录中）"
     )
     assert "/d" in links
@@ -249,7 +249,7 @@ def test_the_office_corrects_a_figure_as_a_department_does(site: Site) -> None:
     assert response.status_code == 409
     title, message, links = error_page(response.text)
     assert title == "需要更正" and message.startswith(
-        "中央衔接资金用于产业发展的比重 2023-05-31 已报送 35（区财政局）；本次为 40。"
+        "中央衔接资金用于产业发展的比重截至2023年5月31日的数值已报送为 35（区财政局）；本次为 40。"
     )
     assert page in links
     form = re.search(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', response.text, re.S)

@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 
 from workplan.errors import NotFound
+from workplan.i18n import L_
 from workplan.plan.compiled import item_label
 from workplan.rules.kinds import rule_kind
 from workplan.store.changes import facts_changed
@@ -137,7 +138,13 @@ def show(conn: Connection, plan: PlanRef, notice_id: int) -> NoticeRecord:
     """Return a notice with its message's text."""
     rows = listing(conn, plan, notice_id=notice_id, limit=1)
     if not rows:
-        raise NotFound(f"plan {plan.key} has no notice {notice_id} (see `workplan notices`)")
+        raise NotFound(
+            L_(
+                "plan {plan} has no notice {number} (see `workplan notices`)",
+                plan=plan.key,
+                number=notice_id,
+            )
+        )
     notice = rows[0]
     message = None
     if notice["message_id"]:

@@ -26,6 +26,7 @@ from markupsafe import Markup, escape
 import notifications
 from workplan.channels.base import Party
 from workplan.errors import Problem, WorkplanError
+from workplan.i18n import L_, Text
 from workplan.notices.letters import DayOff, Earlier, Letter, Message
 from workplan.notices.samples import sample_messages
 from workplan.plan.compiled import item_label
@@ -362,6 +363,11 @@ _DATA = {
 }
 
 
+def _syntax(exc: jinja2.TemplateSyntaxError) -> Text:
+    """A template's syntax error, as Jinja words it."""
+    return L_("syntax: {reason}", reason=exc.message)
+
+
 def _where(exc: BaseException, folder: Path | None) -> tuple[str, int]:
     """Find the template file and line an exception was raised in."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
@@ -383,10 +389,12 @@ def check(folder: Path | None = None) -> list[Problem]:
                 try:
                     templates.template(name)
                 except jinja2.TemplateNotFound:
-                    problems.append(Problem(str(folder or SHIPPED), 0, 0, name, "missing template"))
+                    problems.append(
+                        Problem(str(folder or SHIPPED), 0, 0, name, L_("missing template"))
+                    )
                 except jinja2.TemplateSyntaxError as exc:
                     file, line = _where(exc, folder)
-                    problems.append(Problem(file or name, line, 0, name, f"syntax: {exc.message}"))
+                    problems.append(Problem(file or name, line, 0, name, _syntax(exc)))
         for message in sample_messages(locale):
             for part in PARTS:
                 name = f"{locale}/{message.kind}.{part}.j2"
@@ -399,7 +407,7 @@ def check(folder: Path | None = None) -> list[Problem]:
                             0,
                             0,
                             name,
-                            f"includes a missing template {exc.name}",
+                            L_("includes a missing template {name}", name=exc.name),
                         )
                         if problem not in problems:
                             problems.append(problem)
@@ -407,7 +415,7 @@ def check(folder: Path | None = None) -> list[Problem]:
                 except jinja2.TemplateSyntaxError as exc:
                     if exc.name != name:  # an included template with a syntax error
                         file, line = _where(exc, folder)
-                        problem = Problem(file or name, line, 0, name, f"syntax: {exc.message}")
+                        problem = Problem(file or name, line, 0, name, _syntax(exc))
                         if problem not in problems:
                             problems.append(problem)
                     continue

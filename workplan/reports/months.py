@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Connection
 
 from workplan.errors import Refused
+from workplan.i18n import L_, month_of
 from workplan.plan.periods import month_end
 from workplan.reports.brief import category, colour, overdue_level
 from workplan.rules.evaluate import evaluate
@@ -121,9 +122,12 @@ def close_month(conn: Connection, plan: PlanRef, month: date, today: date, now: 
     first = month.replace(day=1)
     if month_end(first.year, first.month) >= today:
         raise Refused(
-            f"{first:%Y-%m} has not ended yet (today is {today}): a month is closed after its "
-            "last day",
-            zh=f"{first.year}年{first.month}月尚未结束（今天是{today}）：月末之后才能存档",
+            L_(
+                "{month} has not ended yet (today is {today}): a month is closed after its "
+                "last day",
+                month=month_of(first),
+                today=today,
+            )
         )
     as_of, rows = month_rows(conn, plan, first)
     return Closed(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from workplan.errors import WorkplanError
+from workplan.i18n import L_
 from workplan.plan.units import figure
 from workplan.reports.brief import CATEGORIES, COLOUR_NAMES, Brief
 from workplan.reports.bulletin import Bulletin
@@ -116,8 +117,10 @@ def chromium() -> str:
         if found:
             return found
     raise WorkplanError(
-        "a PDF needs Chromium: install it (Debian: apt-get install chromium), "
-        "or write .html and print it from a browser"
+        L_(
+            "a PDF needs Chromium: install it (Debian: apt-get install chromium), "
+            "or write .html and print it from a browser"
+        )
     )
 
 
@@ -138,7 +141,12 @@ def html_to_pdf(html: str, target: Path) -> None:
         ]
         done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
         if done.returncode != 0 or not out.exists():
-            raise WorkplanError(f"Chromium could not print the PDF: {done.stderr.strip()[-300:]}")
+            raise WorkplanError(
+                L_(
+                    "Chromium could not print the PDF: {reason}",
+                    reason=done.stderr.strip()[-300:],
+                )
+            )
         shutil.copyfile(out, target)
 
 

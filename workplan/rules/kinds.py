@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from workplan.errors import StoreError
+from workplan.i18n import L_
 
 # How severe each kind of notice is: a higher stage replaces a lower one for the same subject.
 STAGE_REMIND = 10
@@ -196,7 +197,11 @@ def rule_kind(name: str) -> RuleKind:
     found = KINDS.get(name)
     if found is None:
         raise StoreError(
-            f"the database holds notices of a rule this version does not know ('{name}'; "
-            f"known: {', '.join(KINDS)}): upgrade workplan"
+            L_(
+                "the database holds notices of a rule this version does not know ('{name}'; "
+                "known: {known}): upgrade workplan",
+                name=name,
+                known=list(KINDS),
+            )
         )
     return found

@@ -17,12 +17,14 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select
 
 from workplan.errors import NotFound, Refused
+from workplan.i18n import L_
 from workplan.plan.compiled import ASSIGNED, ObligationInfo, item_label
 from workplan.plan.periods import shortcut
 from workplan.plan.policy import Rules, rules_to_dict
 from workplan.store import refs
 from workplan.store.cycle import Actor, Where, record
 from workplan.store.db import bulk_insert, dumps
+from workplan.store.records import office_only
 from workplan.store.rows import OBLIGATION_COLUMNS, obligation_row, rules_fingerprint
 from workplan.store.tables import T_METRIC, T_OBL, T_OWNER, T_RULES, T_TASK
 
@@ -69,45 +71,44 @@ class Assigned:
 
 def _check(order: Order, plan: refs.PlanRef, today: date) -> None:
     if not order.title.strip():
-        raise Refused("a 交办件 needs its title", zh="请填写交办事项", field="title")
+        raise Refused(L_("a 交办件 needs its title"), field="title")
     if order.source not in SOURCES:
         raise Refused(
-            f"the source is one of {'、'.join(SOURCES)}, not '{order.source}'",
-            zh=f"来源须为{'、'.join(SOURCES)}之一",
+            L_(
+                "the source is one of {sources}, not '{source}'",
+                sources=SOURCES,
+                source=order.source,
+            ),
             field="source",
         )
     if order.source == "领导批示" and not (order.leader or "").strip():
-        raise Refused(
-            "a 领导批示 names the leader who gave it (--leader)",
-            zh="领导批示须写明批示领导",
-            field="leader",
-        )
+        raise Refused(L_("a 领导批示 names the leader who gave it (--leader)"), field="leader")
     if order.source == "清单条目" and not order.list_of:
         raise Refused(
-            "a list entry names the plan item that makes the list (--item)",
-            zh="清单条目须写明所属计划事项",
-            field="item",
+            L_("a list entry names the plan item that makes the list (--item)"), field="item"
         )
     if order.due is None and order.every is None:
         raise Refused(
-            "give the 交办件 a due date (--due), a cadence (--every) or both",
-            zh="请填写办理时限或报送周期",
-            field="due",
+            L_("give the 交办件 a due date (--due), a cadence (--every) or both"), field="due"
         )
     if order.every is not None and order.every not in CADENCES:
         raise Refused(
-            f"a cadence is one of {', '.join(CADENCES)}, not '{order.every}'", field="every"
+            L_(
+                "a cadence is one of {cadences}, not '{every}'",
+                cadences=CADENCES,
+                every=order.every,
+            ),
+            field="every",
         )
     if order.due is not None and order.due < today:
         raise Refused(
-            f"the due date {order.due} has passed (today is {today})",
-            zh=f"办理时限{order.due}早于今天（{today}）",
+            L_("the due date {due} has passed (today is {today})", due=order.due, today=today),
             field="due",
         )
     if order.metric is not None and order.target is None:
-        raise Refused("a metric needs its target (--target)", zh="指标须有目标值", field="target")
+        raise Refused(L_("a metric needs its target (--target)"), field="target")
     if not order.lead:
-        raise Refused("name the lead department (--lead)", zh="请填写牵头单位", field="lead")
+        raise Refused(L_("name the lead department (--lead)"), field="lead")
     del plan
 
 
@@ -117,8 +118,10 @@ def _ladder(plan: refs.PlanRef, order: Order) -> Rules:
     ladder = plan.settings.ladder
     if ladder is None:
         raise NotFound(
-            f"plan {plan.key} was loaded by an earlier workplan: load it again to assign work",
-            zh="请重新载入计划文件后再交办",
+            L_(
+                "plan {plan} was loaded by an earlier workplan: load it again to assign work",
+                plan=plan.key,
+            )
         )
     if order.review or plan.settings.cycle.needs_review:
         return replace(ladder, needs_review=True)
@@ -207,11 +210,7 @@ def assign(
     """Create a 交办件 from the office's order (in the caller's transaction)."""
     plan = refs.find_plan(conn, plan_key)
     who = refs.find_department(conn, plan, actor.department)
-    if who != plan.office:
-        raise Refused(
-            f"only the coordination office ({plan.office}) may assign work; {who} may not",
-            zh=f"只有{plan.office}可以交办，{who}不可以",
-        )
+    office_only(plan, who, L_("assign work"))
     _check(order, plan, today)
     lead = tuple(refs.find_department(conn, plan, d) for d in order.lead)
     co = tuple(refs.find_department(conn, plan, d) for d in order.co if d not in order.lead)
@@ -247,7 +246,10 @@ def assign(
     end = plan.settings.period_or_year(plan.year)[1]
     made = _obligations(order, number, owners, ladder, today, end)
     if not made:
-        raise Refused(f"no report falls between {today} and {order.due or end}", field="every")
+        raise Refused(
+            L_("no report falls between {today} and {end}", today=today, end=order.due or end),
+            field="every",
+        )
     metric_id = None
     if order.metric is not None:
         metric_id = conn.execute(

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from typing import Any
 
 from workplan.errors import Unreadable
+from workplan.i18n import L_, Text
 from workplan.plan.compiled import CHINESE_DIGITS
 from workplan.plan.units import is_percent, split_unit
 
@@ -30,11 +31,6 @@ _DAY_FORMS = (
 _MONTH = re.compile(r"^(\d{4})(?:[-/.]|年)(\d{1,2})月?$")
 _ITEM = re.compile(r"^(?:第(?P<nth>.+?)[项条]|[(（](?P<paren>.+?)[)）]|(?P<bare>.+?)[、.．]?)$")
 _QUALIFIERS = ("左右", "以上", "以下", "多", "余", "大约", "约为", "约", "近", "超过", "不到")
-ITEM_HELP = "write 16, 十六, （十六）, 十六、 or 第十六项"
-ITEM_HELP_ZH = "可写 16、十六、（十六）、十六、或 第十六项"
-DAY_HELP = "write it like 2023-05-04, 2023/5/4 or 2023年5月4日"
-DAY_HELP_ZH = "请写成 2023-05-04、2023/5/4 或 2023年5月4日"
-NUMBER_HELP_ZH = "请写数字，金额可写 1.2亿、4,400万，百分比可写 35 或 35%"
 
 
 def normalise(text: str) -> str:
@@ -60,7 +56,7 @@ def read_day(value: Any) -> date:
         return value
     text = text_of(value)
     if text is None:
-        raise Unreadable("the date is missing", "没有填写日期")
+        raise Unreadable(L_("the date is missing"))
     plain = normalise(text)
     if "年" in plain:
         plain = plain.replace(" ", "")
@@ -72,9 +68,11 @@ def read_day(value: Any) -> date:
                 return date(year, month, day)
             except ValueError as exc:
                 raise Unreadable(
-                    f"'{text}' is not a real date ({exc})", f"“{text}”不是真实存在的日期"
+                    L_("'{text}' is not a real date ({reason})", text=text, reason=str(exc))
                 ) from None
-    raise Unreadable(f"'{text}' is not a date: {DAY_HELP}", f"“{text}”不是日期：{DAY_HELP_ZH}")
+    raise Unreadable(
+        L_("'{text}' is not a date: write it like 2023-05-04, 2023/5/4 or 2023年5月4日", text=text)
+    )
 
 
 def parse_month(value: Any) -> date | None:
@@ -93,10 +91,7 @@ def read_month(value: Any) -> date:
     if month is not None:
         return month
     text = text_of(value)
-    raise Unreadable(
-        f"'{text or ''}' is not a month like 2023-07",
-        f"“{text or ''}”不是月份：请写成 2023-07 或 2023年7月",
-    )
+    raise Unreadable(L_("'{text}' is not a month like 2023-07 or 2023年7月", text=text or ""))
 
 
 def _chinese_number(core: str) -> int | None:
@@ -126,15 +121,18 @@ def parse_item(value: Any) -> int | None:
     return number if number else None
 
 
+def not_an_item(text: str) -> Text:
+    """The message for what is not an item number, saying how to write one."""
+    return L_(
+        "'{text}' is not an item number (write 16, 十六, （十六）, 十六、 or 第十六项)", text=text
+    )
+
+
 def read_item(value: Any) -> int:
     """Return the item number written; raise Unreadable saying how to write it."""
     number = parse_item(value)
     if number is None:
-        text = text_of(value) or ""
-        raise Unreadable(
-            f"'{text}' is not an item number ({ITEM_HELP})",
-            f"“{text}”不是事项序号（{ITEM_HELP_ZH}）",
-        )
+        raise Unreadable(not_an_item(text_of(value) or ""))
     return number
 
 
@@ -148,15 +146,25 @@ class Reading:
 
 
 def _not_a_number(value: Any) -> Unreadable:
-    return Unreadable(f"'{value}' is not a number", f"“{value}”不是数值：{NUMBER_HELP_ZH}")
+    return Unreadable(
+        L_(
+            "'{value}' is not a number: write digits; an amount may be written 1.2亿 or 4,400万, "
+            "a percentage 35 or 35%",
+            value=value,
+        )
+    )
 
 
 def _qualified(text: str, qualifier: str, figure: str) -> Unreadable:
     """The message for a figure with a qualifier (60%左右, 约60%): what to write instead."""
     return Unreadable(
-        f"'{text}' says '{qualifier}': write the figure alone ({figure}) and put "
-        f"'{qualifier}' in the note",
-        f"“{text}”带有“{qualifier}”：数值请只写数字（如 {figure}），“{qualifier}”等说明写在备注里",
+        L_(
+            "'{text}' says '{qualifier}': write the figure alone ({figure}) and put "
+            "'{qualifier}' in the note",
+            text=text,
+            qualifier=qualifier,
+            figure=figure,
+        )
     )
 
 
@@ -176,7 +184,7 @@ def read_number(value: Any, unit: str, name: str | None = None) -> Reading:
         return Reading(number)
     text = text_of(value)
     if text is None:
-        raise Unreadable("the value is missing", "没有填写数值")
+        raise Unreadable(L_("the value is missing"))
     plain = normalise(text).replace(" ", "").replace("，", ",")
     qualifier = next((q for q in _QUALIFIERS if plain.startswith(q)), None)
     if qualifier is not None and re.match(r"^[+-]?\d", plain[len(qualifier) :]):
@@ -194,8 +202,12 @@ def read_number(value: Any, unit: str, name: str | None = None) -> Reading:
     if suffix == "%":
         if not is_percent(unit):
             raise Unreadable(
-                f"'{text}' is a percentage, but {name or 'the metric'} is counted in {unit}",
-                f"“{text}”是百分比，但{name or '该指标'}的单位是{unit}",
+                L_(
+                    "'{text}' is a percentage, but {metric} is counted in {unit}",
+                    text=text,
+                    metric=name or L_("the metric"),
+                    unit=unit,
+                )
             )
         return Reading(number, percent_sign=True)
     factor, base = split_unit(suffix)
@@ -203,7 +215,12 @@ def read_number(value: Any, unit: str, name: str | None = None) -> Reading:
     # "21个" for a metric in 个镇街: the measure word alone is enough
     if base and not (metric_base and metric_base.startswith(base)):
         raise Unreadable(
-            f"'{text}' is in {suffix}, but {name or 'the metric'} is counted in {unit}",
-            f"“{text}”的单位是{suffix}，但{name or '该指标'}的单位是{unit}",
+            L_(
+                "'{text}' is in {suffix}, but {metric} is counted in {unit}",
+                text=text,
+                suffix=suffix,
+                metric=name or L_("the metric"),
+                unit=unit,
+            )
         )
     return Reading(round(number * factor / metric_factor, 10))

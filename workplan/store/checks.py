@@ -7,11 +7,12 @@ refuses the report with them, or records it anyway (``--force``) with them as a 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection, func, select
 
 from workplan.errors import Refused
+from workplan.i18n import L_, Text
 from workplan.plan.units import is_count, is_percent
 from workplan.store import refs
 from workplan.store.cells import Reading
@@ -21,12 +22,12 @@ FAR = 10
 """a value more than this many times the plan's largest figure for its metric is a typo"""
 
 
-class Reason(NamedTuple):
-    """Why a value cannot be right: in English (the CLI's, and the note of a forced value)
-    and in Chinese (the pages')."""
-
-    en: str
-    zh: str
+def sentences(reasons: list[Text]) -> Text:
+    """The reasons as one message: a; b (in Chinese a；b)."""
+    joined = reasons[0]
+    for reason in reasons[1:]:
+        joined = L_("{first}; {then}", first=joined, then=reason)
+    return joined
 
 
 def check_day(plan: refs.PlanRef, day: date, today: date | None) -> None:
@@ -34,14 +35,21 @@ def check_day(plan: refs.PlanRef, day: date, today: date | None) -> None:
     start, end = refs.plan_span(plan)
     if not start <= day <= end:
         raise Refused(
-            f"{day} is outside the plan's period ({start} – {end}): is the year right?",
-            zh=f"{day}不在计划期内（{start}至{end}）：年份是否写错了？",
+            L_(
+                "{day} is outside the plan's period ({start} – {end}): is the year right?",
+                day=day,
+                start=start,
+                end=end,
+            ),
             field="as_of",
         )
     if today is not None and day > today:
         raise Refused(
-            f"{day} is after today ({today}): a report says what has happened",
-            zh=f"{day}晚于今天（{today}）：报送的是已经发生的情况，不能填以后的日期",
+            L_(
+                "{day} is after today ({today}): a report says what has happened",
+                day=day,
+                today=today,
+            ),
             field="as_of",
         )
 
@@ -86,37 +94,38 @@ def _neighbour(conn: Connection, metric_id: int, day: date, *, before: bool) -> 
     ).first()
 
 
-def _g(value: float) -> str:
-    return f"{value:g}"
-
-
 def value_reasons(
     conn: Connection, metric: dict[str, Any], reading: Reading, day: date
-) -> list[Reason]:
+) -> list[Text]:
     """Return why a value cannot be right for its metric on a day (empty when it can)."""
     value, unit, title = reading.value, metric["unit"], metric["title"]
     reasons = []
     if is_percent(unit) and not reading.percent_sign and 0 < abs(value) < 1:
-        whole = _g(round(value * 100, 8))
         reasons.append(
-            Reason(
-                f"{title} is a percentage and {_g(value)} looks like a fraction: write "
-                f"{whole} for {whole}%, or {_g(value)}% if less than one per cent is meant",
-                f"{title}是百分比，{_g(value)} 像是小数：{whole}% 请填 {whole}；"
-                f"如确实不到百分之一，请填 {_g(value)}%",
+            L_(
+                "{title} is a percentage and {value} looks like a fraction: write {whole} for "
+                "{whole}%, or {value}% if less than one per cent is meant",
+                title=title,
+                value=value,
+                whole=round(value * 100, 8),
             )
         )
     if is_count(unit) and value < 0:
         reasons.append(
-            Reason(
-                f"{title} is a count ({unit}) and cannot be negative: {_g(value)}",
-                f"{title}是计数（{unit}），不能为负数：{_g(value)}",
+            L_(
+                "{title} is a count ({unit}) and cannot be negative: {value}",
+                title=title,
+                unit=unit,
+                value=value,
             )
         )
     if metric["cumulative"]:
         up = metric["direction"] == "at_least"
-        word, word_zh = ("go down", "减少") if up else ("go up", "增加")
-        cumulative = f"{title}是累计数，不能{word_zh}"
+        cumulative = (
+            L_("{title} is cumulative and cannot go down", title=title)
+            if up
+            else L_("{title} is cumulative and cannot go up", title=title)
+        )
 
         def backwards(first: float, then: float) -> bool:
             return then < first if up else then > first
@@ -125,43 +134,48 @@ def value_reasons(
         later = _neighbour(conn, metric["id"], day, before=False)
         if earlier is not None and backwards(earlier.value, value):
             reasons.append(
-                Reason(
-                    f"{title} is cumulative and cannot {word}: {_g(value)} after "
-                    f"{_g(earlier.value)} reported for {earlier.as_of}",
-                    f"{cumulative}：{earlier.as_of}已报 {_g(earlier.value)}，本次为 {_g(value)}",
+                L_(
+                    "{cumulative}: {value} after {earlier} reported for {day}",
+                    cumulative=cumulative,
+                    value=value,
+                    earlier=earlier.value,
+                    day=earlier.as_of,
                 )
             )
         elif earlier is None and backwards(metric["baseline"], value):
             reasons.append(
-                Reason(
-                    f"{title} is cumulative and cannot {word}: {_g(value)} from its "
-                    f"starting value {_g(metric['baseline'])}",
-                    f"{cumulative}：起始值为 {_g(metric['baseline'])}，本次为 {_g(value)}",
+                L_(
+                    "{cumulative}: {value} from its starting value {baseline}",
+                    cumulative=cumulative,
+                    value=value,
+                    baseline=metric["baseline"],
                 )
             )
         if later is not None and backwards(value, later.value):
             reasons.append(
-                Reason(
-                    f"{title} is cumulative and cannot {word}: {_g(value)} before "
-                    f"{_g(later.value)} reported for {later.as_of}",
-                    f"{cumulative}：本次为 {_g(value)}，而{later.as_of}已报 {_g(later.value)}",
+                L_(
+                    "{cumulative}: {value} before {later} reported for {day}",
+                    cumulative=cumulative,
+                    value=value,
+                    later=later.value,
+                    day=later.as_of,
                 )
             )
     figures = [metric["target"], metric["baseline"], _largest_checkpoint(conn, metric["id"])]
     largest = max((f for f in figures if f is not None), default=0.0)
     if is_percent(unit) and value > 100 and largest <= 100:
         reasons.append(
-            Reason(
-                f"{title} is a percentage: {_g(value)} is above 100",
-                f"{title}是百分比：{_g(value)} 超过了 100",
-            )
+            L_("{title} is a percentage: {value} is above 100", title=title, value=value)
         )
     elif largest > 0 and value > FAR * largest:
         reasons.append(
-            Reason(
-                f"{title}: {_g(value)} is more than {FAR} times the plan's figure "
-                f"({_g(largest)}{unit})",
-                f"{title}：{_g(value)} 超过计划数值（{_g(largest)}{unit}）的 {FAR} 倍",
+            L_(
+                "{title}: {value} is more than {far} times the plan's figure ({largest}{unit})",
+                title=title,
+                value=value,
+                far=FAR,
+                largest=largest,
+                unit=unit,
             )
         )
     return reasons

@@ -18,12 +18,13 @@ from typing import Any
 from sqlalchemy import Connection, insert, select, update
 
 from workplan.errors import Conflict, NotFound, Refused
+from workplan.i18n import L_, Text
 from workplan.plan.compiled import item_label
 from workplan.store import refs
 from workplan.store.changes import facts_changed
 from workplan.store.cycle_read import Step, latest, open_pause, step_from_row
 from workplan.store.db import dumps
-from workplan.store.records import _office_only, _owners, extend
+from workplan.store.records import _owners, extend, office_only
 from workplan.store.tables import T_CYCLE, T_OBL, T_TASK
 
 
@@ -72,10 +73,13 @@ def _only_obligation(conn: Connection, where: Where) -> dict[str, Any]:
     open_ = [dict(r) for r in rows if r["done_on"] is None] or [dict(r) for r in rows]
     if len(open_) != 1:
         label = item_label(where.task["number"])
-        keys = ", ".join(r["key"] for r in open_[:6])
         raise Refused(
-            f"item {label} has {len(open_)} obligations ({keys}): name one as TASK/OBLIGATION",
-            zh=f"事项{label}有 {len(open_)} 项任务（{keys}）：请指明是哪一项",
+            L_(
+                "item {label} has {n} obligations ({keys}): name one as TASK/OBLIGATION",
+                label=label,
+                n=len(open_),
+                keys=[r["key"] for r in open_[:6]],
+            ),
             field="obligation",
         )
     return open_[0]
@@ -124,26 +128,32 @@ def obligation_key(conn: Connection, obligation_id: int | None) -> str | None:
     return conn.execute(select(T_OBL.c.key).where(T_OBL.c.id == obligation_id)).scalar()
 
 
-def _owner(conn: Connection, where: Where, department: str, what: str, what_zh: str) -> str:
-    """The department named, if it answers for the item; else refused."""
+def _owner(conn: Connection, where: Where, department: str, what: Text) -> str:
+    """The department named, if it answers for the item; else refused (it cannot do
+    ``what``: "sign for it")."""
     who = refs.find_department(conn, where.plan, department)
     owners = _owners(where.task, where.obligation["owners"] if where.obligation else None)
     if who not in owners:
         label = item_label(where.task["number"])
         raise Refused(
-            f"{who} does not answer for item {label} (its departments: {'、'.join(owners)}): "
-            f"it cannot {what}",
-            zh=f"{who}不是事项{label}的责任单位（责任单位：{'、'.join(owners)}），不能{what_zh}",
+            L_(
+                "{who} does not answer for item {label} (its departments: {owners}): "
+                "it cannot {what}",
+                who=who,
+                label=label,
+                owners=owners,
+                what=what,
+            ),
             field="department",
         )
     return who
 
 
-def _reason(reason: str | None, what_zh: str) -> str:
+def _reason(reason: str | None, what: Text) -> str:
+    """The reason given, stripped; refused when there is none (``what``: "the reason for
+    the extension")."""
     if not (reason or "").strip():
-        raise Refused(
-            f"give the reason ({what_zh}): --reason", zh=f"请填写{what_zh}", field="reason"
-        )
+        raise Refused(L_("give {what}: --reason", what=what), field="reason")
     return (reason or "").strip()
 
 
@@ -154,7 +164,7 @@ def receipt(
     """Record that a department received the item (its 交办单 or a letter); return the step
     and whether it is new (a second receipt by the same department keeps the first)."""
     where = locate(conn, plan_key, ref)
-    who = _owner(conn, where, actor.department, "sign for it", "签收")
+    who = _owner(conn, where, actor.department, L_("sign for it"))
     earlier = latest(conn, where.task["id"], "receipt", department=who)
     if earlier is not None:
         return earlier, False
@@ -181,28 +191,39 @@ def request_extension(
     where = locate(conn, plan_key, ref)
     obligation = _only_obligation(conn, where)
     where = Where(where.plan, where.task, obligation)
-    who = _owner(conn, where, actor.department, "ask for an extension", "申请延期")
-    why = _reason(reason, "延期理由")
+    who = _owner(conn, where, actor.department, L_("ask for an extension"))
+    why = _reason(reason, L_("the reason for the extension"))
     deadline = obligation["deadline"]
     if today > deadline:
         raise Refused(
-            f"{obligation['key']} was due {deadline}: an extension is asked before the deadline, "
-            f"not after it (today is {today})",
-            zh=f"{obligation['title']}的时限是{deadline}，已经逾期：延期须在时限前申请",
+            L_(
+                "{title} was due {deadline}: an extension is asked before the deadline, not "
+                "after it (today is {today})",
+                title=obligation["title"],
+                deadline=deadline,
+                today=today,
+            ),
             field="to",
         )
     if to <= deadline:
         raise Refused(
-            f"{obligation['key']} is due {deadline}: ask for a later day than that, not {to}",
-            zh=f"{obligation['title']}的时限是{deadline}；申请的新时限须晚于此日，不能是{to}",
+            L_(
+                "{title} is due {deadline}: ask for a later day than that, not {to}",
+                title=obligation["title"],
+                deadline=deadline,
+                to=to,
+            ),
             field="to",
         )
     pending = open_request(conn, obligation["id"])
     if pending is not None:
         raise Conflict(
-            f"{pending.department} asked on {pending.day} already (to {pending.detail['to']}); "
-            "the office has not answered yet",
-            zh=f"{pending.department}已于{pending.day}申请延期至{pending.detail['to']}，尚待批复",
+            L_(
+                "{department} asked on {day} already (to {to}); the office has not answered yet",
+                department=pending.department,
+                day=pending.day,
+                to=date.fromisoformat(pending.detail["to"]),
+            )
         )
     detail = {"to": to.isoformat(), "deadline": deadline.isoformat()}
     return record(
@@ -236,16 +257,15 @@ def answer_request(
     obligation = _only_obligation(conn, where)
     where = Where(where.plan, where.task, obligation)
     who = refs.find_department(conn, where.plan, actor.department)
-    _office_only(where.plan, who, "answer an extension request", "批复延期申请")
+    office_only(where.plan, who, L_("answer an extension request"))
     pending = open_request(conn, obligation["id"])
     if pending is None:
         raise NotFound(
-            f"no extension request of {obligation['key']} waits for an answer",
-            zh=f"{obligation['title']}没有待批复的延期申请",
+            L_("no extension request of {title} waits for an answer", title=obligation["title"])
         )
     to = date.fromisoformat(pending.detail["to"])
     if not approve:
-        why = _reason(reason, "不同意的理由")
+        why = _reason(reason, L_("the reason for refusing"))
         return record(
             conn,
             where,
@@ -280,6 +300,8 @@ def answer_request(
 
 
 # 复核 / 退回 (workplan.store.review) ---------------------------------------------------------
+
+
 def close_if_all_accepted(conn: Connection, where: Where, by: str, now: datetime) -> bool:
     """Sign the item off (销号) once every obligation is done and every report accepted."""
     rows = conn.execute(
@@ -324,8 +346,8 @@ def raise_problem(
     where = locate(conn, plan_key, ref)
     who = refs.find_department(conn, where.plan, actor.department)
     if who != where.plan.office:
-        who = _owner(conn, where, who, "raise a problem on it", "就此事项提出问题")
-    what = _reason(text, "需协调解决的问题")
+        who = _owner(conn, where, who, L_("raise a problem on it"))
+    what = _reason(text, L_("the problem that needs coordination"))
     return record(conn, where, "problem", _as(actor, who), day=today, now=now, reason=what)
 
 
@@ -355,20 +377,17 @@ def decide_problem(
         .first()
     )
     if row is None:
-        raise NotFound(
-            f"plan {plan.key} has no problem {problem_id}", zh=f"没有编号为{problem_id}的问题"
-        )
+        raise NotFound(L_("plan {plan} has no problem {number}", plan=plan.key, number=problem_id))
     decided = conn.execute(select(T_CYCLE.c.day).where(T_CYCLE.c.answers == problem_id)).first()
     if decided is not None:
         raise Conflict(
-            f"problem {problem_id} was decided on {decided.day}",
-            zh=f"问题{problem_id}已于{decided.day}作出决定",
+            L_("problem {number} was decided on {day}", number=problem_id, day=decided.day)
         )
     task = dict(conn.execute(select(T_TASK).where(T_TASK.c.id == row["task_id"])).mappings().one())
     where = Where(plan, task, None)
     who = refs.find_department(conn, plan, actor.department)
-    _office_only(plan, who, "decide a problem", "对问题作出决定")
-    what = _reason(decision, "决定事项")
+    office_only(plan, who, L_("decide a problem"))
+    what = _reason(decision, L_("the decision"))
     detail = {"assigned": assigned} if assigned is not None else {}
     return record(
         conn,
@@ -399,13 +418,13 @@ def pause(
     it (its clock restarts that day)."""
     where = locate(conn, plan_key, ref)
     who = refs.find_department(conn, where.plan, actor.department)
-    _office_only(where.plan, who, "pause or resume an item", "挂起或恢复事项")
+    office_only(where.plan, who, L_("pause or resume an item"))
     obligation_id = where.obligation["id"] if where.obligation else None
     current = open_pause(conn, where.task["id"], obligation_id)
     label = item_label(where.task["number"])
     if resume:
         if current is None:
-            raise Refused(f"item {label} is not paused", zh=f"事项{label}没有挂起")
+            raise Refused(L_("item {label} is not paused", label=label))
         days = (today - current.day).days
         return record(
             conn,
@@ -420,10 +439,14 @@ def pause(
         )
     if current is not None:
         raise Conflict(
-            f"item {label} is paused since {current.day} ({current.reason})",
-            zh=f"事项{label}已于{current.day}挂起（{current.reason}）",
+            L_(
+                "item {label} is paused since {day} ({reason})",
+                label=label,
+                day=current.day,
+                reason=current.reason,
+            )
         )
-    why = _reason(reason, "挂起理由")
+    why = _reason(reason, L_("the reason for pausing"))
     return record(conn, where, "pause", _as(actor, who), day=today, now=now, reason=why)
 
 

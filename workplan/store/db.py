@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from workplan.errors import StoreError
+from workplan.i18n import L_, Text
 from workplan.store.migrate import SCHEMA, schema_fingerprint, upgrade
 from workplan.store.tables import metadata
 
@@ -86,23 +87,36 @@ def _private_file(url: str) -> None:
         return  # a folder that does not exist: SQLite's own error says so
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; on SQLite set WAL, full sync, foreign keys and immediate transactions."""
+def make_engine(url: str, *, connections: int | None = None) -> Engine:
+    """Create an engine; on SQLite set WAL, full sync, foreign keys and immediate transactions.
+
+    ``connections``: how many connections the engine keeps open for threads that use it at
+    once (the web pages' threads); SQLAlchemy's default keeps 5 and opens and closes more
+    as they are needed, a new connection (on SQLite a cold page cache) for each request
+    beyond the fifth."""
+    pool: dict[str, Any] = {"pool_size": connections} if connections else {}
     try:
         if url.startswith("sqlite"):
             _private_file(url)
-            engine = create_engine(url, connect_args={"timeout": 10})
+            engine = create_engine(url, connect_args={"timeout": 10}, **pool)
             _sqlite_setup(engine)
         else:
-            engine = create_engine(url, pool_pre_ping=True)
+            engine = create_engine(url, pool_pre_ping=True, **pool)
             if engine.dialect.name == "postgresql":
                 _postgresql_setup(engine)
     except ArgumentError as exc:
-        raise StoreError(f"'{_shown(url)}' is not a database URL ({exc})") from None
+        raise StoreError(
+            L_("'{url}' is not a database URL ({reason})", url=_shown(url), reason=str(exc))
+        ) from None
     except (NoSuchModuleError, ImportError) as exc:
         hint = " (pip install 'workplan[postgres]')" if url.startswith("postgres") else ""
         raise StoreError(
-            f"cannot use {_shown(url)}: its driver is not installed{hint} ({exc})"
+            L_(
+                "cannot use {url}: its driver is not installed{hint} ({reason})",
+                url=_shown(url),
+                hint=hint,
+                reason=str(exc),
+            )
         ) from None
     return engine
 
@@ -140,18 +154,28 @@ def _failure(url: str, exc: DBAPIError) -> StoreError:
     reason = " ".join(str(exc.orig).split())
     shown = _shown(url)
     if url.startswith("sqlite") and "not a database" in reason:
-        return StoreError(f"{shown} is not a database (SQLite cannot read it: {reason})")
+        return StoreError(
+            L_("{db} is not a database (SQLite cannot read it: {reason})", db=shown, reason=reason)
+        )
     if url.startswith("sqlite"):
-        return StoreError(f"cannot open the database {shown}: {reason}")
-    return StoreError(f"cannot reach the database {shown}: {reason}")
+        return StoreError(L_("cannot open the database {db}: {reason}", db=shown, reason=reason))
+    return StoreError(L_("cannot reach the database {db}: {reason}", db=shown, reason=reason))
 
 
-def _foreign(tables: list[str]) -> str:
-    shown = ", ".join(sorted(tables)[:5]) + (" …" if len(tables) > 5 else "")
-    return f"tables: {shown}"
+def _foreign(url: str, tables: list[str], then: Text) -> StoreError:
+    """Refuse another program's database, naming a few of its tables."""
+    return StoreError(
+        L_(
+            "{db} is another program's database (tables: {tables}{more}), not workplan's: {then}",
+            db=_shown(url),
+            tables=sorted(tables)[:5],
+            more=" …" if len(tables) > 5 else "",
+            then=then,
+        )
+    )
 
 
-def open_store(url: str, *, create: bool = False) -> Engine:
+def open_store(url: str, *, create: bool = False, connections: int | None = None) -> Engine:
     """Open the database at ``url``; create the tables when asked, check the schema otherwise.
 
     A database made by an earlier workplan is refused with the way forward (`workplan
@@ -162,30 +186,35 @@ def open_store(url: str, *, create: bool = False) -> Engine:
         path = Path(url.removeprefix("sqlite:///"))
         if str(path) != ":memory:" and not path.exists() and not create:
             raise StoreError(
-                f"no database at {path}: load a plan first (workplan load PLAN.yaml --db {path})"
+                L_(
+                    "no database at {path}: load a plan first (workplan load PLAN.yaml --db {path})",
+                    path=str(path),
+                )
             )
         if path.is_dir():
-            raise StoreError(f"{path} is a folder, not a database: give a file with --db")
-    engine = make_engine(url)
+            raise StoreError(
+                L_("{path} is a folder, not a database: give a file with --db", path=str(path))
+            )
+    engine = make_engine(url, connections=connections)
     try:
         with engine.begin() as conn:
             tables = inspect(conn).get_table_names()
             ours = "meta" in tables and "plan" in tables
             if tables and not ours:
-                raise StoreError(
-                    f"{_shown(url)} is another program's database ({_foreign(tables)}), not "
-                    "workplan's: give workplan a database of its own with --db"
-                )
+                raise _foreign(url, tables, L_("give workplan a database of its own with --db"))
             if not tables and create:
                 metadata.create_all(conn)
                 upgrade(conn)  # records the schema's fingerprint
             elif not tables:
-                raise StoreError("the database has no workplan tables: load a plan first")
+                raise StoreError(L_("the database has no workplan tables: load a plan first"))
             found = conn.execute(SCHEMA).scalar()
             if found != schema_fingerprint():
                 raise StoreError(
-                    f"the database was made by another version of workplan (schema {found}); "
-                    "back it up, then run `workplan upgrade` to add what this version needs"
+                    L_(
+                        "the database was made by another version of workplan (schema {found}); "
+                        "back it up, then run `workplan upgrade` to add what this version needs",
+                        found=found,
+                    )
                 )
     except DBAPIError as exc:
         engine.dispose()
@@ -475,18 +504,15 @@ def upgrade_store(db: str | None, *, dry_run: bool = False) -> list[str]:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         if not path.exists():
-            raise StoreError(f"no database at {path}")
+            raise StoreError(L_("no database at {path}", path=str(path)))
     engine = make_engine(url)
     try:
         with engine.begin() as conn:
             tables = inspect(conn).get_table_names()
             if "meta" not in tables or "plan" not in tables:
                 if tables:
-                    raise StoreError(
-                        f"{_shown(url)} is another program's database ({_foreign(tables)}), "
-                        "not workplan's: nothing to upgrade"
-                    )
-                raise StoreError("the database has no workplan tables: nothing to upgrade")
+                    raise _foreign(url, tables, L_("nothing to upgrade"))
+                raise StoreError(L_("the database has no workplan tables: nothing to upgrade"))
             if dry_run:
                 return [str(step) for step, _ in plan_upgrade(conn)]
             return [str(step) for step in upgrade(conn)]

@@ -13,12 +13,14 @@ import difflib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from workplan.errors import NotFound, Refused
+from workplan.i18n import L_
 from workplan.plan.calendar import calendar_for
 from workplan.plan.compiled import CompiledPlan, ObligationInfo
 from workplan.plan.events import TriggerInfo, event_due
@@ -63,14 +65,23 @@ def _declared(plan: refs.PlanRef, name: str) -> str:
         return events[name]
     if not events:
         raise NotFound(
-            f"plan {plan.key} declares no events: add them under 'events:' with the duties "
-            "they start ('triggered:' of an item)",
+            L_(
+                "plan {plan} declares no events: add them under 'events:' with the duties "
+                "they start ('triggered:' of an item)",
+                plan=plan.key,
+            ),
             field="event",
         )
     close = difflib.get_close_matches(name, list(events), n=1, cutoff=0.5)
-    hint = f"; did you mean '{close[0]}'?" if close else ""
+    hint = L_("; did you mean '{name}'?", name=close[0]) if close else ""
     raise NotFound(
-        f"plan {plan.key} has no event '{name}'{hint} (its events: {', '.join(sorted(events))})",
+        L_(
+            "plan {plan} has no event '{name}'{hint} (its events: {events})",
+            plan=plan.key,
+            name=name,
+            hint=hint,
+            events=sorted(events),
+        ),
         field="event",
     )
 
@@ -79,11 +90,22 @@ def _in_period(plan: refs.PlanRef, on: date, today: date) -> None:
     start, end = plan.settings.period_or_year(plan.year)
     if not start <= on <= end:
         raise Refused(
-            f"{on} is outside the plan's period ({start} – {end}): is the year right?", field="on"
+            L_(
+                "{day} is outside the plan's period ({start} – {end}): is the year right?",
+                day=on,
+                start=start,
+                end=end,
+            ),
+            field="on",
         )
     if on > today:
         raise Refused(
-            f"{on} is after today ({today}): record an event once it has happened", field="on"
+            L_(
+                "{day} is after today ({today}): record an event once it has happened",
+                day=on,
+                today=today,
+            ),
+            field="on",
         )
 
 
@@ -175,10 +197,16 @@ def record_event(
         .first()
     )
     if earlier is not None:
+        at = earlier["at"] if earlier["at"].tzinfo else earlier["at"].replace(tzinfo=UTC)
         raise Refused(
-            f"{name} was already recorded for {on} (by {earlier['by']} at "
-            f"{earlier['at']:%Y-%m-%d %H:%M} UTC); nothing recorded: an event is recorded once "
-            "a day",
+            L_(
+                "{name} was already recorded for {day} (by {by} at {at}); nothing recorded: an "
+                "event is recorded once a day",
+                name=name,
+                day=on,
+                by=earlier["by"],
+                at=f"{at.astimezone(ZoneInfo(plan.timezone)):%Y-%m-%d %H:%M}",
+            ),
             field="event",
         )
     try:
@@ -187,7 +215,12 @@ def record_event(
         )
     except IntegrityError:  # recorded by someone else a moment ago: the unique key says so
         raise Refused(
-            f"{name} was just recorded for {on} by someone else; nothing recorded", field="event"
+            L_(
+                "{name} was just recorded for {day} by someone else; nothing recorded",
+                name=name,
+                day=on,
+            ),
+            field="event",
         ) from None
     made = occurrences(plan.settings, plan.year, [(name, on)], plan.locale)
     _insert(conn, plan, made)

@@ -35,6 +35,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from workplan.errors import InvalidInput, NotFound, Problem, Refused, Unreadable
+from workplan.i18n import L_, Text
 from workplan.plan import yamlsource
 from workplan.store import records, refs
 from workplan.store.cells import normalise, read_day, text_of
@@ -131,8 +132,9 @@ Banan plan's busiest department owes 48 in its busiest month); its write holds t
 for about 7 ms a row, so 500 rows keep the service's wait within seconds"""
 
 
-def _too_big(name: str, what: str, zh: str) -> InvalidInput:
-    return InvalidInput([Problem(name, 0, 0, "", what, zh=zh)])
+def _whole_file(name: str, message: Text) -> InvalidInput:
+    """A problem with the file as a whole (too big, unreadable), not one of its rows."""
+    return InvalidInput([Problem(name, 0, 0, "", message)])
 
 
 def _unpacked_size(path: Path, name: str, limits: SheetLimits) -> None:
@@ -142,12 +144,14 @@ def _unpacked_size(path: Path, name: str, limits: SheetLimits) -> None:
     except (zipfile.BadZipFile, OSError):
         return  # openpyxl says what is wrong with it
     if size > limits.unpacked:
-        raise _too_big(
+        raise _whole_file(
             name,
-            f"the workbook unpacks to {size // 1024 // 1024} MB, more than the "
-            f"{limits.unpacked // 1024 // 1024} MB taken: send only the rows to report",
-            f"工作簿解压后有 {size // 1024 // 1024} MB，超过上限 {limits.unpacked // 1024 // 1024} MB："
-            "请只保留要报送的行",
+            L_(
+                "the workbook unpacks to {size} MB, more than the {limit} MB taken: send only "
+                "the rows to report",
+                size=size // 1024 // 1024,
+                limit=limits.unpacked // 1024 // 1024,
+            ),
         )
 
 
@@ -159,34 +163,26 @@ def _xlsx_rows(path: Path, name: str, limits: SheetLimits = LIMITS) -> list[list
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        raise InvalidInput(
-            [
-                Problem(
-                    name,
-                    0,
-                    0,
-                    "",
-                    f"not a readable XLSX workbook ({exc})",
-                    zh="不是可以读取的 XLSX 工作簿（文件可能已损坏）",
-                )
-            ]
+        raise _whole_file(
+            name, L_("not a readable XLSX workbook ({reason})", reason=str(exc))
         ) from None
     sheet = book.worksheets[0]
     rows: list[list[Any]] = []
     for cells in sheet.iter_rows():
         if len(rows) >= limits.rows:
             book.close()
-            raise _too_big(
+            raise _whole_file(
                 name,
-                f"more than {limits.rows:,} rows: send only the rows to report",
-                f"超过 {limits.rows:,} 行：请只保留要报送的行",
+                L_("more than {rows} rows: send only the rows to report", rows=f"{limits.rows:,}"),
             )
         if len(rows) % 500 == 0 and time.monotonic() > deadline:
             book.close()
-            raise _too_big(
+            raise _whole_file(
                 name,
-                f"the workbook took over {limits.seconds:g} s to read: send only the rows to report",
-                f"工作簿读取超过 {limits.seconds:g} 秒：请只保留要报送的行",
+                L_(
+                    "the workbook took over {seconds} s to read: send only the rows to report",
+                    seconds=limits.seconds,
+                ),
             )
         row = []
         for cell in cells:
@@ -206,10 +202,6 @@ MAX_CSV_BYTES = yamlsource.MAX_FILE_BYTES
 """the largest CSV ledger read (2 MB, ~40,000 rows: a county's year of reports is far less)"""
 
 
-def _csv_problem(name: str, message: str, zh: str) -> InvalidInput:
-    return InvalidInput([Problem(name, 0, 0, "", message, zh=zh)])
-
-
 def _csv_text(name: str, raw: bytes) -> str:
     """Decode a CSV ledger: UTF-16 by its byte-order mark (Excel's "Unicode text"), UTF-8
     (with or without its mark), else GB18030 (Excel's CSV on a Chinese Windows)."""
@@ -217,10 +209,12 @@ def _csv_text(name: str, raw: bytes) -> str:
         try:
             return raw.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise _csv_problem(
+            raise _whole_file(
                 name,
-                f"not readable UTF-16 (byte {exc.start}); save it again as CSV UTF-8",
-                f"不是可读的 UTF-16 文件（第 {exc.start} 字节）；请另存为“CSV UTF-8”",
+                L_(
+                    "not readable UTF-16 (byte {byte}); save it again as CSV UTF-8",
+                    byte=exc.start,
+                ),
             ) from None
     try:
         return yamlsource.decode(name, raw)
@@ -238,16 +232,15 @@ def _csv_rows(path: Path, name: str) -> list[list[Any]]:
         with path.open("rb") as handle:
             raw = handle.read(MAX_CSV_BYTES + 1)
     except OSError as exc:
-        raise _csv_problem(
-            name, f"cannot read: {exc.strerror}", f"无法读取：{exc.strerror}"
-        ) from None
+        raise _whole_file(name, L_("cannot read: {reason}", reason=exc.strerror)) from None
     if len(raw) > MAX_CSV_BYTES:
-        limit = MAX_CSV_BYTES // (1024 * 1024)
-        raise _csv_problem(
+        raise _whole_file(
             name,
-            f"the file is over the {limit} MB limit of a CSV ledger; split it (by month or"
-            " department) and import each part, or save it as .xlsx",
-            f"文件超过 CSV 台账 {limit} MB 的上限；请按月份或单位拆分后分别导入，或另存为 .xlsx",
+            L_(
+                "the file is over the {limit} MB limit of a CSV ledger; split it (by month or "
+                "department) and import each part, or save it as .xlsx",
+                limit=MAX_CSV_BYTES // (1024 * 1024),
+            ),
         )
     text = _csv_text(name, raw)
     first = text.split("\n", 1)[0]
@@ -255,7 +248,13 @@ def _csv_rows(path: Path, name: str) -> list[list[Any]]:
     try:
         return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as exc:  # a cell over the csv module's field limit, a stray NUL …
-        raise InvalidInput([Problem(name, 0, 0, "", f"not a readable CSV file: {exc}")]) from None
+        if "field limit" in str(exc):
+            too_long = L_(
+                "not a readable CSV file: a cell is longer than {limit} characters",
+                limit=f"{csv.field_size_limit():,}",
+            )
+            raise _whole_file(name, too_long) from None
+        raise _whole_file(name, L_("not a readable CSV file: {reason}", reason=str(exc))) from None
 
 
 def _header_row(raw: list[list[Any]]) -> tuple[int, dict[str, int], dict[str, str], list[str]]:
@@ -321,20 +320,9 @@ def read_rows(
     elif path.suffix.lower() in (".csv", ".txt"):
         raw = _csv_rows(path, name)
     else:
-        raise InvalidInput(
-            [
-                Problem(
-                    name,
-                    0,
-                    0,
-                    "",
-                    "a ledger is a .csv or .xlsx file",
-                    zh="台账须为 .csv 或 .xlsx 文件",
-                )
-            ]
-        )
+        raise _whole_file(name, L_("a ledger is a .csv or .xlsx file"))
     if not any(text_of(v) for values in raw for v in values):
-        raise InvalidInput([Problem(name, 1, 1, "", "the ledger is empty", zh="表中没有内容")])
+        raise InvalidInput([Problem(name, 1, 1, "", L_("the ledger is empty"))])
     index, columns, headers, ignored = _header_row(raw)
     chinese = any(not h.isascii() for h in headers.values())
     if not columns:
@@ -345,9 +333,11 @@ def read_rows(
                     1,
                     1,
                     "",
-                    f"no header row in the first {HEADER_SEARCH} rows: write one with 事项, 指标,"
-                    " 数值, 日期, 报送单位 (or item, metric, value, as_of, department)",
-                    zh=f"前 {HEADER_SEARCH} 行中没有表头：请写一行表头：事项、指标、数值、日期、报送单位",
+                    L_(
+                        "no header row in the first {rows} rows: write one with 事项, 指标, 数值, "
+                        "日期, 报送单位 (or item, metric, value, as_of, department)",
+                        rows=HEADER_SEARCH,
+                    ),
                 )
             ]
         )
@@ -355,12 +345,12 @@ def read_rows(
     for column in (c for c in REQUIRED if c not in columns):
         english, zh = COLUMNS[column]
         close = [h for h in ignored if _near(h, english, zh)]
-        hint = f"; is '{close[0]}' meant?" if close else ""
+        hint = L_("; is '{name}' meant?", name=close[0]) if close else ""
         shown, other = (zh, english) if chinese else (english, zh)
-        message = f"missing column '{shown}' (or '{other}'){hint}"
-        hint_zh = f"；是否是“{close[0]}”？" if close else ""
-        zh_message = f"缺少“{zh}”列{hint_zh}"
-        problems.append(Problem(name, index + 1, 1, shown, message, zh=zh_message))
+        message = L_(
+            "missing column '{shown}' (or '{other}'){hint}", shown=shown, other=other, hint=hint
+        )
+        problems.append(Problem(name, index + 1, 1, shown, message))
     if problems:
         raise InvalidInput(problems)
     out = []
@@ -410,10 +400,10 @@ def import_ledger(
     result = ImportResult(ignored=tuple(ignored))
     for row in rows:
 
-        def problem(column: str, message: str, zh: str | None, row: LedgerRow = row) -> None:
+        def problem(column: str, message: str | Text, row: LedgerRow = row) -> None:
             col = row.columns.get(column, -1) + 1
             shown = row.headers.get(column) or COLUMNS.get(column, (column,))[0]
-            problems.append(Problem(name, row.row, col, shown, message, zh=zh))
+            problems.append(Problem(name, row.row, col, shown, message))
 
         raw_value = row.cells.get("value")
         value = raw_value if text_of(raw_value) is not None else None
@@ -424,7 +414,7 @@ def import_ledger(
         try:
             as_of = read_day(row.cells.get("as_of"))
         except Unreadable as exc:
-            problem("as_of", str(exc), exc.zh)
+            problem("as_of", exc.message)
             continue
         item = text_of(row.cells.get("item"))
         department = text_of(row.cells.get("department"))
@@ -432,17 +422,13 @@ def import_ledger(
         obligation = text_of(row.cells.get("obligation"))
         period = text_of(row.cells.get("period"))
         if item is None:
-            problem("item", "the item number is missing", "没有填写事项序号")
+            problem("item", L_("the item number is missing"))
             continue
         if department is None:
-            problem("department", "the reporting department is missing", "没有填写报送单位")
+            problem("department", L_("the reporting department is missing"))
             continue
         if obligation is None and value is None and note is None:
-            problem(
-                "value",
-                "give a value, an obligation done, or a note",
-                "请填写数值、完成的任务或备注",
-            )
+            problem("value", L_("give a value, an obligation done, or a note"))
             continue
         try:
             with conn.begin_nested():
@@ -481,7 +467,7 @@ def import_ledger(
                     )
                     _count(result, recorded, "values" if value is not None else "notes")
         except (NotFound, Refused) as exc:
-            problem(exc.field or "item", str(exc), exc.zh)
+            problem(exc.field or "item", exc.message)
     if problems:
         raise InvalidInput(problems)
     return result
@@ -494,8 +480,15 @@ def _kind(conn: Connection, obligation_id: int) -> str:
 def _from_sender(conn: Connection, plan: refs.PlanRef, department: str, sender: str) -> None:
     """Refuse a row another department reports for, in a file sent from ``sender``'s page."""
     if refs.find_department(conn, plan, department) != sender:
-        words = f"本表从{sender}的报送页上传，只能报送{sender}的事项，不能代{department}报送"
-        raise Refused(words, zh=words, field="department")
+        raise Refused(
+            L_(
+                "this file was sent from the page of {sender}: it reports for {sender} only, "
+                "not for {department}",
+                sender=sender,
+                department=department,
+            ),
+            field="department",
+        )
 
 
 def _count(result: ImportResult, recorded: records.Recorded, kind: str) -> None:

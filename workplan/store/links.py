@@ -18,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, and_, insert, or_, select
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select
 
 from workplan.errors import Refused
 from workplan.i18n import L_
@@ -82,7 +82,7 @@ def _unb64(text: str) -> bytes:
 
 def mac(secret: str, message: str) -> str:
     """Return the HMAC-SHA256 of ``message`` under ``secret``, base64url."""
-    return _b64(hmac.new(secret.encode(), message.encode(), hashlib.sha256).digest())
+    return _b64(hmac.digest(secret.encode(), message.encode(), hashlib.sha256))
 
 
 def issue(
@@ -95,7 +95,7 @@ def issue(
 ) -> str:
     """Return a signed token for a department's page of a plan."""
     if not secret:
-        raise Refused(f"no link secret: set {SECRET_ENV}", zh=f"未设置链接密钥（{SECRET_ENV}）")
+        raise Refused(L_("no link secret: set {name}", name=SECRET_ENV))
     body = {
         "p": plan_key,
         "d": department,
@@ -134,34 +134,46 @@ def read(secret: str, token: str, now: datetime) -> Grant:
         ) from None
     if now >= grant.expires:
         raise Refused(
-            f"this link expired on {grant.expires:%Y-%m-%d}: the next letter carries a new one, "
-            "or ask the office",
-            zh=f"这个链接已于{grant.expires:%Y-%m-%d}过期：下一封函件会附上新的链接，"
-            "也可以向办公室索取",
+            L_(
+                "this link expired on {day}: the next letter carries a new one, or ask the office",
+                day=grant.expires.date(),
+            )
         )
     return grant
+
+
+REVOKED = (
+    select(T_LINK_REVOKED.c.id)
+    .where(
+        T_LINK_REVOKED.c.plan_key == bindparam("plan_key"),
+        or_(
+            T_LINK_REVOKED.c.nonce == bindparam("nonce"),
+            and_(
+                T_LINK_REVOKED.c.nonce.is_(None),
+                or_(
+                    T_LINK_REVOKED.c.department.is_(None),
+                    T_LINK_REVOKED.c.department == bindparam("department"),
+                ),
+                T_LINK_REVOKED.c.revoked_before >= bindparam("issued"),
+            ),
+        ),
+    )
+    .limit(1)
+)
+"""whether a link is withdrawn: built once, run with the link's values (every page asks)"""
 
 
 def verify(conn: Connection, secret: str, token: str, now: datetime) -> Grant:
     """Check a token, then that the office has not revoked it."""
     grant = read(secret, token, now)
     revoked = conn.execute(
-        select(T_LINK_REVOKED.c.id)
-        .where(
-            T_LINK_REVOKED.c.plan_key == grant.plan_key,
-            or_(
-                T_LINK_REVOKED.c.nonce == grant.nonce,
-                and_(
-                    T_LINK_REVOKED.c.nonce.is_(None),
-                    or_(
-                        T_LINK_REVOKED.c.department.is_(None),
-                        T_LINK_REVOKED.c.department == grant.department,
-                    ),
-                    T_LINK_REVOKED.c.revoked_before >= grant.issued,
-                ),
-            ),
-        )
-        .limit(1)
+        REVOKED,
+        {
+            "plan_key": grant.plan_key,
+            "nonce": grant.nonce,
+            "department": grant.department,
+            "issued": grant.issued,
+        },
     ).first()
     if revoked is not None:
         raise Refused(

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from workplan.errors import InvalidInput, NotFound, Problem, Refused, Unreadable
+from workplan.i18n import L_
 from workplan.store import refs
 from workplan.store.assign import Assigned, Order, assign
 from workplan.store.cells import read_day, text_of
@@ -48,8 +49,8 @@ def read_list(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Proble
         (i for i, r in enumerate(rows) if any(text_of(c) in COLUMNS["title"] for c in r)), None
     )
     if header_at is None:
-        wanted = "、".join(COLUMNS["title"][:3])
-        return [], [Problem(name, 1, 1, "事项", f"no column named {wanted}: is this the list?")]
+        wanted = L_("no column named {names}: is this the list?", names=COLUMNS["title"][:3])
+        return [], [Problem(name, 1, 1, "事项", wanted)]
     header = [text_of(c) or "" for c in rows[header_at]]
     where: dict[str, int] = {}
     for field, names in COLUMNS.items():
@@ -58,7 +59,7 @@ def read_list(path: Path) -> tuple[list[tuple[int, dict[str, Any]]], list[Proble
                 where[field] = i
                 break
     problems = [
-        Problem(name, header_at + 1, 1, field, f"no column {COLUMNS[field][0]}")
+        Problem(name, header_at + 1, 1, field, L_("no column {name}", name=COLUMNS[field][0]))
         for field in NEEDED
         if field not in where
     ]
@@ -78,15 +79,15 @@ def _orders(path: Path, item: str) -> list[Order]:
         title, lead = text_of(cells.get("title")), _names(cells.get("lead"))
         due: date | None = None
         if not title:
-            problems.append(Problem(path.name, n, 1, "事项", "the entry has no text"))
+            problems.append(Problem(path.name, n, 1, "事项", L_("the entry has no text")))
         if not lead:
             problems.append(
-                Problem(path.name, n, 1, "牵头单位", "the entry names no lead department")
+                Problem(path.name, n, 1, "牵头单位", L_("the entry names no lead department"))
             )
         try:
             due = read_day(cells.get("due"))
         except Unreadable as wrong:
-            problems.append(Problem(path.name, n, 1, "完成时限", str(wrong), zh=wrong.zh))
+            problems.append(Problem(path.name, n, 1, "完成时限", wrong.message))
         if problems:
             continue
         orders.append(
@@ -103,7 +104,7 @@ def _orders(path: Path, item: str) -> list[Order]:
     if problems:
         raise InvalidInput(problems)
     if not orders:
-        raise Refused(f"{path.name} has no entries", zh=f"{path.name}中没有清单条目")
+        raise Refused(L_("{file} has no entries", file=path.name))
     return orders
 
 

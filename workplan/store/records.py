@@ -5,18 +5,19 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, insert, or_, select, update
 
 from workplan.errors import Conflict, Refused, Unreadable
-from workplan.i18n import L_
+from workplan.i18n import L_, Text, _, said
 from workplan.plan.compiled import item_label
 from workplan.store import ratio, refs
 from workplan.store.cells import read_number
 from workplan.store.changes import facts_changed
-from workplan.store.checks import check_day, current_report, value_reasons
+from workplan.store.checks import check_day, current_report, sentences, value_reasons
 from workplan.store.db import dumps
 from workplan.store.pending import needs_review, report_done
 from workplan.store.tables import T_EVENT, T_METRIC, T_OBL, T_PROGRESS, T_TASK
@@ -49,6 +50,12 @@ class Recorded:
     """the metric's or the obligation's title, what a clerk reads for ``what``"""
 
 
+def _local_day(at: datetime, zone: str) -> date:
+    """The day an instant (aware, or naive in UTC) falls on in the plan's time zone."""
+    aware = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return aware.astimezone(ZoneInfo(zone)).date()
+
+
 def _owners(task: dict[str, Any], override: str | None = None) -> list[str]:
     if override is not None:
         return list(json.loads(override))
@@ -62,11 +69,14 @@ def check_owner(
     if department != plan.office and department not in owners:
         label = item_label(task["number"])
         raise Refused(
-            f"{department} does not answer for item {label} "
-            f"(its departments: {'、'.join(owners)}); only they or the office "
-            f"({plan.office}) may report on it",
-            zh=f"{department}不是事项{label}的责任单位（责任单位：{'、'.join(owners)}），"
-            f"只有责任单位或{plan.office}可以报送",
+            L_(
+                "{department} does not answer for item {label} (its departments: {owners}); "
+                "only they or the office ({office}) may report on it",
+                department=department,
+                label=label,
+                owners=owners,
+                office=plan.office,
+            ),
             field="department",
         )
 
@@ -76,8 +86,10 @@ def check_account(kind: str, note: str | None) -> None:
     account of the period's work (the department's page asks for it; the office's commands do
     not)."""
     if kind == "standing" and not (note or "").strip():
-        words = "常态化工作请用一句话写明本期开展情况，再报已完成"
-        raise Refused(words, zh=words, field="note")
+        raise Refused(
+            L_("a standing duty is reported done with a sentence on this period's work"),
+            field="note",
+        )
 
 
 def _event(
@@ -104,10 +116,6 @@ def _event(
         )
     )
     facts_changed(conn, [plan.id])
-
-
-def _g(value: float) -> str:
-    return f"{value:g}"
 
 
 def _with(note: str | None, more: str) -> str:
@@ -170,7 +178,7 @@ def record_progress(
         try:
             reading = read_number(value, metric["unit"], metric["title"])
         except Unreadable as exc:
-            raise Refused(str(exc), zh=exc.zh, field="value") from None
+            raise Refused(exc.message, field="value") from None
         number = reading.value
         echo = replace(echo, value=number)
         current = current_report(conn, metric["id"], as_of)
@@ -178,24 +186,26 @@ def record_progress(
             return replace(echo, outcome="already")
         if current is not None and not correct:
             raise Conflict(
-                f"{metric['title']} was reported as {_g(current['value'])} for {as_of} "
-                f"(by {current['department']}); this says {_g(number)}: to replace the earlier "
-                "value, record the correction with --correct",
-                zh=f"{metric['title']} {as_of} 已报送 {_g(current['value'])}"
-                f"（{current['department']}）；本次为 {_g(number)}。"
-                "如要以本次数值替换，请作更正（原数值保留在记录中）",
+                L_(
+                    "{metric} was reported as {earlier} for {day} (by {department}); this says "
+                    "{value}: to replace the earlier value, record the correction with --correct",
+                    metric=metric["title"],
+                    earlier=current["value"],
+                    day=as_of,
+                    department=current["department"],
+                    value=number,
+                ),
                 field="value",
             )
         reasons = value_reasons(conn, metric, reading, as_of)
-        forced = [r.en for r in reasons]
-        if forced and not force:
+        if reasons and not force:
             raise Refused(
-                "; ".join(forced) + "; to record it anyway, use --force",
-                zh="；".join(r.zh for r in reasons) + "。请核对后重新填写",
+                L_("{reasons}; to record it anyway, use --force", reasons=sentences(reasons)),
                 field="value",
             )
+        forced = [said(r) for r in reasons]
         if forced:
-            note = _with(note, "recorded with --force: " + "; ".join(forced))
+            note = _with(note, _("recorded with --force: {reasons}", reasons=sentences(reasons)))
     elif _same_note(conn, task["id"], metric, as_of, note):
         return replace(echo, outcome="already")
     new_id = conn.execute(
@@ -307,9 +317,13 @@ def mark_done(
     obligation = refs.find_obligation(conn, task, key or None, on, period=period)
     if obligation["kind"] == "checkpoint":
         raise Refused(
-            f"{obligation['key']} is a metric checkpoint: it is met by the values reported "
-            f"(workplan progress record {task['number']} {obligation['source']} --value …)",
-            zh=f"{obligation['title']}是指标节点，由报送的数值判定，无需标记完成",
+            L_(
+                "{title} is a metric checkpoint: it is met by the values reported "
+                "(workplan progress record {number} {source} --value …)",
+                title=obligation["title"],
+                number=task["number"],
+                source=obligation["source"],
+            ),
             field="obligation",
         )
     who = refs.find_department(conn, plan, department)
@@ -335,11 +349,15 @@ def mark_done(
     if earlier is not None and (not correct or now is None):
         label = item_label(task["number"])
         raise Conflict(
-            f"{obligation['key']} of item {label} was already marked done "
-            f"on {earlier} by {obligation['done_by']}; this says {on}: to replace the day, "
-            "record the correction with --correct",
-            zh=f"事项{label}的{obligation['title']}已于{earlier}由{obligation['done_by']}"
-            f"报完成；本次为{on}。如要改为本次日期，请作更正",
+            L_(
+                "{title} of item {label} was already marked done on {earlier} by {by}; this "
+                "says {on}: to replace the day, record the correction with --correct",
+                title=obligation["title"],
+                label=label,
+                earlier=earlier,
+                by=obligation["done_by"],
+                on=on,
+            ),
             field="obligation",
         )
     conn.execute(
@@ -356,11 +374,17 @@ def mark_done(
     return replace(echo, outcome="corrected", previous=earlier)
 
 
-def _office_only(plan: refs.PlanRef, who: str, action: str, action_zh: str) -> None:
+def office_only(plan: refs.PlanRef, who: str, action: Text) -> None:
+    """Refuse ``action`` (an ``L_`` message: "answer an extension request") to any
+    department but the coordination office."""
     if who != plan.office:
         raise Refused(
-            f"only the coordination office ({plan.office}) may {action}; {who} may not",
-            zh=f"只有{plan.office}可以{action_zh}，{who}不可以",
+            L_(
+                "only the coordination office ({office}) may {action}; {who} may not",
+                office=plan.office,
+                action=action,
+                who=who,
+            )
         )
 
 
@@ -384,14 +408,17 @@ def extend(
         )
     obligation = refs.find_obligation(conn, task, key, to)
     who = refs.find_department(conn, plan, by)
-    _office_only(plan, who, "grant an extension", "批准延期")
+    office_only(plan, who, L_("grant an extension"))
     if not reason.strip():
         raise Refused(L_("give the reason for the extension (--reason)"))
     if to <= obligation["deadline"]:
         raise Refused(
-            f"{obligation['key']} is due {obligation['deadline']}; an extension moves it later, "
-            f"not to {to}",
-            zh=f"{obligation['title']}的时限是{obligation['deadline']}；延期只能延后，不能改为{to}",
+            L_(
+                "{title} is due {deadline}; an extension moves it later, not to {to}",
+                title=obligation["title"],
+                deadline=obligation["deadline"],
+                to=to,
+            )
         )
     conn.execute(update(T_OBL).where(T_OBL.c.id == obligation["id"]).values(deadline=to))
     detail = {"from": obligation["deadline"], "to": to, "reason": reason}
@@ -414,12 +441,16 @@ def signoff(
     plan = refs.find_plan(conn, plan_key)
     task = refs.find_task(conn, plan, task_ref)
     who = refs.find_department(conn, plan, by)
-    _office_only(plan, who, "sign an item off (销号)", "销号")
+    office_only(plan, who, L_("sign an item off (销号)"))
     label = item_label(task["number"])
     if task["signed_off_at"] is not None:
         raise Refused(
-            f"item {label} was signed off on {task['signed_off_at']:%Y-%m-%d} by {task['signed_off_by']}",
-            zh=f"事项{label}已于{task['signed_off_at']:%Y-%m-%d}由{task['signed_off_by']}销号",
+            L_(
+                "item {label} was signed off on {day} by {by}",
+                label=label,
+                day=_local_day(task["signed_off_at"], plan.timezone),
+                by=task["signed_off_by"],
+            )
         )
     still_open = (
         conn.execute(
@@ -436,12 +467,15 @@ def signoff(
         .all()
     )
     if still_open and not force:
-        shown = ", ".join(still_open[:5]) + (" …" if len(still_open) > 5 else "")
         raise Refused(
-            f"item {label} still has {len(still_open)} open obligation(s) ({shown}); "
-            "sign off anyway with --force",
-            zh=f"事项{label}还有 {len(still_open)} 项任务未办结（{shown}）；"
-            "确需销号的，请选择“仍有未办结事项也销号”",
+            L_(
+                "item {label} still has {n} open obligation(s) ({keys}{more}); sign off anyway "
+                "with --force",
+                label=label,
+                n=len(still_open),
+                keys=still_open[:5],
+                more=" …" if len(still_open) > 5 else "",
+            )
         )
     conn.execute(
         update(T_TASK).where(T_TASK.c.id == task["id"]).values(signed_off_at=now, signed_off_by=who)

@@ -6,6 +6,7 @@ import difflib
 import json
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -16,7 +17,7 @@ from workplan.i18n import L_, N_, Text
 from workplan.plan.compiled import ASSIGNED, PERIODIC, item_label
 from workplan.plan.periods import label_span
 from workplan.plan.settings import PlanSettings
-from workplan.store.cells import ITEM_HELP, ITEM_HELP_ZH, normalise, parse_item, parse_month
+from workplan.store.cells import normalise, not_an_item, parse_item, parse_month
 from workplan.store.tables import T_DEPT, T_METRIC, T_OBL, T_PLAN, T_TASK
 
 
@@ -41,6 +42,13 @@ class PlanRef:
     locale: str = "zh-CN"
 
 
+@lru_cache(maxsize=64)
+def _settings(text: str) -> PlanSettings:
+    """A plan's settings, parsed once for each text a plan row keeps (every page reads the
+    plan; frozen, so one parse is shared)."""
+    return PlanSettings.from_json(text)
+
+
 def _ref(row: Any) -> PlanRef:
     i18n.follow_plan(row["locale"])  # a Chinese plan is answered in Chinese
     return PlanRef(
@@ -50,9 +58,13 @@ def _ref(row: Any) -> PlanRef:
         row["timezone"],
         row["office"],
         row["year"],
-        PlanSettings.from_json(row["settings"]),
+        _settings(row["settings"]),
         row["locale"],
     )
+
+
+PLANS = select(T_PLAN)
+"""every plan's row (built once: every page asks)"""
 
 
 def all_plans(conn: Connection, key: str | None) -> list[PlanRef]:
@@ -67,7 +79,13 @@ def all_plans(conn: Connection, key: str | None) -> list[PlanRef]:
 
 def find_plan(conn: Connection, key: str | None) -> PlanRef:
     """Return the plan named ``key``, or the only plan when none is named."""
-    rows = conn.execute(select(T_PLAN)).mappings().all()
+    return find_plan_marked(conn, key)[0]
+
+
+def find_plan_marked(conn: Connection, key: str | None) -> tuple[PlanRef, int]:
+    """Return the plan named ``key`` (or the only plan) with its facts' change marker
+    (store/changes.py), read in the same statement."""
+    rows = conn.execute(PLANS).mappings().all()
     if not rows:
         raise NotFound(L_("the database holds no plan: load one with `workplan load PLAN.yaml`"))
     if key is None:
@@ -88,18 +106,14 @@ def find_plan(conn: Connection, key: str | None) -> PlanRef:
             hint = _did_you_mean(close[0]) if close else ""
             raise NotFound(L_("no plan '{key}'{hint}", key=key, hint=hint))
         row = matches[0]
-    return _ref(row)
+    return _ref(row), row["facts_version"]
 
 
 def find_task(conn: Connection, plan: PlanRef, text: str) -> dict[str, Any]:
     """Return the active task row for an item number typed as 16 or 十六."""
     number = parse_number(text)
     if number is None:
-        raise NotFound(
-            f"'{text}' is not an item number ({ITEM_HELP})",
-            zh=f"“{text}”不是事项序号（{ITEM_HELP_ZH}）",
-            field="item",
-        )
+        raise NotFound(not_an_item(text), field="item")
     row = (
         conn.execute(select(T_TASK).where(T_TASK.c.plan_id == plan.id, T_TASK.c.number == number))
         .mappings()
@@ -211,10 +225,13 @@ def find_metric(conn: Connection, task: dict[str, Any], key: str | None) -> dict
         return dict(rows[0])
     found = _by_name(list(rows), "key", key)
     if len(found) > 1:
-        ids = ", ".join(r["key"] for r in found)
         raise NotFound(
-            f"item {label}: '{key}' names several metrics ({ids})",
-            zh=f"事项{label}：“{key}”对应多个指标（{ids}）",
+            L_(
+                "item {label}: '{key}' names several metrics ({ids})",
+                label=label,
+                key=key,
+                ids=[r["key"] for r in found],
+            ),
             field="metric",
         )
     if not found:
@@ -247,14 +264,19 @@ def find_part(
     label = item_label(task["number"])
     if not rows:
         raise NotFound(
-            f"item {label}: {metric['title']} has no parts",
-            zh=f"事项{label}：{metric['title']}没有分项",
+            L_("item {label}: {metric} has no parts", label=label, metric=metric["title"]),
             field="part",
         )
-    known = ", ".join(f"{r['key'].rpartition('.')[2]} ({r['part']})" for r in rows)
     raise NotFound(
-        f"item {label}: {metric['title']} has no part '{part}' ({known})",
-        zh=f"事项{label}：{metric['title']}没有分项“{part}”",
+        L_(
+            "item {label}: {metric} has no part '{part}' ({known})",
+            label=label,
+            metric=metric["title"],
+            part=part,
+            known=[f"{r['key'].rpartition('.')[2]} ({r['part']})" for r in rows],
+            # the Chinese names the parts as the plan does: 已支出、已下达
+            names=[r["title"].removeprefix(metric["title"]).strip("（）") for r in rows],
+        ),
         field="part",
     )
 
@@ -282,15 +304,18 @@ def _spans(rows: list[dict[str, Any]]) -> list[tuple[date, date]]:
     return out
 
 
-def _open_list(task: dict[str, Any], source: str, rows: list[dict[str, Any]]) -> tuple[str, str]:
-    """Say which occurrences are open and how to name one (in English and in Chinese)."""
+def _open_list(task: dict[str, Any], source: str, rows: list[dict[str, Any]]) -> Text:
+    """Say which occurrences are open and how to name one."""
     waiting = [r["key"].partition("@")[2] for r in rows if r["done_on"] is None]
     if not waiting:
-        return f"every occurrence of {source} is done", "各期均已完成"
-    shown = ", ".join(waiting[:6]) + (" …" if len(waiting) > 6 else "")
-    return (
-        f"open: {shown}; name one: {task['number']}/{source}@{waiting[0]} or --period {waiting[0]}",
-        f"未完成的期次：{'、'.join(waiting[:6])}{' …' if len(waiting) > 6 else ''}",
+        return L_("every occurrence of {duty} is done", duty=rows[0]["title"])
+    return L_(
+        "open: {waiting}{more}; name one: {number}/{source}@{first} or --period {first}",
+        waiting=waiting[:6],
+        more=" …" if len(waiting) > 6 else "",
+        number=task["number"],
+        source=source,
+        first=waiting[0],
     )
 
 
@@ -329,10 +354,13 @@ def find_obligation(
             return exact[0]
         found = _by_name(rows, "source", name)
         if len(found) > 1:
-            ids = ", ".join(r["source"] for r in found)
             raise NotFound(
-                f"item {label}: '{key}' names several obligations ({ids})",
-                zh=f"事项{label}：“{key}”对应多项任务（{ids}）",
+                L_(
+                    "item {label}: '{key}' names several obligations ({ids})",
+                    label=label,
+                    key=key,
+                    ids=[r["source"] for r in found],
+                ),
                 field="obligation",
             )
         if not found:
@@ -343,15 +371,16 @@ def find_obligation(
         sources = sorted({r["source"] for r in open_rows})
         if not sources:
             raise NotFound(
-                f"item {label}: nothing open to mark done",
-                zh=f"事项{label}没有待完成的任务",
-                field="obligation",
+                L_("item {label}: nothing open to mark done", label=label), field="obligation"
             )
         if len(sources) > 1:
             raise NotFound(
-                f"item {label} has several open obligations ({', '.join(sources)}): "
-                f"write {task['number']}/ID",
-                zh=f"事项{label}有多项待完成的任务（{'、'.join(sources)}）：请指明一项",
+                L_(
+                    "item {label} has several open obligations ({ids}): write {number}/ID",
+                    label=label,
+                    ids=sources,
+                    number=task["number"],
+                ),
                 field="obligation",
             )
         source = sources[0]
@@ -359,8 +388,12 @@ def find_obligation(
     if rows[0]["kind"] not in PERIODIC:
         if period is not None:
             raise NotFound(
-                f"item {label}: {source} is not a recurring duty; it has no period {period}",
-                zh=f"事项{label}：{rows[0]['title']}不是定期任务，没有期次{period}",
+                L_(
+                    "item {label}: {title} is not a recurring duty; it has no period {period}",
+                    label=label,
+                    title=rows[0]["title"],
+                    period=period,
+                ),
                 field="obligation",
             )
         return rows[0]
@@ -369,36 +402,45 @@ def find_obligation(
         for row in rows:
             if row["key"] == wanted:
                 return row
-        first, last = rows[0]["key"], rows[-1]["key"]
         raise NotFound(
-            f"item {label} has no occurrence {wanted} (they run from {first} to {last})",
-            zh=f"事项{label}没有这一期：{wanted}（期次从{first}到{last}）",
+            L_(
+                "item {label}: {title} has no occurrence {period} (they run from {first} to "
+                "{last})",
+                label=label,
+                title=rows[0]["title"],
+                period=period,
+                first=rows[0]["key"].partition("@")[2],
+                last=rows[-1]["key"].partition("@")[2],
+            ),
             field="obligation",
         )
-    waiting, waiting_zh = _open_list(task, source, rows)
+    waiting = _open_list(task, source, rows)
     if on is None:
         raise Refused(
-            f"item {label}: {source} is a recurring duty: say which occurrence; {waiting}",
-            zh=f"事项{label}：{rows[0]['title']}是定期任务，请指明哪一期；{waiting_zh}",
+            L_(
+                "item {label}: {title} is a recurring duty: say which occurrence; {waiting}",
+                label=label,
+                title=rows[0]["title"],
+                waiting=waiting,
+            ),
             field="obligation",
         )
     for row, (start, end) in zip(rows, _spans(rows), strict=True):
         if start <= on <= end:
             if row["done_on"] is None or row["done_on"] == on:
                 return row
-            reason = (
-                f"{row['key']}, the occurrence {on} falls in, was already marked done on "
-                f"{row['done_on']} by {row['done_by']}"
-            )
-            reason_zh = (
-                f"{on}所在的一期（{row['key']}）已于{row['done_on']}由{row['done_by']}报完成"
+            reason = L_(
+                "the occurrence {period}, which {on} falls in, was already marked done on "
+                "{done_on} by {done_by}",
+                period=row["key"].partition("@")[2],
+                on=on,
+                done_on=row["done_on"],
+                done_by=row["done_by"],
             )
             break
     else:
-        reason = f"no occurrence of {source} stands for {on}"
-        reason_zh = f"{rows[0]['title']}没有包含{on}的一期"
+        reason = L_("no occurrence of {title} stands for {on}", title=rows[0]["title"], on=on)
     raise Refused(
-        f"item {label}: {reason}; {waiting}",
-        zh=f"事项{label}：{reason_zh}；{waiting_zh}",
+        L_("item {label}: {reason}; {waiting}", label=label, reason=reason, waiting=waiting),
         field="obligation",
     )

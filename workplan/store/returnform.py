@@ -20,6 +20,7 @@ from typing import IO, Any, Literal
 from sqlalchemy import Connection, select
 
 from workplan.errors import Refused
+from workplan.i18n import L_, month_of
 from workplan.plan.compiled import expected_on, item_label
 from workplan.plan.periods import month_end
 from workplan.plan.units import figure, is_count, is_percent
@@ -104,8 +105,12 @@ def owed(conn: Connection, plan: refs.PlanRef, department: str, first: date) -> 
     start, end = refs.plan_span(plan)
     if last < start or first > end:
         raise Refused(
-            f"{first:%Y-%m} is outside the plan's period ({start} – {end})",
-            zh=f"{first:%Y-%m}不在计划期内（{start}至{end}）",
+            L_(
+                "{month} is outside the plan's period ({start} – {end})",
+                month=month_of(first),
+                start=start,
+                end=end,
+            )
         )
     tasks = {
         r["id"]: dict(r)

@@ -33,7 +33,7 @@ from workplan.store.changes import facts_changed
 from workplan.store.cycle import Actor, Where, _as, _only_obligation, _reason, locate, record
 from workplan.store.cycle_read import Step, history, latest
 from workplan.store.pending import needs_review
-from workplan.store.records import _office_only
+from workplan.store.records import office_only
 from workplan.store.tables import T_METRIC, T_OBL, T_PROGRESS
 
 
@@ -64,7 +64,7 @@ def review(
     (TASK/METRIC: its values waiting for review)."""
     where = locate(conn, plan_key, ref.partition("/")[0])
     who = refs.find_department(conn, where.plan, actor.department)
-    _office_only(where.plan, who, "review a report", "复核")
+    office_only(where.plan, who, L_("review a report"))
     key = ref.partition("/")[2]
     metric = _metric_named(conn, where.task, key)
     if metric is not None:
@@ -99,7 +99,7 @@ def review(
             facts_changed(conn, [where.plan.id])
         step = _as(actor, who)
         return record(conn, where, "accept", step, day=today, now=now, reason=reason, detail=report)
-    why = _reason(reason, "退回理由")
+    why = _reason(reason, L_("the reason for sending it back"))
     deadline = max(obligation["deadline"], today)
     conn.execute(
         update(T_OBL)
@@ -156,7 +156,7 @@ def _review_values(
                 )
             )
         raise NotFound(L_("{title} has no value waiting for review", title=metric["title"]))
-    why = reason if accept else _reason(reason, "退回理由")
+    why = reason if accept else _reason(reason, L_("the reason for sending it back"))
     state = "accepted" if accept else "returned"
     conn.execute(update(p).where(p.c.id.in_([r["id"] for r in rows])).values(review=state))
     if len(ids) > 1:  # a ratio: its % is derived from its parts' values that count

@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, select, update
 
 from workplan.store.tables import T_OFFICE_SESSION, T_SIGN_IN
 
@@ -60,14 +60,20 @@ def start(
     return token
 
 
+FIND = select(
+    T_OFFICE_SESSION.c.id,
+    T_OFFICE_SESSION.c.user,
+    T_OFFICE_SESSION.c.password,
+    T_OFFICE_SESSION.c.started,
+    T_OFFICE_SESSION.c.until,
+    T_OFFICE_SESSION.c.ended,
+).where(T_OFFICE_SESSION.c.id == bindparam("id"))
+"""a session by its token's digest (built once: every office page asks)"""
+
+
 def find(conn: Connection, token: str) -> OfficeSession | None:
     """Return the session of a cookie's token, ended or not; None for an unknown one."""
-    t = T_OFFICE_SESSION
-    row = conn.execute(
-        select(t.c.id, t.c.user, t.c.password, t.c.started, t.c.until, t.c.ended).where(
-            t.c.id == digest(token)
-        )
-    ).first()
+    row = conn.execute(FIND, {"id": digest(token)}).first()
     return OfficeSession(*row) if row is not None else None
 
 

@@ -13,9 +13,11 @@ language with a way back (errorpages.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 
+from anyio import to_thread
 from sqlalchemy import Engine
 from starlette.applications import Starlette
 from starlette.routing import Route
@@ -31,6 +33,11 @@ __all__ = ["WebSettings", "create_app", "routes"]
 
 REQUEST_OVERHEAD = 256 * 1024
 """what a request may carry beside its file (fields, multipart headers)"""
+
+THREADS = 16
+"""requests whose handlers run at once (in threads: they read and write the database), each
+with a database connection kept open for it; more would only take turns for the one
+processor a Python process uses (anyio's default is 40, SQLAlchemy's pool keeps 5)"""
 
 
 def routes(web: Web) -> list[Route]:
@@ -58,6 +65,13 @@ def routes(web: Web) -> list[Route]:
     ]
 
 
+@asynccontextmanager
+async def _threads(app: Starlette) -> AsyncIterator[None]:
+    """Run at most THREADS handlers at once, as many as the database connections kept."""
+    to_thread.current_default_thread_limiter().total_tokens = THREADS
+    yield
+
+
 def create_app(
     settings: WebSettings,
     *,
@@ -66,8 +80,8 @@ def create_app(
 ) -> Guard:
     """Return the ASGI application (wrapped in its guard) for ``settings``; ``clock`` gives
     the current instant (the wall clock by default; tests pass their own)."""
-    web = Web(settings, engine or open_store(settings.db_url), clock)
+    web = Web(settings, engine or open_store(settings.db_url, connections=THREADS), clock)
     table = routes(web)
     errors = ErrorPages(web, table)
-    app = Starlette(routes=table, exception_handlers=errors.handlers())
+    app = Starlette(routes=table, exception_handlers=errors.handlers(), lifespan=_threads)
     return Guard(app, settings.max_upload + REQUEST_OVERHEAD, errors.too_large)

@@ -34,7 +34,7 @@ from workplan.store import db, refs
 from workplan.store.parts import parts_of, ratio_text
 from workplan.store.tables import T_FORM_USED, T_WEB_REPORT
 from workplan.web import auth
-from workplan.web.cache import Views
+from workplan.web.cache import SLOT, Kept, Views
 from workplan.web.forms import Form
 from workplan.web.settings import WebSettings
 
@@ -80,6 +80,8 @@ class Visitor:
     via: str
     session: str
     """what form tokens are bound to"""
+    marker: int | None = None
+    """the plan's change marker, read with the plan before anything else (web/cache.py)"""
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,29 @@ class Web:
     def token(self, session: str) -> str:
         """Return a one-time form token for ``session``."""
         return auth.form_token(self.settings.secret, session)
+
+    def kept(
+        self,
+        conn: Connection,
+        visitor: Visitor,
+        key: tuple[Any, ...],
+        name: str,
+        values: Callable[[], dict[str, Any]],
+    ) -> Kept:
+        """Return template ``name`` rendered with what ``values`` reads on ``conn``, kept
+        under ``key`` while the visitor's plan's facts are unchanged (web/cache.py); its
+        forms' tokens are left to :meth:`filled`."""
+
+        def make() -> Kept:
+            page = self.templates.get_template(name).render(**values(), form=lambda: SLOT)
+            return Kept.cut(page)
+
+        return self.views.get(conn, visitor.plan, (name, *key), make, visitor.marker)
+
+    def filled(self, page: Kept, session: str) -> HTMLResponse:
+        """Return a kept page with a fresh one-time token for ``session`` in each form."""
+        tokens = auth.form_tokens(self.settings.secret, session, page.slots)
+        return HTMLResponse(page.fill(tokens))
 
     def cookie(self, response: Response, name: str, value: str, max_age: int) -> None:
         """Set a session cookie: HttpOnly, SameSite=Lax, Secure behind https."""

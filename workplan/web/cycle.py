@@ -136,7 +136,6 @@ class CycleOffice(Office):
             names = sorted(set(refs.department_names(conn, visitor.plan).values()))
             found = problems(conn, visitor.plan.id)
             return {
-                "form": lambda: self.web.token(visitor.session),
                 "cycle": {
                     "departments": names,
                     "sources": assign.SOURCES,

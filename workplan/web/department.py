@@ -52,25 +52,20 @@ class Department(SignedInView):
         with self.reading(request) as (conn, visitor):
             plan, department = visitor.plan, visitor.department
             day = self.web.today(plan)
-            view, recent = self.web.views.get(
+            page = self.web.kept(
                 conn,
-                plan,
-                ("department", department, day),
-                lambda: (
-                    pages.standing(conn, plan, day, department),
-                    pages.recent_reports(conn, plan, department, day),
-                ),
+                visitor,
+                (department, day),
+                "department.html",
+                lambda: {
+                    "plan": plan,
+                    "department": department,
+                    "view": pages.standing(conn, plan, day, department),
+                    "recent": pages.recent_reports(conn, plan, department, day),
+                    **self.more(conn, visitor),
+                },
             )
-            more = self.more(conn, visitor)
-        return self.web.render(
-            "department.html",
-            plan=visitor.plan,
-            department=visitor.department,
-            view=view,
-            recent=recent,
-            form=lambda: self.web.token(visitor.session),
-            **more,
-        )
+        return self.web.filled(page, visitor.session)
 
     def more(self, conn: Connection, visitor: Visitor) -> dict[str, Any]:
         """What a family built on this one adds to the page (the cycle's: web/cycle.py)."""

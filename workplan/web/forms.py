@@ -67,7 +67,7 @@ class Form:
         try:
             return reader(text)
         except Unreadable as exc:
-            raise Refused(str(exc), zh=exc.zh, field=name) from None
+            raise Refused(exc.message, zh=exc.zh, field=name) from None
 
 
 @dataclass(frozen=True)

@@ -42,13 +42,19 @@ class Office(SignedInView):
         """Every item's standing today."""
         with self.reading(request) as (conn, visitor):
             plan, day = visitor.plan, self.web.today(visitor.plan)
-            view = self.web.views.get(
-                conn, plan, ("office", day), lambda: pages.standing(conn, plan, day, None)
+            page = self.web.kept(
+                conn,
+                visitor,
+                (visitor.via, day),
+                "office.html",
+                lambda: {
+                    "plan": plan,
+                    "view": pages.standing(conn, plan, day, None),
+                    "user": visitor.via,
+                    **self.more(conn, visitor, None),
+                },
             )
-            more = self.more(conn, visitor, None)
-        return self.web.render(
-            "office.html", plan=visitor.plan, view=view, user=visitor.via, **more
-        )
+        return self.web.filled(page, visitor.session)
 
     def more(
         self, conn: Connection, visitor: Visitor, item: dict[str, Any] | None

@@ -48,18 +48,18 @@ def department_of(web: Web, conn: Connection, request: Request) -> Visitor:
     grant = links.verify(conn, web.settings.secret, token, web.now())
     if web.settings.plan_key and grant.plan_key != web.settings.plan_key:
         raise Refused(L_("this link belongs to another plan"))
-    plan = refs.find_plan(conn, grant.plan_key)
-    return Visitor(plan, grant.department, f"link {grant.nonce}", f"d|{grant.nonce}")
+    plan, marker = refs.find_plan_marked(conn, grant.plan_key)
+    return Visitor(plan, grant.department, f"link {grant.nonce}", f"d|{grant.nonce}", marker)
 
 
 def office_of(web: Web, conn: Connection, request: Request) -> Visitor:
     """Return the office, logged in by its password or named by the proxy's header."""
     settings = web.settings
-    plan = refs.find_plan(conn, settings.plan_key)
+    plan, marker = refs.find_plan_marked(conn, settings.plan_key)
     if settings.office_header:
         user = request.headers.get(settings.office_header)
         if user:
-            return Visitor(plan, plan.office, f"office {user}", f"o|{user}")
+            return Visitor(plan, plan.office, f"office {user}", f"o|{user}", marker)
     token = request.cookies.get(OFFICE_COOKIE, "")
     found = signins.find(conn, token) if token else None
     if found is None:
@@ -73,7 +73,7 @@ def office_of(web: Web, conn: Connection, request: Request) -> Visitor:
             L_("the office's password has changed: log in again"),
             login=LOGIN,
         )
-    return Visitor(plan, plan.office, f"office {found.user}", f"o|{found.id}")
+    return Visitor(plan, plan.office, f"office {found.user}", f"o|{found.id}", marker)
 
 
 def address_of(request: Request) -> str:
