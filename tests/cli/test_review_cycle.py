@@ -70,7 +70,7 @@ def test_a_report_counts_only_once_the_office_accepts_it(db: tuple[str, str]) ->
     assert ("review", OFFICE, "library") not in _tick(db, "2023-07-05")
     # a second review of the report accepted is refused, and changes nothing
     out = _review(db, "1/library", "--return", "--reason", "再看看", on="2023-07-05", code=2)
-    assert "已于2023-07-04由区乡村振兴局复核通过" in out
+    assert "已于2023年7月4日由区乡村振兴局复核通过" in out
     steps = json.loads(run("history", "1", "--format", "json", *db).output)
     assert [(s["step"], s["obligation"], s["detail"]["reported_on"]) for s in steps] == [
         ("accept", "library", "2023-06-28")
@@ -131,7 +131,7 @@ def test_the_values_that_count_are_the_accepted_ones(db: tuple[str, str]) -> Non
         "met",
     )
     out = _review(db, "1/spending", "--accept", on="2023-07-04", code=2)
-    assert "已于2023-07-03由区乡村振兴局复核通过" in out
+    assert "已于2023年7月3日由区乡村振兴局复核通过" in out
     # a correction, sent back: it never counts, and the 52% accepted stands
     run("progress", "record", "1", "spending", "--value", "55%", "--as-of", "2023-06-30",
         "--by", FIN, *db)  # fmt: skip
