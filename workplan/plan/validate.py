@@ -85,11 +85,19 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
+REVIEW_FLAG = (
+    "'review' is a standing duty's cadence (review: quarter); for reports the office must "
+    "accept (复核), write 'needs_review: true'"
+)
+
+
 def _message(error: ErrorDetails, model: type[BaseModel]) -> tuple[str, bool]:
     """Return a plain message for one pydantic error, and whether it points at a key."""
     kind = error["type"]
     loc = tuple(error["loc"])
     value = error.get("input")
+    if loc and loc[-1] == "review" and isinstance(value, bool):
+        return REVIEW_FLAG, True
     if kind == "extra_forbidden":
         key = str(loc[-1])
         holder = _model_at(model, loc[:-1])
