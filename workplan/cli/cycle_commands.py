@@ -268,7 +268,7 @@ def review(
     """Review a report (复核): accept it, or send it back (退回) with the reason; the
     obligation is open again from that day.  An item whose reports are all accepted closes.
 
-    Where the plan says reports are reviewed (needs_review), a report counts only once
+    Where the plan says reports are reviewed (`needs_review`), a report counts only once
     accepted; TASK/METRIC reviews a metric's values waiting for review."""
     from workplan.store import cycle
     from workplan.store.review import review as review_report
