@@ -69,6 +69,7 @@ REFUSED = {
     "workplan validate tests/plans/invalid/keys.yaml tests/plans/invalid/traps.yaml": 2,
     "workplan status --db plans/banan-2023.yaml": 1,
     "workplan validate plans/banan-draft.yaml": 2,
+    "workplan review 交办1 --accept --by 区委农办 --on 2023-09-01 --db demo/workplan.db": 2,
 }
 PDF = ("chromium", "fonts-noto-cjk")
 NEEDS = {

@@ -207,7 +207,7 @@ def test_review_sends_back_then_accepts_and_the_item_closes(db: tuple[str, str])
     out = run(
         "review", "交办1", "--accept", "--by", OFFICE, "--on", "2023-08-24", *db, code=2
     ).output
-    assert "没有可复核的报告" in out
+    assert "没有待复核的报告" in out
     run("done", "交办1", "--by", LEAD, "--on", "2023-08-25", *db)
     out = run(
         "review", "交办1", "--return", "--by", OFFICE, "--on", "2023-08-28", *db, code=2

@@ -297,8 +297,8 @@ CASES: list[tuple[tuple[str, ...], str, str]] = [
     ),
     (
         ("review", "交办1", "--accept", "--by", OFFICE),
-        "排查农村危房尚未报送办结，没有可复核的报告",
-        "排查农村危房 has no report to review: it is still open",
+        "排查农村危房没有待复核的报告",
+        "排查农村危房 has no report waiting for review",
     ),
     (
         ("problem", "raise", "16", "资金", "--by", "区教委"),

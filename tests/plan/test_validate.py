@@ -59,7 +59,8 @@ FILES: dict[str, list[str]] = {
         f"plans/invalid/keys.yaml:22:14: {T}.co[0]: unknown department '区财政委';"
         " did you mean '区财政局'?",
         f"plans/invalid/keys.yaml:23:9: {T}.colour: unknown key 'colour' (known keys: number,"
-        " title, text, lead, co, policy, deliverables, recurring, standing, metrics, triggered, strength, key)",
+        " title, text, lead, co, policy, deliverables, recurring, standing, metrics, triggered, strength, key,"
+        " needs_review)",
         f"plans/invalid/keys.yaml:28:13: {T}.deliverables[0].due: duplicate key 'due' (first"
         " written at line 27); YAML would silently keep only the last one",
     ],

@@ -215,9 +215,10 @@ def test_a_department_corrects_a_figure_it_reported_today(server: Server, browse
 
 
 def test_the_offices_cycle_runs_end_to_end(server: Server, browser: Any) -> None:
-    """Issue 24: a 交办件 made on the dashboard, signed for by opening the link, an extension
-    refused, a report sent back and then accepted; the item closes, the history shows every
-    step, and the next tick owes nothing for it."""
+    """Issue 24: a 交办件 made on the dashboard whose report needs review (需复核), signed
+    for by opening the link, an extension refused; its report waits for review (待复核: not
+    done), is sent back (the department is told), reported again and accepted; the item
+    closes, the history shows every step, and the next tick owes nothing for it."""
     lead = "区住房城乡建委"
     office = browser.new_page()
     office.goto(f"{server.url}/office/login")
@@ -228,6 +229,7 @@ def test_the_offices_cycle_runs_end_to_end(server: Server, browser: Any) -> None
     office.get_by_label("来源").select_option("上级交办")
     office.get_by_label("牵头单位").select_option(lead)
     office.get_by_label("办理时限").fill("2023-06-30")
+    office.get_by_label("需复核").check()
     office.get_by_role("button", name="交办", exact=True).click()
     office.wait_for_url(f"{server.url}/office/item/1001")
     token = links.issue(SECRET, "banan-2023", lead, datetime.now(UTC), timedelta(days=3))
@@ -248,13 +250,22 @@ def test_the_offices_cycle_runs_end_to_end(server: Server, browser: Any) -> None
         dept.locator("#item-1001").get_by_label("办理情况 排查农村危房并建立台账").fill(note)
         dept.locator("#item-1001").get_by_role("button", name="已完成").click()
         dept.wait_for_url(f"{server.url}/d#recent")
+        # reported, it waits for the office: not done, and the department cannot report twice
+        assert "2023-06-01报完成，待复核" in dept.locator("#item-1001").inner_text()
+        assert _item_1001(server)["state"] == "awaiting review"
         office.reload()
+        assert "待复核" in office.locator(".box.review").inner_text()
         if note == "已排查":
             office.get_by_label("退回理由").fill("台账不全")
             office.get_by_role("button", name="退回", exact=True).click()
         else:
             office.get_by_role("button", name="复核通过").click()
         office.wait_for_url(f"{server.url}/office/item/1001")
+        if note == "已排查":  # sent back: open again, and its department is told
+            assert _item_1001(server)["done"] == 0
+            owed = run("tick", "--as-of", "2023-06-01", "--format", "json", "--db", server.db)
+            told = [n for n in json.loads(owed.output) if n["item"] == 1001]
+            assert [(n["rule"], n["department"]) for n in told] == [("returned", lead)]
     assert "已销号（区委农办" in office.locator("#signed-off").inner_text()
     steps = office.locator("#cycle").inner_text()
     for word in ("交办", "签收", "延期申请", "不同意延期", "退回", "复核通过"):
@@ -263,3 +274,12 @@ def test_the_offices_cycle_runs_end_to_end(server: Server, browser: Any) -> None
         run("tick", "--as-of", "2023-07-03", "--format", "json", "--db", server.db).output
     )
     assert not [n for n in owed if n["item"] == 1001]
+    assert _item_1001(server)["done"] == 1
+
+
+def _item_1001(server: Server) -> dict[str, Any]:
+    status = json.loads(
+        run("status", "--as-of", "2023-06-01", "--format", "json", "--db", server.db).output
+    )
+    found: dict[str, Any] = next(i for i in status["items"] if i["number"] == 1001)
+    return found

@@ -114,3 +114,34 @@ def test_a_problem_raised_on_the_page_is_decided_on_the_dashboard(site: Site) ->
     )
     assert sent.status_code == 303
     assert "由区财政局统筹" in site.client.get("/office").text
+
+
+def test_a_value_waiting_for_review_is_accepted_on_the_items_page(site: Site) -> None:
+    """A 交办件 with a metric whose values are reviewed (--review): the value reported waits
+    on the item's page (待复核) and counts once the office accepts it there."""
+    run(
+        "assign", "完成危房改造", "--source", "上级交办", "--lead", LEAD, "--due", "2023-06-30",
+        "--metric", "完成户数", "--unit", "户", "--target", "40", "--review",
+        "--by", "区委农办", "--on", "2023-06-01", "--db", site.db,
+    )  # fmt: skip
+    run(
+        "progress", "record", "交办1", "--value", "12", "--as-of", "2023-06-01",
+        "--by", LEAD, "--db", site.db,
+    )  # fmt: skip
+
+    def counted() -> object:
+        status = run("status", "--as-of", "2023-06-01", "--format", "json", "--db", site.db)
+        item = next(i for i in json.loads(status.output)["items"] if i["number"] == 1001)
+        return item["metrics"][0]["value"]
+
+    assert counted() is None
+    site.login()
+    page = site.client.get("/office/item/1001").text
+    assert "复核：完成户数 12户（区住房城乡建委，截至2023-06-01，待复核）" in page
+    office(site, "accept", obligation="metric")
+    assert counted() == 12
+    assert "待复核" not in site.client.get("/office/item/1001").text
+    steps = json.loads(run("history", "交办1", "--format", "json", "--db", site.db).output)
+    assert [(s["step"], s["via"], s["detail"].get("metric")) for s in steps[-1:]] == [
+        ("accept", "web", "metric")
+    ]

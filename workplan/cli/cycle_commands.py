@@ -63,7 +63,7 @@ def _said(step: Any) -> str:
     return _(
         "{word} {what} — {department} {day}{why} (step {id})",
         word=step.word(i18n.plan_locale()),
-        what=_what(item_label(step.task), step.obligation),
+        what=_what(item_label(step.task), step.about),
         department=step.department,
         day=step.day,
         why=why,
@@ -71,9 +71,10 @@ def _said(step: Any) -> str:
     )
 
 
-def _what(label: str, obligation: str | None) -> str:
-    """An item's label, with the obligation a step was about unless it is the item's only one."""
-    return label + (f" {obligation}" if obligation and obligation != SOLE else "")
+def _what(label: str, about: str | None) -> str:
+    """An item's label, with the obligation (or metric) a step was about unless it is the
+    item's only obligation."""
+    return label + (f" {about}" if about and about != SOLE else "")
 
 
 @click.command()
@@ -246,7 +247,7 @@ def answer(
 
 
 @click.command()
-@click.argument("ref", metavar="TASK[/OBLIGATION]")
+@click.argument("ref", metavar="TASK[/OBLIGATION|/METRIC]")
 @click.option(
     "--accept/--return", "accept", required=True, help="accept the report, or send it back"
 )
@@ -265,11 +266,15 @@ def review(
     db: str | None,
 ) -> None:
     """Review a report (复核): accept it, or send it back (退回) with the reason; the
-    obligation is open again from that day.  An item whose reports are all accepted closes."""
+    obligation is open again from that day.  An item whose reports are all accepted closes.
+
+    Where the plan says reports are reviewed (`needs_review`), a report counts only once
+    accepted; TASK/METRIC reviews a metric's values waiting for review."""
     from workplan.store import cycle
+    from workplan.store.review import review as review_report
 
     def act(conn: Any, today: date, now: Any) -> Any:
-        step = cycle.review(
+        step = review_report(
             conn, plan_key, ref, _actor(by), accept=accept, reason=reason, today=today, now=now
         )
         closed = accept and cycle.close_if_all_accepted(
@@ -494,7 +499,7 @@ def history(ref: str | None, fmt: str, plan_key: str | None, db: str | None) -> 
     rows = [
         [
             str(s.day),
-            _what(item_label(s.task), s.obligation),
+            _what(item_label(s.task), s.about),
             s.word(i18n.plan_locale(plan.locale)),
             s.department,
             s.by,

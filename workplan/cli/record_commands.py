@@ -196,6 +196,8 @@ def done(
         )
     verb = _("achieved:") if result.kind == "outcome" else _("done:")
     verb = _("already recorded:") if result.outcome == "already" else verb
+    if result.outcome == "awaiting":
+        verb = _("reported, awaiting the office's review (待复核):")
     click.echo(
         _(
             "{verb} {plan} item {task} {what} on {day} by {department}",

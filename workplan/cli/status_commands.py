@@ -109,7 +109,7 @@ def status(
             )
         )
     elif fmt == "csv":
-        click.echo(render.status_csv(rows), nl=False)
+        click.echo(render.status_csv(rows, steps), nl=False)
     else:
         words = render.Words(i18n.plan_locale(plan.locale))
         title = _("{title} — as of {day}", title=plan.title, day=day) + (f" — {who}" if who else "")

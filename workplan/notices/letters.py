@@ -108,6 +108,13 @@ class Letter:
         return self.facts.get("value") is not None
 
 
+def _asks(asks: tuple[str, str], locale: str, reason: str | None) -> str:
+    """What a cycle letter asks, with the reason the office gave where it says ``{why}``."""
+    if locale == "en":
+        return asks[1].replace("{why}", f" (the reason: {reason})" if reason else "")
+    return asks[0].replace("{why}", f"（退回理由：{reason}）" if reason else "")
+
+
 REPLY_DAYS: dict[str, int] = {"overdue": 3, "escalation": 5, "bulletin": 10}
 """working days a letter after the deadline gives to answer, by letter kind"""
 SHORTFALL_REPLY = 5
@@ -236,5 +243,5 @@ def letter(
         act_by=calendar.after(today, reply) if reply else last_day,
         reply_days=reply,
         today=today,
-        asks=kind.asks[1 if locale == "en" else 0],
+        asks=_asks(kind.asks, locale, facts.get("reason")),
     )

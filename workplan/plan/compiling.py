@@ -9,6 +9,7 @@ metrics and their checkpoints (:mod:`metrics`); :mod:`expand` walks the plan thr
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 from workplan.errors import Problem
@@ -184,6 +185,7 @@ class Item:
         *,
         strength: str = "firm",
         key: bool = False,
+        needs_review: bool = False,
     ) -> None:
         self.ctx = ctx
         self.info = info
@@ -192,6 +194,7 @@ class Item:
         self.resolve = resolve
         self.strength = strength
         self.key = key
+        self.needs_review = needs_review
         self.ids: set[str] = set()
 
     def unique(self, obligation_id: str, where: PathKey) -> None:
@@ -219,7 +222,8 @@ class Item:
         self.unique(ob.id, where)
         self.ladder(ob.policy, where)
         caps = self.ctx.plan.proportion
-        return proportioned(
+        review = self.needs_review if ob.needs_review is None else ob.needs_review
+        rules = proportioned(
             merge(self.rules, ob.policy),
             strength=ob.strength or self.strength,
             key=self.key if ob.key is None else ob.key,
@@ -228,3 +232,4 @@ class Item:
             shortfall_to=caps.shortfall,
             standing_to=caps.standing,
         )
+        return replace(rules, needs_review=review) if review else rules

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from workplan.plan.policy import Rules, rules_from_dict
+from workplan.plan.policy import Rules, rules_from_dict, rules_to_dict
 
 WITHIN_PATTERN = r"^(0|[1-9]\d{0,2}) (working days?|days?)$"
 _WITHIN = re.compile(WITHIN_PATTERN)
@@ -91,7 +91,7 @@ def trigger_to_json(t: TriggerInfo) -> dict[str, Any]:
         "title": t.title,
         "within": [t.within.n, t.within.working],
         "owners": list(t.owners),
-        "rules": asdict(t.rules),
+        "rules": rules_to_dict(t.rules),
         "aliases": list(t.aliases),
     }
 

@@ -160,6 +160,9 @@ class _Compiler:
             self.directory.departments_at,
             strength=task.strength,
             key=task.key,
+            needs_review=(
+                self.ctx.plan.cycle.needs_review if task.needs_review is None else task.needs_review
+            ),
         )
         self.check_aliases(task, path)
         obligations += duties.deliverables(self.ctx, item, task, path)

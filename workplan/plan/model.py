@@ -397,6 +397,11 @@ class _Obligation(_Model):
         description="a key duty or metric (e.g. the funds' 序时进度): its shortfalls climb the "
         "whole ladder and the report to the leadership names it; default: the item's",
     )
+    needs_review: bool | None = Field(
+        default=None,
+        description="a report (done, or a metric's value) counts only once the office accepts "
+        "it (复核); sent back (退回), the duty is open again; default: the item's",
+    )
 
 
 class Deliverable(_Obligation):
@@ -543,6 +548,11 @@ class Task(_Model):
         description="a key item: its shortfalls climb the whole ladder and the report to the "
         "leadership names it",
     )
+    needs_review: bool | None = Field(
+        default=None,
+        description="every report of the item counts only once the office accepts it (复核); "
+        "default: the plan's cycle.needs_review",
+    )
 
 
 class Chapter(_Model):
@@ -685,6 +695,18 @@ class CycleOptions(_Model):
         le=30,
         description="working days an extension request (延期申请) may wait for the office's "
         "answer before the office is reminded",
+    )
+    needs_review: bool = Field(
+        default=False,
+        description="every report of the plan counts only once the office accepts it (复核); "
+        "an item or an obligation may say otherwise",
+    )
+    review_days: int = Field(
+        default=3,
+        ge=1,
+        le=30,
+        description="working days a report may wait for the office's review (待复核) before the "
+        "office is reminded",
     )
 
 

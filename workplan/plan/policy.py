@@ -6,7 +6,7 @@ event starts each carry one, and the store keeps each distinct policy once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 
@@ -36,6 +36,9 @@ class Rules:
     key: bool = False
     """an item the plan marks key: its shortfalls climb the whole ladder, and it is named in
     the report to the leadership"""
+    needs_review: bool = False
+    """a report counts only once the office accepts it (复核); sent back (退回), it is open
+    again"""
 
     @property
     def aim(self) -> bool:
@@ -44,6 +47,15 @@ class Rules:
 
 def _steps(raw: list[dict[str, Any]]) -> tuple[Step, ...]:
     return tuple(Step(s["level"], s["name"], s["after"], tuple(s["to"])) for s in raw)
+
+
+def rules_to_dict(rules: Rules) -> dict[str, Any]:
+    """A resolved policy as stored (JSON); ``needs_review`` only where it is set, so that a
+    policy without review is stored, and fingerprinted, as before it existed."""
+    out = asdict(rules)
+    if not rules.needs_review:
+        del out["needs_review"]
+    return out
 
 
 def rules_from_dict(raw: dict[str, Any]) -> Rules:
@@ -56,4 +68,5 @@ def rules_from_dict(raw: dict[str, Any]) -> Rules:
         _steps(shortfall) if shortfall is not None else None,
         str(raw.get("strength") or "firm"),
         bool(raw.get("key", False)),
+        bool(raw.get("needs_review", False)),
     )

@@ -126,10 +126,13 @@ class ProportionSettings:
 
 @dataclass(frozen=True, slots=True)
 class CycleSettings:
-    """The office's cycle: days to sign for a 交办单, days a request waits for an answer."""
+    """The office's cycle: days to sign for a 交办单, days a request waits for an answer,
+    whether reports wait for the office's review (复核) and how long before it is reminded."""
 
     receipt_days: int = 2
     answer_days: int = 3
+    needs_review: bool = False
+    review_days: int = 3
 
 
 @dataclass(frozen=True, slots=True)

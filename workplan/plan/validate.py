@@ -87,6 +87,10 @@ def _type_name(value: Any) -> str | Text:
 
 
 _DATES = ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact")
+REVIEW_FLAG = L_(
+    "'review' is a standing duty's cadence (review: quarter); for reports the office must "
+    "accept (复核), write 'needs_review: true'"
+)
 
 
 def _message(error: ErrorDetails, model: type[BaseModel]) -> tuple[str | Text, bool]:
@@ -94,6 +98,8 @@ def _message(error: ErrorDetails, model: type[BaseModel]) -> tuple[str | Text, b
     kind = error["type"]
     loc = tuple(error["loc"])
     value = error.get("input")
+    if loc and loc[-1] == "review" and isinstance(value, bool):
+        return REVIEW_FLAG, True
     if kind == "extra_forbidden":
         key = str(loc[-1])
         holder = _model_at(model, loc[:-1])

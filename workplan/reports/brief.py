@@ -19,7 +19,7 @@ from workplan.store.facts import MetricFacts, ObligationFacts
 from workplan.store.facts_query import read_facts
 from workplan.store.refs import PlanRef
 from workplan.store.snapshot import read_tasks
-from workplan.store.tables import T_NOTICE, T_PROGRESS
+from workplan.store.tables import T_NOTICE, T_PROGRESS, counted
 
 CATEGORIES = ("已完成", "超进度", "达进度", "欠进度", "逾期", "未到期")
 """The categories offices publish their counts in; 未到期: nothing has come due and nothing
@@ -237,7 +237,7 @@ def build_brief(
     query = (
         select(T_PROGRESS.c.metric_id, T_PROGRESS.c.as_of, T_PROGRESS.c.value)
         .where(T_PROGRESS.c.plan_id == plan.id, T_PROGRESS.c.value.is_not(None))
-        .where(T_PROGRESS.c.as_of <= as_of)
+        .where(T_PROGRESS.c.as_of <= as_of, counted(T_PROGRESS))
         .order_by(T_PROGRESS.c.as_of, T_PROGRESS.c.id)
     )
     last_by_task: dict[int, date] = {}

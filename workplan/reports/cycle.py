@@ -1,6 +1,6 @@
 """The office's cycle in the reports: the problems that need coordination (需协调解决的问题)
-raised, resolved and open, and the items paused (挂起) with their age, for the brief's own
-section and the agenda (workplan.store.cycle)."""
+raised, resolved and open, the items paused (挂起) with their age and the reports waiting for
+the office's review (待复核), for the brief's own section and the agenda (workplan.store.cycle)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import Connection, select
 
 from workplan.plan.compiled import item_label
 from workplan.store.cycle_read import Problem, pauses, problems
+from workplan.store.pending import awaiting_reports
 from workplan.store.refs import PlanRef
 from workplan.store.tables import T_TASK
 
@@ -39,6 +40,19 @@ class CycleSection:
     decided: list[tuple[str, Problem]] = field(default_factory=list)
     """the problems decided in the period"""
     paused: list[Paused] = field(default_factory=list)
+    awaiting: list[Awaiting] = field(default_factory=list)
+    """the reports waiting for the office's review (待复核) on ``as_of``"""
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """A report waiting for the office's review (复核) since ``since``, ``days`` ago."""
+
+    label: str
+    title: str
+    department: str
+    since: date
+    days: int
 
 
 def cycle_section(conn: Connection, plan: PlanRef, first: date, as_of: date) -> CycleSection:
@@ -71,5 +85,9 @@ def cycle_section(conn: Connection, plan: PlanRef, first: date, as_of: date) -> 
             )
             for p in held
             if p.task_id in tasks
+        ],
+        [
+            Awaiting(item_label(r.task), r.title, r.department, r.since, (as_of - r.since).days)
+            for r in awaiting_reports(conn, [plan.id], as_of)
         ],
     )

@@ -331,6 +331,8 @@ class _Evaluator:
     def obligation(self, ob: ObligationFacts) -> None:
         if ob.done_on is not None and ob.done_on <= self.as_of:
             return
+        if ob.reported_on is not None and ob.reported_on <= self.as_of:
+            return  # reported, waiting for the office's review (复核): not late, not done
         is_checkpoint = ob.kind == "checkpoint"
         if is_checkpoint and checkpoint_met(ob):
             return
@@ -384,6 +386,8 @@ class _Evaluator:
             self.emit_ladder(about, kind, rules, facts)
 
     def metric(self, m: MetricFacts) -> None:
+        if m.reported_on is not None and m.reported_on <= self.as_of:
+            return  # a value waits for the office's review (复核): nothing to chase
         complete = (
             m.cumulative
             and m.target is not None

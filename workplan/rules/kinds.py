@@ -141,6 +141,31 @@ ANSWER = RuleKind(
     ),
 )
 
+REVIEW = RuleKind(
+    "review",
+    STAGE_REMIND,
+    "报告待复核",
+    "reminder",
+    "deadline",
+    asks=(
+        "责任单位已报送办理情况，尚待复核：请及时复核通过，或说明理由退回。",
+        "Its department reported it and the report waits for your review: please accept it, "
+        "or send it back with the reason.",
+    ),
+)
+RETURNED = RuleKind(
+    "returned",
+    STAGE_REMIND,
+    "退回重办",
+    "reminder",
+    "deadline",
+    asks=(
+        "贵单位报送的办理情况经复核退回{why}：请按退回意见重新办理，并重新报送。",
+        "The report your department made was sent back after review{why}: please do it "
+        "again as asked and report again.",
+    ),
+)
+
 KINDS: dict[str, RuleKind] = {
     k.name: k
     for k in (
@@ -156,6 +181,8 @@ KINDS: dict[str, RuleKind] = {
         ASSIGN,
         RECEIPT,
         ANSWER,
+        REVIEW,
+        RETURNED,
     )
 }
 

@@ -33,6 +33,8 @@ class ObligationStatus:
     level: int | None = None
     level_name: str | None = None
     """The escalation reached (催办, 督办, 通报 …) for an overdue obligation."""
+    reported_on: date | None = None
+    """where reports are reviewed: the day its report came, waiting for the office (待复核)"""
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,14 @@ class TaskStatus:
     """open obligations due before the plan took effect: shown, never chased"""
     outcomes: list[OutcomeStatus] = field(default_factory=list)
     """its yes/no results, which ``done`` and ``total`` do not count"""
+    awaiting: list[ObligationStatus] = field(default_factory=list)
+    """reported, waiting for the office's review (待复核): not done yet, not late either"""
+
+
+def awaiting_review(fact: ObligationFacts | MetricFacts, as_of: date) -> bool:
+    """Whether a report of it came by ``as_of`` and waits for the office's review (复核):
+    the department did its part; it is neither done (it does not count yet) nor late."""
+    return fact.reported_on is not None and fact.reported_on <= as_of
 
 
 def is_done(ob: ObligationFacts, as_of: date) -> bool:
@@ -123,6 +133,8 @@ def metric_state(
     values say: "met", "on track", or "no report" while nothing has been reported yet.
     """
     kinds = {i.kind for i in owed}
+    if awaiting_review(m, as_of) or any(awaiting_review(o, as_of) for o in points):
+        return "awaiting review"
     if any(k.ladder and k.topic in ("deadline", "shortfall") for k in kinds):
         return "missed"
     if any(k.letter == "warning" for k in kinds):
@@ -227,6 +239,7 @@ def task_statuses(
             value,
             level.level if level else None,
             level.level_name if level else None,
+            ob.reported_on if awaiting_review(ob, as_of) else None,
         )
 
     out = []
@@ -244,10 +257,13 @@ def task_statuses(
         ):
             continue
         open_obs = [ob for ob in obligations if not is_done(ob, as_of)]
+        waiting = [ob for ob in open_obs if awaiting_review(ob, as_of)]
         start = facts.chase_from
         early = [ob for ob in open_obs if start is not None and ob.deadline < start]
-        overdue = [status_of(ob) for ob in open_obs if ob.deadline < as_of and ob not in early]
-        upcoming = [ob for ob in open_obs if ob.deadline >= as_of]
+        pending = early + waiting
+        overdue = [status_of(ob) for ob in open_obs if ob.deadline < as_of and ob not in pending]
+        ahead = [ob for ob in waiting if ob.kind != "checkpoint"]  # a figure's is still ahead
+        upcoming = [ob for ob in open_obs if ob.deadline >= as_of and ob not in ahead]
         next_due = status_of(upcoming[0]) if upcoming else None
         metrics = [
             _metric_status(
@@ -264,6 +280,8 @@ def task_statuses(
             state = "signed off"
         elif overdue:
             state = "overdue"
+        elif waiting:
+            state = "awaiting review"
         elif not obligations:
             state = "no deadline"
         elif not open_obs:
@@ -289,6 +307,7 @@ def task_statuses(
                 len(counted),
                 [status_of(ob) for ob in early],
                 outcomes,
+                [status_of(ob) for ob in waiting],
             )
         )
     return out

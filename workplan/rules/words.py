@@ -10,6 +10,7 @@ STATE_WORDS: dict[str, str] = {
     "done": "已完成",
     "signed off": "已销号",
     "no deadline": "无期限",
+    "awaiting review": "待复核",
     # metric states
     "met": "已达标",
     "behind": "落后",

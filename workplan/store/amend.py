@@ -3,13 +3,12 @@ rows (and so the progress, notices and events) of what it still holds."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import Connection, select, update
 
 from workplan.plan.compiled import CompiledPlan
-from workplan.plan.policy import Rules
+from workplan.plan.policy import Rules, rules_to_dict
 from workplan.store.db import bulk_insert, dumps, insert_rows
 from workplan.store.diff import Stored
 from workplan.store.rows import (
@@ -123,7 +122,7 @@ class Amend:
         query = select(T_RULES.c.fingerprint, T_RULES.c.id).where(T_RULES.c.plan_id == self.plan_id)
         have = {r.fingerprint: r.id for r in conn.execute(query)} if self.stored.tasks else {}
         missing = [
-            {"plan_id": self.plan_id, "fingerprint": f, "body": dumps(asdict(r))}
+            {"plan_id": self.plan_id, "fingerprint": f, "body": dumps(rules_to_dict(r))}
             for f, r in wanted.items()
             if f not in have
         ]

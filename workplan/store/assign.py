@@ -10,7 +10,7 @@ Its source (kind, document, leader, the plan item whose list it is an entry of) 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from workplan.errors import NotFound, Refused
 from workplan.i18n import L_
 from workplan.plan.compiled import ASSIGNED, ObligationInfo, item_label
 from workplan.plan.periods import shortcut
-from workplan.plan.policy import Rules
+from workplan.plan.policy import Rules, rules_to_dict
 from workplan.store import refs
 from workplan.store.cycle import Actor, Where, record
 from workplan.store.db import bulk_insert, dumps
@@ -112,8 +112,9 @@ def _check(order: Order, plan: refs.PlanRef, today: date) -> None:
     del plan
 
 
-def _rules_id(conn: Connection, plan: refs.PlanRef) -> int:
-    """The plan's own ladder as a stored policy (the one its items inherit)."""
+def _ladder(plan: refs.PlanRef, order: Order) -> Rules:
+    """The plan's own ladder (the one its items inherit), its reports reviewed (复核) where
+    the order or the plan says so."""
     ladder = plan.settings.ladder
     if ladder is None:
         raise NotFound(
@@ -122,6 +123,13 @@ def _rules_id(conn: Connection, plan: refs.PlanRef) -> int:
                 plan=plan.key,
             )
         )
+    if order.review or plan.settings.cycle.needs_review:
+        return replace(ladder, needs_review=True)
+    return ladder
+
+
+def _rules_id(conn: Connection, plan: refs.PlanRef, ladder: Rules) -> int:
+    """A policy as stored in the plan (found, else added)."""
     fingerprint = rules_fingerprint(ladder)
     query = select(T_RULES.c.id).where(
         T_RULES.c.plan_id == plan.id, T_RULES.c.fingerprint == fingerprint
@@ -129,7 +137,7 @@ def _rules_id(conn: Connection, plan: refs.PlanRef) -> int:
     found = conn.execute(query).scalar()
     if found is not None:
         return int(found)
-    values = {"plan_id": plan.id, "fingerprint": fingerprint, "body": dumps(asdict(ladder))}
+    values = {"plan_id": plan.id, "fingerprint": fingerprint, "body": dumps(rules_to_dict(ladder))}
     return int(conn.execute(insert(T_RULES).values(**values).returning(T_RULES.c.id)).scalar_one())
 
 
@@ -233,9 +241,8 @@ def assign(
         [{"task_id": task_id, "department": d, "role": "lead"} for d in lead]
         + [{"task_id": task_id, "department": d, "role": "co"} for d in co],
     )
-    rules_id = _rules_id(conn, plan)
-    ladder = plan.settings.ladder
-    assert ladder is not None  # _rules_id refused a plan without one
+    ladder = _ladder(plan, order)
+    rules_id = _rules_id(conn, plan, ladder)
     end = plan.settings.period_or_year(plan.year)[1]
     made = _obligations(order, number, owners, ladder, today, end)
     if not made:
@@ -274,7 +281,7 @@ def assign(
         "document": order.document,
         "leader": order.leader,
         "list_of": parent["number"] if parent else None,
-        "review": order.review,
+        "review": ladder.needs_review,
         "due": order.due.isoformat() if order.due else None,
         "every": order.every,
     }

@@ -16,7 +16,7 @@ from workplan.i18n import L_, Text
 from workplan.plan.units import is_count, is_percent
 from workplan.store import refs
 from workplan.store.cells import Reading
-from workplan.store.tables import T_OBL, T_PROGRESS
+from workplan.store.tables import T_OBL, T_PROGRESS, counted, standing
 
 FAR = 10
 """a value more than this many times the plan's largest figure for its metric is a typo"""
@@ -65,6 +65,7 @@ def current_report(conn: Connection, metric_id: int, day: date) -> dict[str, Any
                 p.c.as_of == day,
                 p.c.value.is_not(None),
                 p.c.replaced_by.is_(None),
+                standing(p),
             )
             .order_by(p.c.id.desc())
             .limit(1)
@@ -81,7 +82,13 @@ def _neighbour(conn: Connection, metric_id: int, day: date, *, before: bool) -> 
     order = (p.c.as_of.desc(), p.c.id.desc()) if before else (p.c.as_of.asc(), p.c.id.desc())
     return conn.execute(
         select(p.c.value, p.c.as_of)
-        .where(p.c.metric_id == metric_id, side, p.c.value.is_not(None), p.c.replaced_by.is_(None))
+        .where(
+            p.c.metric_id == metric_id,
+            side,
+            p.c.value.is_not(None),
+            p.c.replaced_by.is_(None),
+            counted(p),
+        )
         .order_by(*order)
         .limit(1)
     ).first()

@@ -299,56 +299,7 @@ def answer_request(
     )
 
 
-# 复核 / 退回 ----------------------------------------------------------------------------------
-def review(
-    conn: Connection,
-    plan_key: str | None,
-    ref: str,
-    actor: Actor,
-    *,
-    accept: bool,
-    reason: str | None,
-    today: date,
-    now: datetime,
-) -> Step:
-    """The office accepts a report (复核) or sends it back (退回) with its reason: the
-    obligation is open again from that day, and its ladder counts from then."""
-    where = locate(conn, plan_key, ref)
-    obligation = _only_obligation(conn, where)
-    where = Where(where.plan, where.task, obligation)
-    who = refs.find_department(conn, where.plan, actor.department)
-    office_only(where.plan, who, L_("review a report"))
-    if obligation["done_on"] is None:
-        raise Refused(
-            L_("{title} has no report to review: it is still open", title=obligation["title"])
-        )
-    reviewed = latest(conn, None, "accept", obligation_id=obligation["id"])
-    if reviewed is not None:
-        raise Conflict(
-            L_(
-                "the report of {title} was accepted on {day} by {by}: it is reviewed already",
-                title=obligation["title"],
-                day=reviewed.day,
-                by=reviewed.by,
-            )
-        )
-    report = {"done_on": obligation["done_on"].isoformat(), "done_by": obligation["done_by"]}
-    if accept:
-        return record(
-            conn, where, "accept", _as(actor, who), day=today, now=now, reason=reason, detail=report
-        )
-    why = _reason(reason, L_("the reason for sending it back"))
-    deadline = max(obligation["deadline"], today)
-    conn.execute(
-        update(T_OBL)
-        .where(T_OBL.c.id == obligation["id"])
-        .values(done_on=None, done_by=None, done_note=None, deadline=deadline)
-    )
-    report["deadline"] = obligation["deadline"].isoformat()
-    report["reopened_until"] = deadline.isoformat()
-    return record(
-        conn, where, "return", _as(actor, who), day=today, now=now, reason=why, detail=report
-    )
+# 复核 / 退回 (workplan.store.review) ---------------------------------------------------------
 
 
 def close_if_all_accepted(conn: Connection, where: Where, by: str, now: datetime) -> bool:

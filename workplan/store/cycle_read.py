@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select
 
 from workplan.plan.settings import PlanSettings
 from workplan.store.facts import ObligationFacts, PlanFacts
+from workplan.store.pending import Review, awaiting_reports, returned_reports
 from workplan.store.tables import T_CYCLE, T_OBL, T_PLAN, T_TASK
 
 WORDS: dict[str, tuple[str, str]] = {
@@ -51,6 +52,12 @@ class Step:
     reason: str | None
     detail: dict[str, Any] = field(default_factory=dict)
     answers: int | None = None
+
+    @property
+    def about(self) -> str | None:
+        """What of the item it is about: the obligation's key, or the metric whose values
+        were reviewed."""
+        return self.obligation or self.detail.get("metric")
 
     def word(self, locale: str = "zh-CN") -> str:
         zh, en = WORDS.get(self.step, (self.step, self.step))
@@ -259,12 +266,16 @@ class Waiting:
 
 @dataclass(frozen=True)
 class CycleFacts:
-    """What the cycle owes notices for, in one plan: 交办件 not signed for, requests waiting."""
+    """What the cycle owes notices for, in one plan: 交办件 not signed for, requests waiting,
+    reports waiting for review (复核) and reports sent back (退回) not made again."""
 
     receipt_days: int
     answer_days: int
     unsigned: tuple[Unsigned, ...] = ()
     waiting: tuple[Waiting, ...] = ()
+    review_days: int = 3
+    awaiting: tuple[Review, ...] = ()
+    returned: tuple[Review, ...] = ()
 
 
 def cycle_facts(conn: Connection, plan_ids: list[int], as_of: date) -> dict[int, CycleFacts]:
@@ -288,7 +299,9 @@ def cycle_facts(conn: Connection, plan_ids: list[int], as_of: date) -> dict[int,
         )
         .order_by(T_CYCLE.c.id)
     ).all()
-    if not steps:
+    reviews = awaiting_reports(conn, plan_ids, as_of) if plan_ids else []
+    sent_back = returned_reports(conn, plan_ids, as_of) if plan_ids else []
+    if not steps and not reviews and not sent_back:
         return {}
     task_ids = {s.task_id for s in steps}
     tasks = {
@@ -356,6 +369,12 @@ def cycle_facts(conn: Connection, plan_ids: list[int], as_of: date) -> dict[int,
                         )
                     )
         out[pid] = CycleFacts(
-            cycle.receipt_days, cycle.answer_days, tuple(unsigned), tuple(waiting)
+            cycle.receipt_days,
+            cycle.answer_days,
+            tuple(unsigned),
+            tuple(waiting),
+            cycle.review_days,
+            tuple(r for r in reviews if r.plan_id == pid),
+            tuple(r for r in sent_back if r.plan_id == pid),
         )
     return out

@@ -45,6 +45,9 @@ class ObligationFacts:
     met_late: bool = False
     """A report after the deadline reached the target."""
     done_on: date | None = None
+    reported_on: date | None = None
+    """where reports are reviewed (复核): the day a report came that waits for the office's
+    review (a report of it done, or a value of its metric); the office has not accepted it"""
     parts: Parts | None = None
     """a ratio metric: the numerator and denominator the value is derived from"""
     alternative: Alternative | None = None
@@ -88,6 +91,8 @@ class MetricFacts:
     latest_on: date | None = None
     parts: Parts | None = None
     """a ratio metric: the numerator and denominator the latest value is derived from"""
+    reported_on: date | None = None
+    """where values are reviewed (复核): the day of the latest value waiting for the office"""
 
 
 @dataclass(frozen=True, slots=True)

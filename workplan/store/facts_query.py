@@ -38,6 +38,7 @@ from workplan.store.facts import (
     PlanFacts,
 )
 from workplan.store.parts import parts_of
+from workplan.store.pending import with_pending
 from workplan.store.rungs import sent_rungs
 from workplan.store.snapshot import rules_from_json
 from workplan.store.tables import (
@@ -48,6 +49,7 @@ from workplan.store.tables import (
     T_RULES,
     T_TASK,
     Day,
+    counted,
     parse_day,
 )
 
@@ -74,6 +76,7 @@ OBLIGATION_COLUMNS = (
     "target",
     "done_on",
     "benchmark_id",
+    "reported_on",
 )
 
 
@@ -135,6 +138,7 @@ def _latest_report(p: Any, metric_id: Any, upto: Any) -> Any:
             p.c.metric_id == metric_id,
             p.c.value.is_not(None),
             p.c.replaced_by.is_(None),
+            counted(p),
             p.c.as_of <= upto,
         )
         .order_by(p.c.as_of.desc(), p.c.id.desc())
@@ -227,6 +231,7 @@ def _obligation_query(
         later.c.as_of > c.deadline,
         later.c.as_of <= today,
         later.c.replaced_by.is_(None),
+        counted(later),
         reaches(later.c.value),
     )
     missed_then_met = and_(c.metric_id.is_not(None), c.deadline < today, ~reaches(at.c.value), late)
@@ -261,6 +266,7 @@ def _obligation_query(
         c.target.label("planned"),
         bench_metric.c.title.label("benchmark_title"),
         bench.c.value.label("benchmark"),
+        c.reported_on,
     ).select_from(
         rows.join(t, t.c.id == c.task_id)
         .outerjoin(m, m.c.id == c.metric_id)
@@ -456,9 +462,11 @@ def read_facts(
         planned,
         benchmark_title,
         benchmark,
+        reported_on,
     ) in _fetched(conn, obligation_query, values):
         due, deadline, done_on = _day(due), _day(deadline), parse_day(done_on)
         pace_start, at_deadline_on = parse_day(pace_start), parse_day(at_deadline_on)
+        reported_on = parse_day(reported_on)
         lead = _json_tuple(lead_json, names)
         owners = (
             _json_tuple(owners_json, names) if owners_json else lead + _json_tuple(co_json, names)
@@ -491,6 +499,7 @@ def read_facts(
                 latest_on=at_deadline_on if upcoming else None,
                 met_late=bool(met_late),
                 done_on=done_on,
+                reported_on=reported_on if done_on is None else None,
                 parts=parts_of(at_deadline_note) if part == "ratio" else None,
                 alternative=_alternative(title, planned, benchmark_title, benchmark),
             )
@@ -572,6 +581,7 @@ def read_facts(
         )
         for pid, (office, year, _) in plans.items()
     }
+    facts = with_pending(conn, facts, as_of)
     if not everything:  # a paused item owes nothing (workplan.store.cycle)
         facts = with_pauses(conn, facts, as_of)
     return facts, {pid: cal for pid, (_, _, cal) in plans.items()}

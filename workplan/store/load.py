@@ -17,7 +17,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from workplan.i18n import L_, Text
 from workplan.plan.compiled import CompiledPlan
-from workplan.plan.policy import Rules
+from workplan.plan.policy import Rules, rules_to_dict
 from workplan.store.amend import Amend
 from workplan.store.changes import facts_changed
 from workplan.store.db import bulk_insert, dumps, insert_rows
@@ -132,7 +132,7 @@ def _write_new(conn: Connection, new: list[PlanFile], now: datetime) -> None:
         conn,
         T_RULES,
         [
-            {"plan_id": pid, "fingerprint": f, "body": dumps(asdict(r))}
+            {"plan_id": pid, "fingerprint": f, "body": dumps(rules_to_dict(r))}
             for (pid, f), r in wanted.items()
         ],
         ("plan_id", "fingerprint", "id"),

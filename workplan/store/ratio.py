@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from workplan.store.parts import ZERO_BASE, Parts, parts_note, parts_of, percent, ratio_text
-from workplan.store.tables import T_METRIC, T_PROGRESS
+from workplan.store.tables import T_METRIC, T_PROGRESS, counted
 
 
 def part_rows(conn: Connection, ratio: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -38,7 +38,7 @@ def derive(conn: Connection, ratio: dict[str, Any], now: datetime) -> None:
             conn.execute(
                 select(p.c.as_of, p.c.value, p.c.department)
                 .where(p.c.metric_id == part["id"], p.c.value.is_not(None))
-                .where(p.c.replaced_by.is_(None))
+                .where(p.c.replaced_by.is_(None), counted(p))
                 .order_by(p.c.as_of, p.c.id)
             )
         )
@@ -94,7 +94,7 @@ def _reported(conn: Connection, part: dict[str, Any], day: Any) -> bool:
     p = T_PROGRESS
     found = conn.execute(
         select(p.c.id)
-        .where(p.c.metric_id == part["id"], p.c.as_of <= day, p.c.value.is_not(None))
+        .where(p.c.metric_id == part["id"], p.c.as_of <= day, p.c.value.is_not(None), counted(p))
         .limit(1)
     ).first()
     return found is not None

@@ -19,6 +19,7 @@ from workplan.store.cells import read_number
 from workplan.store.changes import facts_changed
 from workplan.store.checks import check_day, current_report, sentences, value_reasons
 from workplan.store.db import dumps
+from workplan.store.pending import needs_review, report_done
 from workplan.store.tables import T_EVENT, T_METRIC, T_OBL, T_PROGRESS, T_TASK
 
 
@@ -217,6 +218,7 @@ def record_progress(
             department=who,
             note=note,
             recorded_at=now,
+            review="pending" if metric and needs_review(conn, metric["rules_id"]) else None,
         )
     ).inserted_primary_key[0]  # type: ignore[index]
     echo = replace(echo, row_id=new_id)
@@ -336,6 +338,12 @@ def mark_done(
         title=obligation["title"],
     )
     earlier = obligation["done_on"]
+    if earlier is None and needs_review(conn, obligation["rules_id"]):
+        # it waits for the office's review (复核): not done until accepted
+        outcome, before = report_done(conn, obligation, who, on, note, correct=correct)
+        if outcome != "already":
+            facts_changed(conn, [plan.id])
+        return replace(echo, outcome=outcome, previous=before, row_id=obligation["id"])
     if earlier == on:
         return replace(echo, outcome="already")
     if earlier is not None and (not correct or now is None):

@@ -25,7 +25,7 @@ from workplan.plan.compiled import expected_on, item_label
 from workplan.plan.periods import month_end
 from workplan.plan.units import figure, is_count, is_percent
 from workplan.store import refs
-from workplan.store.tables import T_METRIC, T_OBL, T_OWNER, T_PROGRESS, T_TASK
+from workplan.store.tables import T_METRIC, T_OBL, T_OWNER, T_PROGRESS, T_TASK, counted
 
 HEADER = (
     "事项",
@@ -189,7 +189,8 @@ def owed(conn: Connection, plan: refs.PlanRef, department: str, first: date) -> 
         )
     for o in obligations:
         opened = o["opens"] is None or o["opens"] <= last
-        if o["kind"] == "checkpoint" or o["done_on"] is not None or not opened:
+        reported = o["done_on"] is not None or o["reported_on"] is not None
+        if o["kind"] == "checkpoint" or reported or not opened:
             continue
         if o["deadline"] > last or not answers(o):
             continue
@@ -250,6 +251,7 @@ def _latest(conn: Connection, metric_ids: Iterable[int], last: date) -> dict[int
             p.c.metric_id.in_(list(metric_ids)),
             p.c.value.is_not(None),
             p.c.replaced_by.is_(None),
+            counted(p),
             p.c.as_of <= last,
         )
         .order_by(p.c.as_of, p.c.id)

@@ -8,14 +8,14 @@ from functools import lru_cache
 from typing import Any
 
 from workplan.plan.compiled import CompiledPlan, MetricInfo, ObligationInfo, TaskInfo, digest
-from workplan.plan.policy import Rules
+from workplan.plan.policy import Rules, rules_to_dict
 from workplan.store.db import dumps
 
 
 @lru_cache(maxsize=1024)
 def rules_fingerprint(rules: Rules) -> str:
     """Return the digest that identifies a resolved policy (obligations share a few)."""
-    return digest(rules)
+    return digest(rules_to_dict(rules))
 
 
 def _owners(owners: tuple[str, ...], task_owners: tuple[str, ...]) -> str | None:

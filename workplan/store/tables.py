@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    or_,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -301,6 +302,9 @@ T_OBL = Table(
     Column("done_on", Day()),
     Column("done_by", String()),
     Column("done_note", String()),
+    # where reports are reviewed (复核): the day the department reported it done, while the
+    # report waits for the office (done_on stays empty until the office accepts it)
+    Column("reported_on", Day()),
     # other names departments use for its deliverable or duty (a JSON list)
     Column("aliases", String()),
     # an any_of checkpoint: the benchmark metric whose value also meets it
@@ -309,6 +313,10 @@ T_OBL = Table(
     # the open obligations, which is what a tick reads: a small part of a year's rows
     _partial("ix_obligation_open", "deadline", "done_on IS NULL"),
     _partial("ix_obligation_done", "done_on", "done_on IS NOT NULL"),
+    # the reports waiting for the office's review (复核): few, read each morning
+    _partial(
+        "ix_obligation_reported", "reported_on", "reported_on IS NOT NULL AND done_on IS NULL"
+    ),
 )
 
 # A report from a department: a metric's value, or a note against a task.
@@ -327,8 +335,24 @@ T_PROGRESS = Table(
     # the report that corrected this one (same metric and day): kept as history, never read
     # as the value
     Column("replaced_by", Integer()),
+    # where reports are reviewed (复核): 'pending' until the office accepts it ('accepted') or
+    # sends it back ('returned'); only a value without review, or accepted, counts
+    Column("review", String(8)),
     Index("ix_progress_metric_asof", "metric_id", "as_of"),
+    _partial("ix_progress_pending", "metric_id", "review = 'pending'"),
 )
+
+
+def counted(p: Any) -> Any:
+    """The condition a value of ``p`` (the progress table or an alias) counts on: reported
+    where no review applies, or accepted by the office (复核)."""
+    return or_(p.c.review.is_(None), p.c.review == "accepted")
+
+
+def standing(p: Any) -> Any:
+    """The condition a value of ``p`` stands on: not sent back (退回); counted or pending."""
+    return or_(p.c.review.is_(None), p.c.review != "returned")
+
 
 # A notice owed to a department: the outbox that delivery reads.  Its key is unique:
 # evaluating a day twice, or two schedulers at once, cannot owe the same notice twice.

@@ -20,8 +20,9 @@ from starlette.responses import RedirectResponse, Response
 from workplan.errors import NotFound, Refused
 from workplan.i18n import L_
 from workplan.plan.compiled import ASSIGNED, item_label
-from workplan.store import assign, cycle, links, refs
+from workplan.store import assign, cycle, links, refs, review
 from workplan.store.cycle_read import history, problems
+from workplan.store.pending import pending_of
 from workplan.store.tables import T_CYCLE, T_OBL, T_OWNER, T_TASK
 from workplan.web.base import Visitor
 from workplan.web.department import Department
@@ -159,7 +160,8 @@ class CycleOffice(Office):
             ):
                 latest[d["key"]] = d
         to_review = list(latest.values())
-        return {"cycle": {"steps": steps, "requests": waiting, "done": to_review}}
+        values = pending_of(conn, item["task"]["id"])
+        return {"cycle": {"steps": steps, "requests": waiting, "done": to_review, "values": values}}
 
     async def create(self, request: Request) -> Response:
         """Create a 交办件 from the dashboard's form."""
@@ -206,7 +208,7 @@ class CycleOffice(Office):
                     today=today, now=now,
                 )  # fmt: skip
             elif kind in ("accept", "return"):
-                cycle.review(
+                review.review(
                     conn, plan.key, ref, actor, accept=kind == "accept", reason=why,
                     today=today, now=now,
                 )  # fmt: skip

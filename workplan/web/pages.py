@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, or_, select
 
 from workplan.errors import NotFound
 from workplan.i18n import L_
@@ -146,6 +146,7 @@ def item_history(conn: Connection, plan: PlanRef, number: int) -> dict[str, Any]
             T_OBL.c.title,
             T_OBL.c.deadline,
             T_OBL.c.done_on,
+            T_OBL.c.reported_on,
             T_OBL.c.done_by,
             T_OBL.c.done_note,
             T_WEB_REPORT.c.via,
@@ -161,8 +162,11 @@ def item_history(conn: Connection, plan: PlanRef, number: int) -> dict[str, Any]
                 & T_WEB_REPORT.c.action.in_(("done", "import")),
             )
         )
-        .where(T_OBL.c.task_id == task["id"], T_OBL.c.done_on.is_not(None))
-        .order_by(T_OBL.c.done_on.desc())
+        .where(
+            T_OBL.c.task_id == task["id"],
+            or_(T_OBL.c.done_on.is_not(None), T_OBL.c.reported_on.is_not(None)),
+        )
+        .order_by(func.coalesce(T_OBL.c.done_on, T_OBL.c.reported_on).desc())
     ).mappings()
     notices = conn.execute(
         select(
@@ -198,6 +202,7 @@ def item_history(conn: Connection, plan: PlanRef, number: int) -> dict[str, Any]
             T_OBL.c.task_id == task["id"],
             T_OBL.c.active,
             T_OBL.c.done_on.is_(None),
+            T_OBL.c.reported_on.is_(None),
             T_OBL.c.kind != "checkpoint",
         )
         .order_by(T_OBL.c.deadline)

@@ -47,6 +47,14 @@ def _deadline_detail(kind: RuleKind, facts: dict[str, Any], w: Words) -> str:
     unit = facts.get("unit") or ""
     measured = _measured(facts, w)
     colon = "：" if w.zh else ": "
+    if facts.get("returned_on") is not None:  # a report sent back (退回)
+        if w.zh:
+            return f"{facts['returned_on']}退回：{facts.get('reason') or ''}"
+        return f"sent back {facts['returned_on']}: {facts.get('reason') or ''}"
+    if facts.get("reported_by") is not None:  # a report waiting for review (复核)
+        if w.zh:
+            return f"{facts['reported_by']}于{facts['reported_on']}报送，待复核"
+        return f"reported {facts['reported_on']} by {facts['reported_by']}, awaiting review"
     if not kind.ladder:
         left = facts.get("working_days")
         if w.zh:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ from workplan.cli.render.layout import Column, grid
 from workplan.cli.render.words import EN, Words
 from workplan.plan.units import figure
 from workplan.rules.status import MetricStatus, TaskStatus
+from workplan.store.cycle_read import Step
 from workplan.store.parts import ratio_text
 
 
@@ -160,12 +162,41 @@ STATUS_CSV_HEADER = (
     "final_target",
     "expected",
     "pace_gap",
+    "step_id",
+    "step_day",
+    "step_at",
+    "step_department",
+    "step_by",
+    "step_via",
+    "step_address",
+    "step_reason",
+    "step_detail",
+    "step_answers",
 )
+"""the status CSV's columns: an item's, a metric's and an outcome's, then a step's of the
+office's cycle (交办, 签收, 申请, 批复, 复核, 退回, 问题, 挂起): who, when, from where, why"""
+
+STEP_COLUMNS = 10
+"""the last columns of the status CSV, a step's"""
 
 
-def status_csv(rows: list[TaskStatus]) -> str:
-    """One CSV row per item, each followed by one per metric and one per yes/no outcome."""
+def _step_row(r: TaskStatus, s: Step) -> tuple[Any, ...]:
+    """A step of the office's cycle as a row of the status CSV (kind 'step')."""
+    lead, co = "、".join(r.lead), "、".join(r.co)
+    head = (r.number, "step", s.about, s.word(), lead, co, s.step)
+    detail = json.dumps(s.detail, ensure_ascii=False, sort_keys=True) if s.detail else None
+    tail = (s.id, s.day, s.at, s.department, s.by, s.via, s.address, s.reason, detail, s.answers)
+    return head + (None,) * (len(STATUS_CSV_HEADER) - len(head) - len(tail)) + tail
+
+
+def status_csv(rows: list[TaskStatus], steps: Sequence[Step] = ()) -> str:
+    """One CSV row per item, each followed by one per metric, one per yes/no outcome and
+    one per step of the office's cycle (kind 'step', in the order taken; its state column
+    names the step: receipt, request, return …)."""
     out: list[tuple[Any, ...]] = []
+    by_item: dict[int, list[Step]] = {}
+    for s in steps:
+        by_item.setdefault(s.task, []).append(s)
     for r in rows:
         levels = [o for o in r.overdue if o.level is not None]
         worst = max(levels, key=lambda o: o.level or 0).level_name if levels else None
@@ -220,8 +251,9 @@ def status_csv(rows: list[TaskStatus]) -> str:
         for o in r.outcomes:
             state = "achieved" if o.achieved else "not achieved"
             out.append((r.number, "outcome", o.key, o.title, lead, co, state, None, o.due))
-            out[-1] += (None,) * (len(STATUS_CSV_HEADER) - len(out[-1]))
-    return dump_csv(STATUS_CSV_HEADER, out)
+        out += [_step_row(r, s) for s in by_item.get(r.number, [])]
+    width = len(STATUS_CSV_HEADER)
+    return dump_csv(STATUS_CSV_HEADER, [row + (None,) * (width - len(row)) for row in out])
 
 
 def agenda_table(entries: Sequence[Any], title: str, width: int | None, w: Words = EN) -> str:
