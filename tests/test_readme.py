@@ -31,7 +31,7 @@ ILLUSTRATIVE = {
         "installs with pip; the test runs in the installed package and starts with the "
         "line's last command"
     ),
-    "workplan load banan-2023-amended.yaml --dry-run": "an amended plan the reader has made",
+    "workplan load banan-2023-amended.yaml --dry-run --db demo/workplan.db": "an amended plan the reader has made",
     "workplan validate plans/banan-decided.yaml": "the draft once the office has decided its marks",
     "workplan load plans/banan-decided.yaml --db draft.db": (
         "the draft once the office has decided its marks"
