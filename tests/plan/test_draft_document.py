@@ -6,12 +6,12 @@ text layer) and reads it back through `workplan draft`'s reader.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import docx
 import pytest
 
+from tests.helpers import needs
 from workplan.errors import InvalidInput
 from workplan.plan.draft.document import Line, normalise, read_document
 from workplan.plan.draft.make import draft_document
@@ -58,10 +58,10 @@ def test_txt_in_utf8_with_bom(tmp_path: Path) -> None:
     assert _paragraphs(path) == ["一、强化支撑保障"]
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium prints the test's PDF")
 def test_pdf_printed_from_a_web_page(tmp_path: Path) -> None:
     """Chromium's PDF: Kangxi radicals for 工 and 月, lines wrapped in mid-sentence, spaces
     inside words and a lost separator, as government sites' PDFs have them."""
+    needs("chromium")  # Chromium prints the test's PDF
     html = (
         "<html><head><meta charset='utf-8'><style>body{font-family:'Noto Serif CJK SC';"
         "font-size:16pt;width:14cm}</style></head><body>"
@@ -89,8 +89,8 @@ def test_pdf_printed_from_a_web_page(tmp_path: Path) -> None:
     assert "by: 2023-04" in drafted
 
 
-@pytest.mark.skipif(shutil.which("chromium") is None, reason="Chromium prints the test's PDF")
 def test_pdf_without_text(tmp_path: Path) -> None:
+    needs("chromium")  # Chromium prints the test's PDF
     path = tmp_path / "scan.pdf"
     html_to_pdf(
         "<html><body><div style='width:5cm;height:5cm;background:#888'></div></body></html>", path
