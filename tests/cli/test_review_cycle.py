@@ -95,11 +95,15 @@ def test_sent_back_it_reopens_from_that_day_and_its_department_is_told(
     assert "退回 （一） library" in out and "缺少项目清单" in out
     items = _status(db, "2023-07-05")
     assert items[1]["state"] != "awaiting review"
-    assert items[1]["next_due"]["deadline"] == "2023-07-05"  # open again, due that day
-    # the department is told, under one key until it reports again; the ladder restarts from
-    # the return day (the first working day after it: 催办)
+    # open again, with 3 working days to do it again (the 退回重办 is the first word, never a
+    # 催办 the next morning)
+    assert items[1]["next_due"]["deadline"] == "2023-07-10"
+    # the department is told, under one key until it reports again (with the plan's reminder
+    # of the new time limit, in the same day's letter); nothing the next morning; the ladder
+    # starts again only once the new time limit has passed
     assert _library(db, "2023-07-05") == [("remind", FIN, "library"), ("returned", FIN, "library")]
-    assert _library(db, "2023-07-06") == [("overdue", FIN, "library")]  # the new ones
+    assert _library(db, "2023-07-06") == []
+    assert _library(db, "2023-07-11") == [("overdue", FIN, "library")]
     run("done", "1/library", "--by", FIN, "--on", "2023-07-07", *db)
     assert _library(db, "2023-07-07") == []
     _review(db, "1/library", "--accept", on="2023-07-10")
@@ -108,7 +112,7 @@ def test_sent_back_it_reopens_from_that_day_and_its_department_is_told(
         ("return", "缺少项目清单", "2023-06-28"),
         ("accept", None, "2023-07-07"),
     ]
-    assert steps[0]["detail"]["reopened_until"] == "2023-07-05"
+    assert steps[0]["detail"]["reopened_until"] == "2023-07-10"
     items = _status(db, "2023-07-10")
     assert items[1]["done"] == 1  # library, as of its second report; ledger is still open
 

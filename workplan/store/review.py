@@ -28,6 +28,7 @@ from sqlalchemy import Connection, select, update
 
 from workplan.errors import Conflict, NotFound, Refused
 from workplan.i18n import L_
+from workplan.plan.calendar import calendar_for
 from workplan.store import ratio, refs
 from workplan.store.changes import facts_changed
 from workplan.store.cycle import Actor, Where, _as, _only_obligation, _reason, locate, record
@@ -35,6 +36,10 @@ from workplan.store.cycle_read import Step, history, latest
 from workplan.store.pending import needs_review
 from workplan.store.records import office_only
 from workplan.store.tables import T_METRIC, T_OBL, T_PROGRESS
+
+REDO_DAYS = 3
+"""working days a report sent back after its deadline has to be done again (as a 催办 gives
+3 working days to answer): the 退回重办 letter is the first word, never a 催办 the next day"""
 
 
 def _metric_named(conn: Connection, task: dict[str, Any], key: str) -> dict[str, Any] | None:
@@ -100,7 +105,8 @@ def review(
         step = _as(actor, who)
         return record(conn, where, "accept", step, day=today, now=now, reason=reason, detail=report)
     why = _reason(reason, L_("the reason for sending it back"))
-    deadline = max(obligation["deadline"], today)
+    calendar = calendar_for(where.plan.settings.calendar, today.year)
+    deadline = max(obligation["deadline"], calendar.after(today, REDO_DAYS))
     conn.execute(
         update(T_OBL)
         .where(T_OBL.c.id == obligation["id"])
